@@ -1,0 +1,140 @@
+//! `participa export DATASET --format csv|json`: a standard dataset, the rejected rows or the
+//! file list, to stdout.
+
+use std::io::Write;
+
+use anyhow::bail;
+
+use super::Format;
+use crate::config::Config;
+use crate::pipeline;
+use crate::standard::schema::{FieldType, PROVENANCE};
+use crate::store::{ExportError, Store};
+
+const REJECTION_COLUMNS: [&str; 7] = ["fuente_archivo", "fuente_hoja", "fuente_fila", "campo", "codigo", "valor", "mensaje"];
+
+/// Writes rows as CSV or as a JSON array of objects (numbers typed where the column is numeric).
+struct Writer<W: Write> {
+    out: W,
+    format: Format,
+    columns: Vec<String>,
+    numeric: Vec<bool>,
+    csv: Option<csv::Writer<Vec<u8>>>,
+    first: bool,
+}
+
+impl<W: Write> Writer<W> {
+    fn new(out: W, format: Format, columns: Vec<String>, numeric: Vec<bool>) -> std::io::Result<Self> {
+        let mut w = Writer { out, format, columns, numeric, csv: None, first: true };
+        match format {
+            Format::Json => w.out.write_all(b"[")?,
+            _ => {
+                let header = w.columns.clone();
+                w.csv_row(&header)?;
+            }
+        }
+        Ok(w)
+    }
+
+    fn csv_row(&mut self, row: &[String]) -> std::io::Result<()> {
+        let mut writer = self.csv.take().unwrap_or_else(|| csv::Writer::from_writer(Vec::new()));
+        writer.write_record(row).map_err(std::io::Error::other)?;
+        writer.flush()?;
+        let buf = writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.out.write_all(&buf)?;
+        self.csv = Some(csv::Writer::from_writer(Vec::new()));
+        Ok(())
+    }
+
+    fn row(&mut self, row: Vec<String>) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let mut object = serde_json::Map::new();
+                for ((col, value), numeric) in self.columns.iter().zip(row).zip(&self.numeric) {
+                    let v = if value.is_empty() {
+                        serde_json::Value::Null
+                    } else if *numeric {
+                        value.parse::<f64>().ok().and_then(|n| {
+                            if n.fract() == 0.0 && n.abs() < 9e15 { Some(serde_json::Value::from(n as i64)) } else { serde_json::Number::from_f64(n).map(serde_json::Value::Number) }
+                        }).unwrap_or(serde_json::Value::String(value))
+                    } else {
+                        serde_json::Value::String(value)
+                    };
+                    object.insert(col.clone(), v);
+                }
+                if !self.first {
+                    self.out.write_all(b",")?;
+                }
+                self.first = false;
+                self.out.write_all(b"\n")?;
+                serde_json::to_writer(&mut self.out, &object)?;
+                Ok(())
+            }
+            _ => self.csv_row(&row),
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if self.format == Format::Json {
+            self.out.write_all(b"\n]\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Runs the export.
+pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32> {
+    if format == Format::Text {
+        bail!("export admite --format csv o json");
+    }
+    let mut store = pipeline::open_store(config)?;
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::new(stdout);
+    let result: Result<(), ExportError> = (|| {
+        match dataset {
+            "rechazos" => {
+                let columns: Vec<String> = REJECTION_COLUMNS.iter().map(|c| c.to_string()).collect();
+                let numeric = columns.iter().map(|c| c == "fuente_fila").collect();
+                let mut w = Writer::new(out, format, columns, numeric)?;
+                store.export_rejections(&mut |row| w.row(row))?;
+                w.finish()?;
+            }
+            "archivos" => {
+                let files = store.files()?;
+                let columns: Vec<String> = ["fuente", "organismo", "ruta", "estado", "resultado", "recibido_en", "sha256", "filas_aceptadas", "filas_rechazadas", "problemas"]
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect();
+                let numeric = columns.iter().map(|c| c.starts_with("filas_")).collect();
+                let mut w = Writer::new(out, format, columns, numeric)?;
+                for f in files {
+                    w.row(vec![f.fuente, f.organismo, f.ruta, f.estado, f.resultado, f.recibido_en, f.sha256, f.filas_aceptadas.to_string(), f.filas_rechazadas.to_string(), f.problemas])?;
+                }
+                w.finish()?;
+            }
+            name => {
+                let Some(ds) = config.standard.dataset(name) else {
+                    return Err(ExportError::Output(std::io::Error::new(std::io::ErrorKind::NotFound, format!("dataset desconocido «{name}»"))));
+                };
+                let mut columns: Vec<String> = ds.fields.iter().map(|f| f.name.clone()).collect();
+                let mut numeric: Vec<bool> = ds.fields.iter().map(|f| matches!(f.field_type, FieldType::Integer | FieldType::Number | FieldType::Year)).collect();
+                columns.extend(PROVENANCE.iter().map(|c| c.to_string()));
+                numeric.extend(PROVENANCE.iter().map(|c| *c == "fuente_fila"));
+                let mut w = Writer::new(out, format, columns, numeric)?;
+                store.export_dataset(ds, &mut |row| w.row(row))?;
+                w.finish()?;
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(0),
+        // A reader that closed the pipe (`| head`) is not an error.
+        Err(ExportError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(ExportError::Output(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            let names: Vec<&str> = config.standard.datasets.iter().map(|d| d.name.as_str()).collect();
+            bail!("{e}; elija uno de: {}, rechazos, archivos", names.join(", "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

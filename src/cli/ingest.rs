@@ -1,0 +1,63 @@
+//! `participa ingest`: one pass, a progress bar on a terminal, a summary at the end.
+
+use std::io::IsTerminal;
+use std::sync::atomic::AtomicBool;
+use std::time::SystemTime;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::Config;
+use crate::pipeline::{self, FileStatus, Progress};
+
+/// A progress bar drawn on stderr, only when it is a terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_position(0);
+    }
+    fn advance(&self, relative: &str) {
+        self.0.set_message(relative.to_string());
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Runs one pass and prints its summary; exit 0 when the pass ran, whatever was rejected.
+pub fn run(config: &Config) -> anyhow::Result<i32> {
+    let mut store = pipeline::open_store(config)?;
+    let shutdown = AtomicBool::new(false);
+    let summary = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        pipeline::ingest(config, &mut store, &Bar(bar), SystemTime::now(), &shutdown)?
+    } else {
+        pipeline::ingest(config, &mut store, &pipeline::NoProgress, SystemTime::now(), &shutdown)?
+    };
+    for line in &summary.archivos {
+        let what = match &line.estado {
+            FileStatus::Nuevo => format!("nuevo: {} filas aceptadas, {} rechazadas", line.filas_aceptadas, line.filas_rechazadas),
+            FileStatus::Cambiado => format!("reemplazado: {} filas aceptadas, {} rechazadas", line.filas_aceptadas, line.filas_rechazadas),
+            FileStatus::Ilegible(m) => format!("rechazado entero: {m}"),
+            FileStatus::EnCopia => "se está copiando; se leerá en la próxima pasada".to_string(),
+            FileStatus::Ausente => "ya no está en la carpeta; sus filas se conservan".to_string(),
+            FileStatus::SinCambios => continue,
+        };
+        println!("{}/{}: {what}", line.fuente, line.ruta);
+    }
+    for error in &summary.errores_de_fuente {
+        println!("ERROR de fuente (no se retiró nada): {error}");
+    }
+    println!(
+        "Archivos: {} nuevos, {} cambiados, {} sin cambios, {} rechazados, {} ausentes, {} en copia.",
+        summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
+    );
+    println!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+    if summary.filas_rechazadas > 0 {
+        println!("Detalle de las filas rechazadas: `participa export rechazos`.");
+    }
+    Ok(0)
+}

@@ -1,0 +1,89 @@
+//! The command line (STANDARD.md §9): one file per subcommand, each a thin layer over the
+//! library. Output for people goes to stdout; logs go to stderr.
+
+mod export;
+mod ingest;
+mod init;
+mod status;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+
+/// Consolidates ministry participation spreadsheets into the standard open datasets.
+#[derive(Debug, Parser)]
+#[command(name = "participa", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./participa.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats of `export`, `validate` and `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// JSON.
+    Json,
+    /// Text for people.
+    Text,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a working folder: participa.toml, the standard, inbox/ and the SQLite store.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+    /// One pass over the sources: read new and changed files, store the standard datasets.
+    Ingest,
+    /// Write a standard dataset (or `rechazos`, or `archivos`) to stdout.
+    Export {
+        /// instancias, iniciativas, reconocimientos, rechazos or archivos.
+        dataset: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+    },
+    /// Check one spreadsheet without storing it; exit status 1 when it has errors.
+    Validate {
+        /// The spreadsheet.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Sources, files, row counts and the last ingest.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Init { dir } => init::run(&dir),
+        Command::Ingest => ingest::run(&Config::load(cli.config.as_deref())?),
+        Command::Export { dataset, format } => export::run(&Config::load(cli.config.as_deref())?, &dataset, format),
+        Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
+        Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
+    }
+}
+
+/// Sets up logging to stderr: warnings by default, `RUST_LOG` to see more. Values from files
+/// are never logged, only paths and counts.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}

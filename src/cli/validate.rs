@@ -1,0 +1,101 @@
+//! `participa validate FILE`: what a clerk needs to fix, cell by cell, without storing anything.
+
+use std::path::Path;
+
+use super::Format;
+use crate::config::{self, Config};
+use crate::pipeline;
+use crate::standard::{FileResult, SheetOutcome};
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print_text(path: &Path, result: &FileResult) {
+    println!("{}", path.display());
+    for sheet in &result.sheets {
+        let name = if sheet.nombre.is_empty() { "(CSV)".to_string() } else { format!("hoja «{}»", sheet.nombre) };
+        match &sheet.resultado {
+            SheetOutcome::Leida { dataset } => {
+                let rows: Vec<String> = sheet.filas_encabezado.iter().map(u32::to_string).collect();
+                println!(
+                    "  {name}: {dataset}, encabezado en la fila {}; {} aceptadas, {} rechazadas, {} omitidas (vacías, totales o notas)",
+                    rows.join(" y "),
+                    plural(sheet.filas_aceptadas, "fila", "filas"),
+                    sheet.filas_rechazadas,
+                    sheet.filas_omitidas
+                );
+            }
+            SheetOutcome::SinEncabezado => println!("  {name}: sin encabezado de datos reconocible; se omite (no es un error)"),
+            SheetOutcome::Rechazada { dataset } => println!("  {name}: parece «{dataset}» pero le faltan columnas obligatorias; se rechaza entera"),
+        }
+        if !sheet.columnas_ignoradas.is_empty() {
+            println!("    columnas que no se usan: {}", sheet.columnas_ignoradas.join(", "));
+        }
+        if !sheet.columnas_personales_descartadas.is_empty() {
+            println!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
+        }
+        if sheet.columnas_truncadas {
+            println!("    hay datos más allá de la última columna admitida; no se leyeron");
+        }
+    }
+    let errors: Vec<_> = result.issues.iter().filter(|i| i.is_error()).collect();
+    let warnings: Vec<_> = result.issues.iter().filter(|i| !i.is_error()).collect();
+    if errors.is_empty() {
+        println!("Sin errores: {}.", plural(result.accepted(), "fila aceptada", "filas aceptadas"));
+    } else {
+        println!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(errors.len(), "error", "errores"));
+        for issue in errors {
+            println!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
+        }
+    }
+    if !warnings.is_empty() {
+        println!("Advertencias (las filas se conservan):");
+        for issue in warnings {
+            println!("  {} {}", issue.place(), issue.message);
+        }
+    }
+}
+
+/// Validates; exit 1 when the file is unreadable or anything was rejected.
+pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::Result<i32> {
+    // Inside a working folder its standard applies; anywhere else the shipped one does.
+    let loaded = match config_path {
+        Some(p) => Some(Config::load(Some(p))?),
+        None if Path::new("participa.toml").exists() => Some(Config::load(None)?),
+        None => None,
+    };
+    let embedded;
+    let standard = match &loaded {
+        Some(c) => &c.standard,
+        None => {
+            embedded = config::embedded_standard().map_err(anyhow::Error::msg)?;
+            &embedded
+        }
+    };
+    match pipeline::validate_file(loaded.as_ref(), standard, file) {
+        Err(e) => {
+            match format {
+                Format::Json => println!("{}", serde_json::json!({ "archivo": file.display().to_string(), "codigo": "unreadable-file", "mensaje": e.to_string() })),
+                _ => println!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", file.display()),
+            }
+            Ok(1)
+        }
+        Ok(result) => {
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({
+                        "archivo": file.display().to_string(),
+                        "hojas": result.sheets,
+                        "filas_aceptadas": result.accepted(),
+                        "filas_rechazadas": result.rejected_rows(),
+                        "problemas": result.issues,
+                    })
+                ),
+                _ => print_text(file, &result),
+            }
+            Ok(if result.issues.iter().any(|i| i.is_error()) { 1 } else { 0 })
+        }
+    }
+}

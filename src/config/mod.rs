@@ -1,0 +1,374 @@
+//! Configuration: the working folder's `participa.toml` (serde structs that refuse unknown
+//! keys, checked before anything runs) and loading the standard folder it names.
+//!
+//! This is the only module that reads configuration files; it must not touch the store or the
+//! sources.
+
+pub mod embedded;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::standard::{Standard, StandardTexts};
+
+/// Why configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("no se pudo leer {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not valid TOML/JSON for its purpose.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Values that parse but make no sense together.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// No configuration was found.
+    #[error("no hay participa.toml en {0}: ejecute `participa init DIR` y trabaje dentro de DIR, o indique --config ARCHIVO")]
+    NotFound(PathBuf),
+}
+
+/// Where the standard datasets are stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The embedded SQLite database file, relative to the configuration's folder.
+    pub sqlite_path: PathBuf,
+}
+
+/// Where the data standard lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardConfig {
+    /// Folder with datasets/, codes/, lexicon.json and mensajes.<language>.json.
+    pub dir: PathBuf,
+    /// Language of clerk-facing messages.
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+fn default_language() -> String {
+    "es".to_string()
+}
+
+/// One drop folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Unique short name.
+    pub name: String,
+    /// Folder whose first-level subfolders are organismos.
+    pub path: PathBuf,
+}
+
+/// Limits and behaviour of one ingest pass.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Seconds a file must have been left alone before it is read.
+    #[serde(default = "default_settle")]
+    pub settle_seconds: u64,
+    /// Larger files are rejected as unreadable.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Columns past this many are not read.
+    #[serde(default = "default_max_columns")]
+    pub max_columns: usize,
+    /// Rows past this many in one sheet are not read.
+    #[serde(default = "default_max_rows")]
+    pub max_rows_per_sheet: usize,
+    /// Reader threads; 0 = one per core.
+    #[serde(default)]
+    pub threads: usize,
+    /// Start of the reporting period (inclusive, ISO date).
+    pub reporting_period_start: Option<NaiveDate>,
+    /// End of the reporting period (inclusive, ISO date).
+    pub reporting_period_end: Option<NaiveDate>,
+}
+
+fn default_settle() -> u64 {
+    5
+}
+fn default_max_file_bytes() -> u64 {
+    100 * 1024 * 1024
+}
+fn default_max_columns() -> usize {
+    256
+}
+fn default_max_rows() -> usize {
+    1_048_576
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            settle_seconds: default_settle(),
+            max_file_bytes: default_max_file_bytes(),
+            max_columns: default_max_columns(),
+            max_rows_per_sheet: default_max_rows(),
+            threads: 0,
+            reporting_period_start: None,
+            reporting_period_end: None,
+        }
+    }
+}
+
+/// Display name and contact of an organismo.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganismoConfig {
+    /// Display name.
+    pub nombre: Option<String>,
+    /// Contact e-mail for feedback (an institutional address, not a person's private one).
+    pub email: Option<String>,
+    /// Default programme code for its files.
+    pub programa: Option<String>,
+}
+
+/// Pins files matching a glob to a dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinConfig {
+    /// Glob on the path relative to the source root.
+    pub pattern: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Default programme code for the pinned files.
+    pub programa: Option<String>,
+}
+
+/// `participa.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Store settings.
+    pub store: StoreConfig,
+    /// Standard folder.
+    pub standard: StandardConfig,
+    /// Drop folders.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    /// Ingest limits.
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    /// Organismos by folder name.
+    #[serde(default)]
+    pub organismos: BTreeMap<String, OrganismoConfig>,
+    /// Dataset pins.
+    #[serde(default)]
+    pub pins: Vec<PinConfig>,
+}
+
+/// A loaded, checked configuration with paths resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The configuration file.
+    pub path: PathBuf,
+    /// Its folder: relative paths start here.
+    pub base: PathBuf,
+    /// The parsed settings.
+    pub settings: Settings,
+    /// The standard it names.
+    pub standard: Standard,
+    pins: globset::GlobSet,
+}
+
+impl Config {
+    /// Finds `./participa.toml` or uses `explicit`, parses it, loads its standard and checks both.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let cwd = std::env::current_dir().map_err(|source| ConfigError::Io { path: PathBuf::from("."), source })?;
+                let candidate = cwd.join("participa.toml");
+                if !candidate.exists() {
+                    return Err(ConfigError::NotFound(cwd));
+                }
+                candidate
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
+        let settings = Settings::parse(&text).map_err(|message| ConfigError::Parse { path: path.clone(), message })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        let standard_dir = base.join(&settings.standard.dir);
+        let standard = load_standard(&standard_dir, &settings.standard.language)?;
+        Config::assemble(path, base, settings, standard)
+    }
+
+    /// Checks settings against the standard and compiles the pins.
+    pub fn assemble(path: PathBuf, base: PathBuf, settings: Settings, standard: Standard) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { path: path.clone(), message };
+        settings.check().map_err(invalid)?;
+        let mut builder = globset::GlobSetBuilder::new();
+        for pin in &settings.pins {
+            if standard.dataset(&pin.dataset).is_none() {
+                return Err(invalid(format!("pins: dataset «{}» does not exist in the standard", pin.dataset)));
+            }
+            let glob = globset::GlobBuilder::new(&pin.pattern)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| invalid(format!("pins: pattern «{}»: {e}", pin.pattern)))?;
+            builder.add(glob);
+        }
+        let pins = builder.build().map_err(|e| invalid(format!("pins: {e}")))?;
+        for (code, org) in &settings.organismos {
+            if let Some(p) = &org.programa {
+                if !standard.code_lists.get("programas").is_some_and(|l| l.entries.iter().any(|e| &e.code == p)) {
+                    return Err(invalid(format!("organismos.{code}.programa: «{p}» is not a programme code")));
+                }
+            }
+        }
+        Ok(Config { path, base, settings, standard, pins })
+    }
+
+    /// The first pin matching a relative path.
+    pub fn pin_for(&self, relative: &str) -> Option<&PinConfig> {
+        self.pins.matches(relative).into_iter().min().map(|i| &self.settings.pins[i])
+    }
+
+    /// A path from the configuration, resolved against its folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+}
+
+impl Settings {
+    /// Parses `participa.toml` text.
+    pub fn parse(text: &str) -> Result<Settings, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for s in &self.sources {
+            if s.name.trim().is_empty() {
+                return Err("sources: a source needs a name".into());
+            }
+            if !names.insert(&s.name) {
+                return Err(format!("sources: the name «{}» is used twice", s.name));
+            }
+        }
+        if self.ingest.max_columns == 0 || self.ingest.max_columns > 16_384 {
+            return Err("ingest.max_columns must be between 1 and 16384".into());
+        }
+        if self.ingest.max_file_bytes == 0 {
+            return Err("ingest.max_file_bytes must be positive".into());
+        }
+        if self.ingest.max_rows_per_sheet == 0 {
+            return Err("ingest.max_rows_per_sheet must be positive".into());
+        }
+        if let (Some(a), Some(b)) = (self.ingest.reporting_period_start, self.ingest.reporting_period_end) {
+            if a > b {
+                return Err("ingest.reporting_period_start is after reporting_period_end".into());
+            }
+        }
+        if self.standard.language.is_empty() || !self.standard.language.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err("standard.language must be a lower-case language code such as «es»".into());
+        }
+        Ok(())
+    }
+
+    /// The reporting period, when both ends are set.
+    pub fn reporting_period(&self) -> Option<(NaiveDate, NaiveDate)> {
+        Some((self.ingest.reporting_period_start?, self.ingest.reporting_period_end?))
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })
+}
+
+fn sorted_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Io { path: dir.to_path_buf(), source })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some(ext))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Reads and checks a standard folder.
+pub fn load_standard(dir: &Path, language: &str) -> Result<Standard, ConfigError> {
+    let mut texts = StandardTexts {
+        lexicon: read(&dir.join("lexicon.json"))?,
+        messages: read(&dir.join(format!("mensajes.{language}.json")))?,
+        ..StandardTexts::default()
+    };
+    for file in sorted_files(&dir.join("datasets"), "json")? {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        texts.datasets.push((name, read(&file)?));
+    }
+    for file in sorted_files(&dir.join("codes"), "csv")? {
+        let name = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        texts.code_lists.push((name, read(&file)?));
+    }
+    Standard::from_texts(&texts).map_err(|message| ConfigError::Invalid { path: dir.to_path_buf(), message })
+}
+
+/// The standard shipped inside the binary.
+pub fn embedded_standard() -> Result<Standard, String> {
+    let texts = StandardTexts {
+        datasets: embedded::DATASETS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        code_lists: embedded::CODE_LISTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        lexicon: embedded::LEXICON.to_string(),
+        messages: embedded::MESSAGES_ES.to_string(),
+    };
+    Standard::from_texts(&texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses_and_checks() {
+        let settings = Settings::parse(embedded::EXAMPLE_CONFIG).expect("example parses");
+        settings.check().expect("example is valid");
+        assert_eq!(settings.sources.len(), 1);
+        assert_eq!(settings.standard.dir, PathBuf::from("standard"));
+        let standard = embedded_standard().expect("shipped standard loads");
+        Config::assemble(PathBuf::from("participa.toml"), PathBuf::from("."), settings, standard).expect("assembles");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let text = embedded::EXAMPLE_CONFIG.replace("settle_seconds = 5", "settle_secs = 5");
+        let err = Settings::parse(&text).expect_err("typo must fail");
+        assert!(err.contains("settle_secs"), "{err}");
+    }
+
+    #[test]
+    fn pins_must_name_a_dataset() {
+        let text = format!("{}\n[[pins]]\npattern = \"x/*\"\ndataset = \"nada\"\n", embedded::EXAMPLE_CONFIG);
+        let settings = Settings::parse(&text).expect("parses");
+        let standard = embedded_standard().expect("standard");
+        let err = Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard).expect_err("bad pin");
+        assert!(err.to_string().contains("nada"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Ingest: where files come from and how their cells are read.
+//!
+//! `source` lists the files of a drop folder (skipping locks, hidden and half-copied files);
+//! `reader` turns one file's bytes into [`RawSheet`](crate::standard::RawSheet)s with calamine
+//! or the csv crate, in bounded memory. Nothing here interprets headers or values — that is the
+//! standard's job — and nothing here touches the store.
+
+pub mod reader;
+pub mod source;
+
+pub use reader::{read_bytes, Limits, ReadError};
+pub use source::{scan_folder, FoundFile, SourceScan};

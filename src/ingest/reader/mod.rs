@@ -1,0 +1,145 @@
+//! Reading one file into sheets of cells: workbook formats through calamine, CSV through the
+//! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
+//! a message that says what it really is) and by extension second.
+
+mod csv_file;
+mod workbook;
+
+use crate::standard::RawSheet;
+
+/// Limits that keep memory bounded whatever the file holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Larger files are not read.
+    pub max_file_bytes: u64,
+    /// Columns past this many are not read.
+    pub max_columns: usize,
+    /// Rows past this many in one sheet are not read.
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_file_bytes: 100 * 1024 * 1024, max_columns: 256, max_rows: 1_048_576 }
+    }
+}
+
+/// Why a file could not be read at all. The text is what the ministry clerk reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// An extension participa does not read.
+    #[error("el formato «.{0}» no se admite; envíe el archivo como .xlsx, .xls, .ods o .csv")]
+    Unsupported(String),
+    /// Zero bytes.
+    #[error("el archivo está vacío (0 bytes)")]
+    Empty,
+    /// Over the configured size.
+    #[error("el archivo pesa {size} bytes y el máximo admitido es {max} bytes; divídalo en archivos más chicos")]
+    TooLarge {
+        /// File size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Encrypted with a password.
+    #[error("el archivo está protegido con contraseña; guárdelo sin contraseña y vuelva a enviarlo")]
+    Encrypted,
+    /// The content is not the spreadsheet the name says.
+    #[error("el contenido no es una planilla ({0}); ábralo y guárdelo de nuevo como .xlsx")]
+    NotASpreadsheet(String),
+    /// A spreadsheet that is damaged or truncated.
+    #[error("la planilla está dañada o incompleta ({0}); ábrala, guárdela de nuevo y vuelva a enviarla")]
+    Corrupt(String),
+    /// Reading from disk failed.
+    #[error("no se pudo leer del disco: {0}")]
+    Io(String),
+}
+
+/// What the first bytes say a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    Zip,
+    Cfb,
+    Text,
+    Binary(&'static str),
+}
+
+fn sniff(bytes: &[u8]) -> Sniffed {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Sniffed::Zip;
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Sniffed::Cfb;
+    }
+    for (magic, what) in [
+        (&b"%PDF"[..], "es un PDF"),
+        (&b"\x89PNG"[..], "es una imagen PNG"),
+        (&b"\xFF\xD8\xFF"[..], "es una imagen JPEG"),
+        (&b"GIF8"[..], "es una imagen GIF"),
+        (&b"Rar!"[..], "es un archivo RAR"),
+        (&b"\x1F\x8B"[..], "es un archivo comprimido gzip"),
+        (&b"{\\rtf"[..], "es un documento RTF"),
+    ] {
+        if bytes.starts_with(magic) {
+            return Sniffed::Binary(what);
+        }
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        return Sniffed::Binary("contiene datos binarios");
+    }
+    Sniffed::Text
+}
+
+/// True when a CFB container holds an encrypted OOXML package (a password-protected .xlsx).
+fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
+    let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// Reads a file's bytes into sheets. `extension` is the lower-case extension without the dot.
+///
+/// Never panics on bad input: a reader panic is caught and reported as a corrupt file.
+pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(ReadError::TooLarge { size: bytes.len() as u64, max: limits.max_file_bytes });
+    }
+    if !matches!(extension, "xlsx" | "xlsm" | "xls" | "ods" | "csv") {
+        return Err(ReadError::Unsupported(extension.to_string()));
+    }
+    let sniffed = sniff(bytes);
+    let result = std::panic::catch_unwind(|| match (sniffed, extension) {
+        (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
+        (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
+        (Sniffed::Cfb, _) => workbook::read_xls(bytes, limits),
+        (Sniffed::Zip, "ods") => workbook::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| workbook::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
+        (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
+    });
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(ReadError::Corrupt("el lector no pudo interpretarla".to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_beats_extension() {
+        let limits = Limits::default();
+        assert_eq!(read_bytes(b"", "xlsx", &limits), Err(ReadError::Empty));
+        assert!(matches!(read_bytes(b"hola, mundo", "xlsx", &limits), Err(ReadError::NotASpreadsheet(_))));
+        assert!(matches!(read_bytes(b"\x89PNG\r\n\x1a\n....", "xls", &limits), Err(ReadError::NotASpreadsheet(_))));
+        assert_eq!(read_bytes(b"x", "pdf", &limits), Err(ReadError::Unsupported("pdf".into())));
+        assert!(matches!(read_bytes(b"PK\x03\x04garbage", "xlsx", &limits), Err(ReadError::Corrupt(_))));
+        let tiny = Limits { max_file_bytes: 3, ..Limits::default() };
+        assert_eq!(read_bytes(b"a,b,c", "csv", &tiny), Err(ReadError::TooLarge { size: 5, max: 3 }));
+    }
+}

@@ -1,0 +1,208 @@
+//! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
+//! dimension claims a million columns costs only the cells it really has; formula cells count
+//! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
+
+use std::io::Cursor;
+
+use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError};
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::{Limits, ReadError};
+use crate::standard::{Cell, RawRow, RawSheet};
+
+fn parse_iso(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+}
+
+fn from_ref(value: &DataRef) -> Cell {
+    match value {
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if !dt.is_duration() => Cell::Date(d),
+            _ => Cell::Number(dt.as_f64()),
+        },
+        DataRef::DateTimeIso(s) => parse_iso(s).map(Cell::Date).unwrap_or_else(|| Cell::Text(s.clone())),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+        DataRef::Empty => Cell::Empty,
+    }
+}
+
+fn from_data(value: &Data) -> Cell {
+    match value {
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if !dt.is_duration() => Cell::Date(d),
+            _ => Cell::Number(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) => parse_iso(s).map(Cell::Date).unwrap_or_else(|| Cell::Text(s.clone())),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::Empty => Cell::Empty,
+    }
+}
+
+fn is_sum_formula(formula: &str) -> bool {
+    let f = formula.trim_start_matches('=').trim_start().to_ascii_uppercase();
+    let f = f.strip_prefix("OF:").unwrap_or(&f);
+    ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("].iter().any(|p| f.starts_with(p))
+}
+
+/// Accumulates cells into rows as they stream in, tracking totals-formula rows.
+struct RowBuilder {
+    rows: Vec<RawRow>,
+    numeric: Vec<(usize, usize)>,
+    limits: Limits,
+    truncated: bool,
+}
+
+impl RowBuilder {
+    fn new(limits: &Limits) -> RowBuilder {
+        RowBuilder { rows: Vec::new(), numeric: Vec::new(), limits: *limits, truncated: false }
+    }
+
+    fn push(&mut self, row: u32, col: u32, cell: Cell, formula: Option<&str>) {
+        if cell == Cell::Empty {
+            return;
+        }
+        let (row, col) = (row as usize, col as usize);
+        if col >= self.limits.max_columns {
+            self.truncated = true;
+            return;
+        }
+        if row >= self.limits.max_rows {
+            return;
+        }
+        let number = (row + 1) as u32;
+        // Cells stream in row order; anything else lands in its row by search.
+        let index = match self.rows.last() {
+            Some(last) if last.number == number => self.rows.len() - 1,
+            Some(last) if last.number < number => {
+                self.rows.push(RawRow { number, ..RawRow::default() });
+                self.numeric.push((0, 0));
+                self.rows.len() - 1
+            }
+            None => {
+                self.rows.push(RawRow { number, ..RawRow::default() });
+                self.numeric.push((0, 0));
+                0
+            }
+            Some(_) => match self.rows.binary_search_by_key(&number, |r| r.number) {
+                Ok(i) => i,
+                Err(i) => {
+                    self.rows.insert(i, RawRow { number, ..RawRow::default() });
+                    self.numeric.insert(i, (0, 0));
+                    i
+                }
+            },
+        };
+        if matches!(cell, Cell::Number(_)) {
+            self.numeric[index].0 += 1;
+            if formula.is_some_and(is_sum_formula) {
+                self.numeric[index].1 += 1;
+            }
+        }
+        let cells = &mut self.rows[index].cells;
+        if cells.len() <= col {
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = cell;
+    }
+
+    fn finish(mut self, name: String) -> RawSheet {
+        for (row, (numbers, sums)) in self.rows.iter_mut().zip(self.numeric) {
+            row.sum_formulas = sums > 0 && sums == numbers;
+        }
+        RawSheet { name, rows: self.rows, truncated_columns: self.truncated }
+    }
+}
+
+fn xlsx_error(e: XlsxError) -> ReadError {
+    let text = e.to_string();
+    if text.to_lowercase().contains("password") || text.to_lowercase().contains("encrypt") {
+        ReadError::Encrypted
+    } else {
+        ReadError::Corrupt(text)
+    }
+}
+
+/// Streams every worksheet of an xlsx/xlsm workbook.
+pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let mut reader = match workbook.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            Err(XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(xlsx_error(e)),
+        };
+        let mut builder = RowBuilder::new(limits);
+        while let Some(cell) = reader.next_cell_with_formula().map_err(xlsx_error)? {
+            builder.push(cell.pos.0, cell.pos.1, from_ref(&cell.value), cell.formula.as_deref());
+        }
+        sheets.push(builder.finish(name));
+    }
+    Ok(sheets)
+}
+
+fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<String>>, limits: &Limits) -> RawSheet {
+    let mut builder = RowBuilder::new(limits);
+    let Some((row0, col0)) = values.start() else {
+        return builder.finish(name);
+    };
+    for (r, row) in values.rows().enumerate() {
+        if r >= limits.max_rows {
+            break;
+        }
+        for (c, value) in row.iter().enumerate() {
+            let (abs_row, abs_col) = (row0 + r as u32, col0 + c as u32);
+            let formula = formulas.and_then(|f| f.get_value((abs_row, abs_col))).filter(|f| !f.is_empty());
+            builder.push(abs_row, abs_col, from_data(value), formula.map(String::as_str));
+        }
+    }
+    builder.finish(name)
+}
+
+/// Reads every sheet of a legacy .xls workbook.
+pub fn read_xls(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    let mut workbook: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| match e {
+        calamine::XlsError::Password => ReadError::Encrypted,
+        other => ReadError::Corrupt(other.to_string()),
+    })?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let formulas = workbook.worksheet_formula(&name).ok();
+        sheets.push(from_ranges(name, &values, formulas.as_ref(), limits));
+    }
+    Ok(sheets)
+}
+
+/// Reads every sheet of an OpenDocument spreadsheet.
+pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    let mut workbook: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| {
+        let text = e.to_string();
+        if text.to_lowercase().contains("password") || text.to_lowercase().contains("encrypt") {
+            ReadError::Encrypted
+        } else {
+            ReadError::Corrupt(text)
+        }
+    })?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let formulas = workbook.worksheet_formula(&name).ok();
+        sheets.push(from_ranges(name, &values, formulas.as_ref(), limits));
+    }
+    Ok(sheets)
+}

@@ -1,0 +1,18 @@
+//! participa: makes a city government's participation data trustworthy and public.
+//!
+//! Ministries drop spreadsheets into shared folders; participa reads them however messy they
+//! are and turns them into the standard datasets of `STANDARD.md`, keeping where every row came
+//! from. The stages, in the order the data flows:
+//!
+//! - [`ingest`]: sources (drop folders) and readers (xlsx, xls, ods, csv) → sheets of cells;
+//! - [`standard`]: headers, values, validation → records and issues (pure);
+//! - [`store`]: the only place with SQL;
+//! - [`pipeline`]: the only module that wires stages together;
+//! - [`cli`]: the command line, one file per subcommand.
+
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod pipeline;
+pub mod standard;
+pub mod store;

@@ -1,0 +1,412 @@
+//! The pipeline: the one module that wires the stages together. One ingest pass lists each
+//! source, skips what did not change, reads and standardises the rest in parallel, and writes
+//! each file's result in its own transaction, in the order results arrive.
+//!
+//! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
+//! nothing of files or SQL, `store` nothing of spreadsheets.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tracing::{info, info_span, warn};
+
+use crate::config::Config;
+use crate::ingest::{self, FoundFile, Limits, ReadError};
+use crate::standard::{process_file, FileContext, FileResult, Standard};
+use crate::store::{KnownFile, Outcome, SqliteStore, Store, StoreError, Submission};
+
+/// Errors that stop a pass (a bad file never does).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The store failed; the pass stops, files written so far stay written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The worker pool could not start.
+    #[error("no se pudo crear el grupo de hilos: {0}")]
+    Threads(String),
+}
+
+/// Opens the configured store and brings its schema up to date.
+pub fn open_store(config: &Config) -> Result<SqliteStore, StoreError> {
+    let path = config.resolve(&config.settings.store.sqlite_path);
+    let mut store = SqliteStore::open(&path)?;
+    store.migrate(&config.standard.datasets)?;
+    Ok(store)
+}
+
+/// What happened to one file in a pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// First time seen.
+    Nuevo,
+    /// Content changed: a re-submission.
+    Cambiado,
+    /// Same content as before (not read again).
+    SinCambios,
+    /// Could not be read; the message says why.
+    Ilegible(String),
+    /// Being copied; left for the next pass.
+    EnCopia,
+    /// Gone from the source; its rows stay.
+    Ausente,
+}
+
+/// One file's line in the pass summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileLine {
+    /// Source name.
+    pub fuente: String,
+    /// Relative path.
+    pub ruta: String,
+    /// What happened.
+    pub estado: FileStatus,
+    /// Rows accepted.
+    pub filas_aceptadas: usize,
+    /// Rows rejected.
+    pub filas_rechazadas: usize,
+}
+
+/// The summary of one pass.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    /// Files seen for the first time.
+    pub archivos_nuevos: usize,
+    /// Re-submissions.
+    pub archivos_cambiados: usize,
+    /// Unchanged files.
+    pub archivos_sin_cambios: usize,
+    /// Files rejected whole.
+    pub archivos_rechazados: usize,
+    /// Files gone from their source.
+    pub archivos_ausentes: usize,
+    /// Files still being copied.
+    pub archivos_en_copia: usize,
+    /// Lock, hidden and temporary files skipped.
+    pub archivos_ignorados: usize,
+    /// Rows accepted in files read this pass.
+    pub filas_aceptadas: usize,
+    /// Rows rejected in files read this pass.
+    pub filas_rechazadas: usize,
+    /// Warnings in files read this pass.
+    pub advertencias: usize,
+    /// Sources that could not be listed or were empty (nothing was retracted).
+    pub errores_de_fuente: Vec<String>,
+    /// Every file considered.
+    pub archivos: Vec<FileLine>,
+    /// True when a shutdown request stopped the pass early.
+    pub interrumpida: bool,
+}
+
+/// Progress reporting for one-off commands; the daemon passes [`NoProgress`].
+pub trait Progress: Sync {
+    /// `total` files will be read.
+    fn start(&self, total: usize);
+    /// One file is done.
+    fn advance(&self, relative: &str);
+    /// The pass is over.
+    fn finish(&self);
+}
+
+/// Reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: usize) {}
+    fn advance(&self, _: &str) {}
+    fn finish(&self) {}
+}
+
+/// What reading one changed file produced, before it is written.
+enum Prepared {
+    /// Content identical to the known version (only size or time changed).
+    SameContent { found: FoundFile },
+    /// Changed while being read: next pass.
+    InProgress { found: FoundFile },
+    /// A new version to write.
+    Version { found: FoundFile, sha256: String, outcome: Result<FileResult, String>, report: String },
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn stream_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn mtime_date(mtime_ns: i64) -> Option<NaiveDate> {
+    let utc = DateTime::<Utc>::from_timestamp(mtime_ns.div_euclid(1_000_000_000), 0)?;
+    Some(utc.with_timezone(&Local).date_naive())
+}
+
+/// The context the standard needs for a file, from configuration.
+pub fn file_context(config: &Config, organismo: Option<&str>, relative: &str, mtime_ns: i64) -> FileContext {
+    let pin = config.pin_for(relative);
+    let org_programa = organismo.and_then(|o| config.settings.organismos.get(o)).and_then(|o| o.programa.clone());
+    FileContext {
+        organismo: organismo.unwrap_or_default().to_string(),
+        path: relative.to_string(),
+        submitted: mtime_date(mtime_ns),
+        pinned_dataset: pin.map(|p| p.dataset.clone()),
+        default_programa: pin.and_then(|p| p.programa.clone()).or(org_programa),
+        reporting_period: config.settings.reporting_period(),
+    }
+}
+
+/// The file report stored with each version: sheets, ignored columns, dropped personal columns
+/// (headers only) and whole-file or whole-sheet problems.
+fn report_json(outcome: &Result<FileResult, String>) -> String {
+    let value = match outcome {
+        Ok(result) => {
+            let problemas: Vec<String> =
+                result.issues.iter().filter(|i| i.row.is_none() && i.is_error()).map(|i| format!("{}: {}", i.place(), i.message)).collect();
+            serde_json::json!({
+                "hojas": result.sheets,
+                "columnas_personales_descartadas": result.personal_columns(),
+                "problemas": problemas,
+            })
+        }
+        Err(message) => serde_json::json!({ "problemas": [message] }),
+    };
+    value.to_string()
+}
+
+/// Reads and standardises one file. Pure with respect to the store; safe to run in parallel.
+fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile) -> Prepared {
+    let _span = info_span!("archivo", ruta = %found.relative).entered();
+    let (sha256, outcome) = if found.size > limits.max_file_bytes {
+        // Hash without holding the file in memory; the content is not read.
+        match stream_sha256(&found.path) {
+            Ok(sha) => (sha, Err(ReadError::TooLarge { size: found.size, max: limits.max_file_bytes }.to_string())),
+            Err(e) => (String::new(), Err(ReadError::Io(e.to_string()).to_string())),
+        }
+    } else {
+        match std::fs::read(&found.path) {
+            Ok(bytes) => {
+                let sha = hex_sha256(&bytes);
+                if known.is_some_and(|k| k.sha256 == sha) {
+                    return Prepared::SameContent { found };
+                }
+                let outcome = match found.organismo.as_deref() {
+                    None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
+                    Some(organismo) => match ingest::read_bytes(&bytes, &found.extension, limits) {
+                        Ok(sheets) => {
+                            let ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
+                            Ok(process_file(standard, &ctx, &sheets))
+                        }
+                        Err(e) => Err(e.to_string()),
+                    },
+                };
+                (sha, outcome)
+            }
+            Err(e) => (String::new(), Err(ReadError::Io(e.to_string()).to_string())),
+        }
+    };
+    if sha256.is_empty() {
+        // Could not even be read from disk (a share hiccup): try again next pass.
+        warn!("no se pudo leer el archivo; se reintentará en la próxima pasada");
+        return Prepared::InProgress { found };
+    }
+    // A file that changed while it was read is still being copied.
+    match std::fs::metadata(&found.path) {
+        Ok(meta) if meta.len() == found.size && meta.modified().ok().map(|m| systime_ns(m)) == Some(found.mtime_ns) => {}
+        _ => return Prepared::InProgress { found },
+    }
+    let report = report_json(&outcome);
+    Prepared::Version { found, sha256, outcome, report }
+}
+
+fn systime_ns(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos().min(i64::MAX as u128) as i64).unwrap_or(0)
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    DateTime::<Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One ingest pass over every configured source.
+///
+/// `now` decides which files are still being copied; `shutdown`, when set, stops the pass
+/// after the file being written (the rest is picked up next time).
+pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, now: SystemTime, shutdown: &AtomicBool) -> Result<IngestSummary, PipelineError> {
+    let at = rfc3339(now);
+    let run_id = store.start_run(&at)?;
+    let span = info_span!("ingesta", corrida = run_id);
+    let _entered = span.enter();
+    let settings = &config.settings;
+    let limits = Limits { max_file_bytes: settings.ingest.max_file_bytes, max_columns: settings.ingest.max_columns, max_rows: settings.ingest.max_rows_per_sheet };
+    let threads = if settings.ingest.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { settings.ingest.threads };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
+    let mut summary = IngestSummary::default();
+    let datasets = &config.standard.datasets;
+
+    for source in &settings.sources {
+        let root = config.resolve(&source.path);
+        let scan = ingest::scan_folder(&root, settings.ingest.settle_seconds, now);
+        summary.archivos_ignorados += scan.ignored.len();
+        for relative in &scan.in_progress {
+            summary.archivos_en_copia += 1;
+            summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: relative.clone(), estado: FileStatus::EnCopia, filas_aceptadas: 0, filas_rechazadas: 0 });
+        }
+        if let Some(error) = &scan.error {
+            warn!(fuente = %source.name, "{error}");
+            summary.errores_de_fuente.push(format!("{}: {error}", source.name));
+            continue;
+        }
+        let known: HashMap<String, KnownFile> = store.known_files(&source.name)?.into_iter().map(|k| (k.relative.clone(), k)).collect();
+        let mut to_read = Vec::new();
+        let mut back = Vec::new();
+        for found in &scan.files {
+            match known.get(&found.relative) {
+                Some(k) if k.size == found.size && k.mtime_ns == found.mtime_ns => {
+                    if k.estado != "presente" {
+                        back.push(found.relative.clone());
+                    }
+                    summary.archivos_sin_cambios += 1;
+                    summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative.clone(), estado: FileStatus::SinCambios, filas_aceptadas: 0, filas_rechazadas: 0 });
+                }
+                _ => to_read.push(found.clone()),
+            }
+        }
+        store.mark_present(&source.name, &back, &at)?;
+
+        // Gone files are reported; their rows stay until someone retracts them on purpose.
+        let present: std::collections::HashSet<&str> = scan.files.iter().map(|f| f.relative.as_str()).chain(scan.in_progress.iter().map(String::as_str)).collect();
+        let gone: Vec<String> = known.values().filter(|k| k.estado == "presente" && !present.contains(k.relative.as_str())).map(|k| k.relative.clone()).collect();
+        if !gone.is_empty() {
+            store.mark_missing(&source.name, &gone, &at)?;
+            for relative in gone {
+                warn!(ruta = %relative, "archivo ausente: sus filas se conservan");
+                summary.archivos_ausentes += 1;
+                summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: relative, estado: FileStatus::Ausente, filas_aceptadas: 0, filas_rechazadas: 0 });
+            }
+        }
+
+        progress.start(to_read.len());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(threads * 2);
+        let standard = &config.standard;
+        let known_ref = &known;
+        let pool = &pool;
+        let outcome: Result<(), PipelineError> = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                use rayon::prelude::*;
+                pool.install(|| {
+                    to_read.into_par_iter().for_each_with(tx, |tx, found| {
+                        if shutdown.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let k = known_ref.get(&found.relative);
+                        // A closed receiver means the writer stopped; nothing more to do.
+                        let _ = tx.send(prepare(config, standard, &limits, k, found));
+                    });
+                });
+            });
+            for prepared in rx {
+                if shutdown.load(Ordering::Relaxed) {
+                    summary.interrumpida = true;
+                    break;
+                }
+                match prepared {
+                    Prepared::SameContent { found } => {
+                        store.touch_file(&source.name, &found.relative, found.size, found.mtime_ns, &at)?;
+                        summary.archivos_sin_cambios += 1;
+                        progress.advance(&found.relative);
+                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::SinCambios, filas_aceptadas: 0, filas_rechazadas: 0 });
+                    }
+                    Prepared::InProgress { found } => {
+                        summary.archivos_en_copia += 1;
+                        progress.advance(&found.relative);
+                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::EnCopia, filas_aceptadas: 0, filas_rechazadas: 0 });
+                    }
+                    Prepared::Version { found, sha256, outcome, report } => {
+                        let is_new = !known_ref.contains_key(&found.relative);
+                        let submission = Submission {
+                            source: &source.name,
+                            relative: &found.relative,
+                            organismo: found.organismo.as_deref(),
+                            size: found.size,
+                            mtime_ns: found.mtime_ns,
+                            sha256: &sha256,
+                            received_at: &at,
+                            outcome: match &outcome {
+                                Ok(r) => Outcome::Read(r),
+                                Err(m) => Outcome::Unreadable(m.clone()),
+                            },
+                            report_json: &report,
+                        };
+                        store.commit_file(datasets, &submission)?;
+                        let (estado, accepted, rejected) = match &outcome {
+                            Ok(r) => {
+                                summary.advertencias += r.issues.iter().filter(|i| !i.is_error()).count();
+                                (if is_new { FileStatus::Nuevo } else { FileStatus::Cambiado }, r.accepted(), r.rejected_rows())
+                            }
+                            Err(m) => {
+                                warn!(ruta = %found.relative, "archivo rechazado: {m}");
+                                summary.archivos_rechazados += 1;
+                                (FileStatus::Ilegible(m.clone()), 0, 0)
+                            }
+                        };
+                        if matches!(estado, FileStatus::Nuevo) {
+                            summary.archivos_nuevos += 1;
+                        } else if matches!(estado, FileStatus::Cambiado) {
+                            summary.archivos_cambiados += 1;
+                        }
+                        summary.filas_aceptadas += accepted;
+                        summary.filas_rechazadas += rejected;
+                        info!(ruta = %found.relative, aceptadas = accepted, rechazadas = rejected, "archivo guardado");
+                        progress.advance(&found.relative);
+                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado, filas_aceptadas: accepted, filas_rechazadas: rejected });
+                    }
+                }
+            }
+            Ok(())
+        });
+        progress.finish();
+        outcome?;
+        if summary.interrumpida {
+            break;
+        }
+    }
+    let json = serde_json::to_string(&summary).unwrap_or_default();
+    store.finish_run(run_id, &rfc3339(SystemTime::now()), &json)?;
+    Ok(summary)
+}
+
+/// Reads and checks one file without storing it (`participa validate`).
+pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) -> Result<FileResult, ReadError> {
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let limits = config
+        .map(|c| Limits { max_file_bytes: c.settings.ingest.max_file_bytes, max_columns: c.settings.ingest.max_columns, max_rows: c.settings.ingest.max_rows_per_sheet })
+        .unwrap_or_default();
+    let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
+    let organismo = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let relative = match &organismo {
+        Some(o) => format!("{o}/{name}"),
+        None => name,
+    };
+    let mtime = std::fs::metadata(path).ok().and_then(|m| m.modified().ok()).map(systime_ns).unwrap_or(0);
+    let ctx = match config {
+        Some(c) => file_context(c, organismo.as_deref(), &relative, mtime),
+        None => FileContext { organismo: organismo.unwrap_or_default(), path: relative, submitted: mtime_date(mtime), ..FileContext::default() },
+    };
+    Ok(process_file(standard, &ctx, &sheets))
+}

@@ -1,0 +1,295 @@
+//! Finding the header and what each column means: title rows and notes before it, a two-row
+//! header under merged parent cells, decorations such as `N°` or `(CABA)`, wide month columns,
+//! personal-data columns, and which dataset the sheet holds. Pure.
+
+use std::collections::{HashMap, HashSet};
+
+use super::fold::fold;
+use super::lexicon::Lexicon;
+use super::schema::Dataset;
+use super::sheet::{Cell, RawSheet};
+
+/// How many rows from the top of a sheet may hold the header.
+pub const HEADER_SCAN_ROWS: usize = 30;
+
+/// What a column means for one dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// The column of a dataset field (index into `Dataset::fields`).
+    Field(usize),
+    /// One month of a wide layout: field index and month 1–12.
+    Wide {
+        /// Field index.
+        field: usize,
+        /// Month number.
+        month: u32,
+    },
+    /// The year column of a wide layout.
+    Year,
+    /// A column about a person: dropped, never read further.
+    Personal,
+    /// A column the standard does not use.
+    Unmapped,
+    /// No header text.
+    Empty,
+}
+
+/// The folded header keys of one dataset.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    keys: HashMap<String, usize>,
+    wide_keys: HashMap<String, usize>,
+    year_keys: HashSet<String>,
+}
+
+/// Every folded form a header text may match under: as written, without parenthesised hints,
+/// without decorations, and each side of a `/`.
+pub fn label_candidates(text: &str, lex: &Lexicon) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    let base = fold(text);
+    push(lex.strip_decorations(&base));
+    push(base);
+    let mut without_parens = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for ch in text.chars() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => without_parens.push(ch),
+            _ => {}
+        }
+    }
+    let bare = fold(&without_parens);
+    push(lex.strip_decorations(&bare));
+    push(bare);
+    if without_parens.contains('/') {
+        for part in without_parens.split('/') {
+            let f = fold(part);
+            push(lex.strip_decorations(&f));
+            push(f);
+        }
+    }
+    out
+}
+
+impl Matcher {
+    /// Folds the dataset's header words (and their undecorated forms).
+    pub fn new(dataset: &Dataset, lex: &Lexicon) -> Matcher {
+        let mut keys = HashMap::new();
+        let mut wide_keys = HashMap::new();
+        let wide_fields: Vec<&str> =
+            dataset.wide.as_ref().map(|w| w.month_fields.iter().map(String::as_str).collect()).unwrap_or_default();
+        for (i, field) in dataset.fields.iter().enumerate() {
+            let mut words = field.header_words.clone();
+            words.push(field.name.clone());
+            for word in &words {
+                for key in label_candidates(word, lex) {
+                    keys.entry(key.clone()).or_insert(i);
+                    if wide_fields.contains(&field.name.as_str()) {
+                        wide_keys.entry(key).or_insert(i);
+                    }
+                }
+            }
+        }
+        let year_keys = dataset
+            .wide
+            .as_ref()
+            .map(|w| w.year_words.iter().flat_map(|y| label_candidates(y, lex)).collect())
+            .unwrap_or_default();
+        Matcher { keys, wide_keys, year_keys }
+    }
+
+    /// The role of a header text.
+    pub fn role(&self, text: &str, lex: &Lexicon) -> Role {
+        if text.trim().is_empty() {
+            return Role::Empty;
+        }
+        let candidates = label_candidates(text, lex);
+        if let Some(&i) = candidates.iter().find_map(|c| self.keys.get(c)) {
+            return Role::Field(i);
+        }
+        if candidates.iter().any(|c| self.year_keys.contains(c)) {
+            return Role::Year;
+        }
+        if !self.wide_keys.is_empty() {
+            for c in &candidates {
+                let tokens: Vec<&str> = c.split(' ').collect();
+                let months: Vec<u32> = tokens.iter().filter_map(|t| lex.month(t)).collect();
+                if months.len() != 1 {
+                    continue;
+                }
+                let rest: Vec<&str> =
+                    tokens.iter().copied().filter(|t| lex.month(t).is_none() && *t != "de" && *t != "del").collect();
+                let rest = lex.strip_decorations(&rest.join(" "));
+                if let Some(&field) = self.wide_keys.get(&rest) {
+                    return Role::Wide { field, month: months[0] };
+                }
+            }
+        }
+        if lex.is_personal_header(&fold(text)) {
+            return Role::Personal;
+        }
+        Role::Unmapped
+    }
+}
+
+/// The header a sheet was found to have, for one dataset.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Index of the dataset in the standard.
+    pub dataset: usize,
+    /// Index (into `RawSheet::rows`) of the first data row.
+    pub data_start: usize,
+    /// Row number(s) of the header as a person sees them.
+    pub header_rows: Vec<u32>,
+    /// Role of each column.
+    pub roles: Vec<Role>,
+    /// Header text of each column as written (parent and child joined for two-row headers).
+    pub labels: Vec<String>,
+    /// Required fields neither present, derivable nor defaulted.
+    pub missing_required: Vec<usize>,
+    /// Columns whose field was already taken by an earlier column.
+    pub repeated: Vec<usize>,
+}
+
+fn label_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.trim().to_string(),
+        Cell::Number(n) => super::sheet::format_number(*n),
+        _ => String::new(),
+    }
+}
+
+/// Score of a candidate header, compared lexicographically: all required present first, then
+/// fewer missing required fields, then more fields matched.
+type Score = (bool, i64, usize);
+
+struct Candidate {
+    score: Score,
+    header: Header,
+}
+
+fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: Vec<String>, data_start: usize, header_rows: Vec<u32>) -> Candidate {
+    let mut matched = HashSet::new();
+    let mut roles = roles;
+    let mut repeated = Vec::new();
+    let mut has_year = false;
+    let mut wide_fields = HashSet::new();
+    for (col, role) in roles.iter_mut().enumerate() {
+        match role {
+            Role::Field(i) => {
+                if !matched.insert(*i) {
+                    repeated.push(col);
+                    *role = Role::Unmapped;
+                }
+            }
+            Role::Wide { field, .. } => {
+                wide_fields.insert(*field);
+            }
+            Role::Year => {
+                if has_year {
+                    *role = Role::Unmapped;
+                    repeated.push(col);
+                }
+                has_year = true;
+            }
+            _ => {}
+        }
+    }
+    // A wide layout only counts when no plain column already holds the field.
+    let wide_active = !wide_fields.is_empty() && wide_fields.iter().all(|f| !matched.contains(f));
+    if wide_active {
+        matched.extend(wide_fields.iter().copied());
+    } else {
+        for role in roles.iter_mut() {
+            if matches!(role, Role::Wide { .. }) {
+                *role = Role::Unmapped;
+            }
+        }
+    }
+    let period_field = dataset.wide.as_ref().and_then(|w| dataset.field_index(&w.period_field));
+    let mut missing_required = Vec::new();
+    for (i, field) in dataset.fields.iter().enumerate() {
+        if !field.constraints.required || matched.contains(&i) || field.default.is_some() {
+            continue;
+        }
+        let derivable = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from)).is_some_and(|f| matched.contains(&f));
+        let from_wide = wide_active && has_year && Some(i) == period_field;
+        if !derivable && !from_wide {
+            missing_required.push(i);
+        }
+    }
+    let score = (missing_required.is_empty(), -(missing_required.len() as i64), matched.len());
+    Candidate {
+        score,
+        header: Header { dataset: dataset_index, data_start, header_rows, roles, labels, missing_required, repeated },
+    }
+}
+
+/// Finds the header and dataset of a sheet among `datasets` (all, or the one a pin names).
+///
+/// Returns `None` when no row looks like a header of any dataset: at least two fields with every
+/// required one present, or three fields (then the missing ones are `missing-label`).
+pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], lex: &Lexicon) -> Option<Header> {
+    let mut best: Option<Candidate> = None;
+    let scan = sheet.rows.len().min(HEADER_SCAN_ROWS);
+    for r in 0..scan {
+        let row = &sheet.rows[r];
+        let width = row.cells.len();
+        if row.cells.iter().filter(|c| matches!(c, Cell::Text(_))).count() < 2 {
+            continue;
+        }
+        let parent_labels: Vec<String> = row.cells.iter().map(label_of).collect();
+        let child = sheet.rows.get(r + 1);
+        for &(di, dataset, matcher) in datasets {
+            let roles: Vec<Role> = parent_labels.iter().map(|l| matcher.role(l, lex)).collect();
+            let single = evaluate(di, dataset, roles, parent_labels.clone(), r + 1, vec![row.number]);
+            let mut candidate = single;
+            if let Some(child) = child {
+                let double_width = width.max(child.cells.len());
+                let mut roles = Vec::with_capacity(double_width);
+                let mut labels = Vec::with_capacity(double_width);
+                let mut carried = String::new();
+                for col in 0..double_width {
+                    let parent = parent_labels.get(col).cloned().unwrap_or_default();
+                    if !parent.is_empty() {
+                        carried = parent.clone();
+                    }
+                    let child_label = match child.cell(col) {
+                        Cell::Text(t) => t.trim().to_string(),
+                        _ => String::new(),
+                    };
+                    if child_label.is_empty() {
+                        roles.push(matcher.role(&parent, lex));
+                        labels.push(parent);
+                        continue;
+                    }
+                    let joined = if carried.is_empty() { child_label.clone() } else { format!("{carried} {child_label}") };
+                    let mut role = matcher.role(&child_label, lex);
+                    if !matches!(role, Role::Field(_) | Role::Wide { .. } | Role::Year) && !carried.is_empty() {
+                        let parent_role = matcher.role(&joined, lex);
+                        if matches!(parent_role, Role::Field(_) | Role::Wide { .. } | Role::Year | Role::Personal) {
+                            role = parent_role;
+                        }
+                    }
+                    roles.push(role);
+                    labels.push(joined);
+                }
+                let double = evaluate(di, dataset, roles, labels, r + 2, vec![row.number, child.number]);
+                if double.score.2 > candidate.score.2 && double.score >= candidate.score {
+                    candidate = double;
+                }
+            }
+            let eligible = (candidate.score.0 && candidate.score.2 >= 2) || candidate.score.2 >= 3;
+            if eligible && best.as_ref().is_none_or(|b| candidate.score > b.score) {
+                best = Some(candidate);
+            }
+        }
+    }
+    best.map(|c| c.header)
+}

@@ -1,0 +1,161 @@
+//! The lexicon: the words participa needs to read messy sheets (missing-value tokens, personal-data
+//! header words, header decorations, totals words, month names, comuna prefixes). Loaded from
+//! `lexicon.json` in the standard folder; folded once here so matching is a set lookup. Pure.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::fold::fold;
+
+/// `lexicon.json` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconFile {
+    #[serde(rename = "_comment", default)]
+    _comment: Option<String>,
+    /// Tokens that mean "no data" (`s/d`, `N/A`, `-`…); an empty cell is always missing.
+    pub missing_values: Vec<String>,
+    /// Header words of columns about a person (names, DNI, e-mail, phone…): dropped on read.
+    pub personal_data_words: Vec<String>,
+    /// Leading header decorations (`N°`, `Cant.`, `Total de`…) removed before matching.
+    pub header_prefixes: Vec<String>,
+    /// Trailing header decorations (`de la reunión`, `(CABA)`…) removed before matching.
+    pub header_suffixes: Vec<String>,
+    /// First words of a totals row (`Total`, `Total general`…).
+    pub totals_words: Vec<String>,
+    /// Month names and abbreviations → month number.
+    pub months: HashMap<String, u32>,
+    /// Words written before a comuna number (`Comuna 4`, `C4`).
+    pub comuna_prefixes: Vec<String>,
+    /// First words of a note row under the data (`Fuente: …`, `Nota: …`).
+    #[serde(default = "default_note_words")]
+    pub note_words: Vec<String>,
+}
+
+fn default_note_words() -> Vec<String> {
+    ["fuente", "nota", "notas", "observacion", "observaciones", "aclaracion", "referencias"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The lexicon, folded for lookups.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    missing: HashSet<String>,
+    missing_raw: HashSet<String>,
+    personal: Vec<Vec<String>>,
+    prefixes: Vec<Vec<String>>,
+    suffixes: Vec<Vec<String>>,
+    totals: HashSet<String>,
+    months: HashMap<String, u32>,
+    comuna_prefixes: Vec<String>,
+    notes: HashSet<String>,
+}
+
+fn words(list: &[String]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = list
+        .iter()
+        .map(|w| fold(w).split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Longest first, so `cantidad de` is removed before `cantidad`.
+    out.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    out
+}
+
+impl Lexicon {
+    /// Folds the file's words for lookups.
+    pub fn new(file: &LexiconFile) -> Lexicon {
+        Lexicon {
+            missing: file.missing_values.iter().map(|m| fold(m)).filter(|m| !m.is_empty()).collect(),
+            missing_raw: file.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
+            personal: words(&file.personal_data_words),
+            prefixes: words(&file.header_prefixes),
+            suffixes: words(&file.header_suffixes),
+            totals: file.totals_words.iter().map(|w| fold(w)).collect(),
+            months: file.months.iter().map(|(k, v)| (fold(k), *v)).collect(),
+            comuna_prefixes: {
+                let mut p: Vec<String> = file.comuna_prefixes.iter().map(|w| fold(w)).collect();
+                p.sort_by_key(|w| std::cmp::Reverse(w.len()));
+                p
+            },
+            notes: file.note_words.iter().map(|w| fold(w)).collect(),
+        }
+    }
+
+    /// True when `text` is a "no data" token (`s/d`, `N/A`, `-`, empty…).
+    pub fn is_missing_text(&self, text: &str) -> bool {
+        let t = text.trim();
+        if t.is_empty() {
+            return true;
+        }
+        if self.missing_raw.contains(&t.to_lowercase()) {
+            return true;
+        }
+        let f = fold(t);
+        // Tokens made only of punctuation (`-`, `—`) fold to nothing; they were matched above.
+        !f.is_empty() && self.missing.contains(&f)
+    }
+
+    /// Month number for a folded month word (`marzo`, `mar`, `setiembre`).
+    pub fn month(&self, folded: &str) -> Option<u32> {
+        self.months.get(folded).copied()
+    }
+
+    /// Folded comuna prefixes, longest first.
+    pub fn comuna_prefixes(&self) -> &[String] {
+        &self.comuna_prefixes
+    }
+
+    /// True when the folded first words of a row's first text mark a totals row.
+    pub fn is_totals_label(&self, text: &str) -> bool {
+        let f = fold(text);
+        let first = f.split(' ').next().unwrap_or("");
+        self.totals.contains(&f) || self.totals.contains(first)
+    }
+
+    /// True when a lone text under the data is a note (`Fuente: …`).
+    pub fn is_note_label(&self, text: &str) -> bool {
+        let t = text.trim_start();
+        if t.starts_with('*') || t.starts_with('(') {
+            return true;
+        }
+        let f = fold(t);
+        let first = f.split(' ').next().unwrap_or("");
+        self.notes.contains(first)
+    }
+
+    /// True when a folded header names a person's data (`nombre y apellido`, `dni`, `e mail`).
+    pub fn is_personal_header(&self, folded: &str) -> bool {
+        let tokens: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+        self.personal.iter().any(|phrase| {
+            tokens.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == b))
+        })
+    }
+
+    /// Removes header decorations from a folded label, repeatedly, keeping at least one word.
+    pub fn strip_decorations(&self, folded: &str) -> String {
+        let mut tokens: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+        loop {
+            let before = tokens.len();
+            for p in &self.prefixes {
+                if tokens.len() > p.len() && tokens.iter().zip(p).all(|(a, b)| *a == b) {
+                    tokens.drain(..p.len());
+                    break;
+                }
+            }
+            for s in &self.suffixes {
+                if tokens.len() > s.len() && tokens[tokens.len() - s.len()..].iter().zip(s).all(|(a, b)| *a == b) {
+                    tokens.truncate(tokens.len() - s.len());
+                    break;
+                }
+            }
+            if tokens.len() == before {
+                break;
+            }
+        }
+        tokens.join(" ")
+    }
+}

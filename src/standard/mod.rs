@@ -1,0 +1,255 @@
+//! The standard: turns the sheets a reader found into rows of the three standard datasets, or
+//! into issues a clerk can act on (STANDARD.md §2–§6).
+//!
+//! Pure code: no files, no database, no clock, no logging. Everything it knows about the
+//! datasets, code lists and words comes in a [`Standard`] built from configuration text, and
+//! everything it knows about the file comes in a [`FileContext`]. It must not depend on
+//! `ingest`, `store` or `pipeline`.
+
+pub mod codes;
+pub mod fold;
+pub mod header;
+pub mod issue;
+pub mod lexicon;
+pub mod process;
+pub mod schema;
+pub mod sheet;
+pub mod values;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use issue::{Code, Issue, Messages};
+pub use process::process_file;
+pub use schema::{Dataset, FieldType};
+pub use sheet::{Cell, RawRow, RawSheet};
+
+use codes::CodeList;
+use header::Matcher;
+use lexicon::{Lexicon, LexiconFile};
+
+/// A typed value of a standard field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// No data.
+    Null,
+    /// Text or a code.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A decimal number.
+    Num(f64),
+    /// A date.
+    Date(NaiveDate),
+    /// A year and month.
+    YearMonth(i32, u32),
+    /// A year.
+    Year(i32),
+}
+
+impl Value {
+    /// The value as exported: dates ISO, periods `YYYY-MM`, null empty.
+    pub fn to_export(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Text(t) => t.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Num(n) => sheet::format_number(*n),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::YearMonth(y, m) => format!("{y:04}-{m:02}"),
+            Value::Year(y) => y.to_string(),
+        }
+    }
+
+    /// True for `Null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The number, for integers and decimals.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// One accepted row of a dataset, with where it came from in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Sheet name (empty for CSV).
+    pub sheet: String,
+    /// 1-based row number as a person sees it.
+    pub row: u32,
+    /// Values in the dataset's field order.
+    pub values: Vec<Value>,
+}
+
+/// The configuration texts a [`Standard`] is built from (files of the standard folder).
+#[derive(Debug, Clone, Default)]
+pub struct StandardTexts {
+    /// `datasets/*.json` contents.
+    pub datasets: Vec<(String, String)>,
+    /// `codes/*.csv`: (list name, contents).
+    pub code_lists: Vec<(String, String)>,
+    /// `lexicon.json`.
+    pub lexicon: String,
+    /// `mensajes.<lang>.json`.
+    pub messages: String,
+}
+
+/// Everything the standard knows, parsed and checked once.
+#[derive(Debug, Clone)]
+pub struct Standard {
+    /// Datasets in a stable order.
+    pub datasets: Vec<Dataset>,
+    /// Code lists by name.
+    pub code_lists: HashMap<String, CodeList>,
+    /// Words for reading messy sheets.
+    pub lexicon: Lexicon,
+    /// Clerk-facing messages.
+    pub messages: Messages,
+    matchers: Vec<Matcher>,
+}
+
+impl Standard {
+    /// Parses and cross-checks the texts; the error names the file and what is wrong.
+    pub fn from_texts(texts: &StandardTexts) -> Result<Standard, String> {
+        let lexicon_file: LexiconFile =
+            serde_json::from_str(&texts.lexicon).map_err(|e| format!("lexicon.json: {e}"))?;
+        let lexicon = Lexicon::new(&lexicon_file);
+        let messages = Messages::parse(&texts.messages)?;
+        let missing = messages.missing_keys();
+        if !missing.is_empty() {
+            return Err(format!("messages file lacks {}", missing.join(", ")));
+        }
+        let mut code_lists = HashMap::new();
+        for (name, text) in &texts.code_lists {
+            code_lists.insert(name.clone(), CodeList::parse(name, text)?);
+        }
+        let list_names: Vec<&str> = code_lists.keys().map(String::as_str).collect();
+        let mut datasets = Vec::new();
+        for (file, text) in &texts.datasets {
+            let dataset: Dataset = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+            dataset.check(&list_names).map_err(|e| format!("{file}: {e}"))?;
+            if datasets.iter().any(|d: &Dataset| d.name == dataset.name) {
+                return Err(format!("{file}: dataset «{}» is defined twice", dataset.name));
+            }
+            datasets.push(dataset);
+        }
+        if datasets.is_empty() {
+            return Err("the standard defines no dataset".to_string());
+        }
+        datasets.sort_by(|a, b| a.name.cmp(&b.name));
+        let matchers = datasets.iter().map(|d| Matcher::new(d, &lexicon)).collect();
+        Ok(Standard { datasets, code_lists, lexicon, messages, matchers })
+    }
+
+    /// The dataset called `name`.
+    pub fn dataset(&self, name: &str) -> Option<&Dataset> {
+        self.datasets.iter().find(|d| d.name == name)
+    }
+
+    /// The header matcher of dataset `index`.
+    pub fn matcher(&self, index: usize) -> &Matcher {
+        &self.matchers[index]
+    }
+}
+
+/// What the standard needs to know about the file being read.
+#[derive(Debug, Clone, Default)]
+pub struct FileContext {
+    /// Reporting body (first-level folder).
+    pub organismo: String,
+    /// Path relative to the source root, `/`-separated.
+    pub path: String,
+    /// The day the file was submitted (its modification date): default for update dates.
+    pub submitted: Option<NaiveDate>,
+    /// A dataset the configuration pins this file to.
+    pub pinned_dataset: Option<String>,
+    /// A programme code the configuration gives as default for this file.
+    pub default_programa: Option<String>,
+    /// Dates outside this interval are flagged as warnings.
+    pub reporting_period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// What became of one sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "resultado", rename_all = "snake_case")]
+pub enum SheetOutcome {
+    /// Read as this dataset.
+    Leida {
+        /// Dataset name.
+        dataset: String,
+    },
+    /// No header of any dataset (instructions, notes, lists): skipped, not an error.
+    SinEncabezado,
+    /// Looked like a dataset but a required column is missing: rejected.
+    Rechazada {
+        /// Dataset name.
+        dataset: String,
+    },
+}
+
+/// The report of one sheet, for the file's feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetReport {
+    /// Sheet name.
+    pub nombre: String,
+    /// What became of it.
+    pub resultado: SheetOutcome,
+    /// Header row number(s).
+    pub filas_encabezado: Vec<u32>,
+    /// Rows accepted (after unpivoting, records).
+    pub filas_aceptadas: usize,
+    /// Rows rejected.
+    pub filas_rechazadas: usize,
+    /// Totals, note and blank rows skipped.
+    pub filas_omitidas: usize,
+    /// Headers of columns that match nothing.
+    pub columnas_ignoradas: Vec<String>,
+    /// Headers of personal-data columns dropped on read (header only, never a value).
+    pub columnas_personales_descartadas: Vec<String>,
+    /// Columns past the reader's width limit were not read.
+    pub columnas_truncadas: bool,
+}
+
+/// The standardised content of one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileResult {
+    /// Accepted records by dataset name.
+    pub records: HashMap<String, Vec<Record>>,
+    /// Errors (rejected rows and sheets) and warnings.
+    pub issues: Vec<Issue>,
+    /// One report per sheet.
+    pub sheets: Vec<SheetReport>,
+}
+
+impl FileResult {
+    /// Number of accepted records.
+    pub fn accepted(&self) -> usize {
+        self.records.values().map(Vec::len).sum()
+    }
+
+    /// Number of distinct rejected rows (sheet, row).
+    pub fn rejected_rows(&self) -> usize {
+        let mut rows: Vec<(&str, u32)> =
+            self.issues.iter().filter(|i| i.is_error()).filter_map(|i| i.row.map(|r| (i.sheet.as_str(), r))).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
+    }
+
+    /// Headers of personal-data columns dropped, across sheets.
+    pub fn personal_columns(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.sheets.iter().flat_map(|s| s.columnas_personales_descartadas.iter().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}

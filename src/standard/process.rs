@@ -1,0 +1,492 @@
+//! From sheets to records: header detection, row filtering (blank, totals, notes, duplicates),
+//! unpivoting wide sheets, value parsing, derivations, defaults and cross-field rules. Pure.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+
+use super::fold::clean_text;
+use super::header::{find_header, Header, Role};
+use super::issue::{Code, Issue};
+use super::schema::{Dataset, Field, FieldType, Rule, Severity};
+use super::sheet::{column_letters, Cell, RawRow, RawSheet};
+use super::values::{self, ValueError};
+use super::{FileContext, FileResult, Record, SheetOutcome, SheetReport, Standard, Value};
+
+/// Replaces e-mail addresses in free text: a person's address must never be stored.
+pub fn redact(text: &str) -> String {
+    if !text.contains('@') {
+        return text.to_string();
+    }
+    text.split(' ')
+        .map(|word| {
+            let at = word.find('@');
+            if at.is_some_and(|i| i > 0 && word[i..].contains('.')) {
+                "[correo omitido]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where a problem sits: one row of one sheet.
+struct Place<'a> {
+    sheet: &'a str,
+    row: u32,
+}
+
+/// Builds issues with the place and messages filled in.
+struct Reporter<'a> {
+    standard: &'a Standard,
+    header: &'a Header,
+}
+
+impl Reporter<'_> {
+    fn cell_issue(&self, place: &Place, field: &Field, col: Option<usize>, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) -> Issue {
+        let header_label = col.and_then(|c| self.header.labels.get(c)).filter(|l| !l.is_empty()).cloned();
+        let campo = header_label.clone().unwrap_or_else(|| field.title.clone().unwrap_or_else(|| field.name.clone()));
+        let value = redact(value);
+        let mut args: Vec<(&str, &str)> = vec![("campo", &campo), ("valor", &value)];
+        args.extend_from_slice(extra);
+        let body = self.standard.messages.render(key, &args);
+        let column = col.map(column_letters);
+        let message = match &column {
+            Some(letters) => format!("Celda {letters}{}: {body}", place.row),
+            None => body,
+        };
+        Issue {
+            sheet: place.sheet.to_string(),
+            row: Some(place.row),
+            column,
+            header: header_label,
+            field: Some(field.name.clone()),
+            code,
+            value,
+            message,
+        }
+    }
+}
+
+/// A parse failure: code, message key and extra placeholders.
+type FieldError = (Code, &'static str, Vec<(&'static str, String)>);
+
+fn check_range(field: &Field, n: f64) -> Result<(), FieldError> {
+    if let Some(min) = field.constraints.minimum {
+        if n < min {
+            return Err((Code::ConstraintError, "constraint-error.minimum", vec![("limite", super::sheet::format_number(min))]));
+        }
+    }
+    if let Some(max) = field.constraints.maximum {
+        if n > max {
+            return Err((Code::ConstraintError, "constraint-error.maximum", vec![("limite", super::sheet::format_number(max))]));
+        }
+    }
+    Ok(())
+}
+
+fn type_error(e: ValueError) -> FieldError {
+    (Code::TypeError, e.message_key(), Vec::new())
+}
+
+fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cell) -> Result<Value, FieldError> {
+    let lex = &standard.lexicon;
+    let value = match field.field_type {
+        FieldType::String => {
+            let written = clean_text(&cell.as_written());
+            match field.code_list.as_ref().and_then(|l| standard.code_lists.get(l)) {
+                Some(list) => match list.lookup(&dataset.name, &written) {
+                    Some(entry) => Value::Text(entry.code.clone()),
+                    None => {
+                        return Err(match list.suggest(&dataset.name, &written) {
+                            Some(s) => (Code::ConstraintError, "constraint-error.code_suggest", vec![("sugerencia", s.to_string())]),
+                            None => (Code::ConstraintError, "constraint-error.code", Vec::new()),
+                        })
+                    }
+                },
+                None => Value::Text(redact(&written)),
+            }
+        }
+        FieldType::Integer => {
+            let n = if field.parse.as_deref() == Some("comuna") {
+                values::parse_comuna(cell, lex)
+            } else {
+                values::parse_integer(cell)
+            }
+            .map_err(type_error)?;
+            check_range(field, n as f64)?;
+            Value::Int(n)
+        }
+        FieldType::Number => {
+            let n = values::parse_number(cell).map_err(type_error)?;
+            check_range(field, n)?;
+            Value::Num(n)
+        }
+        FieldType::Date => Value::Date(values::parse_date(cell, lex).map_err(type_error)?),
+        FieldType::Yearmonth => {
+            let (y, m) = values::parse_yearmonth(cell, lex).map_err(type_error)?;
+            Value::YearMonth(y, m)
+        }
+        FieldType::Year => Value::Year(values::parse_year(cell).map_err(type_error)?),
+    };
+    Ok(value)
+}
+
+/// The code-list column of the entry a field's code names (`comuna` of a barrio).
+fn code_column(standard: &Standard, dataset: &Dataset, field: &Field, value: &Value, column: &str) -> Option<i64> {
+    let Value::Text(code) = value else { return None };
+    let list = standard.code_lists.get(field.code_list.as_ref()?)?;
+    list.by_code(&dataset.name, code)?.columns.get(column)?.trim().parse().ok()
+}
+
+/// Builds one record from a row (one month of it for wide sheets): values, or the errors that
+/// reject the row. Warnings ride along with accepted values.
+fn build_record(
+    standard: &Standard,
+    ctx: &FileContext,
+    dataset: &Dataset,
+    reporter: &Reporter,
+    place: &Place,
+    row: &RawRow,
+    month: Option<u32>,
+) -> Result<(Vec<Value>, Vec<Issue>), Vec<Issue>> {
+    let header = reporter.header;
+    let n = dataset.fields.len();
+    let mut col_of: Vec<Option<usize>> = vec![None; n];
+    let mut year_col = None;
+    for (c, role) in header.roles.iter().enumerate() {
+        match role {
+            Role::Field(i) if col_of[*i].is_none() => col_of[*i] = Some(c),
+            Role::Wide { field, month: m } if Some(*m) == month && col_of[*field].is_none() => col_of[*field] = Some(c),
+            Role::Year if year_col.is_none() => year_col = Some(c),
+            _ => {}
+        }
+    }
+    let mut values = vec![Value::Null; n];
+    let mut errors: Vec<Issue> = Vec::new();
+    let mut warnings: Vec<Issue> = Vec::new();
+    let mut failed = vec![false; n];
+    let lex = &standard.lexicon;
+
+    for (i, field) in dataset.fields.iter().enumerate() {
+        let Some(c) = col_of[i] else { continue };
+        let cell = row.cell(c);
+        if values::is_missing(cell, lex) {
+            continue;
+        }
+        match parse_field(standard, dataset, field, cell) {
+            Ok(v) => values[i] = v,
+            Err((code, key, extra)) => {
+                failed[i] = true;
+                let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                errors.push(reporter.cell_issue(place, field, Some(c), code, &cell.as_written(), key, &extra));
+            }
+        }
+    }
+
+    // Wide sheets: the period is the year column plus the month of the column pair.
+    if let (Some(m), Some(wide)) = (month, dataset.wide.as_ref()) {
+        if let Some(p) = dataset.field_index(&wide.period_field) {
+            let field = &dataset.fields[p];
+            let cell = year_col.map(|c| row.cell(c)).unwrap_or(&Cell::Empty);
+            if !values::is_missing(cell, lex) {
+                match values::parse_year(cell) {
+                    Ok(y) => values[p] = Value::YearMonth(y, m),
+                    Err(e) => {
+                        failed[p] = true;
+                        errors.push(reporter.cell_issue(place, field, year_col, Code::TypeError, &cell.as_written(), e.message_key(), &[]));
+                    }
+                }
+            }
+            col_of[p] = year_col;
+        }
+    }
+
+    // Derivations (comuna from barrio), then parent checks (barrio within comuna).
+    for (i, field) in dataset.fields.iter().enumerate() {
+        if let (Value::Null, Some(derive)) = (&values[i], &field.derive) {
+            if let Some(from) = dataset.field_index(&derive.from) {
+                if let Some(v) = code_column(standard, dataset, &dataset.fields[from], &values[from], &derive.column) {
+                    values[i] = Value::Int(v);
+                }
+            }
+        }
+    }
+    for (i, field) in dataset.fields.iter().enumerate() {
+        let Some(parent) = &field.parent else { continue };
+        let Some(p) = dataset.field_index(&parent.field) else { continue };
+        let (Some(expected), Value::Int(given)) = (code_column(standard, dataset, field, &values[i], &parent.column), &values[p]) else {
+            continue;
+        };
+        if expected != *given {
+            failed[i] = true;
+            let cell = col_of[i].map(|c| row.cell(c).as_written()).unwrap_or_default();
+            let (e, g) = (expected.to_string(), given.to_string());
+            errors.push(reporter.cell_issue(place, field, col_of[i], Code::ConstraintError, &cell, "constraint-error.parent", &[("esperado", &e), ("dado", &g)]));
+        }
+    }
+
+    // Defaults, then required values.
+    for (i, field) in dataset.fields.iter().enumerate() {
+        if !values[i].is_null() || failed[i] {
+            continue;
+        }
+        match field.default.as_deref() {
+            Some("submission_date") => {
+                if let Some(d) = ctx.submitted {
+                    values[i] = Value::Date(d);
+                }
+            }
+            Some(code) => {
+                let chosen = if field.code_list.as_deref() == Some("programas") { ctx.default_programa.as_deref().unwrap_or(code) } else { code };
+                values[i] = Value::Text(chosen.to_string());
+            }
+            None => {}
+        }
+        if values[i].is_null() && field.constraints.required {
+            let derived_from_failed = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from)).is_some_and(|f| failed[f]);
+            if derived_from_failed {
+                continue;
+            }
+            let key = if field.derive.is_some() { "required-value.derivable" } else { "required-value" };
+            let written = col_of[i].map(|c| row.cell(c).as_written()).unwrap_or_default();
+            errors.push(reporter.cell_issue(place, field, col_of[i], Code::RequiredValue, &written, key, &[]));
+        }
+    }
+
+    // Cross-field rules.
+    for rule in &dataset.rules {
+        match rule {
+            Rule::LessOrEqual { field, limit, severity } => {
+                let (Some(f), Some(l)) = (dataset.field_index(field), dataset.field_index(limit)) else { continue };
+                let (Some(a), Some(b)) = (values[f].as_f64(), values[l].as_f64()) else { continue };
+                if a > b {
+                    let (av, bv) = (values[f].to_export(), values[l].to_export());
+                    let limit_label = col_of[l].and_then(|c| header.labels.get(c)).cloned().unwrap_or_else(|| limit.clone());
+                    let code = if *severity == Severity::Error { Code::ConstraintError } else { Code::Warning };
+                    let issue = reporter.cell_issue(place, &dataset.fields[f], col_of[f], code, &av, "constraint-error.less_or_equal", &[("limite", &bv), ("limite_campo", &limit_label)]);
+                    if *severity == Severity::Error { errors.push(issue) } else { warnings.push(issue) }
+                }
+            }
+            Rule::SumEquals { parts, total, severity } => {
+                let Some(t) = dataset.field_index(total) else { continue };
+                let Some(total_value) = values[t].as_f64() else { continue };
+                let part_values: Option<Vec<f64>> = parts.iter().map(|p| dataset.field_index(p).and_then(|i| values[i].as_f64())).collect();
+                let Some(part_values) = part_values else { continue };
+                let sum: f64 = part_values.iter().sum();
+                if (sum - total_value).abs() > 1e-9 {
+                    let code = if *severity == Severity::Error { Code::ConstraintError } else { Code::Warning };
+                    let s = super::sheet::format_number(sum);
+                    let issue = reporter.cell_issue(place, &dataset.fields[t], col_of[t], code, &values[t].to_export(), "warning.sum_equals", &[("suma", &s)]);
+                    if *severity == Severity::Error { errors.push(issue) } else { warnings.push(issue) }
+                }
+            }
+        }
+    }
+
+    // Dates worth a second look.
+    for (i, field) in dataset.fields.iter().enumerate() {
+        let (true, Value::Date(d)) = (field.in_reporting_period, &values[i]) else { continue };
+        let shown = d.format("%d/%m/%Y").to_string();
+        if let Some((from, to)) = ctx.reporting_period {
+            if *d < from || *d > to {
+                let (f, t) = (from.format("%d/%m/%Y").to_string(), to.format("%d/%m/%Y").to_string());
+                warnings.push(reporter.cell_issue(place, field, col_of[i], Code::Warning, &shown, "warning.out_of_period", &[("desde", &f), ("hasta", &t)]));
+            }
+        }
+        if let Some(submitted) = ctx.submitted {
+            if *d > submitted + Duration::days(1) {
+                warnings.push(reporter.cell_issue(place, field, col_of[i], Code::Warning, &shown, "warning.future", &[]));
+            }
+        }
+    }
+
+    if errors.is_empty() {
+        Ok((values, warnings))
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_totals_row(row: &RawRow, standard: &Standard) -> bool {
+    if row.sum_formulas {
+        return true;
+    }
+    let first_text = row.cells.iter().find(|c| !c.is_blank()).and_then(Cell::text);
+    first_text.is_some_and(|t| standard.lexicon.is_totals_label(t))
+}
+
+fn is_note_row(row: &RawRow, standard: &Standard) -> bool {
+    let mut filled = row.cells.iter().filter(|c| !c.is_blank());
+    match (filled.next(), filled.next()) {
+        (Some(Cell::Text(t)), None) => standard.lexicon.is_note_label(t),
+        _ => false,
+    }
+}
+
+/// Months of a wide row that hold any value, in order.
+fn wide_months(header: &Header, row: &RawRow, standard: &Standard) -> Vec<u32> {
+    let mut months: Vec<u32> = header
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(c, role)| match role {
+            Role::Wide { month, .. } if !values::is_missing(row.cell(c), &standard.lexicon) => Some(*month),
+            _ => None,
+        })
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+/// Standardises every sheet of one file. Never fails: what cannot be used becomes an issue.
+pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet]) -> FileResult {
+    let mut result = FileResult::default();
+    let candidates: Vec<_> = standard
+        .datasets
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| ctx.pinned_dataset.as_ref().is_none_or(|p| *p == d.name))
+        .map(|(i, d)| (i, d, standard.matcher(i)))
+        .collect();
+    // Exact copies are looked for across the whole file, per dataset.
+    let mut seen_rows: HashMap<(usize, Vec<String>), (String, u32)> = HashMap::new();
+    let mut seen_keys: HashMap<(usize, Vec<String>), u32> = HashMap::new();
+
+    for sheet in sheets {
+        let mut report = SheetReport {
+            nombre: sheet.name.clone(),
+            resultado: SheetOutcome::SinEncabezado,
+            filas_encabezado: Vec::new(),
+            filas_aceptadas: 0,
+            filas_rechazadas: 0,
+            filas_omitidas: 0,
+            columnas_ignoradas: Vec::new(),
+            columnas_personales_descartadas: Vec::new(),
+            columnas_truncadas: sheet.truncated_columns,
+        };
+        let Some(header) = find_header(sheet, &candidates, &standard.lexicon) else {
+            result.sheets.push(report);
+            continue;
+        };
+        let dataset = &standard.datasets[header.dataset];
+        report.filas_encabezado = header.header_rows.clone();
+        for (c, role) in header.roles.iter().enumerate() {
+            let label = header.labels.get(c).cloned().unwrap_or_default();
+            match role {
+                Role::Personal => report.columnas_personales_descartadas.push(label),
+                Role::Unmapped if !label.is_empty() => report.columnas_ignoradas.push(label),
+                _ => {}
+            }
+        }
+        if !header.missing_required.is_empty() {
+            for &i in &header.missing_required {
+                let field = &dataset.fields[i];
+                let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
+                let message = standard.messages.render("missing-label", &[("dataset", &dataset.name), ("campo", &campo)]);
+                result.issues.push(Issue {
+                    sheet: sheet.name.clone(),
+                    row: None,
+                    column: None,
+                    header: None,
+                    field: Some(field.name.clone()),
+                    code: Code::MissingLabel,
+                    value: String::new(),
+                    message,
+                });
+            }
+            report.resultado = SheetOutcome::Rechazada { dataset: dataset.name.clone() };
+            result.sheets.push(report);
+            continue;
+        }
+        report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
+        let reporter = Reporter { standard, header: &header };
+        let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
+        let records = result.records.entry(dataset.name.clone()).or_default();
+
+        for row in sheet.rows.iter().skip(header.data_start) {
+            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard) {
+                report.filas_omitidas += 1;
+                continue;
+            }
+            let place = Place { sheet: &sheet.name, row: row.number };
+            let mut written: Vec<String> = row.cells.iter().map(|c| c.as_written().trim().to_string()).collect();
+            while written.last().is_some_and(String::is_empty) {
+                written.pop();
+            }
+            let dup_key = (header.dataset, written);
+            if let Some((first_sheet, first_row)) = seen_rows.get(&dup_key) {
+                let previous = if *first_sheet == sheet.name { first_row.to_string() } else { format!("{first_row} de la hoja «{first_sheet}»") };
+                let message = standard.messages.render("duplicate-row", &[("fila_previa", &previous)]);
+                result.issues.push(Issue {
+                    sheet: sheet.name.clone(),
+                    row: Some(row.number),
+                    column: None,
+                    header: None,
+                    field: None,
+                    code: Code::DuplicateRow,
+                    value: String::new(),
+                    message,
+                });
+                report.filas_rechazadas += 1;
+                continue;
+            }
+            seen_rows.insert(dup_key, (sheet.name.clone(), row.number));
+
+            let months: Vec<Option<u32>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
+                let m = wide_months(&header, row, standard);
+                if m.is_empty() {
+                    // A row with no monthly figure at all is a placeholder, not data.
+                    report.filas_omitidas += 1;
+                    continue;
+                }
+                m.into_iter().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            let mut built = Vec::new();
+            let mut row_errors = Vec::new();
+            let mut row_warnings = Vec::new();
+            for month in months {
+                match build_record(standard, ctx, dataset, &reporter, &place, row, month) {
+                    Ok((values, warnings)) => {
+                        built.push(values);
+                        row_warnings.extend(warnings);
+                    }
+                    Err(errors) => row_errors.extend(errors),
+                }
+            }
+            if row_errors.is_empty() && !key_fields.is_empty() {
+                for values in &built {
+                    let key: Vec<String> = key_fields.iter().map(|&i| values[i].to_export()).collect();
+                    if let Some(first) = seen_keys.get(&(header.dataset, key.clone())) {
+                        let field = &dataset.fields[key_fields[0]];
+                        let col = header.roles.iter().position(|r| *r == Role::Field(key_fields[0]));
+                        let first = first.to_string();
+                        row_errors.push(reporter.cell_issue(&place, field, col, Code::ConstraintError, &key.join(" "), "constraint-error.unique", &[("fila_previa", &first)]));
+                    }
+                }
+                if row_errors.is_empty() {
+                    for values in &built {
+                        let key: Vec<String> = key_fields.iter().map(|&i| values[i].to_export()).collect();
+                        seen_keys.insert((header.dataset, key), row.number);
+                    }
+                }
+            }
+            if row_errors.is_empty() {
+                report.filas_aceptadas += built.len();
+                records.extend(built.into_iter().map(|values| Record { sheet: sheet.name.clone(), row: row.number, values }));
+                result.issues.extend(row_warnings);
+            } else {
+                report.filas_rechazadas += 1;
+                // The same cell may fail in several months of a wide row: report it once.
+                row_errors.dedup_by(|a, b| a.column == b.column && a.message == b.message);
+                result.issues.extend(row_errors);
+            }
+        }
+        result.sheets.push(report);
+    }
+    result
+}

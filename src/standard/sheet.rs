@@ -1,0 +1,138 @@
+//! The shape every reader hands to the standard: sheets of rows of cells, with the row numbers
+//! and column positions a person sees. Pure data; no I/O.
+
+use chrono::NaiveDateTime;
+
+/// One cell as the reader found it. Formula cells arrive as their cached value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Nothing in the cell.
+    Empty,
+    /// Text as written (CSV cells are always text).
+    Text(String),
+    /// A numeric cell.
+    Number(f64),
+    /// A cell formatted as a date or date-time.
+    Date(NaiveDateTime),
+    /// A boolean cell.
+    Bool(bool),
+    /// A spreadsheet error such as `#DIV/0!`.
+    Error(String),
+}
+
+impl Cell {
+    /// True for an empty cell or one holding only white space.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The text of a text cell, trimmed.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(t) => Some(t.trim()),
+            _ => None,
+        }
+    }
+
+    /// The value as a person would read it in the sheet, for messages and the list of rejected
+    /// rows.
+    pub fn as_written(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => format_number(*n),
+            Cell::Date(d) => {
+                if d.time() == chrono::NaiveTime::MIN {
+                    d.format("%d/%m/%Y").to_string()
+                } else {
+                    d.format("%d/%m/%Y %H:%M").to_string()
+                }
+            }
+            Cell::Bool(true) => "VERDADERO".to_string(),
+            Cell::Bool(false) => "FALSO".to_string(),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// Formats a number without a trailing `.0` when it is whole.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// One row of a sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawRow {
+    /// 1-based row number as a person sees it in the sheet (or the line's record number in a CSV).
+    pub number: u32,
+    /// Cells by 0-based column position (column A is 0). Trailing empties may be absent.
+    pub cells: Vec<Cell>,
+    /// True when every formula-bearing numeric cell of the row is a `=SUM(…)` (a totals row).
+    pub sum_formulas: bool,
+}
+
+impl RawRow {
+    /// The cell at `col`, or `Empty` past the end of the row.
+    pub fn cell(&self, col: usize) -> &Cell {
+        const EMPTY: &Cell = &Cell::Empty;
+        self.cells.get(col).unwrap_or(EMPTY)
+    }
+
+    /// True when no cell holds anything but white space.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// One sheet (a CSV file is one sheet with an empty name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawSheet {
+    /// Sheet name as shown on its tab; empty for CSV.
+    pub name: String,
+    /// Non-blank rows in order (blank rows may be omitted by the reader).
+    pub rows: Vec<RawRow>,
+    /// Columns beyond the reader's limit that held values and were not read.
+    pub truncated_columns: bool,
+}
+
+/// Spreadsheet column letters for a 0-based column index: 0 → `A`, 27 → `AB`.
+pub fn column_letters(mut col: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push((b'A' + (col % 26) as u8) as char);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    letters.iter().rev().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_table() {
+        for (col, want) in [(0, "A"), (7, "H"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA"), (16383, "XFD")] {
+            assert_eq!(column_letters(col), want);
+        }
+    }
+
+    #[test]
+    fn as_written_keeps_what_a_person_sees() {
+        assert_eq!(Cell::Number(150.0).as_written(), "150");
+        assert_eq!(Cell::Number(-5.0).as_written(), "-5");
+        assert_eq!(Cell::Number(12.5).as_written(), "12.5");
+        let d = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).and_then(|d| d.and_hms_opt(0, 0, 0));
+        assert_eq!(d.map(|d| Cell::Date(d).as_written()), Some("04/03/2019".to_string()));
+    }
+}

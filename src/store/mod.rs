@@ -1,0 +1,166 @@
+//! The store: the only place with SQL. Standard rows with their provenance, every version of
+//! every file (with SHA-256 and when it was received), rejected rows, warnings, the snapshot
+//! history of datasets that keep one, and the log of ingest passes.
+//!
+//! [`Store`] is the seam: the embedded SQLite implementation lives in `sqlite`, a PostgreSQL one
+//! can sit beside it. Callers never see SQL. Each file's result is written in one transaction,
+//! so a crash leaves the store as it was before the file or as it is after it.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use serde::Serialize;
+
+use crate::standard::{Dataset, FileResult};
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("base de datos: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// Stored data did not have the expected shape.
+    #[error("datos inconsistentes en la base: {0}")]
+    Corrupt(String),
+}
+
+/// A file the store already knows, as of its last pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownFile {
+    /// Path relative to the source root.
+    pub relative: String,
+    /// Size at the last pass.
+    pub size: u64,
+    /// Modification time at the last pass.
+    pub mtime_ns: i64,
+    /// Content hash of the last version seen.
+    pub sha256: String,
+    /// `presente` or `ausente`.
+    pub estado: String,
+}
+
+/// How a submitted version turned out.
+#[derive(Debug, Clone)]
+pub enum Outcome<'a> {
+    /// The file was read; its records replace those of its previous version.
+    Read(&'a FileResult),
+    /// The file could not be read; the previous version's rows stay in the data.
+    Unreadable(String),
+}
+
+/// One new version of a file, ready to be written in one transaction.
+#[derive(Debug, Clone)]
+pub struct Submission<'a> {
+    /// Source name.
+    pub source: &'a str,
+    /// Path relative to the source root.
+    pub relative: &'a str,
+    /// Organismo code.
+    pub organismo: Option<&'a str>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time.
+    pub mtime_ns: i64,
+    /// SHA-256, hex.
+    pub sha256: &'a str,
+    /// When it was received (RFC 3339, UTC).
+    pub received_at: &'a str,
+    /// What reading it gave.
+    pub outcome: Outcome<'a>,
+    /// The file report (JSON; headers only, never values of personal columns).
+    pub report_json: &'a str,
+}
+
+/// Counts for `participa status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StoreStatus {
+    /// Files present, by source.
+    pub archivos_presentes: i64,
+    /// Files reported missing.
+    pub archivos_ausentes: i64,
+    /// Files whose last version could not be read.
+    pub archivos_ilegibles: i64,
+    /// Versions recorded (history).
+    pub versiones: i64,
+    /// Rows per dataset (current data).
+    pub filas: Vec<(String, i64)>,
+    /// Rejected rows in current versions.
+    pub filas_rechazadas: i64,
+    /// Warnings on kept rows.
+    pub advertencias: i64,
+    /// Start and end of the last pass, and its summary.
+    pub ultima_corrida: Option<(String, Option<String>, Option<String>)>,
+    /// Per-organismo: files present, rows accepted, rows rejected.
+    pub organismos: Vec<(String, i64, i64, i64)>,
+}
+
+/// One row of the file list (`participa export archivos`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow {
+    /// Source name.
+    pub fuente: String,
+    /// Organismo.
+    pub organismo: String,
+    /// Relative path.
+    pub ruta: String,
+    /// presente | ausente.
+    pub estado: String,
+    /// leido | ilegible.
+    pub resultado: String,
+    /// When the current version was received.
+    pub recibido_en: String,
+    /// Content hash.
+    pub sha256: String,
+    /// Rows accepted.
+    pub filas_aceptadas: i64,
+    /// Rows rejected.
+    pub filas_rechazadas: i64,
+    /// Whole-file or whole-sheet problems, `; `-joined.
+    pub problemas: String,
+}
+
+/// The store operations the pipeline and commands need.
+pub trait Store {
+    /// Creates or upgrades tables for the core schema and every dataset.
+    fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError>;
+    /// Files known for a source.
+    fn known_files(&mut self, source: &str) -> Result<Vec<KnownFile>, StoreError>;
+    /// Records that a file's size or time changed but its content did not.
+    fn touch_file(&mut self, source: &str, relative: &str, size: u64, mtime_ns: i64, seen_at: &str) -> Result<(), StoreError>;
+    /// Writes a new version: replaces the file's rows, in one transaction.
+    fn commit_file(&mut self, datasets: &[Dataset], submission: &Submission) -> Result<(), StoreError>;
+    /// Marks files as missing (their rows stay); returns how many changed state.
+    fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError>;
+    /// Marks files seen again as present.
+    fn mark_present(&mut self, source: &str, relatives: &[String], at: &str) -> Result<(), StoreError>;
+    /// Opens an ingest pass record.
+    fn start_run(&mut self, at: &str) -> Result<i64, StoreError>;
+    /// Closes an ingest pass record with its summary.
+    fn finish_run(&mut self, id: i64, at: &str, summary_json: &str) -> Result<(), StoreError>;
+    /// Streams a dataset's current rows as export strings (fields, then provenance).
+    fn export_dataset(&mut self, dataset: &Dataset, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError>;
+    /// Streams rejected rows: fuente_archivo, fuente_hoja, fuente_fila, campo, codigo, valor, mensaje.
+    fn export_rejections(&mut self, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError>;
+    /// The list of files with their current state.
+    fn files(&mut self) -> Result<Vec<FileRow>, StoreError>;
+    /// Counts for status.
+    fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError>;
+}
+
+/// Export failures: the store, or the output (a closed pipe).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing failed.
+    #[error("no se pudo escribir la salida: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for ExportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ExportError::Store(StoreError::Database(e))
+    }
+}

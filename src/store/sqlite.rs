@@ -1,0 +1,417 @@
+//! The embedded store: one SQLite file in WAL mode. Every file's result is one transaction.
+
+use std::path::Path;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{ExportError, FileRow, KnownFile, Outcome, Store, StoreError, StoreStatus, Submission};
+use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
+use crate::standard::{Code, Value};
+
+/// Core schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn sql_type(t: FieldType) -> &'static str {
+    match t {
+        FieldType::Integer | FieldType::Year => "BIGINT",
+        FieldType::Number => "DOUBLE PRECISION",
+        FieldType::String | FieldType::Date | FieldType::Yearmonth => "TEXT",
+    }
+}
+
+fn table(dataset: &Dataset) -> String {
+    format!("ds_{}", dataset.name)
+}
+
+fn history_table(dataset: &Dataset) -> String {
+    format!("ds_{}_historial", dataset.name)
+}
+
+fn field_columns(dataset: &Dataset) -> Vec<String> {
+    dataset.fields.iter().map(|f| f.name.clone()).collect()
+}
+
+/// Binds a standard value: dates ISO text, periods `YYYY-MM`, years as integers.
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Text(t) => SqlValue::Text(t.clone()),
+        Value::Int(i) => SqlValue::Integer(*i),
+        Value::Num(n) => SqlValue::Real(*n),
+        Value::Year(y) => SqlValue::Integer(i64::from(*y)),
+        Value::Date(_) | Value::YearMonth(..) => SqlValue::Text(v.to_export()),
+    }
+}
+
+/// Renders a stored value the way exports write it.
+fn export_value(v: SqlValue) -> String {
+    match v {
+        SqlValue::Null => String::new(),
+        SqlValue::Integer(i) => i.to_string(),
+        SqlValue::Real(r) => crate::standard::sheet::format_number(r),
+        SqlValue::Text(t) => t,
+        SqlValue::Blob(_) => String::new(),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(SqliteStore { conn })
+    }
+
+    fn ensure_dataset_tables(&mut self, dataset: &Dataset) -> Result<(), StoreError> {
+        let fields: Vec<String> = dataset.fields.iter().map(|f| format!("{} {}", f.name, sql_type(f.field_type))).collect();
+        let common = "_archivo_id BIGINT NOT NULL, _version_id BIGINT NOT NULL, organismo TEXT NOT NULL, \
+                      fuente_archivo TEXT NOT NULL, fuente_hoja TEXT NOT NULL, fuente_fila BIGINT NOT NULL";
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {t} (_fila_id INTEGER PRIMARY KEY, {common}, {fields});
+             CREATE INDEX IF NOT EXISTS {t}_archivo ON {t} (_archivo_id);",
+            t = table(dataset),
+            fields = fields.join(", ")
+        ))?;
+        let mut tables = vec![table(dataset)];
+        if dataset.snapshots.is_some() {
+            tx.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {t} (_historial_id INTEGER PRIMARY KEY, _reemplazada_en TEXT NOT NULL, {common}, {fields});",
+                t = history_table(dataset),
+                fields = fields.join(", ")
+            ))?;
+            tables.push(history_table(dataset));
+        }
+        // Fields added to the standard after the table was made become new columns.
+        for t in tables {
+            let existing: Vec<String> = {
+                let mut stmt = tx.prepare(&format!("PRAGMA table_info({t})"))?;
+                let names = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
+                names
+            };
+            for f in &dataset.fields {
+                if !existing.contains(&f.name) {
+                    tx.execute_batch(&format!("ALTER TABLE {t} ADD COLUMN {} {}", f.name, sql_type(f.field_type)))?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn insert_issues(tx: &rusqlite::Transaction, file_id: i64, version_id: i64, relative: &str, result: &crate::standard::FileResult) -> Result<(), StoreError> {
+        let mut rejected = tx.prepare_cached(
+            "INSERT INTO rechazos (archivo_id, version_id, fuente_archivo, fuente_hoja, fuente_fila, columna, encabezado, campo, codigo, valor, mensaje)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        let mut warned = tx.prepare_cached(
+            "INSERT INTO advertencias (archivo_id, version_id, fuente_archivo, fuente_hoja, fuente_fila, columna, campo, valor, mensaje)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for issue in &result.issues {
+            if issue.code == Code::Warning {
+                warned.execute(params![file_id, version_id, relative, issue.sheet, issue.row, issue.column, issue.field, issue.value, issue.message])?;
+            } else {
+                rejected.execute(params![
+                    file_id,
+                    version_id,
+                    relative,
+                    issue.sheet,
+                    issue.row,
+                    issue.column,
+                    issue.header,
+                    issue.field,
+                    issue.code.as_str(),
+                    issue.value,
+                    issue.message
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError> {
+        self.conn.execute_batch("CREATE TABLE IF NOT EXISTS version_esquema (version BIGINT NOT NULL)")?;
+        let current: i64 = self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM version_esquema", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            if version <= current {
+                continue;
+            }
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute("INSERT INTO version_esquema (version) VALUES (?1)", [version])?;
+            tx.commit()?;
+        }
+        for dataset in datasets {
+            self.ensure_dataset_tables(dataset)?;
+        }
+        Ok(())
+    }
+
+    fn known_files(&mut self, source: &str) -> Result<Vec<KnownFile>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT ruta, tamano_bytes, mtime_ns, sha256, estado FROM archivos WHERE fuente = ?1")?;
+        let rows = stmt.query_map([source], |r| {
+            Ok(KnownFile { relative: r.get(0)?, size: r.get::<_, i64>(1)? as u64, mtime_ns: r.get(2)?, sha256: r.get(3)?, estado: r.get(4)? })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn touch_file(&mut self, source: &str, relative: &str, size: u64, mtime_ns: i64, seen_at: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE archivos SET tamano_bytes = ?1, mtime_ns = ?2, visto_por_ultima_vez = ?3, estado = 'presente', ausente_desde = NULL
+             WHERE fuente = ?4 AND ruta = ?5",
+            params![size as i64, mtime_ns, seen_at, source, relative],
+        )?;
+        Ok(())
+    }
+
+    fn commit_file(&mut self, datasets: &[Dataset], s: &Submission) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let existing: Option<(i64, Option<i64>)> = tx
+            .query_row("SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2", params![s.source, s.relative], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let file_id = match existing {
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE archivos SET organismo = ?1, estado = 'presente', tamano_bytes = ?2, mtime_ns = ?3, sha256 = ?4,
+                     visto_por_ultima_vez = ?5, ausente_desde = NULL WHERE id = ?6",
+                    params![s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at, id],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO archivos (fuente, ruta, organismo, estado, tamano_bytes, mtime_ns, sha256, visto_por_ultima_vez)
+                     VALUES (?1, ?2, ?3, 'presente', ?4, ?5, ?6, ?7)",
+                    params![s.source, s.relative, s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        let previous = existing.and_then(|(_, v)| v);
+        let (resultado, accepted, rejected, warnings) = match &s.outcome {
+            Outcome::Read(r) => ("leido", r.accepted() as i64, r.rejected_rows() as i64, r.issues.iter().filter(|i| !i.is_error()).count() as i64),
+            Outcome::Unreadable(_) => ("ilegible", 0, 0, 0),
+        };
+        tx.execute(
+            "INSERT INTO versiones (archivo_id, sha256, tamano_bytes, mtime_ns, recibido_en, resultado, filas_aceptadas, filas_rechazadas, advertencias, informe)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![file_id, s.sha256, s.size as i64, s.mtime_ns, s.received_at, resultado, accepted, rejected, warnings, s.report_json],
+        )?;
+        let version_id = tx.last_insert_rowid();
+
+        // An unreadable re-submission keeps the previous version's rows: a half-saved file must
+        // not wipe a ministry's data. It is recorded and reported.
+        let Outcome::Read(result) = &s.outcome else {
+            tx.commit()?;
+            return Ok(());
+        };
+        if let Some(prev) = previous {
+            for dataset in datasets {
+                if dataset.snapshots.is_some() {
+                    let cols = [&["_archivo_id", "_version_id"][..], &PROVENANCE[..]]
+                        .concat()
+                        .iter()
+                        .map(|c| c.to_string())
+                        .chain(field_columns(dataset))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    tx.execute(
+                        &format!("INSERT INTO {h} (_reemplazada_en, {cols}) SELECT ?1, {cols} FROM {t} WHERE _archivo_id = ?2", h = history_table(dataset), t = table(dataset)),
+                        params![s.received_at, file_id],
+                    )?;
+                }
+                tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)), [file_id])?;
+            }
+            tx.execute("DELETE FROM rechazos WHERE archivo_id = ?1", [file_id])?;
+            tx.execute("DELETE FROM advertencias WHERE archivo_id = ?1", [file_id])?;
+            tx.execute("UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2", params![s.received_at, prev])?;
+        }
+        let organismo = s.organismo.unwrap_or_default();
+        for dataset in datasets {
+            let Some(records) = result.records.get(&dataset.name) else { continue };
+            let cols = field_columns(dataset);
+            let placeholders: Vec<String> = (1..=cols.len() + 6).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "INSERT INTO {} (_archivo_id, _version_id, organismo, fuente_archivo, fuente_hoja, fuente_fila, {}) VALUES ({})",
+                table(dataset),
+                cols.join(", "),
+                placeholders.join(", ")
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            for record in records {
+                let mut values: Vec<SqlValue> = vec![
+                    SqlValue::Integer(file_id),
+                    SqlValue::Integer(version_id),
+                    SqlValue::Text(organismo.to_string()),
+                    SqlValue::Text(s.relative.to_string()),
+                    SqlValue::Text(record.sheet.clone()),
+                    SqlValue::Integer(record.row as i64),
+                ];
+                values.extend(record.values.iter().map(to_sql));
+                stmt.execute(rusqlite::params_from_iter(values))?;
+            }
+        }
+        Self::insert_issues(&tx, file_id, version_id, s.relative, result)?;
+        tx.execute("UPDATE archivos SET version_actual = ?1 WHERE id = ?2", params![version_id, file_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE archivos SET estado = 'ausente', ausente_desde = ?1 WHERE fuente = ?2 AND ruta = ?3 AND estado = 'presente'")?;
+            for r in relatives {
+                changed += stmt.execute(params![at, source, r])?;
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn mark_present(&mut self, source: &str, relatives: &[String], at: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE archivos SET estado = 'presente', ausente_desde = NULL, visto_por_ultima_vez = ?1 WHERE fuente = ?2 AND ruta = ?3")?;
+            for r in relatives {
+                stmt.execute(params![at, source, r])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn start_run(&mut self, at: &str) -> Result<i64, StoreError> {
+        self.conn.execute("INSERT INTO corridas (iniciada_en) VALUES (?1)", [at])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn finish_run(&mut self, id: i64, at: &str, summary_json: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE corridas SET terminada_en = ?1, resumen = ?2 WHERE id = ?3", params![at, summary_json, id])?;
+        Ok(())
+    }
+
+    fn export_dataset(&mut self, dataset: &Dataset, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError> {
+        let mut cols = field_columns(dataset);
+        cols.extend(PROVENANCE.iter().map(|c| c.to_string()));
+        let list = cols.join(", ");
+        let sql = match &dataset.snapshots {
+            Some(snap) => {
+                let order: Vec<String> = snap.order_by.iter().map(|f| format!("d.{f} DESC NULLS LAST")).collect();
+                let key: Vec<String> = snap.key.iter().map(|k| format!("d.{k}")).collect();
+                format!(
+                    "SELECT {list} FROM (
+                        SELECT d.*, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {order}, v.recibido_en DESC, d._fila_id DESC) AS _n
+                        FROM {t} d JOIN versiones v ON v.id = d._version_id) AS actual
+                     WHERE _n = 1 ORDER BY fuente_archivo, fuente_hoja, fuente_fila, _fila_id",
+                    key = key.join(", "),
+                    order = order.join(", "),
+                    t = table(dataset)
+                )
+            }
+            None => format!("SELECT {list} FROM {} ORDER BY fuente_archivo, fuente_hoja, fuente_fila, _fila_id", table(dataset)),
+        };
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut out = Vec::with_capacity(cols.len());
+            for i in 0..cols.len() {
+                out.push(export_value(row.get::<_, SqlValue>(i)?));
+            }
+            each(out)?;
+        }
+        Ok(())
+    }
+
+    fn export_rejections(&mut self, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT fuente_archivo, fuente_hoja, fuente_fila, COALESCE(campo, ''), codigo, valor, mensaje FROM rechazos
+             WHERE fuente_fila IS NOT NULL ORDER BY fuente_archivo, fuente_hoja, fuente_fila, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut out = Vec::with_capacity(7);
+            for i in 0..7 {
+                out.push(export_value(row.get::<_, SqlValue>(i)?));
+            }
+            each(out)?;
+        }
+        Ok(())
+    }
+
+    fn files(&mut self) -> Result<Vec<FileRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.fuente, COALESCE(a.organismo, ''), a.ruta, a.estado, v.resultado, v.recibido_en, a.sha256,
+                    COALESCE(c.filas_aceptadas, 0), COALESCE(c.filas_rechazadas, 0), v.informe
+             FROM archivos a
+             JOIN versiones v ON v.id = (SELECT MAX(id) FROM versiones WHERE archivo_id = a.id)
+             LEFT JOIN versiones c ON c.id = a.version_actual
+             ORDER BY a.fuente, a.ruta",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let informe: String = r.get(9)?;
+            let problemas = serde_json::from_str::<serde_json::Value>(&informe)
+                .ok()
+                .and_then(|v| v.get("problemas").cloned())
+                .and_then(|p| p.as_array().cloned())
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>().join("; "))
+                .unwrap_or_default();
+            Ok(FileRow {
+                fuente: r.get(0)?,
+                organismo: r.get(1)?,
+                ruta: r.get(2)?,
+                estado: r.get(3)?,
+                resultado: r.get(4)?,
+                recibido_en: r.get(5)?,
+                sha256: r.get(6)?,
+                filas_aceptadas: r.get(7)?,
+                filas_rechazadas: r.get(8)?,
+                problemas,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError> {
+        let c = &self.conn;
+        let count = |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let mut status = StoreStatus {
+            archivos_presentes: count("SELECT COUNT(*) FROM archivos WHERE estado = 'presente'")?,
+            archivos_ausentes: count("SELECT COUNT(*) FROM archivos WHERE estado = 'ausente'")?,
+            archivos_ilegibles: count(
+                "SELECT COUNT(*) FROM archivos a JOIN versiones v ON v.id = (SELECT MAX(id) FROM versiones WHERE archivo_id = a.id) WHERE v.resultado = 'ilegible'",
+            )?,
+            versiones: count("SELECT COUNT(*) FROM versiones")?,
+            filas_rechazadas: count("SELECT COUNT(*) FROM (SELECT DISTINCT archivo_id, fuente_hoja, fuente_fila FROM rechazos WHERE fuente_fila IS NOT NULL) AS r")?,
+            advertencias: count("SELECT COUNT(*) FROM advertencias")?,
+            ..StoreStatus::default()
+        };
+        for d in datasets {
+            status.filas.push((d.name.clone(), count(&format!("SELECT COUNT(*) FROM {}", table(d)))?));
+        }
+        status.ultima_corrida = c
+            .query_row("SELECT iniciada_en, terminada_en, resumen FROM corridas ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let mut stmt = c.prepare(
+            "SELECT COALESCE(a.organismo, ''), COUNT(*), COALESCE(SUM(v.filas_aceptadas), 0), COALESCE(SUM(v.filas_rechazadas), 0)
+             FROM archivos a LEFT JOIN versiones v ON v.id = a.version_actual
+             WHERE a.estado = 'presente' GROUP BY COALESCE(a.organismo, '') ORDER BY 1",
+        )?;
+        status.organismos = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(status)
+    }
+}
