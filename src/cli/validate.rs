@@ -19,9 +19,10 @@ fn print_text(path: &Path, result: &FileResult) {
             SheetOutcome::Leida { dataset } => {
                 let rows: Vec<String> = sheet.filas_encabezado.iter().map(u32::to_string).collect();
                 println!(
-                    "  {name}: {dataset}, encabezado en la fila {}; {} aceptadas, {} rechazadas, {} omitidas (vacías, totales o notas)",
+                    "  {name}: {dataset}, encabezado en {} {}; filas aceptadas: {}, rechazadas: {}, omitidas (vacías, totales o notas): {}",
+                    if rows.len() == 1 { "la fila" } else { "las filas" },
                     rows.join(" y "),
-                    plural(sheet.filas_aceptadas, "fila", "filas"),
+                    sheet.filas_aceptadas,
                     sheet.filas_rechazadas,
                     sheet.filas_omitidas
                 );
@@ -46,13 +47,13 @@ fn print_text(path: &Path, result: &FileResult) {
     } else {
         println!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(errors.len(), "error", "errores"));
         for issue in errors {
-            println!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
+            println!("  {} [{}] {}", issue.place_row(), issue.code.as_str(), issue.message);
         }
     }
     if !warnings.is_empty() {
         println!("Advertencias (las filas se conservan):");
         for issue in warnings {
-            println!("  {} {}", issue.place(), issue.message);
+            println!("  {}: {}", issue.place_row(), issue.message);
         }
     }
 }

@@ -100,7 +100,9 @@ impl CodeList {
             .find(|e| e.code == code && (!self.scoped || e.columns.get("dataset").map(String::as_str) == Some(scope)))
     }
 
-    /// The display name of the known value closest to `written` (for "¿Quiso decir…?").
+    /// The display name of the known value closest to `written` (for "¿Quiso decir…?"), when one
+    /// is close enough to be a plausible typo; a far-off value gets no suggestion rather than a
+    /// misleading one.
     pub fn suggest(&self, dataset: &str, written: &str) -> Option<&str> {
         let target = fold(written);
         let scope = self.scope(dataset);
@@ -109,7 +111,9 @@ impl CodeList {
             .filter(|((s, _), _)| s == scope)
             .map(|((_, word), &i)| (strsim::jaro_winkler(&target, word), i))
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-            .map(|(_, i)| self.entries[i].name.as_str())
+            .filter(|(score, _)| *score >= 0.8)
+            .and_then(|(_, i)| self.entries.get(i))
+            .map(|e| e.name.as_str())
     }
 }
 
@@ -160,5 +164,9 @@ mod tests {
     fn unknown_values_get_the_closest_name() {
         assert_eq!(barrios().suggest("instancias", "Palermo Soho"), Some("Palermo"));
         assert_eq!(barrios().suggest("instancias", "Villa Pueyreddon"), Some("Villa Pueyrredón"));
+        assert_eq!(barrios().suggest("instancias", "Costitucion"), Some("Constitución"));
+        assert_eq!(barrios().suggest("instancias", "Springfield"), None);
+        let estados = CodeList::parse("estados", crate::config::embedded::code_list("estados").unwrap_or_default()).expect("estados");
+        assert_eq!(estados.suggest("iniciativas", "Finalisada"), Some("Finalizada"));
     }
 }

@@ -42,6 +42,21 @@ pub struct Matcher {
     year_keys: HashSet<String>,
 }
 
+/// `Avance (%)` → `Avance `: removes parenthesised and bracketed hints.
+fn strip_parens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for ch in text.chars() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Every folded form a header text may match under: as written, without parenthesised hints,
 /// without decorations, and each side of a `/`.
 pub fn label_candidates(text: &str, lex: &Lexicon) -> Vec<String> {
@@ -52,29 +67,30 @@ pub fn label_candidates(text: &str, lex: &Lexicon) -> Vec<String> {
         }
     };
     let base = fold(text);
+    push(base.clone());
     push(lex.strip_decorations(&base));
-    push(base);
-    let mut without_parens = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    for ch in text.chars() {
-        match ch {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => without_parens.push(ch),
-            _ => {}
-        }
-    }
+    let without_parens = strip_parens(text);
     let bare = fold(&without_parens);
+    push(bare.clone());
     push(lex.strip_decorations(&bare));
-    push(bare);
     if without_parens.contains('/') {
         for part in without_parens.split('/') {
             let f = fold(part);
+            push(f.clone());
             push(lex.strip_decorations(&f));
-            push(f);
         }
     }
     out
+}
+
+/// The folded forms a configured header word is known by: as written and without a
+/// parenthesised hint. Decorations are not stripped here: `Nombre de la actividad` must not
+/// become a key for a bare `Nombre` column, which is a person's name.
+fn word_keys(word: &str) -> Vec<String> {
+    let mut keys = vec![fold(word), fold(&strip_parens(word))];
+    keys.retain(|k| !k.is_empty());
+    keys.dedup();
+    keys
 }
 
 impl Matcher {
@@ -88,7 +104,7 @@ impl Matcher {
             let mut words = field.header_words.clone();
             words.push(field.name.clone());
             for word in &words {
-                for key in label_candidates(word, lex) {
+                for key in word_keys(word) {
                     keys.entry(key.clone()).or_insert(i);
                     if wide_fields.contains(&field.name.as_str()) {
                         wide_keys.entry(key).or_insert(i);
@@ -99,7 +115,7 @@ impl Matcher {
         let year_keys = dataset
             .wide
             .as_ref()
-            .map(|w| w.year_words.iter().flat_map(|y| label_candidates(y, lex)).collect())
+            .map(|w| w.year_words.iter().flat_map(|y| word_keys(y)).collect())
             .unwrap_or_default();
         Matcher { keys, wide_keys, year_keys }
     }
@@ -292,4 +308,118 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
         }
     }
     best.map(|c| c.header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standard::Standard;
+
+    fn standard() -> Standard {
+        crate::config::embedded_standard().expect("shipped standard loads")
+    }
+
+    /// Every header word and decoration of STANDARD.md §2, as written in real files.
+    #[test]
+    fn header_words_of_the_standard() {
+        let std = standard();
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("instancias", "Programa", Some("programa")),
+            ("instancias", "PROGRAMA", Some("programa")),
+            ("instancias", "Iniciativa", Some("programa")),
+            ("instancias", "Evento", Some("programa")),
+            ("instancias", "Instancia", Some("programa")),
+            ("instancias", "Nombre Actividad", Some("programa")),
+            ("instancias", "Fecha", Some("fecha")),
+            ("instancias", "FECHA", Some("fecha")),
+            ("instancias", "Fecha de evento", Some("fecha")),
+            ("instancias", "Fecha de la reunión", Some("fecha")),
+            ("instancias", "Modalidad", Some("modalidad")),
+            ("instancias", "Modalidad (presencial/virtual)", Some("modalidad")),
+            ("instancias", "Comuna", Some("comuna")),
+            ("instancias", "Nº Comuna", Some("comuna")),
+            ("instancias", "N° Comuna", Some("comuna")),
+            ("instancias", "Nro. Comuna", Some("comuna")),
+            ("instancias", "Comuna (CABA)", Some("comuna")),
+            ("instancias", "Barrio", Some("barrio")),
+            ("instancias", "BARRIO", Some("barrio")),
+            ("instancias", "Barrio / Zona", Some("barrio")),
+            ("instancias", "Participantes", Some("participantes")),
+            ("instancias", "Cant. participantes", Some("participantes")),
+            ("instancias", "Asistentes", Some("participantes")),
+            ("instancias", "Cantidad de asistentes", Some("participantes")),
+            ("instancias", "Total participantes", Some("participantes")),
+            ("instancias", "Inscriptos", Some("inscriptos")),
+            ("instancias", "Inscriptos ", Some("inscriptos")),
+            ("instancias", "Tema", Some("tema")),
+            ("instancias", "Temática", Some("tema")),
+            ("instancias", "Resultado", Some("resultado")),
+            ("instancias", "Resultados", Some("resultado")),
+            ("instancias", "Acuerdos", Some("resultado")),
+            ("instancias", "Resultados / acuerdos", Some("resultado")),
+            ("instancias", "Menores de 18", Some("participantes_0_17")),
+            ("instancias", "0 a 17", Some("participantes_0_17")),
+            ("instancias", "18 a 29", Some("participantes_18_29")),
+            ("instancias", "30 a 44", Some("participantes_30_44")),
+            ("instancias", "45 a 64", Some("participantes_45_64")),
+            ("instancias", "65 y más", Some("participantes_65_mas")),
+            ("instancias", "Observaciones", None),
+            ("iniciativas", "ID", Some("id")),
+            ("iniciativas", "Id proyecto", Some("id")),
+            ("iniciativas", "Código", Some("id")),
+            ("iniciativas", "Edición", Some("edicion")),
+            ("iniciativas", "Año", Some("edicion")),
+            ("iniciativas", "Título", Some("titulo")),
+            ("iniciativas", "Proyecto", Some("titulo")),
+            ("iniciativas", "Estado", Some("estado")),
+            ("iniciativas", "Estado actual", Some("estado")),
+            ("iniciativas", "Votos", Some("votos")),
+            ("iniciativas", "Cantidad de votos", Some("votos")),
+            ("iniciativas", "Presupuesto", Some("presupuesto")),
+            ("iniciativas", "Presupuesto ($)", Some("presupuesto")),
+            ("iniciativas", "Monto asignado", Some("presupuesto")),
+            ("iniciativas", "Avance", Some("avance")),
+            ("iniciativas", "% de avance", Some("avance")),
+            ("iniciativas", "Avance (%)", Some("avance")),
+            ("iniciativas", "Última actualización", Some("fecha_actualizacion")),
+            ("iniciativas", "Fecha de actualización", Some("fecha_actualizacion")),
+            ("reconocimientos", "Programa", Some("programa")),
+            ("reconocimientos", "Período", Some("periodo")),
+            ("reconocimientos", "Mes", Some("periodo")),
+            ("reconocimientos", "Categoría", Some("categoria")),
+            ("reconocimientos", "Comuna", Some("comuna")),
+            ("reconocimientos", "Inscriptos", Some("inscriptos")),
+            ("reconocimientos", "Total de inscriptos", Some("inscriptos")),
+            ("reconocimientos", "Ganadores", Some("ganadores")),
+            ("reconocimientos", "Ganadores efectivos", Some("ganadores")),
+            ("reconocimientos", "Beneficio", Some("beneficio")),
+            ("reconocimientos", "Premio", Some("beneficio")),
+        ];
+        for (dataset, text, want) in cases {
+            let index = std.datasets.iter().position(|d| d.name == *dataset).expect("dataset exists");
+            let role = std.matcher(index).role(text, &std.lexicon);
+            let got = match role {
+                Role::Field(i) => Some(std.datasets[index].fields[i].name.as_str()),
+                _ => None,
+            };
+            assert_eq!(got, *want, "{dataset}: header {text:?} gave {role:?}");
+        }
+    }
+
+    #[test]
+    fn wide_month_columns_and_personal_columns() {
+        let std = standard();
+        let rec = std.datasets.iter().position(|d| d.name == "reconocimientos").expect("reconocimientos");
+        let m = std.matcher(rec);
+        let inscriptos = std.datasets[rec].field_index("inscriptos").expect("field");
+        let ganadores = std.datasets[rec].field_index("ganadores").expect("field");
+        assert_eq!(m.role("Inscriptos enero", &std.lexicon), Role::Wide { field: inscriptos, month: 1 });
+        assert_eq!(m.role("Ganadores marzo", &std.lexicon), Role::Wide { field: ganadores, month: 3 });
+        assert_eq!(m.role("Ganadores de setiembre", &std.lexicon), Role::Wide { field: ganadores, month: 9 });
+        assert_eq!(m.role("año", &std.lexicon), Role::Year);
+        let ins = std.datasets.iter().position(|d| d.name == "instancias").expect("instancias");
+        for personal in ["Nombre y apellido del referente", "DNI", "Correo electrónico", "E-mail", "Teléfono", "Celular", "CUIL", "Domicilio", "Apellido"] {
+            assert_eq!(std.matcher(ins).role(personal, &std.lexicon), Role::Personal, "{personal}");
+        }
+    }
 }

@@ -88,6 +88,18 @@ impl Issue {
         self.code != Code::Warning
     }
 
+    /// `hoja «Datos», fila 27` — the row only, for lines whose message names the cell.
+    pub fn place_row(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.sheet.is_empty() {
+            parts.push(format!("hoja «{}»", self.sheet));
+        }
+        if let Some(row) = self.row {
+            parts.push(format!("fila {row}"));
+        }
+        parts.join(", ")
+    }
+
     /// `hoja «Datos», fila 27, celda B27` — where to look, for people.
     pub fn place(&self) -> String {
         let mut parts = Vec::new();

@@ -490,3 +490,202 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standard::{Code, FileContext, Standard};
+    use chrono::NaiveDate;
+
+    fn standard() -> Standard {
+        crate::config::embedded_standard().expect("shipped standard loads")
+    }
+
+    /// A sheet from text rows; `=N` cells are numbers, `=SUM:N` a SUM formula's cached value.
+    fn sheet(name: &str, rows: &[&[&str]]) -> RawSheet {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut sums = 0;
+                let cells: Vec<Cell> = cells
+                    .iter()
+                    .map(|c| {
+                        if let Some(n) = c.strip_prefix("=SUM:") {
+                            sums += 1;
+                            Cell::Number(n.parse().unwrap_or(0.0))
+                        } else if let Some(n) = c.strip_prefix('=') {
+                            Cell::Number(n.parse().unwrap_or(0.0))
+                        } else if c.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(c.to_string())
+                        }
+                    })
+                    .collect();
+                RawRow { number: i as u32 + 1, sum_formulas: sums > 0, cells }
+            })
+            .collect();
+        RawSheet { name: name.to_string(), rows, truncated_columns: false }
+    }
+
+    fn ctx() -> FileContext {
+        FileContext {
+            organismo: "org".into(),
+            path: "org/f.xlsx".into(),
+            submitted: NaiveDate::from_ymd_opt(2019, 4, 2),
+            ..FileContext::default()
+        }
+    }
+
+    fn column(std: &Standard, result: &FileResult, dataset: &str, field: &str) -> Vec<String> {
+        let ds = std.dataset(dataset).expect("dataset");
+        let i = ds.field_index(field).expect("field");
+        result.records.get(dataset).map(|r| r.iter().map(|rec| rec.values[i].to_export()).collect()).unwrap_or_default()
+    }
+
+    #[test]
+    fn title_rows_totals_notes_and_blank_rows() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Ministerio - Reuniones 2019"],
+            &["Fuente: elaboración propia"],
+            &[],
+            &["Programa", "Fecha", "Comuna", "Barrio", "Participantes"],
+            &["Reunión de vecinos", "15/03/2019", "Comuna IV", "La Boca", "=10"],
+            &[],
+            &["Reunion vecinos", "2019-03-16", "C.4", "barracas", "s/d"],
+            &["TOTAL", "", "", "", "=10"],
+            &["", "", "", "", "=SUM:10"],
+            &["Fuente: datos provisorios"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "instancias", "barrio"), ["BOCA", "BARRACAS"]);
+        assert_eq!(column(&std, &r, "instancias", "participantes"), ["10", ""]);
+        assert_eq!(column(&std, &r, "instancias", "fecha"), ["2019-03-15", "2019-03-16"]);
+        assert_eq!(r.records["instancias"].iter().map(|rec| rec.row).collect::<Vec<_>>(), [5, 7]);
+        assert_eq!(r.sheets[0].filas_encabezado, [4]);
+        assert_eq!(r.sheets[0].filas_omitidas, 4);
+    }
+
+    #[test]
+    fn two_row_header_under_a_merged_parent() {
+        let std = standard();
+        let s = sheet("Datos", &[
+            &["Programa", "Fecha", "Barrio", "Participantes", "Participantes por edad", "", "", "", ""],
+            &["", "", "", "", "0 a 17", "18 a 29", "30 a 44", "45 a 64", "65 y más"],
+            &["BA Elige", "01/03/2019", "Palermo", "=10", "=1", "=2", "=3", "=2", "=2"],
+            &["BA Elige", "02/03/2019", "Palermo", "=11", "=1", "=2", "=3", "=2", "=2"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert_eq!(r.sheets[0].filas_encabezado, [1, 2]);
+        assert_eq!(column(&std, &r, "instancias", "participantes_65_mas"), ["2", "2"]);
+        assert_eq!(column(&std, &r, "instancias", "comuna"), ["14", "14"], "comuna derived from barrio");
+        // 1+2+3+2+2 = 10: the second row's 11 is a warning, the row is kept.
+        let warnings: Vec<_> = r.issues.iter().filter(|i| i.code == Code::Warning).collect();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].row, Some(4));
+    }
+
+    #[test]
+    fn rejected_rows_name_the_cell_and_why() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Programa", "Fecha", "Comuna", "Barrio", "Participantes"],
+            &["BA Elige", "15/03/2019", "1", "Almagro", "=5"],
+            &["BA Elige", "31/02/2019", "5", "Almagro", "=5"],
+            &["BA Elige", "15/03/2019", "5", "Springfield", "=5"],
+            &["BA Elige", "15/03/2019", "5", "Almagro", "=-5"],
+            &["Programa Inventado", "15/03/2019", "5", "Almagro", "=5"],
+            &["", "15/03/2019", "5", "Almagro", "=5"],
+            &["BA Elige", "15/03/2019", "5", "Almagro", "=5"],
+            &["BA Elige", "15/03/2019", "5", "Almagro", "=5"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        let errors: Vec<(u32, Code, Option<&str>)> =
+            r.issues.iter().filter(|i| i.is_error()).map(|i| (i.row.unwrap_or(0), i.code, i.column.as_deref())).collect();
+        assert_eq!(
+            errors,
+            [
+                (2, Code::ConstraintError, Some("D")),
+                (3, Code::TypeError, Some("B")),
+                (4, Code::ConstraintError, Some("D")),
+                (5, Code::ConstraintError, Some("E")),
+                (6, Code::ConstraintError, Some("A")),
+                (7, Code::RequiredValue, Some("A")),
+                (9, Code::DuplicateRow, None),
+            ]
+        );
+        assert_eq!(r.accepted(), 1);
+        assert_eq!(r.rejected_rows(), 7);
+        let parent = &r.issues[0].message;
+        assert!(parent.contains("comuna 5") && parent.contains("Celda D2"), "{parent}");
+    }
+
+    #[test]
+    fn wide_sheets_are_unpivoted_one_row_per_month() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Comuna", "año", "Programa", "Categoría", "Inscriptos enero", "Ganadores enero", "Inscriptos febrero", "Ganadores febrero"],
+            &["Comuna 10", "=2019", "Grandes Choferes", "Particulares", "=100", "=10", "=200", "=20"],
+            &["4", "=2019", "Grandes Choferes", "Colectivos", "=50", "=60", "", ""],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert_eq!(column(&std, &r, "reconocimientos", "periodo"), ["2019-01", "2019-02"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "inscriptos"), ["100", "200"]);
+        // 60 winners of 50 enrolled: the whole row is rejected.
+        assert_eq!(r.rejected_rows(), 1);
+        assert!(r.issues.iter().any(|i| i.row == Some(3) && i.code == Code::ConstraintError));
+    }
+
+    #[test]
+    fn initiatives_default_programme_and_update_date_and_unique_ids() {
+        let std = standard();
+        let s = sheet("Seguimiento", &[
+            &["Código", "Título", "Comuna", "Estado", "% de avance", "Monto asignado"],
+            &["P-1", "Plaza", "3", "En curso", "74%", "$ 5.752.772,26"],
+            &["P-2", "Calle", "3", "Finalisada", "100", "1"],
+            &["P-1", "Plaza bis", "3", "Ganadora", "0", "1"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert_eq!(column(&std, &r, "iniciativas", "programa"), ["ba_elige"]);
+        assert_eq!(column(&std, &r, "iniciativas", "estado"), ["en_ejecucion"]);
+        assert_eq!(column(&std, &r, "iniciativas", "avance"), ["74"]);
+        assert_eq!(column(&std, &r, "iniciativas", "presupuesto"), ["5752772.26"]);
+        assert_eq!(column(&std, &r, "iniciativas", "fecha_actualizacion"), ["2019-04-02"]);
+        let finalisada = r.issues.iter().find(|i| i.row == Some(3)).map(|i| i.message.clone()).unwrap_or_default();
+        assert!(finalisada.contains("¿Quiso decir «Finalizada»?"), "{finalisada}");
+        assert!(r.issues.iter().any(|i| i.row == Some(4) && i.message.contains("fila 2")));
+    }
+
+    #[test]
+    fn sheets_without_a_header_are_skipped_and_missing_columns_reject_the_sheet() {
+        let std = standard();
+        let notes = sheet("Instrucciones", &[&["Completar una fila por reunión."], &["Contacto: datos@organismo.example"]]);
+        let incomplete = sheet("Datos", &[&["Programa", "Barrio", "Participantes"], &["BA Elige", "Palermo", "=4"]]);
+        let r = process_file(&std, &ctx(), &[notes, incomplete]);
+        assert_eq!(r.sheets[0].resultado, SheetOutcome::SinEncabezado);
+        assert_eq!(r.sheets[1].resultado, SheetOutcome::Rechazada { dataset: "instancias".into() });
+        assert_eq!(r.issues.len(), 1);
+        assert_eq!(r.issues[0].code, Code::MissingLabel);
+        assert_eq!(r.issues[0].field.as_deref(), Some("fecha"));
+        assert_eq!(r.accepted(), 0);
+    }
+
+    #[test]
+    fn personal_columns_never_reach_records_or_issues() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Programa", "Fecha", "Barrio", "Participantes", "Nombre", "DNI", "E-mail", "Resultado"],
+            &["BA Elige", "01/03/2019", "Palermo", "=10", "Ana López", "30111222", "ana@correo.example", "Escribir a ana@correo.example"],
+            &["BA Elige", "01/03/2019", "Palermo", "=-1", "Ana López", "30111222", "ana@correo.example", ""],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        let everything = format!("{:?} {:?}", r.records, r.issues);
+        for secret in ["Ana", "30111222", "@correo.example"] {
+            assert!(!everything.contains(secret), "{secret} leaked: {everything}");
+        }
+        assert_eq!(r.sheets[0].columnas_personales_descartadas, ["Nombre", "DNI", "E-mail"]);
+    }
+}
