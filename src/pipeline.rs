@@ -226,7 +226,7 @@ fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<
     }
     // A file that changed while it was read is still being copied.
     match std::fs::metadata(&found.path) {
-        Ok(meta) if meta.len() == found.size && meta.modified().ok().map(|m| systime_ns(m)) == Some(found.mtime_ns) => {}
+        Ok(meta) if meta.len() == found.size && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
         _ => return Prepared::InProgress { found },
     }
     let report = report_json(&outcome);

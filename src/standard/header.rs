@@ -95,7 +95,7 @@ fn word_keys(word: &str) -> Vec<String> {
 
 impl Matcher {
     /// Folds the dataset's header words (and their undecorated forms).
-    pub fn new(dataset: &Dataset, lex: &Lexicon) -> Matcher {
+    pub fn new(dataset: &Dataset) -> Matcher {
         let mut keys = HashMap::new();
         let mut wide_keys = HashMap::new();
         let wide_fields: Vec<&str> =
@@ -198,11 +198,9 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
     let mut wide_fields = HashSet::new();
     for (col, role) in roles.iter_mut().enumerate() {
         match role {
-            Role::Field(i) => {
-                if !matched.insert(*i) {
-                    repeated.push(col);
-                    *role = Role::Unmapped;
-                }
+            Role::Field(i) if !matched.insert(*i) => {
+                repeated.push(col);
+                *role = Role::Unmapped;
             }
             Role::Wide { field, .. } => {
                 wide_fields.insert(*field);

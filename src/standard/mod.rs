@@ -146,7 +146,7 @@ impl Standard {
             return Err("the standard defines no dataset".to_string());
         }
         datasets.sort_by(|a, b| a.name.cmp(&b.name));
-        let matchers = datasets.iter().map(|d| Matcher::new(d, &lexicon)).collect();
+        let matchers = datasets.iter().map(Matcher::new).collect();
         Ok(Standard { datasets, code_lists, lexicon, messages, matchers })
     }
 

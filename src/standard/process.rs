@@ -44,6 +44,9 @@ struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
+    // Place, field, column and problem are each needed to tell a clerk which cell and why;
+    // bundling them would only hide that at the call sites.
+    #[allow(clippy::too_many_arguments)]
     fn cell_issue(&self, place: &Place, field: &Field, col: Option<usize>, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) -> Issue {
         let header_label = col.and_then(|c| self.header.labels.get(c)).filter(|l| !l.is_empty()).cloned();
         let campo = header_label.clone().unwrap_or_else(|| field.title.clone().unwrap_or_else(|| field.name.clone()));

@@ -440,7 +440,8 @@ mod tests {
     #[test]
     fn periods_become_year_month() {
         let lex = lex();
-        let cases: &[(&str, Result<(i32, u32), ValueError>)] = &[
+        type Case = (&'static str, Result<(i32, u32), ValueError>);
+        let cases: &[Case] = &[
             ("marzo 2019", Ok((2019, 3))),
             ("Marzo de 2019", Ok((2019, 3))),
             ("03/2019", Ok((2019, 3))),

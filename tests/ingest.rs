@@ -1,0 +1,320 @@
+//! `participa ingest` over real files: the consolidation a ministry analyst used to do by hand.
+
+use crate::util;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::util::{fixtures, set_age, sum, Workdir, SETTLED};
+
+fn truth(tree: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixtures().join(tree).join("truth.json")).expect("truth.json");
+    serde_json::from_str(&text).expect("truth parses")
+}
+
+fn group(rows: &[HashMap<String, String>], key: impl Fn(&HashMap<String, String>) -> String) -> BTreeMap<String, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    for r in rows {
+        let e = out.entry(key(r)).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += r["participantes"].parse::<f64>().unwrap_or(0.0) as u64;
+    }
+    out
+}
+
+fn want_groups(t: &serde_json::Value) -> BTreeMap<String, (u64, u64)> {
+    t.as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| (k.clone(), (v["instancias"].as_u64().unwrap_or(0), v["participantes"].as_u64().unwrap_or(0))))
+        .collect()
+}
+
+/// Ingests a fixture tree and compares every figure with the truth computed by its generator.
+fn consolidates_like_the_truth(tree: &str) {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join(tree).join("inbox"));
+    w.ingest();
+    let t = truth(tree);
+
+    let ev = w.export("instancias");
+    let e = &t["events"];
+    assert_eq!(ev.len() as u64, e["accepted"].as_u64().unwrap_or(0), "accepted instancias");
+    assert_eq!(sum(&ev, "participantes") as u64, e["participantes"].as_u64().unwrap_or(0));
+    assert_eq!(ev.iter().filter(|r| r["participantes"].is_empty()).count() as u64, e["participantes_unknown"].as_u64().unwrap_or(0));
+    assert_eq!(group(&ev, |r| r["comuna"].clone()), want_groups(&e["by_comuna"]));
+    assert_eq!(group(&ev, |r| r["fecha"][..7].to_string()), want_groups(&e["by_month"]));
+    assert_eq!(group(&ev, |r| r["programa"].clone()), want_groups(&e["by_programa"]));
+    let barrios: std::collections::HashSet<&String> = ev.iter().map(|r| &r["barrio"]).filter(|b| !b.is_empty()).collect();
+    assert_eq!(barrios.len() as u64, e["barrios_alcanzados"].as_u64().unwrap_or(0));
+    for r in &ev {
+        assert!(!r["organismo"].is_empty() && w.inbox().join(&r["fuente_archivo"]).is_file() && r["fuente_fila"].parse::<u32>().is_ok(), "{r:?}");
+    }
+
+    let mut rejected: BTreeMap<String, std::collections::BTreeSet<(String, String)>> = BTreeMap::new();
+    for r in w.export("rechazos") {
+        assert!(!r["codigo"].is_empty() && !r["mensaje"].is_empty(), "{r:?}");
+        rejected.entry(r["fuente_archivo"].clone()).or_default().insert((r["fuente_hoja"].clone(), r["fuente_fila"].clone()));
+    }
+    for (file, n) in t["rejected_rows_by_file"].as_object().expect("object") {
+        assert_eq!(rejected.get(file).map(|s| s.len()).unwrap_or(0) as u64, n.as_u64().unwrap_or(0), "rejected rows of {file}");
+    }
+
+    let ini = w.export("iniciativas");
+    assert_eq!(ini.len() as u64, t["initiatives"]["count"].as_u64().unwrap_or(0));
+    let mut by_estado: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &ini {
+        *by_estado.entry(r["estado"].clone()).or_default() += 1;
+    }
+    let want: BTreeMap<String, u64> = t["initiatives"]["by_estado"].as_object().expect("object").iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect();
+    assert_eq!(by_estado, want);
+
+    let rec = w.export("reconocimientos");
+    for (programa, figures) in t["recognition"].as_object().expect("object") {
+        let rows: Vec<_> = rec.iter().filter(|r| &r["programa"] == programa).cloned().collect();
+        assert_eq!(sum(&rows, "inscriptos") as u64, figures["inscriptos"].as_u64().unwrap_or(0), "{programa} inscriptos");
+        assert_eq!(sum(&rows, "ganadores") as u64, figures["ganadores"].as_u64().unwrap_or(0), "{programa} ganadores");
+    }
+}
+
+#[test]
+fn the_shared_samples_consolidate_to_their_truth() {
+    consolidates_like_the_truth("samples");
+}
+
+#[test]
+fn a_second_tree_made_by_other_writers_consolidates_to_its_truth() {
+    consolidates_like_the_truth("generated");
+}
+
+#[test]
+fn a_second_ingest_of_unchanged_files_reads_nothing_and_changes_nothing() {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    let first = w.ingest();
+    assert!(first.stdout.contains("Archivos: 9 nuevos, 0 cambiados, 0 sin cambios"), "{}", first.stdout);
+    let before: Vec<_> = ["instancias", "iniciativas", "reconocimientos", "rechazos", "archivos"].iter().map(|d| w.export(d)).collect();
+    let second = w.ingest();
+    assert!(second.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 9 sin cambios"), "{}", second.stdout);
+    // A new modification time with the same content is not a re-submission either.
+    for f in ["ministerio-cultura/experiencia_ba.ods", "ministerio-desarrollo-humano/voluntariado_export.csv"] {
+        set_age(&w.inbox().join(f), Duration::from_secs(120));
+    }
+    let third = w.ingest();
+    assert!(third.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 9 sin cambios"), "{}", third.stdout);
+    let after: Vec<_> = ["instancias", "iniciativas", "reconocimientos", "rechazos", "archivos"].iter().map(|d| w.export(d)).collect();
+    assert_eq!(before, after);
+}
+
+const V1: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;01/03/2019;Palermo;10\nBA Elige;02/03/2019;Palermo;20\nBA Elige;31/02/2019;Palermo;30\n";
+const V2: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;05/03/2019;Recoleta;7\n";
+
+#[test]
+fn a_resubmission_replaces_all_rows_of_the_previous_version() {
+    let w = Workdir::new();
+    w.drop_file("ministerio-a/reuniones.csv", V1.as_bytes());
+    w.ingest();
+    assert_eq!(w.export("instancias").len(), 2);
+    assert_eq!(w.export("rechazos").len(), 1);
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("reemplazado: 1 filas aceptadas, 0 rechazadas"), "{}", run.stdout);
+    let rows = w.export("instancias");
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["barrio"].as_str(), rows[0]["participantes"].as_str(), rows[0]["comuna"].as_str()), ("RECOLETA", "7", "2"));
+    assert!(w.export("rechazos").is_empty(), "the old version's rejections went with it");
+    // Both versions stay in the history of who sent what.
+    let db = rusqlite::Connection::open(w.dir.join("participa.db")).expect("db");
+    let versions: i64 = db.query_row("SELECT COUNT(*) FROM versiones", [], |r| r.get(0)).expect("count");
+    let replaced: i64 = db.query_row("SELECT COUNT(*) FROM versiones WHERE reemplazada_en IS NOT NULL", [], |r| r.get(0)).expect("count");
+    assert_eq!((versions, replaced), (2, 1));
+}
+
+#[test]
+fn initiative_snapshots_keep_their_history_and_the_latest_is_current() {
+    let w = Workdir::new();
+    let march = "Id proyecto,Proyecto,Comuna,Estado actual,Avance,Fecha de actualización\nP-1,Plaza,3,Ganadora,0,01/03/2019\nP-2,Calle,4,En curso,10,01/03/2019\n";
+    let april = "Id proyecto,Proyecto,Comuna,Estado actual,Avance,Fecha de actualización\nP-1,Plaza,3,En ejecución,30,01/04/2019\n";
+    w.drop_file("secretaria/seguimiento_marzo.csv", march.as_bytes());
+    w.drop_file("secretaria/seguimiento_abril.csv", april.as_bytes());
+    w.ingest();
+    let current: BTreeMap<String, String> = w.export("iniciativas").into_iter().map(|r| (r["id"].clone(), r["estado"].clone())).collect();
+    assert_eq!(current, BTreeMap::from([("P-1".to_string(), "en_ejecucion".to_string()), ("P-2".to_string(), "en_ejecucion".to_string())]));
+    // The same file overwritten next month: its old snapshot goes to history, not away.
+    let may = "Id proyecto,Proyecto,Comuna,Estado actual,Avance,Fecha de actualización\nP-1,Plaza,3,Finalizada,100,02/05/2019\n";
+    w.drop_file("secretaria/seguimiento_abril.csv", may.as_bytes());
+    w.ingest();
+    let p1: Vec<_> = w.export("iniciativas").into_iter().filter(|r| r["id"] == "P-1").collect();
+    assert_eq!((p1.len(), p1[0]["estado"].as_str(), p1[0]["avance"].as_str()), (1, "finalizada", "100"));
+    let db = rusqlite::Connection::open(w.dir.join("participa.db")).expect("db");
+    let history: Vec<String> = db
+        .prepare("SELECT estado FROM ds_iniciativas_historial WHERE id = 'P-1'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("history");
+    assert_eq!(history, ["en_ejecucion"]);
+}
+
+#[test]
+fn a_vanished_file_is_reported_missing_and_keeps_its_rows() {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    w.ingest();
+    let before = w.export("instancias");
+    std::fs::remove_file(w.inbox().join("ministerio-cultura/experiencia_ba.ods")).expect("rm");
+    let run = w.ingest();
+    assert!(run.stdout.contains("experiencia_ba.ods: ya no está en la carpeta; sus filas se conservan"), "{}", run.stdout);
+    assert_eq!(w.export("instancias"), before);
+    let files = w.export("archivos");
+    let gone = files.iter().find(|f| f["ruta"] == "ministerio-cultura/experiencia_ba.ods").expect("still listed");
+    assert_eq!(gone["estado"], "ausente");
+}
+
+#[test]
+fn an_empty_or_unmounted_source_retracts_nothing() {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    w.ingest();
+    let before = w.export("archivos");
+    // An unmounted share looks like an empty folder…
+    std::fs::remove_dir_all(w.inbox()).expect("rm");
+    std::fs::create_dir(w.inbox()).expect("mkdir");
+    let run = w.ingest();
+    assert!(run.stdout.contains("ERROR de fuente"), "{}", run.stdout);
+    assert_eq!(w.export("archivos"), before, "no file marked missing");
+    // …or like no folder at all.
+    std::fs::remove_dir_all(w.inbox()).expect("rm");
+    let run = w.ingest();
+    assert!(run.stdout.contains("no existe"), "{}", run.stdout);
+    assert_eq!(w.export("archivos"), before);
+    assert_eq!(w.export("instancias").len(), 166);
+}
+
+#[test]
+fn a_file_still_being_copied_waits_for_the_next_run() {
+    let w = Workdir::new();
+    let path = w.drop_file("ministerio-a/reuniones.csv", V1.as_bytes());
+    set_age(&path, Duration::from_secs(0));
+    let run = w.ingest();
+    assert!(run.stdout.contains("se está copiando"), "{}", run.stdout);
+    assert!(w.export("instancias").is_empty());
+    set_age(&path, SETTLED);
+    w.ingest();
+    assert_eq!(w.export("instancias").len(), 2);
+}
+
+#[test]
+fn locks_hidden_and_temporary_files_are_ignored() {
+    let w = Workdir::new();
+    util::copy_tree(&fixtures().join("nasty/ignored"), &w.inbox().join("ministerio-a"), SETTLED);
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("Archivos: 1 nuevos"), "{}", run.stdout);
+    let files: Vec<String> = w.export("archivos").into_iter().map(|f| f["ruta"].clone()).collect();
+    assert_eq!(files, ["ministerio-a/reuniones.csv"]);
+    assert_eq!(w.export("instancias").len(), 1);
+}
+
+#[test]
+fn bad_files_are_rejected_whole_with_a_reason_and_the_run_goes_on() {
+    let w = Workdir::new();
+    for entry in std::fs::read_dir(fixtures().join("nasty")).expect("nasty").flatten() {
+        if entry.path().is_file() {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            w.drop_file(&format!("ministerio-roto/{}", entry.file_name().to_string_lossy()), &bytes);
+        }
+    }
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    let run = w.ingest();
+    assert_eq!(w.export("instancias").iter().filter(|r| r["organismo"] == "ministerio-a").count(), 1);
+    let files: HashMap<String, HashMap<String, String>> = w.export("archivos").into_iter().map(|f| (f["ruta"].clone(), f)).collect();
+    let expect = [
+        ("vacio.xlsx", "vacío"),
+        ("texto_renombrado.xlsx", "no es una planilla"),
+        ("truncado.xlsx", "dañada"),
+        ("protegido.xlsx", "contraseña"),
+        ("imagen.xls", "imagen PNG"),
+        ("informe_participacion.pdf", "no se admite"),
+        ("codificacion_desconocida.csv", "binarios"),
+    ];
+    for (name, reason) in expect {
+        let f = &files[&format!("ministerio-roto/{name}")];
+        assert_eq!(f["resultado"], "ilegible", "{name}");
+        assert!(f["problemas"].contains(reason), "{name}: {}", f["problemas"]);
+        assert!(run.stdout.contains(&format!("{name}: rechazado entero")), "{}", run.stdout);
+    }
+    // The sheet that claims a million columns is read in bounded memory, its real cells kept.
+    assert_eq!(files["ministerio-roto/columnas_infinitas.xlsx"]["resultado"], "leido");
+}
+
+#[test]
+fn an_unreadable_resubmission_keeps_the_previous_rows() {
+    let w = Workdir::new();
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    w.ingest();
+    w.drop_file("ministerio-a/reuniones.csv", b"\x00\x01\x02 basura binaria");
+    let run = w.ingest();
+    assert!(run.stdout.contains("rechazado entero"), "{}", run.stdout);
+    assert_eq!(w.export("instancias").len(), 1);
+}
+
+#[test]
+fn a_file_outside_any_organismo_folder_is_rejected_with_advice() {
+    let w = Workdir::new();
+    w.drop_file("suelto.csv", V2.as_bytes());
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("suelto.csv: rechazado entero: el archivo está suelto"), "{}", run.stdout);
+    assert_eq!(w.export("instancias").len(), 1);
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn personal_data_never_reaches_the_store_or_any_output() {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    w.drop_tree(&fixtures().join("generated/inbox"));
+    w.ingest();
+    let exports: Vec<u8> = ["instancias", "iniciativas", "reconocimientos", "rechazos", "archivos"]
+        .iter()
+        .flat_map(|d| w.run(&["export", d, "--format", "json"]).stdout.into_bytes())
+        .collect();
+    let status = w.run(&["status"]).stdout.into_bytes();
+    // Attendee data of experiencia_ba.ods: e-mails, a DNI, a phone number and a name.
+    for secret in [&b"@correo.example"[..], b"45325871", b"11-59019207", b"Carlos Fern"] {
+        for (path, bytes) in w.outputs() {
+            assert!(!contains(&bytes, secret), "{} found in {}", String::from_utf8_lossy(secret), path.display());
+        }
+        assert!(!contains(&exports, secret) && !contains(&status, secret));
+    }
+    // The file report says which columns were dropped (headers only).
+    let db = rusqlite::Connection::open(w.dir.join("participa.db")).expect("db");
+    let report: String = db
+        .query_row("SELECT v.informe FROM versiones v JOIN archivos a ON a.id = v.archivo_id WHERE a.ruta = 'ministerio-cultura/experiencia_ba.ods'", [], |r| r.get(0))
+        .expect("report");
+    assert!(report.contains("\"DNI\"") && report.contains("Correo electrónico"), "{report}");
+}
+
+#[test]
+fn a_pin_sets_the_dataset_and_default_programme() {
+    let w = Workdir::new();
+    let config = std::fs::read_to_string(w.dir.join("participa.toml")).expect("toml");
+    let config = format!("{config}\n[[pins]]\npattern = \"subsecretaria-obras/*\"\ndataset = \"iniciativas\"\nprograma = \"ba_obras\"\n");
+    std::fs::write(w.dir.join("participa.toml"), config).expect("write");
+    w.drop_file("subsecretaria-obras/obras.csv", "ID,Título,Barrio,Estado\nOB-1,Plaza,Flores,En obra\n".as_bytes());
+    w.ingest();
+    let rows = w.export("iniciativas");
+    assert_eq!((rows[0]["programa"].as_str(), rows[0]["comuna"].as_str(), rows[0]["estado"].as_str()), ("ba_obras", "7", "en_ejecucion"));
+}
+
+#[test]
+fn the_store_is_a_real_sqlite_file_in_the_working_folder() {
+    let w = Workdir::new();
+    assert!(Path::new(&w.dir.join("participa.db")).is_file());
+    let db = rusqlite::Connection::open(w.dir.join("participa.db")).expect("db");
+    let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(mode, "wal");
+}

@@ -1,0 +1,155 @@
+//! Test helpers: an isolated working folder per test and the real `participa` binary.
+
+
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+/// The repository's fixtures folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// A working folder made by `participa init`, deleted when dropped.
+pub struct Workdir {
+    _tmp: tempfile::TempDir,
+    /// The folder with participa.toml.
+    pub dir: PathBuf,
+}
+
+/// The result of one command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs the binary with `args` in `cwd`.
+pub fn participa(cwd: &Path, args: &[&str]) -> Run {
+    Command::new(env!("CARGO_BIN_EXE_participa"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the participa binary runs")
+        .into()
+}
+
+/// Copies a tree, setting every copied file's modification time to `age` ago (settled files).
+pub fn copy_tree(from: &Path, to: &Path, age: Duration) {
+    for entry in std::fs::read_dir(from).expect("source folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target, age);
+        } else {
+            std::fs::create_dir_all(to).expect("mkdir");
+            std::fs::copy(entry.path(), &target).expect("copy");
+            set_age(&target, age);
+        }
+    }
+}
+
+/// Sets a file's modification time to `age` ago.
+pub fn set_age(path: &Path, age: Duration) {
+    let file = std::fs::File::options().write(true).open(path).expect("open for mtime");
+    file.set_modified(SystemTime::now() - age).expect("set mtime");
+}
+
+/// Ten minutes: well past the settle time of a copy in progress.
+pub const SETTLED: Duration = Duration::from_secs(600);
+
+impl Workdir {
+    /// `participa init` in a fresh temporary folder.
+    pub fn new() -> Workdir {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("ws");
+        let run = participa(tmp.path(), &["init", dir.to_str().expect("utf-8 path")]);
+        assert_eq!(run.code, 0, "init failed: {}", run.stderr);
+        Workdir { _tmp: tmp, dir }
+    }
+
+    /// The drop folder.
+    pub fn inbox(&self) -> PathBuf {
+        self.dir.join("inbox")
+    }
+
+    /// Runs a command inside the working folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        participa(&self.dir, args)
+    }
+
+    /// `participa ingest`, which must exit 0.
+    pub fn ingest(&self) -> Run {
+        let run = self.run(&["ingest"]);
+        assert_eq!(run.code, 0, "ingest failed: {}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    /// `participa export NAME --format csv`, parsed into rows of column → value.
+    pub fn export(&self, name: &str) -> Vec<HashMap<String, String>> {
+        let run = self.run(&["export", name, "--format", "csv"]);
+        assert_eq!(run.code, 0, "export {name} failed: {}", run.stderr);
+        let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+        let headers = reader.headers().expect("header").clone();
+        reader
+            .records()
+            .map(|r| {
+                let r = r.expect("csv record");
+                headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+            })
+            .collect()
+    }
+
+    /// Copies a fixture tree into the inbox as settled files.
+    pub fn drop_tree(&self, fixture: &Path) {
+        copy_tree(fixture, &self.inbox(), SETTLED);
+    }
+
+    /// Writes a file into the inbox as a settled file.
+    pub fn drop_file(&self, relative: &str, contents: &[u8]) -> PathBuf {
+        let path = self.inbox().join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, contents).expect("write");
+        set_age(&path, SETTLED);
+        path
+    }
+
+    /// Every file of the working folder outside the inbox, as bytes.
+    pub fn outputs(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, inbox: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+                let path = entry.path();
+                if path.starts_with(inbox) {
+                    continue;
+                }
+                if path.is_dir() {
+                    walk(&path, inbox, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push((path, bytes));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir, &self.inbox(), &mut out);
+        out
+    }
+}
+
+/// Sum of a numeric column (empty counts as zero).
+pub fn sum(rows: &[HashMap<String, String>], column: &str) -> f64 {
+    rows.iter().filter_map(|r| r.get(column)).filter_map(|v| v.parse::<f64>().ok()).sum()
+}
