@@ -384,6 +384,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
             break;
         }
     }
+    summary.archivos.sort_by(|a, b| (&a.fuente, &a.ruta).cmp(&(&b.fuente, &b.ruta)));
     let json = serde_json::to_string(&summary).unwrap_or_default();
     store.finish_run(run_id, &rfc3339(SystemTime::now()), &json)?;
     Ok(summary)
