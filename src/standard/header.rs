@@ -23,6 +23,9 @@ pub enum Role {
         field: usize,
         /// Month number.
         month: u32,
+        /// The year, when the column names it (`Inscriptos enero 2019`); otherwise the year
+        /// column gives it.
+        year: Option<i32>,
     },
     /// The year column of a wide layout.
     Year,
@@ -139,11 +142,16 @@ impl Matcher {
                 if months.len() != 1 {
                     continue;
                 }
-                let rest: Vec<&str> =
-                    tokens.iter().copied().filter(|t| lex.month(t).is_none() && *t != "de" && *t != "del").collect();
+                let is_year = |t: &str| t.len() == 4 && t.chars().all(|c| c.is_ascii_digit());
+                let years: Vec<i32> = tokens.iter().filter(|t| is_year(t)).filter_map(|t| t.parse().ok()).collect();
+                let rest: Vec<&str> = tokens
+                    .iter()
+                    .copied()
+                    .filter(|t| lex.month(t).is_none() && !is_year(t) && *t != "de" && *t != "del")
+                    .collect();
                 let rest = lex.strip_decorations(&rest.join(" "));
                 if let Some(&field) = self.wide_keys.get(&rest) {
-                    return Role::Wide { field, month: months[0] };
+                    return Role::Wide { field, month: months[0], year: years.first().copied() };
                 }
             }
         }
@@ -196,14 +204,16 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
     let mut repeated = Vec::new();
     let mut has_year = false;
     let mut wide_fields = HashSet::new();
+    let mut wide_without_year = false;
     for (col, role) in roles.iter_mut().enumerate() {
         match role {
             Role::Field(i) if !matched.insert(*i) => {
                 repeated.push(col);
                 *role = Role::Unmapped;
             }
-            Role::Wide { field, .. } => {
+            Role::Wide { field, year, .. } => {
                 wide_fields.insert(*field);
+                wide_without_year |= year.is_none();
             }
             Role::Year => {
                 if has_year {
@@ -233,7 +243,7 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
             continue;
         }
         let derivable = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from)).is_some_and(|f| matched.contains(&f));
-        let from_wide = wide_active && has_year && Some(i) == period_field;
+        let from_wide = wide_active && (has_year || !wide_without_year) && Some(i) == period_field;
         if !derivable && !from_wide {
             missing_required.push(i);
         }
@@ -411,9 +421,10 @@ mod tests {
         let m = std.matcher(rec);
         let inscriptos = std.datasets[rec].field_index("inscriptos").expect("field");
         let ganadores = std.datasets[rec].field_index("ganadores").expect("field");
-        assert_eq!(m.role("Inscriptos enero", &std.lexicon), Role::Wide { field: inscriptos, month: 1 });
-        assert_eq!(m.role("Ganadores marzo", &std.lexicon), Role::Wide { field: ganadores, month: 3 });
-        assert_eq!(m.role("Ganadores de setiembre", &std.lexicon), Role::Wide { field: ganadores, month: 9 });
+        assert_eq!(m.role("Inscriptos enero", &std.lexicon), Role::Wide { field: inscriptos, month: 1, year: None });
+        assert_eq!(m.role("Ganadores marzo", &std.lexicon), Role::Wide { field: ganadores, month: 3, year: None });
+        assert_eq!(m.role("Ganadores Marzo 2019", &std.lexicon), Role::Wide { field: ganadores, month: 3, year: Some(2019) });
+        assert_eq!(m.role("Ganadores de setiembre", &std.lexicon), Role::Wide { field: ganadores, month: 9, year: None });
         assert_eq!(m.role("año", &std.lexicon), Role::Year);
         let ins = std.datasets.iter().position(|d| d.name == "instancias").expect("instancias");
         for personal in ["Nombre y apellido del referente", "DNI", "Correo electrónico", "E-mail", "Teléfono", "Celular", "CUIL", "Domicilio", "Apellido"] {

@@ -152,7 +152,7 @@ fn build_record(
     reporter: &Reporter,
     place: &Place,
     row: &RawRow,
-    month: Option<u32>,
+    month: Option<Period>,
 ) -> Result<(Vec<Value>, Vec<Issue>), Vec<Issue>> {
     let header = reporter.header;
     let n = dataset.fields.len();
@@ -161,7 +161,7 @@ fn build_record(
     for (c, role) in header.roles.iter().enumerate() {
         match role {
             Role::Field(i) if col_of[*i].is_none() => col_of[*i] = Some(c),
-            Role::Wide { field, month: m } if Some(*m) == month && col_of[*field].is_none() => col_of[*field] = Some(c),
+            Role::Wide { field, month: m, year } if Some((*year, *m)) == month && col_of[*field].is_none() => col_of[*field] = Some(c),
             Role::Year if year_col.is_none() => year_col = Some(c),
             _ => {}
         }
@@ -189,11 +189,14 @@ fn build_record(
     }
 
     // Wide sheets: the period is the year column plus the month of the column pair.
-    if let (Some(m), Some(wide)) = (month, dataset.wide.as_ref()) {
+    if let (Some((column_year, m)), Some(wide)) = (month, dataset.wide.as_ref()) {
         if let Some(p) = dataset.field_index(&wide.period_field) {
             let field = &dataset.fields[p];
+            if let Some(y) = column_year {
+                values[p] = Value::YearMonth(y, m);
+            }
             let cell = year_col.map(|c| row.cell(c)).unwrap_or(&Cell::Empty);
-            if !values::is_missing(cell, lex) {
+            if values[p].is_null() && !values::is_missing(cell, lex) {
                 match values::parse_year(cell) {
                     Ok(y) => values[p] = Value::YearMonth(y, m),
                     Err(e) => {
@@ -328,14 +331,17 @@ fn is_note_row(row: &RawRow, standard: &Standard) -> bool {
     }
 }
 
-/// Months of a wide row that hold any value, in order.
-fn wide_months(header: &Header, row: &RawRow, standard: &Standard) -> Vec<u32> {
-    let mut months: Vec<u32> = header
+/// The period of one wide column pair: the year when the column names it, and the month.
+type Period = (Option<i32>, u32);
+
+/// Periods of a wide row that hold any value, in order.
+fn wide_months(header: &Header, row: &RawRow, standard: &Standard) -> Vec<Period> {
+    let mut months: Vec<Period> = header
         .roles
         .iter()
         .enumerate()
         .filter_map(|(c, role)| match role {
-            Role::Wide { month, .. } if !values::is_missing(row.cell(c), &standard.lexicon) => Some(*month),
+            Role::Wide { month, year, .. } if !values::is_missing(row.cell(c), &standard.lexicon) => Some((*year, *month)),
             _ => None,
         })
         .collect();
@@ -438,7 +444,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             }
             seen_rows.insert(dup_key, (sheet.name.clone(), row.number));
 
-            let months: Vec<Option<u32>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
+            let months: Vec<Option<Period>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
                 let m = wide_months(&header, row, standard);
                 if m.is_empty() {
                     // A row with no monthly figure at all is a placeholder, not data.
@@ -640,6 +646,19 @@ mod tests {
         // 60 winners of 50 enrolled: the whole row is rejected.
         assert_eq!(r.rejected_rows(), 1);
         assert!(r.issues.iter().any(|i| i.row == Some(3) && i.code == Code::ConstraintError));
+    }
+
+    #[test]
+    fn wide_columns_may_carry_their_own_year() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Comuna", "Programa", "Inscriptos dic 2018", "Ganadores dic 2018", "Inscriptos enero 2019", "Ganadores enero 2019"],
+            &["C5", "Programa de Incentivos", "=30", "=3", "=40", "=4"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "reconocimientos", "periodo"), ["2018-12", "2019-01"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "ganadores"), ["3", "4"]);
     }
 
     #[test]

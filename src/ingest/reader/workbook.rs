@@ -52,10 +52,28 @@ fn from_data(value: &Data) -> Cell {
     }
 }
 
+/// True for a totals formula: `=SUM(F5:F30)` (xlsx, xls), `of:=SUM([.F5:.F30])` (ods), and the
+/// Spanish names LibreOffice may store.
 fn is_sum_formula(formula: &str) -> bool {
-    let f = formula.trim_start_matches('=').trim_start().to_ascii_uppercase();
-    let f = f.strip_prefix("OF:").unwrap_or(&f);
+    let upper = formula.trim().to_ascii_uppercase();
+    let f = upper.trim_start_matches('=');
+    let f = f.strip_prefix("OF:").unwrap_or(f).trim_start_matches('=').trim_start();
     ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("].iter().any(|p| f.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_formulas_in_every_dialect() {
+        for f in ["SUM(F5:F30)", "=SUM(F5:F30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)"] {
+            assert!(is_sum_formula(f), "{f}");
+        }
+        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2"] {
+            assert!(!is_sum_formula(f), "{f}");
+        }
+    }
 }
 
 /// Accumulates cells into rows as they stream in, tracking totals-formula rows.
