@@ -52,13 +52,37 @@ fn from_data(value: &Data) -> Cell {
     }
 }
 
-/// True for a totals formula: `=SUM(F5:F30)` (xlsx, xls), `of:=SUM([.F5:.F30])` (ods), and the
-/// Spanish names LibreOffice may store.
+/// Row numbers of the cell references in a formula's argument text (`$F$5:F30` → 5, 30).
+fn referenced_rows(args: &str) -> Vec<u32> {
+    let mut rows = Vec::new();
+    for reference in args.split([':', ',', ';']) {
+        let cleaned: String = reference.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let digits: String = cleaned.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+        let letters = cleaned.len() - digits.len();
+        if letters > 0 && cleaned[..letters].chars().all(|c| c.is_ascii_alphabetic()) {
+            if let Ok(row) = digits.parse() {
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+/// True for a column-totals formula: a `SUM` over cells of several rows — `=SUM(F5:F30)` (xlsx,
+/// xls), `of:=SUM([.F5:.F30])` (ods), the Spanish `SUMA`, `SUBTOTAL`. A `=SUM(H5:L5)` adding up
+/// one row's own cells is data (participants as the sum of the age bands), not a totals row.
 fn is_sum_formula(formula: &str) -> bool {
     let upper = formula.trim().to_ascii_uppercase();
     let f = upper.trim_start_matches('=');
     let f = f.strip_prefix("OF:").unwrap_or(f).trim_start_matches('=').trim_start();
-    ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("].iter().any(|p| f.starts_with(p))
+    let Some(args) = ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("].iter().find_map(|p| f.strip_prefix(p)) else {
+        return false;
+    };
+    let args = args.split(')').next().unwrap_or_default();
+    let mut rows = referenced_rows(args);
+    rows.sort_unstable();
+    rows.dedup();
+    rows.len() > 1
 }
 
 #[cfg(test)]
@@ -67,10 +91,10 @@ mod tests {
 
     #[test]
     fn totals_formulas_in_every_dialect() {
-        for f in ["SUM(F5:F30)", "=SUM(F5:F30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)"] {
+        for f in ["SUM(F5:F30)", "=SUM($F$5:$F$30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)", "SUM(F5,F6,F7)"] {
             assert!(is_sum_formula(f), "{f}");
         }
-        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2"] {
+        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
             assert!(!is_sum_formula(f), "{f}");
         }
     }
