@@ -189,8 +189,9 @@ fn report_json(outcome: &Result<FileResult, String>) -> String {
 }
 
 /// Reads and standardises one file. Pure with respect to the store; safe to run in parallel.
-fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile) -> Prepared {
-    let _span = info_span!("archivo", ruta = %found.relative).entered();
+fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile, run: &tracing::Span) -> Prepared {
+    // Worker threads do not inherit the pass's span; name it as the parent explicitly.
+    let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
     let (sha256, outcome) = if found.size > limits.max_file_bytes {
         // Hash without holding the file in memory; the content is not read.
         match stream_sha256(&found.path) {
@@ -304,6 +305,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
         let standard = &config.standard;
         let known_ref = &known;
         let pool = &pool;
+        let run_span = &span;
         let outcome: Result<(), PipelineError> = std::thread::scope(|scope| {
             scope.spawn(move || {
                 use rayon::prelude::*;
@@ -314,7 +316,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                         }
                         let k = known_ref.get(&found.relative);
                         // A closed receiver means the writer stopped; nothing more to do.
-                        let _ = tx.send(prepare(config, standard, &limits, k, found));
+                        let _ = tx.send(prepare(config, standard, &limits, k, found, run_span));
                     });
                 });
             });
