@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError};
+use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, XlsxError};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{Limits, ReadError};
@@ -17,36 +17,20 @@ fn parse_iso(text: &str) -> Option<NaiveDateTime> {
         .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
 }
 
-fn from_ref(value: &DataRef) -> Cell {
+/// A calamine value as a cell. Streaming xlsx cells arrive as `DataRef` and convert with
+/// `Data::from` (shared strings are copied once, here).
+fn from_data(value: Data) -> Cell {
     match value {
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) => match dt.as_datetime() {
-            Some(d) if !dt.is_duration() => Cell::Date(d),
-            _ => Cell::Number(dt.as_f64()),
-        },
-        DataRef::DateTimeIso(s) => parse_iso(s).map(Cell::Date).unwrap_or_else(|| Cell::Text(s.clone())),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
-        DataRef::Empty => Cell::Empty,
-    }
-}
-
-fn from_data(value: &Data) -> Cell {
-    match value {
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Bool(*b),
+        Data::Int(i) => Cell::Number(i as f64),
+        Data::Float(f) => Cell::Number(f),
+        Data::String(s) => Cell::Text(s),
+        Data::Bool(b) => Cell::Bool(b),
         Data::DateTime(dt) => match dt.as_datetime() {
             Some(d) if !dt.is_duration() => Cell::Date(d),
             _ => Cell::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) => parse_iso(s).map(Cell::Date).unwrap_or_else(|| Cell::Text(s.clone())),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DateTimeIso(s) => parse_iso(&s).map(Cell::Date).unwrap_or(Cell::Text(s)),
+        Data::DurationIso(s) => Cell::Text(s),
         Data::Error(e) => Cell::Error(e.to_string()),
         Data::Empty => Cell::Empty,
     }
@@ -190,7 +174,7 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErr
         };
         let mut builder = RowBuilder::new(limits);
         while let Some(cell) = reader.next_cell_with_formula().map_err(xlsx_error)? {
-            builder.push(cell.pos.0, cell.pos.1, from_ref(&cell.value), cell.formula.as_deref());
+            builder.push(cell.pos.0, cell.pos.1, from_data(Data::from(cell.value)), cell.formula.as_deref());
         }
         sheets.push(builder.finish(name));
     }
@@ -209,7 +193,7 @@ fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<Strin
         for (c, value) in row.iter().enumerate() {
             let (abs_row, abs_col) = (row0 + r as u32, col0 + c as u32);
             let formula = formulas.and_then(|f| f.get_value((abs_row, abs_col))).filter(|f| !f.is_empty());
-            builder.push(abs_row, abs_col, from_data(value), formula.map(String::as_str));
+            builder.push(abs_row, abs_col, from_data(value.clone()), formula.map(String::as_str));
         }
     }
     builder.finish(name)
