@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// Ingest allocates many small strings on worker threads and frees them on the writer thread;
+// mimalloc handles that pattern markedly better than the system allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     participa::cli::init_logging();
     let cli = participa::cli::Cli::parse();

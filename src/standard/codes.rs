@@ -25,8 +25,8 @@ pub struct CodeList {
     pub name: String,
     /// Entries in file order.
     pub entries: Vec<CodeEntry>,
-    /// (scope, folded word) → entry index. Scope is the `dataset` column or empty.
-    index: HashMap<(String, String), usize>,
+    /// scope → folded word → entry index. Scope is the `dataset` column or empty.
+    index: HashMap<String, HashMap<String, usize>>,
     scoped: bool,
 }
 
@@ -66,13 +66,14 @@ impl CodeList {
                 if key.is_empty() {
                     continue;
                 }
-                if let Some(&other) = list.index.get(&(scope.clone(), key.clone())) {
+                let words = list.index.entry(scope.clone()).or_default();
+                if let Some(&other) = words.get(&key) {
                     if other != idx {
                         let other_code = list.entries.get(other).map(|e| e.code.as_str()).unwrap_or_default();
                         return Err(format!("code list {name}: «{w}» names both {other_code} and {code}"));
                     }
                 }
-                list.index.insert((scope.clone(), key), idx);
+                words.insert(key, idx);
             }
             list.entries.push(CodeEntry { code, name: entry_name, columns });
         }
@@ -89,7 +90,7 @@ impl CodeList {
 
     /// The entry a written value names, within `dataset`'s scope.
     pub fn lookup(&self, dataset: &str, written: &str) -> Option<&CodeEntry> {
-        self.index.get(&(self.scope(dataset).to_string(), fold(written))).map(|&i| &self.entries[i])
+        self.index.get(self.scope(dataset))?.get(&fold(written)).and_then(|&i| self.entries.get(i))
     }
 
     /// The entry with exactly this code, within `dataset`'s scope.
@@ -105,11 +106,10 @@ impl CodeList {
     /// misleading one.
     pub fn suggest(&self, dataset: &str, written: &str) -> Option<&str> {
         let target = fold(written);
-        let scope = self.scope(dataset);
         self.index
+            .get(self.scope(dataset))?
             .iter()
-            .filter(|((s, _), _)| s == scope)
-            .map(|((_, word), &i)| (strsim::jaro_winkler(&target, word), i))
+            .map(|(word, &i)| (strsim::jaro_winkler(&target, word), i))
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .filter(|(score, _)| *score >= 0.8)
             .and_then(|(_, i)| self.entries.get(i))

@@ -125,10 +125,14 @@ impl Matcher {
 
     /// The role of a header text.
     pub fn role(&self, text: &str, lex: &Lexicon) -> Role {
+        self.role_with(text, &label_candidates(text, lex), lex)
+    }
+
+    /// [`Matcher::role`] with the label's candidate forms already computed.
+    fn role_with(&self, text: &str, candidates: &[String], lex: &Lexicon) -> Role {
         if text.trim().is_empty() {
             return Role::Empty;
         }
-        let candidates = label_candidates(text, lex);
         if let Some(&i) = candidates.iter().find_map(|c| self.keys.get(c)) {
             return Role::Field(i);
         }
@@ -136,7 +140,7 @@ impl Matcher {
             return Role::Year;
         }
         if !self.wide_keys.is_empty() {
-            for c in &candidates {
+            for c in candidates {
                 let tokens: Vec<&str> = c.split(' ').collect();
                 let months: Vec<u32> = tokens.iter().filter_map(|t| lex.month(t)).collect();
                 if months.len() != 1 {
@@ -159,6 +163,23 @@ impl Matcher {
             return Role::Personal;
         }
         Role::Unmapped
+    }
+}
+
+/// Candidate forms of the labels met while scanning one sheet, computed once per text rather
+/// than once per dataset and header shape.
+#[derive(Default)]
+struct LabelCache {
+    forms: HashMap<String, Vec<String>>,
+}
+
+impl LabelCache {
+    fn role(&mut self, matcher: &Matcher, text: &str, lex: &Lexicon) -> Role {
+        if !self.forms.contains_key(text) {
+            self.forms.insert(text.to_string(), label_candidates(text, lex));
+        }
+        let forms = self.forms.get(text).map(Vec::as_slice).unwrap_or_default();
+        matcher.role_with(text, forms, lex)
     }
 }
 
@@ -261,6 +282,7 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
 /// required one present, or three fields (then the missing ones are `missing-label`).
 pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], lex: &Lexicon) -> Option<Header> {
     let mut best: Option<Candidate> = None;
+    let mut cache = LabelCache::default();
     let scan = sheet.rows.len().min(HEADER_SCAN_ROWS);
     for r in 0..scan {
         let row = &sheet.rows[r];
@@ -271,7 +293,7 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
         let parent_labels: Vec<String> = row.cells.iter().map(label_of).collect();
         let child = sheet.rows.get(r + 1);
         for &(di, dataset, matcher) in datasets {
-            let roles: Vec<Role> = parent_labels.iter().map(|l| matcher.role(l, lex)).collect();
+            let roles: Vec<Role> = parent_labels.iter().map(|l| cache.role(matcher, l, lex)).collect();
             let single = evaluate(di, dataset, roles, parent_labels.clone(), r + 1, vec![row.number]);
             let mut candidate = single;
             if let Some(child) = child {
@@ -289,14 +311,14 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
                         _ => String::new(),
                     };
                     if child_label.is_empty() {
-                        roles.push(matcher.role(&parent, lex));
+                        roles.push(cache.role(matcher, &parent, lex));
                         labels.push(parent);
                         continue;
                     }
                     let joined = if carried.is_empty() { child_label.clone() } else { format!("{carried} {child_label}") };
-                    let mut role = matcher.role(&child_label, lex);
+                    let mut role = cache.role(matcher, &child_label, lex);
                     if !matches!(role, Role::Field(_) | Role::Wide { .. } | Role::Year) && !carried.is_empty() {
-                        let parent_role = matcher.role(&joined, lex);
+                        let parent_role = cache.role(matcher, &joined, lex);
                         if matches!(parent_role, Role::Field(_) | Role::Wide { .. } | Role::Year | Role::Personal) {
                             role = parent_role;
                         }

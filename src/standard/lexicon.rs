@@ -45,6 +45,7 @@ fn default_note_words() -> Vec<String> {
 pub struct Lexicon {
     missing: HashSet<String>,
     missing_raw: HashSet<String>,
+    missing_max_chars: usize,
     personal: Vec<Vec<String>>,
     prefixes: Vec<Vec<String>>,
     suffixes: Vec<Vec<String>>,
@@ -71,6 +72,7 @@ impl Lexicon {
         Lexicon {
             missing: file.missing_values.iter().map(|m| fold(m)).filter(|m| !m.is_empty()).collect(),
             missing_raw: file.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
+            missing_max_chars: file.missing_values.iter().map(|m| m.trim().chars().count()).max().unwrap_or(0),
             personal: words(&file.personal_data_words),
             prefixes: words(&file.header_prefixes),
             suffixes: words(&file.header_suffixes),
@@ -90,6 +92,10 @@ impl Lexicon {
         let t = text.trim();
         if t.is_empty() {
             return true;
+        }
+        // Most cells are longer than any "no data" token: no need to fold them.
+        if t.len() > 4 * self.missing_max_chars.max(1) || t.chars().count() > self.missing_max_chars + 4 {
+            return false;
         }
         if self.missing_raw.contains(&t.to_lowercase()) {
             return true;

@@ -82,8 +82,8 @@ impl Value {
 /// One accepted row of a dataset, with where it came from in the file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// Sheet name (empty for CSV).
-    pub sheet: String,
+    /// Sheet name (empty for CSV), shared by the sheet's records.
+    pub sheet: std::sync::Arc<str>,
     /// 1-based row number as a person sees it.
     pub row: u32,
     /// Values in the dataset's field order.

@@ -2,6 +2,7 @@
 //! unpivoting wide sheets, value parsing, derivations, defaults and cross-field rules. Pure.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Duration;
 
@@ -97,7 +98,7 @@ fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cel
     let lex = &standard.lexicon;
     let value = match field.field_type {
         FieldType::String => {
-            let written = clean_text(&cell.as_written());
+            let written = cell.as_written();
             match field.code_list.as_ref().and_then(|l| standard.code_lists.get(l)) {
                 Some(list) => match list.lookup(&dataset.name, &written) {
                     Some(entry) => Value::Text(entry.code.clone()),
@@ -108,7 +109,7 @@ fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cel
                         })
                     }
                 },
-                None => Value::Text(redact(&written)),
+                None => Value::Text(redact(&clean_text(&written))),
             }
         }
         FieldType::Integer => {
@@ -350,6 +351,44 @@ fn wide_months(header: &Header, row: &RawRow, standard: &Standard) -> Vec<Period
     months
 }
 
+/// The cells that make a row what it is: up to the last non-blank one, text trimmed.
+fn significant(row: &RawRow) -> &[Cell] {
+    let end = row.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1);
+    &row.cells[..end]
+}
+
+fn same_cell(a: &Cell, b: &Cell) -> bool {
+    match (a, b) {
+        (Cell::Text(x), Cell::Text(y)) => x.trim() == y.trim(),
+        _ if a.is_blank() && b.is_blank() => true,
+        _ => a == b,
+    }
+}
+
+/// True when two rows hold the same cells as a person sees them.
+fn same_row(a: &RawRow, b: &RawRow) -> bool {
+    let (a, b) = (significant(a), significant(b));
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_cell(x, y))
+}
+
+/// A hash consistent with [`same_row`].
+fn row_hash(row: &RawRow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for cell in significant(row) {
+        match cell {
+            c if c.is_blank() => 0u8.hash(&mut h),
+            Cell::Text(t) => (1u8, t.trim()).hash(&mut h),
+            Cell::Number(n) => (2u8, (n + 0.0).to_bits()).hash(&mut h),
+            Cell::Date(d) => (3u8, d).hash(&mut h),
+            Cell::Bool(b) => (4u8, b).hash(&mut h),
+            Cell::Error(e) => (5u8, e).hash(&mut h),
+            Cell::Empty => 0u8.hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
 /// Standardises every sheet of one file. Never fails: what cannot be used becomes an issue.
 pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet]) -> FileResult {
     let mut result = FileResult::default();
@@ -361,7 +400,9 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
         .map(|(i, d)| (i, d, standard.matcher(i)))
         .collect();
     // Exact copies are looked for across the whole file, per dataset.
-    let mut seen_rows: HashMap<(usize, Vec<String>), (String, u32)> = HashMap::new();
+    // Keyed by a hash of the row; equal hashes are confirmed cell by cell, so a collision can
+    // never reject a row that is not a copy.
+    let mut seen_rows: HashMap<(usize, u64), Vec<(&str, &RawRow)>> = HashMap::new();
     let mut seen_keys: HashMap<(usize, Vec<String>), u32> = HashMap::new();
 
     for sheet in sheets {
@@ -412,6 +453,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
         }
         report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
         let reporter = Reporter { standard, header: &header };
+        let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
 
@@ -421,13 +463,10 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                 continue;
             }
             let place = Place { sheet: &sheet.name, row: row.number };
-            let mut written: Vec<String> = row.cells.iter().map(|c| c.as_written().trim().to_string()).collect();
-            while written.last().is_some_and(String::is_empty) {
-                written.pop();
-            }
-            let dup_key = (header.dataset, written);
-            if let Some((first_sheet, first_row)) = seen_rows.get(&dup_key) {
-                let previous = if *first_sheet == sheet.name { first_row.to_string() } else { format!("{first_row} de la hoja «{first_sheet}»") };
+            let dup_key = (header.dataset, row_hash(row));
+            let earlier = seen_rows.get(&dup_key).and_then(|rows| rows.iter().find(|(_, r)| same_row(r, row)));
+            if let Some((first_sheet, first)) = earlier {
+                let previous = if *first_sheet == sheet.name { first.number.to_string() } else { format!("{} de la hoja «{first_sheet}»", first.number) };
                 let message = standard.messages.render("duplicate-row", &[("fila_previa", &previous)]);
                 result.issues.push(Issue {
                     sheet: sheet.name.clone(),
@@ -442,7 +481,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                 report.filas_rechazadas += 1;
                 continue;
             }
-            seen_rows.insert(dup_key, (sheet.name.clone(), row.number));
+            seen_rows.entry(dup_key).or_default().push((&sheet.name, row));
 
             let months: Vec<Option<Period>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
                 let m = wide_months(&header, row, standard);
@@ -486,7 +525,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             }
             if row_errors.is_empty() {
                 report.filas_aceptadas += built.len();
-                records.extend(built.into_iter().map(|values| Record { sheet: sheet.name.clone(), row: row.number, values }));
+                records.extend(built.into_iter().map(|values| Record { sheet: Arc::clone(&sheet_name), row: row.number, values }));
                 result.issues.extend(row_warnings);
             } else {
                 report.filas_rechazadas += 1;

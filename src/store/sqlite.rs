@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ExportError, FileRow, KnownFile, Outcome, Store, StoreError, StoreStatus, Submission};
@@ -37,15 +38,18 @@ fn field_columns(dataset: &Dataset) -> Vec<String> {
     dataset.fields.iter().map(|f| f.name.clone()).collect()
 }
 
-/// Binds a standard value: dates ISO text, periods `YYYY-MM`, years as integers.
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
-        Value::Null => SqlValue::Null,
-        Value::Text(t) => SqlValue::Text(t.clone()),
-        Value::Int(i) => SqlValue::Integer(*i),
-        Value::Num(n) => SqlValue::Real(*n),
-        Value::Year(y) => SqlValue::Integer(i64::from(*y)),
-        Value::Date(_) | Value::YearMonth(..) => SqlValue::Text(v.to_export()),
+/// Binds a standard value without copying text: dates ISO, periods `YYYY-MM`, years as
+/// integers.
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+            Value::Num(n) => ToSqlOutput::Owned(SqlValue::Real(*n)),
+            Value::Year(y) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*y))),
+            Value::Date(_) | Value::YearMonth(..) => ToSqlOutput::Owned(SqlValue::Text(self.to_export())),
+        })
     }
 }
 
@@ -251,17 +255,12 @@ impl Store for SqliteStore {
                 placeholders.join(", ")
             );
             let mut stmt = tx.prepare_cached(&sql)?;
+            let mut bound: Vec<&dyn ToSql> = Vec::with_capacity(cols.len() + 6);
             for record in records {
-                let mut values: Vec<SqlValue> = vec![
-                    SqlValue::Integer(file_id),
-                    SqlValue::Integer(version_id),
-                    SqlValue::Text(organismo.to_string()),
-                    SqlValue::Text(s.relative.to_string()),
-                    SqlValue::Text(record.sheet.clone()),
-                    SqlValue::Integer(record.row as i64),
-                ];
-                values.extend(record.values.iter().map(to_sql));
-                stmt.execute(rusqlite::params_from_iter(values))?;
+                bound.clear();
+                bound.extend_from_slice(&[&file_id, &version_id, &organismo, &s.relative, &record.sheet, &record.row]);
+                bound.extend(record.values.iter().map(|v| v as &dyn ToSql));
+                stmt.execute(bound.as_slice())?;
             }
         }
         Self::insert_issues(&tx, file_id, version_id, s.relative, result)?;
