@@ -26,7 +26,7 @@ pub struct CodeList {
     /// Entries in file order.
     pub entries: Vec<CodeEntry>,
     /// scope → folded word → entry index. Scope is the `dataset` column or empty.
-    index: HashMap<String, HashMap<String, usize>>,
+    index: HashMap<String, rustc_hash::FxHashMap<String, usize>>,
     scoped: bool,
 }
 

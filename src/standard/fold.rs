@@ -55,6 +55,13 @@ fn fold_ascii(text: &str) -> String {
 /// Trims `text` and collapses inner runs of white space into one space, keeping it as written
 /// otherwise (the rule for free-text values).
 pub fn clean_text(text: &str) -> String {
+    let tidy = !text.starts_with(char::is_whitespace)
+        && !text.ends_with(char::is_whitespace)
+        && !text.contains("  ")
+        && !text.contains(['\t', '\n', '\r', '\u{a0}']);
+    if tidy {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {

@@ -2,7 +2,9 @@
 //! header words, header decorations, totals words, month names, comuna prefixes). Loaded from
 //! `lexicon.json` in the standard folder; folded once here so matching is a set lookup. Pure.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Deserialize;
 
@@ -43,16 +45,19 @@ fn default_note_words() -> Vec<String> {
 /// The lexicon, folded for lookups.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    missing: HashSet<String>,
-    missing_raw: HashSet<String>,
+    missing: FxHashSet<String>,
+    missing_raw: FxHashSet<String>,
     missing_max_chars: usize,
+    /// First characters (lower case) of the missing tokens: a cheap first test.
+    missing_first_chars: FxHashSet<char>,
     personal: Vec<Vec<String>>,
     prefixes: Vec<Vec<String>>,
     suffixes: Vec<Vec<String>>,
-    totals: HashSet<String>,
-    months: HashMap<String, u32>,
+    totals: FxHashSet<String>,
+    totals_max_chars: usize,
+    months: FxHashMap<String, u32>,
     comuna_prefixes: Vec<String>,
-    notes: HashSet<String>,
+    notes: FxHashSet<String>,
 }
 
 fn words(list: &[String]) -> Vec<Vec<String>> {
@@ -73,10 +78,18 @@ impl Lexicon {
             missing: file.missing_values.iter().map(|m| fold(m)).filter(|m| !m.is_empty()).collect(),
             missing_raw: file.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
             missing_max_chars: file.missing_values.iter().map(|m| m.trim().chars().count()).max().unwrap_or(0),
+            missing_first_chars: file
+                .missing_values
+                .iter()
+                .filter_map(|m| m.trim().chars().next())
+                .flat_map(char::to_lowercase)
+                .chain(file.missing_values.iter().filter_map(|m| fold(m).chars().next()))
+                .collect(),
             personal: words(&file.personal_data_words),
             prefixes: words(&file.header_prefixes),
             suffixes: words(&file.header_suffixes),
             totals: file.totals_words.iter().map(|w| fold(w)).collect(),
+            totals_max_chars: file.totals_words.iter().flat_map(|w| w.split_whitespace()).map(|w| w.chars().count()).max().unwrap_or(0),
             months: file.months.iter().map(|(k, v)| (fold(k), *v)).collect(),
             comuna_prefixes: {
                 let mut p: Vec<String> = file.comuna_prefixes.iter().map(|w| fold(w)).collect();
@@ -93,8 +106,14 @@ impl Lexicon {
         if t.is_empty() {
             return true;
         }
-        // Most cells are longer than any "no data" token: no need to fold them.
+        // Most cells are longer than any "no data" token, or start differently: no need to
+        // fold them.
         if t.len() > 4 * self.missing_max_chars.max(1) || t.chars().count() > self.missing_max_chars + 4 {
+            return false;
+        }
+        let first = t.chars().next().into_iter().flat_map(char::to_lowercase).next();
+        let folded_first = t.chars().find(|c| c.is_alphanumeric()).into_iter().flat_map(char::to_lowercase).next();
+        if !first.is_some_and(|c| self.missing_first_chars.contains(&c)) && !folded_first.is_some_and(|c| self.missing_first_chars.contains(&c)) {
             return false;
         }
         if self.missing_raw.contains(&t.to_lowercase()) {
@@ -117,6 +136,11 @@ impl Lexicon {
 
     /// True when the folded first words of a row's first text mark a totals row.
     pub fn is_totals_label(&self, text: &str) -> bool {
+        // A totals label starts with one of a few words; skip folding anything else.
+        let first_word = text.trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        if first_word.chars().count() > self.totals_max_chars {
+            return false;
+        }
         let f = fold(text);
         let first = f.split(' ').next().unwrap_or("");
         self.totals.contains(&f) || self.totals.contains(first)

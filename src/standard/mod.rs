@@ -18,7 +18,7 @@ pub mod values;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 pub use issue::{Code, Issue, Messages};
@@ -58,7 +58,7 @@ impl Value {
             Value::Text(t) => t.clone(),
             Value::Int(i) => i.to_string(),
             Value::Num(n) => sheet::format_number(*n),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Date(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
             Value::YearMonth(y, m) => format!("{y:04}-{m:02}"),
             Value::Year(y) => y.to_string(),
         }

@@ -1,8 +1,9 @@
 //! From sheets to records: header detection, row filtering (blank, totals, notes, duplicates),
 //! unpivoting wide sheets, value parsing, derivations, defaults and cross-field rules. Pure.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use chrono::Duration;
 
@@ -15,9 +16,9 @@ use super::values::{self, ValueError};
 use super::{FileContext, FileResult, Record, SheetOutcome, SheetReport, Standard, Value};
 
 /// Replaces e-mail addresses in free text: a person's address must never be stored.
-pub fn redact(text: &str) -> String {
+pub fn redact(text: String) -> String {
     if !text.contains('@') {
-        return text.to_string();
+        return text;
     }
     text.split(' ')
         .map(|word| {
@@ -51,7 +52,7 @@ impl Reporter<'_> {
     fn cell_issue(&self, place: &Place, field: &Field, col: Option<usize>, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) -> Issue {
         let header_label = col.and_then(|c| self.header.labels.get(c)).filter(|l| !l.is_empty()).cloned();
         let campo = header_label.clone().unwrap_or_else(|| field.title.clone().unwrap_or_else(|| field.name.clone()));
-        let value = redact(value);
+        let value = redact(value.to_string());
         let mut args: Vec<(&str, &str)> = vec![("campo", &campo), ("valor", &value)];
         args.extend_from_slice(extra);
         let body = self.standard.messages.render(key, &args);
@@ -109,7 +110,7 @@ fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cel
                         })
                     }
                 },
-                None => Value::Text(redact(&clean_text(&written))),
+                None => Value::Text(redact(clean_text(&written))),
             }
         }
         FieldType::Integer => {
@@ -295,15 +296,17 @@ fn build_record(
     // Dates worth a second look.
     for (i, field) in dataset.fields.iter().enumerate() {
         let (true, Value::Date(d)) = (field.in_reporting_period, &values[i]) else { continue };
-        let shown = d.format("%d/%m/%Y").to_string();
+        let shown = || d.format("%d/%m/%Y").to_string();
         if let Some((from, to)) = ctx.reporting_period {
             if *d < from || *d > to {
+                let shown = shown();
                 let (f, t) = (from.format("%d/%m/%Y").to_string(), to.format("%d/%m/%Y").to_string());
                 warnings.push(reporter.cell_issue(place, field, col_of[i], Code::Warning, &shown, "warning.out_of_period", &[("desde", &f), ("hasta", &t)]));
             }
         }
         if let Some(submitted) = ctx.submitted {
             if *d > submitted + Duration::days(1) {
+                let shown = shown();
                 warnings.push(reporter.cell_issue(place, field, col_of[i], Code::Warning, &shown, "warning.future", &[]));
             }
         }
@@ -374,7 +377,8 @@ fn same_row(a: &RawRow, b: &RawRow) -> bool {
 /// A hash consistent with [`same_row`].
 fn row_hash(row: &RawRow) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // Not DoS-resistant, and need not be: equal hashes are confirmed cell by cell.
+    let mut h = rustc_hash::FxHasher::default();
     for cell in significant(row) {
         match cell {
             c if c.is_blank() => 0u8.hash(&mut h),
@@ -402,8 +406,8 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
     // Exact copies are looked for across the whole file, per dataset.
     // Keyed by a hash of the row; equal hashes are confirmed cell by cell, so a collision can
     // never reject a row that is not a copy.
-    let mut seen_rows: HashMap<(usize, u64), Vec<(&str, &RawRow)>> = HashMap::new();
-    let mut seen_keys: HashMap<(usize, Vec<String>), u32> = HashMap::new();
+    let mut seen_rows: FxHashMap<(usize, u64), Vec<(&str, &RawRow)>> = FxHashMap::default();
+    let mut seen_keys: FxHashMap<(usize, Vec<String>), u32> = FxHashMap::default();
 
     for sheet in sheets {
         let mut report = SheetReport {

@@ -56,6 +56,11 @@ pub fn is_missing(cell: &Cell, lex: &Lexicon) -> bool {
 /// Parses a number written by a person: `12.0`, ` 45 `, `1.234` (thousands), `1.234,56`,
 /// `$ 1.234,56`, `74%`, `5752772.26`.
 pub fn parse_number_text(text: &str) -> Option<f64> {
+    // Most cells are plain digits: no copy needed.
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.len() <= 15 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return trimmed.parse::<u64>().ok().map(|n| n as f64);
+    }
     let mut t: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
@@ -207,7 +212,30 @@ pub fn parse_date(cell: &Cell, lex: &Lexicon) -> Result<NaiveDate, ValueError> {
     }
 }
 
+/// `15/3/2019`, `2019-03-15`, `15.03.2019` without a time: the common case, read without
+/// allocating. `None` sends the text to the general path.
+fn parse_numeric_date(text: &str) -> Option<Result<NaiveDate, ValueError>> {
+    let t = text.trim();
+    if t.len() > 10 || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'/' | b'-' | b'.')) {
+        return None;
+    }
+    let mut parts = t.split(['/', '-', '.']);
+    let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    if a.len() == 4 {
+        let (y, m, d) = (year_of(a)?, small(b)?, small(c)?);
+        return Some(ymd(y, m, d));
+    }
+    let (d, m, y) = (small(a)?, small(b)?, year_of(c)?);
+    Some(ymd(y, m, d))
+}
+
 fn parse_date_text(text: &str, lex: &Lexicon) -> Result<NaiveDate, ValueError> {
+    if let Some(result) = parse_numeric_date(text) {
+        return result;
+    }
     let tokens = date_tokens(text);
     if tokens.len() != 3 {
         return Err(ValueError::Date);
