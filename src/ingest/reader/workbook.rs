@@ -69,20 +69,6 @@ fn is_sum_formula(formula: &str) -> bool {
     rows.len() > 1
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totals_formulas_in_every_dialect() {
-        for f in ["SUM(F5:F30)", "=SUM($F$5:$F$30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)", "SUM(F5,F6,F7)"] {
-            assert!(is_sum_formula(f), "{f}");
-        }
-        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
-            assert!(!is_sum_formula(f), "{f}");
-        }
-    }
-}
 
 /// Accumulates cells into rows as they stream in, tracking totals-formula rows.
 struct RowBuilder {
@@ -231,4 +217,19 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
         sheets.push(from_ranges(name, &values, formulas.as_ref(), limits));
     }
     Ok(sheets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_formulas_in_every_dialect() {
+        for f in ["SUM(F5:F30)", "=SUM($F$5:$F$30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)", "SUM(F5,F6,F7)"] {
+            assert!(is_sum_formula(f), "{f}");
+        }
+        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
+            assert!(!is_sum_formula(f), "{f}");
+        }
+    }
 }
