@@ -1,5 +1,8 @@
 //! The command line (STANDARD.md §9): one file per subcommand, each a thin layer over the
 //! library. Output for people goes to stdout; logs go to stderr.
+//!
+//! Commands call `pipeline`, `config` and the `Store` trait; they must not read spreadsheets,
+//! write SQL or apply a rule of the standard themselves.
 
 mod export;
 mod ingest;

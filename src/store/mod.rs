@@ -5,6 +5,9 @@
 //! [`Store`] is the seam: the embedded SQLite implementation lives in `sqlite`, a PostgreSQL one
 //! can sit beside it. Callers never see SQL. Each file's result is written in one transaction,
 //! so a crash leaves the store as it was before the file or as it is after it.
+//!
+//! It must not depend on `ingest` or `pipeline`, and never sees a spreadsheet cell: only
+//! standardised records and issues.
 
 mod sqlite;
 
