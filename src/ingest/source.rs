@@ -2,7 +2,8 @@
 //! files, Office and LibreOffice locks, temporary files) and what is still being copied.
 //!
 //! A missing or empty root is an error of the source, never "every file disappeared": the
-//! pipeline must not mark files missing on the word of an unmounted share.
+//! pipeline must not mark files missing on the word of an unmounted share. Listing only: no file
+//! is opened here.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

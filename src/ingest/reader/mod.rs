@@ -1,6 +1,8 @@
 //! Reading one file into sheets of cells: workbook formats through calamine, CSV through the
 //! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
+//!
+//! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds.
 
 mod csv_file;
 mod workbook;

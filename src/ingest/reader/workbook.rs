@@ -1,6 +1,7 @@
 //! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
 //! dimension claims a million columns costs only the cells it really has; formula cells count
 //! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
+//! The only module that knows calamine.
 
 use std::io::Cursor;
 
