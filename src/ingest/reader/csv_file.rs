@@ -1,6 +1,5 @@
 //! CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; `,`, `;`, tab or `|`,
-//! detected from the first lines. Every cell is text; the standard parses it. The only module
-//! that knows the csv crate's reader.
+//! detected from the first lines. Every cell is text; the standard parses it.
 
 use super::{Limits, ReadError};
 use crate::standard::{Cell, RawRow, RawSheet};
