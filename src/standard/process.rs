@@ -138,6 +138,18 @@ fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cel
     Ok(value)
 }
 
+/// A cell holding a month alone: `marzo`, `Mar`, `3`.
+fn month_only(cell: &Cell, lex: &super::lexicon::Lexicon) -> Option<u32> {
+    match cell {
+        Cell::Number(n) if n.fract() == 0.0 && (1.0..=12.0).contains(n) => Some(*n as u32),
+        Cell::Text(t) => {
+            let folded = super::fold::fold(t);
+            lex.month(&folded).or_else(|| folded.parse().ok().filter(|m| (1..=12).contains(m)))
+        }
+        _ => None,
+    }
+}
+
 /// The code-list column of the entry a field's code names (`comuna` of a barrio).
 fn code_column(standard: &Standard, dataset: &Dataset, field: &Field, value: &Value, column: &str) -> Option<i64> {
     let Value::Text(code) = value else { return None };
@@ -180,7 +192,14 @@ fn build_record(
         if values::is_missing(cell, lex) {
             continue;
         }
-        match parse_field(standard, dataset, field, cell) {
+        let parsed = parse_field(standard, dataset, field, cell).or_else(|e| {
+            // A `Mes` column holding only the month, beside a year column: `marzo` + `2019`.
+            match (field.field_type, month_only(cell, lex), year_col.map(|y| values::parse_year(row.cell(y)))) {
+                (FieldType::Yearmonth, Some(m), Some(Ok(y))) if month.is_none() => Ok(Value::YearMonth(y, m)),
+                _ => Err(e),
+            }
+        });
+        match parsed {
             Ok(v) => values[i] = v,
             Err((code, key, extra)) => {
                 failed[i] = true;
@@ -689,6 +708,22 @@ mod tests {
         // 60 winners of 50 enrolled: the whole row is rejected.
         assert_eq!(r.rejected_rows(), 1);
         assert!(r.issues.iter().any(|i| i.row == Some(3) && i.code == Code::ConstraintError));
+    }
+
+    #[test]
+    fn a_month_column_beside_a_year_column_makes_the_period() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Programa", "Año", "Mes", "Comuna", "Total de inscriptos", "Ganadores efectivos", "Premio"],
+            &["Buena convivencia", "=2019", "marzo", "4", "=100", "=10", "Entradas"],
+            &["Buena convivencia", "=2019", "=4", "4", "=100", "=10", "Entradas"],
+            &["Buena convivencia", "", "mayo", "4", "=100", "=10", "Entradas"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert_eq!(column(&std, &r, "reconocimientos", "periodo"), ["2019-03", "2019-04"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "beneficio"), ["Entradas", "Entradas"]);
+        // Without a year the month alone is not a period: the row is rejected.
+        assert!(r.issues.iter().any(|i| i.row == Some(4) && i.code == Code::TypeError));
     }
 
     #[test]
