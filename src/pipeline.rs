@@ -210,7 +210,11 @@ fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<
                     Some(organismo) => match ingest::read_bytes(&bytes, &found.extension, limits) {
                         Ok(sheets) => {
                             let ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
-                            Ok(process_file(standard, &ctx, &sheets))
+                            let result = process_file(standard, &ctx, &sheets);
+                            match result.no_data_reason(standard) {
+                                Some(reason) => Err(reason),
+                                None => Ok(result),
+                            }
                         }
                         Err(e) => Err(e.to_string()),
                     },
@@ -252,7 +256,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
     let span = info_span!("ingesta", corrida = run_id);
     let _entered = span.enter();
     let settings = &config.settings;
-    let limits = Limits { max_file_bytes: settings.ingest.max_file_bytes, max_columns: settings.ingest.max_columns, max_rows: settings.ingest.max_rows_per_sheet };
+    let limits = settings.limits();
     let threads = if settings.ingest.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { settings.ingest.threads };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
     let mut summary = IngestSummary::default();
@@ -396,9 +400,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
 pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) -> Result<FileResult, ReadError> {
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
     let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let limits = config
-        .map(|c| Limits { max_file_bytes: c.settings.ingest.max_file_bytes, max_columns: c.settings.ingest.max_columns, max_rows: c.settings.ingest.max_rows_per_sheet })
-        .unwrap_or_default();
+    let limits = config.map(|c| c.settings.limits()).unwrap_or_default();
     let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
     let organismo = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

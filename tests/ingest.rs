@@ -376,7 +376,7 @@ fn a_killed_ingest_leaves_only_whole_files_and_the_next_pass_completes_the_work(
 #[test]
 fn a_file_over_the_size_limit_is_rejected_without_being_loaded() {
     let w = Workdir::new();
-    let config = std::fs::read_to_string(w.dir.join("participa.toml")).expect("toml").replace("max_file_bytes = 104857600", "max_file_bytes = 2000");
+    let config = std::fs::read_to_string(w.dir.join("participa.toml")).expect("toml").replace("max_file_bytes = 52428800", "max_file_bytes = 2000");
     std::fs::write(w.dir.join("participa.toml"), config).expect("write");
     w.drop_file("organismo-a/grande.csv", meeting_file(1).as_bytes());
     w.drop_file("organismo-a/chico.csv", V2.as_bytes());

@@ -42,11 +42,15 @@ fn print_text(path: &Path, result: &FileResult) {
     }
     let errors: Vec<_> = result.issues.iter().filter(|i| i.is_error()).collect();
     let warnings: Vec<_> = result.issues.iter().filter(|i| !i.is_error()).collect();
-    if errors.is_empty() {
+    let (row_errors, sheet_errors): (Vec<_>, Vec<_>) = errors.into_iter().partition(|i| i.row.is_some());
+    for issue in &sheet_errors {
+        println!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
+    }
+    if row_errors.is_empty() && sheet_errors.is_empty() {
         println!("Sin errores: {}.", plural(result.accepted(), "fila aceptada", "filas aceptadas"));
-    } else {
-        println!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(errors.len(), "error", "errores"));
-        for issue in errors {
+    } else if !row_errors.is_empty() {
+        println!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(row_errors.len(), "error", "errores"));
+        for issue in row_errors {
             println!("  {} [{}] {}", issue.place_row(), issue.code.as_str(), issue.message);
         }
     }
@@ -83,6 +87,7 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
             Ok(1)
         }
         Ok(result) => {
+            let unusable = result.no_data_reason(standard);
             match format {
                 Format::Json => println!(
                     "{}",
@@ -92,11 +97,17 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
                         "filas_aceptadas": result.accepted(),
                         "filas_rechazadas": result.rejected_rows(),
                         "problemas": result.issues,
+                        "archivo_rechazado": unusable,
                     })
                 ),
-                _ => print_text(file, &result),
+                _ => {
+                    print_text(file, &result);
+                    if let Some(reason) = &unusable {
+                        println!("  [unreadable-file] El archivo se rechaza entero: {reason}");
+                    }
+                }
             }
-            Ok(if result.issues.iter().any(|i| i.is_error()) { 1 } else { 0 })
+            Ok(if unusable.is_some() || result.issues.iter().any(|i| i.is_error()) { 1 } else { 0 })
         }
     }
 }

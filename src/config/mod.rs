@@ -95,6 +95,9 @@ pub struct IngestConfig {
     /// Rows past this many in one sheet are not read.
     #[serde(default = "default_max_rows")]
     pub max_rows_per_sheet: usize,
+    /// Zipped workbooks (xlsx, ods) unpacking to more bytes than this are rejected.
+    #[serde(default = "default_max_unpacked_bytes")]
+    pub max_unpacked_bytes: u64,
     /// Reader threads; 0 = one per core.
     #[serde(default)]
     pub threads: usize,
@@ -108,7 +111,10 @@ fn default_settle() -> u64 {
     5
 }
 fn default_max_file_bytes() -> u64 {
-    100 * 1024 * 1024
+    50 * 1024 * 1024
+}
+fn default_max_unpacked_bytes() -> u64 {
+    256 * 1024 * 1024
 }
 fn default_max_columns() -> usize {
     256
@@ -124,6 +130,7 @@ impl Default for IngestConfig {
             max_file_bytes: default_max_file_bytes(),
             max_columns: default_max_columns(),
             max_rows_per_sheet: default_max_rows(),
+            max_unpacked_bytes: default_max_unpacked_bytes(),
             threads: 0,
             reporting_period_start: None,
             reporting_period_end: None,
@@ -278,6 +285,9 @@ impl Settings {
         if self.ingest.max_file_bytes == 0 {
             return Err("ingest.max_file_bytes must be positive".into());
         }
+        if self.ingest.max_unpacked_bytes == 0 {
+            return Err("ingest.max_unpacked_bytes must be positive".into());
+        }
         if self.ingest.max_rows_per_sheet == 0 {
             return Err("ingest.max_rows_per_sheet must be positive".into());
         }
@@ -290,6 +300,16 @@ impl Settings {
             return Err("standard.language must be a lower-case language code such as «es»".into());
         }
         Ok(())
+    }
+
+    /// The reader limits these settings give.
+    pub fn limits(&self) -> crate::ingest::Limits {
+        crate::ingest::Limits {
+            max_file_bytes: self.ingest.max_file_bytes,
+            max_columns: self.ingest.max_columns,
+            max_rows: self.ingest.max_rows_per_sheet,
+            max_unpacked_bytes: self.ingest.max_unpacked_bytes,
+        }
     }
 
     /// The reporting period, when both ends are set.

@@ -133,36 +133,67 @@ impl Matcher {
         if text.trim().is_empty() {
             return Role::Empty;
         }
+        // 1. A header word as configured, written in full (`Nombre Actividad`).
+        let full = fold(text);
+        if let Some(&i) = self.keys.get(&full) {
+            return Role::Field(i);
+        }
+        // 2. Anything naming a person, even in a hint (`Ganadores (nombre y apellido)`), is
+        //    personal data: never read as a field.
+        if lex.is_personal_header(&full) {
+            return Role::Personal;
+        }
+        // 3. A month column of a wide layout (`Inscriptos enero`, `Inscriptos (ene-19)`), before
+        //    plain fields, which would match once the month is stripped as a hint.
+        if let Some(role) = self.wide_role(candidates, lex) {
+            return role;
+        }
+        // 4. Any other form: without hints, decorations, or one side of a `/`.
         if let Some(&i) = candidates.iter().find_map(|c| self.keys.get(c)) {
             return Role::Field(i);
         }
         if candidates.iter().any(|c| self.year_keys.contains(c)) {
             return Role::Year;
         }
-        if !self.wide_keys.is_empty() {
-            for c in candidates {
-                let tokens: Vec<&str> = c.split(' ').collect();
-                let months: Vec<u32> = tokens.iter().filter_map(|t| lex.month(t)).collect();
-                if months.len() != 1 {
-                    continue;
+        Role::Unmapped
+    }
+
+    /// The wide-layout role of a label holding exactly one month and a month field's word.
+    fn wide_role(&self, candidates: &[String], lex: &Lexicon) -> Option<Role> {
+        if self.wide_keys.is_empty() {
+            return None;
+        }
+        for c in candidates {
+            let tokens: Vec<&str> = c.split(' ').collect();
+            let months: Vec<usize> = tokens.iter().enumerate().filter(|(_, t)| lex.month(t).is_some()).map(|(i, _)| i).collect();
+            let [m] = months.as_slice() else { continue };
+            let month = lex.month(tokens[*m])?;
+            // A year next to the month: `2019`, or `19` as in `ene-19`.
+            let year_at = |i: usize| -> Option<i32> {
+                let t = tokens.get(i)?;
+                match t.len() {
+                    4 if t.chars().all(|c| c.is_ascii_digit()) => t.parse().ok(),
+                    2 if t.chars().all(|c| c.is_ascii_digit()) => t.parse::<i32>().ok().map(|y| 2000 + y),
+                    _ => None,
                 }
-                let is_year = |t: &str| t.len() == 4 && t.chars().all(|c| c.is_ascii_digit());
-                let years: Vec<i32> = tokens.iter().filter(|t| is_year(t)).filter_map(|t| t.parse().ok()).collect();
-                let rest: Vec<&str> = tokens
-                    .iter()
-                    .copied()
-                    .filter(|t| lex.month(t).is_none() && !is_year(t) && *t != "de" && *t != "del")
-                    .collect();
-                let rest = lex.strip_decorations(&rest.join(" "));
-                if let Some(&field) = self.wide_keys.get(&rest) {
-                    return Role::Wide { field, month: months[0], year: years.first().copied() };
-                }
+            };
+            let (year, year_index) = match (year_at(m + 1), m.checked_sub(1).and_then(year_at)) {
+                (Some(y), _) => (Some(y), Some(m + 1)),
+                (None, Some(y)) => (Some(y), m.checked_sub(1)),
+                _ => (None, None),
+            };
+            let rest: Vec<&str> = tokens
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| *i != *m && Some(*i) != year_index && **t != "de" && **t != "del")
+                .map(|(_, t)| *t)
+                .collect();
+            let rest = lex.strip_decorations(&rest.join(" "));
+            if let Some(&field) = self.wide_keys.get(&rest) {
+                return Some(Role::Wide { field, month, year });
             }
         }
-        if lex.is_personal_header(&fold(text)) {
-            return Role::Personal;
-        }
-        Role::Unmapped
+        None
     }
 }
 
@@ -202,10 +233,15 @@ pub struct Header {
     pub repeated: Vec<usize>,
 }
 
-fn label_of(cell: &Cell) -> String {
+/// A header cell as a label. A date cell in a header names a month (`ene-19` formatted).
+fn label_of(cell: &Cell, lex: &Lexicon) -> String {
     match cell {
         Cell::Text(t) => t.trim().to_string(),
         Cell::Number(n) => super::sheet::format_number(*n),
+        Cell::Date(d) => {
+            use chrono::Datelike;
+            lex.month_name(d.month()).map(|m| format!("{m} {}", d.year())).unwrap_or_default()
+        }
         _ => String::new(),
     }
 }
@@ -216,7 +252,20 @@ type Score = (bool, i64, usize);
 
 struct Candidate {
     score: Score,
+    /// Required fields present as columns.
+    required_present: usize,
+    /// Fields present that are not codes or comunas (a measure, a date, free text).
+    measures_present: usize,
     header: Header,
+}
+
+impl Candidate {
+    /// Whether the header is a dataset's at all: every required field and two fields, or three
+    /// fields including a required one and a measure. A sheet of dropdown lists (`Programa |
+    /// Barrio | Comuna`) is only codes, and is skipped rather than rejected.
+    fn eligible(&self) -> bool {
+        (self.score.0 && self.score.2 >= 2) || (self.score.2 >= 3 && self.required_present >= 1 && self.measures_present >= 1)
+    }
 }
 
 fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: Vec<String>, data_start: usize, header_rows: Vec<u32>) -> Candidate {
@@ -246,9 +295,20 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
             _ => {}
         }
     }
-    // A wide layout only counts when no plain column already holds the field.
-    let wide_active = !wide_fields.is_empty() && wide_fields.iter().all(|f| !matched.contains(f));
+    // A wide layout counts when its periods are complete (a year column, or years in the
+    // month labels), or when no plain column holds its fields. Plain columns beside complete
+    // month columns (`Total inscriptos`) are the row's totals, not data.
+    let wide_complete = !wide_fields.is_empty() && (has_year || !wide_without_year);
+    let wide_active = wide_complete || (!wide_fields.is_empty() && wide_fields.iter().all(|f| !matched.contains(f)));
     if wide_active {
+        for role in roles.iter_mut() {
+            if let Role::Field(i) = role {
+                if wide_fields.contains(i) {
+                    matched.remove(i);
+                    *role = Role::Unmapped;
+                }
+            }
+        }
         matched.extend(wide_fields.iter().copied());
     } else {
         for role in roles.iter_mut() {
@@ -270,8 +330,15 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
         }
     }
     let score = (missing_required.is_empty(), -(missing_required.len() as i64), matched.len());
+    let required_present = matched.iter().filter(|&&i| dataset.fields[i].constraints.required).count();
+    let measures_present = matched
+        .iter()
+        .filter(|&&i| dataset.fields[i].code_list.is_none() && dataset.fields[i].parse.is_none())
+        .count();
     Candidate {
         score,
+        required_present,
+        measures_present,
         header: Header { dataset: dataset_index, data_start, header_rows, roles, labels, missing_required, repeated },
     }
 }
@@ -290,7 +357,7 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
         if row.cells.iter().filter(|c| matches!(c, Cell::Text(_))).count() < 2 {
             continue;
         }
-        let parent_labels: Vec<String> = row.cells.iter().map(label_of).collect();
+        let parent_labels: Vec<String> = row.cells.iter().map(|c| label_of(c, lex)).collect();
         let child = sheet.rows.get(r + 1);
         for &(di, dataset, matcher) in datasets {
             let roles: Vec<Role> = parent_labels.iter().map(|l| cache.role(matcher, l, lex)).collect();
@@ -316,7 +383,9 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
                         continue;
                     }
                     let joined = if carried.is_empty() { child_label.clone() } else { format!("{carried} {child_label}") };
-                    let mut role = cache.role(matcher, &child_label, lex);
+                    // A month over a pair of columns (`Enero` over `Inscriptos | Ganadores`).
+                    let joined_role = cache.role(matcher, &joined, lex);
+                    let mut role = if matches!(joined_role, Role::Wide { .. }) { joined_role } else { cache.role(matcher, &child_label, lex) };
                     if !matches!(role, Role::Field(_) | Role::Wide { .. } | Role::Year) && !carried.is_empty() {
                         let parent_role = cache.role(matcher, &joined, lex);
                         if matches!(parent_role, Role::Field(_) | Role::Wide { .. } | Role::Year | Role::Personal) {
@@ -331,8 +400,7 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], l
                     candidate = double;
                 }
             }
-            let eligible = (candidate.score.0 && candidate.score.2 >= 2) || candidate.score.2 >= 3;
-            if eligible && best.as_ref().is_none_or(|b| candidate.score > b.score) {
+            if candidate.eligible() && best.as_ref().is_none_or(|b| candidate.score > b.score) {
                 best = Some(candidate);
             }
         }

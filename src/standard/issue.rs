@@ -152,6 +152,8 @@ impl Messages {
         "duplicate-row",
         "missing-label",
         "unreadable-file",
+        "unreadable-file.no_data",
+        "unreadable-file.no_sheet_usable",
         "warning.sum_equals",
         "warning.out_of_period",
         "warning.future",

@@ -129,6 +129,11 @@ impl Lexicon {
         self.months.get(folded).copied()
     }
 
+    /// The full name of month `m` (the longest word the lexicon has for it).
+    pub fn month_name(&self, m: u32) -> Option<&str> {
+        self.months.iter().filter(|(_, v)| **v == m).map(|(k, _)| k.as_str()).max_by_key(|k| (k.len(), *k))
+    }
+
     /// Folded comuna prefixes, longest first.
     pub fn comuna_prefixes(&self) -> &[String] {
         &self.comuna_prefixes
@@ -144,6 +149,11 @@ impl Lexicon {
         let f = fold(text);
         let first = f.split(' ').next().unwrap_or("");
         self.totals.contains(&f) || self.totals.contains(first)
+    }
+
+    /// True when a text is exactly a totals word (`Total`, `TOTAL GENERAL`, `Subtotal`).
+    pub fn is_totals_word(&self, text: &str) -> bool {
+        text.len() <= 24 && self.totals.contains(&fold(text))
     }
 
     /// True when a lone text under the data is a note (`Fuente: …`).

@@ -245,6 +245,21 @@ impl FileResult {
         rows.len()
     }
 
+    /// Why the file gave nothing usable, when no sheet could be read as a dataset: such a file
+    /// is rejected whole, like one that cannot be opened, so it never replaces good data.
+    pub fn no_data_reason(&self, standard: &Standard) -> Option<String> {
+        if self.sheets.iter().any(|s| matches!(s.resultado, SheetOutcome::Leida { .. })) {
+            return None;
+        }
+        let sheet_problems: Vec<String> =
+            self.issues.iter().filter(|i| i.code == Code::MissingLabel).map(|i| format!("{}: {}", i.place(), i.message)).collect();
+        Some(if sheet_problems.is_empty() {
+            standard.messages.render("unreadable-file.no_data", &[])
+        } else {
+            standard.messages.render("unreadable-file.no_sheet_usable", &[("detalle", &sheet_problems.join("; "))])
+        })
+    }
+
     /// Headers of personal-data columns dropped, across sheets.
     pub fn personal_columns(&self) -> Vec<String> {
         let mut all: Vec<String> = self.sheets.iter().flat_map(|s| s.columnas_personales_descartadas.iter().cloned()).collect();

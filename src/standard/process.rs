@@ -22,8 +22,9 @@ pub fn redact(text: String) -> String {
     }
     text.split(' ')
         .map(|word| {
+            // `ana@correo.example`, `ana@correo`: anything around an `@`.
             let at = word.find('@');
-            if at.is_some_and(|i| i > 0 && word[i..].contains('.')) {
+            if at.is_some_and(|i| i > 0 && i + 1 < word.len()) {
                 "[correo omitido]"
             } else {
                 word
@@ -39,10 +40,12 @@ struct Place<'a> {
     row: u32,
 }
 
-/// Builds issues with the place and messages filled in.
+/// What rows of one sheet share: the header, and the messages to build issues with.
 struct Reporter<'a> {
     standard: &'a Standard,
     header: &'a Header,
+    /// Columns of percentages written as fractions (see [`fraction_columns`]).
+    fraction_columns: Vec<usize>,
 }
 
 impl Reporter<'_> {
@@ -52,7 +55,11 @@ impl Reporter<'_> {
     fn cell_issue(&self, place: &Place, field: &Field, col: Option<usize>, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) -> Issue {
         let header_label = col.and_then(|c| self.header.labels.get(c)).filter(|l| !l.is_empty()).cloned();
         let campo = header_label.clone().unwrap_or_else(|| field.title.clone().unwrap_or_else(|| field.name.clone()));
-        let value = redact(value.to_string());
+        // The value as written, cut to what a clerk needs to find the cell.
+        let mut value = redact(value.to_string());
+        if value.chars().count() > 200 {
+            value = value.chars().take(200).chain("…".chars()).collect();
+        }
         let mut args: Vec<(&str, &str)> = vec![("campo", &campo), ("valor", &value)];
         args.extend_from_slice(extra);
         let body = self.standard.messages.render(key, &args);
@@ -168,6 +175,7 @@ fn build_record(
     row: &RawRow,
     month: Option<Period>,
 ) -> Result<(Vec<Value>, Vec<Issue>), Vec<Issue>> {
+    let fraction_columns = &reporter.fraction_columns;
     let header = reporter.header;
     let n = dataset.fields.len();
     let mut col_of: Vec<Option<usize>> = vec![None; n];
@@ -200,6 +208,7 @@ fn build_record(
             }
         });
         match parsed {
+            Ok(Value::Num(n)) if fraction_columns.contains(&c) && matches!(cell, Cell::Number(_)) => values[i] = Value::Num(n * 100.0),
             Ok(v) => values[i] = v,
             Err((code, key, extra)) => {
                 failed[i] = true;
@@ -342,20 +351,61 @@ fn is_totals_row(row: &RawRow, standard: &Standard) -> bool {
     if row.sum_formulas {
         return true;
     }
-    let first_text = row.cells.iter().find(|c| !c.is_blank()).and_then(Cell::text);
-    first_text.is_some_and(|t| standard.lexicon.is_totals_label(t))
+    // The first text cell starts with `Total`…, or any text cell is just `Total` (a subtotal
+    // under a row counter or a comuna number: `3 | 4 | Total | … | 30`).
+    let lex = &standard.lexicon;
+    let mut texts = row.cells.iter().filter_map(Cell::text).filter(|t| !t.is_empty());
+    texts.next().is_some_and(|t| lex.is_totals_label(t)) || texts.any(|t| lex.is_totals_word(t))
 }
 
-fn is_note_row(row: &RawRow, standard: &Standard) -> bool {
-    let mut filled = row.cells.iter().filter(|c| !c.is_blank());
-    match (filled.next(), filled.next()) {
-        (Some(Cell::Text(t)), None) => standard.lexicon.is_note_label(t),
-        _ => false,
+/// A lone text under or among the data that is not a value of its column: `Fuente: …`,
+/// `Elaborado por …`, `Datos provisorios`. A lone value that its column accepts (a known
+/// programme) is a data row with the rest missing, and is reported as such.
+fn is_note_row(row: &RawRow, standard: &Standard, dataset: &Dataset, header: &Header) -> bool {
+    let mut filled = row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank());
+    let (Some((col, Cell::Text(t))), None) = (filled.next(), filled.next()) else {
+        return false;
+    };
+    if standard.lexicon.is_note_label(t) {
+        return true;
+    }
+    match header.roles.get(col) {
+        Some(Role::Field(i)) => {
+            let field = &dataset.fields[*i];
+            // Free text would accept any note; a code, number or date column tells.
+            let free_text = field.field_type == FieldType::String && field.code_list.is_none();
+            free_text || parse_field(standard, dataset, field, &Cell::Text(t.clone())).is_err()
+        }
+        _ => true,
     }
 }
 
 /// The period of one wide column pair: the year when the column names it, and the month.
 type Period = (Option<i32>, u32);
+
+/// Columns of percentage fields whose numeric cells are all fractions with at least one
+/// between 0 and 1 exclusive: cells formatted as `74%`, which hold 0.74.
+fn fraction_columns(dataset: &Dataset, header: &Header, sheet: &RawSheet) -> Vec<usize> {
+    header
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, role)| matches!(role, Role::Field(i) if dataset.fields[*i].percent))
+        .map(|(c, _)| c)
+        .filter(|&c| {
+            let numbers: Vec<f64> = sheet
+                .rows
+                .iter()
+                .skip(header.data_start)
+                .filter_map(|r| match r.cell(c) {
+                    Cell::Number(n) => Some(*n),
+                    _ => None,
+                })
+                .collect();
+            numbers.iter().all(|n| (0.0..=1.0).contains(n)) && numbers.iter().any(|n| *n > 0.0 && *n < 1.0)
+        })
+        .collect()
+}
 
 /// Periods of a wide row that hold any value, in order.
 fn wide_months(header: &Header, row: &RawRow, standard: &Standard) -> Vec<Period> {
@@ -475,13 +525,13 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             continue;
         }
         report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
-        let reporter = Reporter { standard, header: &header };
+        let reporter = Reporter { standard, header: &header, fraction_columns: fraction_columns(dataset, &header, sheet) };
         let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
 
         for row in sheet.rows.iter().skip(header.data_start) {
-            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard) {
+            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard, dataset, &header) {
                 report.filas_omitidas += 1;
                 continue;
             }
@@ -670,6 +720,8 @@ mod tests {
             &["BA Elige", "15/03/2019", "5", "Almagro", "=-5"],
             &["Programa Inventado", "15/03/2019", "5", "Almagro", "=5"],
             &["", "15/03/2019", "5", "Almagro", "=5"],
+            &["BA Elige"],
+            &["Elaborado por: Juan Pérez"],
             &["BA Elige", "15/03/2019", "5", "Almagro", "=5"],
             &["BA Elige", "15/03/2019", "5", "Almagro", "=5"],
         ]);
@@ -685,11 +737,14 @@ mod tests {
                 (5, Code::ConstraintError, Some("E")),
                 (6, Code::ConstraintError, Some("A")),
                 (7, Code::RequiredValue, Some("A")),
-                (9, Code::DuplicateRow, None),
+                (8, Code::RequiredValue, Some("B")),
+                (8, Code::RequiredValue, Some("C")),
+                (11, Code::DuplicateRow, None),
             ]
         );
         assert_eq!(r.accepted(), 1);
-        assert_eq!(r.rejected_rows(), 7);
+        assert_eq!(r.rejected_rows(), 8);
+        assert!(!format!("{:?}", r.issues).contains("Juan"), "a note is skipped, not stored");
         let parent = &r.issues[0].message;
         assert!(parent.contains("comuna 5") && parent.contains("Celda D2"), "{parent}");
     }
@@ -724,6 +779,114 @@ mod tests {
         assert_eq!(column(&std, &r, "reconocimientos", "beneficio"), ["Entradas", "Entradas"]);
         // Without a year the month alone is not a period: the row is rejected.
         assert!(r.issues.iter().any(|i| i.row == Some(4) && i.code == Code::TypeError));
+    }
+
+    #[test]
+    fn totals_rows_are_found_past_a_leading_number() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["N°", "Comuna", "Categoría", "Programa", "Período", "Inscriptos", "Ganadores"],
+            &["=1", "4", "Particulares", "Grandes Choferes", "2019-03", "=20", "=2"],
+            &["=2", "4", "Colectivos", "Grandes Choferes", "2019-03", "=10", "=3"],
+            &["=3", "4", "Total", "Grandes Choferes", "2019-03", "=30", "=5"],
+            &["", "Total general", "", "", "", "=30", "=5"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "reconocimientos", "inscriptos"), ["20", "10"]);
+    }
+
+    #[test]
+    fn a_total_under_participants_by_age_is_the_participants() {
+        let std = standard();
+        let s = sheet("Datos", &[
+            &["Programa", "Fecha", "Barrio", "Participantes por edad", "", "", "", "", ""],
+            &["", "", "", "Menores de 18", "18 a 29", "30 a 44", "45 a 64", "65 y más", "Total"],
+            &["BA Elige", "01/03/2019", "Palermo", "=1", "=2", "=3", "=2", "=2", "=10"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "instancias", "participantes"), ["10"]);
+    }
+
+    #[test]
+    fn wide_sheets_in_every_layout() {
+        let std = standard();
+        let with_totals = sheet("A", &[
+            &["Comuna", "Año", "Programa", "Inscriptos enero", "Ganadores enero", "Inscriptos febrero", "Ganadores febrero", "Total inscriptos", "Total ganadores"],
+            &["4", "=2019", "Grandes Choferes", "=10", "=1", "=20", "=2", "=30", "=3"],
+        ]);
+        let month_over_pair = sheet("B", &[
+            &["Comuna", "Año", "Programa", "Enero", "", "Febrero", ""],
+            &["", "", "", "Inscriptos", "Ganadores", "Inscriptos", "Ganadores"],
+            &["5", "=2019", "Grandes Choferes", "=11", "=1", "=21", "=2"],
+        ]);
+        let mut dated = month_over_pair.clone();
+        dated.name = "C".into();
+        for (col, m) in [(3, 1), (5, 2)] {
+            dated.rows[0].cells[col] = Cell::Date(NaiveDate::from_ymd_opt(2019, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default());
+        }
+        dated.rows[2].cells[0] = Cell::Text("6".into());
+        let hinted = sheet("D", &[
+            &["Comuna", "Programa", "Inscriptos (ene-19)", "Ganadores (ene-19)"],
+            &["7", "Grandes Choferes", "=12", "=1"],
+        ]);
+        let r = process_file(&std, &ctx(), &[with_totals, month_over_pair, dated, hinted]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "reconocimientos", "periodo"), ["2019-01", "2019-02", "2019-01", "2019-02", "2019-01", "2019-02", "2019-01"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "inscriptos"), ["10", "20", "11", "21", "11", "21", "12"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "comuna"), ["4", "4", "5", "5", "6", "6", "7"]);
+    }
+
+    #[test]
+    fn dropdown_list_sheets_are_skipped_not_rejected() {
+        let std = standard();
+        let lists = sheet("Listas", &[&["Programa", "Modalidad", "Barrio", "Comuna"], &["BA Elige", "Presencial", "Palermo", "14"]]);
+        let r = process_file(&std, &ctx(), &[lists]);
+        assert_eq!(r.sheets[0].resultado, SheetOutcome::SinEncabezado);
+        assert!(r.issues.is_empty());
+        assert!(r.no_data_reason(&std).is_some(), "a file with no data sheet is rejected whole");
+    }
+
+    #[test]
+    fn a_persons_name_in_a_hint_makes_the_column_personal() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Programa", "Período", "Inscriptos", "Ganadores", "Ganadores (nombre y apellido)"],
+            &["Grandes Choferes", "2019-03", "=10", "=1", "Carlos Díaz"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(r.sheets[0].columnas_personales_descartadas, ["Ganadores (nombre y apellido)"]);
+        assert_eq!(column(&std, &r, "reconocimientos", "ganadores"), ["1"]);
+    }
+
+    #[test]
+    fn progress_written_as_percent_cells_is_read_as_percent() {
+        let std = standard();
+        let s = sheet("Seguimiento", &[
+            &["ID", "Título", "Comuna", "Estado", "Avance"],
+            &["P-1", "Plaza", "3", "En curso", "=0.74"],
+            &["P-2", "Calle", "3", "Finalizada", "=1"],
+            &["P-3", "Luz", "3", "Ganadora", "=0"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert_eq!(column(&std, &r, "iniciativas", "avance"), ["74", "100", "0"]);
+        let plain = sheet("Otra", &[&["ID", "Título", "Comuna", "Estado", "Avance"], &["P-9", "Plaza", "3", "En curso", "=1"], &["P-8", "Plaza", "3", "En curso", "=74"]]);
+        let r = process_file(&std, &ctx(), &[plain]);
+        assert_eq!(column(&std, &r, "iniciativas", "avance"), ["1", "74"]);
+    }
+
+    #[test]
+    fn comuna_headers_and_values_with_number_signs() {
+        let std = standard();
+        let s = sheet("Hoja1", &[
+            &["Programa", "Fecha", "Comuna N°", "Participantes"],
+            &["BA Elige", "01/03/2019", "Comuna Nº 4", "=5"],
+        ]);
+        let r = process_file(&std, &ctx(), &[s]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        assert_eq!(column(&std, &r, "instancias", "comuna"), ["4"]);
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub struct Field {
     /// Default when absent: a code, or `submission_date`.
     #[serde(rename = "participa:default", default)]
     pub default: Option<String>,
+    /// A percentage (0–100): a column of fractions (a cell formatted `74%` holds 0.74) is
+    /// read as percentages.
+    #[serde(rename = "participa:percent", default)]
+    pub percent: bool,
     /// Warn when the date falls outside the configured reporting period.
     #[serde(rename = "participa:in_reporting_period", default)]
     pub in_reporting_period: bool,

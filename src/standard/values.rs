@@ -236,6 +236,14 @@ fn parse_date_text(text: &str, lex: &Lexicon) -> Result<NaiveDate, ValueError> {
     if let Some(result) = parse_numeric_date(text) {
         return result;
     }
+    // A numeric date followed by any time: `15/03/2019 10.30`, `15/03/2019, 10 hs`.
+    if let Some((first, rest)) = text.trim().split_once(char::is_whitespace) {
+        if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+            if let Some(result) = parse_numeric_date(first.trim_end_matches(',')) {
+                return result;
+            }
+        }
+    }
     let tokens = date_tokens(text);
     if tokens.len() != 3 {
         return Err(ValueError::Date);
@@ -445,6 +453,9 @@ mod tests {
             ("15 de marzo de 2019", d(2019, 3, 15)),
             ("15/03/2019 10:30", d(2019, 3, 15)),
             ("15/03/2019 10:30:00", d(2019, 3, 15)),
+            ("15/03/2019 10.30", d(2019, 3, 15)),
+            ("15/03/2019 10 hs", d(2019, 3, 15)),
+            ("15/03/2019, 10:30 a 12:00", d(2019, 3, 15)),
             ("2019-03-15T10:30:00", d(2019, 3, 15)),
             ("2019-03-15 00:00:00", d(2019, 3, 15)),
             ("15/03/19", d(2019, 3, 15)),

@@ -74,20 +74,37 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut truncated = false;
+    // The csv crate skips blank lines, which a spreadsheet shows as empty rows: number records
+    // by the line they start on, less the extra lines of earlier multi-line cells, so row numbers
+    // are the ones a clerk sees when opening the file.
+    let bytes = text.as_bytes();
+    let (mut scanned, mut line) = (0usize, 1u64);
+    let mut extra_lines = 0u64;
     for (index, record) in reader.records().enumerate() {
         if index >= limits.max_rows {
             break;
         }
         let record = record.map_err(|e| ReadError::Corrupt(format!("línea {}: {e}", index + 1)))?;
+        // The reported position may sit before skipped blank lines: move past them.
+        let mut start = record.position().map_or(scanned, |p| p.byte() as usize).min(bytes.len());
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        if start >= scanned {
+            line += bytes[scanned..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            scanned = start;
+        }
+        let row_number = line - extra_lines;
+        extra_lines += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
         if record.len() > limits.max_columns {
             truncated = true;
         }
         let cells: Vec<Cell> = record
             .iter()
             .take(limits.max_columns)
-            .map(|v| if v.is_empty() { Cell::Empty } else { Cell::Text(v.to_string()) })
+            .map(|v| if v.is_empty() { Cell::Empty } else { Cell::Text(super::bounded_text(v.to_string())) })
             .collect();
-        let row = RawRow { number: (index + 1) as u32, cells, sum_formulas: false };
+        let row = RawRow { number: u32::try_from(row_number).unwrap_or(u32::MAX), cells, sum_formulas: false };
         if !row.is_blank() {
             rows.push(row);
         }
@@ -105,6 +122,14 @@ mod tests {
         let sheets = read_csv(bytes, &Limits::default()).expect("reads");
         assert_eq!(sheets[0].rows[1].cells[1], Cell::Text("SAN CRISTÓBAL".into()));
         assert_eq!(sheets[0].rows[1].number, 2);
+    }
+
+    #[test]
+    fn row_numbers_count_blank_lines_and_multiline_cells_as_a_spreadsheet_does() {
+        let text = "Reuniones 2019\n\nPrograma;Tema\nBA Elige;\"dos\nlíneas\"\n\nBA Elige;x\n";
+        let sheets = read_csv(text.as_bytes(), &Limits::default()).expect("reads");
+        let numbers: Vec<u32> = sheets[0].rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 3, 4, 6]);
     }
 
     #[test]

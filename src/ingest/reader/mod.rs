@@ -18,12 +18,38 @@ pub struct Limits {
     pub max_columns: usize,
     /// Rows past this many in one sheet are not read.
     pub max_rows: usize,
+    /// A zipped workbook (xlsx, ods) whose parts add up to more than this unpacked is not read:
+    /// a small file can hide gigabytes.
+    pub max_unpacked_bytes: u64,
 }
+
+/// Excel's own limit on the characters of one cell; longer text is cut, so one cell cannot
+/// fill the memory or the store.
+pub const MAX_CELL_CHARS: usize = 32_767;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 100 * 1024 * 1024, max_columns: 256, max_rows: 1_048_576 }
+        Limits { max_file_bytes: 50 * 1024 * 1024, max_columns: 256, max_rows: 1_048_576, max_unpacked_bytes: 256 * 1024 * 1024 }
     }
+}
+
+/// Cuts a cell's text at [`MAX_CELL_CHARS`].
+pub fn bounded_text(mut text: String) -> String {
+    if text.len() > MAX_CELL_CHARS {
+        let cut = text.char_indices().nth(MAX_CELL_CHARS).map_or(text.len(), |(i, _)| i);
+        text.truncate(cut);
+    }
+    text
+}
+
+/// The unpacked size a zip container declares for all its parts.
+fn unpacked_size(bytes: &[u8]) -> Option<u64> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(i).ok()?.size());
+    }
+    Some(total)
 }
 
 /// Why a file could not be read at all. The text is what the ministry clerk reads.
@@ -39,6 +65,14 @@ pub enum ReadError {
     #[error("el archivo pesa {size} bytes y el máximo admitido es {max} bytes; divídalo en archivos más chicos")]
     TooLarge {
         /// File size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A zipped workbook that unpacks to more than the limit.
+    #[error("la planilla ocupa {size} bytes descomprimida y el máximo admitido es {max} bytes; divídala en archivos más chicos")]
+    TooLargeUnpacked {
+        /// Declared unpacked size.
         size: u64,
         /// The limit.
         max: u64,
@@ -114,6 +148,11 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
         return Err(ReadError::Unsupported(extension.to_string()));
     }
     let sniffed = sniff(bytes);
+    if sniffed == Sniffed::Zip {
+        if let Some(size) = unpacked_size(bytes).filter(|s| *s > limits.max_unpacked_bytes) {
+            return Err(ReadError::TooLargeUnpacked { size, max: limits.max_unpacked_bytes });
+        }
+    }
     let result = std::panic::catch_unwind(|| match (sniffed, extension) {
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),

@@ -24,14 +24,14 @@ fn from_data(value: Data) -> Cell {
     match value {
         Data::Int(i) => Cell::Number(i as f64),
         Data::Float(f) => Cell::Number(f),
-        Data::String(s) => Cell::Text(s),
+        Data::String(s) => Cell::Text(super::bounded_text(s)),
         Data::Bool(b) => Cell::Bool(b),
         Data::DateTime(dt) => match dt.as_datetime() {
             Some(d) if !dt.is_duration() => Cell::Date(d),
             _ => Cell::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) => parse_iso(&s).map(Cell::Date).unwrap_or(Cell::Text(s)),
-        Data::DurationIso(s) => Cell::Text(s),
+        Data::DateTimeIso(s) => parse_iso(&s).map(Cell::Date).unwrap_or(Cell::Text(super::bounded_text(s))),
+        Data::DurationIso(s) => Cell::Text(super::bounded_text(s)),
         Data::Error(e) => Cell::Error(e.to_string()),
         Data::Empty => Cell::Empty,
     }
