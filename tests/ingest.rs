@@ -259,6 +259,17 @@ fn an_unreadable_resubmission_keeps_the_previous_rows() {
 }
 
 #[test]
+fn a_resubmission_with_no_data_sheet_is_rejected_and_keeps_the_previous_rows() {
+    let w = Workdir::new();
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    w.ingest();
+    w.drop_file("ministerio-a/reuniones.csv", "Hola,\nles mando los datos la semana que viene\n".as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("reuniones.csv: rechazado entero: ninguna hoja tiene los encabezados"), "{}", run.stdout);
+    assert_eq!(w.export("instancias").len(), 1);
+}
+
+#[test]
 fn a_file_outside_any_organismo_folder_is_rejected_with_advice() {
     let w = Workdir::new();
     w.drop_file("suelto.csv", V2.as_bytes());

@@ -171,6 +171,19 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::standard::Cell;
+
+    #[test]
+    fn a_zip_that_unpacks_past_the_limit_is_not_opened() {
+        use std::io::Write;
+        let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let written = zipped.start_file("xl/worksheets/sheet1.xml", stored).and_then(|_| Ok(zipped.write_all(&[b' '; 4096])?));
+        assert!(written.is_ok());
+        let bytes = zipped.finish().map(|c| c.into_inner()).unwrap_or_default();
+        let limits = Limits { max_unpacked_bytes: 1024, ..Limits::default() };
+        assert_eq!(read_bytes(&bytes, "xlsx", &limits), Err(ReadError::TooLargeUnpacked { size: 4096, max: 1024 }));
+    }
 
     #[test]
     fn content_beats_extension() {
@@ -181,6 +194,7 @@ mod tests {
         assert_eq!(read_bytes(b"x", "pdf", &limits), Err(ReadError::Unsupported("pdf".into())));
         assert!(matches!(read_bytes(b"PK\x03\x04garbage", "xlsx", &limits), Err(ReadError::Corrupt(_))));
         let tiny = Limits { max_file_bytes: 3, ..Limits::default() };
+        assert_eq!(read_bytes(&"x".repeat(40_000).into_bytes(), "csv", &Limits::default()).map(|s| s[0].rows[0].cells[0].clone()), Ok(Cell::Text("x".repeat(MAX_CELL_CHARS))));
         assert_eq!(read_bytes(b"a,b,c", "csv", &tiny), Err(ReadError::TooLarge { size: 5, max: 3 }));
     }
 }
