@@ -46,6 +46,22 @@ fn the_standard_is_read_from_the_working_folder_so_a_city_can_edit_it() {
 }
 
 #[test]
+fn a_working_folder_from_an_older_release_keeps_working() {
+    let w = Workdir::new();
+    // An older messages file lacks keys added since: the shipped ones fill the gap, and the
+    // folder's own wording is kept where it has one.
+    let path = w.dir.join("standard/mensajes.es.json");
+    let mut messages: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    messages.remove("unreadable-file.no_data");
+    messages.insert("duplicate-row".into(), "Fila repetida (igual a la {fila_previa}).".into());
+    std::fs::write(&path, serde_json::to_string(&messages).expect("json")).expect("write");
+    let file = fixtures().join("samples/inbox/ministerio-justicia-seguridad/comisarias_cercanas_2019.xlsx");
+    let run = w.run(&["validate", file.to_str().expect("path")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("Fila repetida (igual a la 5)."), "{}", run.stdout);
+}
+
+#[test]
 fn status_reports_files_rows_and_the_last_ingest() {
     let w = Workdir::new();
     let run = w.run(&["status"]);

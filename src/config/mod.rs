@@ -338,6 +338,7 @@ pub fn load_standard(dir: &Path, language: &str) -> Result<Standard, ConfigError
     let mut texts = StandardTexts {
         lexicon: read(&dir.join("lexicon.json"))?,
         messages: read(&dir.join(format!("mensajes.{language}.json")))?,
+        fallback_messages: Some(embedded::MESSAGES_ES.to_string()),
         ..StandardTexts::default()
     };
     for file in sorted_files(&dir.join("datasets"), "json")? {
@@ -358,6 +359,7 @@ pub fn embedded_standard() -> Result<Standard, String> {
         code_lists: embedded::CODE_LISTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         lexicon: embedded::LEXICON.to_string(),
         messages: embedded::MESSAGES_ES.to_string(),
+        fallback_messages: None,
     };
     Standard::from_texts(&texts)
 }

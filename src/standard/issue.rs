@@ -159,6 +159,12 @@ impl Messages {
         "warning.future",
     ];
 
+    /// These messages, with `other`'s replacing them key by key.
+    pub fn overlaid_with(mut self, other: Messages) -> Messages {
+        self.templates.extend(other.templates);
+        self
+    }
+
     /// Names the keys missing from this file.
     pub fn missing_keys(&self) -> Vec<&'static str> {
         Self::REQUIRED_KEYS.iter().copied().filter(|k| !self.templates.contains_key(*k)).collect()

@@ -55,6 +55,7 @@ pub struct Lexicon {
     suffixes: Vec<Vec<String>>,
     totals: FxHashSet<String>,
     totals_max_chars: usize,
+    totals_first_chars: FxHashSet<char>,
     months: FxHashMap<String, u32>,
     comuna_prefixes: Vec<String>,
     notes: FxHashSet<String>,
@@ -89,6 +90,7 @@ impl Lexicon {
             prefixes: words(&file.header_prefixes),
             suffixes: words(&file.header_suffixes),
             totals: file.totals_words.iter().map(|w| fold(w)).collect(),
+            totals_first_chars: file.totals_words.iter().filter_map(|w| fold(w).chars().next()).collect(),
             totals_max_chars: file.totals_words.iter().flat_map(|w| w.split_whitespace()).map(|w| w.chars().count()).max().unwrap_or(0),
             months: file.months.iter().map(|(k, v)| (fold(k), *v)).collect(),
             comuna_prefixes: {
@@ -153,7 +155,8 @@ impl Lexicon {
 
     /// True when a text is exactly a totals word (`Total`, `TOTAL GENERAL`, `Subtotal`).
     pub fn is_totals_word(&self, text: &str) -> bool {
-        text.len() <= 24 && self.totals.contains(&fold(text))
+        let first = text.trim_start().chars().next().into_iter().flat_map(char::to_lowercase).next();
+        first.is_some_and(|c| self.totals_first_chars.contains(&c)) && text.len() <= 24 && self.totals.contains(&fold(text))
     }
 
     /// True when a lone text under the data is a note (`Fuente: …`).

@@ -101,6 +101,9 @@ pub struct StandardTexts {
     pub lexicon: String,
     /// `mensajes.<lang>.json`.
     pub messages: String,
+    /// Messages used where `messages` lacks a key (the shipped Spanish ones), so a working
+    /// folder made by an older release keeps working after an upgrade.
+    pub fallback_messages: Option<String>,
 }
 
 /// Everything the standard knows, parsed and checked once.
@@ -123,7 +126,10 @@ impl Standard {
         let lexicon_file: LexiconFile =
             serde_json::from_str(&texts.lexicon).map_err(|e| format!("lexicon.json: {e}"))?;
         let lexicon = Lexicon::new(&lexicon_file);
-        let messages = Messages::parse(&texts.messages)?;
+        let mut messages = Messages::parse(&texts.messages)?;
+        if let Some(fallback) = &texts.fallback_messages {
+            messages = Messages::parse(fallback)?.overlaid_with(messages);
+        }
         let missing = messages.missing_keys();
         if !missing.is_empty() {
             return Err(format!("messages file lacks {}", missing.join(", ")));
