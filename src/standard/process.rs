@@ -1,6 +1,8 @@
 //! From sheets to records: header detection, row filtering (blank, totals, notes, duplicates),
 //! unpivoting wide sheets, value parsing, derivations, defaults and cross-field rules. Pure.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -46,6 +48,8 @@ struct Reporter<'a> {
     header: &'a Header,
     /// Columns of percentages written as fractions (see [`fraction_columns`]).
     fraction_columns: Vec<usize>,
+    /// Codes looked up so far in this sheet.
+    codes: CodeMemo,
 }
 
 impl Reporter<'_> {
@@ -102,14 +106,21 @@ fn type_error(e: ValueError) -> FieldError {
     (Code::TypeError, e.message_key(), Vec::new())
 }
 
-fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cell) -> Result<Value, FieldError> {
+/// Codes already looked up in one sheet, by field: the same barrio is written the same way on
+/// thousands of rows, and folding it once is enough.
+type CodeMemo = RefCell<FxHashMap<usize, FxHashMap<String, Option<String>>>>;
+
+fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cell, memo: Option<(&CodeMemo, usize)>) -> Result<Value, FieldError> {
     let lex = &standard.lexicon;
     let value = match field.field_type {
         FieldType::String => {
-            let written = cell.as_written();
+            let written: Cow<str> = match cell {
+                Cell::Text(t) => Cow::Borrowed(t),
+                other => Cow::Owned(other.as_written()),
+            };
             match field.code_list.as_ref().and_then(|l| standard.code_lists.get(l)) {
-                Some(list) => match list.lookup(&dataset.name, &written) {
-                    Some(entry) => Value::Text(entry.code.clone()),
+                Some(list) => match memoised_lookup(list, dataset, &written, memo) {
+                    Some(code) => Value::Text(code),
                     None => {
                         return Err(match list.suggest(&dataset.name, &written) {
                             Some(s) => (Code::ConstraintError, "constraint-error.code_suggest", vec![("sugerencia", s.to_string())]),
@@ -157,6 +168,19 @@ fn month_only(cell: &Cell, lex: &super::lexicon::Lexicon) -> Option<u32> {
     }
 }
 
+/// [`CodeList::lookup`](super::codes::CodeList::lookup) through the sheet's memo.
+fn memoised_lookup(list: &super::codes::CodeList, dataset: &Dataset, written: &str, memo: Option<(&CodeMemo, usize)>) -> Option<String> {
+    let Some((memo, field)) = memo else {
+        return list.lookup(&dataset.name, written).map(|e| e.code.clone());
+    };
+    if let Some(known) = memo.borrow().get(&field).and_then(|m| m.get(written)) {
+        return known.clone();
+    }
+    let found = list.lookup(&dataset.name, written).map(|e| e.code.clone());
+    memo.borrow_mut().entry(field).or_default().insert(written.to_string(), found.clone());
+    found
+}
+
 /// The code-list column of the entry a field's code names (`comuna` of a barrio).
 fn code_column(standard: &Standard, dataset: &Dataset, field: &Field, value: &Value, column: &str) -> Option<i64> {
     let Value::Text(code) = value else { return None };
@@ -200,7 +224,7 @@ fn build_record(
         if values::is_missing(cell, lex) {
             continue;
         }
-        let parsed = parse_field(standard, dataset, field, cell).or_else(|e| {
+        let parsed = parse_field(standard, dataset, field, cell, Some((&reporter.codes, i))).or_else(|e| {
             // A `Mes` column holding only the month, beside a year column: `marzo` + `2019`.
             match (field.field_type, month_only(cell, lex), year_col.map(|y| values::parse_year(row.cell(y)))) {
                 (FieldType::Yearmonth, Some(m), Some(Ok(y))) if month.is_none() => Ok(Value::YearMonth(y, m)),
@@ -374,7 +398,7 @@ fn is_note_row(row: &RawRow, standard: &Standard, dataset: &Dataset, header: &He
             let field = &dataset.fields[*i];
             // Free text would accept any note; a code, number or date column tells.
             let free_text = field.field_type == FieldType::String && field.code_list.is_none();
-            free_text || parse_field(standard, dataset, field, &Cell::Text(t.clone())).is_err()
+            free_text || parse_field(standard, dataset, field, &Cell::Text(t.clone()), None).is_err()
         }
         _ => true,
     }
@@ -525,7 +549,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             continue;
         }
         report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
-        let reporter = Reporter { standard, header: &header, fraction_columns: fraction_columns(dataset, &header, sheet) };
+        let reporter = Reporter { standard, header: &header, fraction_columns: fraction_columns(dataset, &header, sheet), codes: CodeMemo::default() };
         let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
