@@ -627,7 +627,8 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             } else {
                 report.filas_rechazadas += 1;
                 // The same cell may fail in several months of a wide row: report it once.
-                row_errors.dedup_by(|a, b| a.column == b.column && a.message == b.message);
+                let mut seen = std::collections::HashSet::new();
+                row_errors.retain(|e| seen.insert((e.column.clone(), e.message.clone())));
                 result.issues.extend(row_errors);
             }
         }
