@@ -56,6 +56,8 @@ pub enum FileStatus {
     EnCopia,
     /// Gone from the source; its rows stay.
     Ausente,
+    /// Could not be read from disk this pass; nothing recorded, tried again next pass.
+    ErrorDeLectura(String),
 }
 
 /// One file's line in the pass summary.
@@ -88,6 +90,8 @@ pub struct IngestSummary {
     pub archivos_ausentes: usize,
     /// Files still being copied.
     pub archivos_en_copia: usize,
+    /// Files that could not be read from disk this pass (tried again next pass).
+    pub errores_de_lectura: usize,
     /// Lock, hidden and temporary files skipped.
     pub archivos_ignorados: usize,
     /// Rows accepted in files read this pass.
@@ -129,6 +133,8 @@ enum Prepared {
     SameContent { found: FoundFile },
     /// Changed while being read: next pass.
     InProgress { found: FoundFile },
+    /// Could not be read from disk (permissions, a share hiccup): reported, tried next pass.
+    DiskError { found: FoundFile, message: String },
     /// A new version to write.
     Version { found: FoundFile, sha256: String, outcome: Result<FileResult, String>, report: String },
 }
@@ -192,11 +198,15 @@ fn report_json(outcome: &Result<FileResult, String>) -> String {
 fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile, run: &tracing::Span) -> Prepared {
     // Worker threads do not inherit the pass's span; name it as the parent explicitly.
     let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
+    let disk_error = |found: FoundFile, e: std::io::Error| {
+        warn!("no se pudo leer el archivo del disco: {e}; se reintentará en la próxima pasada");
+        Prepared::DiskError { found, message: ReadError::Io(e.to_string()).to_string() }
+    };
     let (sha256, outcome) = if found.size > limits.max_file_bytes {
         // Hash without holding the file in memory; the content is not read.
         match stream_sha256(&found.path) {
             Ok(sha) => (sha, Err(ReadError::TooLarge { size: found.size, max: limits.max_file_bytes }.to_string())),
-            Err(e) => (String::new(), Err(ReadError::Io(e.to_string()).to_string())),
+            Err(e) => return disk_error(found, e),
         }
     } else {
         match std::fs::read(&found.path) {
@@ -221,14 +231,9 @@ fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<
                 };
                 (sha, outcome)
             }
-            Err(e) => (String::new(), Err(ReadError::Io(e.to_string()).to_string())),
+            Err(e) => return disk_error(found, e),
         }
     };
-    if sha256.is_empty() {
-        // Could not even be read from disk (a share hiccup): try again next pass.
-        warn!("no se pudo leer el archivo; se reintentará en la próxima pasada");
-        return Prepared::InProgress { found };
-    }
     // A file that changed while it was read is still being copied.
     match std::fs::metadata(&found.path) {
         Ok(meta) if meta.len() == found.size && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
@@ -340,6 +345,11 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                         summary.archivos_en_copia += 1;
                         progress.advance(&found.relative);
                         summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::EnCopia, filas_aceptadas: 0, filas_rechazadas: 0 });
+                    }
+                    Prepared::DiskError { found, message } => {
+                        summary.errores_de_lectura += 1;
+                        progress.advance(&found.relative);
+                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::ErrorDeLectura(message), filas_aceptadas: 0, filas_rechazadas: 0 });
                     }
                     Prepared::Version { found, sha256, outcome, report } => {
                         let is_new = !known_ref.contains_key(&found.relative);
