@@ -53,10 +53,11 @@ fn referenced_rows(args: &str) -> Vec<u32> {
     rows
 }
 
-/// True for a column-totals formula: a `SUM` over cells of several rows — `=SUM(F5:F30)` (xlsx,
-/// xls), `of:=SUM([.F5:.F30])` (ods), the Spanish `SUMA`, `SUBTOTAL`. A `=SUM(H5:L5)` adding up
-/// one row's own cells is data (participants as the sum of the age bands), not a totals row.
-fn is_sum_formula(formula: &str) -> bool {
+/// True for a column-totals formula in row `own_row` (1-based): a `SUM` over cells of other
+/// rows — `=SUM(F5:F30)` (xlsx, xls), `of:=SUM([.F5:.F30])` (ods), `=SUM(D2:D2)` under a single
+/// data row, the Spanish `SUMA`, `SUBTOTAL`. A `=SUM(H5:L5)` in row 5 adding up the row's own
+/// cells is data (participants as the sum of the age bands), not a totals row.
+fn is_sum_formula(formula: &str, own_row: u32) -> bool {
     let upper = formula.trim().to_ascii_uppercase();
     let f = upper.trim_start_matches('=');
     let f = f.strip_prefix("OF:").unwrap_or(f).trim_start_matches('=').trim_start();
@@ -64,10 +65,7 @@ fn is_sum_formula(formula: &str) -> bool {
         return false;
     };
     let args = args.split(')').next().unwrap_or_default();
-    let mut rows = referenced_rows(args);
-    rows.sort_unstable();
-    rows.dedup();
-    rows.len() > 1
+    referenced_rows(args).iter().any(|&r| r != own_row)
 }
 
 
@@ -121,7 +119,7 @@ impl RowBuilder {
         };
         if matches!(cell, Cell::Number(_)) {
             self.numeric[index].0 += 1;
-            if formula.is_some_and(is_sum_formula) {
+            if formula.is_some_and(|f| is_sum_formula(f, number)) {
                 self.numeric[index].1 += 1;
             }
         }
@@ -226,11 +224,12 @@ mod tests {
 
     #[test]
     fn totals_formulas_in_every_dialect() {
-        for f in ["SUM(F5:F30)", "=SUM($F$5:$F$30)", "of:=SUM([.F5:.F30])", "=suma(B2:B9)", "SUBTOTAL(9,C2:C10)", "SUM(F5,F6,F7)"] {
-            assert!(is_sum_formula(f), "{f}");
+        // Formulas in row 5 (the row of `SUM(H5:L5)`) or below a one-row table (`SUM(D2:D2)`).
+        for f in ["SUM(F1:F4)", "=SUM($F$1:$F$4)", "of:=SUM([.F1:.F4])", "=suma(B2:B4)", "SUBTOTAL(9,C2:C4)", "SUM(F2,F3,F4)", "SUM(D2:D2)"] {
+            assert!(is_sum_formula(f, 5), "{f}");
         }
-        for f in ["AVERAGE(F5:F30)", "F5+F6", "of:=[.F5]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
-            assert!(!is_sum_formula(f), "{f}");
+        for f in ["AVERAGE(F1:F4)", "F1+F2", "of:=[.F1]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
+            assert!(!is_sum_formula(f, 5), "{f}");
         }
     }
 }
