@@ -31,9 +31,15 @@ fn want_groups(t: &serde_json::Value) -> BTreeMap<String, (u64, u64)> {
         .collect()
 }
 
-/// Ingests a fixture tree and compares every figure with the truth computed by its generator.
+/// Ingests a fixture tree (after its older version `first/`, when it has one: re-submissions)
+/// and compares every figure with the truth computed by its generator.
 fn consolidates_like_the_truth(tree: &str) {
     let w = Workdir::new();
+    let first = fixtures().join(tree).join("first");
+    if first.is_dir() {
+        util::copy_tree(&first, &w.inbox(), Duration::from_secs(3600));
+        w.ingest();
+    }
     w.drop_tree(&fixtures().join(tree).join("inbox"));
     w.ingest();
     let t = truth(tree);
@@ -86,6 +92,12 @@ fn the_shared_samples_consolidate_to_their_truth() {
 #[test]
 fn a_second_tree_made_by_other_writers_consolidates_to_its_truth() {
     consolidates_like_the_truth("generated");
+}
+
+#[test]
+fn generated_trees_with_every_messy_pattern_consolidate_to_their_truth() {
+    consolidates_like_the_truth("random/seed-7");
+    consolidates_like_the_truth("random/seed-101-stress");
 }
 
 #[test]
