@@ -229,8 +229,6 @@ pub struct Header {
     pub labels: Vec<String>,
     /// Required fields neither present, derivable nor defaulted.
     pub missing_required: Vec<usize>,
-    /// Columns whose field was already taken by an earlier column.
-    pub repeated: Vec<usize>,
 }
 
 /// A header cell as a label. A date cell in a header names a month (`ene-19` formatted).
@@ -271,16 +269,13 @@ impl Candidate {
 fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: Vec<String>, data_start: usize, header_rows: Vec<u32>) -> Candidate {
     let mut matched = HashSet::new();
     let mut roles = roles;
-    let mut repeated = Vec::new();
     let mut has_year = false;
     let mut wide_fields = HashSet::new();
     let mut wide_without_year = false;
-    for (col, role) in roles.iter_mut().enumerate() {
+    // A second column for a field already taken is not read (it is listed as ignored).
+    for role in roles.iter_mut() {
         match role {
-            Role::Field(i) if !matched.insert(*i) => {
-                repeated.push(col);
-                *role = Role::Unmapped;
-            }
+            Role::Field(i) if !matched.insert(*i) => *role = Role::Unmapped,
             Role::Wide { field, year, .. } => {
                 wide_fields.insert(*field);
                 wide_without_year |= year.is_none();
@@ -288,7 +283,6 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
             Role::Year => {
                 if has_year {
                     *role = Role::Unmapped;
-                    repeated.push(col);
                 }
                 has_year = true;
             }
@@ -339,7 +333,7 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, roles: Vec<Role>, labels: V
         score,
         required_present,
         measures_present,
-        header: Header { dataset: dataset_index, data_start, header_rows, roles, labels, missing_required, repeated },
+        header: Header { dataset: dataset_index, data_start, header_rows, roles, labels, missing_required },
     }
 }
 
