@@ -44,21 +44,6 @@ impl Code {
             Code::Warning => "warning",
         }
     }
-
-    /// Parses [`Code::as_str`] back.
-    pub fn parse(text: &str) -> Option<Code> {
-        [
-            Code::TypeError,
-            Code::ConstraintError,
-            Code::RequiredValue,
-            Code::DuplicateRow,
-            Code::MissingLabel,
-            Code::UnreadableFile,
-            Code::Warning,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == text)
-    }
 }
 
 /// One problem found in a file. Row-level errors reject the row; `Warning` keeps it.
