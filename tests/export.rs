@@ -65,3 +65,32 @@ fn the_file_list_traces_every_row_to_a_hashed_version() {
     let total: i64 = files.iter().map(|f| f["filas_aceptadas"].parse::<i64>().unwrap_or(0)).sum();
     assert_eq!(total as usize, w.export("instancias").len() + w.export("iniciativas").len() + w.export("reconocimientos").len());
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::BufRead;
+    let w = Workdir::new();
+    for i in 0..40 {
+        let mut text = String::from("Programa;Fecha;Barrio;Participantes\n");
+        for r in 0..500 {
+            text.push_str(&format!("BA Elige;{}/03/2019;Palermo;{}\n", 1 + r % 28, (i * 500 + r) % 997));
+        }
+        w.drop_file(&format!("organismo/reuniones_{i}.csv"), text.as_bytes());
+    }
+    w.ingest();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_participa"))
+        .args(["export", "instancias"])
+        .current_dir(&w.dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufReader::new(out).read_line(&mut first).expect("header");
+    }
+    // The pipe is closed here, as `| head -1` would.
+    let status = child.wait().expect("wait");
+    assert!(first.starts_with("programa,fecha"), "{first}");
+    assert_eq!(status.code(), Some(0));
+}

@@ -13,72 +13,85 @@ use crate::store::{ExportError, Store};
 
 const REJECTION_COLUMNS: [&str; 7] = ["fuente_archivo", "fuente_hoja", "fuente_fila", "campo", "codigo", "valor", "mensaje"];
 
+/// A CSV error as the I/O error it wraps, so a closed pipe stays recognisable.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Where rows go: a CSV writer over the output, or a JSON array written object by object.
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json { out: W, first: bool },
+}
+
 /// Writes rows as CSV or as a JSON array of objects (numbers typed where the column is numeric).
 struct Writer<W: Write> {
-    out: W,
-    format: Format,
+    sink: Sink<W>,
     columns: Vec<String>,
     numeric: Vec<bool>,
-    csv: Option<csv::Writer<Vec<u8>>>,
-    first: bool,
 }
 
 impl<W: Write> Writer<W> {
     fn new(out: W, format: Format, columns: Vec<String>, numeric: Vec<bool>) -> std::io::Result<Self> {
-        let mut w = Writer { out, format, columns, numeric, csv: None, first: true };
-        match format {
-            Format::Json => w.out.write_all(b"[")?,
-            _ => {
-                let header = w.columns.clone();
-                w.csv_row(&header)?;
+        let sink = match format {
+            Format::Json => {
+                let mut out = out;
+                out.write_all(b"[")?;
+                Sink::Json { out, first: true }
             }
-        }
-        Ok(w)
-    }
-
-    fn csv_row(&mut self, row: &[String]) -> std::io::Result<()> {
-        let mut writer = self.csv.take().unwrap_or_else(|| csv::Writer::from_writer(Vec::new()));
-        writer.write_record(row).map_err(std::io::Error::other)?;
-        writer.flush()?;
-        let buf = writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
-        self.out.write_all(&buf)?;
-        self.csv = Some(csv::Writer::from_writer(Vec::new()));
-        Ok(())
+            _ => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(&columns).map_err(csv_io)?;
+                Sink::Csv(Box::new(csv))
+            }
+        };
+        Ok(Writer { sink, columns, numeric })
     }
 
     fn row(&mut self, row: Vec<String>) -> std::io::Result<()> {
-        match self.format {
-            Format::Json => {
+        match &mut self.sink {
+            Sink::Csv(csv) => csv.write_record(&row).map_err(csv_io),
+            Sink::Json { out, first } => {
                 let mut object = serde_json::Map::new();
                 for ((col, value), numeric) in self.columns.iter().zip(row).zip(&self.numeric) {
                     let v = if value.is_empty() {
                         serde_json::Value::Null
                     } else if *numeric {
-                        value.parse::<f64>().ok().and_then(|n| {
-                            if n.fract() == 0.0 && n.abs() < 9e15 { Some(serde_json::Value::from(n as i64)) } else { serde_json::Number::from_f64(n).map(serde_json::Value::Number) }
-                        }).unwrap_or(serde_json::Value::String(value))
+                        value
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(|n| {
+                                if n.fract() == 0.0 && n.abs() < 9e15 {
+                                    Some(serde_json::Value::from(n as i64))
+                                } else {
+                                    serde_json::Number::from_f64(n).map(serde_json::Value::Number)
+                                }
+                            })
+                            .unwrap_or(serde_json::Value::String(value))
                     } else {
                         serde_json::Value::String(value)
                     };
                     object.insert(col.clone(), v);
                 }
-                if !self.first {
-                    self.out.write_all(b",")?;
-                }
-                self.first = false;
-                self.out.write_all(b"\n")?;
-                serde_json::to_writer(&mut self.out, &object)?;
+                out.write_all(if *first { b"\n" } else { b",\n" })?;
+                *first = false;
+                serde_json::to_writer(&mut *out, &object)?;
                 Ok(())
             }
-            _ => self.csv_row(&row),
         }
     }
 
-    fn finish(mut self) -> std::io::Result<()> {
-        if self.format == Format::Json {
-            self.out.write_all(b"\n]\n")?;
+    fn finish(self) -> std::io::Result<()> {
+        match self.sink {
+            Sink::Csv(mut csv) => csv.flush(),
+            Sink::Json { mut out, .. } => {
+                out.write_all(b"\n]\n")?;
+                out.flush()
+            }
         }
-        self.out.flush()
     }
 }
 
