@@ -75,6 +75,13 @@ pub struct FileLine {
     pub filas_rechazadas: usize,
 }
 
+impl FileLine {
+    /// A file considered but not read this pass (unchanged, being copied, gone…).
+    fn unread(fuente: &str, ruta: String, estado: FileStatus) -> FileLine {
+        FileLine { fuente: fuente.to_string(), ruta, estado, filas_aceptadas: 0, filas_rechazadas: 0 }
+    }
+}
+
 /// The summary of one pass.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestSummary {
@@ -273,7 +280,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
         summary.archivos_ignorados += scan.ignored.len();
         for relative in &scan.in_progress {
             summary.archivos_en_copia += 1;
-            summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: relative.clone(), estado: FileStatus::EnCopia, filas_aceptadas: 0, filas_rechazadas: 0 });
+            summary.archivos.push(FileLine::unread(&source.name, relative.clone(), FileStatus::EnCopia));
         }
         if let Some(error) = &scan.error {
             warn!(fuente = %source.name, "{error}");
@@ -290,7 +297,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                         back.push(found.relative.clone());
                     }
                     summary.archivos_sin_cambios += 1;
-                    summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative.clone(), estado: FileStatus::SinCambios, filas_aceptadas: 0, filas_rechazadas: 0 });
+                    summary.archivos.push(FileLine::unread(&source.name, found.relative.clone(), FileStatus::SinCambios));
                 }
                 _ => to_read.push(found.clone()),
             }
@@ -305,7 +312,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
             for relative in gone {
                 warn!(ruta = %relative, "archivo ausente: sus filas se conservan");
                 summary.archivos_ausentes += 1;
-                summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: relative, estado: FileStatus::Ausente, filas_aceptadas: 0, filas_rechazadas: 0 });
+                summary.archivos.push(FileLine::unread(&source.name, relative, FileStatus::Ausente));
             }
         }
 
@@ -339,17 +346,17 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                         store.touch_file(&source.name, &found.relative, found.size, found.mtime_ns, &at)?;
                         summary.archivos_sin_cambios += 1;
                         progress.advance(&found.relative);
-                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::SinCambios, filas_aceptadas: 0, filas_rechazadas: 0 });
+                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::SinCambios));
                     }
                     Prepared::InProgress { found } => {
                         summary.archivos_en_copia += 1;
                         progress.advance(&found.relative);
-                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::EnCopia, filas_aceptadas: 0, filas_rechazadas: 0 });
+                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::EnCopia));
                     }
                     Prepared::DiskError { found, message } => {
                         summary.errores_de_lectura += 1;
                         progress.advance(&found.relative);
-                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado: FileStatus::ErrorDeLectura(message), filas_aceptadas: 0, filas_rechazadas: 0 });
+                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::ErrorDeLectura(message)));
                     }
                     Prepared::Version { found, sha256, outcome, report } => {
                         let is_new = !known_ref.contains_key(&found.relative);

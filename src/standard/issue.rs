@@ -75,29 +75,27 @@ impl Issue {
 
     /// `hoja «Datos», fila 27` — the row only, for lines whose message names the cell.
     pub fn place_row(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.sheet.is_empty() {
-            parts.push(format!("hoja «{}»", self.sheet));
-        }
-        if let Some(row) = self.row {
-            parts.push(format!("fila {row}"));
-        }
-        parts.join(", ")
+        self.place_parts(false)
     }
 
     /// `hoja «Datos», fila 27, celda B27` — where to look, for people.
     pub fn place(&self) -> String {
+        self.place_parts(true)
+    }
+
+    fn place_parts(&self, with_cell: bool) -> String {
         let mut parts = Vec::new();
         if !self.sheet.is_empty() {
             parts.push(format!("hoja «{}»", self.sheet));
         }
-        if let Some(row) = self.row {
-            parts.push(format!("fila {row}"));
-            if let Some(col) = &self.column {
+        match (self.row, &self.column) {
+            (Some(row), Some(col)) if with_cell => {
+                parts.push(format!("fila {row}"));
                 parts.push(format!("celda {col}{row}"));
             }
-        } else if let Some(col) = &self.column {
-            parts.push(format!("columna {col}"));
+            (Some(row), _) => parts.push(format!("fila {row}")),
+            (None, Some(col)) if with_cell => parts.push(format!("columna {col}")),
+            (None, _) => {}
         }
         parts.join(", ")
     }
