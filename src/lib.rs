@@ -7,12 +7,16 @@
 //! - [`ingest`]: sources (drop folders) and readers (xlsx, xls, ods, csv) → sheets of cells;
 //! - [`standard`]: headers, values, validation → records and issues (pure);
 //! - [`store`]: the only place with SQL;
+//! - [`indicators`]: the configured indicators over the store's rows (pure);
+//! - [`report`]: the monthly report as PDF, XLSX and a published folder, and the ministry template;
 //! - [`pipeline`]: the only module that wires stages together;
 //! - [`cli`]: the command line, one file per subcommand.
 
 pub mod cli;
 pub mod config;
+pub mod indicators;
 pub mod ingest;
 pub mod pipeline;
+pub mod report;
 pub mod standard;
 pub mod store;

@@ -1,0 +1,2 @@
+//! Report benchmark (being written).
+fn main() {}

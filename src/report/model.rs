@@ -1,0 +1,384 @@
+//! The report as a document, before it is a PDF, a workbook or a web page.
+//!
+//! `report::build` fills a [`Report`] from the indicators' figures and the store; the renderers
+//! (`pdf`, `xlsx`, `publish`) only lay it out. Every text in here is already in the report's
+//! language, so renderers never translate, compute or query: two renderers of one `Report`
+//! can never disagree on a figure.
+//!
+//! Must not depend on the store, on printpdf or on rust_xlsxwriter.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Spanish (the default).
+    Es,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// BCP 47 tag, for the PDF's and the workbook's metadata and the HTML `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Es => "es-AR",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Who, what and when: the cover, the metadata and the footer of every page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    /// Report language.
+    pub lang: Lang,
+    /// Document title, e.g. «Informe de rendición de cuentas — marzo de 2019».
+    pub title: String,
+    /// The commitment, e.g. «Compromiso BUE0008: participación ciudadana».
+    pub commitment: String,
+    /// Who publishes it (PDF author, workbook author), e.g. «Ciudad de Buenos Aires».
+    pub author: String,
+    /// One-line subject for the metadata.
+    pub subject: String,
+    /// Period code: `2019-03`, `2019-Q1` or `2019`.
+    pub period: String,
+    /// Period for people: «marzo de 2019».
+    pub period_label: String,
+    /// First and last day of the period.
+    pub period_start: NaiveDate,
+    /// Last day of the period (inclusive).
+    pub period_end: NaiveDate,
+    /// Date of issue: recorded the first time the period's report is built and reused after,
+    /// so a rebuild gives the same document.
+    pub issued_on: NaiveDate,
+    /// Data version: a hash of the input file versions the report used (16 hex digits).
+    pub data_version: String,
+    /// False when no row of any dataset falls in the period: the report says so.
+    pub has_data: bool,
+    /// Base name of the output files: `participa-2019-03-es`.
+    pub file_stem: String,
+}
+
+/// Fixed words the renderers print around the content, in the report's language.
+#[derive(Debug, Clone, Serialize)]
+pub struct Labels {
+    /// «Resumen» / «Summary».
+    pub summary: String,
+    /// «Contenido» / «Contents».
+    pub contents: String,
+    /// «Calidad y oportunidad de los datos» / «Data quality and timeliness».
+    pub quality: String,
+    /// «Anexo: archivos de origen» / «Annex: source files».
+    pub annex: String,
+    /// «Filas rechazadas» / «Rejected rows».
+    pub rejected: String,
+    /// «Página» / «Page».
+    pub page: String,
+    /// «de» / «of» (as in «Página 3 de 12»).
+    pub of: String,
+    /// «Fecha de emisión» / «Date of issue».
+    pub issued: String,
+    /// «Versión de los datos» / «Data version».
+    pub data_version: String,
+    /// «Período» / «Period».
+    pub period: String,
+    /// «(continúa)» / «(continued)», after a table title on the next page.
+    pub continued: String,
+    /// «Meta» / «Target».
+    pub target: String,
+    /// «Línea de base» / «Baseline».
+    pub baseline: String,
+    /// Sentence printed when the period has no data.
+    pub no_data: String,
+    /// «Organismos que no enviaron datos del período» / «Bodies that sent nothing…».
+    pub silent: String,
+    /// «Ninguno» / «None».
+    pub none: String,
+    /// «Fuentes de esta sección» / «Sources of this section».
+    pub sources: String,
+    /// «Indicador» / «Indicator»; «Valor» / «Value» (summary table headers).
+    pub indicator: String,
+    /// «Valor» / «Value».
+    pub value: String,
+    /// «Acumulado» / «Cumulative».
+    pub cumulative: String,
+}
+
+/// How a column's values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Text, left-aligned.
+    Text,
+    /// Whole number, right-aligned, thousands separated.
+    Integer,
+    /// Decimal number with this many places.
+    Decimal(u8),
+    /// A share in 0..=1, written as a percentage with one decimal.
+    Percent,
+    /// A calendar date.
+    Date,
+}
+
+/// A table column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    /// Header text.
+    pub title: String,
+    /// Value kind (alignment and number format).
+    pub kind: Kind,
+}
+
+impl Column {
+    /// A column.
+    pub fn new(title: impl Into<String>, kind: Kind) -> Column {
+        Column { title: title.into(), kind }
+    }
+}
+
+/// One value in a table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    /// Nothing (null): printed as «—» in the PDF, an empty cell in the workbook.
+    Empty,
+    /// Text.
+    Text(String),
+    /// Whole number.
+    Int(i64),
+    /// Number (decimal or share, as its column says).
+    Num(f64),
+    /// A date.
+    Date(NaiveDate),
+}
+
+/// A complete table: renderers never cut it, they continue it on the next page with the
+/// header row repeated.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// Title above the table.
+    pub title: String,
+    /// Columns.
+    pub columns: Vec<Column>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<Cell>>,
+    /// Optional totals row, printed bold at the end.
+    pub totals: Option<Vec<Cell>>,
+    /// Optional note under the table (what a value means, where it comes from).
+    pub note: Option<String>,
+}
+
+/// Chart shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartKind {
+    /// Vertical bars, one group per category.
+    Column,
+    /// Horizontal bars (long category names, such as programmes).
+    Bar,
+    /// A line over the categories (cumulative series over months).
+    Line,
+}
+
+/// A series of a chart: one value per category.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    /// Legend name.
+    pub name: String,
+    /// One value per category.
+    pub values: Vec<f64>,
+}
+
+/// A chart, drawn natively by each renderer from the same numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    /// Title.
+    pub title: String,
+    /// Shape.
+    pub kind: ChartKind,
+    /// Category labels (x axis for columns and lines, y axis for bars).
+    pub categories: Vec<String>,
+    /// One or more series.
+    pub series: Vec<Series>,
+    /// A target drawn as a horizontal (or, for bars, vertical) reference line.
+    pub target: Option<f64>,
+    /// Label of the target line, e.g. «Meta: 300».
+    pub target_label: Option<String>,
+}
+
+/// One key figure: a value, and where there is one, its target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// What it is, e.g. «Instancias de participación (acumulado)».
+    pub label: String,
+    /// The value.
+    pub value: Cell,
+    /// How to write it.
+    pub kind: Kind,
+    /// The target, if any, in the same kind.
+    pub target: Option<f64>,
+    /// The baseline, if any.
+    pub baseline: Option<f64>,
+    /// Short note, e.g. «79 en el período».
+    pub note: Option<String>,
+}
+
+/// One indicator's section.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// Indicator id from the configuration.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// What it measures and how (one or two sentences).
+    pub description: String,
+    /// Headline figures of the section.
+    pub figures: Vec<Figure>,
+    /// Complete tables.
+    pub tables: Vec<Table>,
+    /// Chart, if the indicator has a grouping worth drawing.
+    pub chart: Option<Chart>,
+    /// Source files behind the section's figures, with the rows each contributed.
+    pub sources: Table,
+}
+
+/// Where a dataset sheet's or CSV's rows come from: the renderers call
+/// [`RowSource::for_each_row`] and never hold a whole dataset in memory.
+pub trait RowSource {
+    /// Calls `each` once per row of `dataset` in the report's period, in export order. The
+    /// slice is only valid during the call.
+    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()>;
+}
+
+/// A standard dataset as published for the period (rows come from a [`RowSource`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetPart {
+    /// Dataset name (`instancias`), also the sheet and CSV name.
+    pub name: String,
+    /// Title for people.
+    pub title: String,
+    /// Columns: the standard fields, then the provenance columns.
+    pub columns: Vec<Column>,
+    /// Field names, as in the CSV header (same order as `columns`).
+    pub field_names: Vec<String>,
+    /// Rows in the period.
+    pub row_count: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Cover, metadata and footers.
+    pub meta: Meta,
+    /// Fixed words.
+    pub labels: Labels,
+    /// The one-page summary: key figures against targets.
+    pub summary: Vec<Figure>,
+    /// The summary's charts (instances cumulative against target; participants by comuna;
+    /// initiatives by state; age bands).
+    pub summary_charts: Vec<Chart>,
+    /// One section per configured indicator, in configuration order.
+    pub sections: Vec<Section>,
+    /// Data quality by organismo: files, rows accepted and rejected.
+    pub quality: Table,
+    /// Organismos that sent nothing for the period.
+    pub silent: Vec<String>,
+    /// Every source file: organismo, file, date received, SHA-256.
+    pub annex: Table,
+    /// Rejected rows of the period's files: file, sheet, row, cell, code, value, message.
+    pub rejected: Table,
+    /// The standard datasets for the period.
+    pub datasets: Vec<DatasetPart>,
+}
+
+/// Writes a value as people read it in the report's language: `15.349` and `38,6 %` in
+/// Spanish, `15,349` and `38.6%` in English; dates `31/03/2019` and `2019-03-31`; null «—».
+/// The PDF and the web page both use this, so they print the same text.
+pub fn format_cell(cell: &Cell, kind: Kind, lang: Lang) -> String {
+    match cell {
+        Cell::Empty => "—".to_string(),
+        Cell::Text(t) => t.clone(),
+        Cell::Date(d) => match lang {
+            Lang::Es => d.format("%d/%m/%Y").to_string(),
+            Lang::En => d.format("%Y-%m-%d").to_string(),
+        },
+        Cell::Int(i) => match kind {
+            Kind::Percent => format_number(*i as f64 * 100.0, 1, lang) + percent_sign(lang),
+            Kind::Decimal(p) => format_number(*i as f64, p, lang),
+            _ => format_number(*i as f64, 0, lang),
+        },
+        Cell::Num(n) => match kind {
+            Kind::Percent => format_number(n * 100.0, 1, lang) + percent_sign(lang),
+            Kind::Decimal(p) => format_number(*n, p, lang),
+            Kind::Integer => format_number(*n, 0, lang),
+            _ => format_number(*n, 2, lang),
+        },
+    }
+}
+
+fn percent_sign(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Es => " %",
+        Lang::En => "%",
+    }
+}
+
+/// A number with `places` decimals and thousands grouped in the language's way.
+pub fn format_number(n: f64, places: u8, lang: Lang) -> String {
+    if !n.is_finite() {
+        return "—".to_string();
+    }
+    let (thousands, decimal) = match lang {
+        Lang::Es => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let text = format!("{:.*}", usize::from(places), n.abs());
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (text.clone(), None),
+    };
+    let mut grouped = String::new();
+    let digits: Vec<char> = int_part.chars().collect();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(*c);
+    }
+    let negative = n < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    out.push_str(&grouped);
+    if let Some(f) = frac_part {
+        out.push(decimal);
+        out.push_str(&f);
+    }
+    out
+}
+
+/// The text of a figure's value (see [`format_cell`]).
+pub fn format_figure(f: &Figure, lang: Lang) -> String {
+    format_cell(&f.value, f.kind, lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_the_way_each_language_writes_them() {
+        assert_eq!(format_number(15349.0, 0, Lang::Es), "15.349");
+        assert_eq!(format_number(15349.0, 0, Lang::En), "15,349");
+        assert_eq!(format_number(1234567.891, 2, Lang::Es), "1.234.567,89");
+        assert_eq!(format_number(-0.0001, 1, Lang::En), "0.0");
+        assert_eq!(format_number(-1500.0, 0, Lang::En), "-1,500");
+        assert_eq!(format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::Es), "38,6 %");
+        assert_eq!(format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::En), "38.6%");
+        assert_eq!(format_cell(&Cell::Empty, Kind::Integer, Lang::Es), "—");
+    }
+}
