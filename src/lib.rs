@@ -13,6 +13,7 @@
 //! - [`cli`]: the command line, one file per subcommand.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod indicators;
 pub mod ingest;

@@ -38,13 +38,17 @@ impl From<Output> for Run {
 
 /// Runs the binary with `args` in `cwd`.
 pub fn participa(cwd: &Path, args: &[&str]) -> Run {
-    Command::new(env!("CARGO_BIN_EXE_participa"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the participa binary runs")
-        .into()
+    participa_at(cwd, None, args)
+}
+
+/// Runs the binary with the clock set to `now` (RFC 3339), when given.
+pub fn participa_at(cwd: &Path, now: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
+    cmd.args(args).current_dir(cwd).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+    if let Some(now) = now {
+        cmd.env("PARTICIPA_NOW", now);
+    }
+    cmd.output().expect("the participa binary runs").into()
 }
 
 /// Copies a tree, setting every copied file's modification time to `age` ago (settled files).
@@ -90,6 +94,11 @@ impl Workdir {
     /// Runs a command inside the working folder.
     pub fn run(&self, args: &[&str]) -> Run {
         participa(&self.dir, args)
+    }
+
+    /// Runs a command inside the working folder with the clock at `now` (RFC 3339).
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Run {
+        participa_at(&self.dir, Some(now), args)
     }
 
     /// `participa ingest`, which must exit 0.

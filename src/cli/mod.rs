@@ -7,6 +7,7 @@
 mod export;
 mod ingest;
 mod init;
+mod report;
 mod status;
 mod validate;
 
@@ -65,6 +66,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Build a period's accountability report: PDF, XLSX and the published folder.
+    Report {
+        /// The period: 2019-03 (a month), 2019-Q1 (a quarter) or 2019 (a year).
+        #[arg(long)]
+        period: String,
+        /// Language: es or en (default: informe.idioma of participa.toml).
+        #[arg(long)]
+        lang: Option<String>,
+    },
     /// Sources, files, row counts and the last ingest.
     Status {
         /// Output format.
@@ -81,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Export { dataset, format } => export::run(&Config::load(cli.config.as_deref())?, &dataset, format),
         Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
         Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
+        Command::Report { period, lang } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref()),
     }
 }
 

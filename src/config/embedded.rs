@@ -3,6 +3,8 @@
 
 /// `config/participa.example.toml`: the documented working-folder configuration.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../config/participa.example.toml");
+/// `config/indicadores.toml`: the report's indicators.
+pub const INDICATORS: &str = include_str!("../../config/indicadores.toml");
 /// `config/standard/lexicon.json`.
 pub const LEXICON: &str = include_str!("../../config/standard/lexicon.json");
 /// `config/standard/mensajes.es.json`.

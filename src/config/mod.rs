@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::indicators::IndicatorsConfig;
 use crate::standard::{Standard, StandardTexts};
 
 /// Why configuration could not be used.
@@ -182,6 +183,35 @@ pub struct Settings {
     /// Dataset pins.
     #[serde(default)]
     pub pins: Vec<PinConfig>,
+    /// The monthly report.
+    #[serde(default)]
+    pub informe: ReportConfig,
+}
+
+/// `[informe]`: where the report's indicators are declared and where its files go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The indicators file. A working folder made before reports existed has none: the
+    /// shipped indicators apply.
+    pub indicadores: PathBuf,
+    /// Folder for each report's PDF and XLSX.
+    pub dir_salida: PathBuf,
+    /// The published folder a web server serves: one subfolder per period and an index.html.
+    pub dir_publicacion: PathBuf,
+    /// Language of reports when `--lang` is not given: `es` or `en`.
+    pub idioma: String,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            indicadores: PathBuf::from("indicadores.toml"),
+            dir_salida: PathBuf::from("informes"),
+            dir_publicacion: PathBuf::from("publicacion"),
+            idioma: "es".to_string(),
+        }
+    }
 }
 
 /// A loaded, checked configuration with paths resolved.
@@ -195,6 +225,8 @@ pub struct Config {
     pub settings: Settings,
     /// The standard it names.
     pub standard: Standard,
+    /// The report's indicators.
+    pub indicators: IndicatorsConfig,
     pins: globset::GlobSet,
 }
 
@@ -218,11 +250,15 @@ impl Config {
         let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
         let standard_dir = base.join(&settings.standard.dir);
         let standard = load_standard(&standard_dir, &settings.standard.language)?;
-        Config::assemble(path, base, settings, standard)
+        let indicators_path = if settings.informe.indicadores.is_absolute() { settings.informe.indicadores.clone() } else { base.join(&settings.informe.indicadores) };
+        let indicators_text = if indicators_path.exists() { read(&indicators_path)? } else { embedded::INDICATORS.to_string() };
+        let indicators = IndicatorsConfig::parse(&indicators_text).map_err(|message| ConfigError::Parse { path: indicators_path.clone(), message })?;
+        indicators.check(&standard).map_err(|message| ConfigError::Invalid { path: indicators_path, message })?;
+        Config::assemble(path, base, settings, standard, indicators)
     }
 
     /// Checks settings against the standard and compiles the pins.
-    pub fn assemble(path: PathBuf, base: PathBuf, settings: Settings, standard: Standard) -> Result<Config, ConfigError> {
+    pub fn assemble(path: PathBuf, base: PathBuf, settings: Settings, standard: Standard, indicators: IndicatorsConfig) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.clone(), message };
         settings.check().map_err(invalid)?;
         let mut builder = globset::GlobSetBuilder::new();
@@ -244,7 +280,7 @@ impl Config {
                 }
             }
         }
-        Ok(Config { path, base, settings, standard, pins })
+        Ok(Config { path, base, settings, standard, indicators, pins })
     }
 
     /// The first pin matching a relative path.
@@ -295,6 +331,9 @@ impl Settings {
             if a > b {
                 return Err("ingest.reporting_period_start is after reporting_period_end".into());
             }
+        }
+        if !["es", "en"].contains(&self.informe.idioma.as_str()) {
+            return Err(format!("informe.idioma: «{}» — reports are written in «es» or «en»", self.informe.idioma));
         }
         if self.standard.language.is_empty() || !self.standard.language.chars().all(|c| c.is_ascii_lowercase()) {
             return Err("standard.language must be a lower-case language code such as «es»".into());
@@ -375,7 +414,7 @@ mod tests {
         assert_eq!(settings.sources.len(), 1);
         assert_eq!(settings.standard.dir, PathBuf::from("standard"));
         let standard = embedded_standard().expect("shipped standard loads");
-        Config::assemble(PathBuf::from("participa.toml"), PathBuf::from("."), settings, standard).expect("assembles");
+        Config::assemble(PathBuf::from("participa.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).expect("assembles");
     }
 
     #[test]
@@ -390,7 +429,7 @@ mod tests {
         let text = format!("{}\n[[pins]]\npattern = \"x/*\"\ndataset = \"nada\"\n", embedded::EXAMPLE_CONFIG);
         let settings = Settings::parse(&text).expect("parses");
         let standard = embedded_standard().expect("standard");
-        let err = Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard).expect_err("bad pin");
+        let err = Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).expect_err("bad pin");
         assert!(err.to_string().contains("nada"));
     }
 }

@@ -6,6 +6,7 @@
 //! Renderers see only the model: they must not query the store, compute a figure or translate
 //! a word. Only `pipeline` calls them.
 
+pub mod build;
 pub mod model;
 pub mod pdf;
 pub mod publish;

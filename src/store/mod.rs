@@ -149,6 +149,98 @@ pub trait Store {
     fn files(&mut self) -> Result<Vec<FileRow>, StoreError>;
     /// Counts for status.
     fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError>;
+    /// Streams typed rows of a dataset selected by date (for reports).
+    fn scan(&mut self, selection: &Selection, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError>;
+    /// The versions with these ids, in id order.
+    fn versions(&mut self, ids: &[i64]) -> Result<Vec<VersionInfo>, StoreError>;
+    /// Present files whose current content gave no row: unreadable, or every row rejected.
+    fn unusable_files(&mut self) -> Result<Vec<VersionInfo>, StoreError>;
+    /// Every organismo that ever sent a file.
+    fn organismos(&mut self) -> Result<Vec<String>, StoreError>;
+    /// Rejected rows of these versions, in file and row order.
+    fn rejections(&mut self, version_ids: &[i64]) -> Result<Vec<Rejection>, StoreError>;
+    /// Records a build of a period's report; returns the date of issue, which is `today` the
+    /// first time and the recorded date after.
+    fn record_report(&mut self, period: &str, lang: &str, data_version: &str, today: &str, built_at: &str) -> Result<String, StoreError>;
+}
+
+/// Rows of one dataset dated within an interval.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'a> {
+    /// The dataset.
+    pub dataset: &'a Dataset,
+    /// Its dating field (a date or a year-month).
+    pub date_field: &'a str,
+    /// First day, inclusive; `None` for no lower bound.
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day, inclusive.
+    pub to: chrono::NaiveDate,
+    /// Each item's latest snapshot dated on or before `to`, from the current rows and the
+    /// history (snapshot datasets only).
+    pub as_of: bool,
+    /// In export order (file, sheet, row); unordered is faster.
+    pub ordered: bool,
+}
+
+/// A stored row, typed by its dataset's fields.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    /// Field values in definition order.
+    pub values: Vec<crate::standard::Value>,
+    /// Organismo.
+    pub organismo: String,
+    /// Source file.
+    pub archivo: String,
+    /// Sheet (empty for CSV).
+    pub hoja: String,
+    /// Row number as the sheet shows it.
+    pub fila: i64,
+    /// The file version it came from.
+    pub version_id: i64,
+}
+
+/// One version of a file, for a report's annex and data-quality section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    /// Version id.
+    pub id: i64,
+    /// Organismo.
+    pub organismo: String,
+    /// File.
+    pub archivo: String,
+    /// When it was received (RFC 3339).
+    pub recibido_en: String,
+    /// Content hash.
+    pub sha256: String,
+    /// leido | ilegible.
+    pub resultado: String,
+    /// Rows accepted.
+    pub filas_aceptadas: i64,
+    /// Rows rejected.
+    pub filas_rechazadas: i64,
+}
+
+/// A rejected row's problem, for a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// Organismo.
+    pub organismo: String,
+    /// File.
+    pub archivo: String,
+    /// Sheet.
+    pub hoja: String,
+    /// Row.
+    pub fila: i64,
+    /// Column letters.
+    pub columna: String,
+    /// Field.
+    pub campo: String,
+    /// Error code.
+    pub codigo: String,
+    /// The value as written.
+    pub valor: String,
+    /// Why, in the clerk's language.
+    pub mensaje: String,
 }
 
 /// Export failures: the store, or the output (a closed pipe).

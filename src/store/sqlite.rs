@@ -6,12 +6,12 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ExportError, FileRow, KnownFile, Outcome, Store, StoreError, StoreStatus, Submission};
+use super::{ExportError, FileRow, KnownFile, Outcome, Rejection, Selection, Store, StoreError, StoreStatus, StoredRow, Submission, VersionInfo};
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
 use crate::standard::{Code, Value};
 
 /// Core schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_informes.sql")];
 
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
@@ -63,6 +63,45 @@ fn export_value(v: SqlValue) -> String {
         SqlValue::Blob(_) => String::new(),
     }
 }
+
+/// Reads a stored value back as the standard value of a field of this type.
+fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
+    match (t, v) {
+        (_, ValueRef::Null) => Value::Null,
+        (FieldType::Integer, ValueRef::Integer(i)) => Value::Int(i),
+        (FieldType::Year, ValueRef::Integer(i)) => i32::try_from(i).map(Value::Year).unwrap_or(Value::Int(i)),
+        (FieldType::Number, ValueRef::Integer(i)) => Value::Num(i as f64),
+        (FieldType::Number | FieldType::Integer, ValueRef::Real(r)) => Value::Num(r),
+        (FieldType::Date, ValueRef::Text(t)) => {
+            let text = String::from_utf8_lossy(t);
+            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map(Value::Date).unwrap_or_else(|_| Value::Text(text.into_owned()))
+        }
+        (FieldType::Yearmonth, ValueRef::Text(t)) => {
+            let text = String::from_utf8_lossy(t);
+            let parsed = text.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)));
+            match parsed {
+                Some((y, m)) if (1..=12).contains(&m) => Value::YearMonth(y, m),
+                _ => Value::Text(text.into_owned()),
+            }
+        }
+        (_, ValueRef::Text(t)) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        (_, ValueRef::Integer(i)) => Value::Int(i),
+        (_, ValueRef::Real(r)) => Value::Num(r),
+        (_, ValueRef::Blob(_)) => Value::Null,
+    }
+}
+
+/// A date bound as the dating field stores it: `2019-03-31`, or `2019-03` for a year-month.
+fn bound(t: FieldType, d: chrono::NaiveDate) -> String {
+    match t {
+        FieldType::Yearmonth => d.format("%Y-%m").to_string(),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// `?`-placeholders for an id list bound as one JSON array (SQLite's json_each), so a report
+/// over thousands of versions is still one statement.
+const IDS_IN: &str = "(SELECT value FROM json_each(?1))";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file.
@@ -413,4 +452,143 @@ impl Store for SqliteStore {
         status.organismos = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<Vec<_>, _>>()?;
         Ok(status)
     }
+
+    fn scan(&mut self, sel: &Selection, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError> {
+        let ds = sel.dataset;
+        let date_type = ds
+            .field_index(sel.date_field)
+            .map(|i| ds.fields[i].field_type)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} no tiene el campo {}", ds.name, sel.date_field)))?;
+        let t = table(ds);
+        // The dating field is what every report selects on.
+        self.conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {t}_{f} ON {t} ({f})", f = sel.date_field))?;
+        let fields = field_columns(ds).join(", ");
+        let common = "organismo, fuente_archivo, fuente_hoja, fuente_fila, _version_id";
+        let to = bound(date_type, sel.to);
+        let from = sel.from.map(|d| bound(date_type, d));
+        let order = if sel.ordered { "ORDER BY fuente_archivo, fuente_hoja, fuente_fila" } else { "" };
+        let sql = match (&ds.snapshots, sel.as_of) {
+            (Some(snap), true) => {
+                let key: Vec<String> = snap.key.iter().map(|k| format!("d.{k}")).collect();
+                let by: Vec<String> = snap.order_by.iter().map(|f| format!("d.{f} DESC NULLS LAST")).collect();
+                format!(
+                    "SELECT {fields}, {common} FROM (
+                        SELECT d.*, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {by}, v.recibido_en DESC, d._actual DESC, d._n DESC) AS _rank
+                        FROM (SELECT {fields}, {common}, 1 AS _actual, _fila_id AS _n FROM {t} WHERE {f} <= ?1
+                              UNION ALL
+                              SELECT {fields}, {common}, 0 AS _actual, _historial_id AS _n FROM {h} WHERE {f} <= ?1) AS d
+                        JOIN versiones v ON v.id = d._version_id) AS ultima
+                     WHERE _rank = 1 {order}",
+                    key = key.join(", "),
+                    by = by.join(", "),
+                    h = history_table(ds),
+                    f = sel.date_field,
+                )
+            }
+            _ => format!(
+                "SELECT {fields}, {common} FROM {t} WHERE {f} <= ?1 AND (?2 IS NULL OR {f} >= ?2) {order}",
+                f = sel.date_field
+            ),
+        };
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = if sel.as_of && ds.snapshots.is_some() { stmt.query(params![to])? } else { stmt.query(params![to, from])? };
+        let n = ds.fields.len();
+        let mut out = StoredRow { values: Vec::with_capacity(n), organismo: String::new(), archivo: String::new(), hoja: String::new(), fila: 0, version_id: 0 };
+        let text = |r: &rusqlite::Row, i: usize, into: &mut String| -> rusqlite::Result<()> {
+            into.clear();
+            if let ValueRef::Text(t) = r.get_ref(i)? {
+                into.push_str(&String::from_utf8_lossy(t));
+            }
+            Ok(())
+        };
+        while let Some(row) = rows.next()? {
+            out.values.clear();
+            for (i, f) in ds.fields.iter().enumerate() {
+                out.values.push(typed_value(f.field_type, row.get_ref(i)?));
+            }
+            text(row, n, &mut out.organismo)?;
+            text(row, n + 1, &mut out.archivo)?;
+            text(row, n + 2, &mut out.hoja)?;
+            out.fila = row.get(n + 3)?;
+            out.version_id = row.get(n + 4)?;
+            each(&out)?;
+        }
+        Ok(())
+    }
+
+    fn versions(&mut self, ids: &[i64]) -> Result<Vec<VersionInfo>, StoreError> {
+        let list = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT v.id, COALESCE(a.organismo, ''), a.ruta, v.recibido_en, v.sha256, v.resultado, v.filas_aceptadas, v.filas_rechazadas
+             FROM versiones v JOIN archivos a ON a.id = v.archivo_id WHERE v.id IN {IDS_IN} ORDER BY v.id"
+        ))?;
+        let rows = stmt.query_map([list], version_info)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn unusable_files(&mut self) -> Result<Vec<VersionInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT v.id, COALESCE(a.organismo, ''), a.ruta, v.recibido_en, v.sha256, v.resultado, v.filas_aceptadas, v.filas_rechazadas
+             FROM archivos a JOIN versiones v ON v.id = (SELECT MAX(id) FROM versiones WHERE archivo_id = a.id)
+             WHERE a.estado = 'presente' AND (v.resultado = 'ilegible' OR v.filas_aceptadas = 0)
+             ORDER BY a.organismo, a.ruta",
+        )?;
+        let rows = stmt.query_map([], version_info)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn organismos(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT organismo FROM archivos WHERE organismo IS NOT NULL AND organismo <> '' ORDER BY 1")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn rejections(&mut self, version_ids: &[i64]) -> Result<Vec<Rejection>, StoreError> {
+        let list = serde_json::to_string(version_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT COALESCE(a.organismo, ''), r.fuente_archivo, r.fuente_hoja, r.fuente_fila, COALESCE(r.columna, ''), COALESCE(r.campo, ''), r.codigo, r.valor, r.mensaje
+             FROM rechazos r JOIN archivos a ON a.id = r.archivo_id
+             WHERE r.version_id IN {IDS_IN} AND r.fuente_fila IS NOT NULL
+             ORDER BY r.fuente_archivo, r.fuente_hoja, r.fuente_fila, r.id"
+        ))?;
+        let rows = stmt.query_map([list], |r| {
+            Ok(Rejection {
+                organismo: r.get(0)?,
+                archivo: r.get(1)?,
+                hoja: r.get(2)?,
+                fila: r.get(3)?,
+                columna: r.get(4)?,
+                campo: r.get(5)?,
+                codigo: r.get(6)?,
+                valor: r.get(7)?,
+                mensaje: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn record_report(&mut self, period: &str, lang: &str, data_version: &str, today: &str, built_at: &str) -> Result<String, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO informes (periodo, idioma, emitido_en, version_datos, construido_en) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (periodo, idioma) DO UPDATE SET version_datos = excluded.version_datos, construido_en = excluded.construido_en",
+            params![period, lang, today, data_version, built_at],
+        )?;
+        let issued: String = tx.query_row("SELECT emitido_en FROM informes WHERE periodo = ?1 AND idioma = ?2", params![period, lang], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(issued)
+    }
+}
+
+fn version_info(r: &rusqlite::Row) -> rusqlite::Result<VersionInfo> {
+    Ok(VersionInfo {
+        id: r.get(0)?,
+        organismo: r.get(1)?,
+        archivo: r.get(2)?,
+        recibido_en: r.get(3)?,
+        sha256: r.get(4)?,
+        resultado: r.get(5)?,
+        filas_aceptadas: r.get(6)?,
+        filas_rechazadas: r.get(7)?,
+    })
 }

@@ -16,6 +16,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{info, info_span, warn};
 
+pub mod report;
+
 use crate::config::Config;
 use crate::ingest::{self, FoundFile, Limits, ReadError};
 use crate::standard::{process_file, FileContext, FileResult, Standard};

@@ -1,0 +1,40 @@
+//! `participa report --period 2019-03 [--lang es|en]`: the period's PDF and XLSX, and its
+//! published folder.
+
+use anyhow::{bail, Context};
+
+use crate::config::Config;
+use crate::indicators::Period;
+use crate::pipeline;
+use crate::report::model::{format_figure, Lang};
+
+/// Builds, writes and publishes the report; prints where the files are and the key figures.
+pub fn run(config: &Config, period: &str, lang: Option<&str>) -> anyhow::Result<i32> {
+    let Some(period) = Period::parse(period) else {
+        bail!("--period «{period}»: se escribe 2019-03 (un mes), 2019-Q1 (un trimestre) o 2019 (un año)");
+    };
+    let lang = match lang.unwrap_or(&config.settings.informe.idioma) {
+        "es" => Lang::Es,
+        "en" => Lang::En,
+        other => bail!("--lang «{other}»: los informes se escriben en «es» o «en»"),
+    };
+    let now = crate::clock::now();
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    if !period.is_closed(today) {
+        eprintln!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
+    }
+    let mut store = pipeline::open_store(config).context("no se pudo abrir la base")?;
+    let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;
+    let r = &files.report;
+    println!("{} ({} {}, {} {})", r.meta.title, r.labels.issued.to_lowercase(), r.meta.issued_on, r.labels.data_version.to_lowercase(), r.meta.data_version);
+    if !r.meta.has_data {
+        println!("  {}", r.labels.no_data);
+    }
+    for f in &r.summary {
+        println!("  {}: {}", f.label, format_figure(f, lang));
+    }
+    println!("PDF:        {}", files.pdf.display());
+    println!("XLSX:       {}", files.xlsx.display());
+    println!("Publicado:  {}", files.published.display());
+    Ok(0)
+}

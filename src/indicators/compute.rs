@@ -1,0 +1,627 @@
+//! One pass over each dataset's rows feeds every indicator at once: the period's value, the
+//! cumulative value, each breakdown and each source file's share, so that a year of half a
+//! million instances is read once, not once per table.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::config::{FilterValue, IndicatorDef, IndicatorsConfig, Measure, Part};
+use super::period::{Month, Period};
+use crate::standard::{Dataset, Value};
+
+/// One stored row as a scan gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanRow<'a> {
+    /// The dataset's fields, in definition order (dates as `Value::Date`, periods as
+    /// `Value::YearMonth`).
+    pub values: &'a [Value],
+    /// Organismo that sent it.
+    pub organismo: &'a str,
+    /// Source file, relative to the source root.
+    pub archivo: &'a str,
+    /// The file version it came from.
+    pub version_id: i64,
+}
+
+/// What to scan: rows of one dataset dated within an interval.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanSpec<'a> {
+    /// The dataset.
+    pub dataset: &'a Dataset,
+    /// Its dating field.
+    pub date_field: &'a str,
+    /// First day, inclusive; `None` for no lower bound.
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive.
+    pub to: NaiveDate,
+    /// Each item's latest snapshot dated on or before `to`, instead of every row.
+    pub as_of: bool,
+}
+
+/// Where rows come from (the pipeline implements it over the store).
+pub trait RowScan {
+    /// Why a scan failed.
+    type Error;
+    /// Calls `each` for every row the spec selects.
+    fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), Self::Error>;
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The field's value as stored (a code, a comuna number, `2019-03` for `mes`).
+    pub key: String,
+    /// The indicator's value within the group (`None`: not defined, e.g. a ratio over 0).
+    pub value: Option<f64>,
+    /// Rows the group counted.
+    pub rows: u64,
+}
+
+/// An indicator broken down by one field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    /// Field name, or `mes`.
+    pub field: String,
+    /// Groups, ordered by key.
+    pub groups: Vec<Group>,
+}
+
+/// One source file's share of an indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceShare {
+    /// Organismo.
+    pub organismo: String,
+    /// File.
+    pub archivo: String,
+    /// Rows of the file the indicator counted.
+    pub rows: u64,
+    /// The indicator's value over those rows alone.
+    pub value: Option<f64>,
+}
+
+/// An indicator's figures for a period.
+#[derive(Debug, Clone)]
+pub struct IndicatorResult {
+    /// Its definition.
+    pub def: IndicatorDef,
+    /// Value in the period.
+    pub value: Option<f64>,
+    /// Value since the commitment's start (when `acumulado`).
+    pub cumulative: Option<f64>,
+    /// Rows counted in the period.
+    pub rows: u64,
+    /// Rows counted whose measured field was empty (sum and mean): unknown, not zero.
+    pub missing: u64,
+    /// Sums of each of `campos`.
+    pub fields: Vec<(String, f64)>,
+    /// Breakdowns, one per `por` (plus the measured field when there is a universe).
+    pub breakdowns: Vec<Breakdown>,
+    /// Month by month since the commitment's start (when `acumulado`): (month, value).
+    pub months: Vec<(Month, f64)>,
+    /// Each source file's share in the period.
+    pub sources: Vec<SourceShare>,
+}
+
+/// How a file version was used by the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileUse {
+    /// Organismo.
+    pub organismo: String,
+    /// File.
+    pub archivo: String,
+    /// Rows dated within the period.
+    pub rows_in_period: u64,
+    /// Rows read for any figure (the period, the cumulative count or a state at the close).
+    pub rows_used: u64,
+}
+
+/// Every indicator's figures for a period, and the files behind them.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// The period.
+    pub period: Period,
+    /// Results, in configuration order.
+    pub indicators: Vec<IndicatorResult>,
+    /// File versions read, by version id.
+    pub files: BTreeMap<i64, FileUse>,
+    /// Rows dated within the period, by dataset.
+    pub rows_in_period: BTreeMap<String, u64>,
+    /// Rows a report publishes for the period, by dataset: those dated within it, or for a
+    /// dataset shown as it stood at the close, every item's state then.
+    pub rows_published: BTreeMap<String, u64>,
+}
+
+impl Figures {
+    /// The result of indicator `id`.
+    pub fn get(&self, id: &str) -> Option<&IndicatorResult> {
+        self.indicators.iter().find(|r| r.def.id == id)
+    }
+
+    /// True when some row of some dataset is dated within the period.
+    pub fn has_data(&self) -> bool {
+        self.rows_in_period.values().any(|n| *n > 0)
+    }
+
+    /// Organismos with rows dated within the period.
+    pub fn organismos_with_data(&self) -> BTreeSet<String> {
+        self.files.values().filter(|f| f.rows_in_period > 0).map(|f| f.organismo.clone()).collect()
+    }
+}
+
+/// `>=90d` → 90.
+pub fn days_filter(s: &str) -> Option<i64> {
+    s.strip_prefix(">=")?.trim().strip_suffix('d')?.trim().parse().ok().filter(|d: &i64| *d >= 0)
+}
+
+enum Op {
+    Eq(String),
+    In(Vec<String>),
+    Present,
+    /// The date is at least this many days before the period's close.
+    OlderThan(NaiveDate),
+}
+
+struct Filter {
+    index: usize,
+    op: Op,
+}
+
+fn compile_filters(ds: &Dataset, f: &BTreeMap<String, FilterValue>, close: NaiveDate) -> Vec<Filter> {
+    f.iter()
+        .filter_map(|(k, v)| {
+            let index = ds.field_index(k)?;
+            let op = match v {
+                FilterValue::One(s) if s == "*" => Op::Present,
+                FilterValue::One(s) => match days_filter(s) {
+                    Some(days) => Op::OlderThan(close - chrono::Duration::days(days)),
+                    None => Op::Eq(s.clone()),
+                },
+                FilterValue::Any(list) => Op::In(list.clone()),
+            };
+            Some(Filter { index, op })
+        })
+        .collect()
+}
+
+/// Writes a value as a grouping key (codes and numbers as exported, dates ISO).
+fn key_of(v: &Value, out: &mut String) {
+    out.clear();
+    match v {
+        Value::Null => {}
+        Value::Text(t) => out.push_str(t),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Year(y) => {
+            let _ = write!(out, "{y}");
+        }
+        Value::Num(n) => out.push_str(&crate::standard::sheet::format_number(*n)),
+        Value::Date(d) => {
+            let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+        }
+        Value::YearMonth(y, m) => {
+            let _ = write!(out, "{y:04}-{m:02}");
+        }
+    }
+}
+
+fn passes(filters: &[Filter], values: &[Value], buf: &mut String) -> bool {
+    filters.iter().all(|f| {
+        let v = values.get(f.index).unwrap_or(&Value::Null);
+        match &f.op {
+            Op::Present => !v.is_null(),
+            Op::OlderThan(limit) => match v {
+                Value::Date(d) => d <= limit,
+                _ => false,
+            },
+            Op::Eq(want) => {
+                key_of(v, buf);
+                buf == want
+            }
+            Op::In(list) => {
+                key_of(v, buf);
+                list.iter().any(|w| w == buf)
+            }
+        }
+    })
+}
+
+fn month_of(v: &Value) -> Option<Month> {
+    match v {
+        Value::Date(d) => Some(Month::of(*d)),
+        Value::YearMonth(y, m) => Some(Month { year: *y, month: *m }),
+        _ => None,
+    }
+}
+
+/// The last day a dating value covers: the date itself, or a month's last day.
+fn day_of(v: &Value) -> Option<NaiveDate> {
+    match v {
+        Value::Date(d) => Some(*d),
+        Value::YearMonth(..) => month_of(v).map(Month::last_day),
+        _ => None,
+    }
+}
+
+/// Running totals of one indicator over some rows.
+#[derive(Default, Clone)]
+struct Acc {
+    rows: u64,
+    /// count or sum (or a ratio's numerator).
+    a: f64,
+    /// values present (or a ratio's denominator).
+    b: f64,
+    set: FxHashSet<String>,
+    fields: Vec<f64>,
+}
+
+struct CompiledPart {
+    measure: Measure,
+    field: Option<usize>,
+    filters: Vec<Filter>,
+}
+
+struct Compiled {
+    def: IndicatorDef,
+    filters: Vec<Filter>,
+    field: Option<usize>,
+    fields: Vec<usize>,
+    num: Option<CompiledPart>,
+    den: Option<CompiledPart>,
+    by: Vec<(String, Option<usize>)>,
+    period: Acc,
+    cumulative: Acc,
+    groups: Vec<FxHashMap<String, Acc>>,
+    months: BTreeMap<Month, Acc>,
+    sources: FxHashMap<i64, Acc>,
+}
+
+/// What one row adds.
+struct Contribution<'v> {
+    a: f64,
+    b: f64,
+    distinct: Option<&'v Value>,
+    counted: bool,
+}
+
+impl Compiled {
+    fn contribution<'v>(&self, values: &'v [Value], buf: &mut String) -> Option<Contribution<'v>> {
+        if !passes(&self.filters, values, buf) {
+            return None;
+        }
+        let num = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(Value::as_f64);
+        Some(match self.def.medida {
+            Measure::Count => Contribution { a: 1.0, b: 0.0, distinct: None, counted: true },
+            Measure::Sum | Measure::Mean => match num(self.field) {
+                Some(v) => Contribution { a: v, b: 1.0, distinct: None, counted: true },
+                None => Contribution { a: 0.0, b: 0.0, distinct: None, counted: true },
+            },
+            Measure::Distinct => {
+                let v = self.field.and_then(|i| values.get(i)).filter(|v| !v.is_null());
+                Contribution { a: 0.0, b: 0.0, distinct: v, counted: v.is_some() }
+            }
+            Measure::Ratio => {
+                let side = |p: &Option<CompiledPart>, buf: &mut String| -> f64 {
+                    match p {
+                        Some(p) if passes(&p.filters, values, buf) => match p.measure {
+                            Measure::Sum => num(p.field).unwrap_or(0.0),
+                            _ => 1.0,
+                        },
+                        _ => 0.0,
+                    }
+                };
+                let (a, b) = (side(&self.num, buf), side(&self.den, buf));
+                Contribution { a, b, distinct: None, counted: a != 0.0 || b != 0.0 }
+            }
+        })
+    }
+
+    fn add(&self, acc: &mut Acc, c: &Contribution, values: &[Value], buf: &mut String) {
+        if c.counted {
+            acc.rows += 1;
+        }
+        acc.a += c.a;
+        acc.b += c.b;
+        if let Some(v) = c.distinct {
+            key_of(v, buf);
+            if !acc.set.contains(buf.as_str()) {
+                acc.set.insert(buf.clone());
+            }
+        }
+        if !self.fields.is_empty() {
+            acc.fields.resize(self.fields.len(), 0.0);
+            for (slot, i) in acc.fields.iter_mut().zip(&self.fields) {
+                *slot += values.get(*i).and_then(Value::as_f64).unwrap_or(0.0);
+            }
+        }
+    }
+
+    fn value(&self, acc: &Acc) -> Option<f64> {
+        if !self.fields.is_empty() {
+            return Some(acc.fields.iter().sum());
+        }
+        match self.def.medida {
+            Measure::Count | Measure::Sum => Some(acc.a),
+            Measure::Mean => (acc.b > 0.0).then(|| acc.a / acc.b),
+            Measure::Distinct => Some(acc.set.len() as f64),
+            Measure::Ratio => (acc.b > 0.0).then(|| acc.a / acc.b * self.def.escala.unwrap_or(1.0)),
+        }
+    }
+}
+
+fn compile(def: &IndicatorDef, ds: &Dataset, close: NaiveDate) -> Compiled {
+    let part = |p: &Option<Part>| {
+        p.as_ref().map(|p| CompiledPart {
+            measure: p.medida,
+            field: p.campo.as_deref().and_then(|c| ds.field_index(c)),
+            filters: compile_filters(ds, &p.filtro, close),
+        })
+    };
+    let mut by: Vec<(String, Option<usize>)> = def.por.iter().map(|p| (p.clone(), ds.field_index(p))).collect();
+    if let (Some(_), Some(f)) = (&def.universo, &def.campo) {
+        if !def.por.contains(f) {
+            by.push((f.clone(), ds.field_index(f)));
+        }
+    }
+    Compiled {
+        def: def.clone(),
+        filters: compile_filters(ds, &def.filtro, close),
+        field: def.campo.as_deref().and_then(|c| ds.field_index(c)),
+        fields: def.campos.iter().filter_map(|c| ds.field_index(c)).collect(),
+        num: part(&def.numerador),
+        den: part(&def.denominador),
+        groups: vec![FxHashMap::default(); by.len()],
+        by,
+        period: Acc::default(),
+        cumulative: Acc::default(),
+        months: BTreeMap::new(),
+        sources: FxHashMap::default(),
+    }
+}
+
+/// Computes every indicator for `period`, reading each dataset once.
+pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period: Period, scan: &mut S) -> Result<Figures, S::Error> {
+    let start = period.start();
+    let close = period.end();
+    let commitment_start = cfg.start().map(Month::first_day).unwrap_or(start);
+    let mut figures = Figures { period, indicators: Vec::new(), files: BTreeMap::new(), rows_in_period: BTreeMap::new(), rows_published: BTreeMap::new() };
+    let mut compiled: Vec<(usize, Compiled)> = Vec::new();
+    for (i, def) in cfg.indicadores.iter().enumerate() {
+        if let Some(ds) = datasets.iter().find(|d| d.name == def.dataset) {
+            compiled.push((i, compile(def, ds, close)));
+        }
+    }
+    let mut buf = String::new();
+    let mut key = String::new();
+    for ds in datasets {
+        let Some(dating) = cfg.datasets.get(&ds.name) else { continue };
+        let Some(date_index) = ds.field_index(&dating.fecha) else { continue };
+        let as_of = dating.estado_al_cierre;
+        let spec = ScanSpec { dataset: ds, date_field: &dating.fecha, from: if as_of { None } else { Some(commitment_start.min(start)) }, to: close, as_of };
+        let mine: Vec<usize> = compiled.iter().enumerate().filter(|(_, (_, c))| c.def.dataset == ds.name).map(|(k, _)| k).collect();
+        let mut in_period_rows = 0u64;
+        let mut scanned = 0u64;
+        scan.scan(&spec, &mut |row: &ScanRow| {
+            let date_value = row.values.get(date_index).unwrap_or(&Value::Null);
+            let day = day_of(date_value);
+            let dated_in_period = day.is_some_and(|d| d >= start && d <= close);
+            let in_period = as_of || dated_in_period;
+            let in_cumulative = as_of || day.is_some_and(|d| d >= commitment_start);
+            scanned += 1;
+            if dated_in_period {
+                in_period_rows += 1;
+            }
+            let use_entry = figures.files.entry(row.version_id).or_insert_with(|| FileUse { organismo: row.organismo.to_string(), archivo: row.archivo.to_string(), ..FileUse::default() });
+            use_entry.rows_used += 1;
+            if dated_in_period {
+                use_entry.rows_in_period += 1;
+            }
+            for &k in &mine {
+                let c = &mut compiled[k].1;
+                let Some(contrib) = c.contribution(row.values, &mut buf) else { continue };
+                // Accumulators are taken out and put back so that `c` can be borrowed to add.
+                if in_cumulative && c.def.acumulado {
+                    let mut acc = std::mem::take(&mut c.cumulative);
+                    c.add(&mut acc, &contrib, row.values, &mut buf);
+                    c.cumulative = acc;
+                    if let Some(m) = month_of(date_value) {
+                        let mut acc = c.months.remove(&m).unwrap_or_default();
+                        c.add(&mut acc, &contrib, row.values, &mut buf);
+                        c.months.insert(m, acc);
+                    }
+                }
+                if !in_period {
+                    continue;
+                }
+                let mut acc = std::mem::take(&mut c.period);
+                c.add(&mut acc, &contrib, row.values, &mut buf);
+                c.period = acc;
+                for g in 0..c.by.len() {
+                    match c.by[g].1 {
+                        Some(i) => key_of(row.values.get(i).unwrap_or(&Value::Null), &mut key),
+                        None => {
+                            key.clear();
+                            if let Some(m) = month_of(date_value) {
+                                let _ = write!(key, "{m}");
+                            }
+                        }
+                    }
+                    let mut acc = c.groups[g].remove(key.as_str()).unwrap_or_default();
+                    c.add(&mut acc, &contrib, row.values, &mut buf);
+                    c.groups[g].insert(key.clone(), acc);
+                }
+                let mut acc = c.sources.remove(&row.version_id).unwrap_or_default();
+                c.add(&mut acc, &contrib, row.values, &mut buf);
+                c.sources.insert(row.version_id, acc);
+            }
+        })?;
+        figures.rows_in_period.insert(ds.name.clone(), in_period_rows);
+        figures.rows_published.insert(ds.name.clone(), if as_of { scanned } else { in_period_rows });
+    }
+    compiled.sort_by_key(|(i, _)| *i);
+    for (_, c) in compiled {
+        let breakdowns = c
+            .by
+            .iter()
+            .zip(&c.groups)
+            .map(|((field, _), groups)| {
+                let mut groups: Vec<Group> = groups.iter().map(|(k, acc)| Group { key: k.clone(), value: c.value(acc), rows: acc.rows }).collect();
+                groups.sort_by(|x, y| natural(&x.key, &y.key));
+                Breakdown { field: field.clone(), groups }
+            })
+            .collect();
+        let mut running = Acc::default();
+        let mut months = Vec::new();
+        if c.def.acumulado {
+            for (m, acc) in &c.months {
+                running.rows += acc.rows;
+                running.a += acc.a;
+                running.b += acc.b;
+                running.set.extend(acc.set.iter().cloned());
+                if running.fields.len() < acc.fields.len() {
+                    running.fields.resize(acc.fields.len(), 0.0);
+                }
+                for (r, f) in running.fields.iter_mut().zip(&acc.fields) {
+                    *r += f;
+                }
+                months.push((*m, c.value(&running).unwrap_or(0.0)));
+            }
+        }
+        let mut sources: Vec<SourceShare> = c
+            .sources
+            .iter()
+            .filter(|(_, acc)| acc.rows > 0)
+            .map(|(v, acc)| {
+                let f = figures.files.get(v).cloned().unwrap_or_default();
+                SourceShare { organismo: f.organismo, archivo: f.archivo, rows: acc.rows, value: c.value(acc) }
+            })
+            .collect();
+        sources.sort_by(|x, y| (&x.organismo, &x.archivo).cmp(&(&y.organismo, &y.archivo)));
+        let fields = c.def.campos.iter().cloned().zip(c.period.fields.iter().copied().chain(std::iter::repeat(0.0))).collect();
+        let missing = match c.def.medida {
+            Measure::Sum | Measure::Mean if c.def.campos.is_empty() => c.period.rows.saturating_sub(c.period.b as u64),
+            _ => 0,
+        };
+        figures.indicators.push(IndicatorResult {
+            value: c.value(&c.period),
+            cumulative: c.def.acumulado.then(|| c.value(&c.cumulative)).flatten(),
+            rows: c.period.rows,
+            missing,
+            fields,
+            breakdowns,
+            months,
+            sources,
+            def: c.def,
+        });
+    }
+    Ok(figures)
+}
+
+/// Orders keys as people expect: numbers by value (comuna 2 before comuna 10), text
+/// alphabetically.
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        _ => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows held in memory, filtered the way the store filters them.
+    struct Memory {
+        rows: Vec<(String, Vec<Value>, String, String, i64)>,
+    }
+
+    impl RowScan for Memory {
+        type Error = ();
+        fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ()> {
+            let i = spec.dataset.field_index(spec.date_field).ok_or(())?;
+            for (ds, values, org, file, version) in &self.rows {
+                let Some(day) = values.get(i).and_then(day_of) else { continue };
+                let first = match values.get(i) {
+                    Some(Value::YearMonth(y, m)) => Month { year: *y, month: *m }.first_day(),
+                    _ => day,
+                };
+                if *ds == spec.dataset.name && spec.from.is_none_or(|f| first >= f) && first <= spec.to {
+                    each(&ScanRow { values, organismo: org, archivo: file, version_id: *version });
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn date(s: &str) -> Value {
+        Value::Date(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default())
+    }
+
+    fn instancia(ds: &Dataset, programa: &str, fecha: &str, modalidad: Option<&str>, comuna: i64, participantes: Option<i64>) -> Vec<Value> {
+        let mut v = vec![Value::Null; ds.fields.len()];
+        let mut set = |f: &str, x: Value| {
+            if let Some(i) = ds.field_index(f) {
+                v[i] = x;
+            }
+        };
+        set("programa", Value::Text(programa.into()));
+        set("fecha", date(fecha));
+        set("modalidad", modalidad.map_or(Value::Null, |m| Value::Text(m.into())));
+        set("comuna", Value::Int(comuna));
+        set("participantes", participantes.map_or(Value::Null, Value::Int));
+        v
+    }
+
+    #[test]
+    fn one_pass_gives_period_cumulative_breakdowns_and_sources() {
+        let standard = crate::config::embedded_standard().expect("standard");
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("indicators");
+        let ds = standard.dataset("instancias").expect("instancias").clone();
+        let row = |p: &str, f: &str, m: Option<&str>, c: i64, n: Option<i64>, file: &str, v: i64| ("instancias".to_string(), instancia(&ds, p, f, m, c, n), "org".to_string(), file.to_string(), v);
+        let mut mem = Memory {
+            rows: vec![
+                row("reunion_vecinos", "2018-12-20", Some("virtual"), 1, Some(500), "old.xlsx", 1),
+                row("reunion_vecinos", "2019-01-10", Some("virtual"), 1, Some(10), "a.xlsx", 2),
+                row("reunion_vecinos", "2019-03-02", Some("presencial"), 2, Some(20), "a.xlsx", 2),
+                row("ba_elige", "2019-03-30", Some("virtual"), 10, None, "b.csv", 3),
+                row("ba_elige", "2019-03-31", None, 2, Some(5), "b.csv", 3),
+                row("ba_elige", "2019-04-01", Some("virtual"), 2, Some(1000), "b.csv", 3),
+            ],
+        };
+        let period = Period::parse("2019-03").expect("period");
+        let figures = compute(&cfg, &standard.datasets, period, &mut mem).expect("computes");
+        let inst = figures.get("instancias").expect("instancias");
+        assert_eq!(inst.value, Some(3.0), "March has 3 instances");
+        assert_eq!(inst.cumulative, Some(4.0), "January to March; 2018 is before the commitment");
+        assert_eq!(inst.months.iter().map(|(m, v)| (m.to_string(), *v)).collect::<Vec<_>>(), vec![("2019-01".to_string(), 1.0), ("2019-03".to_string(), 4.0)]);
+        let part = figures.get("participantes").expect("participantes");
+        assert_eq!(part.value, Some(25.0));
+        assert_eq!(part.missing, 1, "the unknown figure is not a zero");
+        let by_comuna = &figures.get("participantes_comuna").expect("by comuna").breakdowns[0];
+        assert_eq!(by_comuna.groups.iter().map(|g| (g.key.as_str(), g.value)).collect::<Vec<_>>(), vec![("2", Some(25.0)), ("10", Some(0.0))]);
+        let virt = figures.get("virtuales").expect("virtual share");
+        assert_eq!(virt.value, Some(0.5), "1 virtual of the 2 March instances with a known modality");
+        let comunas = figures.get("comunas_alcanzadas").expect("comunas");
+        assert_eq!(comunas.value, Some(2.0));
+        assert_eq!(inst.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(), vec![("a.xlsx", 1), ("b.csv", 2)]);
+        assert_eq!(figures.files.get(&3).map(|f| (f.rows_in_period, f.rows_used)), Some((2, 2)), "April is outside the scan");
+        assert!(figures.has_data());
+        let empty = compute(&cfg, &standard.datasets, Period::parse("2019-06").expect("june"), &mut mem).expect("computes");
+        assert!(!empty.has_data());
+        assert_eq!(empty.get("instancias").and_then(|r| r.value), Some(0.0));
+        assert_eq!(empty.get("instancias").and_then(|r| r.cumulative), Some(5.0), "cumulative still counts up to June");
+        assert_eq!(empty.get("virtuales").and_then(|r| r.value), None, "a share of nothing is undefined, not 0 %");
+    }
+
+    #[test]
+    fn day_filters_parse() {
+        assert_eq!(days_filter(">=90d"), Some(90));
+        assert_eq!(days_filter(">= 30 d"), Some(30));
+        assert_eq!(days_filter(">=x"), None);
+    }
+}

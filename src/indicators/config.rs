@@ -1,0 +1,276 @@
+//! `indicadores.toml`: the commitment and its indicators, as data (STANDARD.md §7).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::period::Month;
+use crate::standard::schema::FieldType;
+use crate::standard::Standard;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorsConfig {
+    /// The commitment the report accounts for.
+    pub compromiso: Commitment,
+    /// How each dataset's rows fall in a period, by dataset name.
+    #[serde(default)]
+    pub datasets: BTreeMap<String, Dating>,
+    /// The indicators, one report section each, in report order.
+    pub indicadores: Vec<IndicatorDef>,
+}
+
+/// The commitment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Commitment {
+    /// Code, e.g. `BUE0008`.
+    pub codigo: String,
+    /// Title in Spanish.
+    pub titulo_es: String,
+    /// Title in English.
+    pub titulo_en: String,
+    /// Who publishes the report (PDF and workbook author).
+    pub autor: String,
+    /// First month (`YYYY-MM`): cumulative figures count from it.
+    pub inicio: String,
+}
+
+/// How a dataset's rows are dated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dating {
+    /// The date (or year-month) field that places a row in a period.
+    pub fecha: String,
+    /// For snapshot datasets: a report shows each item as it stood at the period's close.
+    #[serde(default)]
+    pub estado_al_cierre: bool,
+}
+
+/// What an indicator measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// Rows.
+    Count,
+    /// Sum of a field.
+    Sum,
+    /// Mean of a field over the rows where it is present.
+    Mean,
+    /// Number of different values of a field.
+    Distinct,
+    /// numerator / denominator × scale.
+    Ratio,
+}
+
+/// A row filter value: one value, any of several, `*` (present) or `>=Nd` (a date at least N
+/// days before the period's close).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FilterValue {
+    /// One value (or `*`, or `>=90d`).
+    One(String),
+    /// Any of these values.
+    Any(Vec<String>),
+}
+
+/// One side of a ratio.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// `count` or `sum`.
+    pub medida: Measure,
+    /// The field summed.
+    pub campo: Option<String>,
+    /// Rows this side counts.
+    #[serde(default)]
+    pub filtro: BTreeMap<String, FilterValue>,
+}
+
+/// Chart shape chosen for an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartChoice {
+    /// Vertical bars.
+    Columnas,
+    /// Horizontal bars.
+    Barras,
+    /// A line (cumulative by month against the target).
+    Linea,
+}
+
+/// One indicator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDef {
+    /// Unique id (sheet names, anchors).
+    pub id: String,
+    /// Spanish title.
+    pub titulo_es: String,
+    /// English title.
+    pub titulo_en: String,
+    /// Spanish description.
+    pub descripcion_es: String,
+    /// English description.
+    pub descripcion_en: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// The measure.
+    pub medida: Measure,
+    /// Field of `sum`, `mean` and `distinct`.
+    pub campo: Option<String>,
+    /// Fields summed side by side (age bands), instead of `campo`.
+    #[serde(default)]
+    pub campos: Vec<String>,
+    /// Rows the indicator counts.
+    #[serde(default)]
+    pub filtro: BTreeMap<String, FilterValue>,
+    /// Numerator of a ratio.
+    pub numerador: Option<Part>,
+    /// Denominator of a ratio.
+    pub denominador: Option<Part>,
+    /// A ratio's scale: 1 gives a share (printed as %), 100 "per 100".
+    pub escala: Option<f64>,
+    /// Breakdowns: dataset fields, or `mes`.
+    #[serde(default)]
+    pub por: Vec<String>,
+    /// Also the cumulative value since the commitment's start.
+    #[serde(default)]
+    pub acumulado: bool,
+    /// Target, in the value's unit (cumulative when `acumulado`).
+    pub meta: Option<f64>,
+    /// Baseline, in the value's unit.
+    pub linea_base: Option<f64>,
+    /// Code list (or `comunas`) whose size is the denominator of a `distinct`.
+    pub universo: Option<String>,
+    /// Headline on the summary page.
+    #[serde(default)]
+    pub resumen: bool,
+    /// Chart of the first breakdown.
+    pub grafico: Option<ChartChoice>,
+    /// Its chart also goes on the summary page.
+    #[serde(default)]
+    pub grafico_en_resumen: bool,
+}
+
+impl IndicatorsConfig {
+    /// Parses the TOML text.
+    pub fn parse(text: &str) -> Result<IndicatorsConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// First month of the commitment.
+    pub fn start(&self) -> Result<Month, String> {
+        Month::parse(&self.compromiso.inicio).ok_or_else(|| format!("compromiso.inicio: «{}» no es un mes AAAA-MM", self.compromiso.inicio))
+    }
+
+    /// Checks every name against the standard, so that a typo fails before anything runs.
+    pub fn check(&self, standard: &Standard) -> Result<(), String> {
+        self.start()?;
+        for (name, dating) in &self.datasets {
+            let ds = standard.dataset(name).ok_or_else(|| format!("datasets.{name}: no existe ese dataset"))?;
+            let f = ds.field_index(&dating.fecha).map(|i| &ds.fields[i]).ok_or_else(|| format!("datasets.{name}.fecha: «{}» no es un campo de {name}", dating.fecha))?;
+            if !matches!(f.field_type, FieldType::Date | FieldType::Yearmonth) {
+                return Err(format!("datasets.{name}.fecha: «{}» no es una fecha ni un mes", dating.fecha));
+            }
+            if dating.estado_al_cierre && ds.snapshots.is_none() {
+                return Err(format!("datasets.{name}.estado_al_cierre: {name} no guarda instantáneas"));
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for ind in &self.indicadores {
+            let at = |what: &str| format!("indicador «{}»: {what}", ind.id);
+            if !ids.insert(ind.id.as_str()) {
+                return Err(at("id repetido"));
+            }
+            if ind.id.is_empty() || !ind.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(at("el id lleva solo letras, cifras y _"));
+            }
+            let ds = standard.dataset(&ind.dataset).ok_or_else(|| at(&format!("no existe el dataset «{}»", ind.dataset)))?;
+            if !self.datasets.contains_key(&ind.dataset) {
+                return Err(at(&format!("falta [datasets.{}] con el campo que fecha sus filas", ind.dataset)));
+            }
+            let field = |name: &str| -> Result<(), String> {
+                if ds.field_index(name).is_some() {
+                    Ok(())
+                } else {
+                    Err(at(&format!("«{name}» no es un campo de {}", ind.dataset)))
+                }
+            };
+            let filters = |f: &BTreeMap<String, FilterValue>| -> Result<(), String> {
+                for (k, v) in f {
+                    field(k)?;
+                    if let FilterValue::One(s) = v {
+                        if s.starts_with(">=") && super::compute::days_filter(s).is_none() {
+                            return Err(at(&format!("filtro {k}: «{s}» se escribe como \">=90d\"")));
+                        }
+                    }
+                }
+                Ok(())
+            };
+            filters(&ind.filtro)?;
+            for p in &ind.por {
+                if p != "mes" {
+                    field(p)?;
+                }
+            }
+            match ind.medida {
+                Measure::Count => {}
+                Measure::Sum if !ind.campos.is_empty() => {
+                    for c in &ind.campos {
+                        field(c)?;
+                    }
+                }
+                Measure::Sum | Measure::Mean | Measure::Distinct => field(ind.campo.as_deref().ok_or_else(|| at("falta `campo`"))?)?,
+                Measure::Ratio => {
+                    for (side, part) in [("numerador", &ind.numerador), ("denominador", &ind.denominador)] {
+                        let part = part.as_ref().ok_or_else(|| at(&format!("una razón necesita `{side}`")))?;
+                        match part.medida {
+                            Measure::Count => {}
+                            Measure::Sum => field(part.campo.as_deref().ok_or_else(|| at(&format!("{side}: falta `campo`")))?)?,
+                            _ => return Err(at(&format!("{side}: la medida es count o sum"))),
+                        }
+                        filters(&part.filtro)?;
+                    }
+                }
+            }
+            if ind.grafico_en_resumen && ind.grafico.is_none() {
+                return Err(at("`grafico_en_resumen` necesita `grafico`"));
+            }
+            if let Some(u) = &ind.universo {
+                if u != "comunas" && !standard.code_lists.contains_key(u) {
+                    return Err(at(&format!("universo «{u}»: no es una lista de códigos ni «comunas»")));
+                }
+                if ind.medida != Measure::Distinct {
+                    return Err(at("`universo` es para la medida distinct"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_indicators_match_the_shipped_standard() {
+        let standard = crate::config::embedded_standard().expect("shipped standard");
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
+        cfg.check(&standard).expect("checks");
+        assert!(cfg.indicadores.len() >= 7);
+    }
+
+    #[test]
+    fn a_typo_in_a_field_is_named() {
+        let standard = crate::config::embedded_standard().expect("shipped standard");
+        let text = crate::config::embedded::INDICATORS.replace("campo = \"participantes\"", "campo = \"participante\"");
+        let cfg = IndicatorsConfig::parse(&text).expect("parses");
+        let err = cfg.check(&standard).expect_err("must fail");
+        assert!(err.contains("«participante» no es un campo de instancias"), "{err}");
+        let unknown_key = format!("{}\n[[indicadores]]\nid = \"x\"\nmeat = 3\n", crate::config::embedded::INDICATORS);
+        assert!(IndicatorsConfig::parse(&unknown_key).expect_err("unknown key").contains("meat"));
+    }
+}

@@ -1,0 +1,197 @@
+//! The report's way through the stages: store rows → indicators → report model → PDF, XLSX
+//! and the published folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use tracing::{info, info_span};
+
+use crate::config::Config;
+use crate::indicators::{self, Figures, Period, RowScan, ScanRow, ScanSpec};
+use crate::report::build::{self, Inputs};
+use crate::report::model::{Cell, Lang, Report, RowSource, Table};
+use crate::report::{self, ReportError};
+use crate::standard::Value;
+use crate::store::{ExportError, Selection, Store, StoreError};
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportRunError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Scanning rows failed.
+    #[error(transparent)]
+    Scan(#[from] ExportError),
+    /// Rendering or writing failed.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// What a report run wrote.
+#[derive(Debug)]
+pub struct ReportFiles {
+    /// The report model (figures for messages and e-mails).
+    pub report: Report,
+    /// The PDF.
+    pub pdf: PathBuf,
+    /// The workbook.
+    pub xlsx: PathBuf,
+    /// The period's published folder.
+    pub published: PathBuf,
+}
+
+/// The indicators' view of the store.
+struct StoreScan<'a> {
+    store: &'a mut dyn Store,
+}
+
+impl RowScan for StoreScan<'_> {
+    type Error = ExportError;
+    fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ExportError> {
+        let selection = Selection { dataset: spec.dataset, date_field: spec.date_field, from: spec.from, to: spec.to, as_of: spec.as_of, ordered: false };
+        self.store.scan(&selection, &mut |row| {
+            each(&ScanRow { values: &row.values, organismo: &row.organismo, archivo: &row.archivo, version_id: row.version_id });
+            Ok(())
+        })
+    }
+}
+
+/// The renderers' view of the store: each dataset's rows for the period, in export order.
+struct PeriodRows<'a> {
+    store: &'a mut dyn Store,
+    config: &'a Config,
+    period: Period,
+}
+
+fn to_cell(v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Empty,
+        Value::Text(t) => Cell::Text(t.clone()),
+        Value::Int(i) => Cell::Int(*i),
+        Value::Num(n) => Cell::Num(*n),
+        Value::Date(d) => Cell::Date(*d),
+        Value::YearMonth(..) => Cell::Text(v.to_export()),
+        Value::Year(y) => Cell::Int(i64::from(*y)),
+    }
+}
+
+impl RowSource for PeriodRows<'_> {
+    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
+        let missing = || std::io::Error::other(format!("el dataset {dataset} no está en el estándar o no tiene fecha en indicadores.toml"));
+        let ds = self.config.standard.dataset(dataset).ok_or_else(missing)?;
+        let dating = self.config.indicators.datasets.get(dataset).ok_or_else(missing)?;
+        let selection = Selection {
+            dataset: ds,
+            date_field: &dating.fecha,
+            from: (!dating.estado_al_cierre).then(|| self.period.start()),
+            to: self.period.end(),
+            as_of: dating.estado_al_cierre,
+            ordered: true,
+        };
+        let mut cells: Vec<Cell> = Vec::new();
+        self.store
+            .scan(&selection, &mut |row| {
+                cells.clear();
+                cells.extend(row.values.iter().map(to_cell));
+                cells.push(Cell::Text(row.organismo.clone()));
+                cells.push(Cell::Text(row.archivo.clone()));
+                cells.push(Cell::Text(row.hoja.clone()));
+                cells.push(Cell::Int(row.fila));
+                each(&cells)
+            })
+            .map_err(|e| match e {
+                ExportError::Output(e) => e,
+                ExportError::Store(e) => std::io::Error::other(e.to_string()),
+            })
+    }
+}
+
+/// Computes the figures and builds the report model for `period`; records the build (the
+/// date of issue is `today` the first time, the recorded one after).
+pub fn build_report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<(Report, Figures), ReportRunError> {
+    let datasets = &config.standard.datasets;
+    let figures = indicators::compute(&config.indicators, datasets, period, &mut StoreScan { store: &mut *store })?;
+    let ids: Vec<i64> = figures.files.keys().copied().collect();
+    let versions = store.versions(&ids)?;
+    let unusable = store.unusable_files()?;
+    let mut organismos: BTreeMap<String, String> = store.organismos()?.into_iter().map(|o| (o.clone(), o)).collect();
+    for (code, org) in &config.settings.organismos {
+        organismos.insert(code.clone(), org.nombre.clone().unwrap_or_else(|| code.clone()));
+    }
+    let organismos: Vec<(String, String)> = organismos.into_iter().collect();
+    let period_ids: Vec<i64> = figures.files.iter().filter(|(_, f)| f.rows_in_period > 0).map(|(id, _)| *id).collect();
+    let rejections = store.rejections(&period_ids)?;
+    let data_version = build::data_version(&versions, &unusable);
+    let lang_code = if lang == Lang::Es { "es" } else { "en" };
+    let issued = store.record_report(&period.to_string(), lang_code, &data_version, &today.to_string(), built_at)?;
+    let issued_on = NaiveDate::parse_from_str(&issued, "%Y-%m-%d").unwrap_or(today);
+    let report = build::build(&Inputs {
+        indicators: &config.indicators,
+        standard: &config.standard,
+        figures: &figures,
+        lang,
+        versions: &versions,
+        unusable: &unusable,
+        organismos: &organismos,
+        rejections: &rejections,
+        issued_on,
+        data_version: &data_version,
+        dataset_rows: &figures.rows_published,
+    });
+    Ok((report, figures))
+}
+
+/// Rows of the rejected-rows table the PDF prints; the workbook and the published CSVs have
+/// them all.
+const PDF_REJECTED_ROWS: usize = 300;
+
+/// The PDF's copy of the report: the rejected rows table cut to [`PDF_REJECTED_ROWS`] with a
+/// note saying where the rest is, so a bad month cannot make a thousand-page PDF.
+fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
+    if report.rejected.rows.len() <= PDF_REJECTED_ROWS {
+        return std::borrow::Cow::Borrowed(report);
+    }
+    let mut view = report.clone();
+    let total = view.rejected.rows.len();
+    view.rejected = Table { rows: view.rejected.rows[..PDF_REJECTED_ROWS].to_vec(), ..view.rejected.clone() };
+    view.rejected.note = Some(if report.meta.lang == Lang::Es {
+        format!("Se muestran las primeras {PDF_REJECTED_ROWS} de {total} filas rechazadas; el libro XLSX las tiene todas.")
+    } else {
+        format!("The first {PDF_REJECTED_ROWS} of {total} rejected rows are shown; the XLSX workbook has them all.")
+    });
+    std::borrow::Cow::Owned(view)
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place, so a reader never
+/// sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("part")));
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Builds the period's report and writes its PDF, XLSX and published folder.
+pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<ReportFiles, ReportRunError> {
+    let span = info_span!("informe", periodo = %period, idioma = ?lang);
+    let _guard = span.enter();
+    let (report, _) = build_report(config, store, period, lang, today, built_at)?;
+    info!(version_datos = %report.meta.data_version, emitido = %report.meta.issued_on, "cifras calculadas");
+    let pdf = report::pdf::render(&pdf_view(&report))?;
+    let mut rows = PeriodRows { store: &mut *store, config, period };
+    let xlsx = report::xlsx::render(&report, &mut rows)?;
+    let out_dir = config.resolve(&config.settings.informe.dir_salida);
+    let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
+    let xlsx_path = out_dir.join(format!("{}.xlsx", report.meta.file_stem));
+    write_atomic(&pdf_path, &pdf)?;
+    write_atomic(&xlsx_path, &xlsx)?;
+    let root = config.resolve(&config.settings.informe.dir_publicacion);
+    let published = report::publish::publish(&root, &report, &pdf, &xlsx, &mut rows, &config.standard.datasets)?;
+    info!(pdf = %pdf_path.display(), xlsx = %xlsx_path.display(), publicado = %published.display(), "informe escrito");
+    Ok(ReportFiles { report, pdf: pdf_path, xlsx: xlsx_path, published })
+}

@@ -1,0 +1,217 @@
+//! `participa report`: the monthly accountability report, checked the way its readers would
+//! check it — the PDF's text against what `participa export` implies, the workbook opened by
+//! openpyxl, the data package by `frictionless validate`, the index in headless Chromium.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::tools;
+use crate::util::{fixtures, Workdir};
+
+/// Early April 2019, Buenos Aires: March has closed.
+const APRIL_2: &str = "2019-04-02T12:00:00-03:00";
+
+fn samples() -> Workdir {
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    w.ingest();
+    w
+}
+
+fn report(w: &Workdir, now: &str, args: &[&str]) -> crate::util::Run {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    let run = w.run_at(now, &all);
+    assert_eq!(run.code, 0, "report failed:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+fn pdf_path(w: &Workdir, period: &str, lang: &str) -> PathBuf {
+    w.dir.join("informes").join(format!("participa-{period}-{lang}.pdf"))
+}
+
+/// Spanish thousands: 8144 → «8.144».
+fn es_int(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// True when some line of the text has `label` and then `value` as a separate word.
+fn line_has(text: &str, label: &str, value: &str) -> bool {
+    text.lines().any(|l| l.contains(label) && l.split_whitespace().any(|w| w == value))
+}
+
+fn num(r: &HashMap<String, String>, c: &str) -> f64 {
+    r.get(c).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+}
+
+#[test]
+fn march_2019_pdf_holds_the_figures_export_implies_and_the_truth_file_states() {
+    let w = samples();
+    let run = report(&w, APRIL_2, &["--period", "2019-03"]);
+    assert!(run.stdout.contains("marzo de 2019"), "{}", run.stdout);
+    let pdf = pdf_path(&w, "2019-03", "es");
+    assert!(tools::require_tool("qpdf") && tools::require_tool("pdftotext"), "skipped: no qpdf or pdftotext");
+    tools::qpdf_check(&pdf);
+    let text = tools::pdftotext(&pdf);
+
+    // What the exported datasets say about March 2019.
+    let instancias = w.export("instancias");
+    let march: Vec<_> = instancias.iter().filter(|r| r["fecha"].starts_with("2019-03")).collect();
+    let participants: f64 = march.iter().map(|r| num(r, "participantes")).sum();
+    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("samples/truth.json")).expect("truth")).expect("json");
+    assert_eq!(march.len() as i64, truth["events"]["by_month"]["2019-03"]["instancias"].as_i64().unwrap_or(-1));
+    assert_eq!(participants as i64, truth["events"]["by_month"]["2019-03"]["participantes"].as_i64().unwrap_or(-1));
+    let cumulative = instancias.iter().filter(|r| r["fecha"].as_str() >= "2019-01" && r["fecha"].as_str() < "2019-04").count();
+
+    assert!(line_has(&text, "Instancias de participación", &march.len().to_string()), "instances of March");
+    assert!(text.contains(&cumulative.to_string()) && text.contains("300"), "cumulative against the target of 300");
+    assert!(line_has(&text, "Participantes", &es_int(participants as i64)), "participants of March: {}", es_int(participants as i64));
+    let barrios: std::collections::BTreeSet<&str> = march.iter().map(|r| r["barrio"].as_str()).filter(|b| !b.is_empty()).collect();
+    assert!(line_has(&text, "Barrios alcanzados", &barrios.len().to_string()), "barrios reached: {}", barrios.len());
+    // Participants by comuna, each line of the table.
+    let mut by_comuna: BTreeMap<String, f64> = BTreeMap::new();
+    for r in &march {
+        *by_comuna.entry(r["comuna"].clone()).or_default() += num(r, "participantes");
+    }
+    for (comuna, n) in &by_comuna {
+        assert!(line_has(&text, &format!("Comuna {comuna}"), &es_int(*n as i64)), "comuna {comuna}: {n}");
+    }
+    // Initiatives by state at the close of March.
+    let iniciativas = w.export("iniciativas");
+    for (estado, label) in [("ganadora", "Ganadora"), ("en_ejecucion", "En ejecución"), ("finalizada", "Finalizada"), ("cancelada", "Cancelada")] {
+        let n = iniciativas.iter().filter(|r| r["estado"] == estado).count();
+        assert_eq!(Some(n as i64), truth["initiatives"]["by_estado"][estado].as_i64());
+        assert!(line_has(&text, label, &n.to_string()), "{label}: {n}");
+    }
+    // Recognition: enrolled and winners of March, by programme.
+    let rec = w.export("reconocimientos");
+    let enrolled: f64 = rec.iter().filter(|r| r["periodo"] == "2019-03").map(|r| num(r, "inscriptos")).sum();
+    let winners: f64 = rec.iter().filter(|r| r["periodo"] == "2019-03").map(|r| num(r, "ganadores")).sum();
+    assert!(enrolled > 0.0 && text.contains(&es_int(enrolled as i64)) && text.contains(&es_int(winners as i64)), "recognition {enrolled} / {winners}");
+    // Traceability: every source file of March, with its full SHA-256.
+    for f in w.export("archivos") {
+        if march.iter().any(|r| r["fuente_archivo"] == f["ruta"]) {
+            assert!(text.replace(char::is_whitespace, "").contains(&f["sha256"]), "annex lacks {} {}", f["ruta"], f["sha256"]);
+        }
+    }
+    // Rejected rows are reported with their cell and reason.
+    assert!(text.contains("no puede ser menor que 0"), "the rejected row's reason");
+    // Metadata.
+    let info = tools::pdfinfo(&pdf);
+    assert!(info.contains("Informe de rendición de cuentas") && info.contains("Author:"), "{info}");
+}
+
+#[test]
+fn the_workbook_has_its_sheets_charts_and_the_month_rows() {
+    let w = samples();
+    report(&w, APRIL_2, &["--period", "2019-03"]);
+    if !tools::require_tool("python3-openpyxl") {
+        return;
+    }
+    let xlsx = w.dir.join("informes/participa-2019-03-es.xlsx");
+    let info = tools::xlsx_inspect(&xlsx);
+    let sheets = info["sheets"].as_array().expect("sheets");
+    let names: Vec<&str> = sheets.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names.first(), Some(&"Resumen"), "{names:?}");
+    for needed in ["instancias", "iniciativas", "reconocimientos", "Filas rechazadas"] {
+        assert!(names.contains(&needed), "no sheet {needed}: {names:?}");
+    }
+    let sheet = |n: &str| sheets.iter().find(|s| s["name"] == n).expect("sheet");
+    let march_rows = w.export("instancias").iter().filter(|r| r["fecha"].starts_with("2019-03")).count() as i64;
+    assert_eq!(sheet("instancias")["max_row"].as_i64(), Some(march_rows + 1), "header + March's rows");
+    assert!(sheet("instancias")["freeze_panes"].as_str().is_some(), "frozen header");
+    assert!(sheet("instancias")["auto_filter"].as_str().is_some_and(|f| !f.is_empty()), "filter");
+    let charts: i64 = sheets.iter().filter_map(|s| s["charts"].as_i64()).sum();
+    assert!(charts >= 4, "native charts: {charts}");
+    assert!(info["properties"]["title"].as_str().is_some_and(|t| t.contains("marzo de 2019")), "{}", info["properties"]);
+}
+
+#[test]
+fn the_published_folder_validates_and_its_index_links_resolve() {
+    let w = samples();
+    report(&w, APRIL_2, &["--period", "2019-02"]);
+    report(&w, APRIL_2, &["--period", "2019-03"]);
+    report(&w, APRIL_2, &["--period", "2019-03", "--lang", "en"]);
+    let root = w.dir.join("publicacion");
+    let month = root.join("2019-03");
+    for f in ["participa-2019-03-es.pdf", "participa-2019-03-es.xlsx", "participa-2019-03-en.pdf", "instancias.csv", "iniciativas.csv", "reconocimientos.csv", "datapackage.json"] {
+        assert!(month.join(f).is_file(), "{f} missing in {}", month.display());
+    }
+    let csv = std::fs::read_to_string(month.join("instancias.csv")).expect("csv");
+    let march_rows = w.export("instancias").iter().filter(|r| r["fecha"].starts_with("2019-03")).count();
+    assert_eq!(csv.lines().count(), march_rows + 1);
+    let index = std::fs::read_to_string(root.join("index.html")).expect("index");
+    let (mar, feb) = (index.find("2019-03/").expect("march linked"), index.find("2019-02/").expect("february linked"));
+    assert!(mar < feb, "newest first");
+    if tools::require_tool("frictionless") {
+        tools::frictionless_validate(&month.join("datapackage.json"));
+    }
+    if tools::require_tool("chromium") {
+        tools::chromium_check_links(&root.join("index.html"));
+    }
+}
+
+fn sha(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+#[test]
+fn rebuilding_a_closed_month_gives_the_same_document_and_new_data_a_new_version() {
+    let w = samples();
+    let first = report(&w, APRIL_2, &["--period", "2019-03"]);
+    let pdf = pdf_path(&w, "2019-03", "es");
+    let (pdf_sha, first_line) = (sha(&pdf), first.stdout.lines().next().unwrap_or_default().to_string());
+    assert!(first_line.contains("2019-04-02"), "issued on the day of the first build: {first_line}");
+    // Months later, with nothing new: the same issue date, data version and bytes.
+    let again = report(&w, "2019-09-15T10:00:00-03:00", &["--period", "2019-03"]);
+    assert_eq!(again.stdout.lines().next().unwrap_or_default(), first_line);
+    assert_eq!(sha(&pdf), pdf_sha, "a rebuild gives the same PDF");
+    // A late file for March changes the data version, never the date of issue.
+    w.drop_file("ministerio-cultura/tardio.csv", "Programa,Fecha,Comuna,Participantes\nExperiencia BA,2019-03-30,4,12\n".as_bytes());
+    w.ingest();
+    let late = report(&w, "2019-09-15T10:00:00-03:00", &["--period", "2019-03"]);
+    let late_line = late.stdout.lines().next().unwrap_or_default();
+    assert!(late_line.contains("2019-04-02"), "{late_line}");
+    assert_ne!(late_line, first_line, "the data version moves with the input");
+}
+
+#[test]
+fn a_month_without_data_still_gives_a_report_that_says_so() {
+    let w = samples();
+    let run = report(&w, "2019-07-02T12:00:00-03:00", &["--period", "2019-06"]);
+    assert!(run.stdout.contains("No se recibieron datos"), "{}", run.stdout);
+    let pdf = pdf_path(&w, "2019-06", "es");
+    assert!(pdf.is_file());
+    if tools::require_tool("pdftotext") {
+        let text = tools::pdftotext(&pdf);
+        assert!(text.contains("No se recibieron datos"));
+        // The cumulative count still stands at the end of June.
+        let cumulative = w.export("instancias").iter().filter(|r| r["fecha"].as_str() >= "2019-01" && r["fecha"].as_str() <= "2019-06-30").count();
+        assert!(text.contains(&cumulative.to_string()));
+    }
+}
+
+#[test]
+fn quarters_years_and_english_are_reports_too_and_bad_periods_are_explained() {
+    let w = samples();
+    let q = report(&w, APRIL_2, &["--period", "2019-Q1", "--lang", "en"]);
+    assert!(q.stdout.contains("First quarter of 2019"), "{}", q.stdout);
+    let all: usize = w.export("instancias").iter().filter(|r| r["fecha"].starts_with("2019-0")).count();
+    assert!(q.stdout.contains(&all.to_string()), "the quarter counts every instance of January to March: {}", q.stdout);
+    let bad = w.run(&["report", "--period", "marzo"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("2019-03"), "the error shows how to write a period: {}", bad.stderr);
+}
