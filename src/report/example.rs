@@ -261,7 +261,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
             rows: annex_files
                 .iter()
                 .enumerate()
-                .map(|(i, (o, f))| vec![text(o), text(f), Cell::Date(date(2019, 4, 1)), text(&format!("{:064x}", (i as u128 + 1) * 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834))])
+                .map(|(i, (o, f))| vec![text(o), text(f), Cell::Date(date(2019, 4, 1)), text(&format!("{:064x}", (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)))])
                 .collect(),
             totals: None,
             note: None,

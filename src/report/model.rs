@@ -343,7 +343,7 @@ pub fn format_number(n: f64, places: u8, lang: Lang) -> String {
     let mut grouped = String::new();
     let digits: Vec<char> = int_part.chars().collect();
     for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(thousands);
         }
         grouped.push(*c);
