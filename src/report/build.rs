@@ -175,6 +175,21 @@ impl Ctx<'_> {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// The codes of a field's code list in list order (estados by their `orden`), so tables
+    /// follow the order people know; empty for fields without a list.
+    fn code_order(&self, dataset: &str, field: &str) -> Vec<String> {
+        let list = self.dataset(dataset).and_then(|d| d.field_index(field).map(|i| &d.fields[i])).and_then(|f| f.code_list.clone());
+        let Some(list) = list.and_then(|l| self.inputs.standard.code_lists.get(&l)) else { return Vec::new() };
+        let mut entries: Vec<(i64, usize, &str)> = list
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.columns.get("orden").and_then(|o| o.trim().parse().ok()).unwrap_or(i as i64), i, e.code.as_str()))
+            .collect();
+        entries.sort();
+        entries.into_iter().map(|(_, _, c)| c.to_string()).collect()
+    }
+
     fn organismo_name(&self, code: &str) -> String {
         self.inputs.organismos.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
     }
@@ -249,35 +264,59 @@ impl Ctx<'_> {
                 note: None,
             };
         }
-        let rows: Vec<Vec<Cell>> = b
-            .groups
+        // A count's rows are its value: one column says it.
+        let with_rows = r.def.medida != Measure::Count;
+        let order = self.code_order(&r.def.dataset, &b.field);
+        let mut groups: Vec<_> = b.groups.iter().collect();
+        groups.sort_by_key(|g| order.iter().position(|c| c == &g.key).unwrap_or(usize::MAX));
+        let rows: Vec<Vec<Cell>> = groups
             .iter()
-            .map(|g| vec![Cell::Text(self.key_label(&r.def.dataset, &b.field, &g.key)), cell(g.value, kind), Cell::Int(g.rows as i64)])
+            .map(|g| {
+                let mut row = vec![Cell::Text(self.key_label(&r.def.dataset, &b.field, &g.key)), cell(g.value, kind)];
+                if with_rows {
+                    row.push(Cell::Int(g.rows as i64));
+                }
+                row
+            })
             .collect();
-        let totals = additive.then(|| vec![Cell::Text("Total".into()), cell(r.value, kind), Cell::Int(r.rows as i64)]);
-        Table {
-            title: format!("{} {}", self.t("Por", "By"), field_title.to_lowercase()),
-            columns: vec![Column::new(field_title, Kind::Text), Column::new(self.title(r), kind), Column::new(rows_title, Kind::Integer)],
-            rows,
-            totals,
-            note: None,
+        let totals = additive.then(|| {
+            let mut row = vec![Cell::Text("Total".into()), cell(r.value, kind)];
+            if with_rows {
+                row.push(Cell::Int(r.rows as i64));
+            }
+            row
+        });
+        let mut columns = vec![Column::new(field_title.clone(), Kind::Text), Column::new(self.title(r), kind)];
+        if with_rows {
+            columns.push(Column::new(rows_title, Kind::Integer));
         }
+        Table { title: format!("{} {}", self.t("Por", "By"), field_title.to_lowercase()), columns, rows, totals, note: None }
     }
 
     fn sources_table(&self, r: &IndicatorResult) -> Table {
         let kind = kind_of(r);
+        let with_value = r.def.medida != Measure::Count;
+        let mut columns = vec![
+            Column::new("Organismo", Kind::Text),
+            Column::new(self.t("Archivo", "File"), Kind::Text),
+            Column::new(self.t("Filas usadas", "Rows used"), Kind::Integer),
+        ];
+        if with_value {
+            columns.push(Column::new(self.title(r), kind));
+        }
         Table {
             title: self.inputs_labels().sources,
-            columns: vec![
-                Column::new("Organismo", Kind::Text),
-                Column::new(self.t("Archivo", "File"), Kind::Text),
-                Column::new(self.t("Filas usadas", "Rows used"), Kind::Integer),
-                Column::new(self.title(r), kind),
-            ],
+            columns,
             rows: r
                 .sources
                 .iter()
-                .map(|s| vec![Cell::Text(self.organismo_name(&s.organismo)), Cell::Text(s.archivo.clone()), Cell::Int(s.rows as i64), cell(s.value, kind)])
+                .map(|s| {
+                    let mut row = vec![Cell::Text(self.organismo_name(&s.organismo)), Cell::Text(s.archivo.clone()), Cell::Int(s.rows as i64)];
+                    if with_value {
+                        row.push(cell(s.value, kind));
+                    }
+                    row
+                })
                 .collect(),
             totals: None,
             note: Some(self.t(
@@ -314,8 +353,11 @@ impl Ctx<'_> {
             r.fields.iter().map(|(f, v)| (self.field_title(&r.def.dataset, f), *v)).unzip()
         } else {
             let b = r.breakdowns.first()?;
-            b.groups
-                .iter()
+            let order = self.code_order(&r.def.dataset, &b.field);
+            let mut groups: Vec<_> = b.groups.iter().collect();
+            groups.sort_by_key(|g| order.iter().position(|c| c == &g.key).unwrap_or(usize::MAX));
+            groups
+                .into_iter()
                 .map(|g| {
                     let label = if b.field == "comuna" { g.key.clone() } else { self.key_label(&r.def.dataset, &b.field, &g.key) };
                     (label, g.value.unwrap_or(0.0))
