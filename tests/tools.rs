@@ -45,9 +45,7 @@ fn install_hint(name: &str) -> &'static str {
 fn on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false))
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false))
 }
 
 /// The Python that has openpyxl: the tools venv's, else `python3` on `PATH`.
@@ -198,13 +196,7 @@ pub fn frictionless_validate(datapackage: &Path) -> serde_json::Value {
                 problems.push(format!("{name}: … and {} more", errors.len() - 20));
             }
         }
-        panic!(
-            "frictionless validate {}: not valid (exit {})\n{}\nstderr: {}",
-            datapackage.display(),
-            run.code,
-            problems.join("\n"),
-            tail(&run.stderr, 2000)
-        );
+        panic!("frictionless validate {}: not valid (exit {})\n{}\nstderr: {}", datapackage.display(), run.code, problems.join("\n"), tail(&run.stderr, 2000));
     }
     report
 }
@@ -298,7 +290,14 @@ fn check_links(index_html: &Path, file_mode: bool) -> serde_json::Value {
     });
     if run.code != 0 {
         let errors: Vec<&str> = report["errors"].as_array().into_iter().flatten().filter_map(|e| e.as_str()).collect();
-        panic!("{} in headless Chromium ({}): exit {}\n{}\nstderr: {}", index_html.display(), report["url"], run.code, errors.join("\n"), tail(&run.stderr, 2000));
+        panic!(
+            "{} in headless Chromium ({}): exit {}\n{}\nstderr: {}",
+            index_html.display(),
+            report["url"],
+            run.code,
+            errors.join("\n"),
+            tail(&run.stderr, 2000)
+        );
     }
     report
 }

@@ -44,11 +44,8 @@ use crate::standard::schema::{Field, FieldType, PROVENANCE};
 
 /// Licence of everything published: the data (CSVs, data package) and the documents (PDF, XLSX).
 /// CC BY 4.0 covers both databases and documents in one licence; ODC-BY would cover the data only.
-pub const LICENSE: License = License {
-    name: "CC-BY-4.0",
-    title: "Creative Commons Attribution 4.0 International",
-    path: "https://creativecommons.org/licenses/by/4.0/",
-};
+pub const LICENSE: License =
+    License { name: "CC-BY-4.0", title: "Creative Commons Attribution 4.0 International", path: "https://creativecommons.org/licenses/by/4.0/" };
 
 /// A licence as the data package names it.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +71,7 @@ const STAGE_PREFIX: &str = ".participa-new.";
 const ASIDE_PREFIX: &str = ".participa-old.";
 
 /// A published file: name within the period folder, size and SHA-256 (hex).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PublishedFile {
     /// File name in the period folder.
     pub file: String,
@@ -149,6 +146,8 @@ pub struct Edition {
     pub title: String,
     /// The commitment.
     pub commitment: String,
+    /// One-line subject.
+    pub subject: String,
     /// Publisher.
     pub author: String,
     /// The period for people.
@@ -257,7 +256,10 @@ fn write_period(
     editions.push(edition(report, pdf_file, xlsx_file));
     editions.sort_by(|a, b| lang_order(&a.lang).cmp(&lang_order(&b.lang)).then_with(|| a.lang.cmp(&b.lang)));
 
-    let package = datapackage(report, &published, datasets);
+    // The package's texts come from the first edition (Spanish when there is one), so they do
+    // not depend on which language was published last.
+    let primary = editions.first().cloned().unwrap_or_else(|| edition(report, PublishedFile::default(), PublishedFile::default()));
+    let package = datapackage(&meta.period, &primary, report, &published, datasets);
     let package_bytes = serde_json::to_vec_pretty(&package)?;
     let package_file = write_bytes(stage, "datapackage.json", &package_bytes, JSON_MEDIATYPE)?;
 
@@ -288,6 +290,7 @@ fn edition(report: &Report, pdf: PublishedFile, xlsx: PublishedFile) -> Edition 
         lang_tag: lang.tag().to_string(),
         title: meta.title.clone(),
         commitment: meta.commitment.clone(),
+        subject: meta.subject.clone(),
         author: meta.author.clone(),
         period_label: meta.period_label.clone(),
         issued_on: iso(meta.issued_on),
@@ -425,8 +428,7 @@ fn csv_io(e: csv::Error) -> io::Error {
 
 /// The Frictionless Data Package (v1, profile `tabular-data-package`) of the period's CSVs.
 /// The PDF and XLSX are not resources: that profile accepts tabular resources only.
-fn datapackage(report: &Report, published: &[PublishedDataset], datasets: &[crate::standard::Dataset]) -> Json {
-    let meta = &report.meta;
+fn datapackage(period: &str, texts: &Edition, report: &Report, published: &[PublishedDataset], datasets: &[crate::standard::Dataset]) -> Json {
     let resources: Vec<Json> = report
         .datasets
         .iter()
@@ -457,13 +459,13 @@ fn datapackage(report: &Report, published: &[PublishedDataset], datasets: &[crat
         .collect();
     json!({
         "profile": "tabular-data-package",
-        "name": format!("participa-{}", meta.period.to_ascii_lowercase()),
-        "title": meta.title,
-        "description": format!("{} — {}. {}.", meta.subject, meta.period_label, meta.commitment),
-        "version": meta.data_version,
-        "created": format!("{}T00:00:00Z", iso(meta.issued_on)),
+        "name": format!("participa-{}", period.to_ascii_lowercase()),
+        "title": texts.title,
+        "description": format!("{}. {}.", texts.subject.trim_end_matches('.'), texts.commitment.trim_end_matches('.')),
+        "version": texts.data_version,
+        "created": format!("{}T00:00:00Z", texts.issued_on),
         "licenses": licenses(),
-        "contributors": [{ "title": meta.author, "role": "publisher" }],
+        "contributors": [{ "title": texts.author, "role": "publisher" }],
         "resources": resources,
     })
 }
@@ -716,8 +718,7 @@ a{color:#0645ad}a:focus{outline:3px solid #f90}\
 
 /// The index page: an overview table of every edition, then each edition's key figures.
 fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
-    let editions: Vec<(&Resumen, &Path, &Edition)> =
-        periods.iter().flat_map(|(r, dir)| r.editions.iter().map(move |e| (r, dir.as_path(), e))).collect();
+    let editions: Vec<(&Resumen, &Path, &Edition)> = periods.iter().flat_map(|(r, dir)| r.editions.iter().map(move |e| (r, dir.as_path(), e))).collect();
     let page_lang = editions.first().map(|(_, _, e)| e.lang.clone()).unwrap_or_else(|| "es".to_string());
     let page_tag = editions.first().map(|(_, _, e)| e.lang_tag.clone()).unwrap_or_else(|| Lang::Es.tag().to_string());
     let w = words(&page_lang);
@@ -806,10 +807,7 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
         }
         for d in &r.datasets {
             if exists(dir, &d.csv) {
-                h.push_str(&format!(
-                    "<li>{}</li>\n",
-                    link(&r.period, &d.csv, &format!("{}: {} (CSV, {})", ew.data, d.title, size(d.csv.bytes, &e.lang)))
-                ));
+                h.push_str(&format!("<li>{}</li>\n", link(&r.period, &d.csv, &format!("{}: {} (CSV, {})", ew.data, d.title, size(d.csv.bytes, &e.lang)))));
             }
         }
         if exists(dir, &r.datapackage) {
@@ -827,13 +825,7 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
 
 /// A link relative to the index: `<period>/<file>`, percent-encoded, with its text escaped.
 fn link(period: &str, file: &PublishedFile, text: &str) -> String {
-    format!(
-        "<a href=\"{}/{}\" type=\"{}\">{}</a>",
-        esc(&percent_encode(period)),
-        esc(&percent_encode(&file.file)),
-        esc(&file.mediatype),
-        esc(text)
-    )
+    format!("<a href=\"{}/{}\" type=\"{}\">{}</a>", esc(&percent_encode(period)), esc(&percent_encode(&file.file)), esc(&file.mediatype), esc(text))
 }
 
 fn anchor(r: &Resumen, e: &Edition) -> String {
@@ -928,10 +920,7 @@ fn parse_iso(s: &str) -> Option<NaiveDate> {
 
 /// A file or folder name that is safe in a URL path and on every file system.
 fn is_safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 200
-        && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !name.is_empty() && name.len() <= 200 && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn safe_name<'a>(name: &'a str, what: &str) -> Result<&'a str, ReportError> {
@@ -955,12 +944,7 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8], mediatype: &str) -> Result<
     let mut file = fs::File::create(&path).map_err(io_at(&path))?;
     file.write_all(bytes).map_err(io_at(&path))?;
     file.sync_all().map_err(io_at(&path))?;
-    Ok(PublishedFile {
-        file: name.to_string(),
-        bytes: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(bytes)),
-        mediatype: mediatype.to_string(),
-    })
+    Ok(PublishedFile { file: name.to_string(), bytes: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)), mediatype: mediatype.to_string() })
 }
 
 /// Puts a complete staged period folder in place of the published one.
@@ -1092,7 +1076,14 @@ mod tests {
         r.meta.title = "Accountability report — March 2019".into();
         r.meta.period_label = "March 2019".into();
         r.meta.file_stem = format!("participa-{}-en", r.meta.period);
+        r.meta.subject = "Citizen participation indicators, March 2019".into();
         r.labels.summary = "Summary".into();
+        r.labels.period = "Period".into();
+        r.labels.issued = "Date of issue".into();
+        r.labels.data_version = "Data version".into();
+        r.labels.indicator = "Indicator".into();
+        r.labels.value = "Value".into();
+        r.labels.target = "Target".into();
         r
     }
 
@@ -1221,6 +1212,9 @@ mod tests {
         assert!(dir.join("participa-2019-03-en.pdf").is_file() && dir.join("participa-2019-03-es.pdf").is_file());
         let index = read(&root.join("index.html"));
         assert!(index.contains("<tr lang=\"en\">") && index.contains("participa-2019-03-en.xlsx"), "{index}");
+        publish_example(root, &english(example(ROWS)), b"%PDF en 2");
+        let package: Json = serde_json::from_str(&read(&dir.join("datapackage.json"))).expect("json");
+        assert_eq!(package["title"], "Informe de rendición de cuentas — marzo de 2019", "the Spanish edition's texts, whatever was published last");
 
         // Another data version withdraws the other language rather than mix versions.
         let mut newer = example(ROWS);
