@@ -8,7 +8,7 @@
 //! compute a figure or translate a word. Every figure and date it prints comes already written
 //! from the model (through [`format_cell`]); rows are streamed from a [`RowSource`] into the CSVs
 //! and never held in memory. The only words of its own are the few page words of the index that
-//! [`Labels`](super::model::Labels) does not carry yet (see [`Words`]).
+//! [`Labels`](super::model::Labels) does not carry yet (see `Words`).
 //!
 //! Writes are atomic as the web server sees them:
 //! - a period is written into a hidden staging folder beside it (`.participa-new.<period>.*`),
