@@ -1,9 +1,11 @@
 //! Integration tests: the real `participa` binary over real files in `fixtures/`, each test in
 //! its own working folder (see `util`).
 
+mod tools;
 mod util;
 
 mod export;
 mod ingest;
 mod init_status;
+mod report;
 mod validate;
