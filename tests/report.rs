@@ -35,7 +35,7 @@ fn es_int(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -84,7 +84,7 @@ fn march_2019_pdf_holds_the_figures_export_implies_and_the_truth_file_states() {
 
     assert!(near(&text, "Instancias de participación — marzo", &march.len().to_string()), "instances of March");
     assert!(text.contains(&cumulative.to_string()) && text.contains("300"), "cumulative against the target of 300");
-    assert!(near(&text, "Participantes por programa", &es_int(participants as i64)), "participants of March: {}", es_int(participants as i64));
+    assert!(near(&text, "Participantes en el período", &es_int(participants as i64)), "participants of March: {}", es_int(participants as i64));
     let barrios: std::collections::BTreeSet<&str> = march.iter().map(|r| r["barrio"].as_str()).filter(|b| !b.is_empty()).collect();
     assert!(near(&text, "Barrios alcanzados", &barrios.len().to_string()), "barrios reached: {}", barrios.len());
     // Participants by comuna, each line of the table.

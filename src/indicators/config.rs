@@ -147,6 +147,10 @@ pub struct IndicatorDef {
     /// Headline on the summary page.
     #[serde(default)]
     pub resumen: bool,
+    /// The headline's label on the summary page in Spanish, when the title does not fit it.
+    pub resumen_es: Option<String>,
+    /// The same in English.
+    pub resumen_en: Option<String>,
     /// Chart of the first breakdown.
     pub grafico: Option<ChartChoice>,
     /// Its chart also goes on the summary page.

@@ -475,7 +475,13 @@ impl Ctx<'_> {
             }
         } else {
             let universe = r.def.universo.as_ref().map(|u| self.universe(u).len() as f64);
-            Figure { label: self.title(r), value: cell(r.value, kind), kind, target: r.def.meta.or(universe), baseline: r.def.linea_base, note: self.figure_note(r) }
+            let label = match self.lang {
+                Lang::Es => r.def.resumen_es.clone(),
+                Lang::En => r.def.resumen_en.clone(),
+            };
+            // With a universe the target column already says "of 48".
+            let note = if universe.is_some() { None } else { self.figure_note(r) };
+            Figure { label: label.unwrap_or_else(|| self.title(r)), value: cell(r.value, kind), kind, target: r.def.meta.or(universe), baseline: r.def.linea_base, note }
         }
     }
 
