@@ -8,6 +8,13 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Output piped into `head` that closes early ends the program quietly, as for any Unix
+    // tool, instead of panicking in println!.
+    #[cfg(unix)]
+    // SAFETY: called first thing, before any thread exists; SIG_DFL is always a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     participa::cli::init_logging();
     let cli = participa::cli::Cli::parse();
     let code = match participa::cli::run(cli) {

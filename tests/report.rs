@@ -223,3 +223,45 @@ fn quarters_years_and_english_are_reports_too_and_bad_periods_are_explained() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("2019-03"), "the error shows how to write a period: {}", bad.stderr);
 }
+
+#[test]
+fn a_template_filled_by_a_clerk_reads_back_with_zero_errors() {
+    let w = Workdir::new();
+    if !tools::require_tool("openpyxl") {
+        return;
+    }
+    for (dataset, organismo) in [("instancias", "ministerio-cultura"), ("iniciativas", "secretaria-atencion-ciudadana"), ("reconocimientos", "ministerio-transporte")] {
+        let template = w.dir.join(format!("plantilla-{dataset}.xlsx"));
+        let run = w.run(&["template", dataset, "-o", template.to_str().expect("utf-8"), "--organismo", organismo]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        // The blank template is a valid file with nothing in it.
+        let blank = w.run(&["validate", template.to_str().expect("utf-8")]);
+        assert_eq!(blank.code, 0, "{}", blank.stdout);
+        let info = tools::xlsx_inspect(&template);
+        let names: Vec<&str> = info["sheet_names"].as_array().expect("names").iter().filter_map(|n| n.as_str()).collect();
+        assert_eq!(names, [dataset, "Instrucciones", "Listas"]);
+        // Filled with openpyxl from the template's own lists, 25 rows.
+        let filled = w.inbox().join(organismo).join(format!("{dataset}.xlsx"));
+        std::fs::create_dir_all(filled.parent().expect("folder")).expect("mkdir");
+        let fill = std::process::Command::new(tools::venv_python())
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fill_template.py"))
+            .args([&template, &filled])
+            .arg("25")
+            .output()
+            .expect("python runs");
+        assert!(fill.status.success(), "{}", String::from_utf8_lossy(&fill.stderr));
+        let check = w.run(&["validate", filled.to_str().expect("utf-8")]);
+        assert_eq!(check.code, 0, "{}", check.stdout);
+        assert!(check.stdout.contains("filas aceptadas: 25, rechazadas: 0"), "{}", check.stdout);
+        assert!(!check.stdout.contains("Advertencias"), "no warnings either: {}", check.stdout);
+        crate::util::set_age(&filled, std::time::Duration::from_secs(3600));
+    }
+    w.ingest();
+    assert_eq!(w.export("instancias").len(), 25);
+    assert_eq!(w.export("iniciativas").len(), 25);
+    assert_eq!(w.export("reconocimientos").len(), 25);
+    assert!(w.export("rechazos").is_empty());
+    let bad = w.run(&["template", "eventos", "-o", "x.xlsx"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("instancias, iniciativas") || bad.stderr.contains("iniciativas, instancias"), "{}", bad.stderr);
+}

@@ -250,6 +250,11 @@ pub fn pdfinfo_field(info: &str, key: &str) -> Option<String> {
     })
 }
 
+/// The Python that has openpyxl (the tools' venv, else python3 on PATH).
+pub fn venv_python() -> PathBuf {
+    tool("openpyxl")
+}
+
 /// What openpyxl sees in a workbook (`tests/inspect_xlsx.py`): `sheet_names`, `sheets[]` with
 /// `name`, `max_row`, `max_column`, `freeze_panes`, `auto_filter`, `charts`, and `properties`
 /// with `title`, `creator`, `subject`. Panics when openpyxl cannot open the file.

@@ -9,6 +9,7 @@ mod ingest;
 mod init;
 mod report;
 mod status;
+mod template;
 mod validate;
 
 use std::path::PathBuf;
@@ -75,6 +76,18 @@ pub enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// Write a blank XLSX template of a dataset for a ministry: standard headers, dropdown
+    /// lists, date and number checks, instructions.
+    Template {
+        /// instancias, iniciativas or reconocimientos.
+        dataset: String,
+        /// The file to write.
+        #[arg(short, long, value_name = "FILE.xlsx")]
+        output: std::path::PathBuf,
+        /// The organismo it is for (written in the instructions and the file's properties).
+        #[arg(long)]
+        organismo: Option<String>,
+    },
     /// Sources, files, row counts and the last ingest.
     Status {
         /// Output format.
@@ -91,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Export { dataset, format } => export::run(&Config::load(cli.config.as_deref())?, &dataset, format),
         Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
         Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
+        Command::Template { dataset, output, organismo } => template::run(cli.config.as_deref(), &dataset, &output, organismo.as_deref()),
         Command::Report { period, lang } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref()),
     }
 }

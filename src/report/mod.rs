@@ -43,6 +43,9 @@ pub enum ReportError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// A template was asked for a dataset the standard does not have.
+    #[error("no existe el dataset {0}")]
+    UnknownDataset(String),
     /// Something in the output would not serialise (JSON of the data package or summary).
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
