@@ -356,23 +356,28 @@ impl Ctx<'_> {
             let order = self.code_order(&r.def.dataset, &b.field);
             let mut groups: Vec<_> = b.groups.iter().collect();
             groups.sort_by_key(|g| order.iter().position(|c| c == &g.key).unwrap_or(usize::MAX));
+            // Within one barrio a count of distinct barrios is 1: a universe's chart shows
+            // how many instances reached each member instead.
+            let by_rows = r.def.universo.is_some() && r.def.campo.as_ref() == Some(&b.field);
             groups
                 .into_iter()
                 .map(|g| {
                     let label = if b.field == "comuna" { g.key.clone() } else { self.key_label(&r.def.dataset, &b.field, &g.key) };
-                    (label, g.value.unwrap_or(0.0))
+                    (label, if by_rows { g.rows as f64 } else { g.value.unwrap_or(0.0) })
                 })
                 .unzip()
         };
         let by = r.breakdowns.first().map(|b| self.field_title(&r.def.dataset, &b.field)).filter(|_| r.fields.is_empty());
+        let by_rows = r.def.universo.is_some();
         Some(Chart {
             title: match by {
+                Some(by) if by_rows => format!("{} {} {}", self.t("Instancias por", "Instances by"), by.to_lowercase(), self.t("en el período", "in the period")),
                 Some(by) if !title.to_lowercase().contains(&by.to_lowercase()) => format!("{title} ({} {})", self.t("por", "by"), by.to_lowercase()),
                 _ => title,
             },
             kind,
             categories,
-            series: vec![Series { name: self.title(r), values }],
+            series: vec![Series { name: if by_rows { self.t("Instancias", "Instances") } else { self.title(r) }, values }],
             target: None,
             target_label: None,
         })
