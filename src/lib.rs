@@ -10,11 +10,13 @@
 //! - [`indicators`]: the configured indicators over the store's rows (pure);
 //! - [`report`]: the monthly report as PDF, XLSX and a published folder, and the ministry template;
 //! - [`pipeline`]: the only module that wires stages together;
+//! - [`deliver`]: the e-mail messages (report, ministry feedback, reminders, alerts) and their transports (outbox, SMTP);
 //! - [`cli`]: the command line, one file per subcommand.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod deliver;
 pub mod indicators;
 pub mod ingest;
 pub mod pipeline;

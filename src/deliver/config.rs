@@ -1,0 +1,430 @@
+//! `[correo]` of `participa.toml`: how mail leaves the program and to whom it may go.
+//!
+//! Checked by [`MailConfig::check`] before anything is sent, with messages that name the key.
+//! A password never lives here: the configuration names an environment variable or a file, and
+//! the password itself is read only when an SMTP transport is made (see
+//! [`super::transport::Smtp::new`]).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use lettre::message::Mailbox;
+use lettre::Address;
+use serde::Deserialize;
+
+/// Where messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transporte {
+    /// Each message is written as an `.eml` file to `dir_salida`: works with no mail server,
+    /// and a person (or another program) can look at exactly what would have been sent.
+    #[default]
+    Archivo,
+    /// Sent through an SMTP server.
+    Smtp,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Seguridad {
+    /// Plain connection upgraded with STARTTLS, which must succeed before credentials or mail
+    /// are sent (no silent downgrade). Default port 587.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS). Default port 465.
+    Tls,
+    /// No encryption. Only allowed towards a loopback host (a local relay on the same
+    /// machine), where nothing crosses a network. Default port 25.
+    Ninguna,
+}
+
+impl Seguridad {
+    /// The port used when `smtp_puerto` is not given.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Seguridad::Starttls => 587,
+            Seguridad::Tls => 465,
+            Seguridad::Ninguna => 25,
+        }
+    }
+}
+
+/// A value that must never be configured: it is accepted by the parser only so that
+/// [`MailConfig::check`] can refuse it with a clear message instead of the TOML parser quoting
+/// the line (and the password on it) in an "unknown field" error.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Refused(#[allow(dead_code)] toml::Value);
+
+impl fmt::Debug for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("«oculto»")
+    }
+}
+
+/// `[correo]`: the mail transport, the sender, the links and who may receive mail.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `"archivo"` (default: `.eml` files in `dir_salida`) or `"smtp"`.
+    pub transporte: Transporte,
+    /// The outbox folder for `transporte = "archivo"`, relative to the configuration's folder.
+    pub dir_salida: PathBuf,
+    /// SMTP server host name (required with `transporte = "smtp"`).
+    pub smtp_host: Option<String>,
+    /// SMTP server port; default from `smtp_seguridad` (587, 465 or 25).
+    pub smtp_puerto: Option<u16>,
+    /// `"starttls"` (default), `"tls"` or `"ninguna"` (loopback hosts only).
+    pub smtp_seguridad: Seguridad,
+    /// SMTP user name; with it, one of `smtp_clave_env` or `smtp_clave_archivo`.
+    pub smtp_usuario: Option<String>,
+    /// Name of the environment variable holding the SMTP password (e.g. `PARTICIPA_SMTP_CLAVE`).
+    pub smtp_clave_env: Option<String>,
+    /// File holding the SMTP password (one line; e.g. a systemd credential), relative to the
+    /// configuration's folder.
+    pub smtp_clave_archivo: Option<PathBuf>,
+    /// Extra root certificate (PEM) to trust, for a relay with a certificate from the city's
+    /// own authority; relative to the configuration's folder. Public authorities (Mozilla's
+    /// list, built in) are always trusted.
+    pub smtp_ca_archivo: Option<PathBuf>,
+    /// Refused: a password never goes in the configuration (see `smtp_clave_env`).
+    #[doc(hidden)]
+    pub smtp_clave: Option<Refused>,
+    /// Seconds to wait for the server to connect or answer one command before giving up.
+    pub timeout_segundos: u64,
+    /// The From of every message, `"Nombre <direccion@dominio>"`.
+    pub remitente: String,
+    /// Reply-To, when replies should go elsewhere than `remitente` (e.g. a team's mailbox).
+    pub responder_a: Option<String>,
+    /// Above this many bytes (the PDF and the XLSX together, as files on disk), the report is
+    /// not attached: the message gives the link alone and says why. Encoded for mail, files
+    /// grow by about a third, so the default (7 000 000) keeps a message under a 10 MB limit.
+    pub max_adjuntos_bytes: u64,
+    /// Base URL of the published folder (`[informe] dir_publicacion` as the web server serves
+    /// it), e.g. `"https://participacion.example.gob.ar/informes"`; the message links to
+    /// `<url>/<period>/` and to `<url>/`. Required with `transporte = "smtp"`.
+    pub url_publicacion: Option<String>,
+    /// Domains mail may be sent to (a subdomain of one counts as that domain). Any other
+    /// recipient is refused when the configuration is checked and again when a message is
+    /// built. Required with `transporte = "smtp"`; with `"archivo"`, empty means any domain.
+    pub dominios_permitidos: Vec<String>,
+    /// Oversight recipients of the monthly report, one message each.
+    pub destinatarios: Vec<String>,
+    /// Administrators: they get alerts (a delivery that failed for good, a misconfiguration).
+    pub administradores: Vec<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            transporte: Transporte::Archivo,
+            dir_salida: PathBuf::from("correo/salida"),
+            smtp_host: None,
+            smtp_puerto: None,
+            smtp_seguridad: Seguridad::Starttls,
+            smtp_usuario: None,
+            smtp_clave_env: None,
+            smtp_clave_archivo: None,
+            smtp_ca_archivo: None,
+            smtp_clave: None,
+            timeout_segundos: 30,
+            remitente: "participa <participa@localhost>".to_string(),
+            responder_a: None,
+            max_adjuntos_bytes: 7_000_000,
+            url_publicacion: None,
+            dominios_permitidos: Vec::new(),
+            destinatarios: Vec::new(),
+            administradores: Vec::new(),
+        }
+    }
+}
+
+// Written by hand so that a refused `smtp_clave` shows as hidden (the derived Debug would print
+// it), and so that the fields that only name where a secret is stay visible for diagnosis.
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("transporte", &self.transporte)
+            .field("dir_salida", &self.dir_salida)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_puerto", &self.smtp_puerto)
+            .field("smtp_seguridad", &self.smtp_seguridad)
+            .field("smtp_usuario", &self.smtp_usuario)
+            .field("smtp_clave_env", &self.smtp_clave_env)
+            .field("smtp_clave_archivo", &self.smtp_clave_archivo)
+            .field("smtp_ca_archivo", &self.smtp_ca_archivo)
+            .field("smtp_clave", &self.smtp_clave.as_ref().map(|_| "«oculto»"))
+            .field("timeout_segundos", &self.timeout_segundos)
+            .field("remitente", &self.remitente)
+            .field("responder_a", &self.responder_a)
+            .field("max_adjuntos_bytes", &self.max_adjuntos_bytes)
+            .field("url_publicacion", &self.url_publicacion)
+            .field("dominios_permitidos", &self.dominios_permitidos)
+            .field("destinatarios", &self.destinatarios)
+            .field("administradores", &self.administradores)
+            .finish()
+    }
+}
+
+/// Longest wait allowed for one SMTP step: past ten minutes a server is not slow, it is gone.
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+
+impl MailConfig {
+    /// Checks every key alone and together; the message names the key (`correo.<key>`).
+    pub fn check(&self) -> Result<(), String> {
+        if self.smtp_clave.is_some() {
+            return Err("correo.smtp_clave: la contraseña no va en participa.toml; ponga el nombre de una variable de entorno en smtp_clave_env o la ruta de un archivo en smtp_clave_archivo".to_string());
+        }
+        if self.dir_salida.as_os_str().is_empty() {
+            return Err("correo.dir_salida: no puede estar vacío".to_string());
+        }
+        if self.timeout_segundos == 0 || self.timeout_segundos > MAX_TIMEOUT_SECONDS {
+            return Err(format!("correo.timeout_segundos: debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})", self.timeout_segundos));
+        }
+        self.sender().map_err(|e| format!("correo.remitente: {e}"))?;
+        if let Some(r) = &self.responder_a {
+            r.parse::<Mailbox>().map_err(|e| format!("correo.responder_a: «{r}» no es una dirección válida ({e})"))?;
+        }
+        if let Some(url) = &self.url_publicacion {
+            check_url(url).map_err(|e| format!("correo.url_publicacion: {e}"))?;
+        }
+        for d in &self.dominios_permitidos {
+            check_domain(d).map_err(|e| format!("correo.dominios_permitidos: {e}"))?;
+        }
+        self.check_recipients("correo.destinatarios", self.destinatarios.iter().map(String::as_str))?;
+        self.check_recipients("correo.administradores", self.administradores.iter().map(String::as_str))?;
+        self.check_password_source()?;
+        if self.transporte == Transporte::Smtp {
+            self.check_smtp()?;
+        }
+        Ok(())
+    }
+
+    fn check_password_source(&self) -> Result<(), String> {
+        match (&self.smtp_usuario, &self.smtp_clave_env, &self.smtp_clave_archivo) {
+            (_, Some(_), Some(_)) => Err("correo.smtp_clave_env y correo.smtp_clave_archivo: indique solo uno de los dos".to_string()),
+            (None, Some(_), None) => Err("correo.smtp_clave_env: hay contraseña pero falta correo.smtp_usuario".to_string()),
+            (None, None, Some(_)) => Err("correo.smtp_clave_archivo: hay contraseña pero falta correo.smtp_usuario".to_string()),
+            (Some(u), None, None) => Err(format!("correo.smtp_usuario: «{u}» necesita una contraseña: indique correo.smtp_clave_env (una variable de entorno) o correo.smtp_clave_archivo (un archivo)")),
+            (Some(u), _, _) if u.trim().is_empty() => Err("correo.smtp_usuario: no puede estar vacío".to_string()),
+            (_, Some(var), None) if !valid_env_name(var) => Err(format!("correo.smtp_clave_env: «{var}» no es un nombre de variable de entorno (letras, dígitos y _, sin empezar por dígito)")),
+            (_, None, Some(path)) if path.as_os_str().is_empty() => Err("correo.smtp_clave_archivo: no puede estar vacío".to_string()),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_smtp(&self) -> Result<(), String> {
+        let host = match self.smtp_host.as_deref().map(str::trim) {
+            Some(h) if !h.is_empty() => h,
+            _ => return Err("correo.smtp_host: falta el servidor SMTP (transporte = \"smtp\")".to_string()),
+        };
+        if host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+            return Err(format!("correo.smtp_host: «{host}» no es un nombre de servidor (sin esquema, usuario ni ruta: p. ej. smtp.example.gob.ar)"));
+        }
+        if self.smtp_puerto == Some(0) {
+            return Err("correo.smtp_puerto: 0 no es un puerto".to_string());
+        }
+        if self.smtp_seguridad == Seguridad::Ninguna && !is_loopback(host) {
+            return Err(format!(
+                "correo.smtp_seguridad: \"ninguna\" solo se permite con un servidor en esta misma máquina (localhost, 127.0.0.1, ::1), no con «{host}»: use \"starttls\" o \"tls\""
+            ));
+        }
+        if self.url_publicacion.is_none() {
+            return Err("correo.url_publicacion: falta la dirección web de la carpeta publicada; los mensajes enlazan el informe".to_string());
+        }
+        if self.dominios_permitidos.is_empty() {
+            return Err("correo.dominios_permitidos: con transporte = \"smtp\" indique a qué dominios se puede enviar (p. ej. [\"buenosaires.gob.ar\"])".to_string());
+        }
+        Ok(())
+    }
+
+    /// Checks addresses from another key (e.g. `organismos.X.email`): each must parse and be in
+    /// an allowed domain. `key` names them in the message.
+    pub fn check_recipients<'a>(&self, key: &str, addresses: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+        for a in addresses {
+            self.allowed_recipient(a).map_err(|e| format!("{key}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The address, if it parses and its domain is allowed; otherwise why not (without a key).
+    pub fn allowed_recipient(&self, address: &str) -> Result<Address, String> {
+        let parsed: Address = address.trim().parse().map_err(|e| format!("«{address}» no es una dirección de correo válida ({e})"))?;
+        if self.dominios_permitidos.is_empty() {
+            return Ok(parsed);
+        }
+        let domain = parsed.domain().to_ascii_lowercase();
+        let allowed = self.dominios_permitidos.iter().any(|d| {
+            let d = d.trim().to_ascii_lowercase();
+            domain == d || domain.ends_with(&format!(".{d}"))
+        });
+        if allowed {
+            Ok(parsed)
+        } else {
+            Err(format!("«{address}» no está en un dominio permitido (correo.dominios_permitidos = [{}]); agregue su dominio allí si corresponde", self.dominios_permitidos.join(", ")))
+        }
+    }
+
+    /// The From mailbox.
+    pub fn sender(&self) -> Result<Mailbox, String> {
+        self.remitente.parse::<Mailbox>().map_err(|e| format!("«{}» no es una dirección válida, escriba \"Nombre <direccion@dominio>\" ({e})", self.remitente))
+    }
+
+    /// The domain for Message-IDs: the sender's, so ids are unique to this installation.
+    pub fn message_id_domain(&self) -> String {
+        self.sender().map(|m| m.email.domain().to_string()).unwrap_or_else(|_| "participa.invalid".to_string())
+    }
+
+    /// The published folder's base URL without a trailing slash.
+    pub fn publication_url(&self) -> Option<&str> {
+        self.url_publicacion.as_deref().map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty())
+    }
+
+    /// The SMTP port in use.
+    pub fn port(&self) -> u16 {
+        self.smtp_puerto.unwrap_or_else(|| self.smtp_seguridad.default_port())
+    }
+
+    /// Resolves a configured path against the configuration's folder.
+    pub fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            base_dir.join(path)
+        }
+    }
+}
+
+/// True for names and addresses that never leave this machine.
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") || h.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+fn valid_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    let u = url.trim();
+    let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).ok_or_else(|| format!("«{url}» debe empezar con https:// (o http://)"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || u.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"') {
+        return Err(format!("«{url}» no es una dirección web válida"));
+    }
+    if u.contains(['?', '#']) {
+        return Err(format!("«{url}»: sin ? ni #: es la carpeta base, a la que se agrega el período"));
+    }
+    Ok(())
+}
+
+fn check_domain(d: &str) -> Result<(), String> {
+    let t = d.trim();
+    if t.starts_with('@') {
+        return Err(format!("«{d}»: escriba el dominio sin @ ({})", t.trim_start_matches('@')));
+    }
+    let ok = !t.is_empty()
+        && t.contains('.')
+        && !t.starts_with('.')
+        && !t.ends_with('.')
+        && t.split('.').all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("«{d}» no es un dominio (p. ej. buenosaires.gob.ar)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp() -> MailConfig {
+        MailConfig {
+            transporte: Transporte::Smtp,
+            smtp_host: Some("smtp.example.gob.ar".into()),
+            remitente: "Participa <participa@example.gob.ar>".into(),
+            url_publicacion: Some("https://datos.example.gob.ar/informes/".into()),
+            dominios_permitidos: vec!["example.gob.ar".into()],
+            destinatarios: vec!["control@example.gob.ar".into(), "auditoria@sub.example.gob.ar".into()],
+            ..MailConfig::default()
+        }
+    }
+
+    #[test]
+    fn defaults_work_with_no_server() {
+        let cfg: MailConfig = toml::from_str("").expect("empty [correo]");
+        assert_eq!(cfg.transporte, Transporte::Archivo);
+        assert_eq!(cfg.dir_salida, PathBuf::from("correo/salida"));
+        assert_eq!(cfg.check(), Ok(()));
+        assert_eq!(smtp().check(), Ok(()));
+        assert_eq!(smtp().port(), 587);
+        assert_eq!(smtp().publication_url(), Some("https://datos.example.gob.ar/informes"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_naming_the_key() {
+        assert!(toml::from_str::<MailConfig>("smtp_servidor = \"x\"").is_err());
+        assert!(toml::from_str::<MailConfig>("transporte = \"sendmail\"").is_err());
+
+        let err = |cfg: MailConfig| cfg.check().expect_err("must be refused");
+        let e = err(MailConfig { smtp_seguridad: Seguridad::Ninguna, ..smtp() });
+        assert!(e.starts_with("correo.smtp_seguridad:"), "{e}");
+        let local = MailConfig { smtp_seguridad: Seguridad::Ninguna, smtp_host: Some("127.0.0.1".into()), ..smtp() };
+        assert_eq!(local.check(), Ok(()));
+        assert_eq!(local.port(), 25);
+
+        let e = err(MailConfig { destinatarios: vec!["alguien@gmail.com".into()], ..smtp() });
+        assert!(e.starts_with("correo.destinatarios:") && e.contains("alguien@gmail.com") && e.contains("dominios_permitidos"), "{e}");
+        // A look-alike domain is not a subdomain.
+        let e = err(MailConfig { administradores: vec!["x@notexample.gob.ar".into()], ..smtp() });
+        assert!(e.starts_with("correo.administradores:"), "{e}");
+        let e = err(MailConfig { smtp_host: None, ..smtp() });
+        assert!(e.starts_with("correo.smtp_host:"), "{e}");
+        let e = err(MailConfig { url_publicacion: None, ..smtp() });
+        assert!(e.starts_with("correo.url_publicacion:"), "{e}");
+        let e = err(MailConfig { url_publicacion: Some("datos.example.gob.ar".into()), ..smtp() });
+        assert!(e.starts_with("correo.url_publicacion:"), "{e}");
+        let e = err(MailConfig { dominios_permitidos: vec![], ..smtp() });
+        assert!(e.starts_with("correo.dominios_permitidos:"), "{e}");
+        let e = err(MailConfig { dominios_permitidos: vec!["@example.gob.ar".into()], ..smtp() });
+        assert!(e.starts_with("correo.dominios_permitidos:"), "{e}");
+        let e = err(MailConfig { remitente: "participa".into(), ..smtp() });
+        assert!(e.starts_with("correo.remitente:"), "{e}");
+        let e = err(MailConfig { timeout_segundos: 0, ..smtp() });
+        assert!(e.starts_with("correo.timeout_segundos:"), "{e}");
+        let e = err(MailConfig { smtp_usuario: Some("u".into()), ..smtp() });
+        assert!(e.starts_with("correo.smtp_usuario:"), "{e}");
+        let e = err(MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("1X".into()), ..smtp() });
+        assert!(e.starts_with("correo.smtp_clave_env:"), "{e}");
+        let e = err(MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("A".into()), smtp_clave_archivo: Some("a".into()), ..smtp() });
+        assert!(e.contains("solo uno"), "{e}");
+        let ok = MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("PARTICIPA_SMTP_CLAVE".into()), ..smtp() };
+        assert_eq!(ok.check(), Ok(()));
+    }
+
+    #[test]
+    fn a_password_in_the_config_is_refused_and_never_shown() {
+        let cfg: MailConfig = toml::from_str("smtp_usuario = \"u\"\nsmtp_clave = \"hunter2-secreto\"").expect("parses so it can be refused");
+        let e = cfg.check().expect_err("a password in the file is refused");
+        assert!(e.starts_with("correo.smtp_clave:") && !e.contains("hunter2"), "{e}");
+        let debug = format!("{cfg:?}");
+        assert!(!debug.contains("hunter2") && debug.contains("«oculto»"), "{debug}");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost", "127.0.0.1", "127.3.2.1", "::1", "[::1]", "mail.localhost"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["smtp.example.org", "10.0.0.1", "localhost.example.org", "0.0.0.0"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! The messages: each is a complete [`Message`] (headers, a plain-text and an HTML part with the
+//! same content, attachments), built from data the caller gives. Nothing here reads the clock,
+//! the store or the network; the only files read are the report's PDF and XLSX.
+//!
+//! Every message carries `Auto-Submitted: auto-generated` (RFC 3834) so that vacation
+//! responders do not answer it, a `Date` from the caller's `now` and a Message-ID: the caller's
+//! for report messages (see [`super::message_id`]), one derived from the content and `now` for
+//! the others.
+
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart};
+use lettre::Message;
+use sha2::{Digest, Sha256};
+
+use super::config::MailConfig;
+use super::DeliverError;
+use crate::report::model::{format_cell, format_figure, format_number, Cell, Kind, Lang, Report};
+
+const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
+const PDF_TYPE: &str = "application/pdf";
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Rejected rows listed in a feedback message's body when the complete list is attached as a
+/// workbook: enough to see what went wrong, small enough that the message is not refused for
+/// its size.
+pub const MAX_LISTED_REJECTED_ROWS: usize = 500;
+
+/// The report's files to attach, as written by the report run (`ReportFiles::pdf`, `::xlsx`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportDocs<'a> {
+    /// The PDF.
+    pub pdf: &'a Path,
+    /// The XLSX workbook.
+    pub xlsx: &'a Path,
+}
+
+/// A ministry file and how many of its rows were accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedFile {
+    /// The file as the ministry knows it (path relative to its folder).
+    pub file: String,
+    /// Rows accepted.
+    pub rows: u64,
+}
+
+/// A rejected row: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// The file (path relative to the ministry's folder).
+    pub file: String,
+    /// The sheet (empty for a CSV).
+    pub sheet: String,
+    /// The row number as the spreadsheet shows it.
+    pub row: u64,
+    /// The cell, e.g. `B19` (empty when the whole row is at fault).
+    pub cell: String,
+    /// Why, in words a clerk understands.
+    pub reason: String,
+}
+
+/// The monthly report to one oversight recipient.
+///
+/// Subject: the report's title and commitment code, e.g. «Informe de rendición de cuentas —
+/// marzo de 2019 (BUE0008)». Body (plain text and HTML): the key figures, the links to
+/// `<url_publicacion>/<period>/` and to `<url_publicacion>/`, and the PDF and XLSX attached,
+/// or, when together they are larger than `max_adjuntos_bytes`, no attachment and a sentence
+/// that says so. `message_id` is the caller's (`<...@...>`), `now` the `Date`.
+pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, recipient: &str, message_id: &str, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+    check_message_id(message_id)?;
+    let meta = &report.meta;
+    let lang = meta.lang;
+    let w = Words::of(lang);
+
+    let pdf_bytes = file_size(docs.pdf)?;
+    let xlsx_bytes = file_size(docs.xlsx)?;
+    let total = pdf_bytes.saturating_add(xlsx_bytes);
+    // Read only when they will be attached; a file that grew since its size was read is
+    // measured again on what was actually read.
+    let files = if total <= cfg.max_adjuntos_bytes {
+        let pdf = read(docs.pdf)?;
+        let xlsx = read(docs.xlsx)?;
+        ((pdf.len() + xlsx.len()) as u64 <= cfg.max_adjuntos_bytes).then_some((pdf, xlsx))
+    } else {
+        None
+    };
+    let total = files.as_ref().map(|(p, x)| (p.len() + x.len()) as u64).unwrap_or(total);
+    let pdf_name = file_name(docs.pdf, &format!("{}.pdf", meta.file_stem));
+    let xlsx_name = file_name(docs.xlsx, &format!("{}.xlsx", meta.file_stem));
+
+    let links = cfg.publication_url().map(|base| Links {
+        folder: format!("{base}/{}/", path_segment(&meta.period)),
+        pdf: format!("{base}/{}/{}.pdf", path_segment(&meta.period), path_segment(&meta.file_stem)),
+        xlsx: format!("{base}/{}/{}.xlsx", path_segment(&meta.period), path_segment(&meta.file_stem)),
+        index: format!("{base}/"),
+    });
+
+    let files_sentence = match (&files, &links) {
+        (Some((pdf, xlsx)), _) => match lang {
+            Lang::Es => format!("Se adjuntan el informe en PDF ({pdf_name}, {}) y los datos en un libro XLSX ({xlsx_name}, {}).", size_text(pdf.len() as u64, lang), size_text(xlsx.len() as u64, lang)),
+            Lang::En => format!("The report is attached as a PDF ({pdf_name}, {}) and the data as an XLSX workbook ({xlsx_name}, {}).", size_text(pdf.len() as u64, lang), size_text(xlsx.len() as u64, lang)),
+        },
+        (None, Some(_)) => match lang {
+            Lang::Es => format!(
+                "Los archivos del informe (PDF y XLSX, {} en total) no van adjuntos porque superan el máximo de {} por mensaje: están en la carpeta publicada, en los enlaces de abajo.",
+                size_text(total, lang),
+                size_text(cfg.max_adjuntos_bytes, lang)
+            ),
+            Lang::En => format!(
+                "The report's files (PDF and XLSX, {} together) are not attached because they exceed the limit of {} per message: they are in the published folder, at the links below.",
+                size_text(total, lang),
+                size_text(cfg.max_adjuntos_bytes, lang)
+            ),
+        },
+        (None, None) => match lang {
+            Lang::Es => format!(
+                "Los archivos del informe (PDF y XLSX, {} en total) no van adjuntos porque superan el máximo de {} por mensaje, y no hay una dirección de publicación configurada: pídalos respondiendo a este mensaje.",
+                size_text(total, lang),
+                size_text(cfg.max_adjuntos_bytes, lang)
+            ),
+            Lang::En => format!(
+                "The report's files (PDF and XLSX, {} together) are not attached because they exceed the limit of {} per message, and no publication address is configured: ask for them by replying to this message.",
+                size_text(total, lang),
+                size_text(cfg.max_adjuntos_bytes, lang)
+            ),
+        },
+    };
+
+    let labels = &report.labels;
+    let issued = format_cell(&Cell::Date(meta.issued_on), Kind::Date, lang);
+    let figures: Vec<FigureText> = report
+        .summary
+        .iter()
+        .map(|f| FigureText {
+            label: f.label.clone(),
+            value: format_figure(f, lang),
+            target: f.target.map(|t| format_cell(&Cell::Num(t), f.kind, lang)),
+            note: f.note.clone(),
+        })
+        .collect();
+
+    // Plain text.
+    let mut text = format!("{}\n{}\n\n", meta.title, meta.commitment);
+    if !meta.has_data {
+        text.push_str(&format!("{}\n\n", labels.no_data));
+    }
+    if !figures.is_empty() {
+        text.push_str(&format!("{} ({}):\n", labels.summary, meta.period_label));
+        for f in &figures {
+            text.push_str(&format!("  - {}: {}", f.label, f.value));
+            if let Some(t) = &f.target {
+                text.push_str(&format!(" ({}: {t})", labels.target));
+            }
+            if let Some(n) = &f.note {
+                text.push_str(&format!(" — {n}"));
+            }
+            text.push('\n');
+        }
+        text.push('\n');
+    }
+    text.push_str(&files_sentence);
+    text.push_str("\n\n");
+    if let Some(l) = &links {
+        text.push_str(&format!("{}: {}\n  {}: {}\n  {}: {}\n{}: {}\n\n", w.folder, l.folder, w.pdf, l.pdf, w.xlsx, l.xlsx, w.index, l.index));
+    }
+    text.push_str(&format!("{}: {issued} · {}: {}\n\n-- \n{}\n", labels.issued, labels.data_version, meta.data_version, w.footer));
+
+    // HTML: the same content.
+    let mut html = format!("<h1 style=\"font-size:20px;margin:0 0 4px\">{}</h1>\n<p style=\"color:#555;margin:0 0 16px\">{}</p>\n", esc(&meta.title), esc(&meta.commitment));
+    if !meta.has_data {
+        html.push_str(&format!("<p><strong>{}</strong></p>\n", esc(&labels.no_data)));
+    }
+    if !figures.is_empty() {
+        html.push_str(&format!("<h2 style=\"font-size:16px\">{} ({})</h2>\n", esc(&labels.summary), esc(&meta.period_label)));
+        html.push_str(&format!("<table style=\"border-collapse:collapse\">\n<tr>{}{}{}</tr>\n", th(&labels.indicator, false), th(&labels.value, true), th(&labels.target, true)));
+        for f in &figures {
+            let note = f.note.as_deref().map(|n| format!("<br><span style=\"color:#666;font-size:12px\">{}</span>", esc(n))).unwrap_or_default();
+            html.push_str(&format!(
+                "<tr><td style=\"{TD}\">{}{note}</td><td style=\"{TD};text-align:right\"><strong>{}</strong></td><td style=\"{TD};text-align:right\">{}</td></tr>\n",
+                esc(&f.label),
+                esc(&f.value),
+                esc(f.target.as_deref().unwrap_or("—"))
+            ));
+        }
+        html.push_str("</table>\n");
+    }
+    html.push_str(&format!("<p>{}</p>\n", esc(&files_sentence)));
+    if let Some(l) = &links {
+        html.push_str(&format!(
+            "<ul>\n<li>{}: {}</li>\n<li>{}: {}</li>\n<li>{}: {}</li>\n<li>{}: {}</li>\n</ul>\n",
+            esc(w.folder),
+            link(&l.folder),
+            esc(w.pdf),
+            link(&l.pdf),
+            esc(w.xlsx),
+            link(&l.xlsx),
+            esc(w.index),
+            link(&l.index)
+        ));
+    }
+    html.push_str(&format!(
+        "<p style=\"color:#555;font-size:12px\">{}: {} · {}: {}</p>\n<p style=\"color:#888;font-size:12px\">{}</p>\n",
+        esc(&labels.issued),
+        esc(&issued),
+        esc(&labels.data_version),
+        esc(&meta.data_version),
+        esc(w.footer)
+    ));
+
+    let subject = match commitment_code(&meta.commitment) {
+        Some(code) => format!("{} ({code})", meta.title),
+        None => meta.title.clone(),
+    };
+    let builder = base(cfg, &[recipient], &subject, message_id.to_string(), now)?;
+    let body = MultiPart::alternative_plain_html(text, page(lang.tag(), &meta.title, &html));
+    let message = match files {
+        Some((pdf, xlsx)) => builder.multipart(
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new(pdf_name).body(pdf, content_type(PDF_TYPE)?))
+                .singlepart(Attachment::new(xlsx_name).body(xlsx, content_type(XLSX_TYPE)?)),
+        ),
+        None => builder.multipart(body),
+    };
+    message.map_err(|e| DeliverError::Build(e.to_string()))
+}
+
+/// What a ministry contact hears after an ingest that changed its files: rows accepted per file
+/// and every rejected row with its cell and reason (at most [`MAX_LISTED_REJECTED_ROWS`] in the
+/// body when `rejected_xlsx`, the complete list as a workbook, is attached).
+#[allow(clippy::too_many_arguments)] // each argument is a distinct fact of the message
+pub fn feedback_message(
+    cfg: &MailConfig,
+    organismo: &str,
+    to: &str,
+    accepted: &[AcceptedFile],
+    rejected: &[RejectedRow],
+    rejected_xlsx: Option<Vec<u8>>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
+    let n = |v: u64| format_number(v as f64, 0, lang);
+    let accepted_rows: u64 = accepted.iter().map(|a| a.rows).sum();
+    let rejected_rows = rejected.len() as u64;
+    let (subject, intro, accepted_title, rejected_title, none_rejected, cols, attached, more) = match lang {
+        Lang::Es => (
+            format!("participa: resultado de los archivos de {organismo} — {} filas aceptadas, {} rechazadas", n(accepted_rows), n(rejected_rows)),
+            format!("Hola:\n\nparticipa leyó los archivos de {organismo}. Este es el resultado."),
+            "Filas aceptadas por archivo".to_string(),
+            format!("Filas rechazadas ({}): corríjalas en su archivo y vuelva a dejarlo en la carpeta compartida", n(rejected_rows)),
+            "No se rechazó ninguna fila.",
+            ["Archivo", "Hoja", "Fila", "Celda", "Motivo", "Filas aceptadas"],
+            "Se adjunta una planilla con las filas rechazadas.",
+            "más: la lista completa está en la planilla adjunta.",
+        ),
+        Lang::En => (
+            format!("participa: results for {organismo}'s files — {} rows accepted, {} rejected", n(accepted_rows), n(rejected_rows)),
+            format!("Hello,\n\nparticipa has read the files of {organismo}. These are the results."),
+            "Rows accepted per file".to_string(),
+            format!("Rejected rows ({}): correct them in your file and drop it in the shared folder again", n(rejected_rows)),
+            "No row was rejected.",
+            ["File", "Sheet", "Row", "Cell", "Reason", "Rows accepted"],
+            "A workbook with the rejected rows is attached.",
+            "more: the complete list is in the attached workbook.",
+        ),
+    };
+    let listed = if rejected_xlsx.is_some() { rejected.len().min(MAX_LISTED_REJECTED_ROWS) } else { rejected.len() };
+    let unlisted = rejected.len() - listed;
+
+    let mut text = format!("{intro}\n\n{accepted_title}:\n");
+    for a in accepted {
+        text.push_str(&format!("  - {}: {}\n", a.file, n(a.rows)));
+    }
+    text.push('\n');
+    if rejected.is_empty() {
+        text.push_str(none_rejected);
+        text.push('\n');
+    } else {
+        text.push_str(&format!("{rejected_title}:\n"));
+        for r in &rejected[..listed] {
+            text.push_str(&format!("  - {}", r.file));
+            if !r.sheet.is_empty() {
+                text.push_str(&format!(", {} {}", cols[1].to_lowercase(), r.sheet));
+            }
+            text.push_str(&format!(", {} {}", cols[2].to_lowercase(), r.row));
+            if !r.cell.is_empty() {
+                text.push_str(&format!(", {} {}", cols[3].to_lowercase(), r.cell));
+            }
+            text.push_str(&format!(": {}\n", r.reason));
+        }
+        if unlisted > 0 {
+            text.push_str(&format!("  … {} {} {more}\n", and_word(lang), n(unlisted as u64)));
+        }
+    }
+    if rejected_xlsx.is_some() {
+        text.push_str(&format!("\n{attached}\n"));
+    }
+    text.push_str(&format!("\n-- \n{}\n", Words::of(lang).footer));
+
+    let mut html = String::new();
+    for para in intro.split("\n\n") {
+        html.push_str(&format!("<p>{}</p>\n", esc(para)));
+    }
+    html.push_str(&format!("<h2 style=\"font-size:16px\">{}</h2>\n<table style=\"border-collapse:collapse\">\n<tr>{}{}</tr>\n", esc(&accepted_title), th(cols[0], false), th(cols[5], true)));
+    for a in accepted {
+        html.push_str(&format!("<tr><td style=\"{TD}\">{}</td><td style=\"{TD};text-align:right\">{}</td></tr>\n", esc(&a.file), esc(&n(a.rows))));
+    }
+    html.push_str("</table>\n");
+    if rejected.is_empty() {
+        html.push_str(&format!("<p>{}</p>\n", esc(none_rejected)));
+    } else {
+        html.push_str(&format!("<h2 style=\"font-size:16px\">{}</h2>\n<table style=\"border-collapse:collapse\">\n<tr>", esc(&rejected_title)));
+        for (i, c) in cols[..5].iter().enumerate() {
+            html.push_str(&th(c, i == 2));
+        }
+        html.push_str("</tr>\n");
+        for r in &rejected[..listed] {
+            html.push_str(&format!(
+                "<tr><td style=\"{TD}\">{}</td><td style=\"{TD}\">{}</td><td style=\"{TD};text-align:right\">{}</td><td style=\"{TD}\">{}</td><td style=\"{TD}\">{}</td></tr>\n",
+                esc(&r.file),
+                esc(&r.sheet),
+                r.row,
+                esc(&r.cell),
+                esc(&r.reason)
+            ));
+        }
+        html.push_str("</table>\n");
+        if unlisted > 0 {
+            html.push_str(&format!("<p>… {} {} {}</p>\n", and_word(lang), esc(&n(unlisted as u64)), esc(more)));
+        }
+    }
+    if rejected_xlsx.is_some() {
+        html.push_str(&format!("<p>{}</p>\n", esc(attached)));
+    }
+    html.push_str(&format!("<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(Words::of(lang).footer)));
+
+    let id = derived_id(cfg, "devolucion", &[organismo, to, &subject], now);
+    let builder = base(cfg, &[to], &subject, id, now)?;
+    let body = MultiPart::alternative_plain_html(text, page(lang.tag(), &subject, &html));
+    let message = match rejected_xlsx {
+        Some(xlsx) => {
+            let name = match lang {
+                Lang::Es => "filas-rechazadas.xlsx",
+                Lang::En => "rejected-rows.xlsx",
+            };
+            builder.multipart(MultiPart::mixed().multipart(body).singlepart(Attachment::new(name.to_string()).body(xlsx, content_type(XLSX_TYPE)?)))
+        }
+        None => builder.multipart(body),
+    };
+    message.map_err(|e| DeliverError::Build(e.to_string()))
+}
+
+/// A polite reminder (in Spanish) to a ministry contact that nothing was received from
+/// `organismo` for `period_label` («marzo de 2019»), due by `deadline`.
+pub fn reminder_message(cfg: &MailConfig, organismo: &str, to: &str, period_label: &str, deadline: NaiveDate, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+    let subject = format!("Recordatorio: datos de {period_label} de {organismo}");
+    let due = spanish_date(deadline);
+    let paragraphs = [
+        "Hola:".to_string(),
+        format!("Les recordamos que todavía no recibimos datos de {organismo} correspondientes a {period_label}. El plazo para enviarlos vence el {due}."),
+        "Para enviarlos, dejen las planillas en la carpeta compartida de su organismo, como de costumbre. Si ya las dejaron en estos días, pueden ignorar este mensaje; si en el período no hubo actividad, respondan a este mensaje para que quede registrado.".to_string(),
+        "Muchas gracias.".to_string(),
+    ];
+    let text = format!("{}\n\n-- \n{}\n", paragraphs.join("\n\n"), Words::of(Lang::Es).footer);
+    let mut html: String = paragraphs.iter().map(|p| format!("<p>{}</p>\n", esc(p))).collect();
+    html.push_str(&format!("<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(Words::of(Lang::Es).footer)));
+    let id = derived_id(cfg, "recordatorio", &[organismo, to, period_label], now);
+    base(cfg, &[to], &subject, id, now)?
+        .multipart(MultiPart::alternative_plain_html(text, page(Lang::Es.tag(), &subject, &html)))
+        .map_err(|e| DeliverError::Build(e.to_string()))
+}
+
+/// An alert to the administrators (all in `To`; send one envelope per administrator). The
+/// subject gets a `[participa]` prefix; `body` is plain text, shown as is in the HTML part.
+pub fn alert_message(cfg: &MailConfig, admins: &[String], subject: &str, body: &str, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+    let subject = format!("[participa] {subject}");
+    let text = format!("{body}\n\n-- \n{}\n", Words::of(Lang::Es).footer);
+    let html = format!("<pre style=\"white-space:pre-wrap;font-family:inherit\">{}</pre>\n<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(body), esc(Words::of(Lang::Es).footer));
+    let to: Vec<&str> = admins.iter().map(String::as_str).collect();
+    let id = derived_id(cfg, "alerta", &[&to.join(","), &subject, body], now);
+    base(cfg, &to, &subject, id, now)?
+        .multipart(MultiPart::alternative_plain_html(text, page(Lang::Es.tag(), &subject, &html)))
+        .map_err(|e| DeliverError::Build(e.to_string()))
+}
+
+fn and_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Es => "y",
+        Lang::En => "and",
+    }
+}
+
+/// Fixed words of the messages.
+struct Words {
+    folder: &'static str,
+    pdf: &'static str,
+    xlsx: &'static str,
+    index: &'static str,
+    footer: &'static str,
+}
+
+impl Words {
+    fn of(lang: Lang) -> Words {
+        match lang {
+            Lang::Es => Words {
+                folder: "Carpeta publicada del período",
+                pdf: "Informe (PDF)",
+                xlsx: "Datos (XLSX)",
+                index: "Todos los informes publicados",
+                footer: "Mensaje enviado automáticamente por participa. Para consultas, responda a este mensaje.",
+            },
+            Lang::En => Words {
+                folder: "Published folder of the period",
+                pdf: "Report (PDF)",
+                xlsx: "Data (XLSX)",
+                index: "All published reports",
+                footer: "Message sent automatically by participa. For questions, reply to this message.",
+            },
+        }
+    }
+}
+
+struct Links {
+    folder: String,
+    pdf: String,
+    xlsx: String,
+    index: String,
+}
+
+struct FigureText {
+    label: String,
+    value: String,
+    target: Option<String>,
+    note: Option<String>,
+}
+
+const TD: &str = "border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top";
+
+fn th(text: &str, right: bool) -> String {
+    format!("<th style=\"border-bottom:2px solid #999;padding:4px 8px;text-align:{}\">{}</th>", if right { "right" } else { "left" }, esc(text))
+}
+
+fn link(url: &str) -> String {
+    format!("<a href=\"{0}\">{0}</a>", esc(url))
+}
+
+/// A whole HTML document around `inner`.
+fn page(lang_tag: &str, title: &str, inner: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n<body style=\"font-family:Arial,Helvetica,sans-serif;color:#222;max-width:680px\">\n{inner}</body>\n</html>\n",
+        esc(lang_tag),
+        esc(title)
+    )
+}
+
+/// The headers every message has.
+fn base(cfg: &MailConfig, to: &[&str], subject: &str, message_id: String, now: DateTime<Utc>) -> Result<MessageBuilder, DeliverError> {
+    if to.is_empty() {
+        return Err(DeliverError::Recipient("el mensaje no tiene destinatarios".to_string()));
+    }
+    let from = cfg.sender().map_err(|e| DeliverError::Config(format!("correo.remitente: {e}")))?;
+    let mut builder = Message::builder().from(from).subject(subject).message_id(Some(message_id)).date(SystemTime::from(now));
+    if let Some(r) = &cfg.responder_a {
+        let reply: Mailbox = r.parse().map_err(|e| DeliverError::Config(format!("correo.responder_a: «{r}» no es una dirección válida ({e})")))?;
+        builder = builder.reply_to(reply);
+    }
+    for address in to {
+        // Checked again here, not only in the configuration: a contact address can come from
+        // elsewhere (an organismo's `email`), and a message must never leave for a domain that
+        // is not allowed.
+        let allowed = cfg.allowed_recipient(address).map_err(DeliverError::Recipient)?;
+        builder = builder.to(Mailbox::new(None, allowed));
+    }
+    Ok(builder.raw_header(HeaderValue::new(AUTO_SUBMITTED, "auto-generated".to_string())))
+}
+
+fn check_message_id(id: &str) -> Result<(), DeliverError> {
+    let inner = id.strip_prefix('<').and_then(|s| s.strip_suffix('>'));
+    match inner {
+        Some(s) if s.contains('@') && s.is_ascii() && !s.contains(|c: char| c.is_ascii_whitespace() || c.is_ascii_control() || c == '<' || c == '>') => Ok(()),
+        _ => Err(DeliverError::Build(format!("Message-ID «{id}»: debe tener la forma <algo@dominio>"))),
+    }
+}
+
+/// A Message-ID for messages the ledger does not name: the same content at the same time gives
+/// the same id, so a retry of one message is recognisable as such.
+fn derived_id(cfg: &MailConfig, kind: &str, parts: &[&str], now: DateTime<Utc>) -> String {
+    let mut h = Sha256::new();
+    for p in parts.iter().copied().chain([now.to_rfc3339().as_str()]) {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    format!("<participa.{kind}.{}.{}@{}>", now.format("%Y%m%dT%H%M%SZ"), hex::encode(&h.finalize()[..8]), cfg.message_id_domain())
+}
+
+fn content_type(s: &str) -> Result<ContentType, DeliverError> {
+    ContentType::parse(s).map_err(|e| DeliverError::Build(format!("tipo de contenido {s}: {e}")))
+}
+
+fn file_size(path: &Path) -> Result<u64, DeliverError> {
+    fs::metadata(path).map(|m| m.len()).map_err(|source| DeliverError::Io { path: path.to_path_buf(), source })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, DeliverError> {
+    fs::read(path).map_err(|source| DeliverError::Io { path: path.to_path_buf(), source })
+}
+
+fn file_name(path: &Path, fallback: &str) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| fallback.to_string())
+}
+
+/// The commitment's code from «Compromiso BUE0008: …»: the last word before the colon, when it
+/// looks like a code (capitals and digits). `Meta` has no field for it, and a guess is worse
+/// than no code in the subject.
+fn commitment_code(commitment: &str) -> Option<&str> {
+    let (head, _) = commitment.split_once(':')?;
+    let word = head.split_whitespace().last()?;
+    let looks_like_code = word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    looks_like_code.then_some(word)
+}
+
+/// Percent-encodes what is not an unreserved URL character (period codes and file stems are
+/// plain ASCII already; this only guards the link against a surprise).
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Bytes for people: `850 B`, `312 kB`, `7,0 MB` (decimal units, as file browsers show them).
+fn size_text(bytes: u64, lang: Lang) -> String {
+    let b = bytes as f64;
+    if bytes < 1000 {
+        format!("{} B", format_number(b, 0, lang))
+    } else if bytes < 1_000_000 {
+        format!("{} kB", format_number(b / 1000.0, 0, lang))
+    } else {
+        format!("{} MB", format_number(b / 1_000_000.0, 1, lang))
+    }
+}
+
+fn spanish_date(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
+    format!("{} de {month} de {}", d.day(), d.year())
+}
+
+/// HTML-escapes text for element content and quoted attribute values.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn small_helpers() {
+        assert_eq!(commitment_code("Compromiso BUE0008: participación"), Some("BUE0008"));
+        assert_eq!(commitment_code("Commitment BUE0008: citizen participation"), Some("BUE0008"));
+        assert_eq!(commitment_code("Participación ciudadana: un compromiso"), None);
+        assert_eq!(commitment_code("Compromiso BUE0008"), None);
+        assert_eq!(size_text(7_000_000, Lang::Es), "7,0 MB");
+        assert_eq!(size_text(7_000_000, Lang::En), "7.0 MB");
+        assert_eq!(size_text(312_400, Lang::Es), "312 kB");
+        assert_eq!(spanish_date(NaiveDate::from_ymd_opt(2019, 4, 10).unwrap_or_default()), "10 de abril de 2019");
+        assert_eq!(path_segment("2019-03"), "2019-03");
+        assert_eq!(path_segment("a b/ñ"), "a%20b%2F%C3%B1");
+        assert!(check_message_id("<a.b@c>").is_ok());
+        for bad in ["a@b", "<ab>", "<a b@c>", "<á@c>"] {
+            assert!(check_message_id(bad).is_err(), "{bad}");
+        }
+    }
+}
