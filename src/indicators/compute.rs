@@ -319,7 +319,7 @@ impl Compiled {
         })
     }
 
-    fn add(&self, acc: &mut Acc, c: &Contribution, values: &[Value], buf: &mut String) {
+    fn add(fields: &[usize], acc: &mut Acc, c: &Contribution, values: &[Value], buf: &mut String) {
         if c.counted {
             acc.rows += 1;
         }
@@ -331,9 +331,9 @@ impl Compiled {
                 acc.set.insert(buf.clone());
             }
         }
-        if !self.fields.is_empty() {
-            acc.fields.resize(self.fields.len(), 0.0);
-            for (slot, i) in acc.fields.iter_mut().zip(&self.fields) {
+        if !fields.is_empty() {
+            acc.fields.resize(fields.len(), 0.0);
+            for (slot, i) in acc.fields.iter_mut().zip(fields) {
                 *slot += values.get(*i).and_then(Value::as_f64).unwrap_or(0.0);
             }
         }
@@ -422,26 +422,20 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
             for &k in &mine {
                 let c = &mut compiled[k].1;
                 let Some(contrib) = c.contribution(row.values, &mut buf) else { continue };
-                // Accumulators are taken out and put back so that `c` can be borrowed to add.
+                let fields = &c.fields;
                 if in_cumulative && c.def.acumulado {
-                    let mut acc = std::mem::take(&mut c.cumulative);
-                    c.add(&mut acc, &contrib, row.values, &mut buf);
-                    c.cumulative = acc;
+                    Compiled::add(fields, &mut c.cumulative, &contrib, row.values, &mut buf);
                     if let Some(m) = month_of(date_value) {
-                        let mut acc = c.months.remove(&m).unwrap_or_default();
-                        c.add(&mut acc, &contrib, row.values, &mut buf);
-                        c.months.insert(m, acc);
+                        Compiled::add(fields, c.months.entry(m).or_default(), &contrib, row.values, &mut buf);
                     }
                 }
                 if !in_period {
                     continue;
                 }
-                let mut acc = std::mem::take(&mut c.period);
-                c.add(&mut acc, &contrib, row.values, &mut buf);
-                c.period = acc;
-                for g in 0..c.by.len() {
-                    match c.by[g].1 {
-                        Some(i) => key_of(row.values.get(i).unwrap_or(&Value::Null), &mut key),
+                Compiled::add(fields, &mut c.period, &contrib, row.values, &mut buf);
+                for (g, (_, index)) in c.by.iter().enumerate() {
+                    match index {
+                        Some(i) => key_of(row.values.get(*i).unwrap_or(&Value::Null), &mut key),
                         None => {
                             key.clear();
                             if let Some(m) = month_of(date_value) {
@@ -449,13 +443,16 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
                             }
                         }
                     }
-                    let mut acc = c.groups[g].remove(key.as_str()).unwrap_or_default();
-                    c.add(&mut acc, &contrib, row.values, &mut buf);
-                    c.groups[g].insert(key.clone(), acc);
+                    // Look up by &str first: a key is allocated once per group, not per row.
+                    let groups = &mut c.groups[g];
+                    if !groups.contains_key(key.as_str()) {
+                        groups.insert(key.clone(), Acc::default());
+                    }
+                    if let Some(acc) = groups.get_mut(key.as_str()) {
+                        Compiled::add(fields, acc, &contrib, row.values, &mut buf);
+                    }
                 }
-                let mut acc = c.sources.remove(&row.version_id).unwrap_or_default();
-                c.add(&mut acc, &contrib, row.values, &mut buf);
-                c.sources.insert(row.version_id, acc);
+                Compiled::add(fields, c.sources.entry(row.version_id).or_default(), &contrib, row.values, &mut buf);
             }
         })?;
         figures.rows_in_period.insert(ds.name.clone(), in_period_rows);

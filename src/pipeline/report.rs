@@ -176,22 +176,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Builds the period's report and writes its PDF, XLSX and published folder.
+/// Builds the period's report and writes its PDF, XLSX and published folder. The workbook is
+/// rendered on its own thread with its own store connection while the PDF and the CSVs are
+/// written: with half a million rows each is seconds of work.
 pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<ReportFiles, ReportRunError> {
     let span = info_span!("informe", periodo = %period, idioma = ?lang);
     let _guard = span.enter();
     let (report, _) = build_report(config, store, period, lang, today, built_at)?;
     info!(version_datos = %report.meta.data_version, emitido = %report.meta.issued_on, "cifras calculadas");
-    let pdf = report::pdf::render(&pdf_view(&report))?;
-    let mut rows = PeriodRows { store: &mut *store, config, period };
-    let xlsx = report::xlsx::render(&report, &mut rows)?;
     let out_dir = config.resolve(&config.settings.informe.dir_salida);
     let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
     let xlsx_path = out_dir.join(format!("{}.xlsx", report.meta.file_stem));
-    write_atomic(&pdf_path, &pdf)?;
-    write_atomic(&xlsx_path, &xlsx)?;
     let root = config.resolve(&config.settings.informe.dir_publicacion);
-    let published = report::publish::publish(&root, &report, &pdf, &xlsx, &mut rows, &config.standard.datasets)?;
+    let published = std::thread::scope(|scope| -> Result<PathBuf, ReportRunError> {
+        let report = &report;
+        let workbook = scope.spawn(move || -> Result<Vec<u8>, ReportRunError> {
+            let mut own = super::open_store(config)?;
+            Ok(report::xlsx::render(report, &mut PeriodRows { store: &mut own, config, period })?)
+        });
+        let mut workbook = Some(workbook);
+        let pdf = report::pdf::render(&pdf_view(report))?;
+        write_atomic(&pdf_path, &pdf)?;
+        let mut rows = PeriodRows { store: &mut *store, config, period };
+        let mut xlsx_bytes = || -> Result<Vec<u8>, ReportError> {
+            let handle = workbook.take().ok_or_else(|| ReportError::Pdf("el libro XLSX se pidió dos veces".into()))?;
+            let bytes = match handle.join() {
+                Ok(Ok(bytes)) => bytes,
+                Ok(Err(ReportRunError::Report(e))) => return Err(e),
+                Ok(Err(e)) => return Err(ReportError::Rows { dataset: "libro XLSX".into(), source: std::io::Error::other(e.to_string()) }),
+                Err(_) => return Err(ReportError::Rows { dataset: "libro XLSX".into(), source: std::io::Error::other("el hilo que escribía el libro terminó con un error interno") }),
+            };
+            write_atomic(&xlsx_path, &bytes)?;
+            Ok(bytes)
+        };
+        Ok(report::publish::publish(&root, report, &pdf, &mut xlsx_bytes, &mut rows, &config.standard.datasets)?)
+    })?;
     info!(pdf = %pdf_path.display(), xlsx = %xlsx_path.display(), publicado = %published.display(), "informe escrito");
     Ok(ReportFiles { report, pdf: pdf_path, xlsx: xlsx_path, published })
 }

@@ -195,13 +195,17 @@ pub struct Resumen {
     pub editions: Vec<Edition>,
 }
 
-/// Writes `root/<period>/`: the PDF, the XLSX, one CSV per dataset, `datapackage.json`,
+/// The workbook's bytes, asked for once the CSVs are written: the caller can still be
+/// rendering it on another thread while the CSVs are written.
+pub type XlsxBytes<'a> = &'a mut dyn FnMut() -> Result<Vec<u8>, ReportError>;
+
+/// Writes `root/<period>/`: the PDF, the CSVs (one per dataset), the XLSX, `datapackage.json`,
 /// `resumen.json`; then rewrites `root/index.html`. Returns the period folder.
 pub fn publish(
     root: &Path,
     report: &Report,
     pdf: &[u8],
-    xlsx: &[u8],
+    xlsx: XlsxBytes<'_>,
     rows: &mut dyn RowSource,
     datasets: &[crate::standard::Dataset],
 ) -> Result<PathBuf, ReportError> {
@@ -235,13 +239,12 @@ fn write_period(
     target: &Path,
     report: &Report,
     pdf: &[u8],
-    xlsx: &[u8],
+    xlsx: XlsxBytes<'_>,
     rows: &mut dyn RowSource,
     datasets: &[crate::standard::Dataset],
 ) -> Result<(), ReportError> {
     let meta = &report.meta;
     let pdf_file = write_bytes(stage, &format!("{}.pdf", meta.file_stem), pdf, PDF_MEDIATYPE)?;
-    let xlsx_file = write_bytes(stage, &format!("{}.xlsx", meta.file_stem), xlsx, XLSX_MEDIATYPE)?;
 
     let mut published = Vec::with_capacity(report.datasets.len());
     for part in &report.datasets {
@@ -251,6 +254,7 @@ fn write_period(
         }
         published.push(PublishedDataset { name: part.name.clone(), title: part.title.clone(), rows: rows_written, csv });
     }
+    let xlsx_file = write_bytes(stage, &format!("{}.xlsx", meta.file_stem), &xlsx()?, XLSX_MEDIATYPE)?;
 
     let mut editions = carried_editions(stage, target, report, &pdf_file, &xlsx_file);
     editions.push(edition(report, pdf_file, xlsx_file));
@@ -1089,7 +1093,7 @@ mod tests {
 
     fn publish_example(root: &Path, report: &Report, pdf: &[u8]) -> PathBuf {
         let mut rows = ExampleRows { rows_per_dataset: report.datasets.first().map(|d| d.row_count).unwrap_or(0) };
-        match publish(root, report, pdf, b"PK placeholder xlsx", &mut rows, &definitions()) {
+        match publish(root, report, pdf, &mut || Ok(b"PK placeholder xlsx".to_vec()), &mut rows, &definitions()) {
             Ok(p) => p,
             Err(e) => panic!("publish failed: {e}"),
         }
@@ -1310,13 +1314,13 @@ mod tests {
         };
         let report = example(50);
         let mut rows = ExampleRows { rows_per_dataset: 50 };
-        let dir = publish(&root, &report, b"%PDF-1.7 placeholder", b"PK placeholder", &mut rows, &definitions()).expect("publish");
+        let dir = publish(&root, &report, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish");
         let mut feb = february();
         for d in &mut feb.datasets {
             d.row_count = 50;
         }
-        publish(&root, &feb, b"%PDF-1.7 placeholder", b"PK placeholder", &mut rows, &definitions()).expect("publish");
-        publish(&root, &english(example(50)), b"%PDF-1.7 placeholder", b"PK placeholder", &mut rows, &definitions()).expect("publish");
+        publish(&root, &feb, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish");
+        publish(&root, &english(example(50)), b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish");
         println!("published {} and {}", dir.display(), root.join("index.html").display());
     }
 }
