@@ -25,7 +25,8 @@ use super::ReportError;
 pub const MAX_DATA_ROWS: u32 = 1_048_575;
 /// Rows looked at to size a dataset sheet's columns.
 const WIDTH_SAMPLE_ROWS: u32 = 200;
-/// Widest a column of a dataset sheet gets (in characters); longer text wraps.
+/// Widest a column of a dataset sheet gets (in characters). Longer text does not wrap there:
+/// every data row keeps one line, and the whole value shows in the cell's edit bar.
 const MAX_WIDTH: f64 = 60.0;
 /// Widest a column of a report table gets: several tables share a sheet's columns, so a long
 /// file path wraps rather than stretching every table.
@@ -185,7 +186,7 @@ impl Styles {
                 .set_text_wrap()
                 .set_align(FormatAlign::Top)
                 .set_align(FormatAlign::Right),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            wrap: Format::new().set_text_wrap(),
             description: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             no_data: Format::new().set_bold().set_font_color(0xC00000),
             date: Format::new().set_num_format(date_format(lang)),
@@ -323,6 +324,13 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, kind: Kind, b
     Ok(())
 }
 
+/// Lines a text takes in a wrapped column `width` characters wide (at least one).
+fn wrapped_lines(text: &str, width: f64) -> f64 {
+    // An average letter is narrower than the «0» column widths are measured in.
+    let per_line = (width * 1.1).max(1.0);
+    text.lines().map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0)).sum::<f64>().max(1.0)
+}
+
 /// The width a value takes as people read it.
 fn display_chars(cell: &Cell, kind: Kind, lang: Lang) -> f64 {
     match cell {
@@ -371,11 +379,19 @@ fn write_table_titled(ws: &mut Worksheet, row: u32, table: &Table, titled: bool,
     write_header(ws, r, &titles, &kinds, s, widths)?;
     r += 1;
     let write_row = |ws: &mut Worksheet, r: u32, cells: &[Cell], bold: bool, widths: &mut Widths| -> Result<(), XlsxError> {
+        let mut lines = 1.0f64;
         for (c, cell) in cells.iter().enumerate() {
             let Ok(col) = u16::try_from(c) else { break };
             let kind = table.columns.get(c).map_or(Kind::Text, |col: &Column| col.kind);
             write_cell(ws, r, col, cell, kind, bold, s)?;
             widths.see(col, display_chars(cell, kind, s.lang));
+            if let Cell::Text(t) = cell {
+                lines = lines.max(wrapped_lines(t, widths.1));
+            }
+        }
+        // Not every spreadsheet grows a row for wrapped text when it opens the file.
+        if lines > 1.0 {
+            ws.set_row_height(r, 15.0 * lines)?;
         }
         Ok(())
     };
@@ -707,8 +723,6 @@ struct DatasetWriter<'a> {
     widths: Widths,
     /// Rows sampled for the widths so far (over all sheets).
     sampled: u32,
-    /// Long text columns seen in the sample: their cells wrap.
-    wrap: Vec<bool>,
 }
 
 impl<'a> DatasetWriter<'a> {
@@ -723,7 +737,6 @@ impl<'a> DatasetWriter<'a> {
             row: 0,
             widths: Widths::capped(MAX_WIDTH),
             sampled: 0,
-            wrap: vec![false; part.field_names.len()],
         };
         writer.current = writer.start_sheet(&name)?;
         Ok(writer)
@@ -737,6 +750,9 @@ impl<'a> DatasetWriter<'a> {
         let titles: Vec<&str> = self.part.field_names.iter().map(String::as_str).collect();
         write_header(&mut ws, 0, &titles, &[], self.styles, &mut self.widths)?;
         ws.set_freeze_panes(1, 0)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(0, 0)?;
         // Date and percentage columns carry their format, so their cells are written as plain
         // numbers: cheaper than a format per cell, and a value typed in later gets it too.
         for (c, column) in self.part.columns.iter().enumerate() {
@@ -781,11 +797,6 @@ impl<'a> DatasetWriter<'a> {
                     other => display_chars(other, self.kind(c), self.styles.lang),
                 };
                 self.widths.see(col, chars);
-                if chars > MAX_WIDTH {
-                    if let Some(w) = self.wrap.get_mut(c) {
-                        *w = true;
-                    }
-                }
             }
         }
         let ws = &mut self.current;
@@ -795,11 +806,7 @@ impl<'a> DatasetWriter<'a> {
                 Cell::Empty => {}
                 Cell::Text(t) if t.is_empty() => {}
                 Cell::Text(t) => {
-                    if self.wrap.get(c).copied().unwrap_or(false) {
-                        ws.write_string_with_format(r, col, cell_text(t), &self.styles.wrap)?;
-                    } else {
-                        ws.write_string(r, col, cell_text(t))?;
-                    }
+                    ws.write_string(r, col, cell_text(t))?;
                 }
                 Cell::Int(i) => {
                     ws.write_number(r, col, *i as f64)?;
