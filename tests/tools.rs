@@ -360,13 +360,13 @@ mod checks {
         let folder = root.join("publicacion");
         let mut march = example(50);
         let mut rows = ExampleRows { rows_per_dataset: 50 };
-        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", b"PK placeholder", &mut rows, &definitions()).expect("publish March");
+        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish March");
         march.meta.period = "2019-02".into();
         march.meta.period_label = "febrero de 2019".into();
         march.meta.file_stem = "participa-2019-02-es".into();
         march.meta.period_start = chrono::NaiveDate::from_ymd_opt(2019, 2, 1).expect("date");
         march.meta.period_end = chrono::NaiveDate::from_ymd_opt(2019, 2, 28).expect("date");
-        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", b"PK placeholder", &mut rows, &definitions()).expect("publish February");
+        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish February");
         folder
     }
 

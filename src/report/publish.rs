@@ -1269,7 +1269,7 @@ mod tests {
         let mut report = example(2);
         report.meta.period = "../2019-03".into();
         let mut rows = ExampleRows { rows_per_dataset: 2 };
-        assert!(publish(tmp.path(), &report, b"", b"", &mut rows, &definitions()).is_err());
+        assert!(publish(tmp.path(), &report, b"", &mut || Ok(Vec::new()), &mut rows, &definitions()).is_err());
         assert_eq!(fs::read_dir(tmp.path()).expect("dir").count(), 0);
     }
 
@@ -1283,7 +1283,7 @@ mod tests {
         }
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = publish_example(tmp.path(), &example(3), b"%PDF old");
-        let result = publish(tmp.path(), &example(3), b"%PDF new", b"", &mut Failing, &definitions());
+        let result = publish(tmp.path(), &example(3), b"%PDF new", &mut || Ok(Vec::new()), &mut Failing, &definitions());
         assert!(matches!(result, Err(ReportError::Rows { .. })), "{result:?}");
         assert_eq!(fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"), b"%PDF old");
         assert!(hidden_leftovers(tmp.path()).is_empty());
