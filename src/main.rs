@@ -8,13 +8,17 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // Output piped into `head` that closes early ends the program quietly, as for any Unix
-    // tool, instead of panicking in println!.
-    #[cfg(unix)]
-    // SAFETY: called first thing, before any thread exists; SIG_DFL is always a valid handler.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // `participa validate x.xlsx | head`: once the reader has gone, println! panics; that is
+    // the reader's choice, not an error, so the program ends quietly with status 0 (as
+    // `export` does when it sees the closed pipe itself).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied()).unwrap_or("");
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     participa::cli::init_logging();
     let cli = participa::cli::Cli::parse();
     let code = match participa::cli::run(cli) {
