@@ -162,7 +162,7 @@ fn baseline(config: &Config) -> BoxResult<(u64, usize)> {
     let mut store = pipeline::open_store(config)?;
     let ds = config.standard.dataset("instancias").ok_or("instancias")?;
     let period = Period::Year(2019);
-    let selection = Selection { dataset: ds, date_field: "fecha", from: Some(period.start()), to: period.end(), as_of: false, ordered: true };
+    let selection = Selection { dataset: ds, date_field: "fecha", from: Some(period.start()), to: period.end(), as_of: false, ordered: true, wanted: None };
     let mut out = csv::Writer::from_writer(Vec::with_capacity(64 << 20));
     let mut rows = 0u64;
     let mut record: Vec<String> = Vec::new();

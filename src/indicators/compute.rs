@@ -39,6 +39,8 @@ pub struct ScanSpec<'a> {
     pub to: NaiveDate,
     /// Each item's latest snapshot dated on or before `to`, instead of every row.
     pub as_of: bool,
+    /// The fields any indicator reads (by field index); the others may come back null.
+    pub wanted: &'a [bool],
 }
 
 /// Where rows come from (the pipeline implements it over the store).
@@ -288,6 +290,19 @@ struct Contribution<'v> {
 }
 
 impl Compiled {
+    /// Every field this indicator looks at.
+    fn fields_read(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self.filters.iter().map(|f| f.index).collect();
+        out.extend(self.field);
+        out.extend(self.fields.iter().copied());
+        for p in [&self.num, &self.den].into_iter().flatten() {
+            out.extend(p.filters.iter().map(|f| f.index));
+            out.extend(p.field);
+        }
+        out.extend(self.by.iter().filter_map(|(_, i)| *i));
+        out
+    }
+
     fn contribution<'v>(&self, values: &'v [Value], buf: &mut String) -> Option<Contribution<'v>> {
         if !passes(&self.filters, values, buf) {
             return None;
@@ -400,8 +415,19 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
         let Some(dating) = cfg.datasets.get(&ds.name) else { continue };
         let Some(date_index) = ds.field_index(&dating.fecha) else { continue };
         let as_of = dating.estado_al_cierre;
-        let spec = ScanSpec { dataset: ds, date_field: &dating.fecha, from: if as_of { None } else { Some(commitment_start.min(start)) }, to: close, as_of };
         let mine: Vec<usize> = compiled.iter().enumerate().filter(|(_, (_, c))| c.def.dataset == ds.name).map(|(k, _)| k).collect();
+        // Free text (topics, results) is never measured: leaving it out of the scan saves
+        // reading and copying most of a row's bytes.
+        let mut wanted = vec![false; ds.fields.len()];
+        wanted[date_index] = true;
+        for &k in &mine {
+            for i in compiled[k].1.fields_read() {
+                if let Some(w) = wanted.get_mut(i) {
+                    *w = true;
+                }
+            }
+        }
+        let spec = ScanSpec { dataset: ds, date_field: &dating.fecha, from: if as_of { None } else { Some(commitment_start.min(start)) }, to: close, as_of, wanted: &wanted };
         let mut in_period_rows = 0u64;
         let mut scanned = 0u64;
         scan.scan(&spec, &mut |row: &ScanRow| {

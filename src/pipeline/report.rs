@@ -50,7 +50,7 @@ struct StoreScan<'a> {
 impl RowScan for StoreScan<'_> {
     type Error = ExportError;
     fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ExportError> {
-        let selection = Selection { dataset: spec.dataset, date_field: spec.date_field, from: spec.from, to: spec.to, as_of: spec.as_of, ordered: false };
+        let selection = Selection { dataset: spec.dataset, date_field: spec.date_field, from: spec.from, to: spec.to, as_of: spec.as_of, ordered: false, wanted: Some(spec.wanted) };
         self.store.scan(&selection, &mut |row| {
             each(&ScanRow { values: &row.values, organismo: &row.organismo, archivo: &row.archivo, version_id: row.version_id });
             Ok(())
@@ -89,6 +89,7 @@ impl RowSource for PeriodRows<'_> {
             to: self.period.end(),
             as_of: dating.estado_al_cierre,
             ordered: true,
+            wanted: None,
         };
         let mut cells: Vec<Cell> = Vec::new();
         self.store

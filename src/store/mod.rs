@@ -180,6 +180,8 @@ pub struct Selection<'a> {
     pub as_of: bool,
     /// In export order (file, sheet, row); unordered is faster.
     pub ordered: bool,
+    /// Which fields to read, by index (`None`: all); the others come back null.
+    pub wanted: Option<&'a [bool]>,
 }
 
 /// A stored row, typed by its dataset's fields.

@@ -464,7 +464,22 @@ impl Store for SqliteStore {
             .map(|i| ds.fields[i].field_type)
             .ok_or_else(|| StoreError::Corrupt(format!("{} no tiene el campo {}", ds.name, sel.date_field)))?;
         let t = table(ds);
-        let fields = field_columns(ds).join(", ");
+        let fields = ds
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                // A snapshot's key and order are read whatever the caller wants: the latest
+                // snapshot per item is chosen on them.
+                let structural = ds.snapshots.as_ref().is_some_and(|s| s.key.contains(&f.name) || s.order_by.contains(&f.name));
+                if structural || sel.wanted.is_none_or(|w| w.get(i).copied().unwrap_or(true)) {
+                    f.name.clone()
+                } else {
+                    format!("NULL AS {}", f.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         let common = "organismo, fuente_archivo, fuente_hoja, fuente_fila, _version_id";
         let to = bound(date_type, sel.to);
         let from = sel.from.map(|d| bound(date_type, d));
