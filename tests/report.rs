@@ -142,7 +142,8 @@ fn the_workbook_has_its_sheets_charts_and_the_month_rows() {
     assert!(sheet("instancias")["freeze_panes"].as_str().is_some(), "frozen header");
     assert!(sheet("instancias")["auto_filter"].as_str().is_some_and(|f| !f.is_empty()), "filter");
     let charts: i64 = sheets.iter().filter_map(|s| s["charts"].as_i64()).sum();
-    assert!(charts >= 4, "native charts: {charts}");
+    assert!(sheet("Resumen")["charts"].as_i64() == Some(4), "the summary's four charts");
+    assert!(charts >= 12, "a native chart on each indicator sheet with something to draw: {charts}");
     assert!(info["properties"]["title"].as_str().is_some_and(|t| t.contains("marzo de 2019")), "{}", info["properties"]);
 }
 
