@@ -99,7 +99,7 @@ fn bound(t: FieldType, d: chrono::NaiveDate) -> String {
     }
 }
 
-/// `?`-placeholders for an id list bound as one JSON array (SQLite's json_each), so a report
+/// An id list bound as one JSON array and expanded by SQLite's json_each, so a report
 /// over thousands of versions is still one statement.
 const IDS_IN: &str = "(SELECT value FROM json_each(?1))";
 
