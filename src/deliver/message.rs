@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::config::MailConfig;
 use super::DeliverError;
-use crate::report::model::{format_cell, format_figure, format_number, Cell, Kind, Lang, Report};
+use crate::indicators::period::{month_label, Month};
+use crate::report::model::{format_bytes, format_cell, format_figure, format_number, html_escape as esc, Cell, Kind, Lang, Report};
 
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
 const PDF_TYPE: &str = "application/pdf";
@@ -101,31 +102,31 @@ pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, 
 
     let files_sentence = match (&files, &links) {
         (Some((pdf, xlsx)), _) => match lang {
-            Lang::Es => format!("Se adjuntan el informe en PDF ({pdf_name}, {}) y los datos en un libro XLSX ({xlsx_name}, {}).", size_text(pdf.len() as u64, lang), size_text(xlsx.len() as u64, lang)),
-            Lang::En => format!("The report is attached as a PDF ({pdf_name}, {}) and the data as an XLSX workbook ({xlsx_name}, {}).", size_text(pdf.len() as u64, lang), size_text(xlsx.len() as u64, lang)),
+            Lang::Es => format!("Se adjuntan el informe en PDF ({pdf_name}, {}) y los datos en un libro XLSX ({xlsx_name}, {}).", format_bytes(pdf.len() as u64, lang), format_bytes(xlsx.len() as u64, lang)),
+            Lang::En => format!("The report is attached as a PDF ({pdf_name}, {}) and the data as an XLSX workbook ({xlsx_name}, {}).", format_bytes(pdf.len() as u64, lang), format_bytes(xlsx.len() as u64, lang)),
         },
         (None, Some(_)) => match lang {
             Lang::Es => format!(
                 "Los archivos del informe (PDF y XLSX, {} en total) no van adjuntos porque superan el máximo de {} por mensaje: están en la carpeta publicada, en los enlaces de abajo.",
-                size_text(total, lang),
-                size_text(cfg.max_adjuntos_bytes, lang)
+                format_bytes(total, lang),
+                format_bytes(cfg.max_adjuntos_bytes, lang)
             ),
             Lang::En => format!(
                 "The report's files (PDF and XLSX, {} together) are not attached because they exceed the limit of {} per message: they are in the published folder, at the links below.",
-                size_text(total, lang),
-                size_text(cfg.max_adjuntos_bytes, lang)
+                format_bytes(total, lang),
+                format_bytes(cfg.max_adjuntos_bytes, lang)
             ),
         },
         (None, None) => match lang {
             Lang::Es => format!(
                 "Los archivos del informe (PDF y XLSX, {} en total) no van adjuntos porque superan el máximo de {} por mensaje, y no hay una dirección de publicación configurada: pídalos respondiendo a este mensaje.",
-                size_text(total, lang),
-                size_text(cfg.max_adjuntos_bytes, lang)
+                format_bytes(total, lang),
+                format_bytes(cfg.max_adjuntos_bytes, lang)
             ),
             Lang::En => format!(
                 "The report's files (PDF and XLSX, {} together) are not attached because they exceed the limit of {} per message, and no publication address is configured: ask for them by replying to this message.",
-                size_text(total, lang),
-                size_text(cfg.max_adjuntos_bytes, lang)
+                format_bytes(total, lang),
+                format_bytes(cfg.max_adjuntos_bytes, lang)
             ),
         },
     };
@@ -538,37 +539,9 @@ fn path_segment(s: &str) -> String {
 }
 
 /// Bytes for people: `850 B`, `312 kB`, `7,0 MB` (decimal units, as file browsers show them).
-fn size_text(bytes: u64, lang: Lang) -> String {
-    let b = bytes as f64;
-    if bytes < 1000 {
-        format!("{} B", format_number(b, 0, lang))
-    } else if bytes < 1_000_000 {
-        format!("{} kB", format_number(b / 1000.0, 0, lang))
-    } else {
-        format!("{} MB", format_number(b / 1_000_000.0, 1, lang))
-    }
-}
-
+/// «10 de abril de 2019».
 fn spanish_date(d: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
-    format!("{} de {month} de {}", d.day(), d.year())
-}
-
-/// HTML-escapes text for element content and quoted attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    format!("{} de {}", d.day(), month_label(Month::of(d), false))
 }
 
 #[cfg(test)]
@@ -581,9 +554,9 @@ mod unit {
         assert_eq!(commitment_code("Commitment BUE0008: citizen participation"), Some("BUE0008"));
         assert_eq!(commitment_code("Participación ciudadana: un compromiso"), None);
         assert_eq!(commitment_code("Compromiso BUE0008"), None);
-        assert_eq!(size_text(7_000_000, Lang::Es), "7,0 MB");
-        assert_eq!(size_text(7_000_000, Lang::En), "7.0 MB");
-        assert_eq!(size_text(312_400, Lang::Es), "312 kB");
+        assert_eq!(format_bytes(7_000_000, Lang::Es), "7,0 MB");
+        assert_eq!(format_bytes(7_000_000, Lang::En), "7.0 MB");
+        assert_eq!(format_bytes(312_400, Lang::Es), "312 kB");
         assert_eq!(spanish_date(NaiveDate::from_ymd_opt(2019, 4, 10).unwrap_or_default()), "10 de abril de 2019");
         assert_eq!(path_segment("2019-03"), "2019-03");
         assert_eq!(path_segment("a b/ñ"), "a%20b%2F%C3%B1");

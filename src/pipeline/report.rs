@@ -125,8 +125,7 @@ pub fn build_report(config: &Config, store: &mut dyn Store, period: Period, lang
     let period_ids: Vec<i64> = figures.files.iter().filter(|(_, f)| f.rows_in_period > 0).map(|(id, _)| *id).collect();
     let rejections = store.rejections(&period_ids)?;
     let data_version = build::data_version(&versions, &unusable);
-    let lang_code = if lang == Lang::Es { "es" } else { "en" };
-    let issued = store.record_report(&period.to_string(), lang_code, &data_version, &today.to_string(), built_at)?;
+    let issued = store.record_report(&period.to_string(), lang.code(), &data_version, &today.to_string(), built_at)?;
     let issued_on = NaiveDate::parse_from_str(&issued, "%Y-%m-%d").unwrap_or(today);
     let report = build::build(&Inputs {
         indicators: &config.indicators,

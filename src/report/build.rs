@@ -651,7 +651,7 @@ pub fn build(inputs: &Inputs) -> Report {
         issued_on: inputs.issued_on,
         data_version: inputs.data_version.to_string(),
         has_data: inputs.figures.has_data(),
-        file_stem: format!("participa-{period}-{}", if es(lang) { "es" } else { "en" }),
+        file_stem: format!("participa-{period}-{}", lang.code()),
     };
     let results = &inputs.figures.indicators;
     let summary = results.iter().filter(|r| r.def.resumen).map(|r| ctx.summary_figure(r)).collect();

@@ -21,6 +21,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The short code used in file names, configuration and the store: `es` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
     /// BCP 47 tag, for the PDF's and the workbook's metadata and the HTML `lang` attribute.
     pub fn tag(self) -> &'static str {
         match self {
@@ -357,6 +365,35 @@ pub fn format_number(n: f64, places: u8, lang: Lang) -> String {
     if let Some(f) = frac_part {
         out.push(decimal);
         out.push_str(&f);
+    }
+    out
+}
+
+/// A file size as people read it: `950 B`, `93 kB`, `41,8 MB` (decimal units).
+pub fn format_bytes(bytes: u64, lang: Lang) -> String {
+    let b = bytes as f64;
+    if bytes < 1000 {
+        format!("{bytes} B")
+    } else if bytes < 1_000_000 {
+        format!("{} kB", format_number(b / 1000.0, 0, lang))
+    } else {
+        format!("{} MB", format_number(b / 1_000_000.0, 1, lang))
+    }
+}
+
+/// HTML-escapes text for element content and quoted attribute values (the web index and
+/// the e-mails' HTML bodies).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
     }
     out
 }

@@ -38,7 +38,7 @@ use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 use tracing::warn;
 
-use super::model::{format_cell, format_figure, format_number, Cell, Column, DatasetPart, Kind, Lang, Report, RowSource};
+use super::model::{format_bytes, format_cell, format_figure, html_escape as esc, Cell, Column, DatasetPart, Kind, Lang, Report, RowSource};
 use super::ReportError;
 use crate::standard::schema::{Field, FieldType, PROVENANCE};
 
@@ -290,7 +290,7 @@ fn edition(report: &Report, pdf: PublishedFile, xlsx: PublishedFile) -> Edition 
     let lang = meta.lang;
     let labels = &report.labels;
     Edition {
-        lang: lang_code(lang).to_string(),
+        lang: Lang::code(lang).to_string(),
         lang_tag: lang.tag().to_string(),
         title: meta.title.clone(),
         commitment: meta.commitment.clone(),
@@ -334,7 +334,7 @@ fn carried_editions(stage: &Path, target: &Path, report: &Report, pdf: &Publishe
     let Some(old) = read_resumen(target) else {
         return Vec::new();
     };
-    let ours = lang_code(report.meta.lang);
+    let ours = Lang::code(report.meta.lang);
     let mut kept = Vec::new();
     for e in old.editions.into_iter().filter(|e| e.lang != ours) {
         if e.data_version != report.meta.data_version {
@@ -847,32 +847,9 @@ fn exists(dir: &Path, f: &PublishedFile) -> bool {
 
 /// A file size for people, in the language's number format.
 fn size(bytes: u64, lang: &str) -> String {
-    let lang = if lang == "en" { Lang::En } else { Lang::Es };
-    let b = bytes as f64;
-    if b < 1000.0 {
-        format!("{bytes} B")
-    } else if b < 1_000_000.0 {
-        format!("{} kB", format_number(b / 1000.0, 0, lang))
-    } else {
-        format!("{} MB", format_number(b / 1_000_000.0, 1, lang))
-    }
+    format_bytes(bytes, if lang == "en" { Lang::En } else { Lang::Es })
 }
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
 fn percent_encode(segment: &str) -> String {
@@ -885,13 +862,6 @@ fn percent_encode(segment: &str) -> String {
         }
     }
     out
-}
-
-fn lang_code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Es => "es",
-        Lang::En => "en",
-    }
 }
 
 /// Spanish, the default language, first.
