@@ -126,6 +126,10 @@ impl Ctx<'_> {
         self.inputs.standard.dataset(name)
     }
 
+    fn field(&self, dataset: &str, name: &str) -> Option<&crate::standard::schema::Field> {
+        self.dataset(dataset).and_then(|d| d.field_index(name).map(|i| &d.fields[i]))
+    }
+
     /// A field's title for a table header.
     fn field_title(&self, dataset: &str, field: &str) -> String {
         if field == "mes" {
@@ -150,8 +154,7 @@ impl Ctx<'_> {
                 return e.to_string();
             }
         }
-        self.dataset(dataset)
-            .and_then(|d| d.field_index(field).map(|i| &d.fields[i]))
+        self.field(dataset, field)
             .and_then(|f| f.title.clone())
             .map(|t| t.strip_prefix("Participantes de ").map(str::to_string).unwrap_or(t))
             .unwrap_or_else(|| field.to_string())
@@ -168,18 +171,19 @@ impl Ctx<'_> {
         if field == "comuna" {
             return format!("Comuna {key}");
         }
-        let list = self.dataset(dataset).and_then(|d| d.field_index(field).map(|i| &d.fields[i])).and_then(|f| f.code_list.clone());
+        let list = self.field(dataset, field).and_then(|f| f.code_list.clone());
         list.and_then(|l| self.inputs.standard.code_lists.get(&l))
             .and_then(|l| l.entries.iter().find(|e| e.code == key))
             .map(|e| e.name.clone())
             .unwrap_or_else(|| key.to_string())
     }
 
-    /// The codes of a field's code list in list order (estados by their `orden`), so tables
-    /// follow the order people know; empty for fields without a list.
-    fn code_order(&self, dataset: &str, field: &str) -> Vec<String> {
-        let list = self.dataset(dataset).and_then(|d| d.field_index(field).map(|i| &d.fields[i])).and_then(|f| f.code_list.clone());
-        let Some(list) = list.and_then(|l| self.inputs.standard.code_lists.get(&l)) else { return Vec::new() };
+    /// A breakdown's groups in the order people know: the field's code list order (estados
+    /// by their `orden`); groups outside the list, and fields without one, keep their order.
+    fn in_code_order<'b>(&self, dataset: &str, b: &'b Breakdown) -> Vec<&'b crate::indicators::compute::Group> {
+        let mut groups: Vec<_> = b.groups.iter().collect();
+        let list = self.field(dataset, &b.field).and_then(|f| f.code_list.clone());
+        let Some(list) = list.and_then(|l| self.inputs.standard.code_lists.get(&l)) else { return groups };
         let mut entries: Vec<(i64, usize, &str)> = list
             .entries
             .iter()
@@ -187,7 +191,8 @@ impl Ctx<'_> {
             .map(|(i, e)| (e.columns.get("orden").and_then(|o| o.trim().parse().ok()).unwrap_or(i as i64), i, e.code.as_str()))
             .collect();
         entries.sort();
-        entries.into_iter().map(|(_, _, c)| c.to_string()).collect()
+        groups.sort_by_key(|g| entries.iter().position(|(_, _, c)| *c == g.key).unwrap_or(usize::MAX));
+        groups
     }
 
     fn organismo_name(&self, code: &str) -> String {
@@ -266,9 +271,7 @@ impl Ctx<'_> {
         }
         // A count's rows are its value: one column says it.
         let with_rows = r.def.medida != Measure::Count;
-        let order = self.code_order(&r.def.dataset, &b.field);
-        let mut groups: Vec<_> = b.groups.iter().collect();
-        groups.sort_by_key(|g| order.iter().position(|c| c == &g.key).unwrap_or(usize::MAX));
+        let groups = self.in_code_order(&r.def.dataset, b);
         let rows: Vec<Vec<Cell>> = groups
             .iter()
             .map(|g| {
@@ -353,9 +356,7 @@ impl Ctx<'_> {
             r.fields.iter().map(|(f, v)| (self.field_title(&r.def.dataset, f), *v)).unzip()
         } else {
             let b = r.breakdowns.first()?;
-            let order = self.code_order(&r.def.dataset, &b.field);
-            let mut groups: Vec<_> = b.groups.iter().collect();
-            groups.sort_by_key(|g| order.iter().position(|c| c == &g.key).unwrap_or(usize::MAX));
+            let groups = self.in_code_order(&r.def.dataset, b);
             // Within one barrio a count of distinct barrios is 1: a universe's chart shows
             // how many instances reached each member instead.
             let by_rows = r.def.universo.is_some() && r.def.campo.as_ref() == Some(&b.field);
