@@ -10,7 +10,9 @@ use tracing::{info, info_span};
 use crate::config::Config;
 use crate::indicators::{self, Figures, Period, RowScan, ScanRow, ScanSpec};
 use crate::report::build::{self, Inputs};
-use crate::report::model::{Cell, Lang, Report, RowSource, Table};
+use crate::report::model::{Cell, DatasetPart, Lang, Report, RowSource, Table};
+use crate::report::publish::{PublishedDataset, Stage};
+use crate::report::xlsx::Collected;
 use crate::report::{self, ReportError};
 use crate::standard::Value;
 use crate::store::{ExportError, Selection, Store, StoreError};
@@ -77,6 +79,25 @@ fn to_cell(v: &Value) -> Cell {
     }
 }
 
+/// [`to_cell`] into `cell`, reusing its text's allocation: half a million rows of a dozen
+/// texts each.
+fn assign_cell(cell: &mut Cell, v: &Value) {
+    match v {
+        Value::Text(t) => assign_text(cell, t),
+        other => *cell = to_cell(other),
+    }
+}
+
+fn assign_text(cell: &mut Cell, text: &str) {
+    match cell {
+        Cell::Text(old) => {
+            old.clear();
+            old.push_str(text);
+        }
+        _ => *cell = Cell::Text(text.to_string()),
+    }
+}
+
 impl RowSource for PeriodRows<'_> {
     fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
         let missing = || std::io::Error::other(format!("el dataset {dataset} no está en el estándar o no tiene fecha en indicadores.toml"));
@@ -94,12 +115,15 @@ impl RowSource for PeriodRows<'_> {
         let mut cells: Vec<Cell> = Vec::new();
         self.store
             .scan(&selection, &mut |row| {
-                cells.clear();
-                cells.extend(row.values.iter().map(to_cell));
-                cells.push(Cell::Text(row.organismo.clone()));
-                cells.push(Cell::Text(row.archivo.clone()));
-                cells.push(Cell::Text(row.hoja.clone()));
-                cells.push(Cell::Int(row.fila));
+                let n = row.values.len();
+                cells.resize(n + 4, Cell::Empty);
+                for (cell, v) in cells.iter_mut().zip(&row.values) {
+                    assign_cell(cell, v);
+                }
+                for (cell, text) in cells[n..].iter_mut().zip([&row.organismo, &row.archivo, &row.hoja]) {
+                    assign_text(cell, text);
+                }
+                cells[n + 3] = Cell::Int(row.fila);
                 each(&cells)
             })
             .map_err(|e| match e {
@@ -176,41 +200,81 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Builds the period's report and writes its PDF, XLSX and published folder. The workbook is
-/// rendered on its own thread with its own store connection while the PDF and the CSVs are
-/// written: with half a million rows each is seconds of work.
+/// The datasets a report publishes: those the indicators date (as [`indicators::compute`]
+/// counts their rows), in the standard's order.
+fn published_parts(config: &Config) -> Vec<DatasetPart> {
+    config
+        .standard
+        .datasets
+        .iter()
+        .filter(|ds| config.indicators.datasets.get(&ds.name).is_some_and(|d| ds.field_index(&d.fecha).is_some()))
+        .map(|ds| build::dataset_part(ds, 0))
+        .collect()
+}
+
+/// The period's dataset rows, read once: into the workbook's dataset sheets and the CSVs of
+/// the published folder (staged, not yet in place).
+fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Result<(Stage, Vec<PublishedDataset>, Collected), ReportRunError> {
+    let mut own = super::open_store(config)?;
+    let stage = Stage::create(root, &period.to_string())?;
+    let mut collected = Collected::new(lang);
+    let mut published = Vec::new();
+    let mut source = PeriodRows { store: &mut own, config, period };
+    for part in published_parts(config) {
+        let d = collected.start(&part);
+        let mut csv = stage.csv(&part)?;
+        let mut failed = None;
+        let read = source.for_each_row(&part.name, &mut |cells: &[Cell]| {
+            collected.row(d, cells);
+            csv.row(cells).map_err(|e| {
+                let stop = std::io::Error::other(e.to_string());
+                failed = Some(e);
+                stop
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
+        published.push(csv.finish()?);
+    }
+    Ok((stage, published, collected))
+}
+
+/// Builds the period's report and writes its PDF, XLSX and published folder.
+///
+/// The period's rows are read once, on their own thread and store connection, into the
+/// workbook's dataset sheets and the published CSVs, while the figures are computed and the
+/// PDF drawn: with half a million rows each side is about a second of work (BENCHMARKS.md).
+/// Both read the store as it is when they start; a report is not built while an ingest
+/// writes (the daemon runs one job at a time).
 pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<ReportFiles, ReportRunError> {
     let span = info_span!("informe", periodo = %period, idioma = ?lang);
     let _guard = span.enter();
-    let (report, _) = build_report(config, store, period, lang, today, built_at)?;
-    info!(version_datos = %report.meta.data_version, emitido = %report.meta.issued_on, "cifras calculadas");
     let out_dir = config.resolve(&config.settings.informe.dir_salida);
-    let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
-    let xlsx_path = out_dir.join(format!("{}.xlsx", report.meta.file_stem));
     let root = config.resolve(&config.settings.informe.dir_publicacion);
-    let published = std::thread::scope(|scope| -> Result<PathBuf, ReportRunError> {
-        let report = &report;
-        let workbook = scope.spawn(move || -> Result<Vec<u8>, ReportRunError> {
-            let mut own = super::open_store(config)?;
-            Ok(report::xlsx::render(report, &mut PeriodRows { store: &mut own, config, period })?)
-        });
-        let mut workbook = Some(workbook);
-        let pdf = report::pdf::render(&pdf_view(report))?;
+    std::thread::scope(|scope| -> Result<ReportFiles, ReportRunError> {
+        let root_ref = &root;
+        let rows = std::thread::Builder::new()
+            .name("filas".into())
+            .spawn_scoped(scope, move || gather_rows(config, period, lang, root_ref))
+            .map_err(|e| ReportError::Rows { dataset: "*".into(), source: e })?;
+        let (report, _) = build_report(config, store, period, lang, today, built_at)?;
+        info!(version_datos = %report.meta.data_version, emitido = %report.meta.issued_on, "cifras calculadas");
+        let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
+        let xlsx_path = out_dir.join(format!("{}.xlsx", report.meta.file_stem));
+        let pdf = report::pdf::render(&pdf_view(&report))?;
         write_atomic(&pdf_path, &pdf)?;
-        let mut rows = PeriodRows { store: &mut *store, config, period };
-        let mut xlsx_bytes = || -> Result<Vec<u8>, ReportError> {
-            let handle = workbook.take().ok_or_else(|| ReportError::Pdf("el libro XLSX se pidió dos veces".into()))?;
-            let bytes = match handle.join() {
-                Ok(Ok(bytes)) => bytes,
-                Ok(Err(ReportRunError::Report(e))) => return Err(e),
-                Ok(Err(e)) => return Err(ReportError::Rows { dataset: "libro XLSX".into(), source: std::io::Error::other(e.to_string()) }),
-                Err(_) => return Err(ReportError::Rows { dataset: "libro XLSX".into(), source: std::io::Error::other("el hilo que escribía el libro terminó con un error interno") }),
-            };
-            write_atomic(&xlsx_path, &bytes)?;
-            Ok(bytes)
+        let (stage, published, collected) = match rows.join() {
+            Ok(result) => result?,
+            Err(_) => return Err(ReportError::Rows { dataset: "*".into(), source: std::io::Error::other("el hilo que leía las filas terminó con un error interno") }.into()),
         };
-        Ok(report::publish::publish(&root, report, &pdf, &mut xlsx_bytes, &mut rows, &config.standard.datasets)?)
-    })?;
-    info!(pdf = %pdf_path.display(), xlsx = %xlsx_path.display(), publicado = %published.display(), "informe escrito");
-    Ok(ReportFiles { report, pdf: pdf_path, xlsx: xlsx_path, published })
+        info!(filas = published.iter().map(|p| p.rows).sum::<u64>(), "filas leídas");
+        let xlsx = report::xlsx::render_collected(&report, &collected)?;
+        drop(collected);
+        write_atomic(&xlsx_path, &xlsx)?;
+        let published = report::publish::publish_staged(stage, &report, &pdf, &xlsx, published, &config.standard.datasets)?;
+        info!(pdf = %pdf_path.display(), xlsx = %xlsx_path.display(), publicado = %published.display(), "informe escrito");
+        Ok(ReportFiles { report, pdf: pdf_path, xlsx: xlsx_path, published })
+    })
 }

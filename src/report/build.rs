@@ -604,28 +604,33 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for ds in &self.inputs.standard.datasets {
             let Some(rows) = self.inputs.dataset_rows.get(&ds.name) else { continue };
-            let mut columns: Vec<Column> = ds
-                .fields
-                .iter()
-                .map(|f| {
-                    let kind = match f.field_type {
-                        crate::standard::schema::FieldType::Integer | crate::standard::schema::FieldType::Year => Kind::Integer,
-                        crate::standard::schema::FieldType::Number => Kind::Decimal(2),
-                        crate::standard::schema::FieldType::Date => Kind::Date,
-                        _ => Kind::Text,
-                    };
-                    Column::new(f.name.clone(), kind)
-                })
-                .collect();
-            let mut names: Vec<String> = ds.fields.iter().map(|f| f.name.clone()).collect();
-            for p in crate::standard::schema::PROVENANCE {
-                columns.push(Column::new(p, if p == "fuente_fila" { Kind::Integer } else { Kind::Text }));
-                names.push(p.to_string());
-            }
-            out.push(DatasetPart { name: ds.name.clone(), title: ds.title.clone().unwrap_or_else(|| ds.name.clone()), columns, field_names: names, row_count: *rows });
+            out.push(dataset_part(ds, *rows));
         }
         out
     }
+}
+
+/// A standard dataset as the report publishes it: its fields, then the provenance columns.
+pub fn dataset_part(ds: &crate::standard::Dataset, rows: u64) -> DatasetPart {
+    let mut columns: Vec<Column> = ds
+        .fields
+        .iter()
+        .map(|f| {
+            let kind = match f.field_type {
+                crate::standard::schema::FieldType::Integer | crate::standard::schema::FieldType::Year => Kind::Integer,
+                crate::standard::schema::FieldType::Number => Kind::Decimal(2),
+                crate::standard::schema::FieldType::Date => Kind::Date,
+                _ => Kind::Text,
+            };
+            Column::new(f.name.clone(), kind)
+        })
+        .collect();
+    let mut names: Vec<String> = ds.fields.iter().map(|f| f.name.clone()).collect();
+    for p in crate::standard::schema::PROVENANCE {
+        columns.push(Column::new(p, if p == "fuente_fila" { Kind::Integer } else { Kind::Text }));
+        names.push(p.to_string());
+    }
+    DatasetPart { name: ds.name.clone(), title: ds.title.clone().unwrap_or_else(|| ds.name.clone()), columns, field_names: names, row_count: rows }
 }
 
 /// Builds the report.

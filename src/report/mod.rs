@@ -11,6 +11,7 @@ pub mod model;
 pub mod pdf;
 pub mod publish;
 pub mod template;
+pub mod sheet_xml;
 pub mod xlsx;
 
 #[doc(hidden)]
@@ -43,6 +44,9 @@ pub enum ReportError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The dataset rows could not be added to the workbook.
+    #[error("XLSX: {0}")]
+    Sheet(#[from] sheet_xml::SheetXmlError),
     /// A template was asked for a dataset the standard does not have.
     #[error("no existe el dataset {0}")]
     UnknownDataset(String),

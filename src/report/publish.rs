@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -209,52 +209,107 @@ pub fn publish(
     rows: &mut dyn RowSource,
     datasets: &[crate::standard::Dataset],
 ) -> Result<PathBuf, ReportError> {
+    let stage = Stage::create(root, &report.meta.period)?;
+    let mut published = Vec::with_capacity(report.datasets.len());
+    for part in &report.datasets {
+        safe_name(&part.name, "dataset name")?;
+        let mut csv = stage.csv(part)?;
+        let mut write_error = None;
+        let read = rows.for_each_row(&part.name, &mut |row: &[Cell]| {
+            csv.row(row).map_err(|e| {
+                let stop = io::Error::other(e.to_string());
+                write_error = Some(e);
+                stop
+            })
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
+        published.push(csv.finish()?);
+    }
+    publish_staged(stage, report, pdf, &xlsx()?, published, datasets)
+}
+
+/// A period folder being written beside the published one; [`publish_staged`] puts it in
+/// place. Dropped unfinished, it is deleted.
+pub struct Stage {
+    root: PathBuf,
+    period: String,
+    dir: PathBuf,
+    done: bool,
+}
+
+impl Stage {
+    /// Creates the staging folder of `period` under `root`, first undoing what a crashed
+    /// publish of that period left.
+    pub fn create(root: &Path, period: &str) -> Result<Stage, ReportError> {
+        let period = safe_name(period, "period")?;
+        fs::create_dir_all(root).map_err(io_at(root))?;
+        recover(root, period)?;
+        let dir = root.join(format!("{STAGE_PREFIX}{period}.{}", unique()));
+        fs::create_dir(&dir).map_err(io_at(&dir))?;
+        Ok(Stage { root: root.to_path_buf(), period: period.to_string(), dir, done: false })
+    }
+
+    /// Starts the CSV of a dataset in the staging folder.
+    pub fn csv(&self, part: &DatasetPart) -> Result<CsvFile, ReportError> {
+        CsvFile::create(&self.dir, part)
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        if !self.done {
+            remove_quietly(&self.dir);
+        }
+    }
+}
+
+/// Writes the rest of the period folder into `stage` (whose CSVs are `published`) and puts it
+/// in place of the published one; then rewrites `root/index.html`. Returns the period folder.
+pub fn publish_staged(
+    mut stage: Stage,
+    report: &Report,
+    pdf: &[u8],
+    xlsx: &[u8],
+    published: Vec<PublishedDataset>,
+    datasets: &[crate::standard::Dataset],
+) -> Result<PathBuf, ReportError> {
     let meta = &report.meta;
-    let period = safe_name(&meta.period, "period")?;
+    if meta.period != stage.period {
+        return Err(ReportError::Io { path: stage.dir.clone(), source: io::Error::other("the staging folder is for another period") });
+    }
     safe_name(&meta.file_stem, "file_stem")?;
     for part in &report.datasets {
         safe_name(&part.name, "dataset name")?;
     }
-    fs::create_dir_all(root).map_err(io_at(root))?;
-    recover(root, period)?;
-
-    let target = root.join(period);
-    let stage = root.join(format!("{STAGE_PREFIX}{period}.{}", unique()));
-    fs::create_dir(&stage).map_err(io_at(&stage))?;
-    match write_period(&stage, &target, report, pdf, xlsx, rows, datasets) {
-        Ok(()) => {}
-        Err(e) => {
-            remove_quietly(&stage);
-            return Err(e);
-        }
-    }
-    swap_in(root, &stage, &target, period)?;
-    write_index(root)?;
+    let target = stage.root.join(&stage.period);
+    write_period(&stage.dir, &target, report, pdf, xlsx, published, datasets)?;
+    stage.done = true;
+    swap_in(&stage.root, &stage.dir, &target, &stage.period)?;
+    write_index(&stage.root)?;
     Ok(target)
 }
 
-/// Everything of the period folder, written into `stage`.
+/// Everything of the period folder but the CSVs (already in `stage`), written into `stage`.
 fn write_period(
     stage: &Path,
     target: &Path,
     report: &Report,
     pdf: &[u8],
-    xlsx: XlsxBytes<'_>,
-    rows: &mut dyn RowSource,
+    xlsx: &[u8],
+    published: Vec<PublishedDataset>,
     datasets: &[crate::standard::Dataset],
 ) -> Result<(), ReportError> {
     let meta = &report.meta;
     let pdf_file = write_bytes(stage, &format!("{}.pdf", meta.file_stem), pdf, PDF_MEDIATYPE)?;
-
-    let mut published = Vec::with_capacity(report.datasets.len());
-    for part in &report.datasets {
-        let (csv, rows_written) = write_csv(stage, part, rows)?;
-        if rows_written != part.row_count {
-            warn!(dataset = %part.name, expected = part.row_count, written = rows_written, "the CSV has a different number of rows than the report says");
+    for (part, done) in report.datasets.iter().zip(&published) {
+        if done.rows != part.row_count {
+            warn!(dataset = %part.name, expected = part.row_count, written = done.rows, "the CSV has a different number of rows than the report says");
         }
-        published.push(PublishedDataset { name: part.name.clone(), title: part.title.clone(), rows: rows_written, csv });
     }
-    let xlsx_file = write_bytes(stage, &format!("{}.xlsx", meta.file_stem), &xlsx()?, XLSX_MEDIATYPE)?;
+    let xlsx_file = write_bytes(stage, &format!("{}.xlsx", meta.file_stem), xlsx, XLSX_MEDIATYPE)?;
 
     let mut editions = carried_editions(stage, target, report, &pdf_file, &xlsx_file);
     editions.push(edition(report, pdf_file, xlsx_file));
@@ -364,54 +419,55 @@ fn carried_editions(stage: &Path, target: &Path, report: &Report, pdf: &Publishe
     kept
 }
 
-/// Writes one dataset's CSV, hashing it on the way.
-fn write_csv(stage: &Path, part: &DatasetPart, rows: &mut dyn RowSource) -> Result<(PublishedFile, u64), ReportError> {
-    let name = format!("{}.csv", part.name);
-    let path = stage.join(&name);
-    let file = fs::File::create(&path).map_err(io_at(&path))?;
-    let sink = HashingWriter { inner: io::BufWriter::with_capacity(1 << 16, file), hasher: Sha256::new(), bytes: 0 };
-    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).quote_style(csv::QuoteStyle::Necessary).from_writer(sink);
-    csv.write_record(&part.field_names).map_err(|e| io_at(&path)(csv_io(e)))?;
+/// One dataset's CSV being written, hashed on the way.
+pub struct CsvFile {
+    path: PathBuf,
+    name: String,
+    dataset: String,
+    title: String,
+    width: usize,
+    rows: u64,
+    buf: String,
+    csv: csv::Writer<HashingWriter<io::BufWriter<fs::File>>>,
+}
 
-    let width = part.field_names.len();
-    let mut count: u64 = 0;
-    // Errors of our own writing are kept apart from the row source's.
-    let mut write_error: Option<io::Error> = None;
-    let mut buf = String::new();
-    let read = rows.for_each_row(&part.name, &mut |row: &[Cell]| {
-        if row.len() != width {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("a row has {} values for {width} columns", row.len())));
-        }
-        let written = (|| -> io::Result<()> {
-            for cell in row {
-                buf.clear();
-                csv_value(cell, &mut buf);
-                csv.write_field(&buf).map_err(csv_io)?;
-            }
-            csv.write_record(None::<&[u8]>).map_err(csv_io)
-        })();
-        match written {
-            Ok(()) => {
-                count += 1;
-                Ok(())
-            }
-            Err(e) => {
-                let stop = io::Error::new(e.kind(), e.to_string());
-                write_error = Some(e);
-                Err(stop)
-            }
-        }
-    });
-    if let Some(e) = write_error {
-        return Err(ReportError::Io { path, source: e });
+impl CsvFile {
+    fn create(dir: &Path, part: &DatasetPart) -> Result<CsvFile, ReportError> {
+        let name = format!("{}.csv", safe_name(&part.name, "dataset name")?);
+        let path = dir.join(&name);
+        let file = fs::File::create(&path).map_err(io_at(&path))?;
+        let sink = HashingWriter { inner: io::BufWriter::with_capacity(1 << 16, file), hasher: Sha256::new(), bytes: 0 };
+        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).quote_style(csv::QuoteStyle::Necessary).from_writer(sink);
+        csv.write_record(&part.field_names).map_err(|e| io_at(&path)(csv_io(e)))?;
+        Ok(CsvFile { width: part.field_names.len(), path, name, dataset: part.name.clone(), title: part.title.clone(), rows: 0, buf: String::new(), csv })
     }
-    read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
 
-    let sink = csv.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
-    let HashingWriter { inner, hasher, bytes } = sink;
-    let file = inner.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
-    file.sync_all().map_err(io_at(&path))?;
-    Ok((PublishedFile { file: name, bytes, sha256: hex::encode(hasher.finalize()), mediatype: CSV_MEDIATYPE.to_string() }, count))
+    /// Writes a row.
+    pub fn row(&mut self, row: &[Cell]) -> Result<(), ReportError> {
+        if row.len() != self.width {
+            let source = io::Error::new(io::ErrorKind::InvalidData, format!("a row has {} values for {} columns", row.len(), self.width));
+            return Err(ReportError::Rows { dataset: self.dataset.clone(), source });
+        }
+        for cell in row {
+            self.buf.clear();
+            csv_value(cell, &mut self.buf);
+            self.csv.write_field(&self.buf).map_err(|e| ReportError::Io { path: self.path.clone(), source: csv_io(e) })?;
+        }
+        self.csv.write_record(None::<&[u8]>).map_err(|e| ReportError::Io { path: self.path.clone(), source: csv_io(e) })?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes and syncs the file; what the data package and summary list of it.
+    pub fn finish(self) -> Result<PublishedDataset, ReportError> {
+        let CsvFile { path, name, dataset, title, rows, csv, .. } = self;
+        let sink = csv.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
+        let HashingWriter { inner, hasher, bytes } = sink;
+        let file = inner.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
+        file.sync_all().map_err(io_at(&path))?;
+        let csv = PublishedFile { file: name, bytes, sha256: hex::encode(hasher.finalize()), mediatype: CSV_MEDIATYPE.to_string() };
+        Ok(PublishedDataset { name: dataset, title, rows, csv })
+    }
 }
 
 /// A cell as the CSV holds it: dates ISO, integers plain, numbers with a dot, null empty.
@@ -422,6 +478,10 @@ fn csv_value(cell: &Cell, out: &mut String) {
         Cell::Int(i) => out.push_str(&i.to_string()),
         Cell::Num(n) if n.is_finite() => out.push_str(&crate::standard::sheet::format_number(*n)),
         Cell::Num(_) => {}
+        Cell::Date(d) if (0..=9999).contains(&d.year()) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+        }
         Cell::Date(d) => out.push_str(&iso(*d)),
     }
 }

@@ -65,6 +65,51 @@ fn export_value(v: SqlValue) -> String {
 }
 
 /// Reads a stored value back as the standard value of a field of this type.
+/// Hands each row of a scan to `each`, reusing `out`.
+fn read_rows(mut rows: rusqlite::Rows<'_>, ds: &Dataset, out: &mut StoredRow, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError> {
+    let n = ds.fields.len();
+    let text = |r: &rusqlite::Row, i: usize, into: &mut String| -> rusqlite::Result<()> {
+        into.clear();
+        if let ValueRef::Text(t) = r.get_ref(i)? {
+            into.push_str(&String::from_utf8_lossy(t));
+        }
+        Ok(())
+    };
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        for (i, f) in ds.fields.iter().enumerate() {
+            assign_value(&mut out.values[i], f.field_type, row.get_ref(i).map_err(StoreError::from)?);
+        }
+        text(row, n, &mut out.organismo).map_err(StoreError::from)?;
+        text(row, n + 1, &mut out.archivo).map_err(StoreError::from)?;
+        text(row, n + 2, &mut out.hoja).map_err(StoreError::from)?;
+        out.fila = row.get(n + 3).map_err(StoreError::from)?;
+        out.version_id = row.get(n + 4).map_err(StoreError::from)?;
+        each(out)?;
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` without the general date parser: reports read half a million dates.
+fn iso_date(t: &[u8]) -> Option<chrono::NaiveDate> {
+    if t.len() != 10 || t[4] != b'-' || t[7] != b'-' {
+        return None;
+    }
+    let num = |b: &[u8]| b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(num(&t[..4])?).ok()?, num(&t[5..7])?, num(&t[8..])?)
+}
+
+/// [`typed_value`] into `slot`, reusing its text's allocation.
+fn assign_value(slot: &mut Value, t: FieldType, v: ValueRef<'_>) {
+    if let (Value::Text(old), ValueRef::Text(new)) = (&mut *slot, v) {
+        if !matches!(t, FieldType::Date | FieldType::Yearmonth) {
+            old.clear();
+            old.push_str(&String::from_utf8_lossy(new));
+            return;
+        }
+    }
+    *slot = typed_value(t, v);
+}
+
 fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
     match (t, v) {
         (_, ValueRef::Null) => Value::Null,
@@ -73,6 +118,9 @@ fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
         (FieldType::Number, ValueRef::Integer(i)) => Value::Num(i as f64),
         (FieldType::Number | FieldType::Integer, ValueRef::Real(r)) => Value::Num(r),
         (FieldType::Date, ValueRef::Text(t)) => {
+            if let Some(d) = iso_date(t) {
+                return Value::Date(d);
+            }
             let text = String::from_utf8_lossy(t);
             chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map(Value::Date).unwrap_or_else(|_| Value::Text(text.into_owned()))
         }
@@ -505,32 +553,36 @@ impl Store for SqliteStore {
             _ => format!(
                 // A table scan: a report reads months to years of rows, where looking each one
                 // up through an index on the date costs more than reading them all.
-                "SELECT {fields}, {common} FROM {t} NOT INDEXED WHERE {f} <= ?1 AND (?2 IS NULL OR {f} >= ?2) {order}",
+                "SELECT {fields}, {common} FROM {t} NOT INDEXED WHERE {f} <= ?1 AND (?2 IS NULL OR {f} >= ?2)",
                 f = sel.date_field
             ),
         };
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = if sel.as_of && ds.snapshots.is_some() { stmt.query(params![to])? } else { stmt.query(params![to, from])? };
+        let snapshot = sel.as_of && ds.snapshots.is_some();
         let n = ds.fields.len();
-        let mut out = StoredRow { values: Vec::with_capacity(n), organismo: String::new(), archivo: String::new(), hoja: String::new(), fila: 0, version_id: 0 };
-        let text = |r: &rusqlite::Row, i: usize, into: &mut String| -> rusqlite::Result<()> {
-            into.clear();
-            if let ValueRef::Text(t) = r.get_ref(i)? {
-                into.push_str(&String::from_utf8_lossy(t));
-            }
-            Ok(())
+        let mut out = StoredRow { values: vec![Value::Null; n], organismo: String::new(), archivo: String::new(), hoja: String::new(), fila: 0, version_id: 0 };
+        if snapshot || !sel.ordered {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = if snapshot { stmt.query(params![to])? } else { stmt.query(params![to, from])? };
+            return read_rows(rows, ds, &mut out, each);
+        }
+        // In export order, file by file along the index on (file, sheet, row): the rows of a
+        // file are stored together, so the table is read nearly in sequence and half a
+        // million rows need no sort (a third of the scan's time).
+        let files: Vec<i64> = {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT a.id FROM archivos a WHERE EXISTS (SELECT 1 FROM {t} WHERE _archivo_id = a.id)
+                 ORDER BY (SELECT fuente_archivo FROM {t} WHERE _archivo_id = a.id LIMIT 1), a.id"
+            ))?;
+            let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
+            ids
         };
-        while let Some(row) = rows.next()? {
-            out.values.clear();
-            for (i, f) in ds.fields.iter().enumerate() {
-                out.values.push(typed_value(f.field_type, row.get_ref(i)?));
-            }
-            text(row, n, &mut out.organismo)?;
-            text(row, n + 1, &mut out.archivo)?;
-            text(row, n + 2, &mut out.hoja)?;
-            out.fila = row.get(n + 3)?;
-            out.version_id = row.get(n + 4)?;
-            each(&out)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {fields}, {common} FROM {t} INDEXED BY {t}_archivo
+             WHERE _archivo_id = ?3 AND {f} <= ?1 AND (?2 IS NULL OR {f} >= ?2) ORDER BY fuente_hoja, fuente_fila, _fila_id",
+            f = sel.date_field
+        ))?;
+        for id in files {
+            read_rows(stmt.query(params![to, from, id])?, ds, &mut out, each)?;
         }
         Ok(())
     }
