@@ -21,5 +21,6 @@ pub mod indicators;
 pub mod ingest;
 pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod standard;
 pub mod store;

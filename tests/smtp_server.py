@@ -17,6 +17,10 @@ Options that make it behave like the servers participa must cope with:
     --tls-cert C --tls-key K
                        offer STARTTLS with this certificate and require it before AUTH/MAIL
     --implicit-tls     with --tls-cert/--tls-key: TLS from the first byte (SMTPS) instead
+    --rcpt-delay-seconds S
+                       before answering each RCPT, write rcpt-NNNN (a marker: a client is
+                       waiting) and wait S seconds: a test can kill the client there, before
+                       the server has accepted anything of that message
 
 Prints "LISTO <port>" on stdout once it accepts connections. Stops when its standard input is
 closed (so it never outlives the test that started it) or on SIGTERM.
@@ -29,6 +33,7 @@ size and text, and the parser's defects.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -56,13 +61,19 @@ except ImportError as e:
 class Store:
     """Accepts, refuses or defers recipients and writes accepted messages to a folder."""
 
-    def __init__(self, folder, refuse, defer):
+    def __init__(self, folder, refuse, defer, rcpt_delay=0.0):
         self.folder = folder
+        self.rcpt_delay = rcpt_delay
+        self.rcpts = 0
         self.refuse = {a.lower() for a in refuse}
         self.defer = {a.lower() for a in defer}
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay > 0:
+            self.rcpts += 1
+            write_atomic(os.path.join(self.folder, f"rcpt-{self.rcpts:04d}"), address.encode("utf-8"))
+            await asyncio.sleep(self.rcpt_delay)
         if address.lower() in self.refuse:
             return f"550 5.1.1 <{address}>: destinatario desconocido"
         if address.lower() in self.defer:
@@ -162,6 +173,7 @@ def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--rcpt-delay-seconds", type=float, default=0.0)
     a = p.parse_args()
 
     os.makedirs(a.dir, exist_ok=True)
@@ -182,7 +194,7 @@ def main():
             kwargs["tls_context"] = context
             kwargs["require_starttls"] = True
 
-    controller = Controller(Store(a.dir, a.refuse, a.defer), hostname="127.0.0.1", port=a.port, **kwargs)
+    controller = Controller(Store(a.dir, a.refuse, a.defer, a.rcpt_delay_seconds), hostname="127.0.0.1", port=a.port, **kwargs)
     controller.start()
     print(f"LISTO {a.port}", flush=True)
 

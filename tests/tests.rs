@@ -1,8 +1,11 @@
 //! Integration tests: the real `participa` binary over real files in `fixtures/`, each test in
 //! its own working folder (see `util`).
 
+mod smtp;
 mod tools;
 mod util;
+
+mod daemon;
 
 mod export;
 mod ingest;

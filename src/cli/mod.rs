@@ -8,6 +8,7 @@ mod export;
 mod ingest;
 mod init;
 mod report;
+mod run;
 mod status;
 mod template;
 mod validate;
@@ -75,6 +76,17 @@ pub enum Command {
         /// Language: es or en (default: informe.idioma of participa.toml).
         #[arg(long)]
         lang: Option<String>,
+        /// Also e-mail it to the recipients of `[correo]`, through the delivery ledger: nobody
+        /// who already received it gets it twice.
+        #[arg(long)]
+        send: bool,
+    },
+    /// The daemon: ingest, monthly reports (catching up missed months), reminders and
+    /// deliveries on the schedule of `[programacion]`, until SIGTERM or Ctrl-C.
+    Run {
+        /// Do every job once (what is due now) and exit.
+        #[arg(long)]
+        once: bool,
     },
     /// Write a blank XLSX template of a dataset for a ministry: standard headers, dropdown
     /// lists, date and number checks, instructions.
@@ -105,7 +117,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
         Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
         Command::Template { dataset, output, organismo } => template::run(cli.config.as_deref(), &dataset, &output, organismo.as_deref()),
-        Command::Report { period, lang } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref()),
+        Command::Report { period, lang, send } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref(), send),
+        Command::Run { once } => run::run(&Config::load(cli.config.as_deref())?, once),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::pipeline;
 use crate::report::model::{format_figure, Lang};
 
 /// Builds, writes and publishes the report; prints where the files are and the key figures.
-pub fn run(config: &Config, period: &str, lang: Option<&str>) -> anyhow::Result<i32> {
+pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> anyhow::Result<i32> {
     let Some(period) = Period::parse(period) else {
         bail!("--period «{period}»: se escribe 2019-03 (un mes), 2019-Q1 (un trimestre) o 2019 (un año)");
     };
@@ -22,6 +22,13 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>) -> anyhow::Result<
     let today = now.with_timezone(&chrono::Local).date_naive();
     if !period.is_closed(today) {
         eprintln!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
+    }
+    if send {
+        // Through the daemon's ledger: a recipient who already has this report does not get
+        // it again, whoever sent it.
+        let outcome = pipeline::daemon::send_report(config, period, lang, now)?;
+        println!("Informe {period} ({}): {outcome}.", lang.code());
+        return Ok(0);
     }
     let mut store = pipeline::open_store(config).context("no se pudo abrir la base")?;
     let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;

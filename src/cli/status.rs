@@ -18,8 +18,10 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
             serde_json::json!({ "nombre": s.name, "carpeta": path.display().to_string(), "accesible": path.is_dir() })
         })
         .collect();
+    drop(store);
+    let daemon = pipeline::daemon::Daemon::inspect(config)?.status(crate::clock::now())?;
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status }));
+        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "daemon": daemon }));
         return Ok(0);
     }
     println!("Configuración: {}", config.path.display());
@@ -44,6 +46,46 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     match &status.ultima_corrida {
         Some((start, end, _)) => println!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
         None => println!("Todavía no hubo ninguna ingesta."),
+    }
+    println!("Trabajos del daemon (participa run):");
+    for j in &daemon.trabajos {
+        println!(
+            "  {}: última {} ({}); próxima {}",
+            j.nombre,
+            j.ultima.as_deref().unwrap_or("nunca"),
+            j.resultado.as_deref().unwrap_or("-"),
+            j.proxima.as_deref().unwrap_or("-")
+        );
+    }
+    if daemon.meses_pendientes.is_empty() {
+        println!("Informes mensuales: ninguno pendiente.");
+    } else {
+        println!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
+    }
+    println!(
+        "Entregas: {} enviadas, {} pendientes, {} fallidas.",
+        daemon.entregas_enviadas,
+        daemon.entregas_pendientes.len(),
+        daemon.entregas_fallidas.len()
+    );
+    for d in daemon.entregas_pendientes.iter().chain(&daemon.entregas_fallidas) {
+        println!(
+            "  {} {} → {}: {} tras {} intentos{}{}",
+            d.tipo,
+            d.clave,
+            d.destinatario,
+            d.estado,
+            d.intentos,
+            d.proximo_intento_en.as_deref().map(|t| format!(", próximo intento {t}")).unwrap_or_default(),
+            d.ultimo_error.as_deref().map(|e| format!(", último error: {e}")).unwrap_or_default()
+        );
+    }
+    if let Some(m) = &daemon.mes_cerrado {
+        if daemon.organismos_atrasados.is_empty() {
+            println!("Organismos sin datos de {m}: ninguno.");
+        } else {
+            println!("Organismos sin datos de {m}: {}.", daemon.organismos_atrasados.join(", "));
+        }
     }
     Ok(0)
 }

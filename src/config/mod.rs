@@ -186,6 +186,12 @@ pub struct Settings {
     /// The monthly report.
     #[serde(default)]
     pub informe: ReportConfig,
+    /// Mail: transport, sender, recipients.
+    #[serde(default)]
+    pub correo: crate::deliver::MailConfig,
+    /// The daemon's schedule.
+    #[serde(default)]
+    pub programacion: crate::schedule::ScheduleConfig,
 }
 
 /// `[informe]`: where the report's indicators are declared and where its files go.
@@ -338,6 +344,12 @@ impl Settings {
         if self.standard.language.is_empty() || !self.standard.language.chars().all(|c| c.is_ascii_lowercase()) {
             return Err("standard.language must be a lower-case language code such as «es»".into());
         }
+        self.correo.check()?;
+        let contacts = self.organismos.iter().filter_map(|(code, o)| o.email.as_deref().map(|e| (code, e)));
+        for (code, email) in contacts {
+            self.correo.check_recipients(&format!("organismos.{code}.email"), [email])?;
+        }
+        self.programacion.check()?;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{info, info_span, warn};
 
+pub mod daemon;
 pub mod report;
 
 use crate::config::Config;

@@ -21,6 +21,15 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of a code (`es`, `en`).
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim() {
+            "es" => Some(Lang::Es),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
     /// The short code used in file names, configuration and the store: `es` or `en`.
     pub fn code(self) -> &'static str {
         match self {

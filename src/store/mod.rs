@@ -162,6 +162,82 @@ pub trait Store {
     /// Records a build of a period's report; returns the date of issue, which is `today` the
     /// first time and the recorded date after.
     fn record_report(&mut self, period: &str, lang: &str, data_version: &str, today: &str, built_at: &str) -> Result<String, StoreError>;
+    /// Adds a pending delivery unless one for the same message and recipient exists; true
+    /// when added.
+    fn ledger_add(&mut self, delivery: &NewDelivery) -> Result<bool, StoreError>;
+    /// The ledger in order; with `only_due_at`, only pending deliveries whose next attempt is
+    /// at or before that time (RFC 3339, UTC).
+    fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError>;
+    /// Records a delivery the server took.
+    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str) -> Result<(), StoreError>;
+    /// Records a failed attempt: pending again at `next_attempt_at`, or failed for good when
+    /// there is none.
+    fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError>;
+    /// Whether a month's report (`2019-03/es`) was enqueued.
+    fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError>;
+    /// Enqueues a month's report for its recipients and marks it enqueued, in one transaction.
+    fn enqueue_report(&mut self, clave: &str, entries: &[NewDelivery], at: &str) -> Result<(), StoreError>;
+    /// Records that a daemon job ran.
+    fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError>;
+    /// The daemon's jobs' last runs.
+    fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError>;
+    /// Months (`2019-03`) for which an organismo has rows of a dataset.
+    fn months_with_rows(&mut self, dataset: &Dataset, date_field: &str, organismo: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// A delivery to add to the ledger.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    /// informe | devolucion | recordatorio | alerta.
+    pub tipo: String,
+    /// What is sent (`2019-03/es` for a report).
+    pub clave: String,
+    /// The recipient's hash (see `deliver::recipient_key`).
+    pub destinatario: String,
+    /// The message's stable Message-ID.
+    pub message_id: String,
+    /// When it was enqueued (RFC 3339, UTC); the message's Date.
+    pub creado_en: String,
+}
+
+/// A ledger row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// Row id.
+    pub id: i64,
+    /// informe | devolucion | recordatorio | alerta.
+    pub tipo: String,
+    /// What is sent.
+    pub clave: String,
+    /// The recipient's hash.
+    pub destinatario: String,
+    /// The stable Message-ID.
+    pub message_id: String,
+    /// pendiente | enviado | fallido.
+    pub estado: String,
+    /// Attempts made.
+    pub intentos: i64,
+    /// Next attempt (RFC 3339, UTC), when pending after a failure.
+    pub proximo_intento_en: Option<String>,
+    /// The last attempt's error.
+    pub ultimo_error: Option<String>,
+    /// When the server took it.
+    pub enviado_en: Option<String>,
+    /// The server's reply.
+    pub respuesta: Option<String>,
+    /// When it was enqueued; the message's Date.
+    pub creado_en: String,
+}
+
+/// A daemon job's last run.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRun {
+    /// ingesta | informes | recordatorios | entregas.
+    pub nombre: String,
+    /// When (RFC 3339, UTC).
+    pub ultima_ejecucion: String,
+    /// What it did, in a line.
+    pub resultado: String,
 }
 
 /// Rows of one dataset dated within an interval.

@@ -6,12 +6,12 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ExportError, FileRow, KnownFile, Outcome, Rejection, Selection, Store, StoreError, StoreStatus, StoredRow, Submission, VersionInfo};
+use super::{Delivery, ExportError, FileRow, JobRun, KnownFile, NewDelivery, Outcome, Rejection, Selection, Store, StoreError, StoreStatus, StoredRow, Submission, VersionInfo};
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
 use crate::standard::{Code, Value};
 
 /// Core schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_informes.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_informes.sql"), include_str!("migrations/0003_entregas.sql")];
 
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
@@ -648,6 +648,99 @@ impl Store for SqliteStore {
         let issued: String = tx.query_row("SELECT emitido_en FROM informes WHERE periodo = ?1 AND idioma = ?2", params![period, lang], |r| r.get(0))?;
         tx.commit()?;
         Ok(issued)
+    }
+
+    fn ledger_add(&mut self, e: &NewDelivery) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
+             ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
+            params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
+        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en
+                   FROM entregas WHERE (?1 IS NULL OR (estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en <= ?1)))
+                   ORDER BY id";
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params![only_due_at], |r| {
+            Ok(Delivery {
+                id: r.get(0)?,
+                tipo: r.get(1)?,
+                clave: r.get(2)?,
+                destinatario: r.get(3)?,
+                message_id: r.get(4)?,
+                estado: r.get(5)?,
+                intentos: r.get(6)?,
+                proximo_intento_en: r.get(7)?,
+                ultimo_error: r.get(8)?,
+                enviado_en: r.get(9)?,
+                respuesta: r.get(10)?,
+                creado_en: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE entregas SET estado = 'enviado', intentos = intentos + 1, enviado_en = ?2, respuesta = ?3, proximo_intento_en = NULL WHERE id = ?1",
+            params![id, at, reply],
+        )?;
+        Ok(())
+    }
+
+    fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE entregas SET intentos = intentos + 1, ultimo_error = ?2, proximo_intento_en = ?3,
+                    estado = CASE WHEN ?3 IS NULL THEN 'fallido' ELSE 'pendiente' END
+             WHERE id = ?1",
+            params![id, error, next_attempt_at],
+        )?;
+        Ok(())
+    }
+
+    fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM informes_encolados WHERE clave = ?1", params![clave], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    fn enqueue_report(&mut self, clave: &str, entries: &[NewDelivery], at: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for e in entries {
+            tx.execute(
+                "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
+                 ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
+                params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
+            )?;
+        }
+        tx.execute("INSERT INTO informes_encolados (clave, encolado_en) VALUES (?1, ?2) ON CONFLICT (clave) DO NOTHING", params![clave, at])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO trabajos (nombre, ultima_ejecucion, resultado) VALUES (?1, ?2, ?3)
+             ON CONFLICT (nombre) DO UPDATE SET ultima_ejecucion = excluded.ultima_ejecucion, resultado = excluded.resultado",
+            params![name, at, outcome],
+        )?;
+        Ok(())
+    }
+
+    fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT nombre, ultima_ejecucion, resultado FROM trabajos ORDER BY nombre")?;
+        let rows = stmt.query_map([], |r| Ok(JobRun { nombre: r.get(0)?, ultima_ejecucion: r.get(1)?, resultado: r.get(2)? }))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn months_with_rows(&mut self, dataset: &Dataset, date_field: &str, organismo: &str) -> Result<Vec<String>, StoreError> {
+        if dataset.field_index(date_field).is_none() {
+            return Err(StoreError::Corrupt(format!("{} no tiene el campo {date_field}", dataset.name)));
+        }
+        let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT substr({date_field}, 1, 7) FROM {} WHERE organismo = ?1 AND {date_field} IS NOT NULL", table(dataset)))?;
+        let rows = stmt.query_map(params![organismo], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 }
 

@@ -1,0 +1,536 @@
+//! What the daemon does when it wakes: ingest and tell ministries how their files went;
+//! build every due month's report once and deliver it through the ledger; remind organismos
+//! that sent nothing; retry what failed. Each job decides from the store and the time alone,
+//! so running one twice, late, or after a crash does only what is still undone.
+//!
+//! # Exactly once, and the windows that remain
+//!
+//! A delivery is a ledger row (report × recipient) written *pending* in the same transaction
+//! that marks the month as enqueued, and marked *sent* right after the server accepts the
+//! message. A restart sends only rows still pending, so a crash before the enqueue sends the
+//! month later, once; a crash between enqueue and send sends it at the restart, once. One
+//! window remains: the server has accepted the message (its reply to the end of DATA is on the
+//! wire) and the process dies before the ledger row is marked sent — at the restart it is sent
+//! again, with the same Message-ID (`deliver::message_id`), so the recipient's mail system
+//! or reader can recognise the duplicate. The same holds for a connection lost after the last
+//! byte of DATA and before the reply (lettre reports it as a transient error and it is
+//! retried). The file outbox has no such window: the same message to the same recipient is
+//! written to the same file name.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use tracing::{info, info_span, warn};
+
+use super::report::{build_report, report};
+use super::{ingest, open_store, FileStatus, NoProgress, PipelineError};
+use crate::config::Config;
+use crate::deliver::{self, Mailer, SendError};
+use crate::indicators::Period;
+use crate::report::model::Lang;
+use crate::schedule::{self, Wake};
+use crate::store::{Delivery, SqliteStore, NewDelivery, Store, StoreError};
+
+/// Why a job could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The ingest failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// A report could not be built.
+    #[error(transparent)]
+    Report(#[from] super::report::ReportRunError),
+    /// Mail is not usable (configuration, password).
+    #[error(transparent)]
+    Deliver(#[from] deliver::DeliverError),
+    /// The configuration is not usable for the daemon.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Ledger kinds.
+const REPORT: &str = "informe";
+const FEEDBACK: &str = "devolucion";
+const REMINDER: &str = "recordatorio";
+const ALERT: &str = "alerta";
+
+/// The first 16 hex digits of SHA-256 of the lower-case address: how the ledger names a
+/// recipient without holding the address.
+pub fn recipient_key(address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(address.trim().to_lowercase().as_bytes())[..8])
+}
+
+/// The daemon's state: the configuration, the store and the mail transport.
+pub struct Daemon<'a> {
+    config: &'a Config,
+    store: SqliteStore,
+    mailer: Box<dyn Mailer + Send>,
+    lang: Lang,
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_rfc(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+impl<'a> Daemon<'a> {
+    /// Opens the store and the mail transport.
+    pub fn new(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
+        let store = open_store(config)?;
+        let mailer = deliver::mailer(&config.settings.correo, &config.base)?;
+        Ok(Daemon::with_mailer(config, store, mailer))
+    }
+
+    /// For looking only (`participa status`): no mail transport is set up, so a missing SMTP
+    /// password does not stop it.
+    pub fn inspect(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
+        let outbox = deliver::Outbox::new(config.resolve(&config.settings.correo.dir_salida));
+        Ok(Daemon::with_mailer(config, open_store(config)?, Box::new(outbox)))
+    }
+
+    /// With a given transport.
+    pub fn with_mailer(config: &'a Config, store: SqliteStore, mailer: Box<dyn Mailer + Send>) -> Daemon<'a> {
+        let lang = Lang::parse(&config.settings.informe.idioma).unwrap_or(Lang::Es);
+        Daemon { config, store, mailer, lang }
+    }
+
+    /// Runs one job at `now`, records its outcome, and never fails: a job's error is logged and
+    /// recorded, and the next wake-up tries again.
+    pub fn wake(&mut self, wake: Wake, now: DateTime<Utc>, shutdown: &AtomicBool) {
+        let (name, result) = match wake {
+            Wake::Ingest => ("ingesta", self.ingest(now, shutdown)),
+            Wake::Reports => ("informes", self.reports(now, shutdown)),
+            Wake::Reminders => ("recordatorios", self.reminders(now)),
+        };
+        let delivered = self.deliver_due(now, shutdown);
+        let outcome = match (&result, &delivered) {
+            (Ok(what), Ok(d)) => format!("{what}; {d}"),
+            (Err(e), _) => format!("error: {e}"),
+            (Ok(what), Err(e)) => format!("{what}; error al entregar: {e}"),
+        };
+        if result.is_err() || delivered.is_err() {
+            warn!(trabajo = name, resultado = %outcome, "el trabajo terminó con un error; se reintenta en la próxima ejecución");
+        } else {
+            info!(trabajo = name, resultado = %outcome, "trabajo terminado");
+        }
+        if let Err(e) = self.store.job_ran(name, &rfc(now), &outcome) {
+            warn!(error = %e, "no se pudo registrar la ejecución del trabajo");
+        }
+    }
+
+    /// Every job once, oldest work first (what `participa run --once` does).
+    pub fn all(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) {
+        for w in [Wake::Ingest, Wake::Reports, Wake::Reminders] {
+            self.wake(w, now, shutdown);
+        }
+    }
+
+    /// One ingest pass; organismos whose files changed get feedback.
+    pub fn ingest(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
+        let summary = ingest(self.config, &mut self.store, &NoProgress, now.into(), shutdown)?;
+        let mut changed: BTreeMap<String, ()> = BTreeMap::new();
+        for f in &summary.archivos {
+            if matches!(f.estado, FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)) {
+                if let Some(org) = f.ruta.split('/').next().filter(|_| f.ruta.contains('/')) {
+                    changed.insert(org.to_string(), ());
+                }
+            }
+        }
+        let mut queued = 0;
+        for org in changed.keys() {
+            let Some(email) = self.config.settings.organismos.get(org).and_then(|o| o.email.clone()) else { continue };
+            let clave = format!("{org}/{}", rfc(now));
+            let id = deliver::message_id(&format!("devolucion-{org}"), &rfc(now), &email, &self.config.settings.correo.message_id_domain());
+            if self.store.ledger_add(&NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: id, creado_en: rfc(now) })? {
+                queued += 1;
+            }
+        }
+        Ok(format!("{} archivos nuevos o cambiados, {} devoluciones en cola", summary.archivos_nuevos + summary.archivos_cambiados, queued))
+    }
+
+    /// The months whose report is due at `now`, oldest first.
+    pub fn due_months(&self, now: DateTime<Utc>) -> Result<Vec<Period>, DaemonError> {
+        let p = &self.config.settings.programacion;
+        let zone = p.zone().map_err(DaemonError::Config)?;
+        let first = match &p.informes_desde {
+            Some(m) => schedule::parse_month(m),
+            None => self.config.indicators.start().ok().and_then(|m| schedule::parse_month(&m.to_string())),
+        }
+        .ok_or_else(|| DaemonError::Config("programacion.informes_desde: falta el primer mes (ni indicadores.toml tiene compromiso.inicio)".into()))?;
+        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month);
+        Ok(schedule::due_months(first, last, now, zone))
+    }
+
+    /// Builds and enqueues every due month not yet enqueued, oldest first, one at a time,
+    /// delivering each before the next.
+    pub fn reports(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
+        let mut done = Vec::new();
+        for period in self.due_months(now)? {
+            if shutdown.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            if self.enqueue_report(period, now)? {
+                done.push(period.to_string());
+                self.deliver_due(now, shutdown)?;
+            }
+        }
+        Ok(if done.is_empty() { "ningún informe pendiente".into() } else { format!("informes hechos: {}", done.join(", ")) })
+    }
+
+    /// Builds the period's report and enqueues it for every recipient, unless that was done;
+    /// true when it did.
+    pub fn enqueue_report(&mut self, period: Period, now: DateTime<Utc>) -> Result<bool, DaemonError> {
+        let clave = format!("{period}/{}", self.lang.code());
+        if self.store.report_enqueued(&clave)? {
+            return Ok(false);
+        }
+        let span = info_span!("informe_mensual", periodo = %period);
+        let _guard = span.enter();
+        let zone = self.config.settings.programacion.zone().map_err(DaemonError::Config)?;
+        let today = now.with_timezone(&zone).date_naive();
+        report(self.config, &mut self.store, period, self.lang, today, &rfc(now))?;
+        let cfg = &self.config.settings.correo;
+        let entries: Vec<NewDelivery> = cfg
+            .destinatarios
+            .iter()
+            .map(|to| NewDelivery {
+                tipo: REPORT.into(),
+                clave: clave.clone(),
+                destinatario: recipient_key(to),
+                message_id: deliver::message_id(&period.to_string(), self.lang.code(), to, &cfg.message_id_domain()),
+                creado_en: rfc(now),
+            })
+            .collect();
+        self.store.enqueue_report(&clave, &entries, &rfc(now))?;
+        info!(destinatarios = entries.len(), "informe construido y en cola");
+        Ok(true)
+    }
+
+    /// Organismos (with a contact) that have no rows for the month just closed get one
+    /// reminder, from the configured day on.
+    pub fn reminders(&mut self, now: DateTime<Utc>) -> Result<String, DaemonError> {
+        let p = &self.config.settings.programacion;
+        let zone = p.zone().map_err(DaemonError::Config)?;
+        let Some(month) = schedule::reminder_month(now, zone, p.dia_recordatorio) else { return Ok("no es día de recordatorios".into()) };
+        let mut queued = 0;
+        for org in self.late_organismos(month)? {
+            let Some(email) = self.config.settings.organismos.get(&org).and_then(|o| o.email.clone()) else { continue };
+            let id = deliver::message_id(&format!("recordatorio-{org}"), &month.to_string(), &email, &self.config.settings.correo.message_id_domain());
+            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: id, creado_en: rfc(now) };
+            if self.store.ledger_add(&entry)? {
+                queued += 1;
+            }
+        }
+        Ok(format!("{queued} recordatorios en cola para {month}"))
+    }
+
+    /// Configured organismos with no dated rows in `month` in any dataset.
+    pub fn late_organismos(&mut self, month: Period) -> Result<Vec<String>, DaemonError> {
+        let key = month.to_string();
+        let mut late = Vec::new();
+        for org in self.config.settings.organismos.keys() {
+            let mut sent = false;
+            for ds in &self.config.standard.datasets {
+                let Some(dating) = self.config.indicators.datasets.get(&ds.name) else { continue };
+                if self.store.months_with_rows(ds, &dating.fecha, org)?.contains(&key) {
+                    sent = true;
+                    break;
+                }
+            }
+            if !sent {
+                late.push(org.clone());
+            }
+        }
+        Ok(late)
+    }
+
+    /// Sends every pending delivery that is due, each on its own: a failure is recorded for
+    /// that recipient only and retried later with a growing wait; after the last attempt the
+    /// administrators are alerted.
+    pub fn deliver_due(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
+        let (mut sent, mut failed, mut later) = (0, 0, 0);
+        // Alerts enqueued by this pass are sent by it too.
+        for _ in 0..2 {
+            let due = self.store.ledger(Some(&rfc(now)))?;
+            if due.is_empty() {
+                break;
+            }
+            for d in due {
+                if shutdown.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Ok(format!("{sent} enviados, {failed} fallidos, {later} para reintentar (interrumpido)"));
+                }
+                match self.send_one(&d, now) {
+                    Ok(reply) => {
+                        self.store.ledger_sent(d.id, &rfc(now), &reply)?;
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        let attempts = u32::try_from(d.intentos + 1).unwrap_or(u32::MAX);
+                        let retry = if e.is_transient() { self.config.settings.programacion.retry_delay_seconds(attempts) } else { None };
+                        let next = retry.map(|s| rfc(now + Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2))));
+                        self.store.ledger_failed(d.id, e.text(), next.as_deref())?;
+                        if next.is_some() {
+                            later += 1;
+                            warn!(tipo = %d.tipo, clave = %d.clave, intento = attempts, error = %e, "envío fallido; se reintenta más tarde");
+                        } else {
+                            failed += 1;
+                            warn!(tipo = %d.tipo, clave = %d.clave, intento = attempts, error = %e, "envío fallido definitivamente; se avisa a los administradores");
+                            if d.tipo != ALERT {
+                                self.alert(&d, now)?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(format!("{sent} enviados, {failed} fallidos, {later} para reintentar"))
+    }
+
+    /// Enqueues an alert to every administrator about `d`, failed for good (the message quotes
+    /// the ledger row, with its last error).
+    fn alert(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<(), DaemonError> {
+        for admin in &self.config.settings.correo.administradores {
+            let clave = format!("{}/{}/{}", d.tipo, d.clave, d.destinatario);
+            let id = deliver::message_id(&format!("alerta-{}", d.id), "es", admin, &self.config.settings.correo.message_id_domain());
+            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: id, creado_en: rfc(now) })?;
+        }
+        Ok(())
+    }
+
+    /// The configured address behind a ledger recipient key.
+    fn address(&self, d: &Delivery) -> Option<String> {
+        let s = &self.config.settings;
+        let candidates: Vec<&String> = match d.tipo.as_str() {
+            REPORT => s.correo.destinatarios.iter().collect(),
+            ALERT => s.correo.administradores.iter().collect(),
+            _ => s.organismos.values().filter_map(|o| o.email.as_ref()).collect(),
+        };
+        candidates.into_iter().find(|a| recipient_key(a) == d.destinatario).cloned()
+    }
+
+    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<String, SendError> {
+        let setup = |text: String| SendError::Setup { code: None, text };
+        let to = self.address(d).ok_or_else(|| SendError::Permanent { code: None, text: "el destinatario ya no está en participa.toml".into() })?;
+        let created = parse_rfc(&d.creado_en).unwrap_or(now);
+        let cfg = &self.config.settings.correo;
+        let message = match d.tipo.as_str() {
+            REPORT => {
+                let (period, lang) = d.clave.split_once('/').ok_or_else(|| setup(format!("clave de informe inválida: {}", d.clave)))?;
+                let period = Period::parse(period).ok_or_else(|| setup(format!("período inválido: {period}")))?;
+                let lang = Lang::parse(lang).unwrap_or(self.lang);
+                let zone = self.config.settings.programacion.zone().map_err(setup)?;
+                let today = created.with_timezone(&zone).date_naive();
+                let out = self.config.resolve(&self.config.settings.informe.dir_salida);
+                let stem = format!("participa-{period}-{}", lang.code());
+                let (pdf, xlsx) = (out.join(format!("{stem}.pdf")), out.join(format!("{stem}.xlsx")));
+                // The files of an earlier build are used when they are there; a deleted one
+                // is built again (the same data gives the same report).
+                let model = if pdf.exists() && xlsx.exists() {
+                    build_report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|(r, _)| r)
+                } else {
+                    report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
+                }
+                .map_err(|e| setup(format!("no se pudo armar el informe {period}: {e}")))?;
+                deliver::report_message(cfg, &model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| setup(e.to_string()))?
+            }
+            REMINDER => {
+                let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| setup(format!("clave inválida: {}", d.clave)))?;
+                let period = Period::parse(month).ok_or_else(|| setup(format!("mes inválido: {month}")))?;
+                let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
+                let next = period.end().succ_opt().unwrap_or(period.end());
+                let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), self.config.settings.programacion.dia_limite).unwrap_or(next);
+                deliver::reminder_message(cfg, &name, &to, &spanish_month(period), deadline, created).map_err(|e| setup(e.to_string()))?
+            }
+            FEEDBACK => {
+                let org = d.clave.split('/').next().unwrap_or_default().to_string();
+                let (accepted, rejected) = self.feedback_content(&org).map_err(|e| setup(e.to_string()))?;
+                let name = self.config.settings.organismos.get(&org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.clone());
+                let xlsx = rejected_workbook(&rejected).ok();
+                deliver::feedback_message(cfg, &name, &to, &accepted, &rejected, xlsx.filter(|_| !rejected.is_empty()), self.lang, created).map_err(|e| setup(e.to_string()))?
+            }
+            _ => {
+                let failed = self.store.ledger(None).map_err(|e| setup(e.to_string()))?;
+                let (head, dest) = d.clave.rsplit_once('/').unwrap_or((d.clave.as_str(), ""));
+                let what = failed.iter().find(|f| f.destinatario == dest && format!("{}/{}", f.tipo, f.clave) == head);
+                let body = match what {
+                    Some(f) => format!(
+                        "Un envío falló definitivamente después de {} intentos.\n\nTipo: {}\nClave: {}\nDestinatario (clave): {}\nMessage-ID: {}\nÚltimo error: {}\n\nRevise la dirección y el servidor; `participa status` muestra el registro de entregas.",
+                        f.intentos,
+                        f.tipo,
+                        f.clave,
+                        f.destinatario,
+                        f.message_id,
+                        f.ultimo_error.clone().unwrap_or_default()
+                    ),
+                    None => format!("Un envío falló definitivamente: {}", d.clave),
+                };
+                deliver::alert_message(cfg, std::slice::from_ref(&to), "un envío falló definitivamente", &body, created).map_err(|e| setup(e.to_string()))?
+            }
+        };
+        let receipt = self.mailer.send(&message, &to)?;
+        Ok(receipt.server_reply)
+    }
+
+    /// The organismo's present files with their accepted rows, and every rejected row of them.
+    fn feedback_content(&mut self, org: &str) -> Result<(Vec<deliver::AcceptedFile>, Vec<deliver::RejectedRow>), DaemonError> {
+        let prefix = format!("{org}/");
+        let files = self.store.files()?;
+        let accepted = files
+            .iter()
+            .filter(|f| f.organismo == org && f.estado == "presente")
+            .map(|f| deliver::AcceptedFile { file: f.ruta.strip_prefix(&prefix).unwrap_or(&f.ruta).to_string(), rows: u64::try_from(f.filas_aceptadas).unwrap_or(0) })
+            .collect();
+        let mut rejected = Vec::new();
+        self.store
+            .export_rejections(&mut |r: Vec<String>| {
+                if r.first().is_some_and(|f| f.starts_with(&prefix)) {
+                    let get = |i: usize| r.get(i).cloned().unwrap_or_default();
+                    rejected.push(deliver::RejectedRow {
+                        file: get(0).strip_prefix(&prefix).unwrap_or(&get(0)).to_string(),
+                        sheet: get(1),
+                        row: get(2).parse().unwrap_or(0),
+                        cell: get(3),
+                        reason: get(6),
+                    });
+                }
+                Ok(())
+            })
+            .map_err(|e| DaemonError::Config(e.to_string()))?;
+        Ok((accepted, rejected))
+    }
+}
+
+/// «marzo de 2019».
+fn spanish_month(p: Period) -> String {
+    const NAMES: [&str; 12] = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+    let d = p.start();
+    format!("{} de {}", NAMES[(d.month0() as usize).min(11)], d.year())
+}
+
+/// The rejected rows as a workbook for the ministry.
+fn rejected_workbook(rows: &[deliver::RejectedRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Filas rechazadas")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in ["Archivo", "Hoja", "Fila", "Campo", "Motivo"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        ws.write_string(row, 0, &r.file)?;
+        ws.write_string(row, 1, &r.sheet)?;
+        ws.write_number(row, 2, r.row as f64)?;
+        ws.write_string(row, 3, &r.cell)?;
+        ws.write_string(row, 4, &r.reason)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, u32::try_from(rows.len()).unwrap_or(0), 4)?;
+    ws.set_column_width(0, 40)?;
+    ws.set_column_width(4, 80)?;
+    wb.save_to_buffer()
+}
+
+/// `participa status`'s view of the daemon.
+#[derive(Debug, Serialize)]
+pub struct DaemonStatus {
+    /// Each job: last run, its outcome, next run.
+    pub trabajos: Vec<JobStatus>,
+    /// Months whose report is due and not yet built and enqueued.
+    pub meses_pendientes: Vec<String>,
+    /// Deliveries pending (with their next attempt) or failed.
+    pub entregas_pendientes: Vec<Delivery>,
+    /// Deliveries failed for good.
+    pub entregas_fallidas: Vec<Delivery>,
+    /// Deliveries sent.
+    pub entregas_enviadas: usize,
+    /// Organismos with nothing for the month just closed.
+    pub organismos_atrasados: Vec<String>,
+    /// The month `organismos_atrasados` is about.
+    pub mes_cerrado: Option<String>,
+}
+
+/// One job in [`DaemonStatus`].
+#[derive(Debug, Serialize)]
+pub struct JobStatus {
+    /// ingesta | informes | recordatorios.
+    pub nombre: String,
+    /// Cron expression.
+    pub cron: String,
+    /// Last run (RFC 3339, UTC).
+    pub ultima: Option<String>,
+    /// Its outcome.
+    pub resultado: Option<String>,
+    /// Next run (RFC 3339, UTC).
+    pub proxima: Option<String>,
+}
+
+impl Daemon<'_> {
+    /// What the daemon has done and has to do, at `now`.
+    pub fn status(&mut self, now: DateTime<Utc>) -> Result<DaemonStatus, DaemonError> {
+        let p = self.config.settings.programacion.clone();
+        let zone = p.zone().map_err(DaemonError::Config)?;
+        let runs = self.store.jobs()?;
+        let trabajos = [("ingesta", &p.ingesta), ("informes", &p.informes), ("recordatorios", &p.recordatorios)]
+            .into_iter()
+            .map(|(name, cron)| {
+                let run = runs.iter().find(|r| r.nombre == name);
+                JobStatus {
+                    nombre: name.into(),
+                    cron: cron.clone(),
+                    ultima: run.map(|r| r.ultima_ejecucion.clone()),
+                    resultado: run.map(|r| r.resultado.clone()),
+                    proxima: schedule::next_run(cron, zone, now).map(rfc),
+                }
+            })
+            .collect();
+        let mut meses_pendientes = Vec::new();
+        for m in self.due_months(now)? {
+            if !self.store.report_enqueued(&format!("{m}/{}", self.lang.code()))? {
+                meses_pendientes.push(m.to_string());
+            }
+        }
+        let ledger = self.store.ledger(None)?;
+        let entregas_enviadas = ledger.iter().filter(|d| d.estado == "enviado").count();
+        let entregas_pendientes = ledger.iter().filter(|d| d.estado == "pendiente").cloned().collect();
+        let entregas_fallidas = ledger.iter().filter(|d| d.estado == "fallido").cloned().collect();
+        let closed = schedule::reminder_month(now, zone, 1);
+        let organismos_atrasados = match closed {
+            Some(m) => self.late_organismos(m)?,
+            None => Vec::new(),
+        };
+        Ok(DaemonStatus { trabajos, meses_pendientes, entregas_pendientes, entregas_fallidas, entregas_enviadas, organismos_atrasados, mes_cerrado: closed.map(|m| m.to_string()) })
+    }
+}
+
+/// `participa report --period P --send`: builds the report, enqueues it for every recipient
+/// (unless it already was: then only what is still pending goes) and delivers now, through the
+/// same ledger as the daemon.
+pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>) -> Result<String, DaemonError> {
+    let mut daemon = Daemon::new(config)?;
+    daemon.lang = lang;
+    daemon.enqueue_report(period, now)?;
+    let never = AtomicBool::new(false);
+    daemon.deliver_due(now, &never)
+}
+
+/// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
+pub fn run(config: &Config, once: bool) -> Result<(), DaemonError> {
+    let shutdown = std::sync::Arc::new(AtomicBool::new(false));
+    let mut daemon = Daemon::new(config)?;
+    if once {
+        daemon.all(crate::clock::now(), &shutdown);
+        return Ok(());
+    }
+    let flag = shutdown.clone();
+    schedule::run(&config.settings.programacion, shutdown, &mut |wake| daemon.wake(wake, crate::clock::now(), &flag)).map_err(DaemonError::Config)
+}
