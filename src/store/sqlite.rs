@@ -65,6 +65,17 @@ fn export_value(v: SqlValue) -> String {
 }
 
 /// Reads a stored value back as the standard value of a field of this type.
+/// A pending ledger row, unless the same message to the same recipient has one; true when
+/// added.
+fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
+         ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
+        params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
+    )?;
+    Ok(n == 1)
+}
+
 /// Hands each row of a scan to `each`, reusing `out`.
 fn read_rows(mut rows: rusqlite::Rows<'_>, ds: &Dataset, out: &mut StoredRow, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError> {
     let n = ds.fields.len();
@@ -651,12 +662,7 @@ impl Store for SqliteStore {
     }
 
     fn ledger_add(&mut self, e: &NewDelivery) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
-             ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
-            params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
-        )?;
-        Ok(n == 1)
+        insert_delivery(&self.conn, e)
     }
 
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
@@ -708,11 +714,7 @@ impl Store for SqliteStore {
     fn enqueue_report(&mut self, clave: &str, entries: &[NewDelivery], at: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for e in entries {
-            tx.execute(
-                "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
-                 ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
-                params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
-            )?;
+            insert_delivery(&tx, e)?;
         }
         tx.execute("INSERT INTO informes_encolados (clave, encolado_en) VALUES (?1, ?2) ON CONFLICT (clave) DO NOTHING", params![clave, at])?;
         tx.commit()?;
