@@ -71,9 +71,9 @@ fn render_with(report: &Report, rows: &mut dyn RowSource, max_rows: u32) -> Resu
 ///
 /// # Errors
 ///
-/// [`ReportError::Xlsx`] when the workbook writer fails, [`ReportError::Pdf`]-like
-/// [`ReportError::Sheet`] when the rows cannot be added to its output; a dataset of the report
-/// that was not collected is an error too.
+/// [`ReportError::Xlsx`] when the workbook writer fails, [`ReportError::Sheet`] when the rows
+/// cannot be added to its output, [`ReportError::Rows`] for a dataset of the report that was
+/// not collected.
 pub fn render_collected(report: &Report, collected: &Collected) -> Result<Vec<u8>, ReportError> {
     render_collected_with(report, collected, MAX_DATA_ROWS)
 }
@@ -93,7 +93,6 @@ fn render_collected_with(report: &Report, collected: &Collected, max_rows: u32) 
     workbook.push_worksheet(quality_sheet(report, &styles, names.claim(&report.labels.quality))?);
     workbook.push_worksheet(table_sheet(&report.labels.annex, &report.annex, &styles, names.claim(&report.labels.annex))?);
     workbook.push_worksheet(table_sheet(&report.labels.rejected, &report.rejected, &styles, names.claim(&report.labels.rejected))?);
-    let mut sheets = 3 + report.sections.len() + 1;
     let mut bodies = Vec::new();
     let max_rows = max_rows.max(1) as usize;
     for part in &report.datasets {
@@ -108,9 +107,10 @@ fn render_collected_with(report: &Report, collected: &Collected, max_rows: u32) 
             let name = if k == 0 { names.claim(&part.name) } else { names.claim(&format!("{} ({})", truncate_utf16(&part.name, 31 - 5), k + 1)) };
             let range = (k * max_rows).min(total)..((k + 1) * max_rows).min(total);
             workbook.push_worksheet(dataset_sheet(part, &data.widths, &styles, &name, range.len())?);
-            sheets += 1;
             if !range.is_empty() {
-                bodies.push(sheet_xml::SheetBody { entry: format!("xl/worksheets/sheet{sheets}.xml"), rows: &data.rows, range });
+                // The writer names its sheets' entries by their position, from 1.
+                let n = workbook.worksheets().len();
+                bodies.push(sheet_xml::SheetBody { entry: format!("xl/worksheets/sheet{n}.xml"), rows: &data.rows, range });
             }
         }
     }
