@@ -217,27 +217,13 @@ fn published_parts(config: &Config) -> Vec<DatasetPart> {
 fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Result<(Stage, Vec<PublishedDataset>, Collected), ReportRunError> {
     let mut own = super::open_store(config)?;
     let stage = Stage::create(root, &period.to_string())?;
+    let parts = published_parts(config);
     let mut collected = Collected::new(lang);
-    let mut published = Vec::new();
-    let mut source = PeriodRows { store: &mut own, config, period };
-    for part in published_parts(config) {
-        let d = collected.start(&part);
-        let mut csv = stage.csv(&part)?;
-        let mut failed = None;
-        let read = source.for_each_row(&part.name, &mut |cells: &[Cell]| {
-            collected.row(d, cells);
-            csv.row(cells).map_err(|e| {
-                let stop = std::io::Error::other(e.to_string());
-                failed = Some(e);
-                stop
-            })
-        });
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
-        published.push(csv.finish()?);
+    for part in &parts {
+        collected.start(part);
     }
+    let mut source = PeriodRows { store: &mut own, config, period };
+    let published = report::publish::stage_csvs(&stage, &parts, &mut source, &mut |d, cells| collected.row(d, cells))?;
     Ok((stage, published, collected))
 }
 

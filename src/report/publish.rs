@@ -210,12 +210,21 @@ pub fn publish(
     datasets: &[crate::standard::Dataset],
 ) -> Result<PathBuf, ReportError> {
     let stage = Stage::create(root, &report.meta.period)?;
-    let mut published = Vec::with_capacity(report.datasets.len());
-    for part in &report.datasets {
-        safe_name(&part.name, "dataset name")?;
+    let published = stage_csvs(&stage, &report.datasets, rows, &mut |_, _| {})?;
+    publish_staged(stage, report, pdf, &xlsx()?, published, datasets)
+}
+
+/// Writes each dataset's CSV into `stage` from `rows`, handing every row to `also` too (with
+/// the dataset's position in `parts`), so one read of the rows can feed something else, such
+/// as the workbook. Returns what the data package lists of each CSV.
+pub fn stage_csvs(stage: &Stage, parts: &[DatasetPart], rows: &mut dyn RowSource, also: &mut dyn FnMut(usize, &[Cell])) -> Result<Vec<PublishedDataset>, ReportError> {
+    let mut published = Vec::with_capacity(parts.len());
+    for (d, part) in parts.iter().enumerate() {
         let mut csv = stage.csv(part)?;
+        // Errors of our own writing are kept apart from the row source's.
         let mut write_error = None;
         let read = rows.for_each_row(&part.name, &mut |row: &[Cell]| {
+            also(d, row);
             csv.row(row).map_err(|e| {
                 let stop = io::Error::other(e.to_string());
                 write_error = Some(e);
@@ -228,7 +237,7 @@ pub fn publish(
         read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
         published.push(csv.finish()?);
     }
-    publish_staged(stage, report, pdf, &xlsx()?, published, datasets)
+    Ok(published)
 }
 
 /// A period folder being written beside the published one; [`publish_staged`] puts it in
