@@ -3,6 +3,7 @@
 //! setting it, never by sleeping.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -200,32 +201,42 @@ fn killed_in_the_middle_of_a_send_and_restarted_no_recipient_gets_a_duplicate() 
 fn the_daemon_catches_up_on_start_stops_on_sigterm_and_does_nothing_more_when_restarted() {
     let w = samples();
     for round in 0..2 {
-        let child = Command::new(env!("CARGO_BIN_EXE_participa"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_participa"))
             .arg("run")
             .current_dir(&w.dir)
             .env("PARTICIPA_NOW", APRIL)
-            .env_remove("RUST_LOG")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        // The start-up catch-up ends with the reminders job; then the daemon waits.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let s = status(&w, APRIL);
-            let done = s["daemon"]["trabajos"].as_array().is_some_and(|t| t.iter().all(|j| !j["ultima"].is_null()));
-            let sent = s["daemon"]["entregas_enviadas"].as_u64().unwrap_or(0);
-            if done && sent == 6 {
-                break;
+        // The start-up catch-up ends with the reminders job (its log line); then the daemon
+        // waits for its schedule.
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut log = Vec::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("trabajo terminado") && line.contains("recordatorios") {
+                    let _ = tx.send(());
+                }
+                log.push(line);
             }
-            assert!(Instant::now() < deadline, "the daemon did not catch up: {s}");
-            std::thread::sleep(Duration::from_millis(100));
+            log
+        });
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            panic!("round {round}: the daemon did not finish its start-up catch-up: {:?}", reader.join());
         }
         let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
         assert!(killed.success());
-        let out = child.wait_with_output().expect("wait");
-        assert!(out.status.success(), "round {round}: exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        let exit = child.wait().expect("wait");
+        let log = reader.join().unwrap_or_default();
+        assert!(exit.success(), "round {round}: exit {exit:?}: {log:?}");
+        assert!(log.iter().any(|l| l.contains("señal de parada")), "round {round}: it stopped on the signal: {log:?}");
         assert_eq!(outbox(&w).len(), 6, "round {round}");
+        assert_eq!(status(&w, APRIL)["daemon"]["entregas_enviadas"], 6, "round {round}");
     }
 }
 

@@ -198,31 +198,31 @@ pub fn run(cfg: &ScheduleConfig, shutdown: Arc<AtomicBool>, work: &mut dyn FnMut
     let zone = cfg.zone()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(|e| e.to_string())?;
     let (tx, rx) = std::sync::mpsc::channel::<Option<Wake>>();
+    // The handlers are installed here, before any work starts, so a stop asked for at any
+    // moment after start-up is a clean one.
+    #[cfg(unix)]
+    let stop_signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let _entered = runtime.enter();
+        let interrupt = signal(SignalKind::interrupt()).map_err(|e| format!("no se puede escuchar Ctrl-C: {e}"))?;
+        let terminate = signal(SignalKind::terminate()).map_err(|e| format!("no se puede escuchar SIGTERM: {e}"))?;
+        (interrupt, terminate)
+    };
     {
         let shutdown = shutdown.clone();
         let tx = tx.clone();
         runtime.spawn(async move {
-            let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        warn!(error = %e, "no se puede escuchar SIGTERM");
-                        let _ = ctrl_c.await;
-                        shutdown.store(true, Ordering::SeqCst);
-                        let _ = tx.send(None);
-                        return;
-                    }
-                };
+                let (mut interrupt, mut terminate) = stop_signals;
                 tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
                 }
             }
             #[cfg(not(unix))]
             {
-                let _ = ctrl_c.await;
+                let _ = tokio::signal::ctrl_c().await;
             }
             info!("señal de parada recibida: se termina el trabajo en curso");
             shutdown.store(true, Ordering::SeqCst);
