@@ -29,7 +29,7 @@ use super::{ingest, open_store, FileStatus, NoProgress, PipelineError};
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
-use crate::report::model::Lang;
+use crate::report::model::{Lang, Report};
 use crate::schedule::{self, Wake};
 use crate::store::{Delivery, SqliteStore, NewDelivery, Store, StoreError};
 
@@ -149,8 +149,7 @@ impl<'a> Daemon<'a> {
         for org in changed.keys() {
             let Some(email) = self.config.settings.organismos.get(org).and_then(|o| o.email.clone()) else { continue };
             let clave = format!("{org}/{}", rfc(now));
-            let id = deliver::message_id(&format!("devolucion-{org}"), &rfc(now), &email, &self.config.settings.correo.message_id_domain());
-            if self.store.ledger_add(&NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: id, creado_en: rfc(now) })? {
+            if self.store.ledger_add(&NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now) })? {
                 queued += 1;
             }
         }
@@ -224,8 +223,7 @@ impl<'a> Daemon<'a> {
         let mut queued = 0;
         for org in self.late_organismos(month)? {
             let Some(email) = self.config.settings.organismos.get(&org).and_then(|o| o.email.clone()) else { continue };
-            let id = deliver::message_id(&format!("recordatorio-{org}"), &month.to_string(), &email, &self.config.settings.correo.message_id_domain());
-            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: id, creado_en: rfc(now) };
+            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now) };
             if self.store.ledger_add(&entry)? {
                 queued += 1;
             }
@@ -258,6 +256,7 @@ impl<'a> Daemon<'a> {
     /// administrators are alerted.
     pub fn deliver_due(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
         let (mut sent, mut failed, mut later) = (0, 0, 0);
+        let mut models = BTreeMap::new();
         // Alerts enqueued by this pass are sent by it too.
         for _ in 0..2 {
             let due = self.store.ledger(Some(&rfc(now)))?;
@@ -268,9 +267,9 @@ impl<'a> Daemon<'a> {
                 if shutdown.load(std::sync::atomic::Ordering::SeqCst) {
                     return Ok(format!("{sent} enviados, {failed} fallidos, {later} para reintentar (interrumpido)"));
                 }
-                match self.send_one(&d, now) {
-                    Ok(reply) => {
-                        self.store.ledger_sent(d.id, &rfc(now), &reply)?;
+                match self.send_one(&d, now, &mut models) {
+                    Ok(receipt) => {
+                        self.store.ledger_sent(d.id, &rfc(now), &receipt.server_reply, &receipt.message_id)?;
                         sent += 1;
                     }
                     Err(e) => {
@@ -300,8 +299,7 @@ impl<'a> Daemon<'a> {
     fn alert(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<(), DaemonError> {
         for admin in &self.config.settings.correo.administradores {
             let clave = format!("{}/{}/{}", d.tipo, d.clave, d.destinatario);
-            let id = deliver::message_id(&format!("alerta-{}", d.id), "es", admin, &self.config.settings.correo.message_id_domain());
-            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: id, creado_en: rfc(now) })?;
+            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: String::new(), creado_en: rfc(now) })?;
         }
         Ok(())
     }
@@ -317,7 +315,9 @@ impl<'a> Daemon<'a> {
         candidates.into_iter().find(|a| recipient_key(a) == d.destinatario).cloned()
     }
 
-    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<String, SendError> {
+    /// Builds and sends one ledger row's message. `models` keeps the report models made in
+    /// this pass, by ledger key.
+    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>, models: &mut BTreeMap<String, Report>) -> Result<deliver::SendReceipt, SendError> {
         let setup = |text: String| SendError::Setup { code: None, text };
         let to = self.address(d).ok_or_else(|| SendError::Permanent { code: None, text: "el destinatario ya no está en participa.toml".into() })?;
         let created = parse_rfc(&d.creado_en).unwrap_or(now);
@@ -334,13 +334,18 @@ impl<'a> Daemon<'a> {
                 let (pdf, xlsx) = (out.join(format!("{stem}.pdf")), out.join(format!("{stem}.xlsx")));
                 // The files of an earlier build are used when they are there; a deleted one
                 // is built again (the same data gives the same report).
-                let model = if pdf.exists() && xlsx.exists() {
-                    build_report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|(r, _)| r)
-                } else {
-                    report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
+                // The model is made once per report in a pass, not once per recipient.
+                if !models.contains_key(&d.clave) {
+                    let model = if pdf.exists() && xlsx.exists() {
+                        build_report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|(r, _)| r)
+                    } else {
+                        report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
+                    }
+                    .map_err(|e| setup(format!("no se pudo armar el informe {period}: {e}")))?;
+                    models.insert(d.clave.clone(), model);
                 }
-                .map_err(|e| setup(format!("no se pudo armar el informe {period}: {e}")))?;
-                deliver::report_message(cfg, &model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| setup(e.to_string()))?
+                let model = models.get(&d.clave).ok_or_else(|| setup(format!("informe {period} sin armar")))?;
+                deliver::report_message(cfg, model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| setup(e.to_string()))?
             }
             REMINDER => {
                 let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| setup(format!("clave inválida: {}", d.clave)))?;
@@ -376,8 +381,7 @@ impl<'a> Daemon<'a> {
                 deliver::alert_message(cfg, std::slice::from_ref(&to), "un envío falló definitivamente", &body, created).map_err(|e| setup(e.to_string()))?
             }
         };
-        let receipt = self.mailer.send(&message, &to)?;
-        Ok(receipt.server_reply)
+        self.mailer.send(&message, &to)
     }
 
     /// The organismo's present files with their accepted rows, and every rejected row of them.

@@ -168,8 +168,8 @@ pub trait Store {
     /// The ledger in order; with `only_due_at`, only pending deliveries whose next attempt is
     /// at or before that time (RFC 3339, UTC).
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError>;
-    /// Records a delivery the server took.
-    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str) -> Result<(), StoreError>;
+    /// Records a delivery the server took, with the Message-ID the message carried.
+    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str, message_id: &str) -> Result<(), StoreError>;
     /// Records a failed attempt: pending again at `next_attempt_at`, or failed for good when
     /// there is none.
     fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError>;
@@ -194,7 +194,8 @@ pub struct NewDelivery {
     pub clave: String,
     /// The recipient's hash (see `deliver::recipient_key`).
     pub destinatario: String,
-    /// The message's stable Message-ID.
+    /// A report's Message-ID, stable per period, language and recipient; empty for feedback,
+    /// reminders and alerts, whose Message-ID comes from the message (recorded when sent).
     pub message_id: String,
     /// When it was enqueued (RFC 3339, UTC); the message's Date.
     pub creado_en: String,
@@ -211,7 +212,7 @@ pub struct Delivery {
     pub clave: String,
     /// The recipient's hash.
     pub destinatario: String,
-    /// The stable Message-ID.
+    /// The Message-ID (for feedback, reminders and alerts, set once sent).
     pub message_id: String,
     /// pendiente | enviado | fallido.
     pub estado: String,

@@ -689,10 +689,10 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str) -> Result<(), StoreError> {
+    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str, message_id: &str) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE entregas SET estado = 'enviado', intentos = intentos + 1, enviado_en = ?2, respuesta = ?3, proximo_intento_en = NULL WHERE id = ?1",
-            params![id, at, reply],
+            "UPDATE entregas SET estado = 'enviado', intentos = intentos + 1, enviado_en = ?2, respuesta = ?3, message_id = ?4, proximo_intento_en = NULL WHERE id = ?1",
+            params![id, at, reply, message_id],
         )?;
         Ok(())
     }

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS entregas (
     tipo                TEXT NOT NULL,          -- informe | devolucion | recordatorio | alerta
     clave               TEXT NOT NULL,          -- informe: 2019-03/es; devolucion: organismo/ingest pass; recordatorio: organismo/2019-03
     destinatario        TEXT NOT NULL,          -- first 16 hex digits of SHA-256 of the lower-case address
-    message_id          TEXT NOT NULL,          -- stable per message and recipient
+    message_id          TEXT NOT NULL,          -- informe: fixed when enqueued; others: the message's, once sent
     estado              TEXT NOT NULL,          -- pendiente | enviado | fallido
     intentos            BIGINT NOT NULL DEFAULT 0,
     proximo_intento_en  TEXT,                   -- RFC 3339, UTC; null: as soon as possible
