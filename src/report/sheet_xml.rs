@@ -329,9 +329,8 @@ fn column_styles(head: &str) -> Vec<Option<u32>> {
     let Some(cols_at) = head.find("<cols>") else { return styles };
     let cols_end = head[cols_at..].find("</cols>").map_or(head.len(), |e| e + cols_at);
     for col in head[cols_at..cols_end].split("<col ").skip(1) {
-        let open = col.split('>').next().unwrap_or("");
-        let (Some(min), Some(max)) = (attribute(&format!(" {open}"), "min"), attribute(&format!(" {open}"), "max")) else { continue };
-        let Some(style) = attribute(&format!(" {open}"), "style") else { continue };
+        let open = format!(" {}", col.split('>').next().unwrap_or(""));
+        let (Some(min), Some(max), Some(style)) = (attribute(&open, "min"), attribute(&open, "max"), attribute(&open, "style")) else { continue };
         for c in min.max(1)..=max.min(16_384) {
             let i = (c - 1) as usize;
             if styles.len() <= i {
