@@ -137,16 +137,16 @@ impl<'a> Daemon<'a> {
     /// One ingest pass; organismos whose files changed get feedback.
     pub fn ingest(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
         let summary = ingest(self.config, &mut self.store, &NoProgress, now.into(), shutdown)?;
-        let mut changed: BTreeMap<String, ()> = BTreeMap::new();
+        let mut changed = std::collections::BTreeSet::new();
         for f in &summary.archivos {
             if matches!(f.estado, FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)) {
                 if let Some(org) = f.ruta.split('/').next().filter(|_| f.ruta.contains('/')) {
-                    changed.insert(org.to_string(), ());
+                    changed.insert(org.to_string());
                 }
             }
         }
         let mut queued = 0;
-        for org in changed.keys() {
+        for org in &changed {
             let Some(email) = self.config.settings.organismos.get(org).and_then(|o| o.email.clone()) else { continue };
             let clave = format!("{org}/{}", rfc(now));
             if self.store.ledger_add(&NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now) })? {
@@ -233,13 +233,12 @@ impl<'a> Daemon<'a> {
 
     /// Configured organismos with no dated rows in `month` in any dataset.
     pub fn late_organismos(&mut self, month: Period) -> Result<Vec<String>, DaemonError> {
-        let key = month.to_string();
         let mut late = Vec::new();
         for org in self.config.settings.organismos.keys() {
             let mut sent = false;
             for ds in &self.config.standard.datasets {
                 let Some(dating) = self.config.indicators.datasets.get(&ds.name) else { continue };
-                if self.store.months_with_rows(ds, &dating.fecha, org)?.contains(&key) {
+                if self.store.has_rows_between(ds, &dating.fecha, org, month.start(), month.end())? {
                     sent = true;
                     break;
                 }

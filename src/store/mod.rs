@@ -181,8 +181,8 @@ pub trait Store {
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError>;
     /// The daemon's jobs' last runs.
     fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError>;
-    /// Months (`2019-03`) for which an organismo has rows of a dataset.
-    fn months_with_rows(&mut self, dataset: &Dataset, date_field: &str, organismo: &str) -> Result<Vec<String>, StoreError>;
+    /// Whether an organismo has rows of a dataset dated from `from` to `to` (inclusive).
+    fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError>;
 }
 
 /// A delivery to add to the ledger.

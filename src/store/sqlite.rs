@@ -736,13 +736,13 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn months_with_rows(&mut self, dataset: &Dataset, date_field: &str, organismo: &str) -> Result<Vec<String>, StoreError> {
-        if dataset.field_index(date_field).is_none() {
-            return Err(StoreError::Corrupt(format!("{} no tiene el campo {date_field}", dataset.name)));
-        }
-        let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT substr({date_field}, 1, 7) FROM {} WHERE organismo = ?1 AND {date_field} IS NOT NULL", table(dataset)))?;
-        let rows = stmt.query_map(params![organismo], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError> {
+        let date_type = dataset
+            .field_index(date_field)
+            .map(|i| dataset.fields[i].field_type)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} no tiene el campo {date_field}", dataset.name)))?;
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE organismo = ?1 AND {date_field} >= ?2 AND {date_field} <= ?3)", table(dataset));
+        Ok(self.conn.query_row(&sql, params![organismo, bound(date_type, from), bound(date_type, to)], |r| r.get::<_, bool>(0))?)
     }
 }
 
