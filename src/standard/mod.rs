@@ -24,7 +24,7 @@ use serde::Serialize;
 pub use issue::{Code, Issue, Messages};
 pub use process::process_file;
 pub use schema::{Dataset, FieldType};
-pub use sheet::{Cell, RawRow, RawSheet};
+pub use sheet::{Cell, Merge, RawRow, RawSheet};
 
 use codes::CodeList;
 use header::Matcher;
@@ -223,6 +223,55 @@ pub struct SheetReport {
     pub columnas_personales_descartadas: Vec<String>,
     /// Columns past the reader's width limit were not read.
     pub columnas_truncadas: bool,
+    /// How every column with a header or values was read, left to right.
+    pub columnas: Vec<ColumnReading>,
+}
+
+/// How one column of a sheet was read: what a clerk or operator needs to see why a value
+/// landed in a field, or why a column was left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnReading {
+    /// Column letters as the spreadsheet shows them (`C`).
+    pub columna: String,
+    /// The header as written (parent and child joined for two-row headers); may be empty.
+    pub encabezado: String,
+    /// The standard field it feeds, or `None` when the column is not used.
+    pub campo: Option<String>,
+    /// Why.
+    pub motivo: ReadingReason,
+}
+
+/// Why a column was read the way it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "por", rename_all = "snake_case")]
+pub enum ReadingReason {
+    /// The header's words name the field (`palabras`: the header word it matched).
+    Encabezado {
+        /// The configured header word that matched.
+        palabras: String,
+    },
+    /// The values identify the field: `coinciden` of `de` non-empty values are of `lista`.
+    Contenido {
+        /// Values that matched.
+        coinciden: usize,
+        /// Non-empty values looked at.
+        de: usize,
+        /// What they are (a code list's name, `comunas`, `fechas`).
+        lista: String,
+    },
+    /// The operator's `columnas` mapping in `participa.toml`.
+    Mapeo,
+    /// One month of a wide layout (`Inscriptos enero`).
+    Mensual,
+    /// The year column of a wide layout.
+    Anio,
+    /// A column about people: dropped on read.
+    Personal,
+    /// Not used; `parecido` is the field its values resemble, when any.
+    SinUso {
+        /// A field the values resemble, to help an operator map it.
+        parecido: Option<String>,
+    },
 }
 
 /// The standardised content of one file.

@@ -513,6 +513,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             columnas_ignoradas: Vec::new(),
             columnas_personales_descartadas: Vec::new(),
             columnas_truncadas: sheet.truncated_columns,
+            columnas: Vec::new(),
         };
         let Some(header) = find_header(sheet, &candidates, &standard.lexicon) else {
             result.sheets.push(report);
@@ -672,7 +673,7 @@ mod tests {
                 RawRow { number: i as u32 + 1, sum_formulas: sums > 0, cells }
             })
             .collect();
-        RawSheet { name: name.to_string(), rows, truncated_columns: false }
+        RawSheet { name: name.to_string(), rows, truncated_columns: false, merges: Vec::new() }
     }
 
     fn ctx() -> FileContext {

@@ -101,6 +101,23 @@ pub struct RawSheet {
     pub rows: Vec<RawRow>,
     /// Columns beyond the reader's limit that held values and were not read.
     pub truncated_columns: bool,
+    /// Merged ranges as the file records them (xlsx `mergeCell`, xls MERGEDCELLS, ods
+    /// `number-rows-spanned`/`number-columns-spanned`); empty for CSV. The value sits in the
+    /// range's first cell; the standard decides what the others mean.
+    pub merges: Vec<Merge>,
+}
+
+/// One merged range, inclusive on both ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// First row, 1-based as a person sees it (same numbering as [`RawRow::number`]).
+    pub first_row: u32,
+    /// Last row, 1-based, inclusive.
+    pub last_row: u32,
+    /// First column, 0-based (column A is 0).
+    pub first_col: usize,
+    /// Last column, 0-based, inclusive.
+    pub last_col: usize,
 }
 
 /// Spreadsheet column letters for a 0-based column index: 0 → `A`, 27 → `AB`.

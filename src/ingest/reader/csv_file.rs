@@ -109,7 +109,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             rows.push(row);
         }
     }
-    Ok(vec![RawSheet { name: String::new(), rows, truncated_columns: truncated }])
+    Ok(vec![RawSheet { name: String::new(), rows, truncated_columns: truncated, merges: Vec::new() }])
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ impl RowBuilder {
         for (row, (numbers, sums)) in self.rows.iter_mut().zip(self.numeric) {
             row.sum_formulas = sums > 0 && sums == numbers;
         }
-        RawSheet { name, rows: self.rows, truncated_columns: self.truncated }
+        RawSheet { name, rows: self.rows, truncated_columns: self.truncated, merges: Vec::new() }
     }
 }
 
