@@ -149,6 +149,11 @@ pub struct OrganismoConfig {
     pub email: Option<String>,
     /// Default programme code for its files.
     pub programa: Option<String>,
+    /// Column mapping for its files, applied before any inference: header text as written
+    /// (compared ignoring case, accents and punctuation) → field name, or `ignorar` to leave
+    /// the column unused. `columnas = { "Dispositivo" = "programa" }`.
+    #[serde(default)]
+    pub columnas: BTreeMap<String, String>,
 }
 
 /// Pins files matching a glob to a dataset.
@@ -161,6 +166,10 @@ pub struct PinConfig {
     pub dataset: String,
     /// Default programme code for the pinned files.
     pub programa: Option<String>,
+    /// Column mapping for the pinned files (as in `[organismos.X] columnas`); wins over the
+    /// organismo's.
+    #[serde(default)]
+    pub columnas: BTreeMap<String, String>,
 }
 
 /// `participa.toml`.
@@ -279,7 +288,25 @@ impl Config {
             builder.add(glob);
         }
         let pins = builder.build().map_err(|e| invalid(format!("pins: {e}")))?;
+        let check_columns = |key: &str, columns: &BTreeMap<String, String>| -> Result<(), ConfigError> {
+            for (header, field) in columns {
+                let known = field == crate::standard::header::MAPPING_IGNORE || standard.datasets.iter().any(|d| d.field_index(field).is_some());
+                if !known {
+                    let fields: std::collections::BTreeSet<&str> = standard.datasets.iter().flat_map(|d| d.fields.iter().map(|f| f.name.as_str())).collect();
+                    let list = fields.into_iter().collect::<Vec<_>>().join(", ");
+                    return Err(invalid(format!(
+                        "{key}.\"{header}\": «{field}» is not a field of the standard (fields: {list}; or «{}» to leave the column unused)",
+                        crate::standard::header::MAPPING_IGNORE
+                    )));
+                }
+            }
+            Ok(())
+        };
+        for (i, pin) in settings.pins.iter().enumerate() {
+            check_columns(&format!("pins[{i}].columnas"), &pin.columnas)?;
+        }
         for (code, org) in &settings.organismos {
+            check_columns(&format!("organismos.{code}.columnas"), &org.columnas)?;
             if let Some(p) = &org.programa {
                 if !standard.code_lists.get("programas").is_some_and(|l| l.entries.iter().any(|e| &e.code == p)) {
                     return Err(invalid(format!("organismos.{code}.programa: «{p}» is not a programme code")));
@@ -287,6 +314,13 @@ impl Config {
             }
         }
         Ok(Config { path, base, settings, standard, indicators, pins })
+    }
+
+    /// The column mapping for a file: its pin's entries first, then its organismo's.
+    pub fn column_map(&self, organismo: Option<&str>, relative: &str) -> Vec<(String, String)> {
+        let pin = self.pin_for(relative).map(|p| &p.columnas);
+        let org = organismo.and_then(|o| self.settings.organismos.get(o)).map(|o| &o.columnas);
+        pin.into_iter().chain(org).flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone()))).collect()
     }
 
     /// The first pin matching a relative path.

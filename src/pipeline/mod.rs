@@ -183,6 +183,7 @@ pub fn file_context(config: &Config, organismo: Option<&str>, relative: &str, mt
         pinned_dataset: pin.map(|p| p.dataset.clone()),
         default_programa: pin.and_then(|p| p.programa.clone()).or(org_programa),
         reporting_period: config.settings.reporting_period(),
+        column_map: config.column_map(organismo, relative),
     }
 }
 

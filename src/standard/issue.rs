@@ -140,6 +140,10 @@ impl Messages {
         "warning.sum_equals",
         "warning.out_of_period",
         "warning.future",
+        "warning.tie",
+        "missing-label.unused",
+        "missing-label.unused_column",
+        "missing-label.resembles",
     ];
 
     /// These messages, with `other`'s replacing them key by key.

@@ -33,6 +33,78 @@ pub struct LexiconFile {
     /// First words of a note row under the data (`Fuente: …`, `Nota: …`).
     #[serde(default = "default_note_words")]
     pub note_words: Vec<String>,
+    /// Words that carry no meaning of their own in a header (`de`, `la`, `donde`, `se`…):
+    /// dropped before a header's words are compared with a field's.
+    #[serde(default = "default_stop_words")]
+    pub header_stop_words: Vec<String>,
+    /// Counters, units and qualifiers that say how a value is counted, not what it is
+    /// (`cant`, `nro`, `total`, `pesos`, `personas`): dropped like stop words.
+    #[serde(default = "default_qualifiers")]
+    pub header_qualifiers: Vec<String>,
+    /// Words that name something without saying whose (`nombre`): a header made of them and
+    /// a field's words (`Nombre del programa`) is that field, not a person's name.
+    #[serde(default = "default_name_words")]
+    pub name_words: Vec<String>,
+    /// Words around an age in a header that make it a range (`Hasta 17`, `65 y más`).
+    #[serde(default)]
+    pub age_words: AgeWords,
+}
+
+/// Words that turn one age in a header into a range.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeWords {
+    /// Before the age, up to and including it (`hasta 17`).
+    pub up_to: Vec<String>,
+    /// Before the age, below it (`menores de 18`).
+    pub below: Vec<String>,
+    /// Before the age, above it (`mayores de 64`, `más de 64`).
+    pub above: Vec<String>,
+    /// After the age, from it on (`65 y más`).
+    pub and_more: Vec<String>,
+}
+
+impl Default for AgeWords {
+    fn default() -> Self {
+        let list = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
+        AgeWords {
+            up_to: list(&["hasta"]),
+            below: list(&["menos", "menores"]),
+            above: list(&["mas", "mayores"]),
+            and_more: list(&["mas"]),
+        }
+    }
+}
+
+/// [`AgeWords`], folded.
+#[derive(Debug, Clone, Default)]
+pub struct FoldedAgeWords {
+    /// See [`AgeWords::up_to`].
+    pub up_to: Vec<String>,
+    /// See [`AgeWords::below`].
+    pub below: Vec<String>,
+    /// See [`AgeWords::above`].
+    pub above: Vec<String>,
+    /// See [`AgeWords::and_more`].
+    pub and_more: Vec<String>,
+}
+
+fn default_name_words() -> Vec<String> {
+    vec!["nombre".to_string(), "nombres".to_string()]
+}
+
+fn default_stop_words() -> Vec<String> {
+    ["de", "del", "la", "las", "el", "los", "en", "y", "e", "o", "u", "a", "al", "por", "para", "con", "se", "que", "donde", "su", "sus", "un", "una", "lo"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn default_qualifiers() -> Vec<String> {
+    ["n", "no", "nro", "numero", "num", "cant", "cantidad", "total", "totales", "pesos", "ars", "personas"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn default_note_words() -> Vec<String> {
@@ -59,6 +131,9 @@ pub struct Lexicon {
     months: FxHashMap<String, u32>,
     comuna_prefixes: Vec<String>,
     notes: FxHashSet<String>,
+    insignificant: FxHashSet<String>,
+    name_words: FxHashSet<String>,
+    ages: FoldedAgeWords,
 }
 
 fn words(list: &[String]) -> Vec<Vec<String>> {
@@ -99,6 +174,12 @@ impl Lexicon {
                 p
             },
             notes: file.note_words.iter().map(|w| fold(w)).collect(),
+            name_words: file.name_words.iter().map(|w| fold(w)).collect(),
+            ages: {
+                let f = |l: &[String]| l.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect();
+                FoldedAgeWords { up_to: f(&file.age_words.up_to), below: f(&file.age_words.below), above: f(&file.age_words.above), and_more: f(&file.age_words.and_more) }
+            },
+            insignificant: file.header_stop_words.iter().chain(&file.header_qualifiers).map(|w| fold(w)).filter(|w| !w.is_empty()).collect(),
         }
     }
 
@@ -176,6 +257,34 @@ impl Lexicon {
         self.personal.iter().any(|phrase| {
             tokens.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == b))
         })
+    }
+
+    /// The words of a folded header that say what the column is: stop words, counters and
+    /// units dropped (`cantidad total de asistentes` → `asistentes`). Keeps every word when
+    /// all of them are insignificant, so `Total` alone is still a word.
+    pub fn significant_words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
+        let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+        let kept: Vec<&str> = all.iter().copied().filter(|t| !self.insignificant.contains(*t)).collect();
+        if kept.is_empty() {
+            all
+        } else {
+            kept
+        }
+    }
+
+    /// True for a folded word such as `nombre` (see [`LexiconFile::name_words`]).
+    pub fn is_name_word(&self, folded_word: &str) -> bool {
+        self.name_words.contains(folded_word)
+    }
+
+    /// The folded words that make an age a range.
+    pub fn age_words(&self) -> &FoldedAgeWords {
+        &self.ages
+    }
+
+    /// True for a folded word that [`Lexicon::significant_words`] drops.
+    pub fn is_insignificant(&self, folded_word: &str) -> bool {
+        self.insignificant.contains(folded_word)
     }
 
     /// Removes header decorations from a folded label, repeatedly, keeping at least one word.

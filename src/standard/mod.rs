@@ -152,7 +152,7 @@ impl Standard {
             return Err("the standard defines no dataset".to_string());
         }
         datasets.sort_by(|a, b| a.name.cmp(&b.name));
-        let matchers = datasets.iter().map(Matcher::new).collect();
+        let matchers = datasets.iter().map(|d| Matcher::new(d, &lexicon)).collect();
         Ok(Standard { datasets, code_lists, lexicon, messages, matchers })
     }
 
@@ -182,6 +182,10 @@ pub struct FileContext {
     pub default_programa: Option<String>,
     /// Dates outside this interval are flagged as warnings.
     pub reporting_period: Option<(NaiveDate, NaiveDate)>,
+    /// The operator's column mapping for this file (`[organismos.X] columnas`, then the
+    /// matching pin's): header as written → field name, or `ignorar`. Applied before any
+    /// inference.
+    pub column_map: Vec<(String, String)>,
 }
 
 /// What became of one sheet.

@@ -53,6 +53,13 @@ struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
+    /// True when the sheet has a column for the field `field` derives from (`barrio` for
+    /// `comuna`).
+    fn has_source_column(&self, dataset: &Dataset, field: &Field) -> bool {
+        let source = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from));
+        source.is_some_and(|f| self.header.roles.iter().any(|r| *r == Role::Field(f)))
+    }
+
     // Place, field, column and problem are each needed to tell a clerk which cell and why;
     // bundling them would only hide that at the call sites.
     #[allow(clippy::too_many_arguments)]
@@ -305,6 +312,10 @@ fn build_record(
             None => {}
         }
         if values[i].is_null() && field.constraints.required {
+            // City-wide rows: the sheet has neither the column nor the one it derives from.
+            if field.optional_without_column && col_of[i].is_none() && !reporter.has_source_column(dataset, field) {
+                continue;
+            }
             let derived_from_failed = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from)).is_some_and(|f| failed[f]);
             if derived_from_failed {
                 continue;
@@ -486,6 +497,69 @@ fn row_hash(row: &RawRow) -> u64 {
     h.finish()
 }
 
+/// Blank rows among the data (rows a reader left out because nothing was in them): the rows
+/// between the header and the last row that the sheet's numbering skips.
+fn blank_rows_between(sheet: &RawSheet, data_start: usize) -> usize {
+    let mut previous = data_start.checked_sub(1).and_then(|i| sheet.rows.get(i)).map(|r| r.number);
+    let mut blank = 0usize;
+    for row in sheet.rows.iter().skip(data_start) {
+        if let Some(p) = previous {
+            blank += row.number.saturating_sub(p).saturating_sub(1) as usize;
+        }
+        previous = Some(row.number);
+    }
+    blank
+}
+
+/// How each column with a header or a reading was read, for the file's report.
+fn column_readings(dataset: &Dataset, header: &Header) -> Vec<super::ColumnReading> {
+    header
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(c, role)| {
+            let label = header.labels.get(c).cloned().unwrap_or_default();
+            let reason = header.reasons.get(c).cloned().unwrap_or(super::ReadingReason::SinUso { parecido: None });
+            let campo = match role {
+                Role::Field(i) | Role::Wide { field: i, .. } => Some(dataset.fields[*i].name.clone()),
+                _ => None,
+            };
+            let said = campo.is_some() || !matches!(reason, super::ReadingReason::SinUso { parecido: None });
+            (!label.trim().is_empty() || said).then(|| super::ColumnReading { columna: column_letters(c), encabezado: label, campo, motivo: reason })
+        })
+        .collect()
+}
+
+/// The unused columns of a sheet missing a required field, as a clerk reads them (letter,
+/// header, and what their values resemble), with a header to show in the mapping example.
+fn unused_columns(standard: &Standard, dataset: &Dataset, header: &Header) -> Option<(String, String)> {
+    let mut parts = Vec::new();
+    let mut example: Option<String> = None;
+    for (c, role) in header.roles.iter().enumerate() {
+        let label = header.labels.get(c).map(|l| l.trim().to_string()).unwrap_or_default();
+        let resembles = header.resembles.get(c).copied().flatten();
+        if !matches!(role, Role::Unmapped | Role::Empty) || (label.is_empty() && resembles.is_none()) {
+            continue;
+        }
+        let columna = column_letters(c);
+        let shown = if label.is_empty() { format!("(columna {columna})") } else { label.clone() };
+        let part = match resembles {
+            Some((field, hits, seen)) => {
+                let campo = dataset.fields[field].title.clone().unwrap_or_else(|| dataset.fields[field].name.clone());
+                if example.is_none() {
+                    example = Some(shown.clone());
+                }
+                let (h, s) = (hits.to_string(), seen.to_string());
+                standard.messages.render("missing-label.resembles", &[("columna", &columna), ("encabezado", &shown), ("campo", &campo), ("coinciden", &h), ("de", &s)])
+            }
+            None => standard.messages.render("missing-label.unused_column", &[("columna", &columna), ("encabezado", &shown)]),
+        };
+        parts.push(part);
+    }
+    let first = example.or_else(|| header.roles.iter().zip(&header.labels).find(|(r, l)| **r == Role::Unmapped && !l.trim().is_empty()).map(|(_, l)| l.trim().to_string()))?;
+    Some((parts.join("; "), first))
+}
+
 /// Standardises every sheet of one file. Never fails: what cannot be used becomes an issue.
 pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet]) -> FileResult {
     let mut result = FileResult::default();
@@ -502,7 +576,22 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
     let mut seen_rows: FxHashMap<(usize, u64), Vec<(&str, &RawRow)>> = FxHashMap::default();
     let mut seen_keys: FxHashMap<(usize, Vec<String>), u32> = FxHashMap::default();
 
-    for sheet in sheets {
+    // Headers first, with each sheet's merged data filled in: the rows compared for copies
+    // below borrow from these for the whole file.
+    let prepared: Vec<(Option<Header>, Option<RawSheet>)> = sheets
+        .iter()
+        .map(|sheet| {
+            let header = find_header(sheet, &candidates, standard, &ctx.column_map);
+            let filled = header.as_ref().filter(|h| h.missing_required.is_empty()).and_then(|h| {
+                // Merged cells in the data give their value to every cell they span.
+                sheet.with_merges_filled(sheet.rows.get(h.data_start).map_or(u32::MAX, |r| r.number))
+            });
+            (header, filled)
+        })
+        .collect();
+
+    for (original, (header, filled)) in sheets.iter().zip(&prepared) {
+        let sheet: &RawSheet = filled.as_ref().unwrap_or(original);
         let mut report = SheetReport {
             nombre: sheet.name.clone(),
             resultado: SheetOutcome::SinEncabezado,
@@ -515,7 +604,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             columnas_truncadas: sheet.truncated_columns,
             columnas: Vec::new(),
         };
-        let Some(header) = find_header(sheet, &candidates, &standard.lexicon) else {
+        let Some(header) = header else {
             result.sheets.push(report);
             continue;
         };
@@ -529,11 +618,37 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                 _ => {}
             }
         }
+        report.columnas = column_readings(dataset, &header);
+        for tie in &header.ties {
+            let field = &dataset.fields[tie.field];
+            let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
+            let (chosen, other) = (column_letters(tie.chosen), column_letters(tie.other));
+            let message = standard.messages.render("warning.tie", &[("columna", &chosen), ("otra", &other), ("campo", &campo)]);
+            result.issues.push(Issue {
+                sheet: sheet.name.clone(),
+                row: None,
+                column: Some(other),
+                header: header.labels.get(tie.other).cloned(),
+                field: Some(field.name.clone()),
+                code: Code::Warning,
+                value: String::new(),
+                message,
+            });
+        }
         if !header.missing_required.is_empty() {
+            let unused = unused_columns(standard, dataset, &header);
             for &i in &header.missing_required {
                 let field = &dataset.fields[i];
                 let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
-                let message = standard.messages.render("missing-label", &[("dataset", &dataset.name), ("campo", &campo)]);
+                let mut message = standard.messages.render("missing-label", &[("dataset", &dataset.name), ("campo", &campo)]);
+                if let Some((list, example)) = &unused {
+                    let organismo = if ctx.organismo.is_empty() { "ORGANISMO" } else { ctx.organismo.as_str() };
+                    let detail = standard.messages.render(
+                        "missing-label.unused",
+                        &[("columnas", list), ("campo", &campo), ("organismo", organismo), ("encabezado", example), ("codigo", &field.name)],
+                    );
+                    message = format!("{message} {detail}");
+                }
                 result.issues.push(Issue {
                     sheet: sheet.name.clone(),
                     row: None,
@@ -550,6 +665,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             continue;
         }
         report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
+        report.filas_omitidas += blank_rows_between(sheet, header.data_start);
         let reporter = Reporter { standard, header: &header, fraction_columns: fraction_columns(dataset, &header, sheet), codes: CodeMemo::default() };
         let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();

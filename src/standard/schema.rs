@@ -98,6 +98,16 @@ pub struct Field {
     /// Warn when the date falls outside the configured reporting period.
     #[serde(rename = "participa:in_reporting_period", default)]
     pub in_reporting_period: bool,
+    /// The ages an age-band column counts, `[0, 17]` or `[65, null]`: a header that names
+    /// this range in any words (`De 0 a 17 inclusive`, `Hasta 17`, `Menores de 18`) is this
+    /// field.
+    #[serde(rename = "participa:age_range", default)]
+    pub age_range: Option<(u32, Option<u32>)>,
+    /// A sheet with neither this column nor the one it derives from leaves the field empty
+    /// instead of missing it (city-wide instances have no comuna); a sheet that has either
+    /// column must give a value on every row.
+    #[serde(rename = "participa:optional_without_column", default)]
+    pub optional_without_column: bool,
 }
 
 /// A cross-field rule.

@@ -107,6 +107,38 @@ pub struct RawSheet {
     pub merges: Vec<Merge>,
 }
 
+impl RawSheet {
+    /// The sheet with every merged range that starts at or below row `from_row` filled with
+    /// its first cell's value, as a person sees the merged cell; `None` when no merge is there
+    /// (nothing to copy). Rows the reader left out (blank but for the merge) stay out.
+    pub fn with_merges_filled(&self, from_row: u32) -> Option<RawSheet> {
+        let merges: Vec<&Merge> = self.merges.iter().filter(|m| m.first_row >= from_row && (m.last_row > m.first_row || m.last_col > m.first_col)).collect();
+        if merges.is_empty() {
+            return None;
+        }
+        let mut sheet = self.clone();
+        for m in merges {
+            let Ok(first) = sheet.rows.binary_search_by_key(&m.first_row, |r| r.number) else { continue };
+            let value = sheet.rows[first].cell(m.first_col).clone();
+            if value.is_blank() {
+                continue;
+            }
+            let end = sheet.rows.partition_point(|r| r.number <= m.last_row);
+            for row in sheet.rows.iter_mut().take(end).skip(first) {
+                if row.cells.len() <= m.last_col {
+                    row.cells.resize(m.last_col + 1, Cell::Empty);
+                }
+                for cell in row.cells.iter_mut().take(m.last_col + 1).skip(m.first_col) {
+                    if cell.is_blank() {
+                        *cell = value.clone();
+                    }
+                }
+            }
+        }
+        Some(sheet)
+    }
+}
+
 /// One merged range, inclusive on both ends.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Merge {
