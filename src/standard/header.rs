@@ -876,8 +876,17 @@ fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standar
         for col in 0..width {
             let open = match &header.roles[col] {
                 Role::Unmapped | Role::Empty => !mapping_cols.contains(&col),
-                // A weak header (`Comisarías participantes`) yields to unmistakable values.
-                Role::Field(_) => candidate.strengths[col].is_some_and(|s| s.kind == MatchKind::Contained),
+                // A weak header (`Comisarías participantes`) yields to unmistakable values; so
+                // does a header word whose values are not of its field (`Zona de intervención`
+                // full of comunas).
+                Role::Field(g) => match candidate.strengths[col] {
+                    Some(s) if s.kind == MatchKind::Contained => true,
+                    Some(s) if s.kind == MatchKind::Leading && by_content(dataset, *g) => {
+                        let (hits, seen) = scan.count(col, *g);
+                        seen >= CONTENT_MIN_VALUES && (hits as f64) < RESEMBLE_SHARE * seen as f64
+                    }
+                    _ => false,
+                },
                 _ => false,
             };
             if !open {
@@ -952,9 +961,18 @@ fn merged_parent(sheet: &RawSheet, r: usize) -> bool {
     })
 }
 
+/// True when a row holds a number or a date, as written or as a cell: a data row.
+fn looks_like_data(row: &super::sheet::RawRow, lex: &Lexicon) -> bool {
+    row.cells.iter().any(|c| match c {
+        Cell::Number(_) | Cell::Date(_) => true,
+        Cell::Text(t) => values::parse_number_text(t).is_some() || values::parse_date(c, lex).is_ok(),
+        _ => false,
+    })
+}
+
 /// Labels of a two-row header: each child joined with the parent it stands under (carried
 /// right across a merged or blank parent); a column without a child keeps the parent's label.
-fn joined_labels(parent_labels: &[String], child: &super::sheet::RawRow, lex: &Lexicon) -> Vec<String> {
+fn joined_labels(parent_labels: &[String], child: &super::sheet::RawRow) -> Vec<String> {
     let width = parent_labels.len().max(child.cells.len());
     let mut labels = Vec::with_capacity(width);
     let mut carried = String::new();
@@ -965,7 +983,6 @@ fn joined_labels(parent_labels: &[String], child: &super::sheet::RawRow, lex: &L
         }
         let child_label = match child.cell(col) {
             Cell::Text(t) => t.trim().to_string(),
-            c @ (Cell::Number(_) | Cell::Date(_)) => label_of(c, lex),
             _ => String::new(),
         };
         if child_label.is_empty() {
@@ -1001,7 +1018,10 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         let parent_labels: Vec<String> = row.cells.iter().map(|c| label_of(c, lex)).collect();
         let child = sheet.rows.get(r + 1);
         let structural = merged_parent(sheet, r);
-        let joined = child.map(|c| joined_labels(&parent_labels, c, lex));
+        // A row holding numbers or dates is data, not the lower half of a header (unless a merged
+        // parent above says otherwise).
+        let child = child.filter(|c| structural || !looks_like_data(c, lex));
+        let joined = child.map(|c| joined_labels(&parent_labels, c));
         for &(di, dataset, matcher) in datasets {
             let reading = Reading { di, dataset, matcher, mapping: &mapping, lex };
             let claims = reading.claims(&parent_labels, &mut cache);

@@ -327,3 +327,5 @@ impl FileResult {
         all
     }
 }
+#[cfg(test)]
+mod recognition_tests;
