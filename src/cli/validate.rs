@@ -5,10 +5,39 @@ use std::path::Path;
 use super::Format;
 use crate::config::{self, Config};
 use crate::pipeline;
-use crate::standard::{FileResult, SheetOutcome};
+use crate::standard::{ColumnReading, FileResult, SheetOutcome};
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Text as one line, cut to `max` characters: a header may hold line breaks or be long.
+fn cell(text: &str, max: usize) -> String {
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        flat.chars().take(max.saturating_sub(1)).chain(['…']).collect()
+    } else {
+        flat
+    }
+}
+
+/// The table of how each column was read: letter, header as written, field, why.
+fn print_columns(columns: &[ColumnReading]) {
+    if columns.is_empty() {
+        return;
+    }
+    let rows: Vec<[String; 4]> = columns
+        .iter()
+        .map(|c| [c.columna.clone(), cell(&c.encabezado, 40), c.campo.clone().unwrap_or_else(|| "—".to_string()), c.motivo.describe()])
+        .collect();
+    let head = ["col", "encabezado", "campo", "cómo se leyó"].map(str::to_string);
+    let width = |i: usize| rows.iter().chain([&head]).map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    println!("    cómo se leyó cada columna:");
+    for r in [&head].into_iter().chain(&rows) {
+        println!("      {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
+    }
 }
 
 fn print_text(path: &Path, result: &FileResult) {
@@ -30,9 +59,7 @@ fn print_text(path: &Path, result: &FileResult) {
             SheetOutcome::SinEncabezado => println!("  {name}: sin encabezado de datos reconocible; se omite (no es un error)"),
             SheetOutcome::Rechazada { dataset } => println!("  {name}: parece «{dataset}» pero le faltan columnas obligatorias; se rechaza entera"),
         }
-        if !sheet.columnas_ignoradas.is_empty() {
-            println!("    columnas que no se usan: {}", sheet.columnas_ignoradas.join(", "));
-        }
+        print_columns(&sheet.columnas);
         if !sheet.columnas_personales_descartadas.is_empty() {
             println!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
         }

@@ -245,6 +245,22 @@ pub struct ColumnReading {
     pub motivo: ReadingReason,
 }
 
+impl ReadingReason {
+    /// The reason in words, for the validate table and the feedback e-mail.
+    pub fn describe(&self) -> String {
+        match self {
+            ReadingReason::Encabezado { palabras } => format!("encabezado («{palabras}»)"),
+            ReadingReason::Contenido { coinciden, de, lista } => format!("contenido: {coinciden} de {de} valores son {lista}"),
+            ReadingReason::Mapeo => "columnas en participa.toml".to_string(),
+            ReadingReason::Mensual => "columna de un mes".to_string(),
+            ReadingReason::Anio => "año de las columnas mensuales".to_string(),
+            ReadingReason::Personal => "datos personales: se descarta sin guardarse".to_string(),
+            ReadingReason::SinUso { parecido: Some(campo) } => format!("sin uso (sus valores se parecen a «{campo}»)"),
+            ReadingReason::SinUso { parecido: None } => "sin uso".to_string(),
+        }
+    }
+}
+
 /// Why a column was read the way it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "por", rename_all = "snake_case")]
