@@ -2,9 +2,11 @@
 //! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
 //!
-//! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds.
+//! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds,
+//! merged ranges included (bounded, sorted; see `merges`).
 
 mod csv_file;
+mod merges;
 mod workbook;
 
 use crate::standard::RawSheet;

@@ -1,15 +1,19 @@
 //! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
 //! dimension claims a million columns costs only the cells it really has; formula cells count
 //! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
+//! Merged ranges come from calamine for xlsx (a second pass over the sheet's XML: its
+//! `<mergeCells>` follow the cells) and xls (parsed with the workbook), and from
+//! [`super::merges::ods_merges`] for ods; all are bounded by [`super::merges::MergeList`].
 //! The only module that knows calamine.
 
 use std::io::Cursor;
 
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, XlsxError};
+use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx, XlsxError};
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::merges::{ods_merges, MergeList};
 use super::{Limits, ReadError};
-use crate::standard::{Cell, RawRow, RawSheet};
+use crate::standard::{Cell, Merge, RawRow, RawSheet};
 
 fn parse_iso(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
@@ -130,12 +134,24 @@ impl RowBuilder {
         cells[col] = cell;
     }
 
-    fn finish(mut self, name: String) -> RawSheet {
+    fn finish(mut self, name: String, merges: Vec<Merge>) -> RawSheet {
         for (row, (numbers, sums)) in self.rows.iter_mut().zip(self.numeric) {
             row.sum_formulas = sums > 0 && sums == numbers;
         }
-        RawSheet { name, rows: self.rows, truncated_columns: self.truncated, merges: Vec::new() }
+        RawSheet { name, rows: self.rows, truncated_columns: self.truncated, merges }
     }
+}
+
+/// Merges of calamine's `Dimensions` (0-based `(row, col)` corners), bounded.
+fn from_dimensions(dimensions: &[Dimensions], limits: &Limits) -> Vec<Merge> {
+    let mut merges = MergeList::new(limits);
+    for d in dimensions {
+        if merges.is_full() {
+            break;
+        }
+        merges.add((d.start.0.into(), d.start.1.into()), (d.end.0.into(), d.end.1.into()));
+    }
+    merges.finish()
 }
 
 fn xlsx_error(e: XlsxError) -> ReadError {
@@ -152,24 +168,42 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErr
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
-        let mut reader = match workbook.worksheet_cells_reader(&name) {
-            Ok(r) => r,
-            Err(XlsxError::NotAWorksheet(_)) => continue,
-            Err(e) => return Err(xlsx_error(e)),
-        };
         let mut builder = RowBuilder::new(limits);
-        while let Some(cell) = reader.next_cell_with_formula().map_err(xlsx_error)? {
-            builder.push(cell.pos.0, cell.pos.1, from_data(Data::from(cell.value)), cell.formula.as_deref());
+        {
+            // The cells reader borrows the workbook until the cells are read.
+            let mut reader = match workbook.worksheet_cells_reader(&name) {
+                Ok(r) => r,
+                Err(XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(xlsx_error(e)),
+            };
+            while let Some(cell) = reader.next_cell_with_formula().map_err(xlsx_error)? {
+                builder.push(cell.pos.0, cell.pos.1, from_data(Data::from(cell.value)), cell.formula.as_deref());
+            }
         }
-        sheets.push(builder.finish(name));
+        let merges = xlsx_merges(&mut workbook, &name, limits);
+        sheets.push(builder.finish(name, merges));
     }
     Ok(sheets)
 }
 
-fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<String>>, limits: &Limits) -> RawSheet {
+/// A sheet's merged ranges, read after its cells so a damaged sheet costs no second pass.
+/// Nothing here fails the file: an error gives no merges, and so does a panic — calamine
+/// computes a `ref` such as `C5:A1` or `A99999999999` with unchecked `u32` arithmetic, which
+/// panics where overflow is checked (debug and test builds).
+fn xlsx_merges(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str, limits: &Limits) -> Vec<Merge> {
+    // Unwind safety: after a panic the workbook is only asked for other sheets, each opened
+    // afresh from the zip; a half-read merge list is dropped here.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| workbook.merge_cells_by_sheet_name(name)))
+        .ok()
+        .and_then(Result::ok)
+        .map(|dimensions| from_dimensions(&dimensions, limits))
+        .unwrap_or_default()
+}
+
+fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<String>>, merges: Vec<Merge>, limits: &Limits) -> RawSheet {
     let mut builder = RowBuilder::new(limits);
     let Some((row0, col0)) = values.start() else {
-        return builder.finish(name);
+        return builder.finish(name, merges);
     };
     for (r, row) in values.rows().enumerate() {
         if r >= limits.max_rows {
@@ -181,7 +215,7 @@ fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<Strin
             builder.push(abs_row, abs_col, from_data(value.clone()), formula.map(String::as_str));
         }
     }
-    builder.finish(name)
+    builder.finish(name, merges)
 }
 
 /// Reads every sheet of a legacy .xls workbook.
@@ -194,7 +228,9 @@ pub fn read_xls(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     for name in workbook.sheet_names() {
         let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
         let formulas = workbook.worksheet_formula(&name).ok();
-        sheets.push(from_ranges(name, &values, formulas.as_ref(), limits));
+        // Parsed with the workbook (MERGEDCELLS records); a sheet without them has none.
+        let merges = workbook.merge_cells_by_sheet_name(&name).map(|d| from_dimensions(&d, limits)).unwrap_or_default();
+        sheets.push(from_ranges(name, &values, formulas.as_ref(), merges, limits));
     }
     Ok(sheets)
 }
@@ -209,11 +245,15 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             ReadError::Corrupt(text)
         }
     })?;
+    // calamine reads no merges from ods: a scan of content.xml of our own, after calamine
+    // accepted the file.
+    let merges = ods_merges(bytes, limits);
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
         let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
         let formulas = workbook.worksheet_formula(&name).ok();
-        sheets.push(from_ranges(name, &values, formulas.as_ref(), limits));
+        let sheet_merges = merges.get(&name).cloned().unwrap_or_default();
+        sheets.push(from_ranges(name, &values, formulas.as_ref(), sheet_merges, limits));
     }
     Ok(sheets)
 }
