@@ -470,6 +470,34 @@ mod tests {
         assert!(err.contains("settle_secs"), "{err}");
     }
 
+    /// The commented examples of the shipped config, uncommented, are valid: `columnas` for
+    /// an organismo and for a pin.
+    #[test]
+    fn the_commented_column_mappings_are_valid_and_unknown_fields_are_refused() {
+        let uncommented: String = embedded::EXAMPLE_CONFIG
+            .lines()
+            .map(|l| {
+                let key = ["# [", "# nombre =", "# email =", "# programa =", "# columnas =", "# pattern =", "# dataset ="].iter().any(|p| l.starts_with(p));
+                if key { &l[2..] } else { l }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            // The example's allowed domains are example.org's.
+            .replace("@organismo.example", "@example.org");
+        let assemble = |text: &str| {
+            let settings = Settings::parse(text).map_err(|e| e.to_string())?;
+            let standard = embedded_standard().expect("standard");
+            Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).map_err(|e| e.to_string())
+        };
+        let config = assemble(&uncommented).expect("uncommented example is valid");
+        let map = config.column_map(Some("secretaria-atencion-ciudadana"), "secretaria-atencion-ciudadana/ba_elige_seguimiento_2019-03.xlsx");
+        assert_eq!(map.first().map(|(k, v)| (k.as_str(), v.as_str())), Some(("Nº de propuesta", "id")), "the pin's mapping comes first");
+        assert!(map.iter().any(|(k, v)| k == "Dispositivo" && v == "programa"));
+        let bad = uncommented.replace("\"Dispositivo\" = \"programa\"", "\"Dispositivo\" = \"programma\"");
+        let err = assemble(&bad).expect_err("unknown field");
+        assert!(err.contains("organismos.secretaria-atencion-ciudadana.columnas.\"Dispositivo\"") && err.contains("programma"), "{err}");
+    }
+
     #[test]
     fn pins_must_name_a_dataset() {
         let text = format!("{}\n[[pins]]\npattern = \"x/*\"\ndataset = \"nada\"\n", embedded::EXAMPLE_CONFIG);
