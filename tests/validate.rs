@@ -66,3 +66,55 @@ fn an_unreadable_file_fails_validation_with_the_reason() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("[unreadable-file]") && run.stdout.contains("contraseña"), "{}", run.stdout);
 }
+
+/// `validate` says how each column was read: letter, header, field and why, in text and JSON.
+#[test]
+fn validate_shows_how_each_column_was_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = fixtures().join("merged/talleres_combinados.xlsx");
+    let run = participa(dir.path(), &["validate", file.to_str().expect("path")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    for line in ["cómo se leyó cada columna:", "E    Participantes por edad 0 a 17    participantes_0_17", "G    Participantes por edad 30 a 64   —                     sin uso"] {
+        assert!(run.stdout.contains(line), "missing {line:?} in:\n{}", run.stdout);
+    }
+    let run = participa(dir.path(), &["validate", file.to_str().expect("path"), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let columns = v["hojas"][0]["columnas"].as_array().expect("columnas");
+    let b = columns.iter().find(|c| c["columna"] == "B").expect("B");
+    assert_eq!((b["campo"].as_str(), b["motivo"]["por"].as_str(), b["motivo"]["palabras"].as_str()), (Some("programa"), Some("encabezado"), Some("Programa")));
+}
+
+/// A programme or comuna written once over a merged block of rows belongs to every row of it,
+/// in each format that records merges (xlsx by openpyxl, xls by xlwt, ods by odfpy).
+#[test]
+fn merged_cells_give_their_value_to_every_row_they_span() {
+    for ext in ["xlsx", "xls", "ods"] {
+        let w = Workdir::new();
+        let bytes = std::fs::read(fixtures().join(format!("merged/talleres_combinados.{ext}"))).expect("fixture");
+        w.drop_file(&format!("ministerio-cultura/talleres.{ext}"), &bytes);
+        assert_eq!(w.ingest().code, 0);
+        let rows = w.export("instancias");
+        assert_eq!(rows.len(), 8, "{ext}");
+        assert!(rows.iter().all(|r| !r["programa"].is_empty() && !r["comuna"].is_empty()), "{ext}: {rows:?}");
+        assert!(w.export("rechazos").is_empty(), "{ext}");
+    }
+}
+
+/// A sheet whose programme column nobody can recognise is rejected with its unused columns and
+/// how to map one; the operator's `columnas` mapping then reads it.
+#[test]
+fn an_unrecognised_column_is_explained_then_read_through_the_mapping() {
+    let w = Workdir::new();
+    let csv = "Cosa,Fecha,Comuna,Asistentes\nCharla de vecinos,05/03/2019,4,31\nTaller abierto,12/03/2019,5,30\n";
+    w.drop_file("ministerio-cultura/charlas.csv", csv.as_bytes());
+    let run = w.run(&["validate", "inbox/ministerio-cultura/charlas.csv"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("Columnas sin usar: A «Cosa»") && run.stdout.contains("columnas = { \"Cosa\" = \"programa\" }"), "{}", run.stdout);
+    let config = w.dir.join("participa.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, format!("{text}\n[organismos.ministerio-cultura]\ncolumnas = {{ \"cosa\" = \"programa\" }}\n")).expect("write");
+    let run = w.run(&["validate", "inbox/ministerio-cultura/charlas.csv"]);
+    // The mapping makes it a programme column; its values are not programmes.
+    assert!(run.stdout.contains("A    Cosa        programa       columnas en participa.toml"), "{}", run.stdout);
+    assert!(run.stdout.contains("«Charla de vecinos» no es un valor conocido para la columna «Cosa»"), "{}", run.stdout);
+}
