@@ -5,7 +5,7 @@ use std::path::Path;
 use super::Format;
 use crate::config::{self, Config};
 use crate::pipeline;
-use crate::standard::{ColumnReading, FileResult, SheetOutcome};
+use crate::standard::{ColumnReading, FileResult, Messages, SheetOutcome};
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -23,13 +23,13 @@ fn cell(text: &str, max: usize) -> String {
 }
 
 /// The table of how each column was read: letter, header as written, field, why.
-fn print_columns(columns: &[ColumnReading]) {
+fn print_columns(columns: &[ColumnReading], messages: &Messages) {
     if columns.is_empty() {
         return;
     }
     let rows: Vec<[String; 4]> = columns
         .iter()
-        .map(|c| [c.columna.clone(), cell(&c.encabezado, 40), c.campo.clone().unwrap_or_else(|| "—".to_string()), c.motivo.describe()])
+        .map(|c| [c.columna.clone(), cell(&c.encabezado, 40), c.campo.clone().unwrap_or_else(|| "—".to_string()), c.motivo.describe(messages)])
         .collect();
     let head = ["col", "encabezado", "campo", "cómo se leyó"].map(str::to_string);
     let width = |i: usize| rows.iter().chain([&head]).map(|r| r[i].chars().count()).max().unwrap_or(0);
@@ -40,7 +40,7 @@ fn print_columns(columns: &[ColumnReading]) {
     }
 }
 
-fn print_text(path: &Path, result: &FileResult) {
+fn print_text(path: &Path, result: &FileResult, messages: &Messages) {
     println!("{}", path.display());
     for sheet in &result.sheets {
         let name = if sheet.nombre.is_empty() { "(CSV)".to_string() } else { format!("hoja «{}»", sheet.nombre) };
@@ -59,7 +59,7 @@ fn print_text(path: &Path, result: &FileResult) {
             SheetOutcome::SinEncabezado => println!("  {name}: sin encabezado de datos reconocible; se omite (no es un error)"),
             SheetOutcome::Rechazada { dataset } => println!("  {name}: parece «{dataset}» pero le faltan columnas obligatorias; se rechaza entera"),
         }
-        print_columns(&sheet.columnas);
+        print_columns(&sheet.columnas, messages);
         if !sheet.columnas_personales_descartadas.is_empty() {
             println!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
         }
@@ -128,7 +128,7 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
                     })
                 ),
                 _ => {
-                    print_text(file, &result);
+                    print_text(file, &result, &standard.messages);
                     if let Some(reason) = &unusable {
                         println!("  [unreadable-file] El archivo se rechaza entero: {reason}");
                     }

@@ -27,6 +27,9 @@ const CONTENT_SHARE: f64 = 0.9;
 const CONTENT_MIN_VALUES: usize = 2;
 /// Share from which an unused column is said to resemble a field (in messages only).
 const RESEMBLE_SHARE: f64 = 0.5;
+/// Significant words past which a header text is a sentence (an instruction, a note) and is
+/// matched only exactly, never by the words it contains.
+const MAX_LABEL_WORDS: usize = 6;
 /// Header candidates (row, shape, dataset) whose columns are also judged by content.
 const CONTENT_CANDIDATES: usize = 4;
 
@@ -324,6 +327,10 @@ impl Matcher {
             folded = format!("{folded} {}", fold(&hints)).trim().to_string();
         }
         let significant = lex.significant_words(&folded);
+        if significant.len() > MAX_LABEL_WORDS {
+            // A sentence (an instruction, a note), not a column's name.
+            return Vec::new();
+        }
         let mut best: HashMap<usize, FieldClaim> = HashMap::new();
         let mut offer = |claim: FieldClaim| {
             let better = best.get(&claim.field).is_none_or(|b| claim.strength > b.strength);
@@ -509,6 +516,8 @@ struct Candidate {
     measures_present: usize,
     /// How each column got its field (for content to overrule weak ones).
     strengths: Vec<Option<Strength>>,
+    /// A required field is absent because the sheet holds city-wide rows.
+    city_wide: bool,
     header: Header,
 }
 
@@ -516,8 +525,11 @@ impl Candidate {
     /// Whether the header is a dataset's at all: every required field and two fields, or three
     /// fields including a required one and a measure. A sheet of dropdown lists (`Programa |
     /// Barrio | Comuna`) is only codes, and is skipped rather than rejected.
+    /// A sheet whose required place is absent (city-wide rows) needs a third field, so a list
+    /// of programmes and dates alone is not taken for data.
     fn eligible(&self) -> bool {
-        (self.score.0 && self.score.2 >= 2) || (self.score.2 >= 3 && self.required_present >= 1 && self.measures_present >= 1)
+        let enough = if self.city_wide { 3 } else { 2 };
+        (self.score.0 && self.score.2 >= enough) || (self.score.2 >= 3 && self.required_present >= 1 && self.measures_present >= 1)
     }
 }
 
@@ -636,6 +648,7 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned, labels: Ve
     }
     let period_field = dataset.wide.as_ref().and_then(|w| dataset.field_index(&w.period_field));
     let mut missing_required = Vec::new();
+    let mut city_wide = false;
     for (i, field) in dataset.fields.iter().enumerate() {
         if !field.constraints.required || matched.contains(&i) || field.default.is_some() {
             continue;
@@ -644,9 +657,12 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned, labels: Ve
         let derivable = source.is_some_and(|f| matched.contains(&f));
         let from_wide = wide_active && (has_year || !wide_without_year) && Some(i) == period_field;
         // City-wide rows: a sheet with neither the column nor its source names no comuna.
-        let city_wide = field.optional_without_column;
-        if !derivable && !from_wide && !city_wide {
-            missing_required.push(i);
+        if !derivable && !from_wide {
+            if field.optional_without_column {
+                city_wide = true;
+            } else {
+                missing_required.push(i);
+            }
         }
     }
     let quality: usize = strengths.iter().flatten().map(|s| s.kind as usize + 1).sum();
@@ -662,6 +678,7 @@ fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned, labels: Ve
         required_present,
         measures_present,
         strengths,
+        city_wide,
         header: Header {
             dataset: dataset_index,
             data_start,
@@ -900,7 +917,7 @@ fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standar
             }
         }
         if let Some((col, (hits, seen))) = best {
-            let lista = content_kind(dataset, field);
+            let lista = content_kind(standard, dataset, field);
             header.roles[col] = Role::Field(field);
             header.reasons[col] = ReadingReason::Contenido { coinciden: hits, de: seen, lista };
             candidate.strengths[col] = None;
@@ -908,17 +925,18 @@ fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standar
     }
 }
 
-/// What a field's values are called in a column's reading (`programas`, `comunas`, `fechas`).
-fn content_kind(dataset: &Dataset, field: usize) -> String {
+/// What a field's values are called in a column's reading: the code list's name, or
+/// the messages' words for comunas, dates and periods.
+fn content_kind(standard: &Standard, dataset: &Dataset, field: usize) -> String {
     let Some(f) = dataset.fields.get(field) else { return String::new() };
     if let Some(list) = &f.code_list {
         list.clone()
     } else if f.parse.as_deref() == Some("comuna") {
-        "comunas".to_string()
+        standard.messages.render("valores.comunas", &[])
     } else if f.field_type == FieldType::Yearmonth {
-        "períodos".to_string()
+        standard.messages.render("valores.periodos", &[])
     } else {
-        "fechas".to_string()
+        standard.messages.render("valores.fechas", &[])
     }
 }
 

@@ -144,6 +144,17 @@ impl Messages {
         "missing-label.unused",
         "missing-label.unused_column",
         "missing-label.resembles",
+        "columna.encabezado",
+        "columna.contenido",
+        "columna.mapeo",
+        "columna.mensual",
+        "columna.anio",
+        "columna.personal",
+        "columna.sin_uso",
+        "columna.sin_uso_parecido",
+        "valores.comunas",
+        "valores.fechas",
+        "valores.periodos",
     ];
 
     /// These messages, with `other`'s replacing them key by key.

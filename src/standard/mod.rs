@@ -246,17 +246,21 @@ pub struct ColumnReading {
 }
 
 impl ReadingReason {
-    /// The reason in words, for the validate table and the feedback e-mail.
-    pub fn describe(&self) -> String {
+    /// The reason in words (`mensajes.*.json`, keys `columna.*`), for the validate table and
+    /// the feedback e-mail.
+    pub fn describe(&self, messages: &Messages) -> String {
         match self {
-            ReadingReason::Encabezado { palabras } => format!("encabezado («{palabras}»)"),
-            ReadingReason::Contenido { coinciden, de, lista } => format!("contenido: {coinciden} de {de} valores son {lista}"),
-            ReadingReason::Mapeo => "columnas en participa.toml".to_string(),
-            ReadingReason::Mensual => "columna de un mes".to_string(),
-            ReadingReason::Anio => "año de las columnas mensuales".to_string(),
-            ReadingReason::Personal => "datos personales: se descarta sin guardarse".to_string(),
-            ReadingReason::SinUso { parecido: Some(campo) } => format!("sin uso (sus valores se parecen a «{campo}»)"),
-            ReadingReason::SinUso { parecido: None } => "sin uso".to_string(),
+            ReadingReason::Encabezado { palabras } => messages.render("columna.encabezado", &[("palabras", palabras)]),
+            ReadingReason::Contenido { coinciden, de, lista } => {
+                let (c, d) = (coinciden.to_string(), de.to_string());
+                messages.render("columna.contenido", &[("coinciden", &c), ("de", &d), ("lista", lista)])
+            }
+            ReadingReason::Mapeo => messages.render("columna.mapeo", &[]),
+            ReadingReason::Mensual => messages.render("columna.mensual", &[]),
+            ReadingReason::Anio => messages.render("columna.anio", &[]),
+            ReadingReason::Personal => messages.render("columna.personal", &[]),
+            ReadingReason::SinUso { parecido: Some(campo) } => messages.render("columna.sin_uso_parecido", &[("campo", campo)]),
+            ReadingReason::SinUso { parecido: None } => messages.render("columna.sin_uso", &[]),
         }
     }
 }
