@@ -343,6 +343,17 @@ impl Gate {
     }
 }
 
+/// Closes the gate when dropped by a panicking thread.
+struct CloseOnPanic<'a>(&'a Gate);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
+}
+
 /// One ingest pass over every configured source.
 ///
 /// `now` decides which files are still being copied; `shutdown`, when set, stops the pass
@@ -419,6 +430,10 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                     for _ in 0..threads {
                         let tx = tx.clone();
                         s.spawn(move |_| {
+                            // A worker that panics closes the gate, so the others stop instead
+                            // of waiting for a file that will never be written; the panic then
+                            // reaches the caller.
+                            let _guard = CloseOnPanic(gate_ref);
                             while let Some(i) = gate_ref.take() {
                                 if shutdown.load(Ordering::Relaxed) {
                                     return;
@@ -578,4 +593,30 @@ pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) 
         None => FileContext { organismo: organismo.unwrap_or_default(), path: relative, submitted: mtime_date(mtime), ..FileContext::default() },
     };
     Ok(process_file(standard, &ctx, &sheets))
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::Gate;
+
+    #[test]
+    fn the_gate_hands_files_out_in_order_never_too_far_ahead_of_the_writer() {
+        let gate = Gate::new(5, 2);
+        assert_eq!((gate.take(), gate.take()), (Some(0), Some(1)));
+        std::thread::scope(|s| {
+            // A third file would be two ahead of the writer: it waits until one is written.
+            let waiting = s.spawn(|| gate.take());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waiting.is_finished());
+            gate.written(1);
+            assert_eq!(waiting.join().ok().flatten(), Some(2));
+        });
+        std::thread::scope(|s| {
+            // A writer that stops releases the workers waiting for their turn.
+            let waiting = s.spawn(|| gate.take());
+            gate.close();
+            assert_eq!(waiting.join().ok().flatten(), None);
+        });
+        assert_eq!(gate.take(), None);
+    }
 }
