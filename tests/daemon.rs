@@ -282,3 +282,35 @@ fn a_ministry_hears_about_its_rejected_rows_after_the_ingest_and_a_silent_one_ge
     let s = status(&w, "2019-04-06T12:00:00Z");
     assert_eq!(s["daemon"]["organismos_atrasados"], serde_json::json!(["ministerio-de-prueba"]));
 }
+
+#[test]
+fn the_feedback_says_which_file_repeats_which() {
+    let w = Workdir::new();
+    let path = w.dir.join("participa.toml");
+    let mut text = std::fs::read_to_string(&path).expect("config");
+    text.push_str("\n[organismos.ministerio-cultura]\nnombre = \"Ministerio de Cultura\"\nemail = \"cultura@example.org\"\n");
+    std::fs::write(&path, text).expect("write config");
+    // Saved as xlsx, then "Save as" ods: the same 9 rows twice.
+    for (ext, age) in [("xlsx", 7200), ("ods", 3600)] {
+        let bytes = std::fs::read(fixtures().join("same_sheet/inbox/ministerio-cultura").join(format!("planilla.{ext}"))).expect("fixture");
+        let file = w.drop_file(&format!("ministerio-cultura/planilla.{ext}"), &bytes);
+        crate::util::set_age(&file, Duration::from_secs(age));
+    }
+    run_once(&w, APRIL);
+    let names = outbox(&w);
+    let feedback: Vec<&String> = names.iter().filter(|n| n.contains("--cultura@example.org")).collect();
+    assert_eq!(feedback.len(), 1, "one feedback message: {names:?}");
+    let Some(python) = crate::smtp::python() else { return };
+    let m = crate::smtp::inspect(&python, &w.dir.join("correo/salida").join(feedback[0]));
+    let part = |kind: &str| {
+        m["parts"].as_array().and_then(|p| p.iter().find(|p| p["content_type"] == kind)).and_then(|p| p["text"].as_str()).unwrap_or_default().replace("\r\n", "\n")
+    };
+    let text = part("text/plain");
+    assert!(text.contains("Archivos que repiten filas de otro archivo:\n  - planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez."), "{text}");
+    assert!(text.contains("  - planilla.ods: 0\n  - planilla.xlsx: 9\n"), "{text}");
+    assert!(
+        text.contains("  - planilla.ods, hoja instancias, fila 5: Esta fila repite la fila 5 de la hoja «instancias» de planilla.xlsx, ya recibida; se conserva solo la primera."),
+        "{text}"
+    );
+    assert!(part("text/html").contains("<li>planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.</li>"));
+}

@@ -342,11 +342,13 @@ fn the_store_is_a_real_sqlite_file_in_the_working_folder() {
     assert_eq!(mode, "wal");
 }
 
+/// 200 meetings; the topic names the file, so no row repeats a row of another file (those
+/// would be counted once).
 fn meeting_file(i: usize) -> String {
     let barrios = ["Palermo", "Recoleta", "Flores", "La Boca", "Villa Urquiza", "Almagro"];
-    let mut text = String::from("Programa;Fecha;Barrio;Participantes\n");
+    let mut text = String::from("Programa;Fecha;Barrio;Participantes;Tema\n");
     for r in 0..200 {
-        text.push_str(&format!("BA Elige;{}/03/2019;{};{}\n", 1 + (r % 28), barrios[(i + r) % barrios.len()], (i * 7 + r) % 150));
+        text.push_str(&format!("BA Elige;{}/03/2019;{};{};Reunión {i}\n", 1 + (r % 28), barrios[(i + r) % barrios.len()], (i * 7 + r) % 150));
     }
     text
 }
@@ -406,4 +408,165 @@ fn a_file_over_the_size_limit_is_rejected_without_being_loaded() {
     let run = w.ingest();
     assert!(run.stdout.contains("grande.csv: rechazado entero: el archivo pesa"), "{}", run.stdout);
     assert_eq!(w.export("instancias").len(), 1);
+}
+
+/// Sets a file's modification time to exactly `at`.
+fn set_mtime(path: &Path, at: std::time::SystemTime) {
+    let file = std::fs::File::options().write(true).open(path).expect("open for mtime");
+    file.set_modified(at).expect("set mtime");
+}
+
+/// The four formats of one filled template (`fixtures/same_sheet/`), written into `organismo`'s
+/// folder with the modification times `ages` (xlsx, ods, xls, csv) ago.
+fn drop_same_sheet(w: &Workdir, organismo: &str, ages: [u64; 4]) {
+    for (ext, age) in ["xlsx", "ods", "xls", "csv"].iter().zip(ages) {
+        let bytes = std::fs::read(fixtures().join("same_sheet/inbox/ministerio-cultura").join(format!("planilla.{ext}"))).expect("fixture");
+        let path = w.drop_file(&format!("{organismo}/planilla.{ext}"), &bytes);
+        set_age(&path, Duration::from_secs(age));
+    }
+}
+
+const EXPORTS: [&str; 5] = ["instancias", "iniciativas", "reconocimientos", "rechazos", "archivos"];
+
+#[test]
+fn the_same_sheet_saved_in_four_formats_is_counted_once() {
+    let w = Workdir::new();
+    // Saved as xlsx, then "Save as" ods, xls and csv, in that order; a second organismo sent
+    // the same xlsx.
+    drop_same_sheet(&w, "ministerio-cultura", [4 * 3600, 3 * 3600, 2 * 3600, 3600]);
+    let bytes = std::fs::read(fixtures().join("same_sheet/inbox/ministerio-cultura/planilla.xlsx")).expect("fixture");
+    w.drop_file("ministerio-justicia-seguridad/planilla.xlsx", &bytes);
+    let run = w.ingest();
+    for copy in ["ods", "xls", "csv"] {
+        assert!(run.stdout.contains(&format!("local/ministerio-cultura/planilla.{copy}: nuevo: 0 filas aceptadas, 9 rechazadas")), "{}", run.stdout);
+        assert!(run.stdout.contains(&format!("  planilla.{copy} repite 9 filas de planilla.xlsx; se cuentan una sola vez.")), "{}", run.stdout);
+    }
+    assert!(run.stdout.contains("local/ministerio-cultura/planilla.xlsx: nuevo: 9 filas aceptadas, 0 rechazadas"), "{}", run.stdout);
+    assert!(run.stdout.contains("Filas: 18 aceptadas, 27 rechazadas (27 repiten filas de otro archivo del mismo organismo)"), "{}", run.stdout);
+
+    // Exactly the 9 rows, stored once, from the file kept; the other organismo keeps its own.
+    let rows = w.export("instancias");
+    let cultura: Vec<_> = rows.iter().filter(|r| r["organismo"] == "ministerio-cultura").collect();
+    assert_eq!(cultura.len(), 9);
+    assert!(cultura.iter().all(|r| r["fuente_archivo"] == "ministerio-cultura/planilla.xlsx"), "{cultura:?}");
+    assert_eq!(rows.iter().filter(|r| r["organismo"] == "ministerio-justicia-seguridad").count(), 9);
+
+    // Every other copy is a duplicate-row rejection naming the kept file and row.
+    let rejected = w.export("rechazos");
+    assert_eq!(rejected.len(), 27);
+    for r in &rejected {
+        assert_eq!(r["codigo"], "duplicate-row", "{r:?}");
+        let expected = format!("Esta fila repite la fila {} de la hoja «instancias» de planilla.xlsx, ya recibida; se conserva solo la primera.", r["fuente_fila"]);
+        assert_eq!(r["mensaje"], expected, "{r:?}");
+    }
+    let per_file: BTreeMap<String, usize> = rejected.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r["fuente_archivo"].clone()).or_default() += 1;
+        m
+    });
+    assert_eq!(per_file.values().copied().collect::<Vec<_>>(), [9, 9, 9], "{per_file:?}");
+
+    // The counts agree: files, rejections, status.
+    let files: BTreeMap<String, (String, String)> = w.export("archivos").into_iter().map(|f| (f["ruta"].clone(), (f["filas_aceptadas"].clone(), f["filas_rechazadas"].clone()))).collect();
+    let want = |a: &str, r: &str| (a.to_string(), r.to_string());
+    assert_eq!(files["ministerio-cultura/planilla.xlsx"], want("9", "0"));
+    for copy in ["ods", "xls", "csv"] {
+        assert_eq!(files[&format!("ministerio-cultura/planilla.{copy}")], want("0", "9"));
+    }
+    assert_eq!(files["ministerio-justicia-seguridad/planilla.xlsx"], want("9", "0"));
+    let status = w.run(&["status"]);
+    assert!(status.stdout.contains("  instancias: 18 filas"), "{}", status.stdout);
+    assert!(status.stdout.contains("Filas rechazadas: 27;"), "{}", status.stdout);
+    assert!(status.stdout.contains("  ministerio-cultura: 4, 9, 27"), "{}", status.stdout);
+
+    // A second pass over unchanged files changes nothing.
+    let before: Vec<_> = EXPORTS.iter().map(|d| w.export(d)).collect();
+    let second = w.ingest();
+    assert!(second.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 5 sin cambios"), "{}", second.stdout);
+    assert_eq!(before, EXPORTS.iter().map(|d| w.export(d)).collect::<Vec<_>>());
+}
+
+#[test]
+fn which_copy_is_kept_does_not_depend_on_thread_timing() {
+    // Four files modified at the same instant: the first by path keeps the rows, with one worker
+    // or with every core, every time.
+    let at = std::time::SystemTime::now() - SETTLED;
+    let mut results = Vec::new();
+    for threads in [1, 0, 0] {
+        let w = Workdir::new();
+        let config = std::fs::read_to_string(w.dir.join("participa.toml")).expect("toml").replace("threads = 0", &format!("threads = {threads}"));
+        std::fs::write(w.dir.join("participa.toml"), config).expect("write");
+        drop_same_sheet(&w, "ministerio-cultura", [0; 4]);
+        for ext in ["xlsx", "ods", "xls", "csv"] {
+            set_mtime(&w.inbox().join(format!("ministerio-cultura/planilla.{ext}")), at);
+        }
+        w.ingest();
+        let rows = w.export("instancias");
+        assert_eq!(rows.len(), 9);
+        assert!(rows.iter().all(|r| r["fuente_archivo"] == "ministerio-cultura/planilla.csv"), "{rows:?}");
+        results.push((rows, w.export("rechazos")));
+    }
+    assert!(results.windows(2).all(|p| p[0] == p[1]));
+}
+
+#[test]
+fn a_copy_counts_again_when_the_kept_file_no_longer_has_its_row() {
+    let w = Workdir::new();
+    let head = "Programa;Fecha;Barrio;Participantes\n";
+    let (a, b, c, d) = ("BA Elige;01/03/2019;Palermo;10\n", "BA Elige;02/03/2019;Recoleta;20\n", "BA Elige;03/03/2019;Flores;30\n", "BA Elige;04/03/2019;Almagro;40\n");
+    let kept = w.drop_file("ministerio-a/reuniones.csv", format!("{head}{a}{b}{c}").as_bytes());
+    set_age(&kept, Duration::from_secs(7200));
+    w.drop_file("ministerio-a/reuniones_copia.csv", format!("{head}{a}{b}{c}{d}").as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("  reuniones_copia.csv repite 3 filas de reuniones.csv; se cuentan una sola vez."), "{}", run.stdout);
+    assert_eq!(w.export("instancias").len(), 4);
+
+    // The kept file comes back without «b» and with «a» one row lower: «b» counts again, in
+    // the copy; «a» and «c» are still copies, named where they are now.
+    let kept = w.drop_file("ministerio-a/reuniones.csv", format!("{head}{d}{a}{c}").replace("Almagro;40", "Almagro;41").as_bytes());
+    set_age(&kept, Duration::from_secs(60));
+    let run = w.ingest();
+    assert!(run.stdout.contains("  reuniones_copia.csv: 1 fila que repetía reuniones.csv vuelve a contarse (ya no está en reuniones.csv)."), "{}", run.stdout);
+    let rows = w.export("instancias");
+    let from: BTreeMap<String, String> = rows.iter().map(|r| (r["barrio"].clone() + r["participantes"].as_str(), r["fuente_archivo"].clone())).collect();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(from["RECOLETA20"], "ministerio-a/reuniones_copia.csv");
+    assert_eq!(from["ALMAGRO40"], "ministerio-a/reuniones_copia.csv");
+    assert_eq!(from["ALMAGRO41"], "ministerio-a/reuniones.csv");
+    let rejected: Vec<(String, String)> = w.export("rechazos").into_iter().map(|r| (r["fuente_fila"].clone(), r["mensaje"].clone())).collect();
+    assert_eq!(
+        rejected,
+        [
+            ("2".to_string(), "Esta fila repite la fila 3 de reuniones.csv, ya recibida; se conserva solo la primera.".to_string()),
+            ("4".to_string(), "Esta fila repite la fila 4 de reuniones.csv, ya recibida; se conserva solo la primera.".to_string()),
+        ]
+    );
+    let files: BTreeMap<String, (String, String)> = w.export("archivos").into_iter().map(|f| (f["ruta"].clone(), (f["filas_aceptadas"].clone(), f["filas_rechazadas"].clone()))).collect();
+    assert_eq!(files["ministerio-a/reuniones_copia.csv"], ("2".to_string(), "2".to_string()));
+
+    // The kept file disappears: it keeps its rows, so the copies stay copies.
+    let before: Vec<_> = ["instancias", "rechazos"].iter().map(|d| w.export(d)).collect();
+    std::fs::remove_file(w.inbox().join("ministerio-a/reuniones.csv")).expect("rm");
+    w.ingest();
+    assert_eq!(before, ["instancias", "rechazos"].iter().map(|d| w.export(d)).collect::<Vec<_>>());
+}
+
+#[test]
+fn initiative_snapshots_in_two_files_are_copies_only_when_every_value_is_equal() {
+    let w = Workdir::new();
+    let head = "Id proyecto,Proyecto,Comuna,Estado actual,Avance,Fecha de actualización\n";
+    // The follow-up of April repeats P-1 as it stood in March (a copy) and P-2 as it stands in
+    // April (a new snapshot, kept by design).
+    let march = w.drop_file("secretaria/seguimiento_marzo.csv", format!("{head}P-1,Plaza,3,Ganadora,0,01/03/2019\nP-2,Calle,4,En curso,10,01/03/2019\n").as_bytes());
+    set_age(&march, Duration::from_secs(7200));
+    w.drop_file("secretaria/seguimiento_abril.csv", format!("{head}P-1,Plaza,3,Ganadora,0,01/03/2019\nP-2,Calle,4,En curso,40,01/04/2019\n").as_bytes());
+    let run = w.ingest();
+    assert!(run.stdout.contains("  seguimiento_abril.csv repite 1 fila de seguimiento_marzo.csv; se cuentan una sola vez."), "{}", run.stdout);
+    let rejected = w.export("rechazos");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!((rejected[0]["fuente_archivo"].as_str(), rejected[0]["fuente_fila"].as_str()), ("secretaria/seguimiento_abril.csv", "2"));
+    let current: BTreeMap<String, String> = w.export("iniciativas").into_iter().map(|r| (r["id"].clone(), r["avance"].clone())).collect();
+    assert_eq!(current, BTreeMap::from([("P-1".to_string(), "0".to_string()), ("P-2".to_string(), "40".to_string())]));
+    let db = rusqlite::Connection::open(w.dir.join("participa.db")).expect("db");
+    let snapshots: i64 = db.query_row("SELECT COUNT(*) FROM ds_iniciativas", [], |r| r.get(0)).expect("count");
+    assert_eq!(snapshots, 3, "P-1 once, P-2 in March and in April");
 }

@@ -1,4 +1,5 @@
-//! `participa ingest`: one pass, a progress bar on a terminal, a summary at the end.
+//! `participa ingest`: one pass, a progress bar on a terminal, a summary at the end (with which
+//! file repeats rows of which, and rows that count again).
 
 use std::io::IsTerminal;
 use std::sync::atomic::AtomicBool;
@@ -26,6 +27,15 @@ impl Progress for Bar {
     }
 }
 
+/// «fila» or «filas».
+fn filas(n: usize) -> &'static str {
+    if n == 1 {
+        "fila"
+    } else {
+        "filas"
+    }
+}
+
 /// Runs one pass and prints its summary; exit 0 when the pass ran, whatever was rejected.
 pub fn run(config: &Config) -> anyhow::Result<i32> {
     let mut store = pipeline::open_store(config)?;
@@ -48,6 +58,19 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             FileStatus::SinCambios => continue,
         };
         println!("{}/{}: {what}", line.fuente, line.ruta);
+        // Names inside the organismo's folder, as the clerk knows them.
+        let short = |path: &str| path.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| path.to_string());
+        for r in &line.repite {
+            println!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
+        }
+        for r in &line.recuperadas {
+            let (kept, file) = (short(&line.ruta), short(&r.archivo));
+            if r.filas == 1 {
+                println!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
+            } else {
+                println!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
+            }
+        }
     }
     for error in &summary.errores_de_fuente {
         println!("ERROR de fuente (no se retiró nada): {error}");
@@ -56,7 +79,14 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
         "Archivos: {} nuevos, {} cambiados, {} sin cambios, {} rechazados, {} ausentes, {} en copia.",
         summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
     );
-    println!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+    if summary.filas_repetidas > 0 {
+        println!(
+            "Filas: {} aceptadas, {} rechazadas ({} repiten filas de otro archivo del mismo organismo), {} advertencias.",
+            summary.filas_aceptadas, summary.filas_rechazadas, summary.filas_repetidas, summary.advertencias
+        );
+    } else {
+        println!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+    }
     if summary.filas_rechazadas > 0 {
         println!("Detalle de las filas rechazadas: `participa export rechazos`.");
     }

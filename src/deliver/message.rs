@@ -21,6 +21,7 @@ use super::config::MailConfig;
 use super::DeliverError;
 use crate::indicators::period::{month_label, Month};
 use crate::report::model::{format_bytes, format_cell, format_figure, format_number, html_escape as esc, Cell, Kind, Lang, Report};
+use crate::standard::{ColumnReading, ReadingReason, SheetReport};
 
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
 const PDF_TYPE: &str = "application/pdf";
@@ -230,20 +231,59 @@ pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, 
     message.map_err(|e| DeliverError::Build(e.to_string()))
 }
 
-/// What a ministry contact hears after an ingest that changed its files: rows accepted per file
-/// and every rejected row with its cell and reason (at most [`MAX_LISTED_REJECTED_ROWS`] in the
-/// body when `rejected_xlsx`, the complete list as a workbook, is attached).
-#[allow(clippy::too_many_arguments)] // each argument is a distinct fact of the message
-pub fn feedback_message(
-    cfg: &MailConfig,
-    organismo: &str,
-    to: &str,
-    accepted: &[AcceptedFile],
-    rejected: &[RejectedRow],
-    rejected_xlsx: Option<Vec<u8>>,
-    lang: Lang,
-    now: DateTime<Utc>,
-) -> Result<Message, DeliverError> {
+/// Rows of one file rejected because another file of the organismo already had them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedFile {
+    /// The file whose rows were rejected (path relative to the ministry's folder).
+    pub file: String,
+    /// The file that keeps them.
+    pub of: String,
+    /// How many rows.
+    pub rows: u64,
+}
+
+/// How the columns of a sheet were read, shown when its layout (headers and the fields they
+/// feed) is one the organismo had never sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutTable {
+    /// The file (path relative to the ministry's folder).
+    pub file: String,
+    /// The sheet (empty for a CSV).
+    pub sheet: String,
+    /// Its columns, left to right.
+    pub columns: Vec<ColumnReading>,
+}
+
+impl LayoutTable {
+    /// The table of a sheet's report.
+    pub fn of_sheet(file: &str, sheet: &SheetReport) -> LayoutTable {
+        LayoutTable { file: file.to_string(), sheet: sheet.nombre.clone(), columns: sheet.columnas.clone() }
+    }
+}
+
+/// What a ministry contact hears after an ingest that changed its files.
+#[derive(Debug, Clone, Default)]
+pub struct Feedback<'a> {
+    /// The organismo's name.
+    pub organismo: &'a str,
+    /// Rows accepted per file.
+    pub accepted: &'a [AcceptedFile],
+    /// Every rejected row.
+    pub rejected: &'a [RejectedRow],
+    /// Files that repeat rows of another of the organismo's files.
+    pub repeated: &'a [RepeatedFile],
+    /// Sheets with a layout the organismo had never sent, and how they were read.
+    pub layouts: &'a [LayoutTable],
+    /// The complete list of rejected rows as a workbook, to attach.
+    pub rejected_xlsx: Option<Vec<u8>>,
+}
+
+/// The feedback message: rows accepted per file, which files repeat rows of which (counted
+/// once), every rejected row with its cell and reason (at most [`MAX_LISTED_REJECTED_ROWS`]
+/// in the body when the complete list is attached as a workbook), and for each sheet of a
+/// layout the organismo had never sent, a table of how each column was read.
+pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang: Lang, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+    let Feedback { organismo, accepted, rejected, repeated, layouts, rejected_xlsx } = feedback;
     let n = |v: u64| format_number(v as f64, 0, lang);
     let accepted_rows: u64 = accepted.iter().map(|a| a.rows).sum();
     let rejected_rows = rejected.len() as u64;
@@ -277,6 +317,14 @@ pub fn feedback_message(
         text.push_str(&format!("  - {}: {}\n", a.file, n(a.rows)));
     }
     text.push('\n');
+    let repeated_title = repeated_words(lang).0;
+    if !repeated.is_empty() {
+        text.push_str(&format!("{repeated_title}:\n"));
+        for r in repeated {
+            text.push_str(&format!("  - {}\n", repeated_sentence(r, lang)));
+        }
+        text.push('\n');
+    }
     if rejected.is_empty() {
         text.push_str(none_rejected);
         text.push('\n');
@@ -297,6 +345,9 @@ pub fn feedback_message(
             text.push_str(&format!("  … {} {} {more}\n", and_word(lang), n(unlisted as u64)));
         }
     }
+    if !layouts.is_empty() {
+        text.push_str(&layouts_text(layouts, lang));
+    }
     if rejected_xlsx.is_some() {
         text.push_str(&format!("\n{attached}\n"));
     }
@@ -311,6 +362,13 @@ pub fn feedback_message(
         html.push_str(&format!("<tr><td style=\"{TD}\">{}</td><td style=\"{TD};text-align:right\">{}</td></tr>\n", esc(&a.file), esc(&n(a.rows))));
     }
     html.push_str("</table>\n");
+    if !repeated.is_empty() {
+        html.push_str(&format!("<h2 style=\"font-size:16px\">{}</h2>\n<ul>\n", esc(repeated_title)));
+        for r in repeated {
+            html.push_str(&format!("<li>{}</li>\n", esc(&repeated_sentence(r, lang))));
+        }
+        html.push_str("</ul>\n");
+    }
     if rejected.is_empty() {
         html.push_str(&format!("<p>{}</p>\n", esc(none_rejected)));
     } else {
@@ -334,6 +392,9 @@ pub fn feedback_message(
             html.push_str(&format!("<p>… {} {} {}</p>\n", and_word(lang), esc(&n(unlisted as u64)), esc(more)));
         }
     }
+    if !layouts.is_empty() {
+        html.push_str(&layouts_html(layouts, lang));
+    }
     if rejected_xlsx.is_some() {
         html.push_str(&format!("<p>{}</p>\n", esc(attached)));
     }
@@ -353,6 +414,140 @@ pub fn feedback_message(
         None => builder.multipart(body),
     };
     message.map_err(|e| DeliverError::Build(e.to_string()))
+}
+
+/// The title of the repeated-files section and the sentence of one file.
+fn repeated_words(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::Es => ("Archivos que repiten filas de otro archivo", "se cuentan una sola vez"),
+        Lang::En => ("Files that repeat rows of another file", "they are counted once"),
+    }
+}
+
+/// «planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.»
+fn repeated_sentence(r: &RepeatedFile, lang: Lang) -> String {
+    let n = format_number(r.rows as f64, 0, lang);
+    let once = repeated_words(lang).1;
+    match lang {
+        Lang::Es => format!("{} repite {n} {} de {}; {once}.", r.file, if r.rows == 1 { "fila" } else { "filas" }, r.of),
+        Lang::En => format!("{} repeats {n} {} of {}; {once}.", r.file, if r.rows == 1 { "row" } else { "rows" }, r.of),
+    }
+}
+
+/// The words of the layout tables: title, explanation, column headers, «sheet», «no header».
+struct LayoutWords {
+    title: &'static str,
+    intro: &'static str,
+    cols: [&'static str; 4],
+    sheet: &'static str,
+    no_header: &'static str,
+}
+
+impl LayoutWords {
+    fn of(lang: Lang) -> LayoutWords {
+        match lang {
+            Lang::Es => LayoutWords {
+                title: "Cómo se leyeron las planillas con un formato nuevo",
+                intro: "Es la primera vez que recibimos estas hojas con estas columnas. Así se leyó cada una; si algún campo no corresponde, corrija el encabezado de la columna o avísenos respondiendo a este mensaje.",
+                cols: ["Columna", "Encabezado", "Campo", "Cómo se leyó"],
+                sheet: "hoja",
+                no_header: "(sin encabezado)",
+            },
+            Lang::En => LayoutWords {
+                title: "How the sheets with a new layout were read",
+                intro: "These sheets are the first we receive with these columns. This is how each column was read; if a field is wrong, correct the column's header or tell us by replying to this message.",
+                cols: ["Column", "Header", "Field", "How it was read"],
+                sheet: "sheet",
+                no_header: "(no header)",
+            },
+        }
+    }
+}
+
+/// «planilla.xlsx, hoja «Hoja1»» (the file alone for a CSV).
+fn layout_place(t: &LayoutTable, w: &LayoutWords) -> String {
+    if t.sheet.is_empty() {
+        t.file.clone()
+    } else {
+        format!("{}, {} «{}»", t.file, w.sheet, t.sheet)
+    }
+}
+
+/// One column's four cells: letters, header, field, how it was read.
+fn column_cells(c: &ColumnReading, w: &LayoutWords, lang: Lang) -> [String; 4] {
+    let header = if c.encabezado.trim().is_empty() { w.no_header.to_string() } else { c.encabezado.clone() };
+    [c.columna.clone(), header, c.campo.clone().unwrap_or_else(|| "—".to_string()), reading_text(&c.motivo, lang)]
+}
+
+/// Why a column was read the way it was, in words.
+fn reading_text(reason: &ReadingReason, lang: Lang) -> String {
+    match (lang, reason) {
+        (Lang::Es, ReadingReason::Encabezado { palabras }) => format!("por el encabezado (coincide con «{palabras}»)"),
+        (Lang::En, ReadingReason::Encabezado { palabras }) => format!("by its header (matches «{palabras}»)"),
+        (Lang::Es, ReadingReason::Contenido { coinciden, de, lista }) => format!("por el contenido: {coinciden} de {de} valores corresponden a «{lista}»"),
+        (Lang::En, ReadingReason::Contenido { coinciden, de, lista }) => format!("by its content: {coinciden} of {de} values are «{lista}»"),
+        (Lang::Es, ReadingReason::Mapeo) => "por la configuración (columnas asignadas en participa.toml)".to_string(),
+        (Lang::En, ReadingReason::Mapeo) => "by the configuration (columns mapped in participa.toml)".to_string(),
+        (Lang::Es, ReadingReason::Mensual) => "un mes del formato con una columna por mes".to_string(),
+        (Lang::En, ReadingReason::Mensual) => "one month of a layout with a column per month".to_string(),
+        (Lang::Es, ReadingReason::Anio) => "el año del formato con una columna por mes".to_string(),
+        (Lang::En, ReadingReason::Anio) => "the year of a layout with a column per month".to_string(),
+        (Lang::Es, ReadingReason::Personal) => "datos personales: se descarta al leer y no se guarda".to_string(),
+        (Lang::En, ReadingReason::Personal) => "personal data: dropped when read, never stored".to_string(),
+        (Lang::Es, ReadingReason::SinUso { parecido: None }) => "no se usa".to_string(),
+        (Lang::En, ReadingReason::SinUso { parecido: None }) => "not used".to_string(),
+        (Lang::Es, ReadingReason::SinUso { parecido: Some(p) }) => format!("no se usa (sus valores se parecen a «{p}»)"),
+        (Lang::En, ReadingReason::SinUso { parecido: Some(p) }) => format!("not used (its values look like «{p}»)"),
+    }
+}
+
+/// The layout tables as plain text, columns aligned.
+fn layouts_text(layouts: &[LayoutTable], lang: Lang) -> String {
+    let w = LayoutWords::of(lang);
+    let mut out = format!("\n{}:\n{}\n", w.title, w.intro);
+    for t in layouts {
+        out.push_str(&format!("\n{}:\n", layout_place(t, &w)));
+        let rows: Vec<[String; 4]> = std::iter::once(w.cols.map(str::to_string)).chain(t.columns.iter().map(|c| column_cells(c, &w, lang))).collect();
+        let mut widths = [0usize; 3];
+        for row in &rows {
+            for (i, width) in widths.iter_mut().enumerate() {
+                *width = (*width).max(row[i].chars().count());
+            }
+        }
+        for row in &rows {
+            out.push_str("  ");
+            for (i, width) in widths.iter().enumerate() {
+                let pad = width.saturating_sub(row[i].chars().count());
+                out.push_str(&row[i]);
+                out.push_str(&" ".repeat(pad + 2));
+            }
+            out.push_str(&row[3]);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The layout tables as HTML, every text escaped.
+fn layouts_html(layouts: &[LayoutTable], lang: Lang) -> String {
+    let w = LayoutWords::of(lang);
+    let mut out = format!("<h2 style=\"font-size:16px\">{}</h2>\n<p>{}</p>\n", esc(w.title), esc(w.intro));
+    for t in layouts {
+        out.push_str(&format!("<h3 style=\"font-size:14px\">{}</h3>\n<table style=\"border-collapse:collapse\">\n<tr>", esc(&layout_place(t, &w))));
+        for c in w.cols {
+            out.push_str(&th(c, false));
+        }
+        out.push_str("</tr>\n");
+        for c in &t.columns {
+            out.push_str("<tr>");
+            for cell in column_cells(c, &w, lang) {
+                out.push_str(&format!("<td style=\"{TD}\">{}</td>", esc(&cell)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+    out
 }
 
 /// A polite reminder (in Spanish) to a ministry contact that nothing was received from
@@ -547,6 +742,89 @@ fn spanish_date(d: NaiveDate) -> String {
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::standard::SheetOutcome;
+
+    /// A sheet report as `standard` fills it, with a column of every kind and texts that need
+    /// escaping.
+    fn sheet_report() -> SheetReport {
+        let column = |columna: &str, encabezado: &str, campo: Option<&str>, motivo: ReadingReason| ColumnReading {
+            columna: columna.into(),
+            encabezado: encabezado.into(),
+            campo: campo.map(str::to_string),
+            motivo,
+        };
+        SheetReport {
+            nombre: "Hoja <1>".into(),
+            resultado: SheetOutcome::Leida { dataset: "instancias".into() },
+            filas_encabezado: vec![3],
+            filas_aceptadas: 9,
+            filas_rechazadas: 0,
+            filas_omitidas: 0,
+            columnas_ignoradas: vec!["Notas & más".into()],
+            columnas_personales_descartadas: vec!["DNI".into()],
+            columnas_truncadas: false,
+            columnas: vec![
+                column("A", "Programa", Some("programa"), ReadingReason::Encabezado { palabras: "programa".into() }),
+                column("B", "Lugar", Some("barrio"), ReadingReason::Contenido { coinciden: 18, de: 20, lista: "barrios".into() }),
+                column("C", "Col3", Some("tema"), ReadingReason::Mapeo),
+                column("D", "Inscriptos enero", Some("inscriptos"), ReadingReason::Mensual),
+                column("E", "Año", Some("periodo"), ReadingReason::Anio),
+                column("F", "DNI", None, ReadingReason::Personal),
+                column("G", "Notas & más", None, ReadingReason::SinUso { parecido: Some("resultado".into()) }),
+                column("H", "", None, ReadingReason::SinUso { parecido: None }),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_new_layout_is_a_table_of_how_each_column_was_read_in_text_and_html() {
+        let tables = [LayoutTable::of_sheet("planilla.xlsx", &sheet_report())];
+        let text = layouts_text(&tables, Lang::Es);
+        for expected in [
+            "Cómo se leyeron las planillas con un formato nuevo:",
+            "planilla.xlsx, hoja «Hoja <1>»:",
+            "  Columna  Encabezado        Campo       Cómo se leyó\n",
+            "  A        Programa          programa    por el encabezado (coincide con «programa»)\n",
+            "  B        Lugar             barrio      por el contenido: 18 de 20 valores corresponden a «barrios»\n",
+            "  C        Col3              tema        por la configuración (columnas asignadas en participa.toml)\n",
+            "  D        Inscriptos enero  inscriptos  un mes del formato con una columna por mes\n",
+            "  E        Año               periodo     el año del formato con una columna por mes\n",
+            "  F        DNI               —           datos personales: se descarta al leer y no se guarda\n",
+            "  G        Notas & más       —           no se usa (sus valores se parecen a «resultado»)\n",
+            "  H        (sin encabezado)  —           no se usa\n",
+        ] {
+            assert!(text.contains(expected), "text lacks «{expected}»:\n{text}");
+        }
+        let html = layouts_html(&tables, Lang::Es);
+        assert!(html.contains("<h3 style=\"font-size:14px\">planilla.xlsx, hoja «Hoja &lt;1&gt;»</h3>"), "{html}");
+        assert!(html.contains("<th style=\"border-bottom:2px solid #999;padding:4px 8px;text-align:left\">Cómo se leyó</th>"), "{html}");
+        assert!(html.contains(&format!("<tr><td style=\"{TD}\">G</td><td style=\"{TD}\">Notas &amp; más</td><td style=\"{TD}\">—</td>")), "{html}");
+        assert!(!html.contains("Notas & más") && !html.contains("<1>"), "everything from a file is escaped: {html}");
+        assert_eq!(html.matches("<tr>").count(), 9, "a header row and one row per column");
+        let english = layouts_text(&tables, Lang::En);
+        assert!(english.contains("  B       Lugar             barrio      by its content: 18 of 20 values are «barrios»\n"), "{english}");
+
+        // A CSV has no sheet name.
+        let csv = LayoutTable { file: "reuniones.csv".into(), sheet: String::new(), columns: sheet_report().columnas };
+        assert!(layouts_text(&[csv], Lang::Es).contains("\nreuniones.csv:\n"));
+    }
+
+    #[test]
+    fn the_feedback_says_which_file_repeats_which_and_shows_new_layouts() {
+        let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+        let accepted = [AcceptedFile { file: "planilla.xlsx".into(), rows: 9 }, AcceptedFile { file: "planilla.ods".into(), rows: 0 }];
+        let repeated = [RepeatedFile { file: "planilla.ods".into(), of: "planilla.xlsx".into(), rows: 9 }];
+        assert_eq!(repeated_sentence(&repeated[0], Lang::Es), "planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.");
+        assert_eq!(repeated_sentence(&RepeatedFile { rows: 1, ..repeated[0].clone() }, Lang::En), "planilla.ods repeats 1 row of planilla.xlsx; they are counted once.");
+        let layouts = [LayoutTable::of_sheet("planilla.xlsx", &sheet_report())];
+        let now = DateTime::parse_from_rfc3339("2019-04-02T12:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap_or_default();
+        let feedback = Feedback { organismo: "Ministerio", accepted: &accepted, repeated: &repeated, layouts: &layouts, ..Feedback::default() };
+        let message = feedback_message(&cfg, "datos@cultura.example.gob.ar", feedback, Lang::Es, now).unwrap_or_else(|e| panic!("{e}"));
+        // The parts are encoded; what they say is checked above and in `deliver::tests` (read
+        // back by Python's e-mail package). Here: the message is whole and says it in both parts.
+        let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
+        assert!(raw.contains("Content-Type: text/plain") && raw.contains("Content-Type: text/html"), "{raw}");
+    }
 
     #[test]
     fn small_helpers() {

@@ -2,8 +2,9 @@
 //!
 //! - [`config`]: `[correo]` of `participa.toml` (transport, sender, links, allowed domains) and
 //!   its checks;
-//! - [`message`]: the monthly report to an oversight recipient, feedback and reminders to a
-//!   ministry contact, alerts to administrators, each a complete [`lettre::Message`] with a
+//! - [`message`]: the monthly report to an oversight recipient, feedback (rows accepted and
+//!   rejected, files that repeat another's rows, how a new sheet layout was read) and reminders
+//!   to a ministry contact, alerts to administrators, each a complete [`lettre::Message`] with a
 //!   plain-text and an HTML part;
 //! - [`transport`]: the [`Mailer`] trait and its two transports, an outbox folder of `.eml`
 //!   files ([`Outbox`], the default, so the program works with no server) and SMTP ([`Smtp`]).
@@ -14,8 +15,9 @@
 //! twice after a crash is recognisable as the same one.
 //!
 //! Must not depend on the store, the scheduler or the report renderers: it reads the report
-//! model ([`crate::report::model`]) and files given by path, and knows nothing of when or
-//! whether a message should be sent: that is the delivery ledger's business.
+//! model ([`crate::report::model`]), the standard's sheet reports (how columns were read) and
+//! files given by path, and knows nothing of when or whether a message should be sent: that is
+//! the delivery ledger's business.
 
 pub mod config;
 pub mod message;
@@ -29,7 +31,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 pub use config::{MailConfig, Seguridad, Transporte};
-pub use message::{alert_message, feedback_message, reminder_message, report_message, AcceptedFile, RejectedRow, ReportDocs};
+pub use message::{alert_message, feedback_message, reminder_message, report_message, AcceptedFile, Feedback, LayoutTable, RejectedRow, RepeatedFile, ReportDocs};
 pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp};
 
 /// Why a message could not be built or a transport made (nothing was sent).

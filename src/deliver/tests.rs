@@ -392,14 +392,20 @@ fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attach
         RejectedRow { file: "reuniones_marzo.csv".into(), sheet: String::new(), row: 7, cell: String::new(), reason: "La fila tiene <3> columnas & faltan datos".into() },
     ];
     let to = "participacion@seguridad.example.gob.ar";
-    let msg = feedback_message(&cfg, "Ministerio de Justicia y Seguridad", to, &accepted, &rejected, Some(b"PK\x03\x04 rechazadas".to_vec()), Lang::Es, now())
+    let msg = feedback_message(
+        &cfg,
+        to,
+        Feedback { organismo: "Ministerio de Justicia y Seguridad", accepted: &accepted, rejected: &rejected, rejected_xlsx: Some(b"PK\x03\x04 rechazadas".to_vec()), ..Feedback::default() },
+        Lang::Es,
+        now(),
+    )
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let receipt = Outbox::new(dir.path().to_path_buf()).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
     assert!(receipt.message_id.starts_with("<participa.devolucion.20190402T120000Z."), "{}", receipt.message_id);
 
     // Outside the allowed domains, nothing is built.
-    let refused = feedback_message(&cfg, "X", "alguien@gmail.com", &accepted, &[], None, Lang::Es, now());
+    let refused = feedback_message(&cfg, "alguien@gmail.com", Feedback { organismo: "X", accepted: &accepted, ..Feedback::default() }, Lang::Es, now());
     assert!(matches!(refused, Err(DeliverError::Recipient(ref t)) if t.contains("alguien@gmail.com")), "{refused:?}");
 
     let Some(python) = python() else { return };
@@ -424,7 +430,7 @@ fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attach
     // Many rejected rows: all of them without a workbook; with one, the first 500 and a pointer.
     let many: Vec<RejectedRow> = (0..502).map(|i| RejectedRow { row: i + 2, ..rejected[0].clone() }).collect();
     for (xlsx, listed, pointer) in [(None, 502, false), (Some(b"PK".to_vec()), 500, true)] {
-        let msg = feedback_message(&cfg, "Ministerio", to, &accepted, &many, xlsx, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
+        let msg = feedback_message(&cfg, to, Feedback { organismo: "Ministerio", accepted: &accepted, rejected: &many, rejected_xlsx: xlsx, ..Feedback::default() }, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
         let receipt = Outbox::new(dir.path().join("muchas")).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
         let m = inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en ")));
         let text = text_of(&m, "text/plain");
@@ -432,6 +438,62 @@ fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attach
         assert_eq!(text.contains("… y 2 más: la lista completa está en la planilla adjunta."), pointer, "{text}");
         assert!(text.contains(&format!("fila {}, celda", if pointer { 501 } else { 503 })));
     }
+}
+
+#[test]
+fn feedback_names_the_file_a_copy_repeats_and_shows_how_a_new_layout_was_read() {
+    use crate::standard::{ColumnReading, ReadingReason, SheetOutcome, SheetReport};
+    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let sheet = SheetReport {
+        nombre: "Hoja1".into(),
+        resultado: SheetOutcome::Leida { dataset: "instancias".into() },
+        filas_encabezado: vec![1],
+        filas_aceptadas: 9,
+        filas_rechazadas: 0,
+        filas_omitidas: 0,
+        columnas_ignoradas: vec![],
+        columnas_personales_descartadas: vec![],
+        columnas_truncadas: false,
+        columnas: vec![
+            ColumnReading { columna: "A".into(), encabezado: "Programa".into(), campo: Some("programa".into()), motivo: ReadingReason::Encabezado { palabras: "programa".into() } },
+            ColumnReading { columna: "B".into(), encabezado: "Lugar <barrio>".into(), campo: Some("barrio".into()), motivo: ReadingReason::Contenido { coinciden: 9, de: 9, lista: "barrios".into() } },
+        ],
+    };
+    let accepted = [AcceptedFile { file: "planilla.xlsx".into(), rows: 9 }, AcceptedFile { file: "planilla.ods".into(), rows: 0 }];
+    let rejected = [RejectedRow {
+        file: "planilla.ods".into(),
+        sheet: "Hoja1".into(),
+        row: 2,
+        cell: String::new(),
+        reason: "Esta fila repite la fila 2 de la hoja «Hoja1» de planilla.xlsx, ya recibida; se conserva solo la primera.".into(),
+    }];
+    let repeated = [RepeatedFile { file: "planilla.ods".into(), of: "planilla.xlsx".into(), rows: 9 }];
+    let layouts = [LayoutTable::of_sheet("planilla.xlsx", &sheet)];
+    let to = "datos@cultura.example.gob.ar";
+    let feedback = Feedback { organismo: "Ministerio de Cultura", accepted: &accepted, rejected: &rejected, repeated: &repeated, layouts: &layouts, rejected_xlsx: None };
+    let msg = feedback_message(&cfg, to, feedback, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let receipt = Outbox::new(dir.path().to_path_buf()).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
+    let Some(python) = python() else { return };
+    let m = inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en ")));
+    let text = text_of(&m, "text/plain").replace("\r\n", "\n");
+    for expected in [
+        "Archivos que repiten filas de otro archivo:\n  - planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.",
+        "planilla.ods, hoja Hoja1, fila 2: Esta fila repite la fila 2 de la hoja «Hoja1» de planilla.xlsx",
+        "planilla.xlsx, hoja «Hoja1»:\n  Columna  Encabezado      Campo     Cómo se leyó\n",
+        "  B        Lugar <barrio>  barrio    por el contenido: 9 de 9 valores corresponden a «barrios»\n",
+    ] {
+        assert!(text.contains(expected), "feedback lacks «{expected}»:\n{text}");
+    }
+    let html = text_of(&m, "text/html");
+    assert!(html.contains("<li>planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.</li>"), "{html}");
+    assert!(html.contains("Lugar &lt;barrio&gt;") && !html.contains("<barrio>"), "{html}");
+
+    // Without a new layout or a repeated file, neither section appears.
+    let plain = feedback_message(&cfg, to, Feedback { organismo: "Ministerio de Cultura", accepted: &accepted, ..Feedback::default() }, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
+    let receipt = Outbox::new(dir.path().join("sin")).send(&plain, to).unwrap_or_else(|e| panic!("{e}"));
+    let text = text_of(&inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en "))), "text/plain");
+    assert!(!text.contains("formato nuevo") && !text.contains("repiten"), "{text}");
 }
 
 #[test]

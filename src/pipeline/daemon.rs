@@ -355,11 +355,20 @@ impl<'a> Daemon<'a> {
                 deliver::reminder_message(cfg, &name, &to, &spanish_month(period), deadline, created).map_err(|e| setup(e.to_string()))?
             }
             FEEDBACK => {
-                let org = d.clave.split('/').next().unwrap_or_default().to_string();
-                let (accepted, rejected) = self.feedback_content(&org).map_err(|e| setup(e.to_string()))?;
-                let name = self.config.settings.organismos.get(&org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.clone());
-                let xlsx = rejected_workbook(&rejected).ok();
-                deliver::feedback_message(cfg, &name, &to, &accepted, &rejected, xlsx.filter(|_| !rejected.is_empty()), self.lang, created).map_err(|e| setup(e.to_string()))?
+                // The key is `organismo/<the pass's time>`: the pass whose new layouts are shown.
+                let (org, pass) = d.clave.split_once('/').unwrap_or((d.clave.as_str(), ""));
+                let content = self.feedback_content(org, pass).map_err(|e| setup(e.to_string()))?;
+                let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
+                let xlsx = rejected_workbook(&content.rejected).ok().filter(|_| !content.rejected.is_empty());
+                let feedback = deliver::Feedback {
+                    organismo: &name,
+                    accepted: &content.accepted,
+                    rejected: &content.rejected,
+                    repeated: &content.repeated,
+                    layouts: &content.layouts,
+                    rejected_xlsx: xlsx,
+                };
+                deliver::feedback_message(cfg, &to, feedback, self.lang, created).map_err(|e| setup(e.to_string()))?
             }
             _ => {
                 let failed = self.store.ledger(None).map_err(|e| setup(e.to_string()))?;
@@ -383,9 +392,27 @@ impl<'a> Daemon<'a> {
         self.mailer.send(&message, &to)
     }
 
-    /// The organismo's present files with their accepted rows, and every rejected row of them.
-    fn feedback_content(&mut self, org: &str) -> Result<(Vec<deliver::AcceptedFile>, Vec<deliver::RejectedRow>), DaemonError> {
+    /// The organismo's present files with their accepted rows, every rejected row of its files,
+    /// which of its files repeat rows of which, and the sheet layouts it sent for the first time
+    /// in the pass received at `pass`.
+    fn feedback_content(&mut self, org: &str, pass: &str) -> Result<FeedbackContent, DaemonError> {
         let prefix = format!("{org}/");
+        let short = |path: &str| path.strip_prefix(&prefix).unwrap_or(path).to_string();
+        let repeated = self
+            .store
+            .repeated_rows(&self.config.standard.datasets, org)?
+            .into_iter()
+            .map(|r| deliver::RepeatedFile { file: short(&r.archivo), of: short(&r.de_archivo), rows: u64::try_from(r.filas).unwrap_or(0) })
+            .collect();
+        // How a new layout was read is a help, not the message: a stored reading that cannot be
+        // read back (an older release's) leaves the tables out rather than the feedback.
+        let layouts = match self.store.new_layouts(org, pass) {
+            Ok(found) => found.into_iter().map(|l| deliver::LayoutTable { file: short(&l.archivo), sheet: l.hoja, columns: l.columnas }).collect(),
+            Err(e) => {
+                warn!(organismo = org, error = %e, "no se pudo leer cómo se leyeron las hojas nuevas; la devolución va sin esas tablas");
+                Vec::new()
+            }
+        };
         let files = self.store.files()?;
         let accepted = files
             .iter()
@@ -408,8 +435,16 @@ impl<'a> Daemon<'a> {
                 Ok(())
             })
             .map_err(|e| DaemonError::Config(e.to_string()))?;
-        Ok((accepted, rejected))
+        Ok(FeedbackContent { accepted, rejected, repeated, layouts })
     }
+}
+
+/// What a feedback message says, read from the store when it is sent.
+struct FeedbackContent {
+    accepted: Vec<deliver::AcceptedFile>,
+    rejected: Vec<deliver::RejectedRow>,
+    repeated: Vec<deliver::RepeatedFile>,
+    layouts: Vec<deliver::LayoutTable>,
 }
 
 /// «marzo de 2019».

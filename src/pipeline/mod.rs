@@ -1,14 +1,21 @@
 //! The pipeline: the one module that wires the stages together. One ingest pass lists each
 //! source, skips what did not change, reads and standardises the rest in parallel, and writes
-//! each file's result in its own transaction, in the order results arrive.
+//! each file's result in its own transaction.
+//!
+//! Files are written in a fixed order — earlier-modified first, then by path — whatever order
+//! the workers finish in: a row an organismo sent in two files is kept in the file written
+//! first and rejected as a copy in the other, so that order must not depend on thread timing.
+//! Workers take files in that order and run at most a few files ahead of the writer, so the
+//! results waiting for their turn stay few.
 //!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -22,7 +29,7 @@ pub mod report;
 use crate::config::Config;
 use crate::ingest::{self, FoundFile, Limits, ReadError};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
-use crate::store::{KnownFile, Outcome, SqliteStore, Store, StoreError, Submission};
+use crate::store::{KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
 
 /// Errors that stop a pass (a bad file never does).
 #[derive(Debug, thiserror::Error)]
@@ -76,12 +83,20 @@ pub struct FileLine {
     pub filas_aceptadas: usize,
     /// Rows rejected.
     pub filas_rechazadas: usize,
+    /// Rows of this file rejected because another file of the organismo already had them, by
+    /// that file (included in `filas_rechazadas`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repite: Vec<Repeat>,
+    /// Rows of other files that repeated this file's previous version, are no longer in it,
+    /// and count again in their own file, by that file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recuperadas: Vec<Repeat>,
 }
 
 impl FileLine {
     /// A file considered but not read this pass (unchanged, being copied, gone…).
     fn unread(fuente: &str, ruta: String, estado: FileStatus) -> FileLine {
-        FileLine { fuente: fuente.to_string(), ruta, estado, filas_aceptadas: 0, filas_rechazadas: 0 }
+        FileLine { fuente: fuente.to_string(), ruta, estado, filas_aceptadas: 0, filas_rechazadas: 0, repite: Vec::new(), recuperadas: Vec::new() }
     }
 }
 
@@ -108,6 +123,8 @@ pub struct IngestSummary {
     pub filas_aceptadas: usize,
     /// Rows rejected in files read this pass.
     pub filas_rechazadas: usize,
+    /// Of those, rows rejected because another file of the same organismo already had them.
+    pub filas_repetidas: usize,
     /// Warnings in files read this pass.
     pub advertencias: usize,
     /// Sources that could not be listed or were empty (nothing was retracted).
@@ -262,6 +279,82 @@ fn rfc3339(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The clerk's message for a row that repeats `o`, from the messages of the standard: the
+/// other file named as the organismo knows it (inside its folder).
+pub fn copy_message(standard: &Standard, o: &Original) -> String {
+    let archivo = o.archivo.strip_prefix(o.organismo.as_str()).and_then(|r| r.strip_prefix('/')).unwrap_or(&o.archivo);
+    let fila = o.fila.to_string();
+    if o.hoja.is_empty() {
+        standard.messages.render("duplicate-row.other_file_no_sheet", &[("fila_previa", &fila), ("archivo_previo", archivo)])
+    } else {
+        standard.messages.render("duplicate-row.other_file", &[("fila_previa", &fila), ("hoja_previa", &o.hoja), ("archivo_previo", archivo)])
+    }
+}
+
+/// Hands files out to the workers in writing order, at most `window` ahead of the next one to
+/// write, so results wait for their turn in bounded number.
+struct Gate {
+    state: Mutex<GateState>,
+    turn: Condvar,
+    window: usize,
+    total: usize,
+}
+
+struct GateState {
+    next: usize,
+    written: usize,
+    closed: bool,
+}
+
+impl Gate {
+    fn new(total: usize, window: usize) -> Gate {
+        Gate { state: Mutex::new(GateState { next: 0, written: 0, closed: false }), turn: Condvar::new(), window: window.max(1), total }
+    }
+
+    /// The next file to read, when the writer is close enough; `None` when there is none left or
+    /// the pass stopped.
+    fn take(&self) -> Option<usize> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if state.closed || state.next >= self.total {
+                return None;
+            }
+            if state.next < state.written + self.window {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            state = self.turn.wait(state).ok()?;
+        }
+    }
+
+    /// `n` files are written.
+    fn written(&self, n: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.written = n;
+        }
+        self.turn.notify_all();
+    }
+
+    /// No more files are handed out.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.closed = true;
+        }
+        self.turn.notify_all();
+    }
+}
+
+/// Closes the gate when dropped by a panicking thread.
+struct CloseOnPanic<'a>(&'a Gate);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
+}
+
 /// One ingest pass over every configured source.
 ///
 /// `now` decides which files are still being copied; `shutdown`, when set, stops the pass
@@ -292,7 +385,7 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
             continue;
         }
         let known: HashMap<String, KnownFile> = store.known_files(&source.name)?.into_iter().map(|k| (k.relative.clone(), k)).collect();
-        let mut to_read = Vec::new();
+        let mut to_read: Vec<FoundFile> = Vec::new();
         let mut back = Vec::new();
         for found in &scan.files {
             match known.get(&found.relative) {
@@ -320,91 +413,67 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
             }
         }
 
+        // Writing order: earlier-modified first, then by path (see the module's docs).
+        to_read.sort_by(|a, b| (a.mtime_ns, &a.relative).cmp(&(b.mtime_ns, &b.relative)));
         progress.start(to_read.len());
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(threads * 2);
+        let gate = Gate::new(to_read.len(), threads * 2);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Prepared)>();
         let standard = &config.standard;
+        let wording = |o: &Original| copy_message(standard, o);
         let known_ref = &known;
         let pool = &pool;
         let run_span = &span;
+        let (gate_ref, files) = (&gate, &to_read);
+        let mut next = 0;
         let outcome: Result<(), PipelineError> = std::thread::scope(|scope| {
             scope.spawn(move || {
-                use rayon::prelude::*;
-                pool.install(|| {
-                    to_read.into_par_iter().for_each_with(tx, |tx, found| {
-                        if shutdown.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let k = known_ref.get(&found.relative);
-                        // A closed receiver means the writer stopped; nothing more to do.
-                        let _ = tx.send(prepare(config, standard, &limits, k, found, run_span));
-                    });
+                pool.scope(|s| {
+                    for _ in 0..threads {
+                        let tx = tx.clone();
+                        s.spawn(move |_| {
+                            // A worker that panics closes the gate, so the others stop instead
+                            // of waiting for a file that will never be written; the panic then
+                            // reaches the caller.
+                            let _guard = CloseOnPanic(gate_ref);
+                            while let Some(i) = gate_ref.take() {
+                                if shutdown.load(Ordering::Relaxed) {
+                                    return;
+                                }
+                                let Some(found) = files.get(i).cloned() else { return };
+                                let k = known_ref.get(&found.relative);
+                                // A closed receiver means the writer stopped; nothing more to do.
+                                if tx.send((i, prepare(config, standard, &limits, k, found, run_span))).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
                 });
             });
-            for prepared in rx {
-                if shutdown.load(Ordering::Relaxed) {
-                    summary.interrumpida = true;
-                    break;
-                }
-                match prepared {
-                    Prepared::SameContent { found } => {
-                        store.touch_file(&source.name, &found.relative, found.size, found.mtime_ns, &at)?;
-                        summary.archivos_sin_cambios += 1;
-                        progress.advance(&found.relative);
-                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::SinCambios));
+            let mut waiting: BTreeMap<usize, Prepared> = BTreeMap::new();
+            let written = (|| -> Result<(), PipelineError> {
+                for (i, prepared) in &rx {
+                    if shutdown.load(Ordering::Relaxed) {
+                        summary.interrumpida = true;
+                        return Ok(());
                     }
-                    Prepared::InProgress { found } => {
-                        summary.archivos_en_copia += 1;
-                        progress.advance(&found.relative);
-                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::EnCopia));
-                    }
-                    Prepared::DiskError { found, message } => {
-                        summary.errores_de_lectura += 1;
-                        progress.advance(&found.relative);
-                        summary.archivos.push(FileLine::unread(&source.name, found.relative, FileStatus::ErrorDeLectura(message)));
-                    }
-                    Prepared::Version { found, sha256, outcome, report } => {
-                        let is_new = !known_ref.contains_key(&found.relative);
-                        let submission = Submission {
-                            source: &source.name,
-                            relative: &found.relative,
-                            organismo: found.organismo.as_deref(),
-                            size: found.size,
-                            mtime_ns: found.mtime_ns,
-                            sha256: &sha256,
-                            received_at: &at,
-                            outcome: match &outcome {
-                                Ok(r) => Outcome::Read(r),
-                                Err(m) => Outcome::Unreadable(m.clone()),
-                            },
-                            report_json: &report,
-                        };
-                        store.commit_file(datasets, &submission)?;
-                        let (estado, accepted, rejected) = match &outcome {
-                            Ok(r) => {
-                                summary.advertencias += r.issues.iter().filter(|i| !i.is_error()).count();
-                                (if is_new { FileStatus::Nuevo } else { FileStatus::Cambiado }, r.accepted(), r.rejected_rows())
-                            }
-                            Err(m) => {
-                                warn!(ruta = %found.relative, "archivo rechazado: {m}");
-                                summary.archivos_rechazados += 1;
-                                (FileStatus::Ilegible(m.clone()), 0, 0)
-                            }
-                        };
-                        if matches!(estado, FileStatus::Nuevo) {
-                            summary.archivos_nuevos += 1;
-                        } else if matches!(estado, FileStatus::Cambiado) {
-                            summary.archivos_cambiados += 1;
-                        }
-                        summary.filas_aceptadas += accepted;
-                        summary.filas_rechazadas += rejected;
-                        info!(ruta = %found.relative, aceptadas = accepted, rechazadas = rejected, "archivo guardado");
-                        progress.advance(&found.relative);
-                        summary.archivos.push(FileLine { fuente: source.name.clone(), ruta: found.relative, estado, filas_aceptadas: accepted, filas_rechazadas: rejected });
+                    waiting.insert(i, prepared);
+                    while let Some(prepared) = waiting.remove(&next) {
+                        write_prepared(store, datasets, &source.name, &at, known_ref, prepared, &wording, &mut summary, progress)?;
+                        next += 1;
+                        gate_ref.written(next);
                     }
                 }
-            }
-            Ok(())
+                Ok(())
+            })();
+            // Workers waiting for their turn must not wait for a writer that stopped.
+            gate_ref.close();
+            drop(rx);
+            written
         });
+        if shutdown.load(Ordering::Relaxed) && next < to_read.len() {
+            summary.interrumpida = true;
+        }
         progress.finish();
         outcome?;
         if summary.interrumpida {
@@ -415,6 +484,96 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
     let json = serde_json::to_string(&summary).unwrap_or_default();
     store.finish_run(run_id, &rfc3339(SystemTime::now()), &json)?;
     Ok(summary)
+}
+
+/// Writes one file's result (or records why there is none) and adds its line to the summary.
+#[allow(clippy::too_many_arguments)] // the pass's state, passed down rather than bundled for one call
+fn write_prepared(
+    store: &mut dyn Store,
+    datasets: &[crate::standard::Dataset],
+    source: &str,
+    at: &str,
+    known: &HashMap<String, KnownFile>,
+    prepared: Prepared,
+    wording: &dyn Fn(&Original) -> String,
+    summary: &mut IngestSummary,
+    progress: &dyn Progress,
+) -> Result<(), PipelineError> {
+    match prepared {
+        Prepared::SameContent { found } => {
+            store.touch_file(source, &found.relative, found.size, found.mtime_ns, at)?;
+            summary.archivos_sin_cambios += 1;
+            progress.advance(&found.relative);
+            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::SinCambios));
+        }
+        Prepared::InProgress { found } => {
+            summary.archivos_en_copia += 1;
+            progress.advance(&found.relative);
+            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::EnCopia));
+        }
+        Prepared::DiskError { found, message } => {
+            summary.errores_de_lectura += 1;
+            progress.advance(&found.relative);
+            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::ErrorDeLectura(message)));
+        }
+        Prepared::Version { found, sha256, outcome, report } => {
+            let is_new = !known.contains_key(&found.relative);
+            let submission = Submission {
+                source,
+                relative: &found.relative,
+                organismo: found.organismo.as_deref(),
+                size: found.size,
+                mtime_ns: found.mtime_ns,
+                sha256: &sha256,
+                received_at: at,
+                outcome: match &outcome {
+                    Ok(r) => Outcome::Read(r),
+                    Err(m) => Outcome::Unreadable(m.clone()),
+                },
+                report_json: &report,
+            };
+            let committed = store.commit_file(datasets, &submission, wording)?;
+            let estado = match &outcome {
+                Ok(r) => {
+                    summary.advertencias += r.issues.iter().filter(|i| !i.is_error()).count();
+                    if is_new {
+                        FileStatus::Nuevo
+                    } else {
+                        FileStatus::Cambiado
+                    }
+                }
+                Err(m) => {
+                    warn!(ruta = %found.relative, "archivo rechazado: {m}");
+                    summary.archivos_rechazados += 1;
+                    FileStatus::Ilegible(m.clone())
+                }
+            };
+            if matches!(estado, FileStatus::Nuevo) {
+                summary.archivos_nuevos += 1;
+            } else if matches!(estado, FileStatus::Cambiado) {
+                summary.archivos_cambiados += 1;
+            }
+            let repeated: usize = committed.repeats.iter().map(|r| r.filas).sum();
+            summary.filas_aceptadas += committed.accepted;
+            summary.filas_rechazadas += committed.rejected;
+            summary.filas_repetidas += repeated;
+            info!(ruta = %found.relative, aceptadas = committed.accepted, rechazadas = committed.rejected, repetidas = repeated, "archivo guardado");
+            for r in &committed.restored {
+                info!(ruta = %r.archivo, filas = r.filas, "filas que repetían otro archivo vuelven a contarse");
+            }
+            progress.advance(&found.relative);
+            summary.archivos.push(FileLine {
+                fuente: source.to_string(),
+                ruta: found.relative,
+                estado,
+                filas_aceptadas: committed.accepted,
+                filas_rechazadas: committed.rejected,
+                repite: committed.repeats,
+                recuperadas: committed.restored,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads and checks one file without storing it (`participa validate`).
@@ -435,4 +594,30 @@ pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) 
         None => FileContext { organismo: organismo.unwrap_or_default(), path: relative, submitted: mtime_date(mtime), ..FileContext::default() },
     };
     Ok(process_file(standard, &ctx, &sheets))
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::Gate;
+
+    #[test]
+    fn the_gate_hands_files_out_in_order_never_too_far_ahead_of_the_writer() {
+        let gate = Gate::new(5, 2);
+        assert_eq!((gate.take(), gate.take()), (Some(0), Some(1)));
+        std::thread::scope(|s| {
+            // A third file would be two ahead of the writer: it waits until one is written.
+            let waiting = s.spawn(|| gate.take());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waiting.is_finished());
+            gate.written(1);
+            assert_eq!(waiting.join().ok().flatten(), Some(2));
+        });
+        std::thread::scope(|s| {
+            // A writer that stops releases the workers waiting for their turn.
+            let waiting = s.spawn(|| gate.take());
+            gate.close();
+            assert_eq!(waiting.join().ok().flatten(), None);
+        });
+        assert_eq!(gate.take(), None);
+    }
 }

@@ -8,14 +8,26 @@
 //!
 //! It must not depend on `ingest` or `pipeline`, and never sees a spreadsheet cell: only
 //! standardised records and issues.
+//!
+//! Rows an organismo already sent in another of its files are not stored twice: when a version
+//! is written, each record equal (on every field of its dataset) to a current row of another
+//! file of the same organismo becomes a `duplicate-row` rejection naming that row, and its
+//! values are kept apart (`ds_<name>_copias`) so that it can count again, in the same
+//! transaction, when the file holding the kept row is re-submitted without it (see `copies`).
+//! Each sheet's layout (its columns' headers and fields) is remembered per organismo, so that
+//! feedback can show how a layout it had never sent was read (see `layouts`).
 
+mod copies;
+mod layouts;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
 
-use crate::standard::{Dataset, FileResult};
+use crate::standard::{ColumnReading, Dataset, FileResult};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +87,70 @@ pub struct Submission<'a> {
     pub report_json: &'a str,
 }
 
+/// Where the row a copy repeats is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Original {
+    /// Organismo of both files.
+    pub organismo: String,
+    /// The file holding the kept row (path relative to the source root).
+    pub archivo: String,
+    /// Its sheet (empty for CSV).
+    pub hoja: String,
+    /// Its row as the sheet shows it.
+    pub fila: i64,
+}
+
+/// Words the rejection of a row that repeats `Original` (the store decides which rows are
+/// copies, the caller says so in the clerk's language).
+pub type CopyWording<'a> = &'a dyn Fn(&Original) -> String;
+
+/// Rows of one file that are copies of rows of another file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repeat {
+    /// The other file (path relative to the source root).
+    pub archivo: String,
+    /// Rows (sheet and row as the sheet shows it, counted once).
+    pub filas: usize,
+}
+
+/// What writing one version did, after comparing its rows with the organismo's other files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Committed {
+    /// Records stored.
+    pub accepted: usize,
+    /// Distinct rejected rows, copies of other files' rows included.
+    pub rejected: usize,
+    /// This file's rows rejected as copies, by the file that keeps them.
+    pub repeats: Vec<Repeat>,
+    /// Rows of other files that were copies of this file's previous version, are no longer in
+    /// it, and now count in their own file (by that file).
+    pub restored: Vec<Repeat>,
+    /// Sheets whose layout this organismo had never sent.
+    pub new_layouts: usize,
+}
+
+/// Copies of one file's rows in another file of the organismo, as they stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepeatedRows {
+    /// The file whose rows were rejected as copies.
+    pub archivo: String,
+    /// The file that keeps them.
+    pub de_archivo: String,
+    /// Rows rejected.
+    pub filas: i64,
+}
+
+/// A sheet layout an organismo sent for the first time, and how its columns were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLayout {
+    /// The file that brought it (path relative to the source root).
+    pub archivo: String,
+    /// The sheet.
+    pub hoja: String,
+    /// Its columns, left to right.
+    pub columnas: Vec<ColumnReading>,
+}
+
 /// Counts for `participa status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StoreStatus {
@@ -131,8 +207,11 @@ pub trait Store {
     fn known_files(&mut self, source: &str) -> Result<Vec<KnownFile>, StoreError>;
     /// Records that a file's size or time changed but its content did not.
     fn touch_file(&mut self, source: &str, relative: &str, size: u64, mtime_ns: i64, seen_at: &str) -> Result<(), StoreError>;
-    /// Writes a new version: replaces the file's rows, in one transaction.
-    fn commit_file(&mut self, datasets: &[Dataset], submission: &Submission) -> Result<(), StoreError>;
+    /// Writes a new version: replaces the file's rows, in one transaction. Records equal to a
+    /// current row of another file of the organismo are rejected as copies, worded by
+    /// `wording`; copies that repeated this file's previous rows are checked again (counted in
+    /// their own file when nothing repeats them any more), in the same transaction.
+    fn commit_file(&mut self, datasets: &[Dataset], submission: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError>;
     /// Marks files as missing (their rows stay); returns how many changed state.
     fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError>;
     /// Marks files seen again as present.
@@ -181,6 +260,11 @@ pub trait Store {
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError>;
     /// The daemon's jobs' last runs.
     fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError>;
+    /// The organismo's rows rejected as copies of another of its files, by pair of files.
+    fn repeated_rows(&mut self, datasets: &[Dataset], organismo: &str) -> Result<Vec<RepeatedRows>, StoreError>;
+    /// Sheet layouts the organismo sent for the first time in the pass received at `received_at`
+    /// (the pass's RFC 3339 time), by file and sheet.
+    fn new_layouts(&mut self, organismo: &str, received_at: &str) -> Result<Vec<NewLayout>, StoreError>;
     /// Whether an organismo has rows of a dataset dated from `from` to `to` (inclusive).
     fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError>;
 }

@@ -1,4 +1,7 @@
 //! The embedded store: one SQLite file in WAL mode. Every file's result is one transaction.
+//!
+//! Besides the connection it keeps one pass's in-memory index of the rows each organismo
+//! holds, to find rows already sent in another file ([`super::copies`]).
 
 use std::path::Path;
 
@@ -6,16 +9,27 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Delivery, ExportError, FileRow, JobRun, KnownFile, NewDelivery, Outcome, Rejection, Selection, Store, StoreError, StoreStatus, StoredRow, Submission, VersionInfo};
+use super::copies::{self, CopyIndex};
+use super::layouts;
+use super::{
+    Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError, StoreStatus,
+    StoredRow, Submission, VersionInfo,
+};
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
 use crate::standard::{Code, Value};
 
 /// Core schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_informes.sql"), include_str!("migrations/0003_entregas.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_informes.sql"),
+    include_str!("migrations/0003_entregas.sql"),
+    include_str!("migrations/0004_disposiciones.sql"),
+];
 
 /// SQLite implementation of [`Store`].
 pub struct SqliteStore {
     conn: Connection,
+    copies: CopyIndex,
 }
 
 fn sql_type(t: FieldType) -> &'static str {
@@ -26,7 +40,7 @@ fn sql_type(t: FieldType) -> &'static str {
     }
 }
 
-fn table(dataset: &Dataset) -> String {
+pub(super) fn table(dataset: &Dataset) -> String {
     format!("ds_{}", dataset.name)
 }
 
@@ -34,7 +48,7 @@ fn history_table(dataset: &Dataset) -> String {
     format!("ds_{}_historial", dataset.name)
 }
 
-fn field_columns(dataset: &Dataset) -> Vec<String> {
+pub(super) fn field_columns(dataset: &Dataset) -> Vec<String> {
     dataset.fields.iter().map(|f| f.name.clone()).collect()
 }
 
@@ -64,7 +78,6 @@ fn export_value(v: SqlValue) -> String {
     }
 }
 
-/// Reads a stored value back as the standard value of a field of this type.
 /// A pending ledger row, unless the same message to the same recipient has one; true when
 /// added.
 fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreError> {
@@ -121,7 +134,8 @@ fn assign_value(slot: &mut Value, t: FieldType, v: ValueRef<'_>) {
     *slot = typed_value(t, v);
 }
 
-fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
+/// Reads a stored value back as the standard value of a field of this type.
+pub(super) fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
     match (t, v) {
         (_, ValueRef::Null) => Value::Null,
         (FieldType::Integer, ValueRef::Integer(i)) => Value::Int(i),
@@ -174,7 +188,7 @@ impl SqliteStore {
         // files (half a million rows sorted on disk cost seconds of system time).
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore { conn, copies: CopyIndex::default() })
     }
 
     fn ensure_dataset_tables(&mut self, dataset: &Dataset) -> Result<(), StoreError> {
@@ -188,7 +202,8 @@ impl SqliteStore {
             t = table(dataset),
             fields = fields.join(", ")
         ))?;
-        let mut tables = vec![table(dataset)];
+        tx.execute_batch(&copies::create_sql(dataset, &fields.join(", ")))?;
+        let mut tables = vec![table(dataset), copies::copies_table(dataset)];
         if dataset.snapshots.is_some() {
             tx.execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {t} (_historial_id INTEGER PRIMARY KEY, _reemplazada_en TEXT NOT NULL, {common}, {fields});",
@@ -246,6 +261,95 @@ impl SqliteStore {
     }
 }
 
+/// [`Store::commit_file`]: one transaction.
+fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Dataset], s: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError> {
+    let tx = conn.transaction()?;
+    let existing: Option<(i64, Option<i64>)> = tx
+        .query_row("SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2", params![s.source, s.relative], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let file_id = match existing {
+        Some((id, _)) => {
+            tx.execute(
+                "UPDATE archivos SET organismo = ?1, estado = 'presente', tamano_bytes = ?2, mtime_ns = ?3, sha256 = ?4,
+                 visto_por_ultima_vez = ?5, ausente_desde = NULL WHERE id = ?6",
+                params![s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at, id],
+            )?;
+            id
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO archivos (fuente, ruta, organismo, estado, tamano_bytes, mtime_ns, sha256, visto_por_ultima_vez)
+                 VALUES (?1, ?2, ?3, 'presente', ?4, ?5, ?6, ?7)",
+                params![s.source, s.relative, s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at],
+            )?;
+            tx.last_insert_rowid()
+        }
+    };
+    let previous = existing.and_then(|(_, v)| v);
+    let (resultado, warnings) = match &s.outcome {
+        Outcome::Read(r) => ("leido", r.issues.iter().filter(|i| !i.is_error()).count() as i64),
+        Outcome::Unreadable(_) => ("ilegible", 0),
+    };
+    // The counts are set below, once the rows are compared with the organismo's other files.
+    tx.execute(
+        "INSERT INTO versiones (archivo_id, sha256, tamano_bytes, mtime_ns, recibido_en, resultado, filas_aceptadas, filas_rechazadas, advertencias, informe)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8)",
+        params![file_id, s.sha256, s.size as i64, s.mtime_ns, s.received_at, resultado, warnings, s.report_json],
+    )?;
+    let version_id = tx.last_insert_rowid();
+
+    // An unreadable re-submission keeps the previous version's rows: a half-saved file must
+    // not wipe a ministry's data. It is recorded and reported.
+    let Outcome::Read(result) = &s.outcome else {
+        tx.commit()?;
+        return Ok(Committed::default());
+    };
+    if let Some(prev) = previous {
+        for dataset in datasets {
+            if dataset.snapshots.is_some() {
+                let cols = [&["_archivo_id", "_version_id"][..], &PROVENANCE[..]]
+                    .concat()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(field_columns(dataset))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                tx.execute(
+                    &format!("INSERT INTO {h} (_reemplazada_en, {cols}) SELECT ?1, {cols} FROM {t} WHERE _archivo_id = ?2", h = history_table(dataset), t = table(dataset)),
+                    params![s.received_at, file_id],
+                )?;
+            }
+            tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)), [file_id])?;
+            tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", copies::copies_table(dataset)), [file_id])?;
+        }
+        tx.execute("DELETE FROM rechazos WHERE archivo_id = ?1", [file_id])?;
+        tx.execute("DELETE FROM advertencias WHERE archivo_id = ?1", [file_id])?;
+        tx.execute("UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2", params![s.received_at, prev])?;
+    }
+    let organismo = s.organismo.unwrap_or_default();
+    let version = copies::Version { id: file_id, version_id, organismo, relative: s.relative };
+    let inserted = copies::insert_records(&tx, index, datasets, result, &version, wording)?;
+    SqliteStore::insert_issues(&tx, file_id, version_id, s.relative, result)?;
+    // Copies in other files that repeated this file's previous rows: still copies, or data again.
+    let restored = copies::recheck(&tx, index, datasets, file_id, wording)?;
+    let new_layouts = layouts::record(&tx, organismo, file_id, version_id, s.received_at, &result.sheets)?;
+
+    let mut rejected_rows = inserted.copy_rows;
+    for issue in result.issues.iter().filter(|i| i.is_error()) {
+        if let Some(row) = issue.row {
+            rejected_rows.insert((std::sync::Arc::from(issue.sheet.as_str()), row));
+        }
+    }
+    let committed = Committed { accepted: inserted.accepted, rejected: rejected_rows.len(), repeats: inserted.repeats, restored, new_layouts };
+    tx.execute(
+        "UPDATE versiones SET filas_aceptadas = ?1, filas_rechazadas = ?2 WHERE id = ?3",
+        params![committed.accepted as i64, committed.rejected as i64, version_id],
+    )?;
+    tx.execute("UPDATE archivos SET version_actual = ?1 WHERE id = ?2", params![version_id, file_id])?;
+    tx.commit()?;
+    Ok(committed)
+}
+
 impl Store for SqliteStore {
     fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError> {
         self.conn.execute_batch("CREATE TABLE IF NOT EXISTS version_esquema (version BIGINT NOT NULL)")?;
@@ -283,92 +387,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn commit_file(&mut self, datasets: &[Dataset], s: &Submission) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        let existing: Option<(i64, Option<i64>)> = tx
-            .query_row("SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2", params![s.source, s.relative], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let file_id = match existing {
-            Some((id, _)) => {
-                tx.execute(
-                    "UPDATE archivos SET organismo = ?1, estado = 'presente', tamano_bytes = ?2, mtime_ns = ?3, sha256 = ?4,
-                     visto_por_ultima_vez = ?5, ausente_desde = NULL WHERE id = ?6",
-                    params![s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at, id],
-                )?;
-                id
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO archivos (fuente, ruta, organismo, estado, tamano_bytes, mtime_ns, sha256, visto_por_ultima_vez)
-                     VALUES (?1, ?2, ?3, 'presente', ?4, ?5, ?6, ?7)",
-                    params![s.source, s.relative, s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
-        let previous = existing.and_then(|(_, v)| v);
-        let (resultado, accepted, rejected, warnings) = match &s.outcome {
-            Outcome::Read(r) => ("leido", r.accepted() as i64, r.rejected_rows() as i64, r.issues.iter().filter(|i| !i.is_error()).count() as i64),
-            Outcome::Unreadable(_) => ("ilegible", 0, 0, 0),
-        };
-        tx.execute(
-            "INSERT INTO versiones (archivo_id, sha256, tamano_bytes, mtime_ns, recibido_en, resultado, filas_aceptadas, filas_rechazadas, advertencias, informe)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![file_id, s.sha256, s.size as i64, s.mtime_ns, s.received_at, resultado, accepted, rejected, warnings, s.report_json],
-        )?;
-        let version_id = tx.last_insert_rowid();
-
-        // An unreadable re-submission keeps the previous version's rows: a half-saved file must
-        // not wipe a ministry's data. It is recorded and reported.
-        let Outcome::Read(result) = &s.outcome else {
-            tx.commit()?;
-            return Ok(());
-        };
-        if let Some(prev) = previous {
-            for dataset in datasets {
-                if dataset.snapshots.is_some() {
-                    let cols = [&["_archivo_id", "_version_id"][..], &PROVENANCE[..]]
-                        .concat()
-                        .iter()
-                        .map(|c| c.to_string())
-                        .chain(field_columns(dataset))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    tx.execute(
-                        &format!("INSERT INTO {h} (_reemplazada_en, {cols}) SELECT ?1, {cols} FROM {t} WHERE _archivo_id = ?2", h = history_table(dataset), t = table(dataset)),
-                        params![s.received_at, file_id],
-                    )?;
-                }
-                tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)), [file_id])?;
-            }
-            tx.execute("DELETE FROM rechazos WHERE archivo_id = ?1", [file_id])?;
-            tx.execute("DELETE FROM advertencias WHERE archivo_id = ?1", [file_id])?;
-            tx.execute("UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2", params![s.received_at, prev])?;
+    fn commit_file(&mut self, datasets: &[Dataset], s: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError> {
+        let SqliteStore { conn, copies } = self;
+        let written = commit_version(conn, copies, datasets, s, wording);
+        if written.is_err() {
+            // The transaction rolled back; what the index learnt from it may be wrong.
+            copies.clear();
         }
-        let organismo = s.organismo.unwrap_or_default();
-        for dataset in datasets {
-            let Some(records) = result.records.get(&dataset.name) else { continue };
-            let cols = field_columns(dataset);
-            let placeholders: Vec<String> = (1..=cols.len() + 6).map(|i| format!("?{i}")).collect();
-            let sql = format!(
-                "INSERT INTO {} (_archivo_id, _version_id, organismo, fuente_archivo, fuente_hoja, fuente_fila, {}) VALUES ({})",
-                table(dataset),
-                cols.join(", "),
-                placeholders.join(", ")
-            );
-            let mut stmt = tx.prepare_cached(&sql)?;
-            let mut bound: Vec<&dyn ToSql> = Vec::with_capacity(cols.len() + 6);
-            for record in records {
-                bound.clear();
-                bound.extend_from_slice(&[&file_id, &version_id, &organismo, &s.relative, &record.sheet, &record.row]);
-                bound.extend(record.values.iter().map(|v| v as &dyn ToSql));
-                stmt.execute(bound.as_slice())?;
-            }
-        }
-        Self::insert_issues(&tx, file_id, version_id, s.relative, result)?;
-        tx.execute("UPDATE archivos SET version_actual = ?1 WHERE id = ?2", params![version_id, file_id])?;
-        tx.commit()?;
-        Ok(())
+        written
     }
 
     fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError> {
@@ -397,11 +423,15 @@ impl Store for SqliteStore {
     }
 
     fn start_run(&mut self, at: &str) -> Result<i64, StoreError> {
+        // Another process may have written since the last pass: the index is loaded again.
+        self.copies.clear();
         self.conn.execute("INSERT INTO corridas (iniciada_en) VALUES (?1)", [at])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     fn finish_run(&mut self, id: i64, at: &str, summary_json: &str) -> Result<(), StoreError> {
+        // Not kept between passes (a daemon would hold it for nothing).
+        self.copies.clear();
         self.conn.execute("UPDATE corridas SET terminada_en = ?1, resumen = ?2 WHERE id = ?3", params![at, summary_json, id])?;
         Ok(())
     }
@@ -734,6 +764,14 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare("SELECT nombre, ultima_ejecucion, resultado FROM trabajos ORDER BY nombre")?;
         let rows = stmt.query_map([], |r| Ok(JobRun { nombre: r.get(0)?, ultima_ejecucion: r.get(1)?, resultado: r.get(2)? }))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn repeated_rows(&mut self, datasets: &[Dataset], organismo: &str) -> Result<Vec<RepeatedRows>, StoreError> {
+        copies::repeated_rows(&self.conn, datasets, organismo)
+    }
+
+    fn new_layouts(&mut self, organismo: &str, received_at: &str) -> Result<Vec<NewLayout>, StoreError> {
+        layouts::first_seen(&self.conn, organismo, received_at)
     }
 
     fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError> {
