@@ -107,6 +107,9 @@ pub struct RawSheet {
     pub merges: Vec<Merge>,
 }
 
+/// Most cells that filling merged ranges may write in one sheet (about 16 bytes each).
+pub const MAX_FILLED_CELLS: usize = 4_000_000;
+
 impl RawSheet {
     /// The sheet with every merged range that starts at or below row `from_row` filled with
     /// its first cell's value, as a person sees the merged cell; `None` when no merge is there
@@ -117,6 +120,9 @@ impl RawSheet {
             return None;
         }
         let mut sheet = self.clone();
+        // Cells written by filling, bounded: a hostile file may claim thousands of merges over
+        // every row.
+        let mut budget: usize = MAX_FILLED_CELLS;
         for m in merges {
             let Ok(first) = sheet.rows.binary_search_by_key(&m.first_row, |r| r.number) else { continue };
             let value = sheet.rows[first].cell(m.first_col).clone();
@@ -124,6 +130,9 @@ impl RawSheet {
                 continue;
             }
             let end = sheet.rows.partition_point(|r| r.number <= m.last_row);
+            let cells = end.saturating_sub(first).saturating_mul(m.last_col.saturating_sub(m.first_col) + 1);
+            let Some(left) = budget.checked_sub(cells) else { break };
+            budget = left;
             for row in sheet.rows.iter_mut().take(end).skip(first) {
                 if row.cells.len() <= m.last_col {
                     row.cells.resize(m.last_col + 1, Cell::Empty);
@@ -168,6 +177,29 @@ pub fn column_letters(mut col: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Merges fill the data below `from_row` only, blank cells only, within the cell budget.
+    #[test]
+    fn merges_fill_the_data_area_within_a_budget() {
+        let row = |number: u32, cells: Vec<Cell>| RawRow { number, cells, sum_formulas: false };
+        let text = |t: &str| Cell::Text(t.to_string());
+        let sheet = RawSheet {
+            name: "h".into(),
+            rows: vec![row(1, vec![text("Programa"), text("x")]), row(2, vec![text("BA Elige"), text("a")]), row(3, vec![Cell::Empty, text("b")]), row(5, vec![Cell::Empty, text("c")])],
+            truncated_columns: false,
+            merges: vec![Merge { first_row: 1, last_row: 2, first_col: 1, last_col: 1 }, Merge { first_row: 2, last_row: 5, first_col: 0, last_col: 0 }],
+        };
+        let filled = sheet.with_merges_filled(2).expect("a merge in the data");
+        let first: Vec<&Cell> = filled.rows.iter().map(|r| r.cell(0)).collect();
+        assert_eq!(first, [&text("Programa"), &text("BA Elige"), &text("BA Elige"), &text("BA Elige")]);
+        assert_eq!(filled.rows[1].cell(1), &text("a"), "a merge starting in the header fills nothing");
+        assert!(sheet.with_merges_filled(6).is_none());
+        // 10,000 merges over 1,000 rows: the budget stops the filling, quickly.
+        let rows: Vec<RawRow> = (1..=1000).map(|n| row(n, vec![text("v"); 4])).collect();
+        let merges = vec![Merge { first_row: 1, last_row: 1000, first_col: 0, last_col: 3 }; 10_000];
+        let hostile = RawSheet { name: "h".into(), rows, truncated_columns: false, merges };
+        assert!(hostile.with_merges_filled(1).is_some());
+    }
 
     #[test]
     fn column_letters_table() {
