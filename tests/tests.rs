@@ -10,5 +10,6 @@ mod daemon;
 mod export;
 mod ingest;
 mod init_status;
+mod layouts;
 mod report;
 mod validate;

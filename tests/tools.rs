@@ -37,6 +37,7 @@ fn install_hint(name: &str) -> &'static str {
         "chromium" => "apt-get install -y chromium (or run .ci/install-report-tools)",
         "frictionless" | "openpyxl" => "run .ci/install-report-tools (pip install frictionless openpyxl into the tools venv)",
         "python3" => "apt-get install -y python3",
+        "spreadsheet-writers" => "run .ci/install-report-tools (pip install openpyxl xlwt odfpy xlsxwriter into the tools venv)",
         _ => "run .ci/install-report-tools",
     }
 }
@@ -78,6 +79,14 @@ fn locate(name: &str) -> Result<PathBuf, String> {
             return match ok {
                 Ok(s) if s.success() => Ok(py),
                 _ => Err(format!("{} cannot import openpyxl", py.display())),
+            };
+        }
+        "spreadsheet-writers" => {
+            let py = python().ok_or("python3 is not installed")?;
+            let ok = Command::new(&py).args(["-c", "import openpyxl, xlwt, odf, xlsxwriter"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            return match ok {
+                Ok(s) if s.success() => Ok(py),
+                _ => Err(format!("{} cannot import openpyxl, xlwt, odf and xlsxwriter", py.display())),
             };
         }
         other => on_path(other),
@@ -253,6 +262,12 @@ pub fn pdfinfo_field(info: &str, key: &str) -> Option<String> {
 /// The Python that has openpyxl (the tools' venv, else python3 on PATH).
 pub fn venv_python() -> PathBuf {
     tool("openpyxl")
+}
+
+/// The Python with the spreadsheet writers (openpyxl, xlwt, odfpy, xlsxwriter) that the fixture
+/// generators use; ask [`require_tool`]`("spreadsheet-writers")` first.
+pub fn writers_python() -> PathBuf {
+    tool("spreadsheet-writers")
 }
 
 /// What openpyxl sees in a workbook (`tests/inspect_xlsx.py`): `sheet_names`, `sheets[]` with
