@@ -266,3 +266,110 @@ fn a_template_filled_by_a_clerk_reads_back_with_zero_errors() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("instancias, iniciativas") || bad.stderr.contains("iniciativas, instancias"), "{}", bad.stderr);
 }
+
+/// City-wide instances as BA Data publishes them (its *Comisarías Cercanas* resource: neither a
+/// comuna nor a barrio column, STANDARD.md §2; the header's trailing space is verbatim). Three
+/// are of March: 176 + 151 + 312 = 639 participants.
+const CITY_WIDE_CSV: &str = "\"Fecha de evento\",\"Evento\",\"Comisarias participantes\",\"Inscriptos \",\"Asistentes\"\n\
+\"2019-03-07\",\"Comisarías Cercanas\",14,220,176\n\
+\"2019-03-21\",\"Comisaría Cercana\",12,180,151\n\
+\"2019-03-28\",\"Comisarías cercanas virtual\",54,400,312\n\
+\"2019-04-04\",\"Comisarías Cercanas\",9,130,118";
+
+/// Instances by comuna beside them: comuna 4 has 40 + 35 = 75 participants, comuna 14 has 97.
+const BY_COMUNA_CSV: &str = "Programa,Fecha,Comuna,Barrio,Participantes\n\
+Reuniones de vecinos,2019-03-05,4,Barracas,40\n\
+BA Elige,2019-03-12,14,Palermo,97\n\
+Experiencia BA,2019-03-20,4,Parque Patricios,35\n";
+
+/// Every row of every sheet of a workbook that has a cell containing one of `needles`, as
+/// `[sheet, cell, cell, …]` (empty cells left out), read by openpyxl with cached values.
+fn xlsx_rows_with(xlsx: &Path, needles: &[&str]) -> Vec<Vec<serde_json::Value>> {
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], data_only=True)
+out = []
+for ws in wb.worksheets:
+    for row in ws.iter_rows(values_only=True):
+        cells = [c if isinstance(c, (int, float, str)) else str(c) for c in row if c is not None]
+        if any(isinstance(c, str) and any(n in c for n in sys.argv[2:]) for c in cells):
+            out.append([ws.title] + cells)
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let run = std::process::Command::new(tools::venv_python()).arg("-c").arg(script).arg(xlsx).args(needles).output().expect("python runs");
+    assert!(run.status.success(), "openpyxl: {}", String::from_utf8_lossy(&run.stderr));
+    serde_json::from_slice(&run.stdout).expect("json rows")
+}
+
+/// True when `row` (from [`xlsx_rows_with`]) has a cell equal to `text` followed by the number `n`.
+fn row_says(row: &[serde_json::Value], text: &str, n: f64) -> bool {
+    row.windows(2).any(|w| w[0].as_str() == Some(text) && w[1].as_f64() == Some(n))
+}
+
+#[test]
+fn city_wide_instances_are_their_own_line_in_the_pdf_and_the_workbook_and_reach_no_comuna() {
+    let w = Workdir::new();
+    w.drop_file("jefatura-gabinete/participacion_ciudadana_comisarias_cercanas.csv", CITY_WIDE_CSV.as_bytes());
+    w.drop_file("ministerio-cultura/encuentros_marzo.csv", BY_COMUNA_CSV.as_bytes());
+    w.ingest();
+
+    // Stored and exported with an empty comuna and barrio.
+    let instancias = w.export("instancias");
+    let city: Vec<_> = instancias.iter().filter(|r| r["fuente_archivo"].ends_with("comisarias_cercanas.csv")).collect();
+    assert_eq!(
+        city.len(),
+        4,
+        "the city-wide sheet's rows are accepted (STANDARD.md §2: neither a comuna nor a barrio column); rejected: {:?}; files: {:?}",
+        w.export("rechazos"),
+        w.export("archivos")
+    );
+    assert!(city.iter().all(|r| r["comuna"].is_empty() && r["barrio"].is_empty()), "{city:?}");
+    assert_eq!(instancias.len(), 7);
+
+    report(&w, APRIL_2, &["--period", "2019-03"]);
+    report(&w, APRIL_2, &["--period", "2019-03", "--lang", "en"]);
+    assert!(tools::require_tool("qpdf") && tools::require_tool("pdftotext"), "skipped: no qpdf or pdftotext");
+
+    // The PDF: participants by comuna, comunas 4 and 14 then the city-wide line.
+    let pdf = pdf_path(&w, "2019-03", "es");
+    tools::qpdf_check(&pdf);
+    let text = tools::pdftotext(&pdf);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |label: &str, value: &str| lines.iter().position(|l| l.contains(label) && l.split_whitespace().any(|w| w == value));
+    let (c4, c14, all) = (at("Comuna 4", "75"), at("Comuna 14", "97"), at("Toda la ciudad", "639"));
+    assert!(c4.is_some() && c14.is_some(), "comunas 4 and 14 in the table");
+    assert!(all.is_some_and(|a| Some(a) > c14), "«Toda la ciudad» 639 after comuna 14:\n{text}");
+    assert!(line_has(&text, "Participantes en el período", &es_int(75 + 97 + 639)) || near(&text, "Participantes en el período", &es_int(811)), "811 participants");
+    // Comunas reached: 2 of 15; the city-wide instances are named apart, not a 16th comuna.
+    assert!(near(&text, "Comunas alcanzadas", "2"), "two comunas reached:\n{text}");
+    let flowing = tools::pdftotext_raw(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flowing.contains("sin contar 3 instancias de «Toda la ciudad»"), "the reach figure's note");
+    assert!(flowing.contains("Instancias de «Toda la ciudad» (sin comuna), fuera del alcance por comuna: 3."), "the reach table's note");
+    assert!(!text.contains("(sin dato)"), "no unnamed line");
+    let english = tools::pdftotext(&pdf_path(&w, "2019-03", "en"));
+    assert!(line_has(&english, "Whole city", "639"), "the English line:\n{english}");
+
+    // The workbook: the same line in the table and in its chart's data, and the reach figure.
+    if tools::require_tool("openpyxl") {
+        let xlsx = w.dir.join("informes/participa-2019-03-es.xlsx");
+        let rows = xlsx_rows_with(&xlsx, &["Toda la ciudad", "Comunas alcanzadas"]);
+        let city_rows: Vec<_> = rows.iter().filter(|r| row_says(r, "Toda la ciudad", 639.0)).collect();
+        assert!(city_rows.len() >= 2, "the table line and the chart's data: {rows:?}");
+        assert!(city_rows.iter().all(|r| r[0].as_str().is_some_and(|s| s.contains("Participantes por comuna") || s == "Resumen")), "{city_rows:?}");
+        assert!(rows.iter().any(|r| r[0] == "Resumen" && row_says(r, "Comunas alcanzadas", 2.0)), "comunas reached on the summary: {rows:?}");
+        assert!(!rows.iter().any(|r| r[0].as_str().is_some_and(|s| s.contains("Comunas alcanzadas")) && r.get(1).and_then(|c| c.as_str()) == Some("Toda la ciudad")), "no city line among the 15: {rows:?}");
+    }
+
+    // The published folder: empty comunas in the CSV, a package that validates, the note on the page.
+    let month = w.dir.join("publicacion/2019-03");
+    let csv = std::fs::read_to_string(month.join("instancias.csv")).expect("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let comuna = reader.headers().expect("header").iter().position(|h| h == "comuna").expect("comuna column");
+    let empty = reader.records().filter_map(Result::ok).filter(|r| r.get(comuna) == Some("")).count();
+    assert_eq!(empty, 3, "March's city-wide rows");
+    let index = std::fs::read_to_string(w.dir.join("publicacion/index.html")).expect("index");
+    assert!(index.contains("sin contar 3 instancias de «Toda la ciudad»"), "the page's summary");
+    if tools::require_tool("frictionless") {
+        tools::frictionless_validate(&month.join("datapackage.json"));
+    }
+}

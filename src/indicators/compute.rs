@@ -54,7 +54,8 @@ pub trait RowScan {
 /// One group of a breakdown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    /// The field's value as stored (a code, a comuna number, `2019-03` for `mes`).
+    /// The field's value as stored (a code, a comuna number, `2019-03` for `mes`); empty for
+    /// the rows that leave the field empty (city-wide instances, for `comuna`).
     pub key: String,
     /// The indicator's value within the group (`None`: not defined, e.g. a ratio over 0).
     pub value: Option<f64>,
@@ -67,7 +68,9 @@ pub struct Group {
 pub struct Breakdown {
     /// Field name, or `mes`.
     pub field: String,
-    /// Groups, ordered by key.
+    /// Groups, ordered by key (numbers by value), the empty key last. A `distinct`
+    /// indicator's breakdown by its own field has no empty group: a row without the field
+    /// reaches nothing (those rows are [`IndicatorResult::missing`]).
     pub groups: Vec<Group>,
 }
 
@@ -95,7 +98,8 @@ pub struct IndicatorResult {
     pub cumulative: Option<f64>,
     /// Rows counted in the period.
     pub rows: u64,
-    /// Rows counted whose measured field was empty (sum and mean): unknown, not zero.
+    /// Rows counted whose measured field was empty (sum and mean): unknown, not zero. For
+    /// `distinct`, the rows that passed the filters without the field: they reach nothing.
     pub missing: u64,
     /// Sums of each of `campos`.
     pub fields: Vec<(String, f64)>,
@@ -258,6 +262,8 @@ struct Acc {
     b: f64,
     set: FxHashSet<String>,
     fields: Vec<f64>,
+    /// Rows of a `distinct` without its field.
+    absent: u64,
 }
 
 struct CompiledPart {
@@ -273,7 +279,9 @@ struct Compiled {
     fields: Vec<usize>,
     num: Option<CompiledPart>,
     den: Option<CompiledPart>,
-    by: Vec<(String, Option<usize>)>,
+    /// Breakdowns: name, field index (`None` for `mes`), and whether rows leaving the field
+    /// empty stay out (a `distinct`'s breakdown by its own field).
+    by: Vec<(String, Option<usize>, bool)>,
     period: Acc,
     cumulative: Acc,
     groups: Vec<FxHashMap<String, Acc>>,
@@ -287,6 +295,8 @@ struct Contribution<'v> {
     b: f64,
     distinct: Option<&'v Value>,
     counted: bool,
+    /// A `distinct` row without its field.
+    absent: bool,
 }
 
 impl Compiled {
@@ -299,7 +309,7 @@ impl Compiled {
             out.extend(p.filters.iter().map(|f| f.index));
             out.extend(p.field);
         }
-        out.extend(self.by.iter().filter_map(|(_, i)| *i));
+        out.extend(self.by.iter().filter_map(|(_, i, _)| *i));
         out
     }
 
@@ -309,14 +319,16 @@ impl Compiled {
         }
         let num = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(Value::as_f64);
         Some(match self.def.medida {
-            Measure::Count => Contribution { a: 1.0, b: 0.0, distinct: None, counted: true },
+            Measure::Count => Contribution { a: 1.0, b: 0.0, distinct: None, counted: true, absent: false },
             Measure::Sum | Measure::Mean => match num(self.field) {
-                Some(v) => Contribution { a: v, b: 1.0, distinct: None, counted: true },
-                None => Contribution { a: 0.0, b: 0.0, distinct: None, counted: true },
+                Some(v) => Contribution { a: v, b: 1.0, distinct: None, counted: true, absent: false },
+                None => Contribution { a: 0.0, b: 0.0, distinct: None, counted: true, absent: false },
             },
             Measure::Distinct => {
+                // A row without the field (an instance with no comuna is city-wide) reaches no
+                // member: it is neither counted nor a value.
                 let v = self.field.and_then(|i| values.get(i)).filter(|v| !v.is_null());
-                Contribution { a: 0.0, b: 0.0, distinct: v, counted: v.is_some() }
+                Contribution { a: 0.0, b: 0.0, distinct: v, counted: v.is_some(), absent: v.is_none() }
             }
             Measure::Ratio => {
                 let side = |p: &Option<CompiledPart>, buf: &mut String| -> f64 {
@@ -329,7 +341,7 @@ impl Compiled {
                     }
                 };
                 let (a, b) = (side(&self.num, buf), side(&self.den, buf));
-                Contribution { a, b, distinct: None, counted: a != 0.0 || b != 0.0 }
+                Contribution { a, b, distinct: None, counted: a != 0.0 || b != 0.0, absent: false }
             }
         })
     }
@@ -337,6 +349,9 @@ impl Compiled {
     fn add(fields: &[usize], acc: &mut Acc, c: &Contribution, values: &[Value], buf: &mut String) {
         if c.counted {
             acc.rows += 1;
+        }
+        if c.absent {
+            acc.absent += 1;
         }
         acc.a += c.a;
         acc.b += c.b;
@@ -375,10 +390,11 @@ fn compile(def: &IndicatorDef, ds: &Dataset, close: NaiveDate) -> Compiled {
             filters: compile_filters(ds, &p.filtro, close),
         })
     };
-    let mut by: Vec<(String, Option<usize>)> = def.por.iter().map(|p| (p.clone(), ds.field_index(p))).collect();
+    let own_field = |p: &String| def.medida == Measure::Distinct && def.campo.as_ref() == Some(p);
+    let mut by: Vec<(String, Option<usize>, bool)> = def.por.iter().map(|p| (p.clone(), ds.field_index(p), own_field(p))).collect();
     if let (Some(_), Some(f)) = (&def.universo, &def.campo) {
         if !def.por.contains(f) {
-            by.push((f.clone(), ds.field_index(f)));
+            by.push((f.clone(), ds.field_index(f), own_field(f)));
         }
     }
     Compiled {
@@ -459,9 +475,15 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
                     continue;
                 }
                 Compiled::add(fields, &mut c.period, &contrib, row.values, &mut buf);
-                for (g, (_, index)) in c.by.iter().enumerate() {
+                for (g, (_, index, skip_empty)) in c.by.iter().enumerate() {
                     match index {
-                        Some(i) => key_of(row.values.get(*i).unwrap_or(&Value::Null), &mut key),
+                        Some(i) => {
+                            let v = row.values.get(*i).unwrap_or(&Value::Null);
+                            if *skip_empty && v.is_null() {
+                                continue;
+                            }
+                            key_of(v, &mut key)
+                        }
                         None => {
                             key.clear();
                             if let Some(m) = month_of(date_value) {
@@ -490,7 +512,7 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
             .by
             .iter()
             .zip(&c.groups)
-            .map(|((field, _), groups)| {
+            .map(|((field, _, _), groups)| {
                 let mut groups: Vec<Group> = groups.iter().map(|(k, acc)| Group { key: k.clone(), value: c.value(acc), rows: acc.rows }).collect();
                 groups.sort_by(|x, y| natural(&x.key, &y.key));
                 Breakdown { field: field.clone(), groups }
@@ -526,6 +548,7 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
         let fields = c.def.campos.iter().cloned().zip(c.period.fields.iter().copied().chain(std::iter::repeat(0.0))).collect();
         let missing = match c.def.medida {
             Measure::Sum | Measure::Mean if c.def.campos.is_empty() => c.period.rows.saturating_sub(c.period.b as u64),
+            Measure::Distinct => c.period.absent,
             _ => 0,
         };
         figures.indicators.push(IndicatorResult {
@@ -544,8 +567,15 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
 }
 
 /// Orders keys as people expect: numbers by value (comuna 2 before comuna 10), text
-/// alphabetically.
+/// alphabetically, and the rows without a value last (city-wide instances after comunas 1 to
+/// 15).
 fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => return std::cmp::Ordering::Equal,
+        (true, false) => return std::cmp::Ordering::Greater,
+        (false, true) => return std::cmp::Ordering::Less,
+        (false, false) => {}
+    }
     match (a.parse::<f64>(), b.parse::<f64>()) {
         (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         (Ok(_), Err(_)) => std::cmp::Ordering::Less,
@@ -639,6 +669,83 @@ mod tests {
         assert_eq!(empty.get("instancias").and_then(|r| r.value), Some(0.0));
         assert_eq!(empty.get("instancias").and_then(|r| r.cumulative), Some(5.0), "cumulative still counts up to June");
         assert_eq!(empty.get("virtuales").and_then(|r| r.value), None, "a share of nothing is undefined, not 0 %");
+    }
+
+    /// An instance with an optional comuna and barrio (a city-wide one has neither).
+    fn placed(ds: &Dataset, programa: &str, fecha: &str, comuna: Option<i64>, barrio: Option<&str>, participantes: Option<i64>) -> Vec<Value> {
+        let mut v = instancia(ds, programa, fecha, None, 0, participantes);
+        if let Some(i) = ds.field_index("comuna") {
+            v[i] = comuna.map_or(Value::Null, Value::Int);
+        }
+        if let Some(i) = ds.field_index("barrio") {
+            v[i] = barrio.map_or(Value::Null, |b| Value::Text(b.into()));
+        }
+        v
+    }
+
+    #[test]
+    fn city_wide_instances_are_their_own_line_after_the_comunas_and_reach_no_comuna() {
+        let standard = crate::config::embedded_standard().expect("standard");
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("indicators");
+        let ds = standard.dataset("instancias").expect("instancias").clone();
+        let row = |c: Option<i64>, b: Option<&str>, n: Option<i64>, file: &str, v: i64| {
+            ("instancias".to_string(), placed(&ds, "comisarias_cercanas", "2019-03-12", c, b, n), "org".to_string(), file.to_string(), v)
+        };
+        let mut mem = Memory {
+            rows: vec![
+                row(Some(10), Some("FLORESTA"), Some(20), "comunas.csv", 1),
+                row(Some(2), None, Some(5), "comunas.csv", 1),
+                row(Some(15), Some("AGRONOMIA"), Some(7), "comunas.csv", 1),
+                row(None, None, Some(176), "ciudad.csv", 2),
+                row(None, None, Some(54), "ciudad.csv", 2),
+                row(None, None, None, "ciudad.csv", 2),
+            ],
+        };
+        let figures = compute(&cfg, &standard.datasets, Period::parse("2019-03").expect("period"), &mut mem).expect("computes");
+
+        // Participants by comuna: 2, 10 and 15 by number, then the city-wide line; the lines add
+        // up to the total.
+        let by_comuna = figures.get("participantes_comuna").expect("by comuna");
+        let lines: Vec<(&str, Option<f64>, u64)> = by_comuna.breakdowns[0].groups.iter().map(|g| (g.key.as_str(), g.value, g.rows)).collect();
+        assert_eq!(lines, vec![("2", Some(5.0), 1), ("10", Some(20.0), 1), ("15", Some(7.0), 1), ("", Some(230.0), 3)]);
+        assert_eq!(by_comuna.value, Some(262.0));
+        assert_eq!(by_comuna.missing, 1, "the city-wide instance without a figure is unknown, not zero");
+        assert_eq!(lines.iter().filter_map(|l| l.1).sum::<f64>(), 262.0);
+
+        // Reach counts the rows that name a comuna or a barrio, and lists only those.
+        let comunas = figures.get("comunas_alcanzadas").expect("comunas");
+        assert_eq!(comunas.value, Some(3.0), "a city-wide instance is not a comuna reached");
+        assert_eq!(comunas.rows, 3);
+        assert_eq!(comunas.missing, 3, "the three city-wide instances");
+        let reached = comunas.breakdowns.iter().find(|b| b.field == "comuna").expect("the universe's breakdown");
+        assert_eq!(reached.groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["2", "10", "15"], "no empty member among the 15");
+        let barrios = figures.get("barrios_alcanzados").expect("barrios");
+        assert_eq!(barrios.value, Some(2.0), "FLORESTA and AGRONOMIA; rows without a barrio reach none");
+        assert_eq!(barrios.missing, 4);
+        let named = barrios.breakdowns.iter().find(|b| b.field == "barrio").expect("barrio breakdown");
+        assert_eq!(named.groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["AGRONOMIA", "FLORESTA"]);
+
+        // Counts, shares and each file's part do not depend on the comuna.
+        let inst = figures.get("instancias").expect("instancias");
+        assert_eq!(inst.value, Some(6.0));
+        assert_eq!(inst.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(), vec![("ciudad.csv", 3), ("comunas.csv", 3)]);
+        assert_eq!(
+            by_comuna.sources.iter().map(|s| (s.archivo.as_str(), s.value)).collect::<Vec<_>>(),
+            vec![("ciudad.csv", Some(230.0)), ("comunas.csv", Some(32.0))]
+        );
+        assert_eq!(
+            comunas.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(),
+            vec![("comunas.csv", 3)],
+            "a file of city-wide instances adds no row to comunas reached"
+        );
+        assert_eq!(figures.files.get(&2).map(|f| f.rows_in_period), Some(3), "the city-wide file is read and traced");
+    }
+
+    #[test]
+    fn rows_without_a_value_come_last_in_any_breakdown() {
+        let mut keys = vec!["", "10", "b", "2", "a"];
+        keys.sort_by(|x, y| natural(x, y));
+        assert_eq!(keys, ["2", "10", "a", "b", ""]);
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub struct Commitment {
     pub inicio: String,
 }
 
-/// How a dataset's rows are dated.
+/// How a dataset's rows are dated, and what an empty field of theirs means.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dating {
@@ -46,6 +46,22 @@ pub struct Dating {
     /// For snapshot datasets: a report shows each item as it stood at the period's close.
     #[serde(default)]
     pub estado_al_cierre: bool,
+    /// Fields whose empty value means something, by field name, with the name of the line
+    /// that gathers those rows in a breakdown (an instance without a comuna is city-wide:
+    /// «Toda la ciudad»). Such rows reach no member of the field's universe, and the
+    /// published schema does not declare the field required.
+    #[serde(default)]
+    pub sin_dato: BTreeMap<String, EmptyLabel>,
+}
+
+/// The name of the line of rows that leave a field empty, in each language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyLabel {
+    /// Spanish.
+    pub es: String,
+    /// English.
+    pub en: String,
 }
 
 /// What an indicator measures.
@@ -159,6 +175,12 @@ pub struct IndicatorDef {
 }
 
 impl IndicatorsConfig {
+    /// The name of the line of `dataset`'s rows that leave `field` empty, when the
+    /// configuration gives one (`[datasets.<name>.sin_dato.<field>]`).
+    pub fn empty_label(&self, dataset: &str, field: &str) -> Option<&EmptyLabel> {
+        self.datasets.get(dataset)?.sin_dato.get(field)
+    }
+
     /// Parses the TOML text.
     pub fn parse(text: &str) -> Result<IndicatorsConfig, String> {
         toml::from_str(text).map_err(|e| e.to_string())
@@ -180,6 +202,14 @@ impl IndicatorsConfig {
             }
             if dating.estado_al_cierre && ds.snapshots.is_none() {
                 return Err(format!("datasets.{name}.estado_al_cierre: {name} no guarda instantáneas"));
+            }
+            for (field, label) in &dating.sin_dato {
+                if ds.field_index(field).is_none() {
+                    return Err(format!("datasets.{name}.sin_dato: «{field}» no es un campo de {name}"));
+                }
+                if label.es.trim().is_empty() || label.en.trim().is_empty() {
+                    return Err(format!("datasets.{name}.sin_dato.{field}: falta el nombre en español (es) o en inglés (en)"));
+                }
             }
         }
         let mut ids = std::collections::HashSet::new();
@@ -265,6 +295,20 @@ mod tests {
         let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
         cfg.check(&standard).expect("checks");
         assert!(cfg.indicadores.len() >= 7);
+    }
+
+    #[test]
+    fn instances_without_a_comuna_are_named_city_wide_in_both_languages() {
+        let standard = crate::config::embedded_standard().expect("shipped standard");
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
+        let label = cfg.empty_label("instancias", "comuna").expect("a name for city-wide instances");
+        assert_eq!((label.es.as_str(), label.en.as_str()), ("Toda la ciudad", "Whole city"));
+        assert!(cfg.empty_label("instancias", "barrio").is_none() && cfg.empty_label("reconocimientos", "comuna").is_none());
+        let typo = crate::config::embedded::INDICATORS.replace("[datasets.instancias.sin_dato.comuna]", "[datasets.instancias.sin_dato.comunas]");
+        let err = IndicatorsConfig::parse(&typo).expect("parses").check(&standard).expect_err("must fail");
+        assert!(err.contains("«comunas» no es un campo de instancias"), "{err}");
+        let half = crate::config::embedded::INDICATORS.replace("en = \"Whole city\"", "en = \" \"");
+        assert!(IndicatorsConfig::parse(&half).expect("parses").check(&standard).expect_err("must fail").contains("sin_dato.comuna"));
     }
 
     #[test]

@@ -160,10 +160,17 @@ impl Ctx<'_> {
             .unwrap_or_else(|| field.to_string())
     }
 
-    /// A grouping key as people read it: a code's name, «Comuna 4», «marzo de 2019».
+    /// The configured name of the line of `dataset`'s rows that leave `field` empty
+    /// («Toda la ciudad» for instances without a comuna), in the report's language.
+    fn empty_label(&self, dataset: &str, field: &str) -> Option<String> {
+        self.inputs.indicators.empty_label(dataset, field).map(|l| pick(self.lang, &l.es, &l.en))
+    }
+
+    /// A grouping key as people read it: a code's name, «Comuna 4», «marzo de 2019»; the rows
+    /// without a value by their configured name («Toda la ciudad»), else «(sin dato)».
     fn key_label(&self, dataset: &str, field: &str, key: &str) -> String {
         if key.is_empty() {
-            return self.t("(sin dato)", "(not given)");
+            return self.empty_label(dataset, field).unwrap_or_else(|| self.t("(sin dato)", "(not given)"));
         }
         if field == "mes" {
             return Month::parse(key).map(|m| month_label(m, !es(self.lang))).unwrap_or_else(|| key.to_string());
@@ -266,7 +273,7 @@ impl Ctx<'_> {
                 columns,
                 rows,
                 totals: None,
-                note: None,
+                note: self.unreached_note(r, &b.field),
             };
         }
         // A count's rows are its value: one column says it.
@@ -294,6 +301,37 @@ impl Ctx<'_> {
             columns.push(Column::new(rows_title, Kind::Integer));
         }
         Table { title: format!("{} {}", self.t("Por", "By"), field_title.to_lowercase()), columns, rows, totals, note: None }
+    }
+
+    /// Under a reach table: the instances that name no member of the universe (city-wide
+    /// ones, for comunas), which the table and the figure leave out.
+    fn unreached_note(&self, r: &IndicatorResult, field: &str) -> Option<String> {
+        if r.missing == 0 {
+            return None;
+        }
+        let campo = self.field_title(&r.def.dataset, field).to_lowercase();
+        let n = r.missing;
+        Some(match (self.empty_label(&r.def.dataset, field), es(self.lang)) {
+            (Some(label), true) => format!("Instancias de «{label}» (sin {campo}), fuera del alcance por {campo}: {n}."),
+            (Some(label), false) => format!("Instances of “{label}” (no {campo}), outside the reach by {campo}: {n}."),
+            (None, true) => format!("Instancias sin {campo}, fuera del alcance por {campo}: {n}."),
+            (None, false) => format!("Instances without a {campo}, outside the reach by {campo}: {n}."),
+        })
+    }
+
+    /// Beside a reach figure whose field has a named empty line: how many of those
+    /// instances it does not count («sin contar 3 instancias de «Toda la ciudad»»).
+    fn not_counting_note(&self, r: &IndicatorResult) -> Option<String> {
+        let field = r.def.campo.as_deref()?;
+        let label = self.empty_label(&r.def.dataset, field)?;
+        let n = r.missing;
+        match (n, es(self.lang)) {
+            (0, _) => None,
+            (1, true) => Some(format!("sin contar 1 instancia de «{label}»")),
+            (_, true) => Some(format!("sin contar {n} instancias de «{label}»")),
+            (1, false) => Some(format!("not counting 1 instance of “{label}”")),
+            (_, false) => Some(format!("not counting {n} instances of “{label}”")),
+        }
     }
 
     fn sources_table(&self, r: &IndicatorResult) -> Table {
@@ -363,7 +401,8 @@ impl Ctx<'_> {
             groups
                 .into_iter()
                 .map(|g| {
-                    let label = if b.field == "comuna" { g.key.clone() } else { self.key_label(&r.def.dataset, &b.field, &g.key) };
+                    // Comunas by their number alone; the city-wide line by its name.
+                    let label = if b.field == "comuna" && !g.key.is_empty() { g.key.clone() } else { self.key_label(&r.def.dataset, &b.field, &g.key) };
                     (label, if by_rows { g.rows as f64 } else { g.value.unwrap_or(0.0) })
                 })
                 .unzip()
@@ -452,7 +491,11 @@ impl Ctx<'_> {
 
     fn figure_note(&self, r: &IndicatorResult) -> Option<String> {
         if let Some(u) = &r.def.universo {
-            return Some(format!("{} {}", self.t("de", "of"), self.universe(u).len()));
+            let of = format!("{} {}", self.t("de", "of"), self.universe(u).len());
+            return Some(match self.not_counting_note(r) {
+                Some(not_counted) => format!("{of}; {not_counted}"),
+                None => of,
+            });
         }
         if r.missing > 0 {
             return Some(if es(self.lang) {
@@ -485,8 +528,9 @@ impl Ctx<'_> {
                 Lang::Es => r.def.resumen_es.clone(),
                 Lang::En => r.def.resumen_en.clone(),
             };
-            // With a universe the target column already says "of 48".
-            let note = if universe.is_some() { None } else { self.figure_note(r) };
+            // With a universe the target column already says "of 48"; the note says which
+            // instances it leaves out when they have a name (city-wide ones).
+            let note = if universe.is_some() { self.not_counting_note(r) } else { self.figure_note(r) };
             Figure { label: label.unwrap_or_else(|| self.title(r)), value: cell(r.value, kind), kind, target: r.def.meta.or(universe), baseline: r.def.linea_base, note }
         }
     }
@@ -604,7 +648,11 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for ds in &self.inputs.standard.datasets {
             let Some(rows) = self.inputs.dataset_rows.get(&ds.name) else { continue };
-            out.push(dataset_part(ds, *rows));
+            let mut part = dataset_part(ds, *rows);
+            // A field whose empty value has a name (an instance without a comuna is
+            // city-wide) may be empty in the published rows.
+            part.may_be_empty = self.inputs.indicators.datasets.get(&ds.name).map(|d| d.sin_dato.keys().cloned().collect()).unwrap_or_default();
+            out.push(part);
         }
         out
     }
@@ -630,7 +678,7 @@ pub fn dataset_part(ds: &crate::standard::Dataset, rows: u64) -> DatasetPart {
         columns.push(Column::new(p, if p == "fuente_fila" { Kind::Integer } else { Kind::Text }));
         names.push(p.to_string());
     }
-    DatasetPart { name: ds.name.clone(), title: ds.title.clone().unwrap_or_else(|| ds.name.clone()), columns, field_names: names, row_count: rows }
+    DatasetPart { name: ds.name.clone(), title: ds.title.clone().unwrap_or_else(|| ds.name.clone()), columns, field_names: names, row_count: rows, may_be_empty: Vec::new() }
 }
 
 /// Builds the report.
@@ -675,5 +723,120 @@ pub fn build(inputs: &Inputs) -> Report {
         annex: ctx.annex(),
         rejected: ctx.rejected(),
         datasets: ctx.datasets(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::{compute, Period, RowScan, ScanRow, ScanSpec};
+    use crate::standard::Value;
+
+    /// March 2019 instances held in memory: (file, comuna, barrio, participantes).
+    struct March(Vec<(&'static str, Vec<Value>)>);
+
+    impl RowScan for March {
+        type Error = ();
+        fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ()> {
+            if spec.dataset.name != "instancias" {
+                return Ok(());
+            }
+            for (i, (file, values)) in self.0.iter().enumerate() {
+                each(&ScanRow { values, organismo: "jefatura-gabinete", archivo: file, version_id: if i < 2 { 1 } else { 2 } });
+            }
+            Ok(())
+        }
+    }
+
+    fn instance(ds: &Dataset, comuna: Option<i64>, barrio: Option<&str>, participantes: i64) -> Vec<Value> {
+        let mut v = vec![Value::Null; ds.fields.len()];
+        let mut set = |f: &str, x: Value| {
+            if let Some(i) = ds.field_index(f) {
+                v[i] = x;
+            }
+        };
+        set("programa", Value::Text("comisarias_cercanas".into()));
+        set("fecha", Value::Date(NaiveDate::from_ymd_opt(2019, 3, 14).unwrap_or_default()));
+        set("comuna", comuna.map_or(Value::Null, Value::Int));
+        set("barrio", barrio.map_or(Value::Null, |b| Value::Text(b.into())));
+        set("participantes", Value::Int(participantes));
+        v
+    }
+
+    fn section<'r>(report: &'r Report, id: &str) -> &'r Section {
+        report.sections.iter().find(|s| s.id == id).unwrap_or_else(|| panic!("no section {id}"))
+    }
+
+    #[test]
+    fn city_wide_instances_are_a_named_line_after_the_comunas_in_both_languages() {
+        let standard = crate::config::embedded_standard().expect("standard");
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("indicators");
+        let ds = standard.dataset("instancias").expect("instancias").clone();
+        let mut rows = March(vec![
+            ("comunas.csv", instance(&ds, Some(10), Some("FLORESTA"), 20)),
+            ("comunas.csv", instance(&ds, Some(2), None, 5)),
+            ("ciudad.csv", instance(&ds, None, None, 176)),
+            ("ciudad.csv", instance(&ds, None, None, 54)),
+        ]);
+        let figures = compute(&cfg, &standard.datasets, Period::parse("2019-03").expect("period"), &mut rows).expect("computes");
+        for (lang, city, reached_note, not_counting) in [
+            (Lang::Es, "Toda la ciudad", "Instancias de «Toda la ciudad» (sin comuna), fuera del alcance por comuna: 2.", "sin contar 2 instancias de «Toda la ciudad»"),
+            (Lang::En, "Whole city", "Instances of “Whole city” (no comuna), outside the reach by comuna: 2.", "not counting 2 instances of “Whole city”"),
+        ] {
+            let inputs = Inputs {
+                indicators: &cfg,
+                standard: &standard,
+                figures: &figures,
+                lang,
+                versions: &[],
+                unusable: &[],
+                organismos: &[],
+                rejections: &[],
+                issued_on: NaiveDate::from_ymd_opt(2019, 4, 2).unwrap_or_default(),
+                data_version: "0123456789abcdef",
+                dataset_rows: &figures.rows_published,
+            };
+            let report = build(&inputs);
+
+            // Participants by comuna: comunas by number, then the city-wide line; the total
+            // is the sum of the lines.
+            let by_comuna = section(&report, "participantes_comuna");
+            let table = &by_comuna.tables[0];
+            let lines: Vec<(String, i64)> = table
+                .rows
+                .iter()
+                .map(|r| match (&r[0], &r[1]) {
+                    (Cell::Text(t), Cell::Int(n)) => (t.clone(), *n),
+                    other => panic!("unexpected cells {other:?}"),
+                })
+                .collect();
+            assert_eq!(lines, vec![("Comuna 2".to_string(), 5), ("Comuna 10".to_string(), 20), (city.to_string(), 230)]);
+            assert_eq!(table.totals.as_ref().and_then(|t| t.get(1)), Some(&Cell::Int(255)));
+            let chart = by_comuna.chart.as_ref().expect("chart");
+            assert_eq!(chart.categories, ["2", "10", city]);
+            assert_eq!(chart.series[0].values, [5.0, 20.0, 230.0]);
+            assert!(report.summary_charts.iter().any(|c| c.categories.last().map(String::as_str) == Some(city)), "the summary's chart too");
+
+            // Comunas reached: 2 of 15, the city-wide instances named apart, never a 16th member.
+            let reach = section(&report, "comunas_alcanzadas");
+            assert_eq!(reach.figures[0].value, Cell::Int(2));
+            assert!(reach.figures[0].note.as_deref().is_some_and(|n| n.ends_with(not_counting) && n.contains("15")), "{:?}", reach.figures[0].note);
+            let members = &reach.tables[0];
+            assert_eq!(members.rows.len(), 15);
+            assert!(members.rows.iter().all(|r| r[0] != Cell::Text(city.to_string())));
+            assert_eq!(members.note.as_deref(), Some(reached_note));
+            assert_eq!(reach.chart.as_ref().map(|c| c.categories.clone()), Some(vec!["2".to_string(), "10".to_string()]), "no bar for the city");
+            let summary = report.summary.iter().find(|f| f.value == Cell::Int(2) && f.target == Some(15.0)).expect("comunas reached on the summary");
+            assert_eq!(summary.note.as_deref(), Some(not_counting));
+
+            // Barrios reached: one named barrio; rows without one are noted, without a name.
+            let barrios = section(&report, "barrios_alcanzados");
+            assert_eq!(barrios.figures[0].value, Cell::Int(1));
+            assert!(barrios.tables[0].note.as_deref().is_some_and(|n| n.ends_with(": 3.")), "{:?}", barrios.tables[0].note);
+
+            // The published schema lets comuna be empty in instancias.
+            let part = report.datasets.iter().find(|d| d.name == "instancias").expect("instancias part");
+            assert_eq!(part.may_be_empty, ["comuna"]);
+        }
     }
 }

@@ -60,8 +60,9 @@ fn text(s: &str) -> Cell {
 
 /// A Spanish report for March 2019 with datasets of `rows_per_dataset` rows.
 pub fn example(rows_per_dataset: u64) -> Report {
-    let comunas: Vec<String> = (1..=15).map(|c| format!("Comuna {c}")).collect();
-    let by_comuna: Vec<f64> = (1..=15).map(|c| f64::from((c * 137) % 900 + 40)).collect();
+    // Comunas 1 to 15, then the city-wide instances' line.
+    let comunas: Vec<String> = (1..=15).map(|c| format!("Comuna {c}")).chain(std::iter::once("Toda la ciudad".to_string())).collect();
+    let by_comuna: Vec<f64> = (1..=16).map(|c| f64::from((c * 137) % 900 + 40)).collect();
     let months = ["ene 2019", "feb 2019", "mar 2019"];
     let barrios = [
         "Agronomía", "Almagro", "Balvanera", "Barracas", "Belgrano", "Boedo", "Caballito", "Chacarita", "Coghlan", "Colegiales",
@@ -137,7 +138,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
         chart: Some(Chart {
             title: "Participantes por comuna".into(),
             kind: ChartKind::Column,
-            categories: (1..=15).map(|c| c.to_string()).collect(),
+            categories: (1..=15).map(|c| c.to_string()).chain(std::iter::once("Toda la ciudad".to_string())).collect(),
             series: vec![Series { name: "Participantes".into(), values: by_comuna.clone() }],
             target: None,
             target_label: None,
@@ -312,6 +313,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
                     .map(|s| s.to_string())
                     .collect(),
                 row_count: rows_per_dataset,
+                may_be_empty: vec!["comuna".into()],
             },
             DatasetPart {
                 name: "reconocimientos".into(),
@@ -329,6 +331,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
                 ],
                 field_names: ["programa", "periodo", "comuna", "inscriptos", "ganadores", "organismo", "fuente_archivo", "fuente_hoja", "fuente_fila"].iter().map(|s| s.to_string()).collect(),
                 row_count: rows_per_dataset,
+                may_be_empty: Vec::new(),
             },
         ],
     }

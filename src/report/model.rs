@@ -283,6 +283,10 @@ pub struct DatasetPart {
     pub field_names: Vec<String>,
     /// Rows in the period.
     pub row_count: u64,
+    /// Fields the standard requires that a row may nevertheless leave empty, with a meaning
+    /// (`sin_dato` in `indicadores.toml`: an instance without a comuna is city-wide). The
+    /// published schema does not declare them required.
+    pub may_be_empty: Vec<String>,
 }
 
 /// The whole report.

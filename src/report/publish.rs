@@ -567,7 +567,7 @@ fn table_schema(part: &DatasetPart, fields: &[Field]) -> Json {
                 field.insert("type".into(), json!(type_name(f.field_type)));
                 let whole = matches!(f.field_type, FieldType::Integer | FieldType::Year);
                 let mut constraints = Map::new();
-                if f.constraints.required {
+                if f.constraints.required && !part.may_be_empty.contains(&f.name) {
                     constraints.insert("required".into(), json!(true));
                 }
                 for (key, bound) in [("minimum", f.constraints.minimum), ("maximum", f.constraints.maximum)] {
@@ -1214,7 +1214,10 @@ mod tests {
             .map(|f| (f["name"].as_str().unwrap_or(""), f["type"].as_str().unwrap_or("")))
             .collect();
         assert!(types.contains(&("periodo", "yearmonth")) && types.contains(&("fuente_fila", "integer")), "{types:?}");
-        assert_eq!(resources[0]["schema"]["fields"][3]["constraints"], json!({ "required": true, "minimum": 1, "maximum": 15 }));
+        // Comuna is required by the standard, but a city-wide instance has none (the part's
+        // `may_be_empty`): the package does not declare it required; programa stays required.
+        assert_eq!(resources[0]["schema"]["fields"][3]["constraints"], json!({ "minimum": 1, "maximum": 15 }));
+        assert_eq!(resources[0]["schema"]["fields"][0]["constraints"], json!({ "required": true }));
 
         let resumen: Resumen = serde_json::from_str(&read(&dir.join("resumen.json"))).expect("resumen");
         assert_eq!(resumen.datapackage.sha256, hex::encode(Sha256::digest(fs::read(dir.join("datapackage.json")).expect("read"))));
