@@ -191,6 +191,24 @@ fn word_set(field: usize, word: &str, lex: &Lexicon) -> Option<WordSet> {
     (!words.is_empty()).then(|| WordSet { field, words, written: word.trim().to_string() })
 }
 
+/// Folded words a header writes as abbreviations: three letters or more followed by a period
+/// (`Cant. asist.` → `asist`; `Nº com.` → `com`). Shorter ones (`N.`) say too little.
+fn abbreviations(text: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut word = String::new();
+    for ch in text.chars().chain([' ']) {
+        if ch.is_alphanumeric() && ch != 'º' && ch != 'ª' {
+            word.push(ch);
+            continue;
+        }
+        if ch == '.' && word.chars().count() >= 3 && word.chars().all(char::is_alphabetic) {
+            out.insert(fold(&word));
+        }
+        word.clear();
+    }
+    out
+}
+
 /// The ages a header names, when it names a range: `0 a 17`, `De 18 a 29 años`, `Hasta 17`,
 /// `Menores de 18`, `65 y más`, `Más de 64`, `65+`. Numbers over 120 (years) are not ages.
 /// Returns every reading worth trying, most literal first (`Mayores de 65` is 66+ to the
@@ -331,6 +349,10 @@ impl Matcher {
             // A sentence (an instruction, a note), not a column's name.
             return Vec::new();
         }
+        let abbreviated = abbreviations(text);
+        // A header word `t` stands for a field's word `w` when it is `w`, or an abbreviation
+        // of it (`Asist.` for `asistentes`, `Nº com.` for `comuna`).
+        let stands_for = |t: &str, w: &str| t == w || (abbreviated.contains(t) && w.starts_with(t));
         let mut best: HashMap<usize, FieldClaim> = HashMap::new();
         let mut offer = |claim: FieldClaim| {
             let better = best.get(&claim.field).is_none_or(|b| claim.strength > b.strength);
@@ -339,12 +361,12 @@ impl Matcher {
             }
         };
         for set in &self.sets {
-            if !set.words.iter().all(|w| significant.contains(&w.as_str())) {
+            if !set.words.iter().all(|w| significant.iter().any(|t| stands_for(t, w))) {
                 continue;
             }
-            let leading = significant.first().is_some_and(|first| set.words.iter().any(|w| w == first));
+            let leading = significant.first().is_some_and(|first| set.words.iter().any(|w| stands_for(first, w)));
             let kind = if leading { MatchKind::Leading } else { MatchKind::Contained };
-            let extra = significant.iter().filter(|w| !set.words.iter().any(|s| s == *w)).count();
+            let extra = significant.iter().filter(|t| !set.words.iter().any(|w| stands_for(t, w))).count();
             offer(FieldClaim { field: set.field, strength: Strength { kind, words: set.words.len(), extra: Reverse(extra) }, word: set.written.clone() });
         }
         for (from, to) in age_ranges(&main, lex) {
@@ -362,27 +384,21 @@ impl Matcher {
         claims
     }
 
-    /// True when the header names a person's data. `Nombre del programa` names a programme,
-    /// not a person: a header whose only personal words are name words (`nombre`) followed by
-    /// a field's words is not personal.
+    /// True when the header names a person's data. `Nombre del programa` and `Programa
+    /// (nombre)` name a programme, not a person: a header whose only personal words are name
+    /// words (`nombre`) is personal only when it names no field.
     fn is_personal(&self, text: &str, full: &str, lex: &Lexicon) -> bool {
         if !lex.is_personal_header(full) {
             return false;
         }
-        let (main, hints) = split_hints(text);
-        if lex.is_personal_header(&fold(&hints)) {
+        let rest: Vec<&str> = full.split(' ').filter(|t| !t.is_empty() && !lex.is_name_word(t)).collect();
+        if lex.is_personal_header(&rest.join(" ")) {
             return true;
         }
-        let main = fold(&main);
-        let rest: Vec<&str> = main.split(' ').filter(|t| !t.is_empty() && !lex.is_name_word(t)).collect();
-        if rest.len() == main.split(' ').filter(|t| !t.is_empty()).count() {
-            return true;
-        }
-        let rest = rest.join(" ");
-        if lex.is_personal_header(&rest) {
-            return true;
-        }
-        let significant = lex.significant_words(&rest);
+        let main = fold(&split_hints(text).0);
+        let main: Vec<&str> = main.split(' ').filter(|t| !t.is_empty() && !lex.is_name_word(t)).collect();
+        let main = main.join(" ");
+        let significant = lex.significant_words(&main);
         !self.sets.iter().any(|set| set.words.iter().all(|w| significant.contains(&w.as_str())))
     }
 
@@ -758,7 +774,10 @@ impl Reading<'_> {
                     return claim;
                 }
                 let alone = self.claim(&child_label, cache);
+                // `Nombre` under `Programa` is the programme's name, not a person's.
+                let only_name_words = fold(&child_label).split(' ').all(|t| self.lex.is_name_word(t));
                 match (&alone, strength(&alone), strength(&claim)) {
+                    (Claim::Personal, _, Some(_)) if only_name_words => claim,
                     (Claim::Personal | Claim::Wide { .. } | Claim::Year, _, _) => alone,
                     (_, Some(a), Some(j)) if a > j => alone,
                     (_, Some(_), None) => alone,
@@ -1055,7 +1074,9 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
                     candidate = double;
                 }
             }
-            if candidate.score.2 >= 2 {
+            // One field named by its header is enough to try: the values may name the rest
+            // (`Columna2 | Nombre Actividad | Columna9` over dates, programmes and barrios).
+            if candidate.score.2 >= 1 {
                 candidates.push(candidate);
             }
         }
