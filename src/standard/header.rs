@@ -186,7 +186,8 @@ fn word_keys(word: &str) -> Vec<String> {
 /// The significant words of a configured header word, deduplicated.
 fn word_set(field: usize, word: &str, lex: &Lexicon) -> Option<WordSet> {
     let folded = fold(&strip_parens(word));
-    let mut words: Vec<String> = lex.significant_words(&folded).into_iter().map(str::to_string).collect();
+    // Qualifiers stay in a configured word: `Nº de proyecto` is an id, `Proyecto` a title.
+    let mut words: Vec<String> = lex.content_words(&folded).into_iter().map(str::to_string).collect();
     words.dedup();
     (!words.is_empty()).then(|| WordSet { field, words, written: word.trim().to_string() })
 }
@@ -344,6 +345,7 @@ impl Matcher {
             // `Cantidad (asistentes)`: the hint says what the counter counts.
             folded = format!("{folded} {}", fold(&hints)).trim().to_string();
         }
+        let tokens = lex.content_words(&folded);
         let significant = lex.significant_words(&folded);
         if significant.len() > MAX_LABEL_WORDS {
             // A sentence (an instruction, a note), not a column's name.
@@ -361,7 +363,7 @@ impl Matcher {
             }
         };
         for set in &self.sets {
-            if !set.words.iter().all(|w| significant.iter().any(|t| stands_for(t, w))) {
+            if !set.words.iter().all(|w| tokens.iter().any(|t| stands_for(t, w))) {
                 continue;
             }
             let leading = significant.first().is_some_and(|first| set.words.iter().any(|w| stands_for(first, w)));
@@ -751,9 +753,8 @@ impl Reading<'_> {
 
     /// Claims of a two-row header: the joined label's, unless the child alone says more (a
     /// child `Programa` under a parent `Datos de la actividad`).
-    fn double_claims(&self, parent_labels: &[String], child: &super::sheet::RawRow, joined: &[String], cache: &mut ClaimCache) -> Vec<Claim> {
+    fn double_claims(&self, parents: &[Option<usize>], child: &super::sheet::RawRow, joined: &[String], cache: &mut ClaimCache) -> Vec<Claim> {
         let joined_claims = self.claims(joined, cache);
-        let mut carried = String::new();
         let strength = |c: &Claim| match c {
             Claim::Fields(list) => list.first().map(|f| f.strength),
             _ => None,
@@ -762,15 +763,12 @@ impl Reading<'_> {
             .into_iter()
             .enumerate()
             .map(|(col, claim)| {
-                let parent = parent_labels.get(col).cloned().unwrap_or_default();
-                if !parent.is_empty() {
-                    carried = parent;
-                }
+                let has_parent = parents.get(col).copied().flatten().is_some();
                 let child_label = match child.cell(col) {
                     Cell::Text(t) => t.trim().to_string(),
                     _ => String::new(),
                 };
-                if child_label.is_empty() || carried.is_empty() || matches!(claim, Claim::Wide { .. } | Claim::Personal | Claim::Year) {
+                if child_label.is_empty() || !has_parent || matches!(claim, Claim::Wide { .. } | Claim::Personal | Claim::Year) {
                     return claim;
                 }
                 let alone = self.claim(&child_label, cache);
@@ -1007,27 +1005,51 @@ fn looks_like_data(row: &super::sheet::RawRow, lex: &Lexicon) -> bool {
     })
 }
 
-/// Labels of a two-row header: each child joined with the parent it stands under (carried
-/// right across a merged or blank parent); a column without a child keeps the parent's label.
-fn joined_labels(parent_labels: &[String], child: &super::sheet::RawRow) -> Vec<String> {
+/// For each column of a two-row header, the column whose upper label stands over it: its own;
+/// else the first column of a merge covering it on the upper row; else, when the upper row has
+/// no merges at all (a CSV, or a parent written once over unmerged cells), the nearest label to
+/// its left.
+fn parent_columns(sheet: &RawSheet, r: usize, parent_labels: &[String], width: usize) -> Vec<Option<usize>> {
+    let number = sheet.rows.get(r).map_or(0, |row| row.number);
+    let merges: Vec<_> = sheet.merges.iter().filter(|m| m.first_row <= number && number <= m.last_row && m.last_col > m.first_col).collect();
+    let any_merge_on_row = sheet.merges.iter().any(|m| m.first_row <= number && number <= m.last_row);
+    let mut carried: Option<usize> = None;
+    (0..width)
+        .map(|col| {
+            if parent_labels.get(col).is_some_and(|l| !l.is_empty()) {
+                carried = Some(col);
+                return Some(col);
+            }
+            if let Some(m) = merges.iter().find(|m| m.first_col <= col && col <= m.last_col) {
+                return Some(m.first_col);
+            }
+            if any_merge_on_row {
+                None
+            } else {
+                carried
+            }
+        })
+        .collect()
+}
+
+/// Labels of a two-row header: each child joined with the label that stands over it (see
+/// [`parent_columns`]); a column without a child keeps its upper label.
+fn joined_labels(parent_labels: &[String], child: &super::sheet::RawRow, parents: &[Option<usize>]) -> Vec<String> {
     let width = parent_labels.len().max(child.cells.len());
     let mut labels = Vec::with_capacity(width);
-    let mut carried = String::new();
     for col in 0..width {
         let parent = parent_labels.get(col).cloned().unwrap_or_default();
-        if !parent.is_empty() {
-            carried = parent.clone();
-        }
+        let over = parents.get(col).copied().flatten().and_then(|p| parent_labels.get(p)).cloned().unwrap_or_default();
         let child_label = match child.cell(col) {
             Cell::Text(t) => t.trim().to_string(),
             _ => String::new(),
         };
         if child_label.is_empty() {
             labels.push(parent);
-        } else if carried.is_empty() || fold(&carried) == fold(&child_label) {
+        } else if over.is_empty() || fold(&over) == fold(&child_label) {
             labels.push(child_label);
         } else {
-            labels.push(format!("{carried} {child_label}"));
+            labels.push(format!("{over} {child_label}"));
         }
     }
     labels
@@ -1058,7 +1080,8 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         // A row holding numbers or dates is data, not the lower half of a header (unless a merged
         // parent above says otherwise).
         let child = child.filter(|c| structural || !looks_like_data(c, lex));
-        let joined = child.map(|c| joined_labels(&parent_labels, c));
+        let parents = child.map(|c| parent_columns(sheet, r, &parent_labels, parent_labels.len().max(c.cells.len()))).unwrap_or_default();
+        let joined = child.map(|c| joined_labels(&parent_labels, c, &parents));
         for &(di, dataset, matcher) in datasets {
             let reading = Reading { di, dataset, matcher, mapping: &mapping, lex };
             let claims = reading.claims(&parent_labels, &mut cache);
@@ -1066,7 +1089,7 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
             let single = evaluate(di, dataset, Assigned { roles, reasons, strengths, ties }, parent_labels.clone(), r + 1, vec![row.number]);
             let mut candidate = single;
             if let (Some(child), Some(joined)) = (child, &joined) {
-                let claims = reading.double_claims(&parent_labels, child, joined, &mut cache);
+                let claims = reading.double_claims(&parents, child, joined, &mut cache);
                 let (roles, reasons, strengths, ties) = assign(&claims);
                 let double = evaluate(di, dataset, Assigned { roles, reasons, strengths, ties }, joined.clone(), r + 2, vec![row.number, child.number]);
                 let better = double.score.2 > candidate.score.2 && double.score >= candidate.score;

@@ -132,6 +132,7 @@ pub struct Lexicon {
     comuna_prefixes: Vec<String>,
     notes: FxHashSet<String>,
     insignificant: FxHashSet<String>,
+    stop_words: FxHashSet<String>,
     name_words: FxHashSet<String>,
     ages: FoldedAgeWords,
 }
@@ -179,6 +180,7 @@ impl Lexicon {
                 let f = |l: &[String]| l.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect();
                 FoldedAgeWords { up_to: f(&file.age_words.up_to), below: f(&file.age_words.below), above: f(&file.age_words.above), and_more: f(&file.age_words.and_more) }
             },
+            stop_words: file.header_stop_words.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect(),
             insignificant: file.header_stop_words.iter().chain(&file.header_qualifiers).map(|w| fold(w)).filter(|w| !w.is_empty()).collect(),
         }
     }
@@ -280,6 +282,18 @@ impl Lexicon {
     /// The folded words that make an age a range.
     pub fn age_words(&self) -> &FoldedAgeWords {
         &self.ages
+    }
+
+    /// The words of a folded header without its stop words, qualifiers kept (`nº de proyecto`
+    /// → `n proyecto`); every word when all are stop words.
+    pub fn content_words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
+        let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+        let kept: Vec<&str> = all.iter().copied().filter(|t| !self.stop_words.contains(*t)).collect();
+        if kept.is_empty() {
+            all
+        } else {
+            kept
+        }
     }
 
     /// True for a folded word that [`Lexicon::significant_words`] drops.
