@@ -319,8 +319,15 @@ impl Matcher {
         if let Some(claim) = self.wide_claim(&candidates, lex) {
             return claim;
         }
-        // 4. Any other exact form: without hints, decorations, or one side of a `/`.
+        // 4. Any other exact form: without hints, decorations, or one side of a `/`. A form
+        //    that only matches once a counter is stripped yields to a field whose words keep
+        //    it (`Proyecto Nº` is `Nº de proyecto`, an id, not the title `Proyecto`).
         if let Some((i, word)) = candidates.iter().find_map(|c| self.keys.get(c)) {
+            let claims = self.word_claims(text, lex);
+            let exact_words = lex.content_words(&fold(word)).len();
+            if claims.first().is_some_and(|c| c.field != *i && c.strength.words > exact_words) {
+                return Claim::Fields(claims);
+            }
             return Claim::Fields(vec![self.exact(*i, word)]);
         }
         if candidates.iter().any(|c| self.year_keys.contains(c)) {
