@@ -1,11 +1,14 @@
-//! Merged cell ranges: the bounds every workbook reader applies to them, and the scan of an
-//! OpenDocument `content.xml` for them (calamine reports merges for xlsx and xls, not for ods).
+//! Merged cell ranges: the bounds every workbook reader applies to them, the search of an xlsx
+//! worksheet part for its `<mergeCell>` elements, and the scan of an OpenDocument `content.xml`
+//! for spanned cells. (calamine reports merges for xls, which the xls reader takes; for xlsx its
+//! `merge_cells_by_sheet_name` parses the whole sheet XML a second time, which makes reading an
+//! xlsx file about 1.55× as long, and for ods it reports none.)
 //!
 //! A merge never decides whether a file is read: whatever goes wrong here (a damaged part, a
 //! number that does not parse) leaves the sheet without merges and the cells as they were read.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor, ErrorKind, Read};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
@@ -69,6 +72,262 @@ impl MergeList {
         self.kept.dedup();
         self.kept
     }
+}
+
+/// The worksheet parts of an xlsx package, by sheet name, for reading their merges: built once
+/// per workbook, after calamine accepted it, and asked once per sheet.
+///
+/// A worksheet states its merges in `<mergeCells>`, after `</sheetData>`: to reach them the part
+/// is inflated again, but not parsed — `<mergeCell` is searched for as bytes (`memchr::memmem`),
+/// 64 KiB at a time. Nothing inside `<sheetData>` can look like it: cell text is escaped,
+/// so `<` never appears raw in it. (A CDATA section or a comment holding the text would; no writer
+/// puts either in a worksheet.) Each element found is parsed on its own by quick-xml. What is
+/// left is the cost of inflating the part again: about 7 % of reading the file (BENCHMARKS.md,
+/// "Merged cells in xlsx").
+pub struct XlsxMerges<'a> {
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Sheet name (as calamine names it) and part path, in workbook order.
+    parts: Vec<(String, String)>,
+    /// The limit on a part's unpacked size (see `scan_content`, which applies it the same way).
+    max_unpacked: u64,
+}
+
+/// The search buffer of [`find_merge_cells`]: how much is inflated per read, and the longest
+/// `<mergeCell>` element it reads.
+const MERGE_SCAN_CHUNK: usize = 64 * 1024;
+
+impl<'a> XlsxMerges<'a> {
+    /// `None` when the package, its workbook part or that part's relationships cannot be read:
+    /// then no sheet has merges.
+    pub fn new(bytes: &'a [u8], limits: &Limits) -> Option<XlsxMerges<'a>> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let max_unpacked = limits.max_unpacked_bytes;
+        // The workbook part, as calamine finds it: the package's officeDocument relationship.
+        let package_rels = small_part(&mut archive, "_rels/.rels", max_unpacked).unwrap_or_default();
+        let workbook = relationships(&package_rels)?
+            .into_iter()
+            .find(|r| r.kind.ends_with("/relationships/officeDocument"))
+            .map(|r| r.target.strip_prefix('/').unwrap_or(&r.target).to_string())
+            .unwrap_or_else(|| "xl/workbook.xml".to_string());
+        let (dir, file) = workbook.rsplit_once('/').unwrap_or(("", &workbook));
+        let dir = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let rels = small_part(&mut archive, &format!("{dir}_rels/{file}.rels"), max_unpacked)?;
+        let targets: HashMap<String, String> = relationships(&rels)?.into_iter().map(|r| (r.id, r.target)).collect();
+        let parts = sheet_parts(&small_part(&mut archive, &workbook, max_unpacked)?, &targets, &dir)?;
+        Some(XlsxMerges { archive, parts, max_unpacked })
+    }
+
+    /// The merges of the sheet calamine calls `name` (the first of that name), bounded as
+    /// [`MergeList`] bounds them; none when anything about them is wrong.
+    pub fn sheet(&mut self, name: &str, limits: &Limits) -> Vec<Merge> {
+        let mut merges = MergeList::new(limits);
+        match self.scan_sheet(name, &mut merges) {
+            Some(()) => merges.finish(),
+            None => Vec::new(),
+        }
+    }
+
+    fn scan_sheet(&mut self, name: &str, merges: &mut MergeList) -> Option<()> {
+        let (_, path) = self.parts.iter().find(|(n, _)| n == name)?;
+        let index = part_index(&self.archive, path)?;
+        let part = self.archive.by_index(index).ok()?.take(self.max_unpacked);
+        let mut xml = Reader::from_reader(BufReader::with_capacity(MERGE_SCAN_CHUNK, part));
+        // The root element's prefix is the sheet's: `<x:worksheet xmlns:x="…">` (the Open XML
+        // SDK writes that) has `<x:mergeCell>`.
+        let mut buf = Vec::new();
+        let needle = loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).ok()? {
+                Event::Start(root) if root.local_name().as_ref() == "worksheet" => {
+                    let mut needle = b"<".to_vec();
+                    if let Some(prefix) = root.name().prefix() {
+                        needle.extend_from_slice(prefix.as_ref().as_bytes());
+                        needle.push(b':');
+                    }
+                    needle.extend_from_slice(b"mergeCell");
+                    break needle;
+                }
+                // `<worksheet/>`: nothing in it.
+                Event::Empty(root) if root.local_name().as_ref() == "worksheet" => return Some(()),
+                Event::Start(_) | Event::Empty(_) | Event::Eof => return None,
+                _ => {}
+            }
+        };
+        // The reader stopped just past the root's start tag; its buffer holds what follows.
+        find_merge_cells(xml.into_inner(), &needle, MERGE_SCAN_CHUNK, merges)
+    }
+}
+
+/// One `<Relationship>` of a `.rels` part.
+struct Relationship {
+    id: String,
+    kind: String,
+    target: String,
+}
+
+/// Reads a whole part, found as calamine finds parts (see [`part_index`]). For the small parts
+/// only (relationships, the workbook's sheet list).
+fn small_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str, max_unpacked: u64) -> Option<Vec<u8>> {
+    let index = part_index(archive, path)?;
+    let mut bytes = Vec::new();
+    archive.by_index(index).ok()?.take(max_unpacked).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// A part's index: its exact name, else the name that differs only in case or in `\` for `/`
+/// (calamine looks parts up that way).
+fn part_index(archive: &zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<usize> {
+    archive.index_for_name(path).or_else(|| {
+        let wanted = path.to_ascii_lowercase();
+        archive.file_names().position(|n| n.is_ok_and(|n| n.replace('\\', "/").to_ascii_lowercase() == wanted))
+    })
+}
+
+/// An attribute's value with XML entities replaced (as calamine reads names and paths).
+fn attribute_text(value: &str) -> Option<String> {
+    quick_xml::escape::unescape(value).ok().map(|v| v.into_owned())
+}
+
+/// The relationships of a `.rels` part; `None` when it does not parse.
+fn relationships(xml: &[u8]) -> Option<Vec<Relationship>> {
+    let mut reader = Reader::from_reader(xml);
+    let mut found = Vec::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                let (mut id, mut kind, mut target) = (None, String::new(), String::new());
+                for a in e.attributes() {
+                    let a = a.ok()?;
+                    match a.key.as_ref() {
+                        "Id" => id = Some(attribute_text(&a.value)?),
+                        "Type" => kind = attribute_text(&a.value)?,
+                        "Target" => target = attribute_text(&a.value)?,
+                        _ => {}
+                    }
+                }
+                if let Some(id) = id {
+                    found.push(Relationship { id, kind, target });
+                }
+            }
+            Event::Eof => return Some(found),
+            _ => {}
+        }
+    }
+}
+
+/// Every `<sheet name=… r:id=…>` of the workbook part with its part path: the relationship's
+/// target, absolute when it starts with `/`, else relative to the workbook part's folder `dir`.
+/// A sheet without a relationship is left out (calamine refuses the workbook).
+fn sheet_parts(xml: &[u8], targets: &HashMap<String, String>, dir: &str) -> Option<Vec<(String, String)>> {
+    let mut reader = Reader::from_reader(xml);
+    let mut parts = Vec::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+                let (mut name, mut id) = (None, None);
+                for a in e.attributes() {
+                    let a = a.ok()?;
+                    if a.key.as_ref() == "name" {
+                        name = Some(attribute_text(&a.value)?);
+                    } else if a.key.local_name().as_ref() == "id" {
+                        id = Some(attribute_text(&a.value)?);
+                    }
+                }
+                let (Some(name), Some(target)) = (name, id.and_then(|id| targets.get(&id))) else { continue };
+                let path = match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_string(),
+                    None => format!("{dir}{target}"),
+                };
+                parts.push((name, path));
+            }
+            Event::Eof => return Some(parts),
+            _ => {}
+        }
+    }
+}
+
+/// Searches `part` for the elements named by `needle` (`<mergeCell` with the sheet's prefix),
+/// reading it into a buffer of `chunk` bytes, and adds each one's `ref`. The buffer keeps the
+/// bytes that may begin a needle or hold an element not yet closed, so one cut by a read is
+/// found whole in the next. `None` when anything is wrong: a read fails, an element does not
+/// parse or never closes within `chunk` bytes, or a `ref` is not a range.
+fn find_merge_cells<R: Read>(mut part: R, needle: &[u8], chunk: usize, merges: &mut MergeList) -> Option<()> {
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut buf = vec![0u8; chunk.max(needle.len() + 1)];
+    let mut len = 0;
+    loop {
+        let read = loop {
+            match part.read(&mut buf[len..]) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => break other.ok()?,
+            }
+        };
+        len += read;
+        // Every element that starts and ends in the buffer; `open` is one that does not end yet.
+        let (mut pos, mut open) = (0, None);
+        while let Some(found) = finder.find(&buf[pos..len]) {
+            let start = pos + found;
+            let name_end = start + needle.len();
+            let Some(close) = memchr::memchr(b'>', &buf[name_end..len]) else {
+                open = Some(start);
+                break;
+            };
+            let end = name_end + close + 1;
+            // `<mergeCell ` or `<mergeCell/>`, not `<mergeCells`.
+            if matches!(buf[name_end], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
+                add_merge_cell(&buf[start..end], merges)?;
+                if merges.is_full() {
+                    return Some(());
+                }
+            }
+            pos = end;
+        }
+        if read == 0 {
+            return if open.is_some() { None } else { Some(()) };
+        }
+        let keep = open.unwrap_or_else(|| pos.max(len.saturating_sub(needle.len() - 1)));
+        if keep == 0 && len == buf.len() {
+            // An element as long as the buffer.
+            return None;
+        }
+        buf.copy_within(keep..len, 0);
+        len -= keep;
+    }
+}
+
+/// Adds the range of one `<mergeCell ref="A1:B2"/>` element; one without a `ref` adds nothing
+/// (as in calamine). `None` when it does not parse or its `ref` is no range of a sheet.
+fn add_merge_cell(element: &[u8], merges: &mut MergeList) -> Option<()> {
+    let mut reader = Reader::from_reader(element);
+    let (Event::Empty(e) | Event::Start(e)) = reader.read_event().ok()? else { return None };
+    if let Some(reference) = e.try_get_attribute("ref").ok()? {
+        let (first, last) = parse_range(reference.value.as_bytes())?;
+        merges.add(first, last);
+    }
+    Some(())
+}
+
+/// `A1:B2` (or a single `A1`) as two 0-based `(row, column)` corners, within a sheet's bounds
+/// (column `XFD`, row 1,048,576).
+fn parse_range(text: &[u8]) -> Option<((u64, u64), (u64, u64))> {
+    let mut corners = text.split(|&b| b == b':');
+    let first = parse_cell_reference(corners.next()?)?;
+    let last = match corners.next() {
+        Some(c) => parse_cell_reference(c)?,
+        None => first,
+    };
+    corners.next().is_none().then_some((first, last))
+}
+
+fn parse_cell_reference(text: &[u8]) -> Option<(u64, u64)> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let (column, row) = text.split_at(letters);
+    if !(1..=3).contains(&letters) || !(1..=7).contains(&row.len()) || !row.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let column = column.iter().fold(0u64, |n, b| n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1));
+    let row = row.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    ((1..=16_384).contains(&column) && (1..=1_048_576).contains(&row)).then_some((row - 1, column - 1))
 }
 
 const TABLE: QName<'static> = QName("table:table");
@@ -410,30 +669,139 @@ mod tests {
         assert_eq!(cell(hoja, 1, 0).text(), Some("a"));
     }
 
-    #[test]
-    fn a_merge_calamine_cannot_read_never_fails_the_file() {
-        // Two sheets by hand: `Roto` states a row past u32 (calamine overflows on it: a panic
-        // where overflow is checked, a wrapped row past the limit otherwise), `Bien` comes after.
-        let sheet_xml = |cell: &str, merge: &str| {
-            format!(
-                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{cell}</t></is></c></row></sheetData><mergeCells count="1"><mergeCell ref="{merge}"/></mergeCells></worksheet>"#
-            )
-        };
-        let (roto, bien) = (sheet_xml("roto", "A1:B99999999999"), sheet_xml("bien", "A1:B1"));
-        let xlsx = zip_of(&[
-            ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+    /// An xlsx package by hand: each sheet as (name, relationship target, worksheet XML). Parts
+    /// are stored under their target in lower case.
+    fn xlsx_of(sheets: &[(&str, &str, &str)]) -> Vec<u8> {
+        let mut overrides = String::new();
+        let (mut entries, mut rels) = (String::new(), String::new());
+        let mut parts = Vec::new();
+        for (i, (name, target, xml)) in sheets.iter().enumerate() {
+            let path = target.strip_prefix('/').map_or_else(|| format!("xl/{target}"), str::to_string).to_lowercase();
+            overrides.push_str(&format!(r#"<Override PartName="/{path}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#));
+            entries.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#, n = i + 1));
+            rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/>"#, n = i + 1));
+            parts.push((path, xml.to_string()));
+        }
+        let types = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{overrides}</Types>"#);
+        let workbook = format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{entries}</sheets></workbook>"#);
+        let workbook_rels = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#);
+        let mut all = vec![
+            ("[Content_Types].xml", types.as_str()),
             ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-            ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Roto" sheetId="1" r:id="rId1"/><sheet name="Bien" sheetId="2" r:id="rId2"/></sheets></workbook>"#),
-            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>"#),
-            ("xl/worksheets/sheet1.xml", &roto),
-            ("xl/worksheets/sheet2.xml", &bien),
+            ("xl/workbook.xml", workbook.as_str()),
+            ("xl/_rels/workbook.xml.rels", workbook_rels.as_str()),
+        ];
+        all.extend(parts.iter().map(|(path, xml)| (path.as_str(), xml.as_str())));
+        zip_of(&all)
+    }
+
+    /// A worksheet with one text cell and `merges` (the inside of `<mergeCells>`).
+    fn worksheet(cell: &str, merges: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{cell}</t></is></c></row></sheetData><mergeCells count="1">{merges}</mergeCells></worksheet>"#
+        )
+    }
+
+    #[test]
+    fn a_merge_that_cannot_be_read_never_fails_the_file() {
+        // `Roto` states a row past the last of a sheet (calamine's own merge reader overflows on
+        // it), `Bien` comes after it.
+        let xlsx = xlsx_of(&[
+            ("Roto", "worksheets/sheet1.xml", &worksheet("roto", r#"<mergeCell ref="C3:D4"/><mergeCell ref="A1:B99999999999"/>"#)),
+            ("Bien", "worksheets/sheet2.xml", &worksheet("bien", r#"<mergeCell ref="A1:B1"/>"#)),
         ]);
         let read = read_bytes(&xlsx, "xlsx", &Limits::default());
         assert!(read.is_ok(), "{read:?}");
         let sheets = read.unwrap_or_default();
         let roto = sheet(&sheets, "Roto");
         assert_eq!(cell(roto, 1, 0).text(), Some("roto"));
+        // One bad merge: none of the sheet's is trusted.
         assert_eq!(roto.merges, []);
         assert_eq!(sheet(&sheets, "Bien").merges, [m(1, 1, 0, 1)]);
+    }
+
+    #[test]
+    fn xlsx_parts_are_found_the_way_calamine_finds_them() {
+        // An absolute target, a target in other case than the part, a prefixed worksheet as the
+        // Open XML SDK writes it, a sheet name with an entity.
+        let prefixed = concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+            r#"<x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>sdk</x:t></x:is></x:c></x:row></x:sheetData>"#,
+            r#"<x:mergeCells count="2"><x:mergeCell ref="B2:C3"/><x:mergeCell ref="A1:A2"/></x:mergeCells></x:worksheet>"#
+        );
+        let xlsx = xlsx_of(&[
+            ("Uno &amp; dos", "/xl/worksheets/uno.xml", &worksheet("uno", r#"<mergeCell ref="A1:C1"/>"#)),
+            ("Prefijo", "worksheets/Prefijo.xml", prefixed),
+        ]);
+        let read = read_bytes(&xlsx, "xlsx", &Limits::default());
+        assert!(read.is_ok(), "{read:?}");
+        let sheets = read.unwrap_or_default();
+        assert_eq!(sheet(&sheets, "Uno & dos").merges, [m(1, 1, 0, 2)]);
+        let prefijo = sheet(&sheets, "Prefijo");
+        assert_eq!(cell(prefijo, 1, 0).text(), Some("sdk"));
+        assert_eq!(prefijo.merges, [m(1, 2, 0, 0), m(2, 3, 1, 2)]);
+    }
+
+    /// A reader that hands out at most `step` bytes per read.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn found(xml: &str, needle: &str, chunk: usize, step: usize) -> Option<Vec<Merge>> {
+        let mut merges = MergeList::new(&Limits::default());
+        find_merge_cells(Trickle { bytes: xml.as_bytes(), step }, needle.as_bytes(), chunk, &mut merges)?;
+        Some(merges.finish())
+    }
+
+    #[test]
+    fn merge_cells_are_found_wherever_the_reads_cut_them() {
+        let xml = concat!(
+            // Cell text that spells a merge is escaped: not one.
+            r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lt;mergeCell ref="A1:Z9"/&gt; mergeCell</t></is></c></row></sheetData>"#,
+            r#"<mergeCells count="4"><mergeCell ref="A1:B1"/><mergeCell"#,
+            "\n  ref='C3:A1' />",
+            r#"<mergeCell ref="D5:D9"></mergeCell><mergeCell/><mergeCell ref="iv1048576:A1048575"/></mergeCells><pageMargins left="0.7"/>"#,
+        );
+        let want = vec![m(1, 1, 0, 1), m(1, 3, 0, 2), m(5, 9, 3, 3), m(1_048_575, 1_048_576, 0, 255)];
+        // Every buffer size from the longest element up, and reads of 1 to 7 bytes or whole.
+        for chunk in 38..=120 {
+            for step in [1, 2, 3, 5, 7, usize::MAX] {
+                assert_eq!(found(xml, "<mergeCell", chunk, step), Some(want.clone()), "chunk {chunk}, step {step}");
+            }
+        }
+        // With the sheet's prefix only the prefixed elements count.
+        assert_eq!(found(xml, "<x:mergeCell", 64, 5), Some(vec![]));
+        let prefixed = r#"<x:sheetData/><x:mergeCells><x:mergeCell ref="B2:C2"/><mergeCell ref="A1:B1"/></x:mergeCells>"#;
+        assert_eq!(found(prefixed, "<x:mergeCell", 64, 3), Some(vec![m(2, 2, 1, 2)]));
+    }
+
+    #[test]
+    fn a_damaged_merge_list_gives_none() {
+        for xml in [
+            r#"<mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="A1:B2"#,   // cut off
+            r#"<mergeCells><mergeCell ref="A0:B2"/></mergeCells>"#,           // row 0
+            r#"<mergeCells><mergeCell ref="XFE1:XFE2"/></mergeCells>"#,       // past column XFD
+            r#"<mergeCells><mergeCell ref="A1:B2:C3"/></mergeCells>"#,        // three corners
+            r#"<mergeCells><mergeCell ref="R1C1:R2C2"/></mergeCells>"#,       // not A1 style
+            r#"<mergeCells><mergeCell ref="A1:B2' /></mergeCells>"#,          // broken attribute
+        ] {
+            assert_eq!(found(xml, "<mergeCell", 64, 7), None, "{xml}");
+        }
+        // The last cell of a sheet is one (clipped to the columns read).
+        assert_eq!(found(r#"<mergeCell ref="A1:XFD1048576"/>"#, "<mergeCell", 64, 7), Some(vec![m(1, 1_048_576, 0, 255)]));
+        // An element longer than the buffer.
+        let long = format!(r#"<mergeCell ref="A1:B2" x="{}"/>"#, "y".repeat(100));
+        assert_eq!(found(&long, "<mergeCell", 64, 64), None);
+        assert_eq!(found(&long, "<mergeCell", 200, 64), Some(vec![m(1, 2, 0, 1)]));
     }
 }

@@ -1,9 +1,10 @@
 //! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
 //! dimension claims a million columns costs only the cells it really has; formula cells count
 //! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
-//! Merged ranges come from calamine for xlsx (a second pass over the sheet's XML: its
-//! `<mergeCells>` follow the cells) and xls (parsed with the workbook), and from
-//! [`super::merges::ods_merges`] for ods; all are bounded by [`super::merges::MergeList`].
+//! Merged ranges come from [`super::merges::XlsxMerges`] for xlsx (a byte search of the sheet's
+//! part: its `<mergeCells>` follow the cells), from calamine for xls (parsed with the workbook)
+//! and from [`super::merges::ods_merges`] for ods; all are bounded by
+//! [`super::merges::MergeList`].
 //! The only module that knows calamine.
 
 use std::io::Cursor;
@@ -11,7 +12,7 @@ use std::io::Cursor;
 use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx, XlsxError};
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::merges::{ods_merges, MergeList};
+use super::merges::{ods_merges, MergeList, XlsxMerges};
 use super::{Limits, ReadError};
 use crate::standard::{Cell, Merge, RawRow, RawSheet};
 
@@ -166,6 +167,8 @@ fn xlsx_error(e: XlsxError) -> ReadError {
 /// Streams every worksheet of an xlsx/xlsm workbook.
 pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    // The package read a second time for the merges; if that fails, no sheet has any.
+    let mut merges = XlsxMerges::new(bytes, limits);
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
         let mut builder = RowBuilder::new(limits);
@@ -180,24 +183,11 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErr
                 builder.push(cell.pos.0, cell.pos.1, from_data(Data::from(cell.value)), cell.formula.as_deref());
             }
         }
-        let merges = xlsx_merges(&mut workbook, &name, limits);
-        sheets.push(builder.finish(name, merges));
+        // After the cells, so a damaged sheet costs no second pass.
+        let sheet_merges = merges.as_mut().map(|m| m.sheet(&name, limits)).unwrap_or_default();
+        sheets.push(builder.finish(name, sheet_merges));
     }
     Ok(sheets)
-}
-
-/// A sheet's merged ranges, read after its cells so a damaged sheet costs no second pass.
-/// Nothing here fails the file: an error gives no merges, and so does a panic — calamine
-/// computes a `ref` such as `C5:A1` or `A99999999999` with unchecked `u32` arithmetic, which
-/// panics where overflow is checked (debug and test builds).
-fn xlsx_merges(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str, limits: &Limits) -> Vec<Merge> {
-    // Unwind safety: after a panic the workbook is only asked for other sheets, each opened
-    // afresh from the zip; a half-read merge list is dropped here.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| workbook.merge_cells_by_sheet_name(name)))
-        .ok()
-        .and_then(Result::ok)
-        .map(|dimensions| from_dimensions(&dimensions, limits))
-        .unwrap_or_default()
 }
 
 fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<String>>, merges: Vec<Merge>, limits: &Limits) -> RawSheet {
