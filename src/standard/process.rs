@@ -578,20 +578,21 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
 
     // Headers first, with each sheet's merged data filled in: the rows compared for copies
     // below borrow from these for the whole file.
-    let prepared: Vec<(Option<Header>, Option<RawSheet>)> = sheets
+    let prepared: Vec<(Option<Header>, Vec<RawRow>)> = sheets
         .iter()
         .map(|sheet| {
             let header = find_header(sheet, &candidates, standard, &ctx.column_map);
-            let filled = header.as_ref().filter(|h| h.missing_required.is_empty()).and_then(|h| {
-                // Merged cells in the data give their value to every cell they span.
-                sheet.with_merges_filled(sheet.rows.get(h.data_start).map_or(u32::MAX, |r| r.number))
-            });
+            // Merged cells in the data give their value to every cell they span.
+            let filled = header
+                .as_ref()
+                .filter(|h| h.missing_required.is_empty())
+                .map(|h| sheet.merged_rows(sheet.rows.get(h.data_start).map_or(u32::MAX, |r| r.number)))
+                .unwrap_or_default();
             (header, filled)
         })
         .collect();
 
-    for (original, (header, filled)) in sheets.iter().zip(&prepared) {
-        let sheet: &RawSheet = filled.as_ref().unwrap_or(original);
+    for (sheet, (header, filled)) in sheets.iter().zip(&prepared) {
         let mut report = SheetReport {
             nombre: sheet.name.clone(),
             resultado: SheetOutcome::SinEncabezado,
@@ -671,7 +672,9 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
 
-        for row in sheet.rows.iter().skip(header.data_start) {
+        for read in sheet.rows.iter().skip(header.data_start) {
+            // The row as filled by its merges, when any reach it.
+            let row = filled.binary_search_by_key(&read.number, |r| r.number).ok().and_then(|i| filled.get(i)).unwrap_or(read);
             if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard, dataset, &header) {
                 report.filas_omitidas += 1;
                 continue;

@@ -111,29 +111,28 @@ pub struct RawSheet {
 pub const MAX_FILLED_CELLS: usize = 4_000_000;
 
 impl RawSheet {
-    /// The sheet with every merged range that starts at or below row `from_row` filled with
-    /// its first cell's value, as a person sees the merged cell; `None` when no merge is there
-    /// (nothing to copy). Rows the reader left out (blank but for the merge) stay out.
-    pub fn with_merges_filled(&self, from_row: u32) -> Option<RawSheet> {
-        let merges: Vec<&Merge> = self.merges.iter().filter(|m| m.first_row >= from_row && (m.last_row > m.first_row || m.last_col > m.first_col)).collect();
-        if merges.is_empty() {
-            return None;
-        }
-        let mut sheet = self.clone();
+    /// The rows that merged ranges starting at or below row `from_row` reach, each filled with
+    /// its merges' first-cell values as a person sees the merged cells, in row order; the other
+    /// rows are as read, so only these are copied. Rows the reader left out (blank but for the
+    /// merge) stay out, and so do blank cells that are not merged.
+    pub fn merged_rows(&self, from_row: u32) -> Vec<RawRow> {
+        let mut filled: std::collections::BTreeMap<usize, RawRow> = std::collections::BTreeMap::new();
         // Cells written by filling, bounded: a hostile file may claim thousands of merges over
         // every row.
         let mut budget: usize = MAX_FILLED_CELLS;
-        for m in merges {
-            let Ok(first) = sheet.rows.binary_search_by_key(&m.first_row, |r| r.number) else { continue };
-            let value = sheet.rows[first].cell(m.first_col).clone();
+        for m in self.merges.iter().filter(|m| m.first_row >= from_row && (m.last_row > m.first_row || m.last_col > m.first_col)) {
+            let Ok(first) = self.rows.binary_search_by_key(&m.first_row, |r| r.number) else { continue };
+            let value = self.rows[first].cell(m.first_col).clone();
             if value.is_blank() {
                 continue;
             }
-            let end = sheet.rows.partition_point(|r| r.number <= m.last_row);
+            let end = self.rows.partition_point(|r| r.number <= m.last_row);
             let cells = end.saturating_sub(first).saturating_mul(m.last_col.saturating_sub(m.first_col) + 1);
             let Some(left) = budget.checked_sub(cells) else { break };
             budget = left;
-            for row in sheet.rows.iter_mut().take(end).skip(first) {
+            for index in first..end {
+                let Some(original) = self.rows.get(index) else { break };
+                let row = filled.entry(index).or_insert_with(|| original.clone());
                 if row.cells.len() <= m.last_col {
                     row.cells.resize(m.last_col + 1, Cell::Empty);
                 }
@@ -144,7 +143,7 @@ impl RawSheet {
                 }
             }
         }
-        Some(sheet)
+        filled.into_values().collect()
     }
 }
 
@@ -189,16 +188,16 @@ mod tests {
             truncated_columns: false,
             merges: vec![Merge { first_row: 1, last_row: 2, first_col: 1, last_col: 1 }, Merge { first_row: 2, last_row: 5, first_col: 0, last_col: 0 }],
         };
-        let filled = sheet.with_merges_filled(2).expect("a merge in the data");
-        let first: Vec<&Cell> = filled.rows.iter().map(|r| r.cell(0)).collect();
-        assert_eq!(first, [&text("Programa"), &text("BA Elige"), &text("BA Elige"), &text("BA Elige")]);
-        assert_eq!(filled.rows[1].cell(1), &text("a"), "a merge starting in the header fills nothing");
-        assert!(sheet.with_merges_filled(6).is_none());
+        let filled = sheet.merged_rows(2);
+        let first: Vec<(u32, &Cell)> = filled.iter().map(|r| (r.number, r.cell(0))).collect();
+        assert_eq!(first, [(2, &text("BA Elige")), (3, &text("BA Elige")), (5, &text("BA Elige"))]);
+        assert_eq!(filled[0].cell(1), &text("a"), "a merge starting in the header fills nothing");
+        assert!(sheet.merged_rows(6).is_empty());
         // 10,000 merges over 1,000 rows: the budget stops the filling, quickly.
         let rows: Vec<RawRow> = (1..=1000).map(|n| row(n, vec![text("v"); 4])).collect();
         let merges = vec![Merge { first_row: 1, last_row: 1000, first_col: 0, last_col: 3 }; 10_000];
         let hostile = RawSheet { name: "h".into(), rows, truncated_columns: false, merges };
-        assert!(hostile.with_merges_filled(1).is_some());
+        assert_eq!(hostile.merged_rows(1).len(), 1000);
     }
 
     #[test]
