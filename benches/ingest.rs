@@ -28,7 +28,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Bump when the generator changes: an old corpus is then thrown away and written again.
-const CORPUS_VERSION: u32 = 2;
+const CORPUS_VERSION: u32 = 5;
 const SEED: u64 = 0x5041_5254_4943_4950;
 const MAIN_FILES: usize = 100;
 const SMALL_FILES: usize = 1000;
@@ -448,9 +448,9 @@ fn label(rng: &mut Rng, col: Col) -> String {
     rng.pick(options).to_string()
 }
 
-/// What one instancias row means; its `Debug` text is the row's identity. Two rows with
-/// different meanings are always written differently, so keeping meanings unique per file keeps
-/// good rows from being rejected as duplicate copies.
+/// What one instancias row means. Keeping [`Instancia::identity`] unique per organismo keeps
+/// good rows from being rejected as copies (of a row of the same file, or of another file of
+/// the organismo).
 #[derive(Debug)]
 struct Instancia {
     day: i64,
@@ -521,6 +521,31 @@ impl InstFile<'_> {
             resultado: rng.below(RESULTADOS.len()),
             persona: (rng.below(NOMBRES.len()), rng.below(APELLIDOS.len()), rng.range(20_000_000, 49_999_999), rng.below(1000) as u32),
         }
+    }
+
+    /// What participa stores of the row in this file's layout, in a fixed order: a field the
+    /// file has no column for is stored empty, the person is dropped, a comuna follows its
+    /// barrio. Two rows of an organismo with the same identity are one row sent twice.
+    fn identity(&self, refs: &Refs, m: &Instancia) -> String {
+        let has = |c: Col| self.cols.iter().any(|x| std::mem::discriminant(x) == std::mem::discriminant(&c));
+        let barrio = (has(Col::Barrio) && m.barrio_shown).then_some(m.barrio);
+        let comuna = (barrio.is_some() || (has(Col::Comuna) && m.comuna_shown)).then(|| refs.barrios[m.barrio].comuna);
+        let ages: Vec<Option<i64>> = (0..5).map(|k| if self.cols.iter().any(|c| matches!(c, Col::Age(j) if *j == k)) { m.ages[k] } else { None }).collect();
+        format!(
+            "{:?}",
+            (
+                self.programa.first(),
+                m.day,
+                has(Col::Modalidad).then_some(m.modalidad).flatten(),
+                barrio,
+                comuna,
+                has(Col::Participantes).then_some(m.participantes).flatten(),
+                has(Col::Inscriptos).then_some(m.inscriptos).flatten(),
+                ages,
+                has(Col::Tema).then_some(m.tema),
+                has(Col::Resultado).then_some(m.resultado),
+            )
+        )
     }
 
     fn render(&self, rng: &mut Rng, refs: &Refs, m: &Instancia) -> Vec<Out> {
@@ -597,7 +622,10 @@ impl InstFile<'_> {
 
 const BAD_KINDS: [Bad; 6] = [Bad::ImpossibleDate, Bad::Negative, Bad::WrongComuna, Bad::UnknownPrograma, Bad::Duplicate, Bad::NoDate];
 
-fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xlsx: bool, bad_rate: f64, exp: &mut Expected) -> Vec<Sheet> {
+// The meanings already written for the organismo: a good row never repeats one from another
+// of its files either, or participa rightly rejects it as a copy sent twice.
+#[allow(clippy::too_many_arguments)]
+fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xlsx: bool, bad_rate: f64, seen: &mut HashSet<String>, exp: &mut Expected) -> Vec<Sheet> {
     let programa = rng.pick(&refs.programas_instancias).as_slice();
     let mut cols = vec![Col::Programa, Col::Fecha, Col::Modalidad, Col::Comuna, Col::Barrio, Col::Participantes, Col::Tema, Col::Resultado];
     if rng.chance(0.3) {
@@ -650,7 +678,6 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
     if xlsx && (n_sheets > 1 || rng.chance(0.1)) {
         sheets.push(instructions_sheet());
     }
-    let mut seen: HashSet<String> = HashSet::new();
     let mut last_good: Option<Vec<Out>> = None;
     for s in 0..n_sheets {
         let rows_here = if s + 1 == n_sheets { n_rows - n_rows / n_sheets * s } else { n_rows / n_sheets };
@@ -670,7 +697,7 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
                 continue;
             }
             let mut meaning = file.meaning(rng, refs);
-            while !seen.insert(format!("{meaning:?}")) {
+            while !seen.insert(file.identity(refs, &meaning)) {
                 meaning = file.meaning(rng, refs);
             }
             let mut cells = file.render(rng, refs, &meaning);
@@ -945,6 +972,7 @@ enum FileFormat {
 fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
     let mut rng = Rng(SEED);
     let mut exp = Expected::default();
+    let mut seen: std::collections::HashMap<&str, HashSet<String>> = std::collections::HashMap::new();
     for i in 0..MAIN_FILES {
         let organismo = ORGANISMOS[i % ORGANISMOS.len()];
         if i % 20 == 5 {
@@ -963,7 +991,7 @@ fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
             };
             let n = 2900 + rng.below(6000);
             let xlsx = format == FileFormat::Xlsx;
-            let sheets = gen_instancias(&mut rng, refs, organismo, n, xlsx, BAD_ROW_RATE, &mut exp);
+            let sheets = gen_instancias(&mut rng, refs, organismo, n, xlsx, BAD_ROW_RATE, seen.entry(organismo).or_default(), &mut exp);
             let name = if xlsx { format!("instancias_{i:03}.xlsx") } else { format!("export_instancias_{i:03}.csv") };
             save(&sheets, dir, organismo, &name, format, &mut exp)?;
         }
@@ -974,9 +1002,10 @@ fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
 fn generate_small(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
     let mut rng = Rng(SEED ^ 0x5A11);
     let mut exp = Expected::default();
+    let mut seen: std::collections::HashMap<&str, HashSet<String>> = std::collections::HashMap::new();
     for i in 0..SMALL_FILES {
         let organismo = ORGANISMOS[i % ORGANISMOS.len()];
-        let sheets = gen_instancias(&mut rng, refs, organismo, SMALL_ROWS, false, 0.0, &mut exp);
+        let sheets = gen_instancias(&mut rng, refs, organismo, SMALL_ROWS, false, 0.0, seen.entry(organismo).or_default(), &mut exp);
         save(&sheets, dir, organismo, &format!("reunion_{i:04}.csv"), FileFormat::CsvUtf8, &mut exp)?;
     }
     Ok(exp)

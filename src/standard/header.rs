@@ -815,22 +815,31 @@ impl<'a> ContentScan<'a> {
         ContentScan { sheet, standard, dataset, data_start, counts: HashMap::new() }
     }
 
-    /// (values of the field's kind, non-empty values) in the column's first data rows.
+    /// (values of the field's kind, non-empty values) in the column's first data rows; the
+    /// scan stops early once the values can no longer be [`CONTENT_SHARE`] of the field's kind,
+    /// so a column of free text costs a few cells.
     fn count(&mut self, col: usize, field: usize) -> (usize, usize) {
         if let Some(&c) = self.counts.get(&(col, field)) {
             return c;
         }
-        let c = self.measure(col, field);
+        let c = self.measure(col, field, true);
         self.counts.insert((col, field), c);
         c
     }
 
-    fn measure(&self, col: usize, field_index: usize) -> (usize, usize) {
+    /// [`ContentScan::count`] without stopping early: how much the values resemble the field.
+    fn resemblance(&self, col: usize, field: usize) -> (usize, usize) {
+        self.measure(col, field, false)
+    }
+
+    fn measure(&self, col: usize, field_index: usize, stop_early: bool) -> (usize, usize) {
         let Some(field) = self.dataset.fields.get(field_index) else { return (0, 0) };
         let lex = &self.standard.lexicon;
         let list = field.code_list.as_ref().and_then(|l| self.standard.code_lists.get(l));
         let comuna = field.parse.as_deref() == Some("comuna");
         let (mut hits, mut written_out, mut seen) = (0usize, 0usize, 0usize);
+        // The most values the scan can see.
+        let most = self.sheet.rows.len().saturating_sub(self.data_start).min(CONTENT_ROWS);
         for row in self.sheet.rows.iter().skip(self.data_start).take(CONTENT_ROWS) {
             let cell = row.cell(col);
             if values::is_missing(cell, lex) || cell.text().is_some_and(|t| lex.is_totals_word(t)) {
@@ -853,6 +862,11 @@ impl<'a> ContentScan<'a> {
                 }
             };
             hits += usize::from(hit);
+            if stop_early && (seen - hits) as f64 > (1.0 - CONTENT_SHARE) * most as f64 {
+                // Past this many misses the column cannot be named by its values however the
+                // rest reads: stop, with counts whose share is already under the bar.
+                break;
+            }
         }
         if comuna && written_out * 2 < hits {
             // Mostly bare numbers: could be any count.
@@ -968,7 +982,7 @@ fn content_kind(standard: &Standard, dataset: &Dataset, field: usize) -> String 
 /// so a rejection can say how to map it.
 fn note_resemblances(header: &mut Header, sheet: &RawSheet, standard: &Standard) {
     let dataset = &standard.datasets[header.dataset];
-    let mut scan = ContentScan::new(sheet, standard, dataset, header.data_start);
+    let scan = ContentScan::new(sheet, standard, dataset, header.data_start);
     let used: HashSet<usize> = header.roles.iter().filter_map(|r| if let Role::Field(i) = r { Some(*i) } else { None }).collect();
     for col in 0..header.roles.len() {
         if !matches!(header.roles[col], Role::Unmapped | Role::Empty) {
@@ -976,7 +990,7 @@ fn note_resemblances(header: &mut Header, sheet: &RawSheet, standard: &Standard)
         }
         let mut best: Option<(usize, usize, usize)> = None;
         for field in (0..dataset.fields.len()).filter(|f| by_content(dataset, *f) && !used.contains(f)) {
-            let (hits, seen) = scan.count(col, field);
+            let (hits, seen) = scan.resemblance(col, field);
             if seen > 0 && hits as f64 >= RESEMBLE_SHARE * seen as f64 && best.is_none_or(|(_, h, _)| hits > h) {
                 best = Some((field, hits, seen));
             }
@@ -1132,10 +1146,18 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         if rescored.eligible() && best.as_ref().is_none_or(|b| rescored.score > b.score) {
             best = Some(rescored);
         }
+        // A candidate with every required field is the reading: weaker ones by header words
+        // cannot pass it on values alone often enough to pay for looking.
+        if best.as_ref().is_some_and(|b| b.score.0) {
+            break;
+        }
     }
     best.map(|c| {
         let mut header = c.header;
-        note_resemblances(&mut header, sheet, standard);
+        if !header.missing_required.is_empty() {
+            // Only a rejection needs to say what unused columns look like.
+            note_resemblances(&mut header, sheet, standard);
+        }
         // A column the mapping leaves unused says so.
         for (c, label) in header.labels.iter().enumerate() {
             let ignored = header.roles.get(c).is_some_and(|r| matches!(r, Role::Unmapped | Role::Empty))

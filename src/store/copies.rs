@@ -126,8 +126,37 @@ fn hash_value(h: &mut FxHasher, v: &Value) {
         Value::Int(i) => hash_number(h, *i as f64),
         Value::Num(n) => hash_number(h, *n),
         Value::Year(y) => hash_number(h, f64::from(*y)),
-        Value::Date(_) | Value::YearMonth(..) => hash_text(h, v.to_export().as_bytes()),
+        Value::Date(d) => {
+            use chrono::Datelike;
+            match iso_digits(d.year(), &[d.month(), d.day()]) {
+                Some((buf, len)) => hash_text(h, &buf[..len]),
+                None => hash_text(h, v.to_export().as_bytes()),
+            }
+        }
+        Value::YearMonth(y, m) => match iso_digits(*y, &[*m]) {
+            Some((buf, len)) => hash_text(h, &buf[..len]),
+            None => hash_text(h, v.to_export().as_bytes()),
+        },
     }
+}
+
+/// `YYYY-MM-DD` / `YYYY-MM` as [`Value::to_export`] writes them, into a buffer rather than a new
+/// string: this runs for every stored row. `None` for a year outside 0–9999 (the caller then
+/// formats it the slow way).
+fn iso_digits(year: i32, parts: &[u32]) -> Option<([u8; 10], usize)> {
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let mut buf = [0u8; 10];
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    buf[..4].copy_from_slice(&[digit(year / 1000), digit(year / 100), digit(year / 10), digit(year)]);
+    let mut len = 4;
+    for &p in parts.iter().take(2) {
+        if p > 99 {
+            return None;
+        }
+        buf[len..len + 3].copy_from_slice(&[b'-', digit(p / 10), digit(p)]);
+        len += 3;
+    }
+    Some((buf, len))
 }
 
 fn hash_ref(h: &mut FxHasher, v: ValueRef<'_>) {
@@ -149,6 +178,19 @@ fn hash_number(h: &mut FxHasher, n: f64) {
     h.write_u8(2);
     // -0.0 and 0.0 are equal in SQL.
     h.write_u64((n + 0.0).to_bits());
+}
+
+#[cfg(test)]
+#[test]
+fn dates_hash_as_their_stored_text() {
+    let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).map(Value::Date).unwrap_or(Value::Null);
+    for v in [date, Value::YearMonth(2019, 11)] {
+        let mut a = FxHasher::default();
+        hash_value(&mut a, &v);
+        let mut b = FxHasher::default();
+        hash_text(&mut b, v.to_export().as_bytes());
+        assert_eq!(a.finish(), b.finish(), "{v:?}");
+    }
 }
 
 fn row_hash(values: &[Value]) -> u64 {
