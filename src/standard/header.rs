@@ -808,11 +808,13 @@ struct ContentScan<'a> {
     dataset: &'a Dataset,
     data_start: usize,
     counts: HashMap<(usize, usize), (usize, usize)>,
+    /// Counts of whole scans ([`ContentScan::resemblance`]).
+    full: HashMap<(usize, usize), (usize, usize)>,
 }
 
 impl<'a> ContentScan<'a> {
     fn new(sheet: &'a RawSheet, standard: &'a Standard, dataset: &'a Dataset, data_start: usize) -> ContentScan<'a> {
-        ContentScan { sheet, standard, dataset, data_start, counts: HashMap::new() }
+        ContentScan { sheet, standard, dataset, data_start, counts: HashMap::new(), full: HashMap::new() }
     }
 
     /// (values of the field's kind, non-empty values) in the column's first data rows; the
@@ -828,8 +830,13 @@ impl<'a> ContentScan<'a> {
     }
 
     /// [`ContentScan::count`] without stopping early: how much the values resemble the field.
-    fn resemblance(&self, col: usize, field: usize) -> (usize, usize) {
-        self.measure(col, field, false)
+    fn resemblance(&mut self, col: usize, field: usize) -> (usize, usize) {
+        if let Some(&c) = self.full.get(&(col, field)) {
+            return c;
+        }
+        let c = self.measure(col, field, false);
+        self.full.insert((col, field), c);
+        c
     }
 
     fn measure(&self, col: usize, field_index: usize, stop_early: bool) -> (usize, usize) {
@@ -937,7 +944,7 @@ fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standar
                 Role::Field(g) => match candidate.strengths[col] {
                     Some(s) if s.kind == MatchKind::Contained => true,
                     Some(s) if s.kind == MatchKind::Leading && by_content(dataset, *g) => {
-                        let (hits, seen) = scan.count(col, *g);
+                        let (hits, seen) = scan.resemblance(col, *g);
                         seen >= CONTENT_MIN_VALUES && (hits as f64) < RESEMBLE_SHARE * seen as f64
                     }
                     _ => false,
@@ -982,7 +989,7 @@ fn content_kind(standard: &Standard, dataset: &Dataset, field: usize) -> String 
 /// so a rejection can say how to map it.
 fn note_resemblances(header: &mut Header, sheet: &RawSheet, standard: &Standard) {
     let dataset = &standard.datasets[header.dataset];
-    let scan = ContentScan::new(sheet, standard, dataset, header.data_start);
+    let mut scan = ContentScan::new(sheet, standard, dataset, header.data_start);
     let used: HashSet<usize> = header.roles.iter().filter_map(|r| if let Role::Field(i) = r { Some(*i) } else { None }).collect();
     for col in 0..header.roles.len() {
         if !matches!(header.roles[col], Role::Unmapped | Role::Empty) {
