@@ -32,6 +32,30 @@ fn set_smtp(w: &Workdir, port: u16) {
     std::fs::write(&path, text).expect("write config");
 }
 
+/// SMTP with AUTH as «participa», the password read from the file `clave-smtp` (mode 600).
+fn set_smtp_auth(w: &Workdir, port: u16, password: &str) {
+    set_smtp(w, port);
+    let path = w.dir.join("participa.toml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    let text = text.replace("timeout_segundos = 5", "timeout_segundos = 5\nsmtp_usuario = \"participa\"\nsmtp_clave_archivo = \"clave-smtp\"");
+    std::fs::write(&path, text).expect("write config");
+    set_password(w, password);
+}
+
+fn set_password(w: &Workdir, password: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = w.dir.join("clave-smtp");
+    std::fs::write(&file, format!("{password}\n")).expect("password file");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}
+
+fn entregas(w: &Workdir, now: &str) -> Vec<Json> {
+    let run = w.run_at(now, &["entregas", "--format", "json"]);
+    assert_eq!(run.code, 0, "entregas failed: {}", run.stderr);
+    let parsed: Json = serde_json::from_str(&run.stdout).expect("entregas JSON");
+    parsed["entregas"].as_array().cloned().expect("a list of deliveries")
+}
+
 fn run_once(w: &Workdir, now: &str) {
     let run = w.run_at(now, &["run", "--once"]);
     assert_eq!(run.code, 0, "run --once failed: {}\n{}", run.stdout, run.stderr);
@@ -136,7 +160,10 @@ fn with_the_server_down_deliveries_wait_and_go_after_the_retry_nothing_lost() {
     let s = status(&w, APRIL);
     let pending = s["daemon"]["entregas_pendientes"].as_array().cloned().unwrap_or_default();
     assert_eq!(pending.len(), 6, "{s}");
-    assert!(pending.iter().all(|d| d["intentos"] == 1 && d["proximo_intento_en"] == "2019-04-02T12:01:00Z"), "{pending:?}");
+    // Nobody to blame but us: no recipient spends an attempt while the server cannot be reached.
+    assert!(pending.iter().all(|d| d["intentos"] == 0 && d["proximo_intento_en"] == "2019-04-02T12:01:00Z"), "{pending:?}");
+    let problem = &s["daemon"]["problema_correo"];
+    assert!(problem["mensaje"].as_str().unwrap_or_default().contains(&format!("al conectar con 127.0.0.1:{port}")), "{problem}");
 
     let Some(server) = Server::start_on_port(port, &[]) else { return };
     // Before the retry time nothing is tried.
@@ -313,4 +340,146 @@ fn the_feedback_says_which_file_repeats_which() {
         "{text}"
     );
     assert!(part("text/html").contains("<li>planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.</li>"));
+}
+
+const WRONG_PASSWORD: &str = "clave-equivocada-7d1c";
+const RIGHT_PASSWORD: &str = "Cl4ve-correcta-b25e";
+
+fn shows_no_password(what: &str, text: &str) {
+    assert!(!text.contains(WRONG_PASSWORD) && !text.contains(RIGHT_PASSWORD), "{what} shows a password: {text}");
+}
+
+#[test]
+fn a_wrong_password_spends_no_attempt_is_said_without_the_server_and_once_fixed_each_message_goes_once() {
+    let Some(server) = Server::start(&["--user", "participa", "--password", RIGHT_PASSWORD]) else { return };
+    let w = samples();
+    set_smtp_auth(&w, server.port, WRONG_PASSWORD);
+
+    let run = w.run_at(APRIL, &["run", "--once"]);
+    assert_eq!(run.code, 0, "the daemon goes on: {}\n{}", run.stdout, run.stderr);
+    assert_eq!(received(&server).len(), 0);
+    // The log, at error level (the default filter shows warnings and errors).
+    assert!(run.stderr.contains("ERROR") && run.stderr.contains("el servidor de correo rechaza la configuración: al autenticarse como «participa»: 535"), "{}", run.stderr);
+    shows_no_password("the log", &run.stderr);
+
+    // Every delivery waits, its attempts untouched, until the first wait is over.
+    let s = status(&w, APRIL);
+    let pending = s["daemon"]["entregas_pendientes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(pending.len(), 6, "{s}");
+    assert!(pending.iter().all(|d| d["intentos"] == 0 && d["estado"] == "pendiente" && d["proximo_intento_en"] == "2019-04-02T12:01:00Z"), "{pending:?}");
+    assert_eq!(s["daemon"]["entregas_fallidas"], serde_json::json!([]));
+    let problem = &s["daemon"]["problema_correo"];
+    assert!(problem["mensaje"].as_str().unwrap_or_default().starts_with("el servidor de correo rechaza la configuración: al autenticarse como «participa»: 535"), "{problem}");
+    assert_eq!(problem["desde"], APRIL);
+    assert_eq!(problem["fallos"], 1);
+    assert_eq!(problem["entregas_en_espera"], 6);
+    assert_eq!(problem["proximo_intento_en"], "2019-04-02T12:01:00Z");
+    shows_no_password("status --format json", &s.to_string());
+    let text = w.run_at(APRIL, &["status"]);
+    assert!(text.stdout.contains("el servidor de correo rechaza la configuración: al autenticarse como «participa»") && text.stdout.contains("6 entregas esperan"), "{}", text.stdout);
+    shows_no_password("status", &text.stdout);
+    // The alert file, readable without the mail server.
+    let alert = w.dir.join("correo/alertas/servidor-de-correo.txt");
+    let written = std::fs::read_to_string(&alert).expect("the alert file");
+    assert!(written.contains("el servidor de correo rechaza la configuración") && written.contains("535") && written.contains("Entregas en espera: 6"), "{written}");
+    assert!(written.contains("Desde: 2019-04-02T12:00:00Z") && written.contains("clave-smtp"), "{written}");
+    shows_no_password("the alert file", &written);
+    let listed = entregas(&w, APRIL);
+    assert_eq!(listed.len(), 6);
+    assert!(listed.iter().all(|d| d["intentos"] == 0 && d["ultimo_error"].as_str().unwrap_or_default().contains("535")), "{listed:?}");
+
+    // Before the wait is over nothing is tried, not even the password.
+    run_once(&w, "2019-04-02T12:00:30Z");
+    assert_eq!(status(&w, "2019-04-02T12:00:30Z")["daemon"]["problema_correo"]["fallos"], 1);
+    // By hand it is tried at once; still wrong, the wait doubles (from now), and it says so.
+    let by_hand = w.run_at("2019-04-02T12:00:30Z", &["report", "--period", "2019-03", "--send"]);
+    assert_eq!(by_hand.code, 1, "{}\n{}", by_hand.stdout, by_hand.stderr);
+    assert!(by_hand.stdout.contains("el servidor de correo rechaza la configuración"), "{}", by_hand.stdout);
+    shows_no_password("report --send", &format!("{}{}", by_hand.stdout, by_hand.stderr));
+    let s = status(&w, "2019-04-02T12:00:30Z");
+    assert_eq!(s["daemon"]["problema_correo"]["fallos"], 2);
+    assert_eq!(s["daemon"]["problema_correo"]["proximo_intento_en"], "2019-04-02T12:02:30Z");
+    assert!(s["daemon"]["entregas_pendientes"].as_array().is_some_and(|p| p.len() == 6 && p.iter().all(|d| d["intentos"] == 0)), "{s}");
+
+    // The password is fixed (the file is read again at the next try).
+    set_password(&w, RIGHT_PASSWORD);
+    run_once(&w, "2019-04-02T12:02:00Z");
+    assert_eq!(received(&server).len(), 0, "still waiting");
+    run_once(&w, "2019-04-02T12:02:30Z");
+    let got = received(&server);
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(per_message_id(&got).values().all(|&n| n == 1), "{:?}", per_message_id(&got));
+    assert!(server.received().iter().all(|(meta, _)| meta["auth_user"] == "participa"));
+    let s = status(&w, "2019-04-02T12:03:00Z");
+    assert_eq!(s["daemon"]["problema_correo"], Json::Null, "{s}");
+    assert_eq!(s["daemon"]["entregas_enviadas"], 6);
+    assert!(!alert.exists(), "the alert is closed");
+    let kept: Vec<String> = std::fs::read_dir(w.dir.join("correo/alertas")).expect("alerts").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(kept, ["servidor-de-correo-20190402T120000Z-resuelto.txt"]);
+
+    // Nothing more, by the daemon or by hand.
+    run_once(&w, "2019-04-03T12:00:00Z");
+    let again = w.run_at("2019-04-03T12:00:00Z", &["report", "--period", "2019-03", "--send"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(received(&server).len(), 6);
+}
+
+#[test]
+fn a_refused_recipient_put_back_in_the_queue_by_hand_goes_once_and_asking_again_does_nothing() {
+    let port = free_port();
+    let Some(refusing) = Server::start_on_port(port, &["--refuse", "defensoria@example.org"]) else { return };
+    let w = samples();
+    set_smtp(&w, port);
+    run_once(&w, APRIL);
+    let defensoria = |got: &[(String, String, String, Vec<String>)]| got.iter().filter(|(to, _, _, _)| to == "defensoria@example.org").count();
+    assert_eq!(defensoria(&received(&refusing)), 0);
+    let listed = entregas(&w, APRIL);
+    let failed: Vec<&Json> = listed.iter().filter(|d| d["estado"] == "fallido").collect();
+    assert_eq!(failed.len(), 3, "{listed:?}");
+    assert!(failed.iter().all(|d| d["tipo"] == "informe" && d["intentos"] == 1 && d["ultimo_error"].as_str().unwrap_or_default().contains("550")), "{failed:?}");
+    let periods: Vec<&str> = failed.iter().filter_map(|d| d["periodo"].as_str()).collect();
+    assert_eq!(periods, ["2019-01", "2019-02", "2019-03"]);
+    let march = failed[2]["id"].as_i64().expect("id");
+    let text = w.run_at(APRIL, &["entregas"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.starts_with("id") && text.stdout.contains("último error"), "{}", text.stdout);
+    let line = text.stdout.lines().find(|l| l.starts_with(&format!("{march} "))).unwrap_or_else(|| panic!("{}", text.stdout));
+    assert!(line.contains("informe") && line.contains("2019-03") && line.contains("fallido") && line.contains("550"), "{line}");
+
+    // The address is fixed on the server's side; the failed ones are put back by hand.
+    drop(refusing);
+    let Some(server) = Server::start_on_port(port, &[]) else { return };
+    let one = w.run_at(APRIL, &["entregas", "reintentar", "--periodo", "2019-03"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(one.stdout.contains("1 entregas vuelven a la cola"), "{}", one.stdout);
+    let rest = w.run_at(APRIL, &["entregas", "reintentar", "--fallidas"]);
+    assert!(rest.stdout.contains("2 entregas vuelven a la cola"), "{}", rest.stdout);
+    // Asking again changes nothing: they are pending, not failed.
+    let again = w.run_at(APRIL, &["entregas", "reintentar", "--fallidas"]);
+    assert_eq!(again.code, 0);
+    assert!(again.stdout.contains("Ninguna entrega fallida"), "{}", again.stdout);
+    let by_id = w.run_at(APRIL, &["entregas", "reintentar", "--id", &march.to_string()]);
+    assert!(by_id.stdout.contains("está pendiente: no se reintenta"), "{}", by_id.stdout);
+    let requeued: Vec<Json> = entregas(&w, APRIL).into_iter().filter(|d| d["reencolados"] == 1).collect();
+    assert_eq!(requeued.len(), 3);
+    assert!(requeued.iter().all(|d| d["estado"] == "pendiente" && d["intentos"] == 0), "{requeued:?}");
+    let unsaid = w.run_at(APRIL, &["entregas", "reintentar"]);
+    assert_eq!(unsaid.code, 2, "which ones must be said: {}", unsaid.stderr);
+    let missing = w.run_at(APRIL, &["entregas", "reintentar", "--id", "9999"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no hay ninguna entrega con id 9999"), "{}", missing.stderr);
+
+    run_once(&w, "2019-04-02T12:05:00Z");
+    let got = received(&server);
+    assert_eq!(got.len(), 3, "only the three put back: {got:?}");
+    assert_eq!(defensoria(&got), 3);
+    assert!(per_message_id(&got).values().all(|&n| n == 1));
+    let s = status(&w, "2019-04-02T12:05:00Z");
+    assert_eq!(s["daemon"]["entregas_fallidas"], serde_json::json!([]));
+
+    // Once sent, asking again does nothing, and neither does the next run.
+    let after = w.run_at("2019-04-02T12:06:00Z", &["entregas", "reintentar", "--fallidas"]);
+    assert!(after.stdout.contains("Ninguna entrega fallida"), "{}", after.stdout);
+    run_once(&w, "2019-04-03T12:00:00Z");
+    assert_eq!(received(&server).len(), 3);
 }

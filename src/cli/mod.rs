@@ -4,6 +4,7 @@
 //! Commands call `pipeline`, `config` and the `Store` trait; they must not read spreadsheets,
 //! write SQL or apply a rule of the standard themselves.
 
+mod entregas;
 mod export;
 mod ingest;
 mod init;
@@ -15,7 +16,7 @@ mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 
@@ -31,7 +32,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Output formats of `export`, `validate` and `status`.
+/// Output formats of `export`, `validate`, `status` and `entregas`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Comma-separated values with a header row.
@@ -100,11 +101,41 @@ pub enum Command {
         #[arg(long)]
         organismo: Option<String>,
     },
+    /// Registro de entregas de correo: cada mensaje por destinatario (id, tipo, período u
+    /// organismo, destinatario como hash, estado, intentos, último error, próximo intento).
+    Entregas {
+        /// Qué hacer con las entregas (sin acción: listarlas).
+        #[command(subcommand)]
+        accion: Option<EntregasAccion>,
+        /// Formato de salida: text o json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Sources, files, row counts and the last ingest.
     Status {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+}
+
+/// Acciones de `participa entregas`.
+#[derive(Debug, Subcommand)]
+pub enum EntregasAccion {
+    /// Vuelve a poner en la cola entregas fallidas (una sola vez: las que ya volvieron a la
+    /// cola no cambian hasta que fallen de nuevo); el daemon o `participa run --once` las
+    /// envía.
+    #[command(group(ArgGroup::new("cuales").required(true).args(["id", "periodo", "fallidas"])))]
+    Reintentar {
+        /// La entrega con este id (`participa entregas` lo muestra).
+        #[arg(long)]
+        id: Option<i64>,
+        /// Las entregas fallidas de un mes (informes y recordatorios), por ejemplo 2019-03.
+        #[arg(long, value_name = "AAAA-MM")]
+        periodo: Option<String>,
+        /// Todas las entregas fallidas.
+        #[arg(long)]
+        fallidas: bool,
     },
 }
 
@@ -119,6 +150,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Template { dataset, output, organismo } => template::run(cli.config.as_deref(), &dataset, &output, organismo.as_deref()),
         Command::Report { period, lang, send } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref(), send),
         Command::Run { once } => run::run(&Config::load(cli.config.as_deref())?, once),
+        Command::Entregas { accion: None, format } => entregas::list(&Config::load(cli.config.as_deref())?, format),
+        Command::Entregas { accion: Some(EntregasAccion::Reintentar { id, periodo, fallidas }), .. } => {
+            entregas::retry(&Config::load(cli.config.as_deref())?, id, periodo, fallidas)
+        }
     }
 }
 

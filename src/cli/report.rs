@@ -28,7 +28,8 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         // it again, whoever sent it.
         let outcome = pipeline::daemon::send_report(config, period, lang, now)?;
         println!("Informe {period} ({}): {outcome}.", lang.code());
-        return Ok(0);
+        // The report is built and enqueued; its deliveries wait for the mail setup.
+        return Ok(if outcome.held.is_some() { 1 } else { 0 });
     }
     let mut store = pipeline::open_store(config).context("no se pudo abrir la base")?;
     let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;

@@ -62,6 +62,9 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     } else {
         println!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
     }
+    if let Some(p) = &daemon.problema_correo {
+        super::entregas::print_problem(p);
+    }
     println!(
         "Entregas: {} enviadas, {} pendientes, {} fallidas.",
         daemon.entregas_enviadas,

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 pub use config::{MailConfig, Seguridad, Transporte};
 pub use message::{alert_message, feedback_message, reminder_message, report_message, AcceptedFile, Feedback, LayoutTable, RejectedRow, RepeatedFile, ReportDocs};
-pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp};
+pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavailable};
 
 /// Why a message could not be built or a transport made (nothing was sent).
 #[derive(Debug, thiserror::Error)]

@@ -195,20 +195,35 @@ fn a_refused_recipient_is_permanent_and_the_next_one_still_gets_its_message() {
 }
 
 #[test]
-fn a_server_that_is_down_is_a_transient_error() {
-    // No Python needed: nothing listens on the port.
+fn a_server_that_cannot_be_reached_is_ours_not_the_recipients() {
+    // No Python needed: nothing listens on the port, and no such name resolves.
     let port = free_port();
-    let cfg = smtp_cfg(port);
+    let docs = Docs::new();
+    let to = "control@example.gob.ar";
+    for (host, shown) in [("127.0.0.1".to_string(), format!("127.0.0.1:{port}")), ("nadie.invalid".to_string(), format!("nadie.invalid:{port}"))] {
+        let cfg = MailConfig { smtp_host: Some(host), smtp_seguridad: Seguridad::Tls, ..smtp_cfg(port) };
+        let (msg, _) = report_to(&cfg, &docs, to);
+        let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
+        match smtp.send(&msg, to) {
+            Err(e @ SendError::Setup { code: None, .. }) => {
+                assert!(e.is_setup() && !e.is_transient());
+                assert!(e.text().contains(&format!("al conectar con {shown}")), "{e}");
+            }
+            other => panic!("expected a setup error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_transport_that_could_not_be_made_fails_every_message_as_ours() {
+    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
     let docs = Docs::new();
     let to = "control@example.gob.ar";
     let (msg, _) = report_to(&cfg, &docs, to);
-    let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
-    match smtp.send(&msg, to) {
-        Err(e @ SendError::Transient { code: None, .. }) => {
-            assert!(e.is_transient());
-            assert!(e.text().contains(&format!("127.0.0.1:{port}")), "{e}");
-        }
-        other => panic!("expected a transient error, got {other:?}"),
+    let mut broken = Unavailable::new("contraseña SMTP: la variable de entorno X no está definida".into());
+    match broken.send(&msg, to) {
+        Err(SendError::Setup { code: None, text }) => assert!(text.contains("la variable de entorno X"), "{text}"),
+        other => panic!("expected a setup error, got {other:?}"),
     }
 }
 

@@ -6,9 +6,10 @@
 //! SMTP is driven step by step over lettre's [`SmtpConnection`] (connect, STARTTLS, AUTH, MAIL,
 //! RCPT, DATA) rather than through `SmtpTransport::send`, because what the ledger must do with
 //! an error depends on the step that failed: a 5xx to RCPT TO is that recipient's (stop trying
-//! it), while a 5xx to AUTH or MAIL FROM is ours (wrong password, sender refused) and would be
-//! the same for every recipient, so it must not be recorded as each recipient's permanent
-//! failure. `SmtpTransport` reports both as the same "permanent error".
+//! it), while anything that goes wrong before RCPT TO — the server cannot be reached (refused,
+//! unknown name, timeout), TLS, a 5xx to AUTH or MAIL FROM (wrong password, sender refused) —
+//! is ours and the same for every recipient, so it must never be counted against a recipient.
+//! `SmtpTransport` reports both as the same "permanent error".
 
 use std::fmt;
 use std::fs::{self, File};
@@ -52,10 +53,11 @@ pub struct SendReceipt {
 /// [`SendError::Transient`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Try again later: the server could not be reached, a timeout, a 4xx reply. Also a
-    /// connection lost after the message's last byte but before the server's answer: then the
-    /// server may have taken it, and a retry can make the one duplicate that the stable
-    /// Message-ID makes recognisable.
+    /// Try again later, for this recipient: a 4xx reply to RCPT TO or DATA (mailbox full,
+    /// greylisting), the connection lost while the message was being sent. Also a connection
+    /// lost after the message's last byte but before the server's answer: then the server may
+    /// have taken it, and a retry can make the one duplicate that the stable Message-ID makes
+    /// recognisable.
     #[error("error transitorio, se puede reintentar: {text}")]
     Transient {
         /// The SMTP reply code, when the server gave one.
@@ -72,10 +74,12 @@ pub enum SendError {
         /// What happened, with the server's own text.
         text: String,
     },
-    /// The problem is on participa's side and the same for every recipient: authentication
-    /// refused, TLS failed (certificate, STARTTLS missing), the sender refused, the outbox not
-    /// writable, a recipient the message does not name. Nothing will go out until an
-    /// administrator acts: do not count it against the recipient, alert, and stop the run.
+    /// The problem is on participa's side and the same for every recipient: the server cannot
+    /// be reached (connection refused, unknown name, timeout), TLS failed (certificate,
+    /// STARTTLS missing), authentication refused, the sender refused, the outbox not writable,
+    /// the transport could not be made (no password), a recipient the message does not name.
+    /// Nothing will go out until it is fixed (or the server is back): do not count it against
+    /// the recipient, alert where it can be seen without the server, and wait.
     #[error("configuración de correo: {text}")]
     Setup {
         /// The SMTP reply code, when the server gave one.
@@ -89,6 +93,11 @@ impl SendError {
     /// True for [`SendError::Transient`]: retry with backoff.
     pub fn is_transient(&self) -> bool {
         matches!(self, SendError::Transient { .. })
+    }
+
+    /// True for [`SendError::Setup`]: ours, the same for every recipient.
+    pub fn is_setup(&self) -> bool {
+        matches!(self, SendError::Setup { .. })
     }
 
     /// The reply code, when there was one.
@@ -114,6 +123,28 @@ pub fn mailer(cfg: &MailConfig, base_dir: &Path) -> Result<Box<dyn Mailer + Send
         Transporte::Archivo => Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida))),
         Transporte::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
     })
+}
+
+/// A transport that could not be made (the SMTP password missing, an unreadable certificate):
+/// every message fails with [`SendError::Setup`] naming why, so the daemon keeps ingesting
+/// and building reports while its deliveries wait, instead of not starting at all.
+#[derive(Debug, Clone)]
+pub struct Unavailable {
+    reason: String,
+}
+
+impl Unavailable {
+    /// Fails every message with `reason` (which must not hold a secret: [`DeliverError`]'s
+    /// texts never do).
+    pub fn new(reason: String) -> Unavailable {
+        Unavailable { reason }
+    }
+}
+
+impl Mailer for Unavailable {
+    fn send(&mut self, _msg: &Message, _envelope_to: &str) -> Result<SendReceipt, SendError> {
+        Err(SendError::Setup { code: None, text: format!("no se pudo preparar el envío: {}", self.reason) })
+    }
 }
 
 /// The envelope for one recipient, who must be one of the message's.
@@ -353,40 +384,22 @@ fn classify(step: Step<'_>, e: &lettre::transport::smtp::Error) -> SendError {
         (Some(c), Some(server)) => format!("{step}: {c} {server}"),
         _ => format!("{step}: {e}"),
     };
-    let recipients_fault = matches!(step, Step::Rcpt(_) | Step::Data);
-    if matches!(step, Step::Connect(..) | Step::Tls) && tls_refused(e) {
+    if !matches!(step, Step::Rcpt(_) | Step::Data) {
+        // Before RCPT TO nothing depends on the recipient: a server that cannot be reached
+        // (refused, unknown name, timeout), a greeting that turns us away, TLS (an unknown or
+        // expired certificate, a wrong name, STARTTLS not offered), AUTH, MAIL FROM, a refusal
+        // by the client library itself (no common AUTH mechanism). The same for every
+        // recipient, whether it is lasting or not: it must not spend their attempts.
         return SendError::Setup { code, text };
     }
     if e.is_transient() || e.is_timeout() {
         SendError::Transient { code, text }
-    } else if (e.is_permanent() || e.is_client()) && recipients_fault {
+    } else if e.is_permanent() || e.is_client() {
         SendError::Permanent { code, text }
-    } else if e.is_permanent() || e.is_client() || e.is_tls() {
-        // Before RCPT (greeting, TLS, AUTH, MAIL FROM) a refusal is the same for every
-        // recipient, and so is a refusal by the client library itself (STARTTLS not offered,
-        // no common AUTH mechanism).
-        SendError::Setup { code, text }
     } else {
-        // Connection refused or reset, network and parse errors: the server may be back later.
+        // The connection reset or a reply that cannot be read while sending this message.
         SendError::Transient { code, text }
     }
-}
-
-/// A TLS handshake that failed on its merits (unknown or expired certificate, wrong name, no
-/// common protocol): lettre reports it as a TLS error, or, during STARTTLS, as a network error
-/// around rustls' `InvalidData`. Retrying will not help; an administrator must.
-fn tls_refused(e: &lettre::transport::smtp::Error) -> bool {
-    if e.is_tls() {
-        return true;
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return io.kind() == std::io::ErrorKind::InvalidData;
-        }
-        source = s.source();
-    }
-    false
 }
 
 fn reply_text(r: &Response) -> String {

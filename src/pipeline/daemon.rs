@@ -16,13 +16,28 @@
 //! byte of DATA and before the reply (lettre reports it as a transient error and it is
 //! retried). The file outbox has no such window: the same message to the same recipient is
 //! written to the same file name.
+//!
+//! # Whose failure it is
+//!
+//! A failure is the recipient's (a 4xx or 5xx to RCPT TO or DATA: attempts counted, retried
+//! with a growing wait, failed for good after `reintentos_max` and the administrators alerted)
+//! or ours (the transport's [`SendError::Setup`]: the password, TLS, the server unreachable,
+//! no password at all). Ours is the same for every recipient, so it spends nobody's attempts:
+//! the pass stops at the first one, the problem is recorded once in the store with its own
+//! growing wait (`reintento_inicial_segundos`, doubled, capped at `reintento_max_segundos`,
+//! never given up), every pending delivery waits for it, and it is said where it can be seen
+//! without that server — the log (error), `participa status`, and a file in the alerts folder
+//! beside the outbox. The transport is made again before each new try, so a fixed password
+//! file is read; the first message the server takes closes the problem. A failed delivery goes
+//! back to the queue only by hand (`participa entregas reintentar`), once per failure.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use tracing::{info, info_span, warn};
+use tracing::{error, info, info_span, warn};
 
 use super::report::{build_report, report};
 use super::{ingest, open_store, FileStatus, NoProgress, PipelineError};
@@ -31,7 +46,7 @@ use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
 use crate::report::model::{Lang, Report};
 use crate::schedule::{self, Wake};
-use crate::store::{Delivery, SqliteStore, NewDelivery, Store, StoreError};
+use crate::store::{Delivery, MailProblem, NewDelivery, SqliteStore, Store, StoreError};
 
 /// Why a job could not run.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +66,9 @@ pub enum DaemonError {
     /// The configuration is not usable for the daemon.
     #[error("{0}")]
     Config(String),
+    /// What was asked for does not exist (a delivery id).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// Ledger kinds.
@@ -58,6 +76,13 @@ const REPORT: &str = "informe";
 const FEEDBACK: &str = "devolucion";
 const REMINDER: &str = "recordatorio";
 const ALERT: &str = "alerta";
+
+/// Ledger states.
+const PENDING: &str = "pendiente";
+const FAILED: &str = "fallido";
+
+/// How a setup problem is named wherever it is shown.
+const SETUP_PROBLEM: &str = "el servidor de correo rechaza la configuración";
 
 /// The first 16 hex digits of SHA-256 of the lower-case address: how the ledger names a
 /// recipient without holding the address.
@@ -72,6 +97,62 @@ pub struct Daemon<'a> {
     store: SqliteStore,
     mailer: Box<dyn Mailer + Send>,
     lang: Lang,
+    /// The transport is made again from the configuration before each try after a setup
+    /// failure (false for a transport given by the caller).
+    remake: bool,
+}
+
+/// The configured transport, or one that fails every message with why it could not be made
+/// (the SMTP password missing, a certificate unreadable): ours to fix, never a reason for the
+/// daemon not to ingest and build reports.
+fn make_mailer(config: &Config) -> Box<dyn Mailer + Send> {
+    match deliver::mailer(&config.settings.correo, &config.base) {
+        Ok(m) => m,
+        Err(e) => Box::new(deliver::Unavailable::new(e.to_string())),
+    }
+}
+
+/// `now` plus `seconds`, saturating far in the future instead of overflowing.
+fn later(now: DateTime<Utc>, seconds: u64) -> DateTime<Utc> {
+    let wait = i64::try_from(seconds).ok().and_then(Duration::try_seconds).unwrap_or_else(|| Duration::days(36_500));
+    now.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Why one ledger row's message did not go.
+enum Failure {
+    /// The message could not be made (this message only: a report that cannot be built, a
+    /// recipient gone from the configuration): failed for good, alerted.
+    Message(String),
+    /// What the transport said.
+    Send(SendError),
+}
+
+/// What a delivery pass did.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    /// Messages the server took.
+    pub sent: usize,
+    /// Deliveries failed for good.
+    pub failed: usize,
+    /// Deliveries that failed and are retried later.
+    pub later: usize,
+    /// The mail setup problem every delivery waits for, and how many wait.
+    pub held: Option<(MailProblem, usize)>,
+    /// Stopped by the shutdown flag.
+    pub interrupted: bool,
+}
+
+impl std::fmt::Display for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} enviados, {} fallidos, {} para reintentar", self.sent, self.failed, self.later)?;
+        if let Some((p, waiting)) = &self.held {
+            write!(f, "; {SETUP_PROBLEM}: {} (desde {}); {waiting} entregas esperan hasta {}", p.error, p.desde, p.proximo_intento_en)?;
+        }
+        if self.interrupted {
+            f.write_str(" (interrumpido)")?;
+        }
+        Ok(())
+    }
 }
 
 fn rfc(t: DateTime<Utc>) -> String {
@@ -83,11 +164,13 @@ fn parse_rfc(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl<'a> Daemon<'a> {
-    /// Opens the store and the mail transport.
+    /// Opens the store and the mail transport. A transport that cannot be made (no password)
+    /// does not stop it: every delivery waits, as for any setup failure.
     pub fn new(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
         let store = open_store(config)?;
-        let mailer = deliver::mailer(&config.settings.correo, &config.base)?;
-        Ok(Daemon::with_mailer(config, store, mailer))
+        let mut daemon = Daemon::with_mailer(config, store, make_mailer(config));
+        daemon.remake = true;
+        Ok(daemon)
     }
 
     /// For looking only (`participa status`): no mail transport is set up, so a missing SMTP
@@ -100,7 +183,7 @@ impl<'a> Daemon<'a> {
     /// With a given transport.
     pub fn with_mailer(config: &'a Config, store: SqliteStore, mailer: Box<dyn Mailer + Send>) -> Daemon<'a> {
         let lang = Lang::parse(&config.settings.informe.idioma).unwrap_or(Lang::Es);
-        Daemon { config, store, mailer, lang }
+        Daemon { config, store, mailer, lang, remake: false }
     }
 
     /// Runs one job at `now`, records its outcome, and never fails: a job's error is logged and
@@ -250,54 +333,153 @@ impl<'a> Daemon<'a> {
         Ok(late)
     }
 
-    /// Sends every pending delivery that is due, each on its own: a failure is recorded for
-    /// that recipient only and retried later with a growing wait; after the last attempt the
-    /// administrators are alerted.
-    pub fn deliver_due(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
-        let (mut sent, mut failed, mut later) = (0, 0, 0);
+    /// Sends every pending delivery that is due, each on its own: a failure of the recipient's
+    /// is recorded for that recipient only and retried later with a growing wait, and after
+    /// the last attempt the administrators are alerted; a failure of ours (the setup) stops
+    /// the pass, spends no attempt, and holds every delivery until its own growing wait is
+    /// over.
+    pub fn deliver_due(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<Delivered, DaemonError> {
+        self.deliver(now, shutdown, false)
+    }
+
+    /// [`Daemon::deliver_due`]; `by_hand` (a person asked: `report --send`) tries at once even
+    /// while a setup problem's wait is running.
+    fn deliver(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool, by_hand: bool) -> Result<Delivered, DaemonError> {
+        let mut done = Delivered::default();
+        let mut due_at = now;
+        let mut problem_open = false;
+        if let Some(problem) = self.store.mail_problem()? {
+            let next = parse_rfc(&problem.proximo_intento_en).unwrap_or(now);
+            if next > now && !by_hand {
+                // What was enqueued since waits too, and says so in the ledger and the alert.
+                let waiting = self.store.ledger_hold(&problem.proximo_intento_en, &problem.error)?;
+                self.write_alert(&problem, waiting, now);
+                done.held = Some((problem, waiting));
+                return Ok(done);
+            }
+            // Time to try again: what the problem held is due, and the transport is made again
+            // (a password file that was fixed is read).
+            due_at = due_at.max(next);
+            problem_open = true;
+            if self.remake {
+                self.mailer = make_mailer(self.config);
+            }
+        }
         let mut models = BTreeMap::new();
         // Alerts enqueued by this pass are sent by it too.
         for _ in 0..2 {
-            let due = self.store.ledger(Some(&rfc(now)))?;
+            let due = self.store.ledger(Some(&rfc(due_at)))?;
             if due.is_empty() {
                 break;
             }
             for d in due {
                 if shutdown.load(std::sync::atomic::Ordering::SeqCst) {
-                    return Ok(format!("{sent} enviados, {failed} fallidos, {later} para reintentar (interrumpido)"));
+                    done.interrupted = true;
+                    return Ok(done);
                 }
-                match self.send_one(&d, now, &mut models) {
+                // What the ledger keeps (the server's words), what the log says, and when to retry.
+                let (stored, shown, retry) = match self.send_one(&d, now, &mut models) {
                     Ok(receipt) => {
                         self.store.ledger_sent(d.id, &rfc(now), &receipt.server_reply, &receipt.message_id)?;
-                        sent += 1;
+                        done.sent += 1;
+                        if problem_open {
+                            problem_open = false;
+                            self.setup_recovered(now);
+                        }
+                        continue;
                     }
-                    Err(e) => {
+                    Err(Failure::Send(e)) if e.is_setup() => {
+                        done.held = Some(self.setup_failed(&e, now)?);
+                        return Ok(done);
+                    }
+                    Err(Failure::Send(e)) => {
+                        // The server got as far as this recipient: our side works again.
+                        if problem_open {
+                            problem_open = false;
+                            self.setup_recovered(now);
+                        }
                         let attempts = u32::try_from(d.intentos + 1).unwrap_or(u32::MAX);
                         let retry = if e.is_transient() { self.config.settings.programacion.retry_delay_seconds(attempts) } else { None };
-                        let next = retry.map(|s| rfc(now + Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2))));
-                        self.store.ledger_failed(d.id, e.text(), next.as_deref())?;
-                        if next.is_some() {
-                            later += 1;
-                            warn!(tipo = %d.tipo, clave = %d.clave, intento = attempts, error = %e, "envío fallido; se reintenta más tarde");
-                        } else {
-                            failed += 1;
-                            warn!(tipo = %d.tipo, clave = %d.clave, intento = attempts, error = %e, "envío fallido definitivamente; se avisa a los administradores");
-                            if d.tipo != ALERT {
-                                self.alert(&d, now)?;
-                            }
-                        }
+                        (e.text().to_string(), e.to_string(), retry)
+                    }
+                    Err(Failure::Message(text)) => (text.clone(), format!("no se pudo armar el mensaje: {text}"), None),
+                };
+                let next = retry.map(|s| rfc(later(now, s)));
+                self.store.ledger_failed(d.id, &stored, next.as_deref())?;
+                let attempt = d.intentos + 1;
+                if next.is_some() {
+                    done.later += 1;
+                    warn!(tipo = %d.tipo, clave = %d.clave, intento = attempt, error = %shown, "envío fallido; se reintenta más tarde");
+                } else {
+                    done.failed += 1;
+                    warn!(tipo = %d.tipo, clave = %d.clave, intento = attempt, error = %shown, "envío fallido definitivamente; se avisa a los administradores");
+                    if d.tipo != ALERT {
+                        self.alert(&d, now)?;
                     }
                 }
             }
         }
-        Ok(format!("{sent} enviados, {failed} fallidos, {later} para reintentar"))
+        Ok(done)
+    }
+
+    /// Records a setup failure: no attempt is counted, every pending delivery waits (the wait
+    /// doubles with each failure in a row, capped), and the problem is logged and written to
+    /// the alerts folder. Returns the problem and how many deliveries wait.
+    fn setup_failed(&mut self, e: &SendError, now: DateTime<Utc>) -> Result<(MailProblem, usize), DaemonError> {
+        let failures = self.store.mail_problem()?.map_or(1, |p| p.fallos.saturating_add(1));
+        let wait = self.config.settings.programacion.setup_delay_seconds(u32::try_from(failures).unwrap_or(u32::MAX));
+        let (problem, waiting) = self.store.mail_problem_failed(&rfc(now), e.text(), &rfc(later(now, wait)))?;
+        error!(
+            desde = %problem.desde,
+            fallos = problem.fallos,
+            entregas_en_espera = waiting,
+            proximo_intento = %problem.proximo_intento_en,
+            "{SETUP_PROBLEM}: {}; ninguna entrega pierde intentos: todas esperan a que se corrija",
+            problem.error
+        );
+        self.write_alert(&problem, waiting, now);
+        Ok((problem, waiting))
+    }
+
+    /// Writes (or brings up to date) the alert file of the setup problem.
+    fn write_alert(&self, problem: &MailProblem, waiting: usize, now: DateTime<Utc>) {
+        let path = alert_path(self.config);
+        if let Err(io) = write_atomic(&path, setup_alert_text(self.config, problem, waiting, now).as_bytes()) {
+            warn!(path = %path.display(), error = %io, "no se pudo escribir el aviso del problema de correo");
+        }
+    }
+
+    /// The server took a message: the setup problem, if one was open, is over.
+    fn setup_recovered(&mut self, now: DateTime<Utc>) {
+        let problem = match self.store.mail_problem_cleared() {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => {
+                warn!(error = %e, "no se pudo cerrar el problema de correo registrado");
+                return;
+            }
+        };
+        info!(desde = %problem.desde, fallos = problem.fallos, "el servidor de correo vuelve a aceptar los mensajes; las entregas en espera salen");
+        // The alert stays in the folder as a record, renamed and with its end written.
+        let path = alert_path(self.config);
+        let Ok(text) = std::fs::read_to_string(&path) else { return };
+        let stamp: String = problem.desde.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let resolved = path.with_file_name(format!("servidor-de-correo-{stamp}-resuelto.txt"));
+        let text = format!("{text}\nResuelto: {} (el servidor aceptó un mensaje).\n", rfc(now));
+        if write_atomic(&resolved, text.as_bytes()).is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 
     /// Enqueues an alert to every administrator about `d`, failed for good (the message quotes
-    /// the ledger row, with its last error).
+    /// the ledger row, with its last error). A delivery put back in the queue by hand that
+    /// fails again is alerted again.
     fn alert(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<(), DaemonError> {
         for admin in &self.config.settings.correo.administradores {
-            let clave = format!("{}/{}/{}", d.tipo, d.clave, d.destinatario);
+            let mut clave = format!("{}/{}/{}", d.tipo, d.clave, d.destinatario);
+            if d.reencolados > 0 {
+                clave.push_str(&format!("+{}", d.reencolados));
+            }
             self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: String::new(), creado_en: rfc(now) })?;
         }
         Ok(())
@@ -316,17 +498,17 @@ impl<'a> Daemon<'a> {
 
     /// Builds and sends one ledger row's message. `models` keeps the report models made in
     /// this pass, by ledger key.
-    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>, models: &mut BTreeMap<String, Report>) -> Result<deliver::SendReceipt, SendError> {
-        let setup = |text: String| SendError::Setup { code: None, text };
-        let to = self.address(d).ok_or_else(|| SendError::Permanent { code: None, text: "el destinatario ya no está en participa.toml".into() })?;
+    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>, models: &mut BTreeMap<String, Report>) -> Result<deliver::SendReceipt, Failure> {
+        let unmade = Failure::Message;
+        let to = self.address(d).ok_or_else(|| Failure::Message("el destinatario ya no está en participa.toml".into()))?;
         let created = parse_rfc(&d.creado_en).unwrap_or(now);
         let cfg = &self.config.settings.correo;
         let message = match d.tipo.as_str() {
             REPORT => {
-                let (period, lang) = d.clave.split_once('/').ok_or_else(|| setup(format!("clave de informe inválida: {}", d.clave)))?;
-                let period = Period::parse(period).ok_or_else(|| setup(format!("período inválido: {period}")))?;
+                let (period, lang) = d.clave.split_once('/').ok_or_else(|| unmade(format!("clave de informe inválida: {}", d.clave)))?;
+                let period = Period::parse(period).ok_or_else(|| unmade(format!("período inválido: {period}")))?;
                 let lang = Lang::parse(lang).unwrap_or(self.lang);
-                let zone = self.config.settings.programacion.zone().map_err(setup)?;
+                let zone = self.config.settings.programacion.zone().map_err(unmade)?;
                 let today = created.with_timezone(&zone).date_naive();
                 let out = self.config.resolve(&self.config.settings.informe.dir_salida);
                 let stem = format!("participa-{period}-{}", lang.code());
@@ -340,24 +522,24 @@ impl<'a> Daemon<'a> {
                     } else {
                         report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
                     }
-                    .map_err(|e| setup(format!("no se pudo armar el informe {period}: {e}")))?;
+                    .map_err(|e| unmade(format!("no se pudo armar el informe {period}: {e}")))?;
                     models.insert(d.clave.clone(), model);
                 }
-                let model = models.get(&d.clave).ok_or_else(|| setup(format!("informe {period} sin armar")))?;
-                deliver::report_message(cfg, model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| setup(e.to_string()))?
+                let model = models.get(&d.clave).ok_or_else(|| unmade(format!("informe {period} sin armar")))?;
+                deliver::report_message(cfg, model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| unmade(e.to_string()))?
             }
             REMINDER => {
-                let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| setup(format!("clave inválida: {}", d.clave)))?;
-                let period = Period::parse(month).ok_or_else(|| setup(format!("mes inválido: {month}")))?;
+                let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| unmade(format!("clave inválida: {}", d.clave)))?;
+                let period = Period::parse(month).ok_or_else(|| unmade(format!("mes inválido: {month}")))?;
                 let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
                 let next = period.end().succ_opt().unwrap_or(period.end());
                 let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), self.config.settings.programacion.dia_limite).unwrap_or(next);
-                deliver::reminder_message(cfg, &name, &to, &spanish_month(period), deadline, created).map_err(|e| setup(e.to_string()))?
+                deliver::reminder_message(cfg, &name, &to, &spanish_month(period), deadline, created).map_err(|e| unmade(e.to_string()))?
             }
             FEEDBACK => {
                 // The key is `organismo/<the pass's time>`: the pass whose new layouts are shown.
                 let (org, pass) = d.clave.split_once('/').unwrap_or((d.clave.as_str(), ""));
-                let content = self.feedback_content(org, pass).map_err(|e| setup(e.to_string()))?;
+                let content = self.feedback_content(org, pass).map_err(|e| unmade(e.to_string()))?;
                 let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
                 let xlsx = rejected_workbook(&content.rejected).ok().filter(|_| !content.rejected.is_empty());
                 let feedback = deliver::Feedback {
@@ -368,28 +550,32 @@ impl<'a> Daemon<'a> {
                     layouts: &content.layouts,
                     rejected_xlsx: xlsx,
                 };
-                deliver::feedback_message(cfg, &to, feedback, self.lang, created).map_err(|e| setup(e.to_string()))?
+                deliver::feedback_message(cfg, &to, feedback, self.lang, created).map_err(|e| unmade(e.to_string()))?
             }
             _ => {
-                let failed = self.store.ledger(None).map_err(|e| setup(e.to_string()))?;
+                let failed = self.store.ledger(None).map_err(|e| unmade(e.to_string()))?;
                 let (head, dest) = d.clave.rsplit_once('/').unwrap_or((d.clave.as_str(), ""));
+                // `+N`: the alert of the N-th failure after being put back in the queue by hand.
+                let dest = dest.split('+').next().unwrap_or(dest);
                 let what = failed.iter().find(|f| f.destinatario == dest && format!("{}/{}", f.tipo, f.clave) == head);
                 let body = match what {
                     Some(f) => format!(
-                        "Un envío falló definitivamente después de {} intentos.\n\nTipo: {}\nClave: {}\nDestinatario (clave): {}\nMessage-ID: {}\nÚltimo error: {}\n\nRevise la dirección y el servidor; `participa status` muestra el registro de entregas.",
+                        "Un envío falló definitivamente después de {} intentos.\n\nEntrega: {}\nTipo: {}\nClave: {}\nDestinatario (clave): {}\nMessage-ID: {}\nÚltimo error: {}\n\nRevise la dirección y el servidor; `participa entregas` muestra el registro de entregas y `participa entregas reintentar --id {}` vuelve a poner esta en la cola.",
                         f.intentos,
+                        f.id,
                         f.tipo,
                         f.clave,
                         f.destinatario,
                         f.message_id,
-                        f.ultimo_error.clone().unwrap_or_default()
+                        f.ultimo_error.clone().unwrap_or_default(),
+                        f.id
                     ),
                     None => format!("Un envío falló definitivamente: {}", d.clave),
                 };
-                deliver::alert_message(cfg, std::slice::from_ref(&to), "un envío falló definitivamente", &body, created).map_err(|e| setup(e.to_string()))?
+                deliver::alert_message(cfg, std::slice::from_ref(&to), "un envío falló definitivamente", &body, created).map_err(|e| unmade(e.to_string()))?
             }
         };
-        self.mailer.send(&message, &to)
+        self.mailer.send(&message, &to).map_err(Failure::Send)
     }
 
     /// The organismo's present files with their accepted rows, every rejected row of its files,
@@ -495,6 +681,29 @@ pub struct DaemonStatus {
     pub organismos_atrasados: Vec<String>,
     /// The month `organismos_atrasados` is about.
     pub mes_cerrado: Option<String>,
+    /// The mail setup problem every delivery waits for, when there is one.
+    pub problema_correo: Option<MailProblemStatus>,
+}
+
+/// The mail setup problem in [`DaemonStatus`].
+#[derive(Debug, Serialize)]
+pub struct MailProblemStatus {
+    /// «el servidor de correo rechaza la configuración: …», with the server's words.
+    pub mensaje: String,
+    /// The server's words (or why the transport could not be made).
+    pub error: String,
+    /// The first failure (RFC 3339, UTC).
+    pub desde: String,
+    /// The last failure.
+    pub ultimo_fallo: String,
+    /// Failures in a row.
+    pub fallos: i64,
+    /// No delivery is tried before this.
+    pub proximo_intento_en: String,
+    /// Deliveries pending.
+    pub entregas_en_espera: usize,
+    /// The alert file.
+    pub aviso: String,
 }
 
 /// One job in [`DaemonStatus`].
@@ -546,19 +755,222 @@ impl Daemon<'_> {
             Some(m) => self.late_organismos(m)?,
             None => Vec::new(),
         };
-        Ok(DaemonStatus { trabajos, meses_pendientes, entregas_pendientes, entregas_fallidas, entregas_enviadas, organismos_atrasados, mes_cerrado: closed.map(|m| m.to_string()) })
+        let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
+        let problema_correo = self.store.mail_problem()?.map(|p| problem_status(self.config, p, waiting));
+        Ok(DaemonStatus {
+            trabajos,
+            meses_pendientes,
+            entregas_pendientes,
+            entregas_fallidas,
+            entregas_enviadas,
+            organismos_atrasados,
+            mes_cerrado: closed.map(|m| m.to_string()),
+            problema_correo,
+        })
+    }
+}
+
+fn problem_status(config: &Config, p: MailProblem, waiting: usize) -> MailProblemStatus {
+    MailProblemStatus {
+        mensaje: format!("{SETUP_PROBLEM}: {}", p.error),
+        error: p.error,
+        desde: p.desde,
+        ultimo_fallo: p.ultimo_fallo,
+        fallos: p.fallos,
+        proximo_intento_en: p.proximo_intento_en,
+        entregas_en_espera: waiting,
+        aviso: alert_path(config).display().to_string(),
+    }
+}
+
+/// Where a setup problem is written while it lasts: `alertas/servidor-de-correo.txt` beside
+/// the outbox folder (`correo/alertas/` by default), readable without the mail server.
+pub fn alert_path(config: &Config) -> PathBuf {
+    let outbox = config.resolve(&config.settings.correo.dir_salida);
+    let folder = match outbox.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join("alertas"),
+        _ => config.resolve(std::path::Path::new("alertas")),
+    };
+    folder.join("servidor-de-correo.txt")
+}
+
+/// Writes a file beside its place and renames it, so a reader never sees half of it.
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The alert file's text: what failed, since when, what waits, and what to do. Names where
+/// the password comes from, never the password.
+fn setup_alert_text(config: &Config, p: &MailProblem, waiting: usize, now: DateTime<Utc>) -> String {
+    let c = &config.settings.correo;
+    let server = match c.transporte {
+        deliver::Transporte::Archivo => format!("bandeja de salida {}", config.resolve(&c.dir_salida).display()),
+        deliver::Transporte::Smtp => {
+            let security = match c.smtp_seguridad {
+                deliver::Seguridad::Starttls => "starttls",
+                deliver::Seguridad::Tls => "tls",
+                deliver::Seguridad::Ninguna => "ninguna",
+            };
+            let mut s = format!("{}:{} (smtp_seguridad = \"{security}\")", c.smtp_host.as_deref().unwrap_or("?"), c.port());
+            if let Some(user) = &c.smtp_usuario {
+                s.push_str(&format!(", usuario «{user}»"));
+                if let Some(var) = &c.smtp_clave_env {
+                    s.push_str(&format!(", contraseña de la variable de entorno {var}"));
+                } else if let Some(file) = &c.smtp_clave_archivo {
+                    s.push_str(&format!(", contraseña del archivo {}", config.resolve(file).display()));
+                }
+            }
+            s
+        }
+    };
+    format!(
+        "participa: {SETUP_PROBLEM}\n\n\
+         Error: {error}\n\
+         Servidor: {server}\n\
+         Desde: {desde}\n\
+         Último intento: {ultimo} ({fallos})\n\
+         Próximo intento: {proximo}\n\
+         Entregas en espera: {waiting} (al {now}; ninguna pierde intentos por este problema)\n\n\
+         El problema es de la configuración de participa o del servidor de correo (contraseña, usuario, TLS,\n\
+         nombre o puerto del servidor), no de los destinatarios. Corrija [correo] en participa.toml, o la\n\
+         contraseña en su archivo (se vuelve a leer en cada intento) o en su variable de entorno (reinicie el\n\
+         servicio para que la lea). Las entregas salen solas en el próximo intento; `participa entregas` las\n\
+         lista y `participa status` muestra este aviso. Este archivo se renombra como resuelto cuando el\n\
+         servidor vuelve a aceptar un mensaje.\n",
+        error = p.error,
+        desde = p.desde,
+        ultimo = p.ultimo_fallo,
+        fallos = failures_in_a_row(p.fallos),
+        proximo = p.proximo_intento_en,
+        now = rfc(now),
+    )
+}
+
+/// «1 intento fallido», «3 intentos fallidos seguidos».
+pub fn failures_in_a_row(n: i64) -> String {
+    if n == 1 {
+        "1 intento fallido".into()
+    } else {
+        format!("{n} intentos fallidos seguidos")
     }
 }
 
 /// `participa report --period P --send`: builds the report, enqueues it for every recipient
 /// (unless it already was: then only what is still pending goes) and delivers now, through the
-/// same ledger as the daemon.
-pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>) -> Result<String, DaemonError> {
+/// same ledger as the daemon. Asked by a person, it tries at once even while a setup problem's
+/// wait is running.
+pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>) -> Result<Delivered, DaemonError> {
     let mut daemon = Daemon::new(config)?;
     daemon.lang = lang;
     daemon.enqueue_report(period, now)?;
     let never = AtomicBool::new(false);
-    daemon.deliver_due(now, &never)
+    daemon.deliver(now, &never, true)
+}
+
+/// One ledger row as `participa entregas` shows it: the row, and what it is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryView {
+    /// The ledger row.
+    #[serde(flatten)]
+    pub entrega: Delivery,
+    /// The month (or period) it is about: a report's, a reminder's.
+    pub periodo: Option<String>,
+    /// The organismo it is for: feedback, reminders.
+    pub organismo: Option<String>,
+}
+
+/// What a ledger key says: (period, organismo).
+fn about(tipo: &str, clave: &str) -> (Option<String>, Option<String>) {
+    match tipo {
+        REPORT => (clave.split_once('/').map(|(p, _)| p.to_string()), None),
+        REMINDER => clave.rsplit_once('/').map_or((None, None), |(o, m)| (Some(m.to_string()), Some(o.to_string()))),
+        FEEDBACK => (None, Some(clave.split_once('/').map_or(clave, |(o, _)| o).to_string())),
+        // `tipo/clave/destinatario`: what the alert is about.
+        ALERT => match clave.rsplit_once('/').and_then(|(head, _)| head.split_once('/')) {
+            Some((t, c)) if t != ALERT => about(t, c),
+            _ => (None, None),
+        },
+        _ => (None, None),
+    }
+}
+
+fn view(d: Delivery) -> DeliveryView {
+    let (periodo, organismo) = about(&d.tipo, &d.clave);
+    DeliveryView { entrega: d, periodo, organismo }
+}
+
+/// `participa entregas`: every ledger row, oldest first, and the mail setup problem, if any.
+pub fn deliveries(config: &Config) -> Result<(Vec<DeliveryView>, Option<MailProblemStatus>), DaemonError> {
+    let mut store = open_store(config)?;
+    let ledger = store.ledger(None)?;
+    let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
+    let problem = store.mail_problem()?.map(|p| problem_status(config, p, waiting));
+    Ok((ledger.into_iter().map(view).collect(), problem))
+}
+
+/// Which failed deliveries to put back in the queue.
+#[derive(Debug, Clone)]
+pub enum Requeue {
+    /// One, by id.
+    Id(i64),
+    /// Those about a month (reports and reminders), `2019-03`.
+    Period(String),
+    /// Every failed one.
+    Failed,
+}
+
+/// What `participa entregas reintentar` did.
+#[derive(Debug)]
+pub struct Requeued {
+    /// Put back in the queue.
+    pub requeued: Vec<DeliveryView>,
+    /// Named (by id or period) but not failed, so left as they are.
+    pub not_failed: Vec<DeliveryView>,
+}
+
+/// `participa entregas reintentar`: puts the chosen failed deliveries back in the queue
+/// (pending, due now, their attempts counted from zero), through the ledger: only a failed
+/// row moves, so asking twice re-queues once. The daemon or `run --once` sends them.
+pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError> {
+    let mut store = open_store(config)?;
+    let ledger: Vec<DeliveryView> = store.ledger(None)?.into_iter().map(view).collect();
+    let chosen: Vec<DeliveryView> = match which {
+        Requeue::Id(id) => {
+            let found: Vec<DeliveryView> = ledger.into_iter().filter(|v| v.entrega.id == *id).collect();
+            if found.is_empty() {
+                return Err(DaemonError::NotFound(format!("no hay ninguna entrega con id {id} (`participa entregas` las lista)")));
+            }
+            found
+        }
+        Requeue::Period(p) => {
+            let month = schedule::parse_month(p)
+                .map(|m| m.to_string())
+                .ok_or_else(|| DaemonError::NotFound(format!("--periodo «{p}»: se escribe como 2019-03")))?;
+            ledger.into_iter().filter(|v| v.periodo.as_deref() == Some(month.as_str())).collect()
+        }
+        Requeue::Failed => ledger.into_iter().filter(|v| v.entrega.estado == FAILED).collect(),
+    };
+    let ids: Vec<i64> = chosen.iter().filter(|v| v.entrega.estado == FAILED).map(|v| v.entrega.id).collect();
+    let moved = store.ledger_requeue(&ids)?;
+    let (mut requeued, mut not_failed) = (Vec::new(), Vec::new());
+    for mut v in chosen {
+        if moved.contains(&v.entrega.id) {
+            v.entrega.estado = PENDING.into();
+            v.entrega.intentos = 0;
+            v.entrega.proximo_intento_en = None;
+            v.entrega.reencolados += 1;
+            info!(id = v.entrega.id, tipo = %v.entrega.tipo, clave = %v.entrega.clave, "entrega fallida puesta de nuevo en la cola");
+            requeued.push(v);
+        } else {
+            not_failed.push(v);
+        }
+    }
+    Ok(Requeued { requeued, not_failed })
 }
 
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.

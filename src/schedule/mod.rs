@@ -104,8 +104,19 @@ impl ScheduleConfig {
         if attempts >= self.reintentos_max {
             return None;
         }
+        Some(self.backoff_seconds(attempts))
+    }
+
+    /// The wait after `failures` consecutive failures of the mail setup (the password, TLS,
+    /// the server unreachable): the same doubling and cap as a recipient's retries, but never
+    /// giving up, since no recipient is at fault and every delivery waits for it.
+    pub fn setup_delay_seconds(&self, failures: u32) -> u64 {
+        self.backoff_seconds(failures.max(1))
+    }
+
+    fn backoff_seconds(&self, attempts: u32) -> u64 {
         let factor = 1u64.checked_shl(attempts.saturating_sub(1)).unwrap_or(u64::MAX);
-        Some(self.reintento_inicial_segundos.saturating_mul(factor).min(self.reintento_max_segundos))
+        self.reintento_inicial_segundos.saturating_mul(factor).min(self.reintento_max_segundos)
     }
 }
 
@@ -376,6 +387,9 @@ mod tests {
         let cfg = ScheduleConfig { reintentos_max: 5, reintento_inicial_segundos: 60, reintento_max_segundos: 300, ..ScheduleConfig::default() };
         let delays: Vec<Option<u64>> = (1..=5).map(|a| cfg.retry_delay_seconds(a)).collect();
         assert_eq!(delays, [Some(60), Some(120), Some(240), Some(300), None]);
+        let setup: Vec<u64> = (1..=7).map(|f| cfg.setup_delay_seconds(f)).collect();
+        assert_eq!(setup, [60, 120, 240, 300, 300, 300, 300], "a setup problem is waited out, never given up");
+        assert_eq!(cfg.setup_delay_seconds(u32::MAX), 300);
     }
 
     #[test]

@@ -252,6 +252,23 @@ pub trait Store {
     /// Records a failed attempt: pending again at `next_attempt_at`, or failed for good when
     /// there is none.
     fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError>;
+    /// Puts the failed deliveries among `ids` back in the queue (pending, due now, their
+    /// attempts counted again from zero); the others are left as they are. Returns the ids
+    /// re-queued.
+    fn ledger_requeue(&mut self, ids: &[i64]) -> Result<Vec<i64>, StoreError>;
+    /// The mail setup problem being waited out, if there is one.
+    fn mail_problem(&mut self) -> Result<Option<MailProblem>, StoreError>;
+    /// Records a failure of the mail setup at `at` (the first of a run of them opens the
+    /// problem), and makes every pending delivery due before `next_attempt_at` wait until
+    /// then, without counting an attempt; in one transaction. Returns the problem and how many
+    /// deliveries are pending.
+    fn mail_problem_failed(&mut self, at: &str, error: &str, next_attempt_at: &str) -> Result<(MailProblem, usize), StoreError>;
+    /// Makes every pending delivery due before `until` wait until then (a setup problem holds
+    /// it), with `error` as its last error and its attempts untouched; returns how many
+    /// deliveries are pending.
+    fn ledger_hold(&mut self, until: &str, error: &str) -> Result<usize, StoreError>;
+    /// Closes the mail setup problem (the server took a message); returns what it was.
+    fn mail_problem_cleared(&mut self) -> Result<Option<MailProblem>, StoreError>;
     /// Whether a month's report (`2019-03/es`) was enqueued.
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError>;
     /// Enqueues a month's report for its recipients and marks it enqueued, in one transaction.
@@ -312,6 +329,24 @@ pub struct Delivery {
     pub respuesta: Option<String>,
     /// When it was enqueued; the message's Date.
     pub creado_en: String,
+    /// How many times it was put back in the queue by hand after failing.
+    pub reencolados: i64,
+}
+
+/// A failure of the mail setup (authentication, TLS, the server unreachable) that every
+/// delivery is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailProblem {
+    /// The last failure, with the server's words (never a password).
+    pub error: String,
+    /// The first failure (RFC 3339, UTC).
+    pub desde: String,
+    /// The last failure (RFC 3339, UTC).
+    pub ultimo_fallo: String,
+    /// Consecutive failures.
+    pub fallos: i64,
+    /// No delivery is tried before this (RFC 3339, UTC).
+    pub proximo_intento_en: String,
 }
 
 /// A daemon job's last run.

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::copies::{self, CopyIndex};
 use super::layouts;
 use super::{
-    Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError, StoreStatus,
+    Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem, NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError, StoreStatus,
     StoredRow, Submission, VersionInfo,
 };
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_informes.sql"),
     include_str!("migrations/0003_entregas.sql"),
     include_str!("migrations/0004_disposiciones.sql"),
+    include_str!("migrations/0005_entregas_recuperables.sql"),
 ];
 
 /// SQLite implementation of [`Store`].
@@ -696,7 +697,7 @@ impl Store for SqliteStore {
     }
 
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
-        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en
+        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en, reencolados
                    FROM entregas WHERE (?1 IS NULL OR (estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en <= ?1)))
                    ORDER BY id";
         let mut stmt = self.conn.prepare(sql)?;
@@ -714,6 +715,7 @@ impl Store for SqliteStore {
                 enviado_en: r.get(9)?,
                 respuesta: r.get(10)?,
                 creado_en: r.get(11)?,
+                reencolados: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -735,6 +737,59 @@ impl Store for SqliteStore {
             params![id, error, next_attempt_at],
         )?;
         Ok(())
+    }
+
+    fn ledger_requeue(&mut self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut requeued = Vec::new();
+        {
+            // Only a failed row moves: a second request for the same rows finds them pending
+            // (or sent) and changes nothing.
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entregas SET estado = 'pendiente', intentos = 0, proximo_intento_en = NULL, reencolados = reencolados + 1
+                 WHERE id = ?1 AND estado = 'fallido'",
+            )?;
+            for &id in ids {
+                if stmt.execute([id])? == 1 {
+                    requeued.push(id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(requeued)
+    }
+
+    fn mail_problem(&mut self) -> Result<Option<MailProblem>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row)
+            .optional()?)
+    }
+
+    fn mail_problem_failed(&mut self, at: &str, error: &str, next_attempt_at: &str) -> Result<(MailProblem, usize), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO problema_correo (id, error, desde, ultimo_fallo, fallos, proximo_intento_en) VALUES (1, ?1, ?2, ?2, 1, ?3)
+             ON CONFLICT (id) DO UPDATE SET error = excluded.error, ultimo_fallo = excluded.ultimo_fallo, fallos = problema_correo.fallos + 1,
+                                            proximo_intento_en = excluded.proximo_intento_en",
+            params![error, at, next_attempt_at],
+        )?;
+        let waiting = hold_pending(&tx, next_attempt_at, error)?;
+        let problem = tx.query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row)?;
+        tx.commit()?;
+        Ok((problem, waiting))
+    }
+
+    fn ledger_hold(&mut self, until: &str, error: &str) -> Result<usize, StoreError> {
+        hold_pending(&self.conn, until, error)
+    }
+
+    fn mail_problem_cleared(&mut self) -> Result<Option<MailProblem>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let problem = tx.query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row).optional()?;
+        tx.execute("DELETE FROM problema_correo", [])?;
+        tx.commit()?;
+        Ok(problem)
     }
 
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError> {
@@ -782,6 +837,22 @@ impl Store for SqliteStore {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE organismo = ?1 AND {date_field} >= ?2 AND {date_field} <= ?3)", table(dataset));
         Ok(self.conn.query_row(&sql, params![organismo, bound(date_type, from), bound(date_type, to)], |r| r.get::<_, bool>(0))?)
     }
+}
+
+/// Makes every pending delivery that would go before `until` wait until then, with `error` as
+/// its last error and its attempts untouched; returns how many deliveries are pending.
+fn hold_pending(conn: &Connection, until: &str, error: &str) -> Result<usize, StoreError> {
+    conn.execute(
+        "UPDATE entregas SET proximo_intento_en = ?1, ultimo_error = ?2
+         WHERE estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en < ?1)",
+        params![until, error],
+    )?;
+    let waiting: i64 = conn.query_row("SELECT COUNT(*) FROM entregas WHERE estado = 'pendiente'", [], |r| r.get(0))?;
+    Ok(usize::try_from(waiting).unwrap_or(0))
+}
+
+fn mail_problem_row(r: &rusqlite::Row) -> rusqlite::Result<MailProblem> {
+    Ok(MailProblem { error: r.get(0)?, desde: r.get(1)?, ultimo_fallo: r.get(2)?, fallos: r.get(3)?, proximo_intento_en: r.get(4)? })
 }
 
 fn version_info(r: &rusqlite::Row) -> rusqlite::Result<VersionInfo> {

@@ -217,3 +217,43 @@ fn a_layout_is_shown_for_the_pass_that_first_brought_it_and_never_again() {
     let e = result(vec![m(2, 5, "cinco")], vec![], vec![]);
     assert_eq!(commit(&mut s, &standard, "cultura/e.xlsx", 6, second, Outcome::Read(&e)).new_layouts, 0);
 }
+
+fn delivery(clave: &str, to: &str) -> NewDelivery {
+    NewDelivery { tipo: "informe".into(), clave: clave.into(), destinatario: to.into(), message_id: String::new(), creado_en: "2019-04-02T12:00:00Z".into() }
+}
+
+#[test]
+fn a_setup_problem_holds_pending_deliveries_without_spending_attempts_and_only_failed_ones_are_requeued() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let standard = standard();
+    let mut s = store(&dir, &standard);
+    for (clave, to) in [("2019-03/es", "a"), ("2019-03/es", "b"), ("2019-02/es", "a")] {
+        assert!(s.ledger_add(&delivery(clave, to)).unwrap_or_else(|e| panic!("{e}")));
+    }
+    let ids: Vec<i64> = s.ledger(None).unwrap_or_else(|e| panic!("{e}")).iter().map(|d| d.id).collect();
+    // One fails for good; one waits for its own retry later than the problem's.
+    s.ledger_failed(ids[0], "550 no existe", None).unwrap_or_else(|e| panic!("{e}"));
+    s.ledger_failed(ids[1], "451 más tarde", Some("2019-04-02T13:00:00Z")).unwrap_or_else(|e| panic!("{e}"));
+
+    let (problem, waiting) = s.mail_problem_failed("2019-04-02T12:00:00Z", "535 clave", "2019-04-02T12:01:00Z").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((problem.fallos, waiting), (1, 2));
+    let (problem, _) = s.mail_problem_failed("2019-04-02T12:01:00Z", "535 clave", "2019-04-02T12:03:00Z").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((problem.desde.as_str(), problem.ultimo_fallo.as_str(), problem.fallos), ("2019-04-02T12:00:00Z", "2019-04-02T12:01:00Z", 2));
+    let ledger = s.ledger(None).unwrap_or_else(|e| panic!("{e}"));
+    let by_id = |id: i64| ledger.iter().find(|d| d.id == id).cloned().unwrap_or_else(|| panic!("{id}"));
+    assert_eq!((by_id(ids[0]).estado.as_str(), by_id(ids[0]).intentos), ("fallido", 1), "a failed one is not touched");
+    assert_eq!(by_id(ids[1]).proximo_intento_en.as_deref(), Some("2019-04-02T13:00:00Z"), "a later retry keeps its time");
+    let held = by_id(ids[2]);
+    assert_eq!((held.intentos, held.proximo_intento_en.as_deref(), held.ultimo_error.as_deref()), (0, Some("2019-04-02T12:03:00Z"), Some("535 clave")));
+    assert!(s.ledger(Some("2019-04-02T12:02:59Z")).unwrap_or_else(|e| panic!("{e}")).is_empty());
+
+    assert_eq!(s.mail_problem_cleared().unwrap_or_else(|e| panic!("{e}")).map(|p| p.fallos), Some(2));
+    assert_eq!(s.mail_problem().unwrap_or_else(|e| panic!("{e}")), None);
+
+    // Only the failed one moves, once.
+    assert_eq!(s.ledger_requeue(&ids).unwrap_or_else(|e| panic!("{e}")), vec![ids[0]]);
+    assert_eq!(s.ledger_requeue(&ids).unwrap_or_else(|e| panic!("{e}")), Vec::<i64>::new());
+    let again = s.ledger(None).unwrap_or_else(|e| panic!("{e}")).into_iter().find(|d| d.id == ids[0]).unwrap_or_else(|| panic!("row"));
+    assert_eq!((again.estado.as_str(), again.intentos, again.proximo_intento_en, again.reencolados), ("pendiente", 0, None, 1));
+    assert_eq!(again.ultimo_error.as_deref(), Some("550 no existe"), "the last error stays until the next attempt");
+}
