@@ -11,7 +11,8 @@
 //! - [`report`]: the monthly report as PDF, XLSX and a published folder, and the ministry template;
 //! - [`pipeline`]: the only module that wires stages together;
 //! - [`deliver`]: the e-mail messages (report, ministry feedback, reminders, alerts) and their transports (outbox, SMTP);
-//! - [`cli`]: the command line, one file per subcommand.
+//! - [`cli`]: the command line, one file per subcommand;
+//! - [`names`]: file and folder names as lossless text, and text printed for people escaped.
 
 pub mod cli;
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod deliver;
 pub mod indicators;
 pub mod ingest;
+pub mod names;
 pub mod pipeline;
 pub mod report;
 pub mod schedule;

@@ -570,3 +570,188 @@ fn initiative_snapshots_in_two_files_are_copies_only_when_every_value_is_equal()
     let snapshots: i64 = db.query_row("SELECT COUNT(*) FROM ds_iniciativas", [], |r| r.get(0)).expect("count");
     assert_eq!(snapshots, 3, "P-1 once, P-2 in March and in April");
 }
+
+// ---- Nothing a file or folder can do stops the service (STANDARD.md §1, last point) ----
+
+const V3: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;09/03/2019;Flores;12\n";
+const V4: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;11/03/2019;Almagro;4\nBA Elige;12/03/2019;Almagro;5\n";
+
+/// Writes a settled file at any path (one outside the inbox, a name a `&str` cannot hold).
+fn settled(path: &Path, contents: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, contents).expect("write");
+    set_age(path, SETTLED);
+}
+
+/// Edits the working folder's `participa.toml`.
+fn edit_config(w: &Workdir, from: &str, to: &str) {
+    let path = w.dir.join("participa.toml");
+    let text = std::fs::read_to_string(&path).expect("toml");
+    assert!(text.contains(from), "participa.toml has no «{from}»");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+fn rutas(files: &[HashMap<String, String>]) -> Vec<String> {
+    files.iter().map(|f| f["ruta"].clone()).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_not_followed_unless_asked_and_never_out_of_the_source() {
+    use std::os::unix::fs::symlink;
+    let w = Workdir::new();
+    // Outside the source: someone else's readable data.
+    let outside = w.dir.parent().expect("temporary folder").join("fuera");
+    settled(&outside.join("ajeno.csv"), V3);
+    w.drop_file("ministerio-a/reuniones.csv", V2.as_bytes());
+    w.drop_file("ministerio-b/datos.csv", V1.as_bytes());
+    symlink(outside.join("ajeno.csv"), w.inbox().join("ministerio-a/ajeno.csv")).expect("link");
+    symlink(&outside, w.inbox().join("ministerio-fuera")).expect("link");
+    symlink("../ministerio-b/datos.csv", w.inbox().join("ministerio-a/datos-de-b.csv")).expect("link");
+
+    // By default no link is followed, to a file or a folder; each is listed.
+    let run = w.ingest();
+    for link in ["ministerio-a/ajeno.csv", "ministerio-fuera", "ministerio-a/datos-de-b.csv"] {
+        assert!(run.stdout.contains(&format!("local/{link}: enlace simbólico: no se sigue")), "{link}: {}", run.stdout);
+    }
+    assert!(run.stdout.contains("Archivos: 2 nuevos") && run.stdout.contains("Enlaces simbólicos no seguidos: 3."), "{}", run.stdout);
+    assert_eq!(rutas(&w.export("archivos")), ["ministerio-a/reuniones.csv", "ministerio-b/datos.csv"]);
+    assert_eq!(w.export("instancias").len(), 3);
+
+    // seguir_enlaces = true: links are followed inside the source only, and no file twice.
+    settled(&w.inbox().join(".compartido/calendario.csv"), V4);
+    symlink("../.compartido", w.inbox().join("ministerio-a/compartido")).expect("link");
+    symlink("reuniones.csv", w.inbox().join("ministerio-a/reuniones-otra-vez.csv")).expect("link");
+    edit_config(&w, "seguir_enlaces = false", "seguir_enlaces = true");
+    let run = w.ingest();
+    let line = |path: &str| run.stdout.lines().find(|l| l.starts_with(&format!("local/{path}: "))).unwrap_or_default().to_string();
+    assert!(line("ministerio-a/ajeno.csv").contains("fuera de la carpeta de la fuente"), "{}", run.stdout);
+    assert!(line("ministerio-fuera").contains("fuera de la carpeta de la fuente"), "{}", run.stdout);
+    assert!(line("ministerio-a/datos-de-b.csv").contains("otro organismo (ministerio-b)"), "{}", run.stdout);
+    assert!(line("ministerio-a/reuniones-otra-vez.csv").contains("ya se lee como «ministerio-a/reuniones.csv»"), "{}", run.stdout);
+    assert!(line("ministerio-a/compartido/calendario.csv").contains("nuevo: 2 filas aceptadas"), "{}", run.stdout);
+    assert!(run.stdout.contains("Archivos: 1 nuevos, 0 cambiados, 2 sin cambios"), "{}", run.stdout);
+    assert_eq!(rutas(&w.export("archivos")), ["ministerio-a/compartido/calendario.csv", "ministerio-a/reuniones.csv", "ministerio-b/datos.csv"]);
+    let rows = w.export("instancias");
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r["barrio"] != "FLORES"), "nothing from outside the source");
+
+    // A second pass reads nothing and changes nothing.
+    let before: Vec<_> = EXPORTS.iter().map(|d| w.export(d)).collect();
+    let again = w.ingest();
+    assert!(again.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 3 sin cambios, 0 rechazados, 0 ausentes"), "{}", again.stdout);
+    assert_eq!(EXPORTS.iter().map(|d| w.export(d)).collect::<Vec<_>>(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_subfolder_is_an_error_of_that_folder_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new();
+    w.drop_file("ministerio-a/reuniones.csv", V1.as_bytes());
+    w.drop_file("ministerio-a/2019/abril.csv", V2.as_bytes());
+    w.drop_file("ministerio-b/datos.csv", V3.as_bytes());
+    // chmod 000 stops anyone but root: as root, participa runs as nobody (see `Unprivileged`).
+    let user = util::Unprivileged::new(&w);
+    let first = user.run(&w, &["ingest"]);
+    assert!(first.stdout.contains("Archivos: 3 nuevos"), "{}\n{}", first.stdout, first.stderr);
+    let before = user.export(&w, "instancias");
+    assert_eq!(before.len(), 4);
+
+    let locked = w.inbox().join("ministerio-a/2019");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
+    let added = w.drop_file("ministerio-b/nuevo.csv", V4.as_bytes());
+    user.give(&added);
+    let second = user.run(&w, &["ingest"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    // The rest of that organismo and every other organismo are read…
+    assert!(second.stdout.contains("local/ministerio-b/nuevo.csv: nuevo: 2 filas aceptadas"), "{}", second.stdout);
+    assert!(second.stdout.contains("Archivos: 1 nuevos, 0 cambiados, 2 sin cambios, 0 rechazados, 0 ausentes"), "{}", second.stdout);
+    // …the folder is reported, and its stored file keeps its rows (not marked missing).
+    assert!(second.stdout.contains("ERROR de carpeta") && second.stdout.contains("local/ministerio-a/2019: no se pudo leer la carpeta"), "{}", second.stdout);
+    assert!(!second.stdout.contains("ya no está en la carpeta"), "{}", second.stdout);
+    let files: HashMap<String, String> = user.export(&w, "archivos").into_iter().map(|f| (f["ruta"].clone(), f["estado"].clone())).collect();
+    assert_eq!(files.get("ministerio-a/2019/abril.csv").map(String::as_str), Some("presente"));
+    assert_eq!(files.len(), 4);
+    let rows = user.export(&w, "instancias");
+    assert_eq!(rows.len(), before.len() + 2);
+    assert!(rows.iter().any(|r| r["fuente_archivo"] == "ministerio-a/2019/abril.csv"));
+    // `status` tells it too.
+    let status = user.run(&w, &["status"]);
+    assert!(status.stdout.contains("ERROR de carpeta") && status.stdout.contains("local/ministerio-a/2019"), "{}", status.stdout);
+    let json = user.run(&w, &["status", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("status json");
+    assert_eq!(value["ultima_ingesta"]["carpetas_ilegibles"][0]["ruta"], "ministerio-a/2019");
+
+    // Readable again: nothing to report, nothing changed.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod 755");
+    let third = user.run(&w, &["ingest"]);
+    assert!(third.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 4 sin cambios") && !third.stdout.contains("ERROR"), "{}", third.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_never_merge_and_a_second_pass_changes_nothing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let w = Workdir::new();
+    let org = w.inbox().join("ministerio-a");
+    // «reunión.csv» saved by a Latin-1 system, a name one byte away, and the escape typed out.
+    settled(&org.join(OsStr::from_bytes(b"reuni\xF3n.csv")), V1);
+    settled(&org.join(OsStr::from_bytes(b"reuni\xF2n.csv")), V2);
+    settled(&org.join("reuni\\xF3n.csv"), V3);
+    let first = w.ingest();
+    assert!(first.stdout.contains("Archivos: 3 nuevos"), "{}", first.stdout);
+    assert!(first.stdout.contains("local/ministerio-a/reuni\\xF3n.csv: nuevo: 2 filas aceptadas, 1 rechazadas"), "{}", first.stdout);
+    let files: std::collections::BTreeSet<String> = rutas(&w.export("archivos")).into_iter().collect();
+    let want: std::collections::BTreeSet<String> =
+        ["ministerio-a/reuni\\xF3n.csv", "ministerio-a/reuni\\xF2n.csv", "ministerio-a/reuni\\\\xF3n.csv"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(files, want);
+    let rows = w.export("instancias");
+    assert_eq!(rows.len(), 4);
+    let sources: std::collections::BTreeSet<String> = rows.iter().map(|r| r["fuente_archivo"].clone()).collect();
+    assert_eq!(sources, want);
+
+    let before: Vec<_> = EXPORTS.iter().map(|d| w.export(d)).collect();
+    let again = w.ingest();
+    assert!(again.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 3 sin cambios, 0 rechazados, 0 ausentes"), "{}", again.stdout);
+    assert_eq!(EXPORTS.iter().map(|d| w.export(d)).collect::<Vec<_>>(), before);
+}
+
+#[test]
+fn a_name_with_a_line_break_cannot_forge_lines_in_any_output() {
+    let w = Workdir::new();
+    w.drop_file("ministerio-a\nFALSO/reuniones.csv\nFALSO: nuevo: 999 filas aceptadas\r\u{1b}[1A.csv", V2.as_bytes());
+    w.drop_file("ministerio-b/datos.csv", V1.as_bytes());
+    let ingest = util::participa_logging(&w.dir, "info", &["ingest"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let shown = "ministerio-a\\nFALSO/reuniones.csv\\nFALSO: nuevo: 999 filas aceptadas\\r\\x1B[1A.csv";
+    assert!(ingest.stdout.contains(&format!("local/{shown}: nuevo: 1 filas aceptadas")), "{}", ingest.stdout);
+    assert!(ingest.stderr.contains(shown), "the log names the file escaped: {}", ingest.stderr);
+    let status = w.run(&["status"]);
+    assert!(status.stdout.contains("ministerio-a\\nFALSO: 1, 1, 0"), "{}", status.stdout);
+    let archivos = w.run(&["export", "archivos", "--format", "csv"]);
+    assert_eq!(util::parse_csv(&archivos.stdout).iter().filter(|f| f["ruta"] == shown).count(), 1, "{}", archivos.stdout);
+    for (what, text) in [("ingest", &ingest.stdout), ("log", &ingest.stderr), ("status", &status.stdout), ("export archivos", &archivos.stdout)] {
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("FALSO")), "{what} has a forged line:\n{text}");
+        assert!(!text.contains('\r'), "{what} has a carriage return:\n{text}");
+    }
+    for (what, text) in [("ingest", &ingest.stdout), ("status", &status.stdout), ("export archivos", &archivos.stdout)] {
+        assert!(!text.contains('\u{1b}'), "{what} has an escape sequence:\n{text}");
+    }
+    // The identity is stable: a second pass changes nothing.
+    let again = w.ingest();
+    assert!(again.stdout.contains("Archivos: 0 nuevos, 0 cambiados, 2 sin cambios"), "{}", again.stdout);
+}
+
+#[test]
+fn a_source_folder_that_is_empty_or_holds_the_working_folder_is_refused_naming_the_key() {
+    let w = Workdir::new();
+    let original = std::fs::read_to_string(w.dir.join("participa.toml")).expect("toml");
+    for (path, key) in [("", "the folder is empty"), (".", "store.sqlite_path"), ("publicacion", "informe.dir_publicacion"), ("informes", "informe.dir_salida")] {
+        std::fs::write(w.dir.join("participa.toml"), original.replacen("path = \"inbox\"", &format!("path = {path:?}"), 1)).expect("write");
+        let run = w.run(&["ingest"]);
+        assert_eq!(run.code, 2, "{path:?}: {}", run.stdout);
+        assert!(run.stderr.contains("sources[0].path") && run.stderr.contains(key), "{path:?}: {}", run.stderr);
+    }
+}

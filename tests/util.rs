@@ -51,6 +51,101 @@ pub fn participa_at(cwd: &Path, now: Option<&str>, args: &[&str]) -> Run {
     cmd.output().expect("the participa binary runs").into()
 }
 
+/// Runs the binary with `args` in `cwd` and the log filter `rust_log` (`RUST_LOG`).
+pub fn participa_logging(cwd: &Path, rust_log: &str, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
+    cmd.args(args).current_dir(cwd).env("RUST_LOG", rust_log).env_remove("PARTICIPA_NOW");
+    cmd.output().expect("the participa binary runs").into()
+}
+
+/// CSV text with a header row, parsed into rows of column → value.
+pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("csv record");
+            headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+        })
+        .collect()
+}
+
+/// True when the tests run as root, who reads any folder whatever its mode.
+#[cfg(unix)]
+pub fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().expect("probe file");
+    probe.as_file().metadata().expect("probe metadata").uid() == 0
+}
+
+/// The user and group `Unprivileged` runs participa as when the tests run as root.
+#[cfg(unix)]
+pub const NOBODY: u32 = 65534;
+
+/// Runs participa as a user whom a folder's permissions stop: the tests' own user, or, when
+/// that is root, `nobody` through `setpriv` (util-linux), with the working folder handed to it.
+#[cfg(unix)]
+pub struct Unprivileged {
+    as_nobody: bool,
+}
+
+#[cfg(unix)]
+impl Unprivileged {
+    /// Makes `w`'s working folder usable by the user participa will run as.
+    pub fn new(w: &Workdir) -> Unprivileged {
+        use std::os::unix::fs::PermissionsExt;
+        let as_nobody = running_as_root();
+        if as_nobody {
+            let setpriv = Command::new("setpriv").arg("--version").output();
+            assert!(setpriv.is_ok_and(|o| o.status.success()), "running as root: this test needs setpriv (util-linux) to run participa as nobody");
+            let tmp = w.dir.parent().expect("temporary folder");
+            std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod temporary folder");
+            give_tree(&w.dir);
+        }
+        Unprivileged { as_nobody }
+    }
+
+    /// Hands a path made by the test (as root) to the user participa runs as.
+    pub fn give(&self, path: &Path) {
+        if self.as_nobody {
+            give_tree(path);
+        }
+    }
+
+    /// Runs `args` in `w`'s working folder.
+    pub fn run(&self, w: &Workdir, args: &[&str]) -> Run {
+        let bin = env!("CARGO_BIN_EXE_participa");
+        let mut cmd = if self.as_nobody {
+            let mut c = Command::new("setpriv");
+            c.args([format!("--reuid={NOBODY}"), format!("--regid={NOBODY}"), "--clear-groups".to_string(), bin.to_string()]);
+            c
+        } else {
+            Command::new(bin)
+        };
+        cmd.args(args).current_dir(&w.dir).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+        cmd.output().expect("the participa binary runs").into()
+    }
+
+    /// `participa export NAME --format csv`, parsed.
+    pub fn export(&self, w: &Workdir, name: &str) -> Vec<HashMap<String, String>> {
+        let run = self.run(w, &["export", name, "--format", "csv"]);
+        assert_eq!(run.code, 0, "export {name} failed: {}", run.stderr);
+        parse_csv(&run.stdout)
+    }
+}
+
+/// Gives a path and everything under it to `NOBODY`.
+#[cfg(unix)]
+fn give_tree(path: &Path) {
+    std::os::unix::fs::lchown(path, Some(NOBODY), Some(NOBODY)).expect("chown");
+    if path.symlink_metadata().expect("metadata").is_dir() {
+        for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
+            give_tree(&entry.path());
+        }
+    }
+}
+
 /// Copies a tree, setting every copied file's modification time to `age` ago (settled files).
 pub fn copy_tree(from: &Path, to: &Path, age: Duration) {
     for entry in std::fs::read_dir(from).expect("source folder") {
@@ -112,15 +207,7 @@ impl Workdir {
     pub fn export(&self, name: &str) -> Vec<HashMap<String, String>> {
         let run = self.run(&["export", name, "--format", "csv"]);
         assert_eq!(run.code, 0, "export {name} failed: {}", run.stderr);
-        let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
-        let headers = reader.headers().expect("header").clone();
-        reader
-            .records()
-            .map(|r| {
-                let r = r.expect("csv record");
-                headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
-            })
-            .collect()
+        parse_csv(&run.stdout)
     }
 
     /// Copies a fixture tree into the inbox as settled files.

@@ -1,5 +1,6 @@
 //! `participa export DATASET --format csv|json`: a standard dataset, the rejected rows or the
-//! file list, to stdout.
+//! file list, to stdout. The file list's names and problems are printed through
+//! [`printable`]: a name with a line break cannot make a line of its own.
 
 use std::io::Write;
 
@@ -7,6 +8,7 @@ use anyhow::bail;
 
 use super::Format;
 use crate::config::Config;
+use crate::names::printable;
 use crate::pipeline;
 use crate::standard::schema::{FieldType, PROVENANCE};
 use crate::store::{ExportError, Store};
@@ -120,8 +122,22 @@ pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32
                     .collect();
                 let numeric = columns.iter().map(|c| c.starts_with("filas_")).collect();
                 let mut w = Writer::new(out, format, columns, numeric)?;
+                // Names and messages as printed everywhere else: escaped, so a name with a line
+                // break cannot make a line of its own for a reader that splits on lines.
+                let shown = |text: String| printable(&text).into_owned();
                 for f in files {
-                    w.row(vec![f.fuente, f.organismo, f.ruta, f.estado, f.resultado, f.recibido_en, f.sha256, f.filas_aceptadas.to_string(), f.filas_rechazadas.to_string(), f.problemas])?;
+                    w.row(vec![
+                        shown(f.fuente),
+                        shown(f.organismo),
+                        shown(f.ruta),
+                        f.estado,
+                        f.resultado,
+                        f.recibido_en,
+                        f.sha256,
+                        f.filas_aceptadas.to_string(),
+                        f.filas_rechazadas.to_string(),
+                        shown(f.problemas),
+                    ])?;
                 }
                 w.finish()?;
             }

@@ -1,5 +1,7 @@
 //! `participa ingest`: one pass, a progress bar on a terminal, a summary at the end (with which
-//! file repeats rows of which, and rows that count again).
+//! file repeats rows of which, rows that count again, links not followed and folders that could
+//! not be read). Every name and message is printed through [`printable`], so no name can start
+//! a line of its own.
 
 use std::io::IsTerminal;
 use std::sync::atomic::AtomicBool;
@@ -8,6 +10,7 @@ use std::time::SystemTime;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
+use crate::names::printable;
 use crate::pipeline::{self, FileStatus, Progress};
 
 /// A progress bar drawn on stderr, only when it is a terminal.
@@ -55,11 +58,12 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             FileStatus::EnCopia => "se está copiando; se leerá en la próxima pasada".to_string(),
             FileStatus::Ausente => "ya no está en la carpeta; sus filas se conservan".to_string(),
             FileStatus::ErrorDeLectura(m) => format!("no se pudo leer del disco ({m}); se reintentará en la próxima pasada"),
+            FileStatus::EnlaceNoSeguido(m) => m.clone(),
             FileStatus::SinCambios => continue,
         };
-        println!("{}/{}: {what}", line.fuente, line.ruta);
+        println!("{}/{}: {}", printable(&line.fuente), printable(&line.ruta), printable(&what));
         // Names inside the organismo's folder, as the clerk knows them.
-        let short = |path: &str| path.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| path.to_string());
+        let short = |path: &str| printable(path.split_once('/').map(|(_, rest)| rest).unwrap_or(path)).into_owned();
         for r in &line.repite {
             println!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
         }
@@ -72,13 +76,24 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             }
         }
     }
+    for folder in &summary.carpetas_ilegibles {
+        println!(
+            "ERROR de carpeta (se leyó el resto de la fuente; sus archivos conservan sus filas): {}/{}: {}",
+            printable(&folder.fuente),
+            printable(&folder.ruta),
+            printable(&folder.motivo)
+        );
+    }
     for error in &summary.errores_de_fuente {
-        println!("ERROR de fuente (no se retiró nada): {error}");
+        println!("ERROR de fuente (no se retiró nada): {}", printable(error));
     }
     println!(
         "Archivos: {} nuevos, {} cambiados, {} sin cambios, {} rechazados, {} ausentes, {} en copia.",
         summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
     );
+    if summary.enlaces_no_seguidos > 0 {
+        println!("Enlaces simbólicos no seguidos: {}.", summary.enlaces_no_seguidos);
+    }
     if summary.filas_repetidas > 0 {
         println!(
             "Filas: {} aceptadas, {} rechazadas ({} repiten filas de otro archivo del mismo organismo), {} advertencias.",

@@ -1,9 +1,23 @@
-//! `participa status`: sources, files, counts and the last ingest.
+//! `participa status`: sources, files, counts and the last ingest (with the folders it could
+//! not read and the sources it found empty or unreachable). Names are printed through
+//! [`printable`]: none can start a line of its own.
 
 use super::Format;
 use crate::config::Config;
+use crate::names::{printable, printable_path};
 use crate::pipeline;
 use crate::store::Store;
+
+/// What the last ingest could not read, from its stored summary: folders, sources and the
+/// number of links not followed.
+fn last_pass_problems(summary: Option<&str>) -> serde_json::Value {
+    let parsed: serde_json::Value = summary.and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    serde_json::json!({
+        "carpetas_ilegibles": parsed.get("carpetas_ilegibles").cloned().unwrap_or_else(|| serde_json::json!([])),
+        "errores_de_fuente": parsed.get("errores_de_fuente").cloned().unwrap_or_else(|| serde_json::json!([])),
+        "enlaces_no_seguidos": parsed.get("enlaces_no_seguidos").cloned().unwrap_or_else(|| serde_json::json!(0)),
+    })
+}
 
 /// Prints the status.
 pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
@@ -20,14 +34,15 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         .collect();
     drop(store);
     let daemon = pipeline::daemon::Daemon::inspect(config)?.status(crate::clock::now())?;
+    let problems = last_pass_problems(status.ultima_corrida.as_ref().and_then(|(_, _, summary)| summary.as_deref()));
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "daemon": daemon }));
+        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "ultima_ingesta": problems, "daemon": daemon }));
         return Ok(0);
     }
-    println!("Configuración: {}", config.path.display());
+    println!("Configuración: {}", printable_path(&config.path));
     for s in &config.settings.sources {
         let path = config.resolve(&s.path);
-        println!("Fuente «{}»: {}{}", s.name, path.display(), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
+        println!("Fuente «{}»: {}{}", printable(&s.name), printable_path(&path), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
     }
     println!(
         "Archivos: {} presentes, {} ausentes, {} ilegibles; {} versiones recibidas en total.",
@@ -40,12 +55,27 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     if !status.organismos.is_empty() {
         println!("Por organismo (archivos, filas aceptadas, rechazadas):");
         for (org, files, ok, bad) in &status.organismos {
-            println!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)" } else { org });
+            println!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)".into() } else { printable(org) });
         }
     }
     match &status.ultima_corrida {
         Some((start, end, _)) => println!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
         None => println!("Todavía no hubo ninguna ingesta."),
+    }
+    let text = |v: &serde_json::Value, key: &str| printable(v.get(key).and_then(|x| x.as_str()).unwrap_or_default()).into_owned();
+    for folder in problems["carpetas_ilegibles"].as_array().into_iter().flatten() {
+        println!(
+            "  ERROR de carpeta (se leyó el resto; sus archivos conservan sus filas): {}/{}: {}",
+            text(folder, "fuente"),
+            text(folder, "ruta"),
+            text(folder, "motivo")
+        );
+    }
+    for error in problems["errores_de_fuente"].as_array().into_iter().flatten() {
+        println!("  ERROR de fuente (no se retiró nada): {}", printable(error.as_str().unwrap_or_default()));
+    }
+    if let Some(n) = problems["enlaces_no_seguidos"].as_u64().filter(|n| *n > 0) {
+        println!("  Enlaces simbólicos no seguidos: {n} (detalle: `participa ingest`).");
     }
     println!("Trabajos del daemon (participa run):");
     for j in &daemon.trabajos {
@@ -75,19 +105,19 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         println!(
             "  {} {} → {}: {} tras {} intentos{}{}",
             d.tipo,
-            d.clave,
+            printable(&d.clave),
             d.destinatario,
             d.estado,
             d.intentos,
             d.proximo_intento_en.as_deref().map(|t| format!(", próximo intento {t}")).unwrap_or_default(),
-            d.ultimo_error.as_deref().map(|e| format!(", último error: {e}")).unwrap_or_default()
+            d.ultimo_error.as_deref().map(|e| format!(", último error: {}", printable(e))).unwrap_or_default()
         );
     }
     if let Some(m) = &daemon.mes_cerrado {
         if daemon.organismos_atrasados.is_empty() {
             println!("Organismos sin datos de {m}: ninguno.");
         } else {
-            println!("Organismos sin datos de {m}: {}.", daemon.organismos_atrasados.join(", "));
+            println!("Organismos sin datos de {m}: {}.", printable(&daemon.organismos_atrasados.join(", ")));
         }
     }
     Ok(0)

@@ -41,7 +41,7 @@ fn print_columns(columns: &[ColumnReading], messages: &Messages) {
 }
 
 fn print_text(path: &Path, result: &FileResult, messages: &Messages) {
-    println!("{}", path.display());
+    println!("{}", crate::names::printable_path(path));
     for sheet in &result.sheets {
         let name = if sheet.nombre.is_empty() { "(CSV)".to_string() } else { format!("hoja «{}»", sheet.nombre) };
         match &sheet.resultado {
@@ -108,8 +108,8 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
     match pipeline::validate_file(loaded.as_ref(), standard, file) {
         Err(e) => {
             match format {
-                Format::Json => println!("{}", serde_json::json!({ "archivo": file.display().to_string(), "codigo": "unreadable-file", "mensaje": e.to_string() })),
-                _ => println!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", file.display()),
+                Format::Json => println!("{}", serde_json::json!({ "archivo": crate::names::printable_path(file), "codigo": "unreadable-file", "mensaje": e.to_string() })),
+                _ => println!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", crate::names::printable_path(file)),
             }
             Ok(1)
         }
@@ -119,7 +119,7 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
                 Format::Json => println!(
                     "{}",
                     serde_json::json!({
-                        "archivo": file.display().to_string(),
+                        "archivo": crate::names::printable_path(file),
                         "hojas": result.sheets,
                         "filas_aceptadas": result.accepted(),
                         "filas_rechazadas": result.rejected_rows(),

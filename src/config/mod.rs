@@ -76,8 +76,14 @@ fn default_language() -> String {
 pub struct SourceConfig {
     /// Unique short name.
     pub name: String,
-    /// Folder whose first-level subfolders are organismos.
+    /// Folder whose first-level subfolders are organismos. Not empty, and holding none of the
+    /// working folder's outputs (checked when the configuration loads).
     pub path: PathBuf,
+    /// Follow symbolic links whose target stays inside `path` (never one that leads out of
+    /// it, never to a file read already). Default: no link is followed; each is listed in the
+    /// ingest summary.
+    #[serde(default)]
+    pub seguir_enlaces: bool,
 }
 
 /// Limits and behaviour of one ingest pass.
@@ -276,6 +282,7 @@ impl Config {
     pub fn assemble(path: PathBuf, base: PathBuf, settings: Settings, standard: Standard, indicators: IndicatorsConfig) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.clone(), message };
         settings.check().map_err(invalid)?;
+        settings.check_source_paths(&base).map_err(invalid)?;
         let mut builder = globset::GlobSetBuilder::new();
         for pin in &settings.pins {
             if standard.dataset(&pin.dataset).is_none() {
@@ -387,6 +394,46 @@ impl Settings {
         Ok(())
     }
 
+    /// Checks every source's folder against the working folder `base` (the configuration's
+    /// folder): it must be given, must not be or contain the store's folder, and must neither
+    /// hold nor lie inside an output folder (reports, the published folder, the mail outbox),
+    /// or participa would read its own output. Compared as written (resolved against `base`,
+    /// `.` and `..` applied) and, for folders that exist, by their real paths (links resolved).
+    pub fn check_source_paths(&self, base: &Path) -> Result<(), String> {
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+        let resolve = |p: &Path| lexical(&base.join(p));
+        let store_dir = resolve(&self.store.sqlite_path).parent().map(Path::to_path_buf).unwrap_or_else(|| base.clone());
+        // (key, folder, also wrong when the source lies inside it)
+        let outputs = [
+            ("store.sqlite_path (the store's folder)", store_dir, false),
+            ("informe.dir_salida", resolve(&self.informe.dir_salida), true),
+            ("informe.dir_publicacion", resolve(&self.informe.dir_publicacion), true),
+            ("correo.dir_salida", resolve(&self.correo.dir_salida), true),
+        ];
+        for (i, source) in self.sources.iter().enumerate() {
+            let key = format!("sources[{i}].path (source «{}»)", crate::names::printable(&source.name));
+            if source.path.to_str().is_some_and(|p| p.trim().is_empty()) {
+                return Err(format!("{key}: the folder is empty; name the drop folder, e.g. path = \"inbox\""));
+            }
+            let root = resolve(&source.path);
+            let real_root = std::fs::canonicalize(&root).ok();
+            for (what, folder, inside_too) in &outputs {
+                let real = std::fs::canonicalize(folder).ok();
+                let overlaps = |a: &Path, b: &Path| b.starts_with(a) || (*inside_too && a.starts_with(b));
+                let clash = overlaps(&root, folder) || matches!((&real_root, &real), (Some(r), Some(f)) if overlaps(r, f));
+                if clash {
+                    let relation = if *inside_too { "overlaps" } else { "is or contains" };
+                    return Err(format!(
+                        "{key}: «{}» {relation} the folder of {what} («{}»): participa would read its own files; give the drop folder a place of its own, e.g. path = \"inbox\"",
+                        crate::names::printable_path(&source.path),
+                        crate::names::printable_path(folder)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The reader limits these settings give.
     pub fn limits(&self) -> crate::ingest::Limits {
         crate::ingest::Limits {
@@ -401,6 +448,22 @@ impl Settings {
     pub fn reporting_period(&self) -> Option<(NaiveDate, NaiveDate)> {
         Some((self.ingest.reporting_period_start?, self.ingest.reporting_period_end?))
     }
+}
+
+/// `path` with `.` dropped and `..` applied, without touching the disk.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -496,6 +559,54 @@ mod tests {
         let bad = uncommented.replace("\"Dispositivo\" = \"programa\"", "\"Dispositivo\" = \"programma\"");
         let err = assemble(&bad).expect_err("unknown field");
         assert!(err.contains("organismos.secretaria-atencion-ciudadana.columnas.\"Dispositivo\"") && err.contains("programma"), "{err}");
+    }
+
+    #[test]
+    fn a_source_folder_must_be_given_and_hold_no_output_of_participa() {
+        let base = tempfile::tempdir().expect("tmp");
+        let with_path = |path: &str| embedded::EXAMPLE_CONFIG.replace("path = \"inbox\"", &format!("path = {path:?}"));
+        let check = |path: &str| -> Result<(), String> {
+            let settings = Settings::parse(&with_path(path))?;
+            let standard = embedded_standard().expect("standard");
+            Config::assemble(base.path().join("participa.toml"), base.path().to_path_buf(), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        check("inbox").expect("the shipped folder is fine");
+        check("/srv/compartido/ministerios").expect("a share elsewhere is fine");
+        for (path, names) in [
+            ("", "empty"),
+            ("  ", "empty"),
+            (".", "store.sqlite_path"),
+            ("./inbox/..", "store.sqlite_path"),
+            (base.path().to_str().expect("utf-8"), "store.sqlite_path"),
+            ("informes", "informe.dir_salida"),
+            ("publicacion", "informe.dir_publicacion"),
+            ("publicacion/2019-03", "informe.dir_publicacion"),
+            ("correo", "correo.dir_salida"),
+        ] {
+            let err = check(path).expect_err(path);
+            assert!(err.contains("sources[0].path") && err.contains(names), "{path:?}: {err}");
+        }
+        // A link to the working folder is the working folder.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(base.path(), base.path().join("enlace")).expect("link");
+            let err = check("enlace").expect_err("a link to the working folder");
+            assert!(err.contains("store.sqlite_path"), "{err}");
+        }
+    }
+
+    #[test]
+    fn seguir_enlaces_is_a_source_key_and_defaults_to_no() {
+        let settings = Settings::parse(embedded::EXAMPLE_CONFIG).expect("parses");
+        assert!(settings.sources.iter().all(|s| !s.seguir_enlaces));
+        let without = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "");
+        assert!(Settings::parse(&without).expect("parses").sources.iter().all(|s| !s.seguir_enlaces), "default");
+        let text = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlaces = true");
+        assert!(Settings::parse(&text).expect("parses").sources[0].seguir_enlaces);
+        let typo = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlace = true");
+        assert!(Settings::parse(&typo).expect_err("unknown key").contains("seguir_enlace"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Ingest: where files come from and how their cells are read.
 //!
-//! `source` lists the files of a drop folder (skipping locks, hidden and half-copied files);
+//! `source` lists the files of a drop folder (skipping locks, hidden and half-copied files,
+//! never following a symbolic link out of it, reporting a folder it cannot list as an error of
+//! that folder alone);
 //! `reader` turns one file's bytes into [`RawSheet`](crate::standard::RawSheet)s with calamine
 //! or the csv crate, in bounded memory. Nothing here interprets headers or values — that is the
 //! standard's job — and nothing here touches the store.
@@ -9,4 +11,4 @@ pub mod reader;
 pub mod source;
 
 pub use reader::{read_bytes, Limits, ReadError};
-pub use source::{scan_folder, FoundFile, SourceScan};
+pub use source::{scan_folder, FoundFile, ScanOptions, SourceScan};

@@ -1,21 +1,45 @@
 //! Drop folders: lists the files a ministry left, skipping what is not a submission (hidden
-//! files, Office and LibreOffice locks, temporary files) and what is still being copied.
+//! files, Office and LibreOffice locks, temporary files, FIFOs and devices) and what is still
+//! being copied. Listing only: no file is opened here.
 //!
-//! A missing or empty root is an error of the source, never "every file disappeared": the
-//! pipeline must not mark files missing on the word of an unmounted share. Listing only: no file
-//! is opened here.
+//! A missing, unlistable or empty root is an error of the source, never "every file
+//! disappeared": the pipeline must not mark files missing on the word of an unmounted share. A
+//! subfolder (or an entry) that cannot be listed is an error of that path alone: everything
+//! else is listed, the path is reported in [`SourceScan::unreadable`], and
+//! [`SourceScan::is_unknown`] tells the pipeline which stored files it must not mark missing.
+//!
+//! Names are kept exactly: each component of a relative path is the name the file system
+//! gives, through [`escape_os`] (lossless: a name that is not UTF-8 keeps its bytes as `\xE9`,
+//! a control character is escaped, `\` is doubled), so two names never merge into one and no
+//! name carries a line break into a summary or a log.
+//!
+//! Symbolic links are never followed out of the root (the root itself may be a link: it is
+//! what the configuration names). By default a link, to a file or to a folder, is not followed
+//! at all and is listed in [`SourceScan::links`]. With [`ScanOptions::follow_links`]
+//! (`seguir_enlaces = true`), a link is followed only when its target (canonical path) lies
+//! inside the root's canonical path, not in another organismo's folder, and is not read
+//! already — by its own path or through an earlier link — so every file is read under one
+//! identity only, and a link to a folder above it cannot loop.
 
+use std::collections::{HashMap, HashSet};
+use std::fs::{DirEntry, Metadata};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::names::{escape_os, printable_path};
+
+/// Folders deeper than this below the root are not walked (reported, never retracted).
+pub const MAX_DEPTH: usize = 32;
 
 /// One file found in a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundFile {
-    /// Path relative to the source root, `/`-separated.
+    /// Path relative to the source root, `/`-separated, each name through [`escape_os`]: the
+    /// file's identity.
     pub relative: String,
     /// First-level folder (the organismo code), or `None` for files lying at the root.
     pub organismo: Option<String>,
-    /// Absolute path on disk.
+    /// Path on disk to read (a followed link's canonical target).
     pub path: PathBuf,
     /// Size in bytes.
     pub size: u64,
@@ -25,6 +49,103 @@ pub struct FoundFile {
     pub extension: String,
 }
 
+/// How to list a source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// A file modified less than this many seconds ago is still being copied.
+    pub settle_seconds: u64,
+    /// Follow symbolic links whose target stays inside the root (`seguir_enlaces`).
+    pub follow_links: bool,
+}
+
+/// Why a source as a whole gave nothing: nothing of it may be retracted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// The root does not exist or is not a folder.
+    #[error("la carpeta {0} no existe o no es accesible (¿recurso compartido sin montar?)")]
+    Missing(String),
+    /// The root could not be listed.
+    #[error("no se pudo recorrer {0}: {1}")]
+    Unlistable(String, String),
+    /// The root holds no file at all.
+    #[error("la carpeta {0} está vacía (¿recurso compartido sin montar?)")]
+    Empty(String),
+    /// The root holds no file that can be read: every one is in a folder that could not be
+    /// listed or behind a link that is not followed.
+    #[error("la carpeta {folder} no tiene ningún archivo que se pueda leer ({unreadable} carpetas o entradas ilegibles, {links} enlaces simbólicos no seguidos)")]
+    NothingToRead {
+        /// The root, printable.
+        folder: String,
+        /// Paths that could not be listed.
+        unreadable: usize,
+        /// Links not followed.
+        links: usize,
+    },
+}
+
+/// Why a path below the root could not be listed: its files keep what the store has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FolderProblem {
+    /// The folder could not be opened (permissions, a share hiccup, not a folder after all).
+    #[error("no se pudo leer la carpeta: {0}")]
+    Unlistable(String),
+    /// The folder was opened but its listing broke off.
+    #[error("no se pudo leer la lista completa de la carpeta: {0}")]
+    PartialListing(String),
+    /// An entry whose type or size could not be known.
+    #[error("no se pudo saber qué es esta entrada: {0}")]
+    UnknownEntry(String),
+    /// Deeper than [`MAX_DEPTH`] folders.
+    #[error("está a más de {0} carpetas de profundidad: no se recorre")]
+    TooDeep(usize),
+}
+
+/// A path below the root that could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Its path relative to the root (empty: the root's own listing broke off).
+    pub relative: String,
+    /// Why.
+    pub problem: FolderProblem,
+}
+
+/// Why a symbolic link was not followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkSkip {
+    /// The source does not follow links (the default).
+    #[error("enlace simbólico: no se sigue (la fuente no tiene seguir_enlaces = true)")]
+    NotFollowed,
+    /// The target does not exist or cannot be reached.
+    #[error("enlace simbólico roto o inaccesible: {0}")]
+    Broken(String),
+    /// The target lies outside the source's folder.
+    #[error("enlace simbólico a {0}, fuera de la carpeta de la fuente: no se sigue")]
+    OutsideRoot(String),
+    /// The target lies in another organismo's folder: it is that organismo's file.
+    #[error("enlace simbólico a la carpeta de otro organismo ({0}): se lee allí, no dos veces")]
+    OtherOrganismo(String),
+    /// The target is read already, under another path.
+    #[error("enlace simbólico a algo que ya se lee como {}: no se lee dos veces", shown_relative(.0))]
+    AlreadyRead(String),
+}
+
+fn shown_relative(relative: &str) -> String {
+    if relative.is_empty() {
+        "la carpeta de la fuente".to_string()
+    } else {
+        format!("«{relative}»")
+    }
+}
+
+/// A symbolic link that was not followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedLink {
+    /// The link's path relative to the root.
+    pub relative: String,
+    /// Why it was not followed.
+    pub reason: LinkSkip,
+}
+
 /// What one pass over a source found.
 #[derive(Debug, Clone, Default)]
 pub struct SourceScan {
@@ -32,10 +153,24 @@ pub struct SourceScan {
     pub files: Vec<FoundFile>,
     /// Files changed in the last seconds (copy in progress): next run.
     pub in_progress: Vec<String>,
-    /// Files skipped on purpose (locks, hidden, temporary).
+    /// Files skipped on purpose (locks, hidden, temporary, FIFOs, sockets, devices).
     pub ignored: Vec<String>,
+    /// Symbolic links not followed.
+    pub links: Vec<SkippedLink>,
+    /// Paths below the root that could not be listed: errors of those paths alone.
+    pub unreadable: Vec<Unreadable>,
     /// The source could not be listed, or holds nothing: nothing may be retracted.
-    pub error: Option<String>,
+    pub error: Option<SourceError>,
+}
+
+impl SourceScan {
+    /// True when `relative` is at or under a path that could not be listed: whether it is
+    /// still there is unknown, so it must not be marked missing.
+    pub fn is_unknown(&self, relative: &str) -> bool {
+        self.unreadable.iter().any(|u| {
+            u.relative.is_empty() || relative == u.relative || relative.strip_prefix(u.relative.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
 }
 
 /// True for names that are never submissions: hidden files, `~$` Office locks, `.~lock.…#`
@@ -52,7 +187,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || matches!(lower.as_str(), "thumbs.db" | "desktop.ini" | ".ds_store")
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+fn mtime_ns(meta: &Metadata) -> i64 {
     meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -60,63 +195,199 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .unwrap_or(0)
 }
 
-fn walk(root: &Path, dir: &Path, depth: usize, now: SystemTime, settle_seconds: u64, scan: &mut SourceScan) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let relative = path
-            .strip_prefix(root)
-            .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
-            .unwrap_or_else(|_| name.clone());
-        if is_ignored_name(&name) {
-            scan.ignored.push(relative);
-            continue;
-        }
-        let Ok(file_type) = entry.file_type() else { continue };
-        if file_type.is_dir() {
-            // Folders are walked to any depth; links to folders are not followed (no loops).
-            if depth < 32 {
-                walk(root, &path, depth + 1, now, settle_seconds, scan)?;
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+/// A link met in the walk, resolved once the real tree is listed.
+#[derive(Clone)]
+struct PendingLink {
+    relative: String,
+    name: String,
+    link: PathBuf,
+    /// The depth a folder at the link's place has.
+    depth: usize,
+}
+
+/// One listing of a source.
+struct Walker<'a> {
+    /// The root's canonical path.
+    root: &'a Path,
+    options: ScanOptions,
+    now: SystemTime,
+    scan: SourceScan,
+    /// Canonical path of every file listed (or waiting) and every folder walked → the relative
+    /// path it is read under. Paths reached without a link are canonical: the walk starts
+    /// at the canonical root and never goes through a link.
+    claimed: HashMap<PathBuf, String>,
+    /// First-level folders (organismos).
+    organismos: HashSet<String>,
+    pending: Vec<PendingLink>,
+}
+
+impl Walker<'_> {
+    fn unreadable(&mut self, relative: String, problem: FolderProblem) {
+        self.scan.unreadable.push(Unreadable { relative, problem });
+    }
+
+    fn skip_link(&mut self, relative: String, reason: LinkSkip) {
+        self.scan.links.push(SkippedLink { relative, reason });
+    }
+
+    /// Lists `dir` under `prefix`; an error only when the folder cannot be opened at all (a
+    /// listing that breaks off is reported here, and what was listed is kept).
+    fn walk(&mut self, dir: &Path, prefix: &str, depth: usize) -> std::io::Result<()> {
+        let mut entries = Vec::new();
+        let mut broken = None;
+        for entry in std::fs::read_dir(dir)? {
+            match entry {
+                Ok(e) => entries.push(e),
+                Err(e) => {
+                    broken.get_or_insert_with(|| e.to_string());
+                }
             }
-            continue;
         }
-        let Ok(meta) = std::fs::metadata(&path) else {
-            scan.ignored.push(relative);
-            continue;
+        if let Some(message) = broken {
+            self.unreadable(prefix.to_string(), FolderProblem::PartialListing(message));
+        }
+        entries.sort_by_key(DirEntry::file_name);
+        for entry in entries {
+            self.entry(&entry, prefix, depth);
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, entry: &DirEntry, prefix: &str, depth: usize) {
+        let name = escape_os(&entry.file_name());
+        let relative = join(prefix, &name);
+        if is_ignored_name(&name) {
+            self.scan.ignored.push(relative);
+            return;
+        }
+        // The entry itself, not what a link points to.
+        let file_type = match entry.file_type() {
+            Ok(t) => t,
+            Err(e) => return self.unreadable(relative, FolderProblem::UnknownEntry(e.to_string())),
         };
-        if !meta.is_file() {
-            continue;
+        let path = entry.path();
+        if file_type.is_symlink() {
+            if self.options.follow_links {
+                self.pending.push(PendingLink { relative, name, link: path, depth: depth + 1 });
+            } else {
+                self.skip_link(relative, LinkSkip::NotFollowed);
+            }
+        } else if file_type.is_dir() {
+            if prefix.is_empty() {
+                self.organismos.insert(name);
+            }
+            self.folder(path, relative, depth + 1);
+        } else if file_type.is_file() {
+            match entry.metadata() {
+                Ok(meta) => self.file(path, relative, &name, &meta),
+                Err(e) => self.unreadable(relative, FolderProblem::UnknownEntry(e.to_string())),
+            }
+        } else {
+            // FIFOs, sockets, devices: never submissions, and opening a FIFO would block.
+            self.scan.ignored.push(relative);
         }
+    }
+
+    /// Walks a folder (canonical `path`) read as `relative`.
+    fn folder(&mut self, path: PathBuf, relative: String, depth: usize) {
+        if depth > MAX_DEPTH {
+            return self.unreadable(relative, FolderProblem::TooDeep(MAX_DEPTH));
+        }
+        if let Some(by) = self.claimed.get(&path).cloned() {
+            return self.skip_link(relative, LinkSkip::AlreadyRead(by));
+        }
+        self.claimed.insert(path.clone(), relative.clone());
+        if let Err(e) = self.walk(&path, &relative, depth) {
+            self.unreadable(relative, FolderProblem::Unlistable(e.to_string()));
+        }
+    }
+
+    /// A regular file (canonical `path`) read as `relative`.
+    fn file(&mut self, path: PathBuf, relative: String, name: &str, meta: &Metadata) {
+        if let Some(by) = self.claimed.get(&path).cloned() {
+            return self.skip_link(relative, LinkSkip::AlreadyRead(by));
+        }
+        self.claimed.insert(path.clone(), relative.clone());
         let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-        let age = now.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
-        let future = modified > now;
-        if age < settle_seconds && !future {
-            scan.in_progress.push(relative);
-            continue;
+        let age = self.now.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
+        let future = modified > self.now;
+        if age < self.options.settle_seconds && !future {
+            self.scan.in_progress.push(relative);
+            return;
         }
         let organismo = relative.split_once('/').map(|(first, _)| first.to_string());
-        let extension = Path::new(&name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        scan.files.push(FoundFile { relative, organismo, path, size: meta.len(), mtime_ns: mtime_ns(&meta), extension });
+        let extension = Path::new(name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        self.scan.files.push(FoundFile { relative, organismo, path, size: meta.len(), mtime_ns: mtime_ns(meta), extension });
     }
-    Ok(())
+
+    /// Resolves the links met so far (and those met in folders they lead to), in walk order,
+    /// after the real tree: a path read by its own name always wins over a link to it.
+    fn follow(&mut self) {
+        let mut i = 0;
+        while let Some(PendingLink { relative, name, link, depth }) = self.pending.get(i).cloned() {
+            i += 1;
+            let target = match std::fs::canonicalize(&link) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.skip_link(relative, LinkSkip::Broken(e.to_string()));
+                    continue;
+                }
+            };
+            let Ok(inside) = target.strip_prefix(self.root) else {
+                self.skip_link(relative, LinkSkip::OutsideRoot(printable_path(&target)));
+                continue;
+            };
+            let own = relative.split('/').next().unwrap_or_default();
+            let target_organismo = inside.components().next().map(|c| escape_os(c.as_os_str()));
+            if let Some(other) = target_organismo.filter(|t| t != own && self.organismos.contains(t)) {
+                self.skip_link(relative, LinkSkip::OtherOrganismo(other));
+                continue;
+            }
+            match std::fs::metadata(&target) {
+                Ok(meta) if meta.is_dir() => self.folder(target, relative, depth),
+                Ok(meta) if meta.is_file() => self.file(target, relative, &name, &meta),
+                Ok(_) => self.scan.ignored.push(relative),
+                Err(e) => self.skip_link(relative, LinkSkip::Broken(e.to_string())),
+            }
+        }
+    }
 }
 
 /// Lists a drop folder. `now` is passed in so tests decide what "a few seconds ago" is.
-pub fn scan_folder(root: &Path, settle_seconds: u64, now: SystemTime) -> SourceScan {
-    let mut scan = SourceScan::default();
-    if !root.is_dir() {
-        scan.error = Some(format!("la carpeta {} no existe o no es accesible (¿recurso compartido sin montar?)", root.display()));
-        return scan;
+pub fn scan_folder(root: &Path, options: &ScanOptions, now: SystemTime) -> SourceScan {
+    let shown = printable_path(root);
+    let canonical = match std::fs::canonicalize(root) {
+        Ok(p) if p.is_dir() => p,
+        _ => return SourceScan { error: Some(SourceError::Missing(shown)), ..SourceScan::default() },
+    };
+    let mut walker = Walker {
+        root: &canonical,
+        options: *options,
+        now,
+        scan: SourceScan::default(),
+        claimed: HashMap::from([(canonical.clone(), String::new())]),
+        organismos: HashSet::new(),
+        pending: Vec::new(),
+    };
+    if let Err(e) = walker.walk(&canonical, "", 0) {
+        return SourceScan { error: Some(SourceError::Unlistable(shown, e.to_string())), ..SourceScan::default() };
     }
-    if let Err(e) = walk(root, root, 0, now, settle_seconds, &mut scan) {
-        scan.error = Some(format!("no se pudo recorrer {}: {e}", root.display()));
-        scan.files.clear();
-        return scan;
-    }
+    walker.follow();
+    let mut scan = walker.scan;
     if scan.files.is_empty() && scan.in_progress.is_empty() {
-        scan.error = Some(format!("la carpeta {} está vacía (¿recurso compartido sin montar?)", root.display()));
+        scan.error = Some(if scan.unreadable.is_empty() && scan.links.is_empty() {
+            SourceError::Empty(shown)
+        } else {
+            SourceError::NothingToRead { folder: shown, unreadable: scan.unreadable.len(), links: scan.links.len() }
+        });
     }
     scan
 }
@@ -132,6 +403,110 @@ mod tests {
         }
         for name in ["datos.xlsx", "reuniones_2019.csv", "obras comunales.xls"] {
             assert!(!is_ignored_name(name), "{name}");
+        }
+    }
+
+    const OLD: std::time::Duration = std::time::Duration::from_secs(600);
+
+    fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+        std::fs::File::options().write(true).open(path).expect("open").set_modified(SystemTime::now() - OLD).expect("mtime");
+    }
+
+    fn scan(root: &Path, follow_links: bool) -> SourceScan {
+        scan_folder(root, &ScanOptions { settle_seconds: 5, follow_links }, SystemTime::now())
+    }
+
+    fn files(scan: &SourceScan) -> Vec<&str> {
+        scan.files.iter().map(|f| f.relative.as_str()).collect()
+    }
+
+    fn links(scan: &SourceScan) -> Vec<(&str, &LinkSkip)> {
+        scan.links.iter().map(|l| (l.relative.as_str(), &l.reason)).collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_not_followed_unless_asked_and_never_out_of_the_root() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (root, outside) = (tmp.path().join("inbox"), tmp.path().join("fuera"));
+        write(&outside.join("secreto.csv"), "a,b\n");
+        write(&root.join("org-a/real.csv"), "a\n");
+        write(&root.join("org-b/datos.csv"), "b\n");
+        write(&root.join(".compartido/comun.csv"), "c\n");
+        symlink(outside.join("secreto.csv"), root.join("org-a/afuera.csv")).expect("link");
+        symlink(&outside, root.join("org-a/carpeta-afuera")).expect("link");
+        symlink("../org-b/datos.csv", root.join("org-a/de-otro.csv")).expect("link");
+        symlink("real.csv", root.join("org-a/otra-vez.csv")).expect("link");
+        symlink(".", root.join("org-a/bucle")).expect("link");
+        symlink("../.compartido", root.join("org-a/compartido")).expect("link");
+        symlink("../.compartido/comun.csv", root.join("org-a/zz-comun.csv")).expect("link");
+        symlink("no-existe.csv", root.join("org-a/roto.csv")).expect("link");
+        symlink(&outside, root.join("org-c")).expect("link");
+
+        // By default no link is followed; each one is listed.
+        let plain = scan(&root, false);
+        assert_eq!(files(&plain), ["org-a/real.csv", "org-b/datos.csv"]);
+        assert_eq!(plain.links.len(), 9);
+        assert!(plain.links.iter().all(|l| l.reason == LinkSkip::NotFollowed));
+
+        // Followed: inside the root only, once per file.
+        let followed = scan(&root, true);
+        assert_eq!(files(&followed), ["org-a/real.csv", "org-b/datos.csv", "org-a/compartido/comun.csv"]);
+        let reasons = links(&followed);
+        let reason = |rel: &str| reasons.iter().find(|(r, _)| *r == rel).map(|(_, why)| (*why).clone()).expect(rel);
+        assert!(matches!(reason("org-a/afuera.csv"), LinkSkip::OutsideRoot(_)));
+        assert!(matches!(reason("org-a/carpeta-afuera"), LinkSkip::OutsideRoot(_)));
+        assert!(matches!(reason("org-c"), LinkSkip::OutsideRoot(_)));
+        assert_eq!(reason("org-a/de-otro.csv"), LinkSkip::OtherOrganismo("org-b".into()));
+        assert_eq!(reason("org-a/otra-vez.csv"), LinkSkip::AlreadyRead("org-a/real.csv".into()));
+        assert_eq!(reason("org-a/bucle"), LinkSkip::AlreadyRead("org-a".into()));
+        assert_eq!(reason("org-a/zz-comun.csv"), LinkSkip::AlreadyRead("org-a/compartido/comun.csv".into()));
+        assert!(matches!(reason("org-a/roto.csv"), LinkSkip::Broken(_)));
+        assert!(followed.error.is_none());
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_walked_is_an_error_of_that_folder_alone() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path().join("inbox");
+        write(&root.join("org-a/uno.csv"), "a\n");
+        write(&root.join("org-b/dos.csv"), "b\n");
+        // Too deep to walk: the one condition every user, root included, meets.
+        let mut deep = root.join("org-a");
+        for i in 0..=MAX_DEPTH {
+            deep.push(format!("n{i}"));
+        }
+        write(&deep.join("hondo.csv"), "c\n");
+        let scan = scan(&root, false);
+        assert_eq!(files(&scan), ["org-a/uno.csv", "org-b/dos.csv"]);
+        assert_eq!(scan.unreadable.len(), 1);
+        assert_eq!(scan.unreadable[0].problem, FolderProblem::TooDeep(MAX_DEPTH));
+        let under = format!("{}/hondo.csv", scan.unreadable[0].relative);
+        assert!(scan.is_unknown(&under) && scan.is_unknown(&scan.unreadable[0].relative));
+        assert!(!scan.is_unknown("org-a/uno.csv") && !scan.is_unknown("org-b/dos.csv"));
+        assert!(scan.error.is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_apart_and_a_fifo_is_never_opened() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path().join("inbox");
+        let org = root.join("org-a");
+        write(&org.join(std::ffi::OsStr::from_bytes(b"a\xE9.csv")), "1\n");
+        write(&org.join(std::ffi::OsStr::from_bytes(b"a\xE8.csv")), "2\n");
+        write(&org.join("a\\xE9.csv"), "3\n");
+        let fifo = std::process::Command::new("mkfifo").arg(org.join("tuberia.csv")).status();
+        let scan = scan(&root, false);
+        assert_eq!(files(&scan), ["org-a/a\\\\xE9.csv", "org-a/a\\xE8.csv", "org-a/a\\xE9.csv"]);
+        if fifo.is_ok_and(|s| s.success()) {
+            assert_eq!(scan.ignored, ["org-a/tuberia.csv"]);
         }
     }
 }

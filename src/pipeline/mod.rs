@@ -8,6 +8,11 @@
 //! Workers take files in that order and run at most a few files ahead of the writer, so the
 //! results waiting for their turn stay few.
 //!
+//! A source that cannot be listed, or lists nothing, retracts nothing; a folder of it that
+//! cannot be listed is reported and its stored files are neither read nor marked missing, while
+//! the rest of the source is read as usual. Symbolic links that are not followed are listed in
+//! the summary, one line each.
+//!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
 
@@ -27,7 +32,8 @@ pub mod daemon;
 pub mod report;
 
 use crate::config::Config;
-use crate::ingest::{self, FoundFile, Limits, ReadError};
+use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions};
+use crate::names::{escape_os, printable};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
 use crate::store::{KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
 
@@ -68,6 +74,20 @@ pub enum FileStatus {
     Ausente,
     /// Could not be read from disk this pass; nothing recorded, tried again next pass.
     ErrorDeLectura(String),
+    /// A symbolic link that is not followed (the message says why); nothing read.
+    EnlaceNoSeguido(String),
+}
+
+/// A folder (or entry) of a source that could not be listed this pass: its files were not
+/// read, and those already stored keep their rows (they are not marked missing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FolderLine {
+    /// Source name.
+    pub fuente: String,
+    /// Path relative to the source root.
+    pub ruta: String,
+    /// Why it could not be listed.
+    pub motivo: String,
 }
 
 /// One file's line in the pass summary.
@@ -119,6 +139,8 @@ pub struct IngestSummary {
     pub errores_de_lectura: usize,
     /// Lock, hidden and temporary files skipped.
     pub archivos_ignorados: usize,
+    /// Symbolic links not followed (each listed in `archivos`).
+    pub enlaces_no_seguidos: usize,
     /// Rows accepted in files read this pass.
     pub filas_aceptadas: usize,
     /// Rows rejected in files read this pass.
@@ -129,6 +151,9 @@ pub struct IngestSummary {
     pub advertencias: usize,
     /// Sources that could not be listed or were empty (nothing was retracted).
     pub errores_de_fuente: Vec<String>,
+    /// Folders that could not be listed (the rest of their source was read; nothing of them
+    /// was retracted).
+    pub carpetas_ilegibles: Vec<FolderLine>,
     /// Every file considered.
     pub archivos: Vec<FileLine>,
     /// True when a shutdown request stopped the pass early.
@@ -373,14 +398,25 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
 
     for source in &settings.sources {
         let root = config.resolve(&source.path);
-        let scan = ingest::scan_folder(&root, settings.ingest.settle_seconds, now);
+        let options = ScanOptions { settle_seconds: settings.ingest.settle_seconds, follow_links: source.seguir_enlaces };
+        let scan = ingest::scan_folder(&root, &options, now);
+        let fuente = printable(&source.name);
         summary.archivos_ignorados += scan.ignored.len();
         for relative in &scan.in_progress {
             summary.archivos_en_copia += 1;
             summary.archivos.push(FileLine::unread(&source.name, relative.clone(), FileStatus::EnCopia));
         }
+        for link in &scan.links {
+            info!(fuente = %fuente, ruta = %link.relative, "{}", link.reason);
+            summary.enlaces_no_seguidos += 1;
+            summary.archivos.push(FileLine::unread(&source.name, link.relative.clone(), FileStatus::EnlaceNoSeguido(link.reason.to_string())));
+        }
+        for folder in &scan.unreadable {
+            warn!(fuente = %fuente, ruta = %folder.relative, "{}; sus archivos conservan sus filas y se reintentará en la próxima pasada", printable(&folder.problem.to_string()));
+            summary.carpetas_ilegibles.push(FolderLine { fuente: source.name.clone(), ruta: folder.relative.clone(), motivo: folder.problem.to_string() });
+        }
         if let Some(error) = &scan.error {
-            warn!(fuente = %source.name, "{error}");
+            warn!(fuente = %fuente, "{}", printable(&error.to_string()));
             summary.errores_de_fuente.push(format!("{}: {error}", source.name));
             continue;
         }
@@ -401,13 +437,18 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
         }
         store.mark_present(&source.name, &back, &at)?;
 
-        // Gone files are reported; their rows stay until someone retracts them on purpose.
+        // Gone files are reported; their rows stay until someone retracts them on purpose. A
+        // file under a folder that could not be listed is not known to be gone.
         let present: std::collections::HashSet<&str> = scan.files.iter().map(|f| f.relative.as_str()).chain(scan.in_progress.iter().map(String::as_str)).collect();
-        let gone: Vec<String> = known.values().filter(|k| k.estado == "presente" && !present.contains(k.relative.as_str())).map(|k| k.relative.clone()).collect();
+        let gone: Vec<String> = known
+            .values()
+            .filter(|k| k.estado == "presente" && !present.contains(k.relative.as_str()) && !scan.is_unknown(&k.relative))
+            .map(|k| k.relative.clone())
+            .collect();
         if !gone.is_empty() {
             store.mark_missing(&source.name, &gone, &at)?;
             for relative in gone {
-                warn!(ruta = %relative, "archivo ausente: sus filas se conservan");
+                warn!(ruta = %printable(&relative), "archivo ausente: sus filas se conservan");
                 summary.archivos_ausentes += 1;
                 summary.archivos.push(FileLine::unread(&source.name, relative, FileStatus::Ausente));
             }
@@ -543,7 +584,7 @@ fn write_prepared(
                     }
                 }
                 Err(m) => {
-                    warn!(ruta = %found.relative, "archivo rechazado: {m}");
+                    warn!(ruta = %found.relative, "archivo rechazado: {}", printable(m));
                     summary.archivos_rechazados += 1;
                     FileStatus::Ilegible(m.clone())
                 }
@@ -559,7 +600,7 @@ fn write_prepared(
             summary.filas_repetidas += repeated;
             info!(ruta = %found.relative, aceptadas = committed.accepted, rechazadas = committed.rejected, repetidas = repeated, "archivo guardado");
             for r in &committed.restored {
-                info!(ruta = %r.archivo, filas = r.filas, "filas que repetían otro archivo vuelven a contarse");
+                info!(ruta = %printable(&r.archivo), filas = r.filas, "filas que repetían otro archivo vuelven a contarse");
             }
             progress.advance(&found.relative);
             summary.archivos.push(FileLine {
@@ -582,8 +623,8 @@ pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) 
     let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
     let limits = config.map(|c| c.settings.limits()).unwrap_or_default();
     let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
-    let organismo = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let organismo = path.parent().and_then(|p| p.file_name()).map(escape_os);
+    let name = path.file_name().map(escape_os).unwrap_or_default();
     let relative = match &organismo {
         Some(o) => format!("{o}/{name}"),
         None => name,

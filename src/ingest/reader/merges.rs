@@ -327,7 +327,12 @@ fn parse_cell_reference(text: &[u8]) -> Option<(u64, u64)> {
     }
     let column = column.iter().fold(0u64, |n, b| n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1));
     let row = row.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-    ((1..=16_384).contains(&column) && (1..=1_048_576).contains(&row)).then(|| (row - 1, column - 1))
+    // `then_some` would compute `row - 1` before the check: `A0` would overflow.
+    if (1..=16_384).contains(&column) && (1..=1_048_576).contains(&row) {
+        Some((row - 1, column - 1))
+    } else {
+        None
+    }
 }
 
 const TABLE: QName<'static> = QName("table:table");
