@@ -16,6 +16,11 @@
 //! byte of DATA and before the reply (lettre reports it as a transient error and it is
 //! retried). The file outbox has no such window: the same message to the same recipient is
 //! written to the same file name.
+//!
+//! All of this assumes one sender: two daemons over one store would each find the same rows
+//! pending and send them both. The daemon is the store's writer for its whole life (its writer
+//! lock, `store::lock`), so a second `participa run` refuses to start, and an `ingest` or a
+//! `report --send` by hand waits for it and then says the daemon is running.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -25,7 +30,7 @@ use serde::Serialize;
 use tracing::{info, info_span, warn};
 
 use super::report::{build_report, report};
-use super::{ingest, open_store, FileStatus, NoProgress, PipelineError};
+use super::{ingest, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Writer};
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
@@ -83,9 +88,9 @@ fn parse_rfc(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl<'a> Daemon<'a> {
-    /// Opens the store and the mail transport.
-    pub fn new(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
-        let store = open_store(config)?;
+    /// Opens the store as its only writer (see [`Writer`]) and the mail transport.
+    pub fn new(config: &'a Config, writer: Writer<'_>) -> Result<Daemon<'a>, DaemonError> {
+        let store = open_store_to_write(config, writer)?;
         let mailer = deliver::mailer(&config.settings.correo, &config.base)?;
         Ok(Daemon::with_mailer(config, store, mailer))
     }
@@ -552,9 +557,10 @@ impl Daemon<'_> {
 
 /// `participa report --period P --send`: builds the report, enqueues it for every recipient
 /// (unless it already was: then only what is still pending goes) and delivers now, through the
-/// same ledger as the daemon.
-pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>) -> Result<String, DaemonError> {
-    let mut daemon = Daemon::new(config)?;
+/// same ledger as the daemon, holding the store as `writer` says (so never while the daemon
+/// runs).
+pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>, writer: Writer<'_>) -> Result<String, DaemonError> {
+    let mut daemon = Daemon::new(config, writer)?;
     daemon.lang = lang;
     daemon.enqueue_report(period, now)?;
     let never = AtomicBool::new(false);
@@ -562,9 +568,11 @@ pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Ut
 }
 
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
-pub fn run(config: &Config, once: bool) -> Result<(), DaemonError> {
+/// It is the store's writer for its whole life: another daemon, an `ingest` or a `report` is
+/// kept out until it ends (`writer` says how long it waits for one already there).
+pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), DaemonError> {
     let shutdown = std::sync::Arc::new(AtomicBool::new(false));
-    let mut daemon = Daemon::new(config)?;
+    let mut daemon = Daemon::new(config, writer)?;
     if once {
         daemon.all(crate::clock::now(), &shutdown);
         return Ok(());
