@@ -11,5 +11,6 @@ mod export;
 mod ingest;
 mod init_status;
 mod layouts;
+mod lock;
 mod report;
 mod validate;

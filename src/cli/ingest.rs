@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::names::printable;
-use crate::pipeline::{self, FileStatus, Progress};
+use crate::pipeline::{self, FileStatus, Progress, Writer};
 
 /// A progress bar drawn on stderr, only when it is a terminal.
 struct Bar(ProgressBar);
@@ -40,8 +40,12 @@ fn filas(n: usize) -> &'static str {
 }
 
 /// Runs one pass and prints its summary; exit 0 when the pass ran, whatever was rejected.
+/// While another process writes the store (another ingest, a report, the daemon) it waits up
+/// to `[ingest] espera_bloqueo_segundos`, then gives up naming that process.
 pub fn run(config: &Config) -> anyhow::Result<i32> {
-    let mut store = pipeline::open_store(config)?;
+    let wait = config.settings.ingest.lock_wait();
+    let mut say_waiting = super::say_waiting(wait);
+    let mut store = pipeline::open_store_to_write(config, Writer { command: "participa ingest".into(), wait, waiting: &mut say_waiting })?;
     let shutdown = AtomicBool::new(false);
     let summary = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);

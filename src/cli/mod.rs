@@ -157,6 +157,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
+/// What a command that writes the store says on stderr when it has to wait for another
+/// process (named) to finish writing it.
+fn say_waiting(limit: std::time::Duration) -> impl FnMut(&crate::store::Busy) {
+    move |busy| eprintln!("participa: {}", busy.waiting_message(limit))
+}
+
 /// Sets up logging to stderr: warnings by default, `RUST_LOG` to see more. Values from files
 /// are never logged, only paths and counts.
 pub fn init_logging() {

@@ -1,14 +1,17 @@
 //! `participa report --period 2019-03 [--lang es|en]`: the period's PDF and XLSX, and its
 //! published folder.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use crate::config::Config;
 use crate::indicators::Period;
-use crate::pipeline;
+use crate::pipeline::{self, Writer};
 use crate::report::model::{format_figure, Lang};
 
 /// Builds, writes and publishes the report; prints where the files are and the key figures.
+/// The store is held (for the date of issue, the ledger) from before the figures are read to
+/// after the files are in place, so two reports, or a report and an ingest, never interleave:
+/// it waits for another writer up to `[ingest] espera_bloqueo_segundos`.
 pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> anyhow::Result<i32> {
     let Some(period) = Period::parse(period) else {
         bail!("--period «{period}»: se escribe 2019-03 (un mes), 2019-Q1 (un trimestre) o 2019 (un año)");
@@ -23,15 +26,19 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
     if !period.is_closed(today) {
         eprintln!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
     }
+    let command = format!("participa report --period {period} --lang {}{}", lang.code(), if send { " --send" } else { "" });
+    let wait = config.settings.ingest.lock_wait();
+    let mut say_waiting = super::say_waiting(wait);
+    let writer = Writer { command, wait, waiting: &mut say_waiting };
     if send {
         // Through the daemon's ledger: a recipient who already has this report does not get
         // it again, whoever sent it.
-        let outcome = pipeline::daemon::send_report(config, period, lang, now)?;
+        let outcome = pipeline::daemon::send_report(config, period, lang, now, writer)?;
         println!("Informe {period} ({}): {outcome}.", lang.code());
         // The report is built and enqueued; its deliveries wait for the mail setup.
         return Ok(if outcome.held.is_some() { 1 } else { 0 });
     }
-    let mut store = pipeline::open_store(config).context("no se pudo abrir la base")?;
+    let mut store = pipeline::open_store_to_write(config, writer)?;
     let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;
     let r = &files.report;
     println!("{} ({} {}, {} {})", r.meta.title, r.labels.issued.to_lowercase(), r.meta.issued_on, r.labels.data_version.to_lowercase(), r.meta.data_version);

@@ -112,6 +112,16 @@ pub struct IngestConfig {
     pub reporting_period_start: Option<NaiveDate>,
     /// End of the reporting period (inclusive, ISO date).
     pub reporting_period_end: Option<NaiveDate>,
+    /// How long `ingest` and `report` wait for another process writing the store (seconds).
+    #[serde(default = "default_lock_wait")]
+    pub espera_bloqueo_segundos: u64,
+}
+
+impl IngestConfig {
+    /// How long a command that writes the store waits for another writer to finish.
+    pub fn lock_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.espera_bloqueo_segundos)
+    }
 }
 
 fn default_settle() -> u64 {
@@ -129,6 +139,9 @@ fn default_max_columns() -> usize {
 fn default_max_rows() -> usize {
     1_048_576
 }
+fn default_lock_wait() -> u64 {
+    60
+}
 
 impl Default for IngestConfig {
     fn default() -> Self {
@@ -141,6 +154,7 @@ impl Default for IngestConfig {
             threads: 0,
             reporting_period_start: None,
             reporting_period_end: None,
+            espera_bloqueo_segundos: default_lock_wait(),
         }
     }
 }

@@ -30,6 +30,11 @@
 //! beside the outbox. The transport is made again before each new try, so a fixed password
 //! file is read; the first message the server takes closes the problem. A failed delivery goes
 //! back to the queue only by hand (`participa entregas reintentar`), once per failure.
+//!
+//! All of this assumes one sender: two daemons over one store would each find the same rows
+//! pending and send them both. The daemon is the store's writer for its whole life (its writer
+//! lock, `store::lock`), so a second `participa run` refuses to start, and an `ingest` or a
+//! `report --send` by hand waits for it and then says the daemon is running.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,7 +45,7 @@ use serde::Serialize;
 use tracing::{error, info, info_span, warn};
 
 use super::report::{build_report, report};
-use super::{ingest, open_store, FileStatus, NoProgress, PipelineError};
+use super::{ingest, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Writer};
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
@@ -164,10 +169,11 @@ fn parse_rfc(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl<'a> Daemon<'a> {
-    /// Opens the store and the mail transport. A transport that cannot be made (no password)
-    /// does not stop it: every delivery waits, as for any setup failure.
-    pub fn new(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
-        let store = open_store(config)?;
+    /// Opens the store as its only writer (see [`Writer`]) and the mail transport. A transport
+    /// that cannot be made (no password) does not stop it: every delivery waits, as for any setup
+    /// failure.
+    pub fn new(config: &'a Config, writer: Writer<'_>) -> Result<Daemon<'a>, DaemonError> {
+        let store = open_store_to_write(config, writer)?;
         let mut daemon = Daemon::with_mailer(config, store, make_mailer(config));
         daemon.remake = true;
         Ok(daemon)
@@ -862,10 +868,10 @@ pub fn failures_in_a_row(n: i64) -> String {
 
 /// `participa report --period P --send`: builds the report, enqueues it for every recipient
 /// (unless it already was: then only what is still pending goes) and delivers now, through the
-/// same ledger as the daemon. Asked by a person, it tries at once even while a setup problem's
-/// wait is running.
-pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>) -> Result<Delivered, DaemonError> {
-    let mut daemon = Daemon::new(config)?;
+/// same ledger as the daemon, holding the store as `writer` says (so never while the daemon
+/// runs). Asked by a person, it tries at once even while a setup problem's wait is running.
+pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>, writer: Writer<'_>) -> Result<Delivered, DaemonError> {
+    let mut daemon = Daemon::new(config, writer)?;
     daemon.lang = lang;
     daemon.enqueue_report(period, now)?;
     let never = AtomicBool::new(false);
@@ -974,9 +980,11 @@ pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError
 }
 
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
-pub fn run(config: &Config, once: bool) -> Result<(), DaemonError> {
+/// It is the store's writer for its whole life: another daemon, an `ingest` or a `report` is
+/// kept out until it ends (`writer` says how long it waits for one already there).
+pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), DaemonError> {
     let shutdown = std::sync::Arc::new(AtomicBool::new(false));
-    let mut daemon = Daemon::new(config)?;
+    let mut daemon = Daemon::new(config, writer)?;
     if once {
         daemon.all(crate::clock::now(), &shutdown);
         return Ok(());

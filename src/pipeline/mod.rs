@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions};
 use crate::names::{escape_os, printable};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
-use crate::store::{KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
+use crate::store::{Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
 
 /// Errors that stop a pass (a bad file never does).
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +48,30 @@ pub enum PipelineError {
     Threads(String),
 }
 
-/// Opens the configured store and brings its schema up to date.
+/// Opens the configured store and brings its schema up to date, to read it.
 pub fn open_store(config: &Config) -> Result<SqliteStore, StoreError> {
     let path = config.resolve(&config.settings.store.sqlite_path);
     let mut store = SqliteStore::open(&path)?;
+    store.migrate(&config.standard.datasets)?;
+    Ok(store)
+}
+
+/// A command about to write the store: who it is, and how long it waits for another writer.
+pub struct Writer<'w> {
+    /// The command as the lock names it to other processes (`participa ingest`).
+    pub command: String,
+    /// How long it waits while another process writes the store; zero refuses at once.
+    pub wait: std::time::Duration,
+    /// Told once, with who holds the store, when the wait starts.
+    pub waiting: &'w mut dyn FnMut(&Busy),
+}
+
+/// Opens the configured store as its only writer: takes its writer lock (waiting as `writer`
+/// says) before anything else, schema upgrades included, and keeps it while the store is open.
+pub fn open_store_to_write(config: &Config, writer: Writer<'_>) -> Result<SqliteStore, StoreError> {
+    let path = config.resolve(&config.settings.store.sqlite_path);
+    let mut store = SqliteStore::open(&path)?;
+    store.lock_writer(&Holder::this_process(&writer.command), writer.wait, writer.waiting)?;
     store.migrate(&config.standard.datasets)?;
     Ok(store)
 }

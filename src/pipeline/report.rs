@@ -233,7 +233,8 @@ fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Resu
 /// workbook's dataset sheets and the published CSVs, while the figures are computed and the
 /// PDF drawn: with half a million rows each side is about a second of work (BENCHMARKS.md).
 /// Both read the store as it is when they start; a report is not built while an ingest
-/// writes (the daemon runs one job at a time).
+/// writes: the daemon runs one job at a time, and a `participa report` holds the store's
+/// writer lock, which keeps out every other process that writes.
 pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<ReportFiles, ReportRunError> {
     let span = info_span!("informe", periodo = %period, idioma = ?lang);
     let _guard = span.enter();

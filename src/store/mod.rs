@@ -16,13 +16,19 @@
 //! transaction, when the file holding the kept row is re-submitted without it (see `copies`).
 //! Each sheet's layout (its columns' headers and fields) is remembered per organismo, so that
 //! feedback can show how a layout it had never sent was read (see `layouts`).
+//!
+//! One process writes a store at a time: a command that writes takes the store's writer lock
+//! ([`Store::lock_writer`], see `lock`) before it reads what it will change, and keeps it until
+//! it ends; readers need none.
 
 mod copies;
 mod layouts;
+pub mod lock;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub use lock::{Busy, Holder};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -38,6 +44,9 @@ pub enum StoreError {
     /// Stored data did not have the expected shape.
     #[error("datos inconsistentes en la base: {0}")]
     Corrupt(String),
+    /// Another process writes the store, or its lock could not be used.
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
 }
 
 /// A file the store already knows, as of its last pass.
@@ -201,6 +210,12 @@ pub struct FileRow {
 
 /// The store operations the pipeline and commands need.
 pub trait Store {
+    /// Makes this handle the store's only writer until it is dropped. While another process
+    /// holds the store it waits up to `wait` (zero: not at all), telling `waiting` once when
+    /// the wait starts, then fails with [`lock::LockError::Busy`], naming the holder. The lock
+    /// is the operating system's (a database server's, for a server store): it is let go when
+    /// the holder ends, however it ends, so none is ever left stale.
+    fn lock_writer(&mut self, me: &Holder, wait: std::time::Duration, waiting: &mut dyn FnMut(&Busy)) -> Result<(), StoreError>;
     /// Creates or upgrades tables for the core schema and every dataset.
     fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError>;
     /// Files known for a source.

@@ -3,7 +3,7 @@
 //! Besides the connection it keeps one pass's in-memory index of the rows each organismo
 //! holds, to find rows already sent in another file ([`super::copies`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::ToSql;
@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::copies::{self, CopyIndex};
 use super::layouts;
+use super::lock::{Busy, Holder, WriterLock};
 use super::{
     Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem, NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError, StoreStatus,
     StoredRow, Submission, VersionInfo,
@@ -31,6 +32,11 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     conn: Connection,
     copies: CopyIndex,
+    /// The database file (its writer lock is beside it).
+    path: PathBuf,
+    /// Held while this handle is the store's writer; declared last, so it is let go after the
+    /// connection has closed.
+    writer: Option<WriterLock>,
 }
 
 fn sql_type(t: FieldType) -> &'static str {
@@ -189,7 +195,7 @@ impl SqliteStore {
         // files (half a million rows sorted on disk cost seconds of system time).
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        Ok(SqliteStore { conn, copies: CopyIndex::default() })
+        Ok(SqliteStore { conn, copies: CopyIndex::default(), path: path.to_path_buf(), writer: None })
     }
 
     fn ensure_dataset_tables(&mut self, dataset: &Dataset) -> Result<(), StoreError> {
@@ -352,6 +358,13 @@ fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Data
 }
 
 impl Store for SqliteStore {
+    fn lock_writer(&mut self, me: &Holder, wait: std::time::Duration, waiting: &mut dyn FnMut(&Busy)) -> Result<(), StoreError> {
+        if self.writer.is_none() {
+            self.writer = Some(WriterLock::acquire(&self.path, me, wait, waiting)?);
+        }
+        Ok(())
+    }
+
     fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError> {
         self.conn.execute_batch("CREATE TABLE IF NOT EXISTS version_esquema (version BIGINT NOT NULL)")?;
         let current: i64 = self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM version_esquema", [], |r| r.get(0))?;
@@ -389,7 +402,7 @@ impl Store for SqliteStore {
     }
 
     fn commit_file(&mut self, datasets: &[Dataset], s: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError> {
-        let SqliteStore { conn, copies } = self;
+        let SqliteStore { conn, copies, .. } = self;
         let written = commit_version(conn, copies, datasets, s, wording);
         if written.is_err() {
             // The transaction rolled back; what the index learnt from it may be wrong.
