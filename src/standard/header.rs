@@ -1112,7 +1112,7 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         }
     }
     // The strongest few by header, then by content; earlier rows win ties (stable sort).
-    candidates.sort_by(|a, b| b.score.cmp(&a.score));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.score));
     candidates.truncate(CONTENT_CANDIDATES);
     let mut best: Option<Candidate> = None;
     for mut candidate in candidates {

@@ -57,7 +57,7 @@ impl Reporter<'_> {
     /// `comuna`).
     fn has_source_column(&self, dataset: &Dataset, field: &Field) -> bool {
         let source = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from));
-        source.is_some_and(|f| self.header.roles.iter().any(|r| *r == Role::Field(f)))
+        source.is_some_and(|f| self.header.roles.contains(&Role::Field(f)))
     }
 
     // Place, field, column and problem are each needed to tell a clerk which cell and why;
@@ -619,7 +619,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                 _ => {}
             }
         }
-        report.columnas = column_readings(dataset, &header);
+        report.columnas = column_readings(dataset, header);
         for tie in &header.ties {
             let field = &dataset.fields[tie.field];
             let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
@@ -637,7 +637,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             });
         }
         if !header.missing_required.is_empty() {
-            let unused = unused_columns(standard, dataset, &header);
+            let unused = unused_columns(standard, dataset, header);
             for &i in &header.missing_required {
                 let field = &dataset.fields[i];
                 let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
@@ -667,7 +667,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
         }
         report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
         report.filas_omitidas += blank_rows_between(sheet, header.data_start);
-        let reporter = Reporter { standard, header: &header, fraction_columns: fraction_columns(dataset, &header, sheet), codes: CodeMemo::default() };
+        let reporter = Reporter { standard, header, fraction_columns: fraction_columns(dataset, header, sheet), codes: CodeMemo::default() };
         let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
         let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
@@ -675,7 +675,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
         for read in sheet.rows.iter().skip(header.data_start) {
             // The row as filled by its merges, when any reach it.
             let row = filled.binary_search_by_key(&read.number, |r| r.number).ok().and_then(|i| filled.get(i)).unwrap_or(read);
-            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard, dataset, &header) {
+            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard, dataset, header) {
                 report.filas_omitidas += 1;
                 continue;
             }
@@ -701,7 +701,7 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             seen_rows.entry(dup_key).or_default().push((&sheet.name, row));
 
             let months: Vec<Option<Period>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
-                let m = wide_months(&header, row, standard);
+                let m = wide_months(header, row, standard);
                 if m.is_empty() {
                     // A row with no monthly figure at all is a placeholder, not data.
                     report.filas_omitidas += 1;

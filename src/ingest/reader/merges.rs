@@ -327,7 +327,11 @@ fn parse_cell_reference(text: &[u8]) -> Option<(u64, u64)> {
     }
     let column = column.iter().fold(0u64, |n, b| n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1));
     let row = row.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-    ((1..=16_384).contains(&column) && (1..=1_048_576).contains(&row)).then_some((row - 1, column - 1))
+    // Not `then_some((row - 1, …))`: its argument is computed first, and row 0 would underflow.
+    if !((1..=16_384).contains(&column) && (1..=1_048_576).contains(&row)) {
+        return None;
+    }
+    Some((row - 1, column - 1))
 }
 
 const TABLE: QName<'static> = QName("table:table");
