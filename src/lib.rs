@@ -11,7 +11,11 @@
 //! - [`report`]: the monthly report as PDF, XLSX and a published folder, and the ministry template;
 //! - [`pipeline`]: the only module that wires stages together;
 //! - [`deliver`]: the e-mail messages (report, ministry feedback, reminders, alerts) and their transports (outbox, SMTP);
-//! - [`cli`]: the command line, one file per subcommand.
+//! - [`cli`]: the command line, one file per subcommand;
+//! - [`leftovers`]: when a temporary file of an interrupted write may be deleted.
+
+// Every print goes through `cli::out`, which never panics on a closed or full stream.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod cli;
 pub mod clock;
@@ -19,6 +23,7 @@ pub mod config;
 pub mod deliver;
 pub mod indicators;
 pub mod ingest;
+pub mod leftovers;
 pub mod pipeline;
 pub mod report;
 pub mod schedule;

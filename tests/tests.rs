@@ -12,4 +12,5 @@ mod ingest;
 mod init_status;
 mod layouts;
 mod report;
+mod robust;
 mod validate;

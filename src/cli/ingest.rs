@@ -38,6 +38,7 @@ fn filas(n: usize) -> &'static str {
 
 /// Runs one pass and prints its summary; exit 0 when the pass ran, whatever was rejected.
 pub fn run(config: &Config) -> anyhow::Result<i32> {
+    pipeline::sweep_leftovers(config);
     let mut store = pipeline::open_store(config)?;
     let shutdown = AtomicBool::new(false);
     let summary = if std::io::stderr().is_terminal() {
@@ -57,38 +58,38 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             FileStatus::ErrorDeLectura(m) => format!("no se pudo leer del disco ({m}); se reintentará en la próxima pasada"),
             FileStatus::SinCambios => continue,
         };
-        println!("{}/{}: {what}", line.fuente, line.ruta);
+        say!("{}/{}: {what}", line.fuente, line.ruta);
         // Names inside the organismo's folder, as the clerk knows them.
         let short = |path: &str| path.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| path.to_string());
         for r in &line.repite {
-            println!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
+            say!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
         }
         for r in &line.recuperadas {
             let (kept, file) = (short(&line.ruta), short(&r.archivo));
             if r.filas == 1 {
-                println!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
+                say!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
             } else {
-                println!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
+                say!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
             }
         }
     }
     for error in &summary.errores_de_fuente {
-        println!("ERROR de fuente (no se retiró nada): {error}");
+        say!("ERROR de fuente (no se retiró nada): {error}");
     }
-    println!(
+    say!(
         "Archivos: {} nuevos, {} cambiados, {} sin cambios, {} rechazados, {} ausentes, {} en copia.",
         summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
     );
     if summary.filas_repetidas > 0 {
-        println!(
+        say!(
             "Filas: {} aceptadas, {} rechazadas ({} repiten filas de otro archivo del mismo organismo), {} advertencias.",
             summary.filas_aceptadas, summary.filas_rechazadas, summary.filas_repetidas, summary.advertencias
         );
     } else {
-        println!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+        say!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
     }
     if summary.filas_rechazadas > 0 {
-        println!("Detalle de las filas rechazadas: `participa export rechazos`.");
+        say!("Detalle de las filas rechazadas: `participa export rechazos`.");
     }
     Ok(0)
 }

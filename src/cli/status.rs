@@ -21,35 +21,35 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     drop(store);
     let daemon = pipeline::daemon::Daemon::inspect(config)?.status(crate::clock::now())?;
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "daemon": daemon }));
+        say!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "daemon": daemon }));
         return Ok(0);
     }
-    println!("Configuración: {}", config.path.display());
+    say!("Configuración: {}", config.path.display());
     for s in &config.settings.sources {
         let path = config.resolve(&s.path);
-        println!("Fuente «{}»: {}{}", s.name, path.display(), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
+        say!("Fuente «{}»: {}{}", s.name, path.display(), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
     }
-    println!(
+    say!(
         "Archivos: {} presentes, {} ausentes, {} ilegibles; {} versiones recibidas en total.",
         status.archivos_presentes, status.archivos_ausentes, status.archivos_ilegibles, status.versiones
     );
     for (dataset, n) in &status.filas {
-        println!("  {dataset}: {n} filas");
+        say!("  {dataset}: {n} filas");
     }
-    println!("Filas rechazadas: {}; advertencias: {}.", status.filas_rechazadas, status.advertencias);
+    say!("Filas rechazadas: {}; advertencias: {}.", status.filas_rechazadas, status.advertencias);
     if !status.organismos.is_empty() {
-        println!("Por organismo (archivos, filas aceptadas, rechazadas):");
+        say!("Por organismo (archivos, filas aceptadas, rechazadas):");
         for (org, files, ok, bad) in &status.organismos {
-            println!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)" } else { org });
+            say!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)" } else { org });
         }
     }
     match &status.ultima_corrida {
-        Some((start, end, _)) => println!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
-        None => println!("Todavía no hubo ninguna ingesta."),
+        Some((start, end, _)) => say!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
+        None => say!("Todavía no hubo ninguna ingesta."),
     }
-    println!("Trabajos del daemon (participa run):");
+    say!("Trabajos del daemon (participa run):");
     for j in &daemon.trabajos {
-        println!(
+        say!(
             "  {}: última {} ({}); próxima {}",
             j.nombre,
             j.ultima.as_deref().unwrap_or("nunca"),
@@ -58,18 +58,18 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         );
     }
     if daemon.meses_pendientes.is_empty() {
-        println!("Informes mensuales: ninguno pendiente.");
+        say!("Informes mensuales: ninguno pendiente.");
     } else {
-        println!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
+        say!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
     }
-    println!(
+    say!(
         "Entregas: {} enviadas, {} pendientes, {} fallidas.",
         daemon.entregas_enviadas,
         daemon.entregas_pendientes.len(),
         daemon.entregas_fallidas.len()
     );
     for d in daemon.entregas_pendientes.iter().chain(&daemon.entregas_fallidas) {
-        println!(
+        say!(
             "  {} {} → {}: {} tras {} intentos{}{}",
             d.tipo,
             d.clave,
@@ -82,9 +82,9 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     }
     if let Some(m) = &daemon.mes_cerrado {
         if daemon.organismos_atrasados.is_empty() {
-            println!("Organismos sin datos de {m}: ninguno.");
+            say!("Organismos sin datos de {m}: ninguno.");
         } else {
-            println!("Organismos sin datos de {m}: {}.", daemon.organismos_atrasados.join(", "));
+            say!("Organismos sin datos de {m}: {}.", daemon.organismos_atrasados.join(", "));
         }
     }
     Ok(0)

@@ -165,7 +165,10 @@ impl<'a> Daemon<'a> {
             None => self.config.indicators.start().ok().and_then(|m| schedule::parse_month(&m.to_string())),
         }
         .ok_or_else(|| DaemonError::Config("programacion.informes_desde: falta el primer mes (ni indicadores.toml tiene compromiso.inicio)".into()))?;
-        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month);
+        // Without informes_hasta, every closed month up to the last a report may cover
+        // (`IndicatorsConfig::months_window`).
+        let window_end = self.config.indicators.months_window().ok().map(|(_, last)| Period::Month(last));
+        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month).or(window_end);
         Ok(schedule::due_months(first, last, now, zone))
     }
 
@@ -274,7 +277,11 @@ impl<'a> Daemon<'a> {
                     Err(e) => {
                         let attempts = u32::try_from(d.intentos + 1).unwrap_or(u32::MAX);
                         let retry = if e.is_transient() { self.config.settings.programacion.retry_delay_seconds(attempts) } else { None };
-                        let next = retry.map(|s| rfc(now + Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2))));
+                        // The wait is bounded by the configuration check (a week); checked anyway.
+                        let next = retry.map(|s| {
+                            let wait = i64::try_from(s).ok().and_then(Duration::try_seconds).unwrap_or(Duration::MAX);
+                            rfc(now.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC))
+                        });
                         self.store.ledger_failed(d.id, e.text(), next.as_deref())?;
                         if next.is_some() {
                             later += 1;
@@ -564,6 +571,7 @@ pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Ut
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
 pub fn run(config: &Config, once: bool) -> Result<(), DaemonError> {
     let shutdown = std::sync::Arc::new(AtomicBool::new(false));
+    super::sweep_leftovers(config);
     let mut daemon = Daemon::new(config)?;
     if once {
         daemon.all(crate::clock::now(), &shutdown);
