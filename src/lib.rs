@@ -13,6 +13,10 @@
 //! - [`deliver`]: the e-mail messages (report, ministry feedback, reminders, alerts) and their transports (outbox, SMTP);
 //! - [`cli`]: the command line, one file per subcommand;
 //! - [`names`]: file and folder names as lossless text, and text printed for people escaped.
+//! - [`leftovers`]: when a temporary file of an interrupted write may be deleted.
+
+// Every print goes through `cli::out`, which never panics on a closed or full stream.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod cli;
 pub mod clock;
@@ -21,6 +25,7 @@ pub mod deliver;
 pub mod indicators;
 pub mod ingest;
 pub mod names;
+pub mod leftovers;
 pub mod pipeline;
 pub mod report;
 pub mod schedule;

@@ -13,4 +13,5 @@ mod init_status;
 mod layouts;
 mod lock;
 mod report;
+mod robust;
 mod validate;

@@ -118,3 +118,22 @@ fn an_unrecognised_column_is_explained_then_read_through_the_mapping() {
     assert!(run.stdout.contains("A    Cosa        programa       columnas en participa.toml"), "{}", run.stdout);
     assert!(run.stdout.contains("«Charla de vecinos» no es un valor conocido para la columna «Cosa»"), "{}", run.stdout);
 }
+
+/// A CSV saved with old-Mac line endings (CR only) names the row a spreadsheet program shows,
+/// past a blank line and a cell holding a line break (every row was "fila 1").
+#[test]
+fn a_cr_only_csv_names_the_row_a_spreadsheet_shows() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("comisarias_mac.csv");
+    let csv = "Programa;Fecha;Comuna;Barrio;Modalidad;Participantes;Acuerdos\r\
+               Comisarías Cercanas;22/05/2019;12;Villa Urquiza;Presencial;176;Se elevó pedido\r\
+               Comisarías Cercanas;06/05/2019;14;Palermo;Virtual;54;\"Dos\rlíneas\"\r\
+               \r\
+               Comisarías Cercanas;07/05/2019;10;Versalles;Virtual;-5;Salud\r";
+    std::fs::write(&file, csv).expect("write");
+    let run = participa(dir.path(), &["validate", file.to_str().expect("path")]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("filas aceptadas: 2, rechazadas: 1"), "{}", run.stdout);
+    let expected = "fila 5 [constraint-error] Celda F5: «-5» en la columna «Participantes» no puede ser menor que 0.";
+    assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+}

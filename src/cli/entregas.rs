@@ -4,6 +4,7 @@
 
 use anyhow::bail;
 
+use super::out::OutputError;
 use super::Format;
 use crate::config::Config;
 use crate::pipeline::daemon::{self, DeliveryView, MailProblemStatus, Requeue};
@@ -12,16 +13,16 @@ use crate::pipeline::daemon::{self, DeliveryView, MailProblemStatus, Requeue};
 pub fn list(config: &Config, format: Format) -> anyhow::Result<i32> {
     let (entregas, problem) = daemon::deliveries(config)?;
     match format {
-        Format::Json => println!("{}", serde_json::json!({ "entregas": entregas, "problema_correo": problem })),
+        Format::Json => say!("{}", serde_json::json!({ "entregas": entregas, "problema_correo": problem })),
         Format::Text => {
             if let Some(p) = &problem {
-                print_problem(p);
+                print_problem(p)?;
             }
             if entregas.is_empty() {
-                println!("Todavía no hay entregas.");
+                say!("Todavía no hay entregas.");
                 return Ok(0);
             }
-            print_table(&entregas);
+            print_table(&entregas)?;
         }
         Format::Csv => bail!("--format: entregas se muestra como text o json"),
     }
@@ -38,15 +39,15 @@ pub fn retry(config: &Config, id: Option<i64>, periodo: Option<String>, fallidas
     };
     let done = daemon::requeue(config, &which)?;
     for v in &done.not_failed {
-        println!("La entrega {} ({}) está {}: no se reintenta; solo vuelven a la cola las fallidas.", v.entrega.id, what(v), v.entrega.estado);
+        say!("La entrega {} ({}) está {}: no se reintenta; solo vuelven a la cola las fallidas.", v.entrega.id, what(v), v.entrega.estado);
     }
     if done.requeued.is_empty() {
-        println!("Ninguna entrega fallida que volver a poner en la cola.");
+        say!("Ninguna entrega fallida que volver a poner en la cola.");
         return Ok(0);
     }
-    println!("{} entregas vuelven a la cola; salen en la próxima ejecución del daemon (o con `participa run --once`):", done.requeued.len());
+    say!("{} entregas vuelven a la cola; salen en la próxima ejecución del daemon (o con `participa run --once`):", done.requeued.len());
     for v in &done.requeued {
-        println!("  {} {} → {}", v.entrega.id, what(v), v.entrega.destinatario);
+        say!("  {} {} → {}", v.entrega.id, what(v), v.entrega.destinatario);
     }
     Ok(0)
 }
@@ -62,9 +63,9 @@ fn what(v: &DeliveryView) -> String {
 }
 
 /// The setup problem every delivery waits for.
-pub fn print_problem(p: &MailProblemStatus) {
-    println!("¡Atención! {}", p.mensaje);
-    println!(
+pub fn print_problem(p: &MailProblemStatus) -> Result<(), OutputError> {
+    say!("¡Atención! {}", p.mensaje);
+    say!(
         "  desde {} ({}); {} entregas esperan, sin perder intentos; próximo intento {}; aviso en {}",
         p.desde,
         daemon::failures_in_a_row(p.fallos),
@@ -72,9 +73,10 @@ pub fn print_problem(p: &MailProblemStatus) {
         p.proximo_intento_en,
         p.aviso
     );
+    Ok(())
 }
 
-fn print_table(entregas: &[DeliveryView]) {
+fn print_table(entregas: &[DeliveryView]) -> Result<(), OutputError> {
     let header = ["id", "tipo", "período u organismo", "destinatario", "estado", "intentos", "próximo intento", "último error"];
     let rows: Vec<[String; 8]> = entregas
         .iter()
@@ -105,13 +107,15 @@ fn print_table(entregas: &[DeliveryView]) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let line = |cells: Vec<&str>| -> Result<(), OutputError> {
         let n = cells.len();
         let text: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i + 1 == n { c.to_string() } else { format!("{c:<w$}", w = widths[i]) }).collect();
-        println!("{}", text.join("  ").trim_end());
+        say!("{}", text.join("  ").trim_end());
+        Ok(())
     };
-    line(header.to_vec());
+    line(header.to_vec())?;
     for r in &rows {
-        line(r.iter().map(String::as_str).collect());
+        line(r.iter().map(String::as_str).collect())?;
     }
+    Ok(())
 }

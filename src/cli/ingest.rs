@@ -43,6 +43,7 @@ fn filas(n: usize) -> &'static str {
 /// While another process writes the store (another ingest, a report, the daemon) it waits up
 /// to `[ingest] espera_bloqueo_segundos`, then gives up naming that process.
 pub fn run(config: &Config) -> anyhow::Result<i32> {
+    pipeline::sweep_leftovers(config);
     let wait = config.settings.ingest.lock_wait();
     let mut say_waiting = super::say_waiting(wait);
     let mut store = pipeline::open_store_to_write(config, Writer { command: "participa ingest".into(), wait, waiting: &mut say_waiting })?;
@@ -65,23 +66,23 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             FileStatus::EnlaceNoSeguido(m) => m.clone(),
             FileStatus::SinCambios => continue,
         };
-        println!("{}/{}: {}", printable(&line.fuente), printable(&line.ruta), printable(&what));
+        say!("{}/{}: {}", printable(&line.fuente), printable(&line.ruta), printable(&what));
         // Names inside the organismo's folder, as the clerk knows them.
         let short = |path: &str| printable(path.split_once('/').map(|(_, rest)| rest).unwrap_or(path)).into_owned();
         for r in &line.repite {
-            println!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
+            say!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
         }
         for r in &line.recuperadas {
             let (kept, file) = (short(&line.ruta), short(&r.archivo));
             if r.filas == 1 {
-                println!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
+                say!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
             } else {
-                println!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
+                say!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
             }
         }
     }
     for folder in &summary.carpetas_ilegibles {
-        println!(
+        say!(
             "ERROR de carpeta (se leyó el resto de la fuente; sus archivos conservan sus filas): {}/{}: {}",
             printable(&folder.fuente),
             printable(&folder.ruta),
@@ -89,25 +90,25 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
         );
     }
     for error in &summary.errores_de_fuente {
-        println!("ERROR de fuente (no se retiró nada): {}", printable(error));
+        say!("ERROR de fuente (no se retiró nada): {}", printable(error));
     }
-    println!(
+    say!(
         "Archivos: {} nuevos, {} cambiados, {} sin cambios, {} rechazados, {} ausentes, {} en copia.",
         summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
     );
     if summary.enlaces_no_seguidos > 0 {
-        println!("Enlaces simbólicos no seguidos: {}.", summary.enlaces_no_seguidos);
+        say!("Enlaces simbólicos no seguidos: {}.", summary.enlaces_no_seguidos);
     }
     if summary.filas_repetidas > 0 {
-        println!(
+        say!(
             "Filas: {} aceptadas, {} rechazadas ({} repiten filas de otro archivo del mismo organismo), {} advertencias.",
             summary.filas_aceptadas, summary.filas_rechazadas, summary.filas_repetidas, summary.advertencias
         );
     } else {
-        println!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+        say!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
     }
     if summary.filas_rechazadas > 0 {
-        println!("Detalle de las filas rechazadas: `participa export rechazos`.");
+        say!("Detalle de las filas rechazadas: `participa export rechazos`.");
     }
     Ok(0)
 }

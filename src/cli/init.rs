@@ -26,11 +26,11 @@ pub fn run(dir: &Path) -> anyhow::Result<i32> {
     std::fs::write(&config_path, embedded::EXAMPLE_CONFIG).with_context(|| format!("no se pudo escribir {}", config_path.display()))?;
     let config = Config::load(Some(&config_path))?;
     pipeline::open_store(&config)?;
-    println!("Carpeta de trabajo lista en {}", dir.display());
-    println!("  configuración: {}", config_path.display());
-    println!("  estándar:      {}", dir.join("standard").display());
-    println!("  indicadores:   {}", indicators_path.display());
-    println!("  bandeja:       {} (una subcarpeta por organismo)", dir.join("inbox").display());
-    println!("Siguiente paso: copie las planillas en la bandeja y ejecute `participa ingest` dentro de la carpeta.");
+    say!("Carpeta de trabajo lista en {}", dir.display());
+    say!("  configuración: {}", config_path.display());
+    say!("  estándar:      {}", dir.join("standard").display());
+    say!("  indicadores:   {}", indicators_path.display());
+    say!("  bandeja:       {} (una subcarpeta por organismo)", dir.join("inbox").display());
+    say!("Siguiente paso: copie las planillas en la bandeja y ejecute `participa ingest` dentro de la carpeta.");
     Ok(0)
 }

@@ -2,7 +2,11 @@
 //! library. Output for people goes to stdout; logs go to stderr.
 //!
 //! Commands call `pipeline`, `config` and the `Store` trait; they must not read spreadsheets,
-//! write SQL or apply a rule of the standard themselves.
+//! write SQL or apply a rule of the standard themselves. They print through `say!` and `note!`
+//! (`out`), which never panic.
+
+#[macro_use]
+pub mod out;
 
 mod entregas;
 mod export;
@@ -160,12 +164,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
 /// What a command that writes the store says on stderr when it has to wait for another
 /// process (named) to finish writing it.
 fn say_waiting(limit: std::time::Duration) -> impl FnMut(&crate::store::Busy) {
-    move |busy| eprintln!("participa: {}", busy.waiting_message(limit))
+    move |busy| note!("participa: {}", busy.waiting_message(limit))
 }
 
 /// Sets up logging to stderr: warnings by default, `RUST_LOG` to see more. Values from files
-/// are never logged, only paths and counts.
+/// are never logged, only paths and counts. A log line stderr cannot take is dropped (the
+/// subscriber's own report of that failure would panic: it uses `eprintln!`).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).log_internal_errors(false).try_init();
 }

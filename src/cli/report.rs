@@ -16,15 +16,19 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
     let Some(period) = Period::parse(period) else {
         bail!("--period «{period}»: se escribe 2019-03 (un mes), 2019-Q1 (un trimestre) o 2019 (un año)");
     };
+    if let Err(e) = config.indicators.check_period(period) {
+        bail!("--period: {e}");
+    }
     let lang = match lang.unwrap_or(&config.settings.informe.idioma) {
         "es" => Lang::Es,
         "en" => Lang::En,
         other => bail!("--lang «{other}»: los informes se escriben en «es» o «en»"),
     };
+    pipeline::sweep_leftovers(config);
     let now = crate::clock::now();
     let today = now.with_timezone(&chrono::Local).date_naive();
     if !period.is_closed(today) {
-        eprintln!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
+        note!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
     }
     let command = format!("participa report --period {period} --lang {}{}", lang.code(), if send { " --send" } else { "" });
     let wait = config.settings.ingest.lock_wait();
@@ -34,22 +38,22 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         // Through the daemon's ledger: a recipient who already has this report does not get
         // it again, whoever sent it.
         let outcome = pipeline::daemon::send_report(config, period, lang, now, writer)?;
-        println!("Informe {period} ({}): {outcome}.", lang.code());
+        say!("Informe {period} ({}): {outcome}.", lang.code());
         // The report is built and enqueued; its deliveries wait for the mail setup.
         return Ok(if outcome.held.is_some() { 1 } else { 0 });
     }
     let mut store = pipeline::open_store_to_write(config, writer)?;
     let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;
     let r = &files.report;
-    println!("{} ({} {}, {} {})", r.meta.title, r.labels.issued.to_lowercase(), r.meta.issued_on, r.labels.data_version.to_lowercase(), r.meta.data_version);
+    say!("{} ({} {}, {} {})", r.meta.title, r.labels.issued.to_lowercase(), r.meta.issued_on, r.labels.data_version.to_lowercase(), r.meta.data_version);
     if !r.meta.has_data {
-        println!("  {}", r.labels.no_data);
+        say!("  {}", r.labels.no_data);
     }
     for f in &r.summary {
-        println!("  {}: {}", f.label, format_figure(f, lang));
+        say!("  {}: {}", f.label, format_figure(f, lang));
     }
-    println!("PDF:        {}", files.pdf.display());
-    println!("XLSX:       {}", files.xlsx.display());
-    println!("Publicado:  {}", files.published.display());
+    say!("PDF:        {}", files.pdf.display());
+    say!("XLSX:       {}", files.xlsx.display());
+    say!("Publicado:  {}", files.published.display());
     Ok(0)
 }

@@ -36,35 +36,35 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     let daemon = pipeline::daemon::Daemon::inspect(config)?.status(crate::clock::now())?;
     let problems = last_pass_problems(status.ultima_corrida.as_ref().and_then(|(_, _, summary)| summary.as_deref()));
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "ultima_ingesta": problems, "daemon": daemon }));
+        say!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "ultima_ingesta": problems, "daemon": daemon }));
         return Ok(0);
     }
-    println!("Configuración: {}", printable_path(&config.path));
+    say!("Configuración: {}", printable_path(&config.path));
     for s in &config.settings.sources {
         let path = config.resolve(&s.path);
-        println!("Fuente «{}»: {}{}", printable(&s.name), printable_path(&path), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
+        say!("Fuente «{}»: {}{}", printable(&s.name), printable_path(&path), if path.is_dir() { "" } else { " (NO ACCESIBLE)" });
     }
-    println!(
+    say!(
         "Archivos: {} presentes, {} ausentes, {} ilegibles; {} versiones recibidas en total.",
         status.archivos_presentes, status.archivos_ausentes, status.archivos_ilegibles, status.versiones
     );
     for (dataset, n) in &status.filas {
-        println!("  {dataset}: {n} filas");
+        say!("  {dataset}: {n} filas");
     }
-    println!("Filas rechazadas: {}; advertencias: {}.", status.filas_rechazadas, status.advertencias);
+    say!("Filas rechazadas: {}; advertencias: {}.", status.filas_rechazadas, status.advertencias);
     if !status.organismos.is_empty() {
-        println!("Por organismo (archivos, filas aceptadas, rechazadas):");
+        say!("Por organismo (archivos, filas aceptadas, rechazadas):");
         for (org, files, ok, bad) in &status.organismos {
-            println!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)".into() } else { printable(org) });
+            say!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)".into() } else { printable(org) });
         }
     }
     match &status.ultima_corrida {
-        Some((start, end, _)) => println!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
-        None => println!("Todavía no hubo ninguna ingesta."),
+        Some((start, end, _)) => say!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),
+        None => say!("Todavía no hubo ninguna ingesta."),
     }
     let text = |v: &serde_json::Value, key: &str| printable(v.get(key).and_then(|x| x.as_str()).unwrap_or_default()).into_owned();
     for folder in problems["carpetas_ilegibles"].as_array().into_iter().flatten() {
-        println!(
+        say!(
             "  ERROR de carpeta (se leyó el resto; sus archivos conservan sus filas): {}/{}: {}",
             text(folder, "fuente"),
             text(folder, "ruta"),
@@ -72,14 +72,14 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         );
     }
     for error in problems["errores_de_fuente"].as_array().into_iter().flatten() {
-        println!("  ERROR de fuente (no se retiró nada): {}", printable(error.as_str().unwrap_or_default()));
+        say!("  ERROR de fuente (no se retiró nada): {}", printable(error.as_str().unwrap_or_default()));
     }
     if let Some(n) = problems["enlaces_no_seguidos"].as_u64().filter(|n| *n > 0) {
-        println!("  Enlaces simbólicos no seguidos: {n} (detalle: `participa ingest`).");
+        say!("  Enlaces simbólicos no seguidos: {n} (detalle: `participa ingest`).");
     }
-    println!("Trabajos del daemon (participa run):");
+    say!("Trabajos del daemon (participa run):");
     for j in &daemon.trabajos {
-        println!(
+        say!(
             "  {}: última {} ({}); próxima {}",
             j.nombre,
             j.ultima.as_deref().unwrap_or("nunca"),
@@ -88,21 +88,21 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         );
     }
     if daemon.meses_pendientes.is_empty() {
-        println!("Informes mensuales: ninguno pendiente.");
+        say!("Informes mensuales: ninguno pendiente.");
     } else {
-        println!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
+        say!("Informes mensuales pendientes: {}.", daemon.meses_pendientes.join(", "));
     }
     if let Some(p) = &daemon.problema_correo {
-        super::entregas::print_problem(p);
+        super::entregas::print_problem(p)?;
     }
-    println!(
+    say!(
         "Entregas: {} enviadas, {} pendientes, {} fallidas.",
         daemon.entregas_enviadas,
         daemon.entregas_pendientes.len(),
         daemon.entregas_fallidas.len()
     );
     for d in daemon.entregas_pendientes.iter().chain(&daemon.entregas_fallidas) {
-        println!(
+        say!(
             "  {} {} → {}: {} tras {} intentos{}{}",
             d.tipo,
             printable(&d.clave),
@@ -115,9 +115,9 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     }
     if let Some(m) = &daemon.mes_cerrado {
         if daemon.organismos_atrasados.is_empty() {
-            println!("Organismos sin datos de {m}: ninguno.");
+            say!("Organismos sin datos de {m}: ninguno.");
         } else {
-            println!("Organismos sin datos de {m}: {}.", printable(&daemon.organismos_atrasados.join(", ")));
+            say!("Organismos sin datos de {m}: {}.", printable(&daemon.organismos_atrasados.join(", ")));
         }
     }
     Ok(0)

@@ -23,6 +23,6 @@ pub fn run(config_path: Option<&Path>, dataset: &str, output: &Path, organismo: 
     };
     let bytes = template::render(&standard, dataset, organismo)?;
     write_atomic(output, &bytes).with_context(|| format!("no se pudo escribir {}", output.display()))?;
-    println!("Plantilla de {dataset} escrita en {}", output.display());
+    say!("Plantilla de {dataset} escrita en {}", output.display());
     Ok(0)
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::out::OutputError;
 use super::Format;
 use crate::config::{self, Config};
 use crate::pipeline;
@@ -23,9 +24,9 @@ fn cell(text: &str, max: usize) -> String {
 }
 
 /// The table of how each column was read: letter, header as written, field, why.
-fn print_columns(columns: &[ColumnReading], messages: &Messages) {
+fn print_columns(columns: &[ColumnReading], messages: &Messages) -> Result<(), OutputError> {
     if columns.is_empty() {
-        return;
+        return Ok(());
     }
     let rows: Vec<[String; 4]> = columns
         .iter()
@@ -34,20 +35,21 @@ fn print_columns(columns: &[ColumnReading], messages: &Messages) {
     let head = ["col", "encabezado", "campo", "cómo se leyó"].map(str::to_string);
     let width = |i: usize| rows.iter().chain([&head]).map(|r| r[i].chars().count()).max().unwrap_or(0);
     let (w0, w1, w2) = (width(0), width(1), width(2));
-    println!("    cómo se leyó cada columna:");
+    say!("    cómo se leyó cada columna:");
     for r in [&head].into_iter().chain(&rows) {
-        println!("      {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
+        say!("      {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
     }
+    Ok(())
 }
 
-fn print_text(path: &Path, result: &FileResult, messages: &Messages) {
-    println!("{}", crate::names::printable_path(path));
+fn print_text(path: &Path, result: &FileResult, messages: &Messages) -> Result<(), OutputError> {
+    say!("{}", crate::names::printable_path(path));
     for sheet in &result.sheets {
         let name = if sheet.nombre.is_empty() { "(CSV)".to_string() } else { format!("hoja «{}»", sheet.nombre) };
         match &sheet.resultado {
             SheetOutcome::Leida { dataset } => {
                 let rows: Vec<String> = sheet.filas_encabezado.iter().map(u32::to_string).collect();
-                println!(
+                say!(
                     "  {name}: {dataset}, encabezado en {} {}; filas aceptadas: {}, rechazadas: {}, omitidas (vacías, totales o notas): {}",
                     if rows.len() == 1 { "la fila" } else { "las filas" },
                     rows.join(" y "),
@@ -56,37 +58,38 @@ fn print_text(path: &Path, result: &FileResult, messages: &Messages) {
                     sheet.filas_omitidas
                 );
             }
-            SheetOutcome::SinEncabezado => println!("  {name}: sin encabezado de datos reconocible; se omite (no es un error)"),
-            SheetOutcome::Rechazada { dataset } => println!("  {name}: parece «{dataset}» pero le faltan columnas obligatorias; se rechaza entera"),
+            SheetOutcome::SinEncabezado => say!("  {name}: sin encabezado de datos reconocible; se omite (no es un error)"),
+            SheetOutcome::Rechazada { dataset } => say!("  {name}: parece «{dataset}» pero le faltan columnas obligatorias; se rechaza entera"),
         }
-        print_columns(&sheet.columnas, messages);
+        print_columns(&sheet.columnas, messages)?;
         if !sheet.columnas_personales_descartadas.is_empty() {
-            println!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
+            say!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
         }
         if sheet.columnas_truncadas {
-            println!("    hay datos más allá de la última columna admitida; no se leyeron");
+            say!("    hay datos más allá de la última columna admitida; no se leyeron");
         }
     }
     let errors: Vec<_> = result.issues.iter().filter(|i| i.is_error()).collect();
     let warnings: Vec<_> = result.issues.iter().filter(|i| !i.is_error()).collect();
     let (row_errors, sheet_errors): (Vec<_>, Vec<_>) = errors.into_iter().partition(|i| i.row.is_some());
     for issue in &sheet_errors {
-        println!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
+        say!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
     }
     if row_errors.is_empty() && sheet_errors.is_empty() {
-        println!("Sin errores: {}.", plural(result.accepted(), "fila aceptada", "filas aceptadas"));
+        say!("Sin errores: {}.", plural(result.accepted(), "fila aceptada", "filas aceptadas"));
     } else if !row_errors.is_empty() {
-        println!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(row_errors.len(), "error", "errores"));
+        say!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(row_errors.len(), "error", "errores"));
         for issue in row_errors {
-            println!("  {} [{}] {}", issue.place_row(), issue.code.as_str(), issue.message);
+            say!("  {} [{}] {}", issue.place_row(), issue.code.as_str(), issue.message);
         }
     }
     if !warnings.is_empty() {
-        println!("Advertencias (las filas se conservan):");
+        say!("Advertencias (las filas se conservan):");
         for issue in warnings {
-            println!("  {}: {}", issue.place_row(), issue.message);
+            say!("  {}: {}", issue.place_row(), issue.message);
         }
     }
+    Ok(())
 }
 
 /// Validates; exit 1 when the file is unreadable or anything was rejected.
@@ -108,15 +111,15 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
     match pipeline::validate_file(loaded.as_ref(), standard, file) {
         Err(e) => {
             match format {
-                Format::Json => println!("{}", serde_json::json!({ "archivo": crate::names::printable_path(file), "codigo": "unreadable-file", "mensaje": e.to_string() })),
-                _ => println!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", crate::names::printable_path(file)),
+                Format::Json => say!("{}", serde_json::json!({ "archivo": crate::names::printable_path(file), "codigo": "unreadable-file", "mensaje": e.to_string() })),
+                _ => say!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", crate::names::printable_path(file)),
             }
             Ok(1)
         }
         Ok(result) => {
             let unusable = result.no_data_reason(standard);
             match format {
-                Format::Json => println!(
+                Format::Json => say!(
                     "{}",
                     serde_json::json!({
                         "archivo": crate::names::printable_path(file),
@@ -128,9 +131,9 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
                     })
                 ),
                 _ => {
-                    print_text(file, &result, &standard.messages);
+                    print_text(file, &result, &standard.messages)?;
                     if let Some(reason) = &unusable {
-                        println!("  [unreadable-file] El archivo se rechaza entero: {reason}");
+                        say!("  [unreadable-file] El archivo se rechaza entero: {reason}");
                     }
                 }
             }

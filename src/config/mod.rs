@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::indicators::IndicatorsConfig;
+use crate::indicators::{IndicatorsConfig, Month};
 use crate::standard::{Standard, StandardTexts};
 
 /// Why configuration could not be used.
@@ -86,7 +86,8 @@ pub struct SourceConfig {
     pub seguir_enlaces: bool,
 }
 
-/// Limits and behaviour of one ingest pass.
+/// Limits and behaviour of one ingest pass. Each number has a range ([`Settings::check`]:
+/// the `MAX_*` constants below).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
@@ -105,12 +106,13 @@ pub struct IngestConfig {
     /// Zipped workbooks (xlsx, ods) unpacking to more bytes than this are rejected.
     #[serde(default = "default_max_unpacked_bytes")]
     pub max_unpacked_bytes: u64,
-    /// Reader threads; 0 = one per core.
+    /// Reader threads; 0 = one per core; at most [`THREADS_PER_CORE`] per core.
     #[serde(default)]
     pub threads: usize,
-    /// Start of the reporting period (inclusive, ISO date).
+    /// Start of the reporting period (inclusive, ISO date), within the years a report may
+    /// cover (`IndicatorsConfig::months_window`).
     pub reporting_period_start: Option<NaiveDate>,
-    /// End of the reporting period (inclusive, ISO date).
+    /// End of the reporting period (inclusive, ISO date), within the same years.
     pub reporting_period_end: Option<NaiveDate>,
     /// How long `ingest` and `report` wait for another process writing the store (seconds).
     #[serde(default = "default_lock_wait")]
@@ -297,6 +299,7 @@ impl Config {
         let invalid = |message: String| ConfigError::Invalid { path: path.clone(), message };
         settings.check().map_err(invalid)?;
         settings.check_source_paths(&base).map_err(invalid)?;
+        check_months(&settings, &indicators).map_err(invalid)?;
         let mut builder = globset::GlobSetBuilder::new();
         for pin in &settings.pins {
             if standard.dataset(&pin.dataset).is_none() {
@@ -376,17 +379,19 @@ impl Settings {
                 return Err(format!("sources: the name «{}» is used twice", s.name));
             }
         }
-        if self.ingest.max_columns == 0 || self.ingest.max_columns > 16_384 {
-            return Err("ingest.max_columns must be between 1 and 16384".into());
-        }
-        if self.ingest.max_file_bytes == 0 {
-            return Err("ingest.max_file_bytes must be positive".into());
-        }
-        if self.ingest.max_unpacked_bytes == 0 {
-            return Err("ingest.max_unpacked_bytes must be positive".into());
-        }
-        if self.ingest.max_rows_per_sheet == 0 {
-            return Err("ingest.max_rows_per_sheet must be positive".into());
+        let ingest = &self.ingest;
+        within("ingest.settle_seconds", ingest.settle_seconds, 0, MAX_SETTLE_SECONDS)?;
+        within("ingest.max_file_bytes", ingest.max_file_bytes, 1, MAX_FILE_BYTES)?;
+        within("ingest.max_unpacked_bytes", ingest.max_unpacked_bytes, 1, MAX_UNPACKED_BYTES)?;
+        within("ingest.max_columns", ingest.max_columns as u64, 1, MAX_COLUMNS)?;
+        within("ingest.max_rows_per_sheet", ingest.max_rows_per_sheet as u64, 1, MAX_ROWS_PER_SHEET)?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let max_threads = cores.saturating_mul(THREADS_PER_CORE);
+        if ingest.threads > max_threads {
+            return Err(format!(
+                "ingest.threads: {} is more than {THREADS_PER_CORE} × this machine's {cores} cores; the limit is {max_threads} (0 means one thread per core)",
+                ingest.threads
+            ));
         }
         if let (Some(a), Some(b)) = (self.ingest.reporting_period_start, self.ingest.reporting_period_end) {
             if a > b {
@@ -478,6 +483,62 @@ fn lexical(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The most reader threads per core `ingest.threads` may ask for.
+pub const THREADS_PER_CORE: usize = 4;
+/// `ingest.settle_seconds` at most: a day.
+pub const MAX_SETTLE_SECONDS: u64 = 86_400;
+/// `ingest.max_file_bytes` at most: 1 GiB (a file is read whole into memory).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// `ingest.max_unpacked_bytes` at most: 4 GiB.
+pub const MAX_UNPACKED_BYTES: u64 = 1 << 32;
+/// `ingest.max_columns` at most: Excel's 16 384 columns.
+pub const MAX_COLUMNS: u64 = 16_384;
+/// `ingest.max_rows_per_sheet` at most: ten million (a CSV may pass Excel's 1 048 576).
+pub const MAX_ROWS_PER_SHEET: u64 = 10_000_000;
+
+/// `key` is between `min` and `max` (inclusive), or a message naming the key and the range.
+pub(crate) fn within(key: &str, value: u64, min: u64, max: u64) -> Result<(), String> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{key}: {value} is out of range; it must be between {min} and {max}"))
+    }
+}
+
+/// Every month configured falls in the years the commitment can be reported on
+/// ([`IndicatorsConfig::months_window`]): `[ingest] reporting_period_*` and
+/// `[programacion] informes_desde` / `informes_hasta`, which must also be in order.
+fn check_months(settings: &Settings, indicators: &IndicatorsConfig) -> Result<(), String> {
+    let (first, last) = indicators.months_window()?;
+    let outside = |key: &str, shown: String| {
+        format!("{key}: {shown} is outside the years of the commitment (compromiso.inicio = {} in indicadores.toml): it must fall between {first} and {last}", indicators.compromiso.inicio)
+    };
+    let ingest = &settings.ingest;
+    for (key, date) in [("ingest.reporting_period_start", ingest.reporting_period_start), ("ingest.reporting_period_end", ingest.reporting_period_end)] {
+        if let Some(d) = date {
+            if !(first..=last).contains(&Month::of(d)) {
+                return Err(outside(key, d.to_string()));
+            }
+        }
+    }
+    let p = &settings.programacion;
+    let mut months = [None, None];
+    for ((key, month), parsed) in [("programacion.informes_desde", &p.informes_desde), ("programacion.informes_hasta", &p.informes_hasta)].into_iter().zip(&mut months) {
+        let Some(text) = month else { continue };
+        let m = Month::parse(text).ok_or_else(|| format!("{key}: «{text}» is not a month such as 2019-01"))?;
+        if !(first..=last).contains(&m) {
+            return Err(outside(key, m.to_string()));
+        }
+        *parsed = Some(m);
+    }
+    if let [Some(desde), Some(hasta)] = months {
+        if desde > hasta {
+            return Err(format!("programacion.informes_desde ({desde}) is after programacion.informes_hasta ({hasta})"));
+        }
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -573,6 +634,71 @@ mod tests {
         let bad = uncommented.replace("\"Dispositivo\" = \"programa\"", "\"Dispositivo\" = \"programma\"");
         let err = assemble(&bad).expect_err("unknown field");
         assert!(err.contains("organismos.secretaria-atencion-ciudadana.columnas.\"Dispositivo\"") && err.contains("programma"), "{err}");
+    }
+
+    fn check_with(replacements: &[(&str, &str)], extra: &str) -> Result<Config, String> {
+        let mut text = embedded::EXAMPLE_CONFIG.to_string();
+        for (from, to) in replacements {
+            assert!(text.contains(from), "{from}");
+            text = text.replace(from, to);
+        }
+        text.push_str(extra);
+        let settings = Settings::parse(&text)?;
+        let standard = embedded_standard().expect("standard");
+        let indicators = IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators");
+        Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, indicators).map_err(|e| e.to_string())
+    }
+
+    /// `threads = 100000` was accepted, then the pool aborted the run: the limit is four per
+    /// core, named with the key.
+    #[test]
+    fn threads_are_at_most_four_per_core() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let err = check_with(&[("threads = 0", "threads = 100000")], "").expect_err("refused");
+        assert!(err.contains("ingest.threads") && err.contains(&format!("the limit is {}", 4 * cores)), "{err}");
+        let limit = format!("threads = {}", 4 * cores);
+        assert!(check_with(&[("threads = 0", &limit)], "").is_ok());
+    }
+
+    /// Seconds, sizes and retries have ranges, and the message names the key and the range.
+    #[test]
+    fn numeric_keys_have_ranges_named_in_the_message() {
+        for (from, to, key) in [
+            ("settle_seconds = 5", "settle_seconds = 99999999999", "ingest.settle_seconds"),
+            ("max_file_bytes = 52428800", "max_file_bytes = 0", "ingest.max_file_bytes"),
+            ("max_file_bytes = 52428800", "max_file_bytes = 9000000000000", "ingest.max_file_bytes"),
+            ("max_unpacked_bytes = 268435456", "max_unpacked_bytes = 9000000000000000000", "ingest.max_unpacked_bytes"),
+            ("max_rows_per_sheet = 1048576", "max_rows_per_sheet = 4000000000", "ingest.max_rows_per_sheet"),
+            ("max_columns = 256", "max_columns = 100000", "ingest.max_columns"),
+            ("reintentos_max = 6", "reintentos_max = 1000000", "programacion.reintentos_max"),
+            ("reintento_inicial_segundos = 60", "reintento_inicial_segundos = 0", "programacion.reintento_inicial_segundos"),
+            ("reintento_max_segundos = 21600", "reintento_max_segundos = 9223372036854775807", "programacion.reintento_max_segundos"),
+            ("reintento_max_segundos = 21600", "reintento_max_segundos = 30", "programacion.reintento_max_segundos"),
+            ("max_adjuntos_bytes = 7000000", "max_adjuntos_bytes = 1000000000000", "correo.max_adjuntos_bytes"),
+        ] {
+            let err = check_with(&[(from, to)], "").err().unwrap_or_else(|| panic!("{to} accepted"));
+            assert!(err.contains(key) && err.contains("entre") || err.contains(key) && err.contains("between"), "{to}: {err}");
+        }
+    }
+
+    /// Months and dates configured fall within five years before and ten after the
+    /// commitment's start (2019-01 in the shipped indicators): 2014-01 to 2029-12.
+    #[test]
+    fn configured_months_fall_within_the_commitments_years() {
+        for (from, to, key) in [
+            ("informes_desde = \"2019-01\"", "informes_desde = \"0000-01\"", "programacion.informes_desde"),
+            ("informes_desde = \"2019-01\"", "informes_desde = \"2013-12\"", "programacion.informes_desde"),
+            ("# informes_hasta = \"2020-12\"", "informes_hasta = \"9999-12\"", "programacion.informes_hasta"),
+            ("reporting_period_start = \"2016-01-01\"", "reporting_period_start = \"1900-01-01\"", "ingest.reporting_period_start"),
+            ("reporting_period_end = \"2020-12-31\"", "reporting_period_end = \"2030-01-01\"", "ingest.reporting_period_end"),
+        ] {
+            let err = check_with(&[(from, to)], "").err().unwrap_or_else(|| panic!("{to} accepted"));
+            assert!(err.contains(key) && err.contains("between 2014-01 and 2029-12"), "{to}: {err}");
+        }
+        let err = check_with(&[("# informes_hasta = \"2020-12\"", "informes_hasta = \"2018-12\"")], "").expect_err("hasta before desde");
+        assert!(err.contains("informes_desde (2019-01) is after programacion.informes_hasta (2018-12)"), "{err}");
+        let edges = [("informes_desde = \"2019-01\"", "informes_desde = \"2014-01\""), ("# informes_hasta = \"2020-12\"", "informes_hasta = \"2029-12\"")];
+        assert!(check_with(&edges, "").is_ok());
     }
 
     #[test]

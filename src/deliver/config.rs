@@ -170,6 +170,8 @@ impl fmt::Debug for MailConfig {
 
 /// Longest wait allowed for one SMTP step: past ten minutes a server is not slow, it is gone.
 const MAX_TIMEOUT_SECONDS: u64 = 600;
+/// `max_adjuntos_bytes` at most: 100 MB, more than any mail server takes.
+const MAX_ATTACHMENT_BYTES: u64 = 100_000_000;
 
 impl MailConfig {
     /// Checks every key alone and together; the message names the key (`correo.<key>`).
@@ -182,6 +184,9 @@ impl MailConfig {
         }
         if self.timeout_segundos == 0 || self.timeout_segundos > MAX_TIMEOUT_SECONDS {
             return Err(format!("correo.timeout_segundos: debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})", self.timeout_segundos));
+        }
+        if self.max_adjuntos_bytes > MAX_ATTACHMENT_BYTES {
+            return Err(format!("correo.max_adjuntos_bytes: debe estar entre 0 y {MAX_ATTACHMENT_BYTES} (es {}); 0 envía siempre el enlace solo", self.max_adjuntos_bytes));
         }
         self.sender().map_err(|e| format!("correo.remitente: {e}"))?;
         if let Some(r) = &self.responder_a {

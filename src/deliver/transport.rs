@@ -175,6 +175,12 @@ impl Outbox {
         Outbox { dir }
     }
 
+    /// Deletes the temporary files (`.<name>.eml.tmp`) of messages whose writing a crash
+    /// interrupted, once stale ([`crate::leftovers`]); returns how many.
+    pub fn sweep_leftovers(&self, now: SystemTime) -> usize {
+        crate::leftovers::sweep_files(&self.dir, now, |name| name.starts_with('.') && name.ends_with(".eml.tmp"))
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir

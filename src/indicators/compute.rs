@@ -159,8 +159,11 @@ impl Figures {
 
 /// `>=90d` → 90.
 pub fn days_filter(s: &str) -> Option<i64> {
-    s.strip_prefix(">=")?.trim().strip_suffix('d')?.trim().parse().ok().filter(|d: &i64| *d >= 0)
+    s.strip_prefix(">=")?.trim().strip_suffix('d')?.trim().parse().ok().filter(|d: &i64| (0..=MAX_FILTER_DAYS).contains(d))
 }
+
+/// The most days a `>=Nd` filter may name: a century (more could not be subtracted from a date).
+pub const MAX_FILTER_DAYS: i64 = 36_500;
 
 enum Op {
     Eq(String),

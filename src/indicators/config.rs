@@ -4,9 +4,17 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::period::Month;
+use super::period::{Month, Period};
 use crate::standard::schema::FieldType;
 use crate::standard::Standard;
+
+/// Years before the commitment's start a period may fall in ([`IndicatorsConfig::months_window`]).
+pub const YEARS_BEFORE_START: i32 = 5;
+/// Years after the commitment's start a period may fall in.
+pub const YEARS_AFTER_START: i32 = 10;
+
+/// The largest `escala`, `meta` or `linea_base` (a billion).
+pub const MAX_FIGURE: f64 = 1e9;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +199,27 @@ impl IndicatorsConfig {
         Month::parse(&self.compromiso.inicio).ok_or_else(|| format!("compromiso.inicio: «{}» no es un mes AAAA-MM", self.compromiso.inicio))
     }
 
+    /// The months a report, and every month configured, may fall in: from January
+    /// [`YEARS_BEFORE_START`] years before the commitment's start to December
+    /// [`YEARS_AFTER_START`] years after it (2014-01 to 2029-12 for a start in 2019). A
+    /// period outside is a typo (`0000-01`, `9999-12`), never a report to publish.
+    pub fn months_window(&self) -> Result<(Month, Month), String> {
+        let start = self.start()?;
+        Ok((Month { year: start.year - YEARS_BEFORE_START, month: 1 }, Month { year: start.year + YEARS_AFTER_START, month: 12 }))
+    }
+
+    /// `period` falls in [`Self::months_window`], or why not, for the person who asked.
+    pub fn check_period(&self, period: Period) -> Result<(), String> {
+        let (first, last) = self.months_window()?;
+        if period.first_month() < first || period.last_month() > last {
+            return Err(format!(
+                "el período {period} está fuera de los años del compromiso (compromiso.inicio = {} en indicadores.toml): se admiten períodos entre {first} y {last}",
+                self.compromiso.inicio
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks every name against the standard, so that a typo fails before anything runs.
     pub fn check(&self, standard: &Standard) -> Result<(), String> {
         self.start()?;
@@ -237,7 +266,7 @@ impl IndicatorsConfig {
                     field(k)?;
                     if let FilterValue::One(s) = v {
                         if s.starts_with(">=") && super::compute::days_filter(s).is_none() {
-                            return Err(at(&format!("filtro {k}: «{s}» se escribe como \">=90d\"")));
+                            return Err(at(&format!("filtro {k}: «{s}» se escribe como \">=90d\" (de 0 a {} días)", super::compute::MAX_FILTER_DAYS)));
                         }
                     }
                 }
@@ -268,6 +297,14 @@ impl IndicatorsConfig {
                         filters(&part.filtro)?;
                     }
                 }
+            }
+            for (key, value) in [("escala", ind.escala), ("meta", ind.meta), ("linea_base", ind.linea_base)] {
+                if value.is_some_and(|v| !(0.0..=MAX_FIGURE).contains(&v)) {
+                    return Err(at(&format!("`{key}` va de 0 a {MAX_FIGURE}")));
+                }
+            }
+            if ind.escala == Some(0.0) {
+                return Err(at("`escala` no puede ser 0"));
             }
             if ind.grafico_en_resumen && ind.grafico.is_none() {
                 return Err(at("`grafico_en_resumen` necesita `grafico`"));
@@ -309,6 +346,33 @@ mod tests {
         assert!(err.contains("«comunas» no es un campo de instancias"), "{err}");
         let half = crate::config::embedded::INDICATORS.replace("en = \"Whole city\"", "en = \" \"");
         assert!(IndicatorsConfig::parse(&half).expect("parses").check(&standard).expect_err("must fail").contains("sin_dato.comuna"));
+    }
+
+    /// `--period 0000-01` or `9999-12` was built and published: periods fall within five
+    /// years before and ten after the commitment's start (2019-01: 2014-01 to 2029-12).
+    #[test]
+    fn periods_fall_within_the_commitments_years() {
+        let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
+        for ok in ["2019-03", "2014-01", "2029-12", "2014", "2029", "2029-Q4", "2014-Q1"] {
+            assert!(cfg.check_period(Period::parse(ok).expect("period")).is_ok(), "{ok}");
+        }
+        for bad in ["0000-01", "9999-12", "2013-12", "2030-01", "2013", "2030", "2013-Q4"] {
+            let err = cfg.check_period(Period::parse(bad).expect("period")).expect_err(bad);
+            assert!(err.contains(&format!("el período {bad}")) && err.contains("entre 2014-01 y 2029-12"), "{err}");
+        }
+    }
+
+    /// Targets, baselines and scales are finite, not negative and not absurd; a `>=Nd` filter
+    /// names at most a century (more could not be subtracted from a date).
+    #[test]
+    fn figures_and_day_filters_have_ranges() {
+        let standard = crate::config::embedded_standard().expect("shipped standard");
+        let base = crate::config::embedded::INDICATORS;
+        for (from, to) in [("meta = 300", "meta = -300"), ("meta = 300", "meta = 1e300"), ("meta = 300", "meta = nan"), ("fecha_actualizacion = \">=90d\" }", "fecha_actualizacion = \">=99999999999999d\" }")] {
+            assert!(base.contains(from), "{from}");
+            let cfg = IndicatorsConfig::parse(&base.replacen(from, to, 1)).expect("parses");
+            assert!(cfg.check(&standard).is_err(), "{to} accepted");
+        }
     }
 
     #[test]

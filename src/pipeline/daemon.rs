@@ -254,7 +254,10 @@ impl<'a> Daemon<'a> {
             None => self.config.indicators.start().ok().and_then(|m| schedule::parse_month(&m.to_string())),
         }
         .ok_or_else(|| DaemonError::Config("programacion.informes_desde: falta el primer mes (ni indicadores.toml tiene compromiso.inicio)".into()))?;
-        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month);
+        // Without informes_hasta, every closed month up to the last a report may cover
+        // (`IndicatorsConfig::months_window`).
+        let window_end = self.config.indicators.months_window().ok().map(|(_, last)| Period::Month(last));
+        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month).or(window_end);
         Ok(schedule::due_months(first, last, now, zone))
     }
 
@@ -984,6 +987,7 @@ pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError
 /// kept out until it ends (`writer` says how long it waits for one already there).
 pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), DaemonError> {
     let shutdown = std::sync::Arc::new(AtomicBool::new(false));
+    super::sweep_leftovers(config);
     let mut daemon = Daemon::new(config, writer)?;
     if once {
         daemon.all(crate::clock::now(), &shutdown);

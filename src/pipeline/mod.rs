@@ -48,6 +48,15 @@ pub enum PipelineError {
     Threads(String),
 }
 
+/// Deletes the temporary files that crashed writes left in participa's output folders (the
+/// report's, the published folder, the mail outbox), once stale (see [`crate::leftovers`]):
+/// `ingest`, `report` and `run` call it first. Returns how many it removed or put back.
+pub fn sweep_leftovers(config: &Config) -> usize {
+    let now = SystemTime::now();
+    let outbox = crate::deliver::Outbox::new(config.resolve(&config.settings.correo.dir_salida));
+    report::sweep_leftovers(config, now) + outbox.sweep_leftovers(now)
+}
+
 /// Opens the configured store and brings its schema up to date, to read it.
 pub fn open_store(config: &Config) -> Result<SqliteStore, StoreError> {
     let path = config.resolve(&config.settings.store.sqlite_path);

@@ -188,8 +188,9 @@ fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
     std::borrow::Cow::Owned(view)
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed into place, so a reader never
-/// sees half a file.
+/// Writes `bytes` to `path` through a temporary file (`<name>.tmp`) renamed into place, so a
+/// reader never sees half a file. A crash leaves the temporary file; [`sweep_leftovers`]
+/// deletes a report's.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let io = |source| ReportError::Io { path: path.to_path_buf(), source };
     if let Some(parent) = path.parent() {
@@ -198,6 +199,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("part")));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Deletes the temporary files a crash left in the report folders (`[informe] dir_salida`:
+/// `participa-*.pdf.tmp` and `.xlsx.tmp`; `dir_publicacion`: see
+/// [`report::publish::sweep_leftovers`]) once stale ([`crate::leftovers`]); returns how many.
+pub fn sweep_leftovers(config: &Config, now: std::time::SystemTime) -> usize {
+    let out_dir = config.resolve(&config.settings.informe.dir_salida);
+    let ours = |name: &str| name.starts_with("participa-") && (name.ends_with(".pdf.tmp") || name.ends_with(".xlsx.tmp"));
+    crate::leftovers::sweep_files(&out_dir, now, ours) + report::publish::sweep_leftovers(&config.resolve(&config.settings.informe.dir_publicacion), now)
 }
 
 /// The datasets a report publishes: those the indicators date (as [`indicators::compute`]

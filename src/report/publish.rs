@@ -17,7 +17,9 @@
 //!   old month or the new one, never a mix; for the microseconds between the renames the month
 //!   is absent. A crash leaves either the complete old or the complete new folder, or the old one
 //!   aside, which the next [`publish`] of that period puts back before it starts;
-//! - `index.html` is written to a hidden temporary file and renamed over the old one.
+//! - `index.html` is written to a hidden temporary file and renamed over the old one;
+//! - what a crash left of any period is cleared by [`sweep_leftovers`] when the next `ingest`,
+//!   `report` or `run` starts.
 //!
 //! Publishes of one root must not run concurrently (the pipeline runs one report at a time).
 //!
@@ -69,6 +71,7 @@ const XLSX_MEDIATYPE: &str = "application/vnd.openxmlformats-officedocument.spre
 const JSON_MEDIATYPE: &str = "application/json";
 const STAGE_PREFIX: &str = ".participa-new.";
 const ASIDE_PREFIX: &str = ".participa-old.";
+const INDEX_TEMP_PREFIX: &str = ".index.html.";
 
 /// A published file: name within the period folder, size and SHA-256 (hex).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -667,7 +670,7 @@ pub fn write_index(root: &Path) -> Result<(), ReportError> {
     });
     let html = index_html(&periods);
     let target = root.join("index.html");
-    let temp = root.join(format!(".index.html.{}", unique()));
+    let temp = root.join(format!("{INDEX_TEMP_PREFIX}{}", unique()));
     let written = (|| -> io::Result<()> {
         let mut file = fs::File::create(&temp)?;
         file.write_all(html.as_bytes())?;
@@ -1041,6 +1044,42 @@ fn recover(root: &Path, period: &str) -> Result<(), ReportError> {
         remove_quietly(&aside);
     }
     Ok(())
+}
+
+/// Deletes what interrupted publishes of any period left in `root`, and nothing else, once
+/// [`crate::leftovers`] finds it stale and its writer (the pid in its name) is not running:
+/// staging folders (`.participa-new.<period>.*`) and temporary indexes (`.index.html.*`); a
+/// folder set aside (`.participa-old.<period>.*`) is deleted when its period is published, and
+/// put back when the period is missing (the crash came between the two renames of a swap), as
+/// the next publish of that period would do. Returns how many it removed or put back.
+pub fn sweep_leftovers(root: &Path, now: SystemTime) -> usize {
+    let mut done = 0;
+    let mut asides: Vec<(String, PathBuf)> = Vec::new();
+    for (name, path) in crate::leftovers::entries(root) {
+        let ours = name.starts_with(STAGE_PREFIX) || name.starts_with(INDEX_TEMP_PREFIX) || name.starts_with(ASIDE_PREFIX);
+        let running = crate::leftovers::pid_in(&name).is_some_and(crate::leftovers::other_process_running);
+        if !ours || running || !crate::leftovers::is_stale(&path, now) {
+            continue;
+        }
+        match name.strip_prefix(ASIDE_PREFIX).and_then(|rest| rest.rsplit_once('.')) {
+            Some((period, _)) => asides.push((period.to_string(), path)),
+            None => done += usize::from(crate::leftovers::remove(&path)),
+        }
+    }
+    // The newest aside of a period is the one a crash left last (names start with the time).
+    asides.sort();
+    while let Some((period, path)) = asides.pop() {
+        let target = root.join(&period);
+        let published = target.exists() || !is_safe_name(&period);
+        if published {
+            done += usize::from(crate::leftovers::remove(&path));
+        } else if fs::rename(&path, &target).is_ok() {
+            warn!(folder = %target.display(), "an earlier run stopped mid-publication: restoring the previously published period");
+            sync_dir(root);
+            done += 1;
+        }
+    }
+    done
 }
 
 fn remove_quietly(dir: &Path) {

@@ -35,9 +35,11 @@ pub struct ScheduleConfig {
     /// When to look for reminders to send (default every day at 09:00: `0 0 9 * * *`).
     pub recordatorios: String,
     /// First month with a report due, `YYYY-MM` (default: the commitment's start in
-    /// indicadores.toml).
+    /// indicadores.toml). Like `informes_hasta`, within five years before and ten after the
+    /// commitment's start (checked with indicadores.toml, `config::Config::assemble`).
     pub informes_desde: Option<String>,
-    /// Last month with a report due, `YYYY-MM` (default: none, every closed month).
+    /// Last month with a report due, `YYYY-MM` (default: every closed month up to December,
+    /// ten years after the commitment's start).
     pub informes_hasta: Option<String>,
     /// Day of the month from which an organismo that sent nothing for the month just closed
     /// gets one reminder (1–28; default 5).
@@ -53,6 +55,11 @@ pub struct ScheduleConfig {
     /// Longest wait between two attempts, in seconds (default 21600: six hours).
     pub reintento_max_segundos: u64,
 }
+
+/// `programacion.reintentos_max` at most.
+pub const MAX_ATTEMPTS: u32 = 100;
+/// `programacion.reintento_*_segundos` at most: a week.
+pub const MAX_RETRY_SECONDS: u64 = 7 * 86_400;
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
@@ -87,9 +94,10 @@ impl ScheduleConfig {
         if !(1..=28).contains(&self.dia_recordatorio) || !(1..=28).contains(&self.dia_limite) {
             return Err("programacion.dia_recordatorio and dia_limite must be between 1 and 28 (every month has them)".into());
         }
-        if self.reintentos_max == 0 || self.reintento_inicial_segundos == 0 || self.reintento_max_segundos < self.reintento_inicial_segundos {
-            return Err("programacion: reintentos_max and reintento_inicial_segundos must be positive, reintento_max_segundos at least reintento_inicial_segundos".into());
-        }
+        crate::config::within("programacion.reintentos_max", u64::from(self.reintentos_max), 1, u64::from(MAX_ATTEMPTS))?;
+        crate::config::within("programacion.reintento_inicial_segundos", self.reintento_inicial_segundos, 1, MAX_RETRY_SECONDS)?;
+        crate::config::within("programacion.reintento_max_segundos", self.reintento_max_segundos, self.reintento_inicial_segundos, MAX_RETRY_SECONDS)
+            .map_err(|e| format!("{e} (at least reintento_inicial_segundos)"))?;
         Ok(())
     }
 

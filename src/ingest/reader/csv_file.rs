@@ -42,7 +42,8 @@ fn counts(lines: &[&str], delimiter: char) -> Vec<usize> {
 
 /// Picks the delimiter that splits the first lines most consistently into the most columns.
 pub fn detect_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(30).collect();
+    // Lines end at `\r`, `\n` or `\r\n` (a file saved on an old Mac has only `\r`).
+    let lines: Vec<&str> = text.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).take(30).collect();
     let mut best = (0usize, 0usize, b',');
     for delimiter in [',', ';', '\t', '|'] {
         let c = counts(&lines, delimiter);
@@ -63,7 +64,72 @@ pub fn detect_delimiter(text: &str) -> u8 {
     best.2
 }
 
-/// Reads a CSV file as one sheet with an empty name.
+/// The line breaks in a run of `\r` and `\n` bytes, as LibreOffice counts them when it opens
+/// a CSV: a lone `\r` or `\n` is one, and so is a pair of different ones (`\r\n`, and `\n\r`
+/// too); `\r\r` and `\n\n` are two. The csv crate ends a record on any of them.
+fn line_breaks(run: &[u8]) -> u64 {
+    let mut bytes = run.iter().peekable();
+    let mut breaks = 0;
+    while let Some(&b) = bytes.next() {
+        bytes.next_if(|&&next| next != b && is_break(&next));
+        breaks += 1;
+    }
+    breaks
+}
+
+/// `\r` or `\n`.
+fn is_break(b: &u8) -> bool {
+    *b == b'\n' || *b == b'\r'
+}
+
+/// Numbers records by the spreadsheet row a person sees when opening the file (LibreOffice,
+/// Excel): blank lines are empty rows, `\r`, `\n` and `\r\n` each end a line, mixed or not
+/// (see [`line_breaks`]), and a quoted cell holding line breaks stays in one row, so the record
+/// after it is the next row.
+///
+/// The csv crate skips blank lines and reports where it started reading a record, which may
+/// sit before those blank lines. A record's text never starts or ends with a line break (an
+/// unquoted break ends it; a quoted cell ends with its quote), so the breaks between two
+/// records are the run of `\r`/`\n` just before the later one's first byte: the earlier's
+/// terminator, then one per blank line. Breaks inside quoted cells are never counted.
+struct RowNumbers<'a> {
+    bytes: &'a [u8],
+    /// Where the previous record's text starts, and its row.
+    previous: Option<(usize, u64)>,
+}
+
+impl<'a> RowNumbers<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        RowNumbers { bytes, previous: None }
+    }
+
+    /// The row of the record the csv crate started reading at byte `reported`.
+    fn row_at(&mut self, reported: Option<u64>) -> u64 {
+        let Some(reported) = reported.and_then(|p| usize::try_from(p).ok()) else {
+            // No position (never for records read from bytes): the next row.
+            let row = self.previous.map_or(1, |(_, row)| row + 1);
+            self.previous = self.previous.map(|(start, _)| (start, row));
+            return row;
+        };
+        let floor = self.previous.map_or(0, |(start, _)| start);
+        let reported = reported.clamp(floor, self.bytes.len());
+        let tail = self.bytes.get(reported..).unwrap_or_default();
+        let start = reported + tail.iter().take_while(|b| is_break(b)).count();
+        let before = self.bytes.get(floor..start).unwrap_or_default();
+        let run = before.len() - before.iter().rev().take_while(|b| is_break(b)).count();
+        let breaks = line_breaks(before.get(run..).unwrap_or_default());
+        let row = match self.previous {
+            None => 1 + breaks,
+            // At least the next row, whatever the bytes say.
+            Some((_, row)) => row + breaks.max(1),
+        };
+        self.previous = Some((start, row));
+        row
+    }
+}
+
+/// Reads a CSV file as one sheet with an empty name. Rows carry the number a spreadsheet
+/// program shows (see [`RowNumbers`]).
 pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
     let text = decode(bytes);
     let delimiter = detect_delimiter(&text);
@@ -74,28 +140,13 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut truncated = false;
-    // The csv crate skips blank lines, which a spreadsheet shows as empty rows: number records
-    // by the line they start on, less the extra lines of earlier multi-line cells, so row numbers
-    // are the ones a clerk sees when opening the file.
-    let bytes = text.as_bytes();
-    let (mut scanned, mut line) = (0usize, 1u64);
-    let mut extra_lines = 0u64;
+    let mut numbers = RowNumbers::new(text.as_bytes());
     for (index, record) in reader.records().enumerate() {
         if index >= limits.max_rows {
             break;
         }
         let record = record.map_err(|e| ReadError::Corrupt(format!("línea {}: {e}", index + 1)))?;
-        // The reported position may sit before skipped blank lines: move past them.
-        let mut start = record.position().map_or(scanned, |p| p.byte() as usize).min(bytes.len());
-        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
-            start += 1;
-        }
-        if start >= scanned {
-            line += bytes[scanned..start].iter().filter(|&&b| b == b'\n').count() as u64;
-            scanned = start;
-        }
-        let row_number = line - extra_lines;
-        extra_lines += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        let row_number = numbers.row_at(record.position().map(csv::Position::byte));
         if record.len() > limits.max_columns {
             truncated = true;
         }
@@ -124,12 +175,53 @@ mod tests {
         assert_eq!(sheets[0].rows[1].number, 2);
     }
 
+    fn numbers(bytes: &[u8]) -> Vec<u32> {
+        let sheets = read_csv(bytes, &Limits::default()).expect("reads");
+        sheets[0].rows.iter().map(|r| r.number).collect()
+    }
+
     #[test]
     fn row_numbers_count_blank_lines_and_multiline_cells_as_a_spreadsheet_does() {
         let text = "Reuniones 2019\n\nPrograma;Tema\nBA Elige;\"dos\nlíneas\"\n\nBA Elige;x\n";
-        let sheets = read_csv(text.as_bytes(), &Limits::default()).expect("reads");
-        let numbers: Vec<u32> = sheets[0].rows.iter().map(|r| r.number).collect();
-        assert_eq!(numbers, [1, 3, 4, 6]);
+        assert_eq!(numbers(text.as_bytes()), [1, 3, 4, 6]);
+    }
+
+    /// LibreOffice's row numbers for every line ending, alone and mixed in one file.
+    #[test]
+    fn row_numbers_follow_cr_lf_and_crlf_line_endings() {
+        // Old Mac files: CR only (every row was "row 1").
+        assert_eq!(numbers(b"a;b\rc;d\re;f\r"), [1, 2, 3]);
+        assert_eq!(numbers(b"a;b\r\rc;d\r\r\re;f"), [1, 3, 6]);
+        assert_eq!(numbers(b"a;b\r\nc;d\r\n\r\ne;f\r\n"), [1, 2, 4]);
+        // Mixed in one file, blank lines of each kind.
+        assert_eq!(numbers(b"a;b\r\nc;d\re;f\ng;h\r\n\ri;j\n\nk;l\r\rm;n"), [1, 2, 3, 4, 6, 8, 10]);
+        // A pair of different breaks is one line in LibreOffice, whichever comes first.
+        assert_eq!(numbers(b"a;b\n\rc;d\n\r\ne;f"), [1, 2, 4]);
+        // Leading blank lines.
+        assert_eq!(numbers(b"\r\n\r\na;b"), [3]);
+        assert_eq!(numbers(b"\r\ra;b\rc;d"), [3, 4]);
+    }
+
+    /// A quoted cell holding line breaks is one row: the next record is the next row, with
+    /// CR, LF or CRLF inside the cell and around it.
+    #[test]
+    fn row_numbers_after_multiline_cells_with_any_line_ending() {
+        assert_eq!(numbers(b"a;\"x\ry\"\rc;d\r"), [1, 2]);
+        assert_eq!(numbers(b"a;\"x\r\ny\r\nz\"\r\nc;d\r\n"), [1, 2]);
+        assert_eq!(numbers(b"a;\"x\n\ny\"\n\nc;d"), [1, 3]);
+        assert_eq!(numbers(b"\"x\r\"\r\"y\n\";z\r\nc;d\r\re;f"), [1, 2, 3, 5]);
+        // A quoted cell ending in a break, then a blank line.
+        assert_eq!(numbers(b"a;\"x\r\n\"\r\n\r\nc;d"), [1, 3]);
+        // A quote inside an unquoted cell is a character, not an opening quote.
+        assert_eq!(numbers(b"5\" pantalla;x\rb;c\rd;e"), [1, 2, 3]);
+        // Doubled quotes inside a quoted cell.
+        assert_eq!(numbers(b"a;\"dijo \"\"si\"\"\rno\"\rc;d"), [1, 2]);
+    }
+
+    #[test]
+    fn delimiter_of_a_cr_only_file_is_detected_per_line() {
+        // The semicolon splits every line alike; the commas are more, but not on every line.
+        assert_eq!(detect_delimiter("Lugar;Monto\rPlaza 1, 2, 3 y 4;1,5\rx;2,5\r"), b';');
     }
 
     #[test]
