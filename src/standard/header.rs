@@ -903,24 +903,22 @@ fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standar
     header.resembles.resize(width, None);
     candidate.strengths.resize(width, None);
 
-    // Ties: the column whose values fit the field better is read.
-    for tie in header.ties.iter_mut() {
+    // Ties: the column whose values fit the field better is read, and the tie is settled;
+    // equal fits stay a tie, said to the clerk.
+    let strengths = &mut candidate.strengths;
+    header.ties.retain(|tie| {
         if !by_content(dataset, tie.field) {
-            continue;
+            return true;
         }
         let (a, _) = scan.count(tie.chosen, tie.field);
         let (b, _) = scan.count(tie.other, tie.field);
         if b > a {
             header.roles.swap(tie.chosen, tie.other);
             header.reasons.swap(tie.chosen, tie.other);
-            candidate.strengths.swap(tie.chosen, tie.other);
-            std::mem::swap(&mut tie.chosen, &mut tie.other);
-            tie.field = usize::MAX;
-        } else if a > b {
-            tie.field = usize::MAX;
+            strengths.swap(tie.chosen, tie.other);
         }
-    }
-    header.ties.retain(|t| t.field != usize::MAX);
+        a == b
+    });
 
     let present: HashSet<usize> = header
         .roles

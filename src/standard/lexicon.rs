@@ -148,6 +148,17 @@ fn words(list: &[String]) -> Vec<Vec<String>> {
     out
 }
 
+/// The words of a folded text not in `dropped`; all of them when every one is.
+fn words_without<'a>(folded: &'a str, dropped: &FxHashSet<String>) -> Vec<&'a str> {
+    let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+    let kept: Vec<&str> = all.iter().copied().filter(|t| !dropped.contains(*t)).collect();
+    if kept.is_empty() {
+        all
+    } else {
+        kept
+    }
+}
+
 impl Lexicon {
     /// Folds the file's words for lookups.
     pub fn new(file: &LexiconFile) -> Lexicon {
@@ -265,13 +276,7 @@ impl Lexicon {
     /// units dropped (`cantidad total de asistentes` → `asistentes`). Keeps every word when
     /// all of them are insignificant, so `Total` alone is still a word.
     pub fn significant_words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
-        let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
-        let kept: Vec<&str> = all.iter().copied().filter(|t| !self.insignificant.contains(*t)).collect();
-        if kept.is_empty() {
-            all
-        } else {
-            kept
-        }
+        words_without(folded, &self.insignificant)
     }
 
     /// True for a folded word such as `nombre` (see [`LexiconFile::name_words`]).
@@ -287,13 +292,7 @@ impl Lexicon {
     /// The words of a folded header without its stop words, qualifiers kept (`nº de proyecto`
     /// → `n proyecto`); every word when all are stop words.
     pub fn content_words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
-        let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
-        let kept: Vec<&str> = all.iter().copied().filter(|t| !self.stop_words.contains(*t)).collect();
-        if kept.is_empty() {
-            all
-        } else {
-            kept
-        }
+        words_without(folded, &self.stop_words)
     }
 
     /// True for a folded word that [`Lexicon::significant_words`] drops.
