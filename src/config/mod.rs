@@ -106,6 +106,15 @@ pub struct IngestConfig {
     /// Zipped workbooks (xlsx, ods) unpacking to more bytes than this are rejected.
     #[serde(default = "default_max_unpacked_bytes")]
     pub max_unpacked_bytes: u64,
+    /// Cells one file may hold, counting each repeat (an ods run of repeated cells, an xls
+    /// range up to its far corner) as the cells it stands for; a file past it is rejected as
+    /// unreadable. With `max_text_bytes_per_file` it bounds a pass's memory at about
+    /// `threads × (32 bytes × max_cells_per_file + max_text_bytes_per_file)`.
+    #[serde(default = "default_max_cells_per_file")]
+    pub max_cells_per_file: u64,
+    /// Bytes of cell text one file may hold, counting a text each time a cell repeats it.
+    #[serde(default = "default_max_text_bytes_per_file")]
+    pub max_text_bytes_per_file: u64,
     /// Reader threads; 0 = one per core; at most [`THREADS_PER_CORE`] per core.
     #[serde(default)]
     pub threads: usize,
@@ -135,6 +144,12 @@ fn default_max_file_bytes() -> u64 {
 fn default_max_unpacked_bytes() -> u64 {
     256 * 1024 * 1024
 }
+fn default_max_cells_per_file() -> u64 {
+    crate::ingest::DEFAULT_MAX_CELLS_PER_FILE
+}
+fn default_max_text_bytes_per_file() -> u64 {
+    crate::ingest::DEFAULT_MAX_TEXT_BYTES_PER_FILE
+}
 fn default_max_columns() -> usize {
     256
 }
@@ -153,6 +168,8 @@ impl Default for IngestConfig {
             max_columns: default_max_columns(),
             max_rows_per_sheet: default_max_rows(),
             max_unpacked_bytes: default_max_unpacked_bytes(),
+            max_cells_per_file: default_max_cells_per_file(),
+            max_text_bytes_per_file: default_max_text_bytes_per_file(),
             threads: 0,
             reporting_period_start: None,
             reporting_period_end: None,
@@ -383,6 +400,8 @@ impl Settings {
         within("ingest.settle_seconds", ingest.settle_seconds, 0, MAX_SETTLE_SECONDS)?;
         within("ingest.max_file_bytes", ingest.max_file_bytes, 1, MAX_FILE_BYTES)?;
         within("ingest.max_unpacked_bytes", ingest.max_unpacked_bytes, 1, MAX_UNPACKED_BYTES)?;
+        within("ingest.max_cells_per_file", ingest.max_cells_per_file, 1, MAX_CELLS_PER_FILE)?;
+        within("ingest.max_text_bytes_per_file", ingest.max_text_bytes_per_file, 1, MAX_TEXT_BYTES_PER_FILE)?;
         within("ingest.max_columns", ingest.max_columns as u64, 1, MAX_COLUMNS)?;
         within("ingest.max_rows_per_sheet", ingest.max_rows_per_sheet as u64, 1, MAX_ROWS_PER_SHEET)?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
@@ -460,6 +479,8 @@ impl Settings {
             max_columns: self.ingest.max_columns,
             max_rows: self.ingest.max_rows_per_sheet,
             max_unpacked_bytes: self.ingest.max_unpacked_bytes,
+            max_cells_per_file: self.ingest.max_cells_per_file,
+            max_text_bytes_per_file: self.ingest.max_text_bytes_per_file,
         }
     }
 
@@ -493,6 +514,10 @@ pub const MAX_SETTLE_SECONDS: u64 = 86_400;
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// `ingest.max_unpacked_bytes` at most: 4 GiB.
 pub const MAX_UNPACKED_BYTES: u64 = 1 << 32;
+/// `ingest.max_cells_per_file` at most: a hundred million (3.2 GB of cells in one reader).
+pub const MAX_CELLS_PER_FILE: u64 = 100_000_000;
+/// `ingest.max_text_bytes_per_file` at most: 4 GiB.
+pub const MAX_TEXT_BYTES_PER_FILE: u64 = 1 << 32;
 /// `ingest.max_columns` at most: Excel's 16 384 columns.
 pub const MAX_COLUMNS: u64 = 16_384;
 /// `ingest.max_rows_per_sheet` at most: ten million (a CSV may pass Excel's 1 048 576).

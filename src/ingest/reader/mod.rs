@@ -23,7 +23,82 @@ pub struct Limits {
     /// A zipped workbook (xlsx, ods) whose parts add up to more than this unpacked is not read:
     /// a small file can hide gigabytes.
     pub max_unpacked_bytes: u64,
+    /// Cells one file may hand over, counted while it is read (see [`Budget`]).
+    pub max_cells_per_file: u64,
+    /// Bytes of cell text one file may hand over, counted while it is read (see [`Budget`]).
+    pub max_text_bytes_per_file: u64,
 }
+
+/// What reading one file may cost, counted *while* it is read, before anything is expanded:
+/// every cell a reader keeps (each repeat of an ods cell, each cell of an xls range, each
+/// cell of a CSV record) costs one cell, and every byte of text it keeps costs one byte — an
+/// xlsx shared string is counted each time a cell refers to it, since each reference becomes
+/// its own copy. When either runs out the file is rejected as unreadable
+/// ([`ReadError::OverBudget`]), so the memory of a pass is bounded by
+/// `threads × (max_cells_per_file × size of a cell + max_text_bytes_per_file)` plus a
+/// constant, whatever the files say about themselves.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    cells_left: u64,
+    text_left: u64,
+    max_cells: u64,
+    max_text_bytes: u64,
+}
+
+/// Which part of a [`Budget`] ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spent {
+    /// Too many cells.
+    Cells,
+    /// Too much text.
+    Text,
+}
+
+impl Budget {
+    /// A fresh budget for one file.
+    pub fn new(limits: &Limits) -> Budget {
+        Budget {
+            cells_left: limits.max_cells_per_file,
+            text_left: limits.max_text_bytes_per_file,
+            max_cells: limits.max_cells_per_file,
+            max_text_bytes: limits.max_text_bytes_per_file,
+        }
+    }
+
+    /// Spends `n` cells.
+    pub fn cells(&mut self, n: u64) -> Result<(), ReadError> {
+        match self.cells_left.checked_sub(n) {
+            Some(left) => {
+                self.cells_left = left;
+                Ok(())
+            }
+            None => Err(ReadError::OverBudget { spent: Spent::Cells, max: self.max_cells }),
+        }
+    }
+
+    /// Spends `bytes` of text.
+    pub fn text(&mut self, bytes: u64) -> Result<(), ReadError> {
+        match self.text_left.checked_sub(bytes) {
+            Some(left) => {
+                self.text_left = left;
+                Ok(())
+            }
+            None => Err(ReadError::OverBudget { spent: Spent::Text, max: self.max_text_bytes }),
+        }
+    }
+
+    /// Spends one cell holding `text_bytes` of text.
+    pub fn cell_with_text(&mut self, text_bytes: usize) -> Result<(), ReadError> {
+        self.cells(1)?;
+        self.text(text_bytes as u64)
+    }
+}
+
+/// Default cells per file: 100,000 rows of 20 columns (a month of a large programme is a few
+/// thousand rows); at 32 bytes a cell, 64 MiB.
+pub const DEFAULT_MAX_CELLS_PER_FILE: u64 = 2_000_000;
+/// Default text per file: 64 MiB, several times the text of the largest real file seen.
+pub const DEFAULT_MAX_TEXT_BYTES_PER_FILE: u64 = 64 * 1024 * 1024;
 
 /// Excel's own limit on the characters of one cell; longer text is cut, so one cell cannot
 /// fill the memory or the store.
@@ -31,7 +106,14 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 50 * 1024 * 1024, max_columns: 256, max_rows: 1_048_576, max_unpacked_bytes: 256 * 1024 * 1024 }
+        Limits {
+            max_file_bytes: 50 * 1024 * 1024,
+            max_columns: 256,
+            max_rows: 1_048_576,
+            max_unpacked_bytes: 256 * 1024 * 1024,
+            max_cells_per_file: DEFAULT_MAX_CELLS_PER_FILE,
+            max_text_bytes_per_file: DEFAULT_MAX_TEXT_BYTES_PER_FILE,
+        }
     }
 }
 
@@ -88,9 +170,28 @@ pub enum ReadError {
     /// A spreadsheet that is damaged or truncated.
     #[error("la planilla está dañada o incompleta ({0}); ábrala, guárdela de nuevo y vuelva a enviarla")]
     Corrupt(String),
+    /// Reading would cost more cells or text than a file may ([`Budget`]).
+    #[error("{}", over_budget_text(*spent, *max))]
+    OverBudget {
+        /// What ran out.
+        spent: Spent,
+        /// The limit that was reached.
+        max: u64,
+    },
     /// Reading from disk failed.
     #[error("no se pudo leer del disco: {0}")]
     Io(String),
+}
+
+fn over_budget_text(spent: Spent, max: u64) -> String {
+    match spent {
+        Spent::Cells => format!(
+            "la planilla tiene más de {max} celdas contando cada celda repetida o combinada; quite las filas y columnas vacías de más o divídala en archivos más chicos"
+        ),
+        Spent::Text => format!(
+            "el texto de la planilla ocupa más de {max} bytes contando cada celda que repite un mismo texto; quite el texto repetido o divida la planilla en archivos más chicos"
+        ),
+    }
 }
 
 /// What the first bytes say a file is.
