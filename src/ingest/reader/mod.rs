@@ -7,6 +7,7 @@
 
 mod csv_file;
 mod merges;
+mod ods;
 mod workbook;
 
 use crate::standard::RawSheet;
@@ -260,8 +261,8 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
         (Sniffed::Cfb, _) => workbook::read_xls(bytes, limits),
-        (Sniffed::Zip, "ods") => workbook::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
-        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| workbook::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
         (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
     });
