@@ -9,6 +9,7 @@ mod csv_file;
 mod merges;
 mod ods;
 mod workbook;
+mod xls_scan;
 
 use crate::standard::RawSheet;
 
@@ -260,7 +261,7 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
     let result = std::panic::catch_unwind(|| match (sniffed, extension) {
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
-        (Sniffed::Cfb, _) => workbook::read_xls(bytes, limits),
+        (Sniffed::Cfb, _) => xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits)),
         (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
         (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
