@@ -1,5 +1,6 @@
-//! Reading one file into sheets of cells: workbook formats through calamine, CSV through the
-//! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
+//! Reading one file into sheets of cells: xlsx and xls through calamine (xls only after
+//! `xls_scan` found it within its budget), ods through our own streaming reader (`ods`), CSV
+//! through the csv crate. Every reader charges what it keeps to the file's [`Budget`]. Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
 //!
 //! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds,

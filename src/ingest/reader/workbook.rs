@@ -1,9 +1,10 @@
-//! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
+//! xlsx/xlsm and xls through calamine (ods has its own reader, `super::ods`; calamine's ods path
+//! stays here for tests only, as its reference). xlsx is streamed cell by cell so a sheet whose
 //! dimension claims a million columns costs only the cells it really has; formula cells count
 //! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
 //! Merged ranges come from [`super::merges::XlsxMerges`] for xlsx (a byte search of the sheet's
 //! part: its `<mergeCells>` follow the cells), from calamine for xls (parsed with the workbook)
-//! and from [`super::merges::ods_merges`] for ods; all are bounded by
+//! and from the ods reader's own pass for ods; all are bounded by
 //! [`super::merges::MergeList`].
 //! The only module that knows calamine.
 
