@@ -23,7 +23,7 @@
 //! `content.xml` cut inside a table) this one reports the file damaged. A password-protected
 //! package (`manifest:encryption-data`) is [`ReadError::Encrypted`].
 
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor, Read};
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::QName;
@@ -31,7 +31,7 @@ use quick_xml::Reader;
 
 use super::merges::{MergeList, MAX_MERGES_PER_SHEET};
 use super::workbook::{is_sum_formula, parse_iso};
-use super::{bounded_text, Budget, Limits, ReadError, MAX_CELL_CHARS};
+use super::{bounded_text, Budget, Limits, ReadError, Spent, MAX_CELL_CHARS};
 use crate::standard::{Cell, RawRow, RawSheet};
 
 const TABLE: QName<'static> = QName("table:table");
@@ -53,6 +53,84 @@ fn corrupt(what: impl std::fmt::Display) -> ReadError {
     ReadError::Corrupt(what.to_string())
 }
 
+/// A part of the package as the XML parser reads it, refusing to give more than
+/// `max_text_bytes_per_file` (at least [`MIN_EVENT_BYTES`]) to one event (an element, a run of text, or a cell skipped
+/// whole): quick-xml gathers each event whole in memory, and one text node or attribute can
+/// be as long as the part. The limit is armed before each event ([`next`]); the parser's own
+/// buffer reads ahead at most 8 KiB past it.
+struct Metered<R> {
+    inner: R,
+    read: u64,
+    stop_at: u64,
+    per_event: u64,
+    tripped: bool,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.stop_at.saturating_sub(self.read);
+        if room == 0 && !out.is_empty() {
+            self.tripped = true;
+            return Err(std::io::Error::other("un elemento XML demasiado largo"));
+        }
+        let take = out.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(out.get_mut(..take).unwrap_or_default())?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+type Xml<R> = Reader<BufReader<Metered<R>>>;
+
+/// What one event may take even under a tiny text budget: 1 MiB.
+const MIN_EVENT_BYTES: u64 = 1 << 20;
+
+/// An XML reader over a part, configured as calamine reads the same part so both see the same
+/// elements, metered by the text budget.
+fn xml_of<R: Read>(part: R, limits: &Limits) -> Xml<R> {
+    let metered = Metered { inner: part, read: 0, stop_at: 0, per_event: limits.max_text_bytes_per_file.max(MIN_EVENT_BYTES), tripped: false };
+    let mut xml = Reader::from_reader(BufReader::new(metered));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
+    config.expand_empty_elements = true;
+    xml
+}
+
+fn arm<R: Read>(xml: &mut Xml<R>) {
+    let metered = xml.get_mut().get_mut();
+    metered.stop_at = metered.read.saturating_add(metered.per_event);
+}
+
+fn failed<R: Read>(xml: &Xml<R>, e: quick_xml::Error) -> ReadError {
+    let metered = xml.get_ref().get_ref();
+    if metered.tripped {
+        ReadError::OverBudget { spent: Spent::Text, max: metered.per_event }
+    } else {
+        corrupt(e)
+    }
+}
+
+/// The next event, within the text budget.
+fn next<'b, R: Read>(xml: &mut Xml<R>, buf: &'b mut Vec<u8>) -> Result<Event<'b>, ReadError> {
+    arm(xml);
+    match xml.read_event_into(buf) {
+        Ok(event) => Ok(event),
+        Err(e) => Err(failed(xml, e)),
+    }
+}
+
+/// Skips to the end tag `end`, within the text budget.
+fn skip_to<R: Read>(xml: &mut Xml<R>, end: QName<'_>, buf: &mut Vec<u8>) -> Result<(), ReadError> {
+    arm(xml);
+    buf.clear();
+    match xml.read_to_end_into(end, buf) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(failed(xml, e)),
+    }
+}
+
 /// Reads every table of an OpenDocument spreadsheet, in document order.
 pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
     let mut budget = Budget::new(limits);
@@ -62,13 +140,12 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     let content = archive.by_name("content.xml").map_err(|e| corrupt(format!("content.xml: {e}")))?;
     // The container was checked against the unpacked limit by its declared sizes; `take` holds
     // a part that lies about its size to the same limit.
-    let mut xml = Reader::from_reader(BufReader::new(content.take(limits.max_unpacked_bytes)));
-    configure(&mut xml);
+    let mut xml = xml_of(content.take(limits.max_unpacked_bytes), limits);
     let mut sheets = Vec::new();
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match xml.read_event_into(&mut buf).map_err(corrupt)? {
+        match next(&mut xml, &mut buf)? {
             Event::Start(e) if e.name() == TABLE => {
                 // calamine skips a table without a name; so do we.
                 let Some(name) = attribute(&e, "table:name")? else { continue };
@@ -79,15 +156,6 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             _ => {}
         }
     }
-}
-
-/// As calamine reads the same part, so both see the same elements.
-fn configure<R>(xml: &mut Reader<R>) {
-    let config = xml.config_mut();
-    config.check_end_names = false;
-    config.check_comments = false;
-    config.trim_text(false);
-    config.expand_empty_elements = true;
 }
 
 /// The package's `mimetype` must begin with the spreadsheet type (as calamine checks it).
@@ -105,12 +173,11 @@ fn check_mimetype<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>) -> 
 /// A package whose manifest describes encrypted parts is password-protected.
 fn check_not_encrypted<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, limits: &Limits) -> Result<(), ReadError> {
     let part = archive.by_name("META-INF/manifest.xml").map_err(|e| corrupt(format!("META-INF/manifest.xml: {e}")))?;
-    let mut xml = Reader::from_reader(BufReader::new(part.take(limits.max_unpacked_bytes)));
-    configure(&mut xml);
+    let mut xml = xml_of(part.take(limits.max_unpacked_bytes), limits);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match xml.read_event_into(&mut buf).map_err(corrupt)? {
+        match next(&mut xml, &mut buf)? {
             Event::Start(e) if e.name() == QName("manifest:encryption-data") => return Err(ReadError::Encrypted),
             Event::Eof => return Ok(()),
             _ => {}
@@ -167,7 +234,7 @@ struct Row {
 /// `table:table-header-rows`, `table:table-row-group`, `table:table-rows`) advances the row by
 /// its `number-rows-repeated`. Repeats are added (saturating), never expanded when empty:
 /// LibreOffice itself ends each sheet with one row repeated to row 1,048,576.
-fn read_table<R: BufRead>(xml: &mut Reader<R>, name: String, limits: &Limits, budget: &mut Budget) -> Result<RawSheet, ReadError> {
+fn read_table<R: Read>(xml: &mut Xml<R>, name: String, limits: &Limits, budget: &mut Budget) -> Result<RawSheet, ReadError> {
     let mut sheet = RawSheet { name, rows: Vec::new(), truncated_columns: false, merges: Vec::new() };
     let mut merges = MergeList::new(limits);
     let mut row = 0u64;
@@ -175,7 +242,7 @@ fn read_table<R: BufRead>(xml: &mut Reader<R>, name: String, limits: &Limits, bu
     let mut row_buf = Vec::new();
     loop {
         buf.clear();
-        match xml.read_event_into(&mut buf).map_err(corrupt)? {
+        match next(xml, &mut buf)? {
             Event::Start(e) if e.name() == ROW => {
                 let repeated = repeats(&e, "table:number-rows-repeated")?;
                 let read = read_row(xml, &mut row_buf, limits, budget)?;
@@ -260,14 +327,14 @@ fn text_len(cell: &Cell) -> usize {
 /// Reads one row up to its end tag. Empty cells only move the column; a cell with a value is
 /// kept once per repeat within `max_columns` (each copy charged); copies past it only mark the
 /// sheet as cut. Spanned cells are kept within `max_columns` too (at most one per column).
-fn read_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits, budget: &mut Budget) -> Result<Row, ReadError> {
+fn read_row<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>, limits: &Limits, budget: &mut Budget) -> Result<Row, ReadError> {
     let max_columns = limits.max_columns as u64;
     let mut col = 0u64;
     let mut row = Row::default();
     let mut skip = Vec::new();
     loop {
         buf.clear();
-        let e = match xml.read_event_into(buf).map_err(corrupt)? {
+        let e = match next(xml, buf)? {
             Event::Start(e) => e,
             Event::End(e) if e.name() == ROW => return Ok(row),
             Event::Eof => return Err(corrupt("content.xml termina dentro de una fila")),
@@ -310,8 +377,7 @@ fn read_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits,
         }
         col = col.saturating_add(repeated);
         if !closed {
-            skip.clear();
-            xml.read_to_end_into(end, &mut skip).map_err(corrupt)?;
+            skip_to(xml, end, &mut skip)?;
         }
     }
 }
@@ -319,7 +385,7 @@ fn read_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits,
 /// A cell's value, its formula, and whether its end tag was read. Mirrors calamine's
 /// `get_datatype`: the first value attribute wins; a string (or an error with an empty
 /// `string-value`) without `office:string-value` is the cell's paragraphs.
-fn cell_value<R: BufRead>(xml: &mut Reader<R>, e: &BytesStart<'_>, buf: &mut Vec<u8>) -> Result<(Cell, Option<String>, bool), ReadError> {
+fn cell_value<R: Read>(xml: &mut Xml<R>, e: &BytesStart<'_>, buf: &mut Vec<u8>) -> Result<(Cell, Option<String>, bool), ReadError> {
     let mut is_string = false;
     let mut is_error = false;
     let mut value: Option<Cell> = None;
@@ -367,12 +433,12 @@ fn push_text(text: &mut String, piece: &str) {
 /// The text of a string cell up to its end tag: paragraphs joined by `\n`, `text:s` as spaces
 /// (never more than a cell keeps, whatever `text:c` says), tabs, line breaks, and the text of
 /// everything nested (spans, links) except annotations.
-fn paragraphs<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>) -> Result<String, ReadError> {
+fn paragraphs<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>) -> Result<String, ReadError> {
     let mut text = String::new();
     let mut first_paragraph = true;
     loop {
         buf.clear();
-        match xml.read_event_into(buf).map_err(corrupt)? {
+        match next(xml, buf)? {
             Event::Text(t) => push_text(&mut text, &t.xml10_content()),
             Event::GeneralRef(r) => {
                 if let Some(resolved) = quick_xml::escape::resolve_xml_entity(r.as_ref()) {
@@ -386,7 +452,7 @@ fn paragraphs<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>) -> Result<Stri
             Event::End(e) if e.name() == CELL || e.name() == COVERED => return Ok(text),
             Event::Start(e) if e.name() == QName("office:annotation") => {
                 let mut skip = Vec::new();
-                xml.read_to_end_into(QName("office:annotation"), &mut skip).map_err(corrupt)?;
+                skip_to(xml, QName("office:annotation"), &mut skip)?;
             }
             Event::Start(e) if e.name() == QName("text:p") => {
                 if first_paragraph {
@@ -564,6 +630,17 @@ mod tests {
         // Copies past max_rows are not kept, nor charged.
         let few = Limits { max_rows: 3, ..limits(1 + 3, 1 + 12) };
         assert_eq!(read_ods(&row(1_000_000, 1), &few).map(|s| s[0].rows.len()), Ok(3));
+    }
+
+    #[test]
+    fn one_text_node_longer_than_the_text_budget_is_refused_while_it_is_read() {
+        let long = "x".repeat(3_000_000);
+        let ods = ods_of(&format!(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"#));
+        assert_eq!(read_ods(&ods, &limits(1_000, 2_000_000)), Err(ReadError::OverBudget { spent: Spent::Text, max: 2_000_000 }));
+        // A skipped cell too (a number with a long annotation).
+        let ods = ods_of(&format!(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="float" office:value="1"><office:annotation><text:p>{long}</text:p></office:annotation></table:table-cell></table:table-row></table:table>"#));
+        assert_eq!(read_ods(&ods, &limits(1_000, 2_000_000)), Err(ReadError::OverBudget { spent: Spent::Text, max: 2_000_000 }));
+        assert!(read_ods(&ods, &limits(1_000, 4_000_000)).is_ok());
     }
 
     #[test]
