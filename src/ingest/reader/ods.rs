@@ -18,10 +18,15 @@
 //! rows flags a totals row ([`super::workbook::is_sum_formula`]). Spans
 //! (`number-columns-spanned`, `number-rows-spanned`) become merges through [`MergeList`].
 //!
-//! Where calamine would fail the file (a repeat or number that does not parse, a package without
-//! `mimetype` or manifest) so does this reader; where calamine would loop forever (a
-//! `content.xml` cut inside a table) this one reports the file damaged. A password-protected
-//! package (`manifest:encryption-data`) is [`ReadError::Encrypted`].
+//! Where calamine would fail the file for its content (a repeat or number that does not parse, a
+//! package without `mimetype` or manifest) so does this reader; where calamine would loop
+//! forever (a `content.xml` cut inside a table or an annotation) this one reports the file
+//! damaged. A password-protected package (`manifest:encryption-data`) is
+//! [`ReadError::Encrypted`]. Two deliberate differences, in files no spreadsheet program writes:
+//! whitespace or comments between the cells of a row are ignored (calamine refuses the file),
+//! and two tables with one name are each read as themselves (calamine gave both the last one's
+//! cells). One XML event (a run of text, a tag, a cell skipped whole) may not take more than the
+//! text budget, since the parser holds it whole ([`Metered`]).
 
 use std::io::{BufReader, Cursor, Read};
 
