@@ -8,6 +8,7 @@ mod util;
 mod daemon;
 
 mod export;
+mod hostile;
 mod ingest;
 mod init_status;
 mod layouts;

@@ -249,3 +249,46 @@ impl Workdir {
 pub fn sum(rows: &[HashMap<String, String>], column: &str) -> f64 {
     rows.iter().filter_map(|r| r.get(column)).filter_map(|v| v.parse::<f64>().ok()).sum()
 }
+
+/// The address space a run of [`participa_bounded`] may use: 1.5 GiB, so a reader that expands a
+/// hostile file fails instead of swapping the machine.
+pub const ADDRESS_SPACE_LIMIT: u64 = 1_610_612_736;
+
+/// A run of [`participa_bounded`]: its result and its peak resident memory.
+pub struct Bounded {
+    pub run: Run,
+    /// Peak resident set size of the participa process, KiB.
+    pub peak_kib: u64,
+}
+
+/// Runs the binary with `args` in `cwd` under `prlimit --as=ADDRESS_SPACE_LIMIT` (util-linux),
+/// measuring its peak resident memory with `/usr/bin/time` when there is one, else with
+/// `getrusage(RUSAGE_CHILDREN)` (then the largest of every child this test process waited
+/// for: an upper bound).
+#[cfg(unix)]
+pub fn participa_bounded(cwd: &Path, args: &[&str]) -> Bounded {
+    let prlimit = Command::new("prlimit").arg("--version").output();
+    assert!(prlimit.is_ok_and(|o| o.status.success()), "this test needs prlimit (util-linux)");
+    let time = Path::new("/usr/bin/time");
+    let report = tempfile::NamedTempFile::new().expect("time report file");
+    let mut cmd = if time.is_file() {
+        let mut c = Command::new(time);
+        c.args(["-f", "%M", "-o"]).arg(report.path()).arg("prlimit");
+        c
+    } else {
+        Command::new("prlimit")
+    };
+    cmd.arg(format!("--as={ADDRESS_SPACE_LIMIT}")).arg("--").arg(env!("CARGO_BIN_EXE_participa"));
+    cmd.args(args).current_dir(cwd).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+    let run: Run = cmd.output().expect("the participa binary runs").into();
+    let measured = std::fs::read_to_string(report.path()).ok().and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()));
+    let peak_kib = measured.unwrap_or_else(|| {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let ok = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } == 0;
+        assert!(ok, "getrusage failed");
+        // Linux reports ru_maxrss in KiB.
+        u64::try_from(usage.ru_maxrss).unwrap_or(u64::MAX)
+    });
+    Bounded { run, peak_kib }
+}

@@ -1,7 +1,14 @@
 //! CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252; `,`, `;`, tab or `|`,
 //! detected from the first lines. Every cell is text; the standard parses it.
+//!
+//! Memory is bounded by the file's [`Budget`]: every cell of a kept row (blank rows are not
+//! kept) and its text are charged as the row is made. The csv crate holds one record's fields
+//! at a time, all of them, however many columns are read: a single line of fifty million
+//! delimiters would be fifty million fields at once. So the widest record is measured first
+//! (csv-core, the csv crate's own parser, counting fields without keeping them) and charged to
+//! the same budget, as the one record held while the others are read.
 
-use super::{Limits, ReadError};
+use super::{Budget, Limits, ReadError};
 use crate::standard::{Cell, RawRow, RawSheet};
 
 /// Decodes the bytes: BOMs first, then UTF-8 if valid, else Windows-1252 (what Excel on a
@@ -128,11 +135,37 @@ impl<'a> RowNumbers<'a> {
     }
 }
 
+/// The most fields any record of `text` has, as the csv crate splits it (same parser, same
+/// dialect), counted without keeping them.
+fn widest_record(text: &[u8], delimiter: u8) -> u64 {
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut out = [0u8; 4096];
+    let mut input = text;
+    let (mut fields, mut widest) = (0u64, 0u64);
+    loop {
+        let (result, read, _) = reader.read_field(input, &mut out);
+        input = input.get(read..).unwrap_or_default();
+        match result {
+            csv_core::ReadFieldResult::InputEmpty | csv_core::ReadFieldResult::OutputFull => {}
+            csv_core::ReadFieldResult::Field { record_end } => {
+                fields += 1;
+                if record_end {
+                    widest = widest.max(fields);
+                    fields = 0;
+                }
+            }
+            csv_core::ReadFieldResult::End => return widest.max(fields),
+        }
+    }
+}
+
 /// Reads a CSV file as one sheet with an empty name. Rows carry the number a spreadsheet
 /// program shows (see [`RowNumbers`]).
 pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    let mut budget = Budget::new(limits);
     let text = decode(bytes);
     let delimiter = detect_delimiter(&text);
+    budget.cells(widest_record(text.as_bytes(), delimiter))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -157,6 +190,8 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             .collect();
         let row = RawRow { number: u32::try_from(row_number).unwrap_or(u32::MAX), cells, sum_formulas: false };
         if !row.is_blank() {
+            budget.cells(row.cells.len() as u64)?;
+            budget.text(row.cells.iter().map(|c| if let Cell::Text(t) = c { t.len() as u64 } else { 0 }).sum())?;
             rows.push(row);
         }
     }
@@ -165,6 +200,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
 
 #[cfg(test)]
 mod tests {
+    use super::super::Spent;
     use super::*;
 
     #[test]
@@ -230,6 +266,28 @@ mod tests {
         assert_eq!(detect_delimiter("a;b;c\n1,5;2;3\n"), b';');
         assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
         assert_eq!(detect_delimiter("\"x, y\";b\n\"1,2\";3\n"), b';');
+    }
+
+    fn budget(cells: u64, text: u64) -> Limits {
+        Limits { max_cells_per_file: cells, max_text_bytes_per_file: text, ..Limits::default() }
+    }
+
+    #[test]
+    fn kept_cells_and_their_text_are_charged() {
+        // The widest record (3), then two kept rows of 3 cells; the blank row costs nothing.
+        let text = b"a,bb,\n,,\nccc,d,e\n";
+        assert!(read_csv(text, &budget(9, 8)).is_ok());
+        assert_eq!(read_csv(text, &budget(8, 8)), Err(ReadError::OverBudget { spent: Spent::Cells, max: 8 }));
+        assert_eq!(read_csv(text, &budget(9, 7)), Err(ReadError::OverBudget { spent: Spent::Text, max: 7 }));
+    }
+
+    #[test]
+    fn one_line_of_delimiters_is_refused_before_it_is_split() {
+        let line = vec![b','; 3_000_000];
+        assert_eq!(read_csv(&line, &Limits::default()), Err(ReadError::OverBudget { spent: Spent::Cells, max: 2_000_000 }));
+        // Quoted delimiters are text, not fields; blank lines are no record.
+        assert_eq!(widest_record(b"\"a,b,c\",d\n\n\ne,f,g,h", b','), 4);
+        assert_eq!(widest_record(b"", b','), 0);
     }
 
     #[test]

@@ -1,17 +1,22 @@
-//! Merged cell ranges: the bounds every workbook reader applies to them, the search of an xlsx
-//! worksheet part for its `<mergeCell>` elements, and the scan of an OpenDocument `content.xml`
-//! for spanned cells. (calamine reports merges for xls, which the xls reader takes; for xlsx its
-//! `merge_cells_by_sheet_name` parses the whole sheet XML a second time, which makes reading an
-//! xlsx file about 1.55× as long, and for ods it reports none.)
+//! Merged cell ranges: the bounds every workbook reader applies to them and the search of an xlsx
+//! worksheet part for its `<mergeCell>` elements. (calamine reports merges for xls, which the xls
+//! reader takes; for xlsx its `merge_cells_by_sheet_name` parses the whole sheet XML a second
+//! time, which makes reading an xlsx file about 1.55× as long. The ods reader, `super::ods`,
+//! finds spans in the same pass as the cells; the separate scan of `content.xml` it replaced,
+//! `ods_merges`, is kept for tests only, as part of the reference the ods reader is compared
+//! with.)
 //!
 //! A merge never decides whether a file is read: whatever goes wrong here (a damaged part, a
 //! number that does not parse) leaves the sheet without merges and the cells as they were read.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, ErrorKind, Read};
+#[cfg(test)]
+use std::io::BufRead;
+use std::io::{BufReader, Cursor, ErrorKind, Read};
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::QName;
+use quick_xml::events::Event;
+#[cfg(test)]
+use quick_xml::{events::BytesStart, name::QName};
 use quick_xml::Reader;
 
 use super::Limits;
@@ -335,11 +340,16 @@ fn parse_cell_reference(text: &[u8]) -> Option<(u64, u64)> {
     }
 }
 
+#[cfg(test)]
 const TABLE: QName<'static> = QName("table:table");
+#[cfg(test)]
 const ROW: QName<'static> = QName("table:table-row");
+#[cfg(test)]
 const CELL: QName<'static> = QName("table:table-cell");
+#[cfg(test)]
 const COVERED: QName<'static> = QName("table:covered-table-cell");
 
+#[cfg(test)]
 /// The merges of every table of an ods file, by table name (as calamine names its sheets:
 /// `table:name` with XML entities replaced). Tables after a damaged spot have no entry.
 ///
@@ -356,6 +366,7 @@ pub fn ods_merges(bytes: &[u8], limits: &Limits) -> HashMap<String, Vec<Merge>> 
     found
 }
 
+#[cfg(test)]
 fn scan_content(bytes: &[u8], limits: &Limits, found: &mut HashMap<String, Vec<Merge>>) -> Option<()> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let content = archive.by_name("content.xml").ok()?;
@@ -384,11 +395,13 @@ fn scan_content(bytes: &[u8], limits: &Limits, found: &mut HashMap<String, Vec<M
     }
 }
 
+#[cfg(test)]
 fn table_name(e: &BytesStart<'_>) -> Option<String> {
     let raw = e.try_get_attribute("table:name").ok()??;
     quick_xml::escape::unescape(&raw.value).ok().map(|name| name.into_owned())
 }
 
+#[cfg(test)]
 /// A repeat count (`number-rows-repeated`, `number-columns-repeated`): 1 when absent, `None`
 /// when it does not parse, since every position after it would be wrong.
 fn repeats(e: &BytesStart<'_>, key: &str) -> Option<u64> {
@@ -398,12 +411,14 @@ fn repeats(e: &BytesStart<'_>, key: &str) -> Option<u64> {
     }
 }
 
+#[cfg(test)]
 /// A span (`number-rows-spanned`, `number-columns-spanned`): 1 when absent or unreadable (a
 /// span moves no other cell, so a bad one only loses its own merge).
 fn span(e: &BytesStart<'_>, key: &str) -> u64 {
     e.try_get_attribute(key).ok().flatten().and_then(|a| a.value.parse().ok()).unwrap_or(1)
 }
 
+#[cfg(test)]
 /// One spanned cell of a row: its column and how many rows and columns it covers.
 struct Spanned {
     col: u64,
@@ -411,6 +426,7 @@ struct Spanned {
     cols: u64,
 }
 
+#[cfg(test)]
 /// Reads one table up to its end tag, the reader just past `<table:table>`.
 fn scan_table<R: BufRead>(xml: &mut Reader<R>, limits: &Limits) -> Option<Vec<Merge>> {
     let mut merges = MergeList::new(limits);
@@ -450,6 +466,7 @@ fn scan_table<R: BufRead>(xml: &mut Reader<R>, limits: &Limits) -> Option<Vec<Me
     }
 }
 
+#[cfg(test)]
 /// Reads one row up to its end tag and returns its spanned cells within `max_columns` (at most
 /// one per column, so at most `max_columns`).
 fn scan_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits) -> Option<Vec<Spanned>> {

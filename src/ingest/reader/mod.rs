@@ -1,5 +1,6 @@
-//! Reading one file into sheets of cells: workbook formats through calamine, CSV through the
-//! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
+//! Reading one file into sheets of cells: xlsx and xls through calamine (xls only after
+//! `xls_scan` found it within its budget), ods through our own streaming reader (`ods`), CSV
+//! through the csv crate. Every reader charges what it keeps to the file's [`Budget`]. Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
 //!
 //! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds,
@@ -7,7 +8,9 @@
 
 mod csv_file;
 mod merges;
+mod ods;
 mod workbook;
+mod xls_scan;
 
 use crate::standard::RawSheet;
 
@@ -259,9 +262,9 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
     let result = std::panic::catch_unwind(|| match (sniffed, extension) {
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
-        (Sniffed::Cfb, _) => workbook::read_xls(bytes, limits),
-        (Sniffed::Zip, "ods") => workbook::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
-        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| workbook::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Cfb, _) => xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits)),
+        (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
         (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
     });

@@ -1,22 +1,23 @@
-//! xlsx/xlsm, xls and ods through calamine. xlsx is streamed cell by cell so a sheet whose
+//! xlsx/xlsm and xls through calamine (ods has its own reader, `super::ods`; calamine's ods path
+//! stays here for tests only, as its reference). xlsx is streamed cell by cell so a sheet whose
 //! dimension claims a million columns costs only the cells it really has; formula cells count
 //! by their cached value, and rows made of `=SUM(…)` formulas are flagged as totals rows.
 //! Merged ranges come from [`super::merges::XlsxMerges`] for xlsx (a byte search of the sheet's
 //! part: its `<mergeCells>` follow the cells), from calamine for xls (parsed with the workbook)
-//! and from [`super::merges::ods_merges`] for ods; all are bounded by
+//! and from the ods reader's own pass for ods; all are bounded by
 //! [`super::merges::MergeList`].
 //! The only module that knows calamine.
 
 use std::io::Cursor;
 
-use calamine::{Data, Dimensions, Ods, Range, Reader, Xls, Xlsx, XlsxError};
+use calamine::{Data, Dimensions, Range, Reader, Xls, Xlsx, XlsxError};
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::merges::{ods_merges, MergeList, XlsxMerges};
+use super::merges::{MergeList, XlsxMerges};
 use super::{Limits, ReadError};
 use crate::standard::{Cell, Merge, RawRow, RawSheet};
 
-fn parse_iso(text: &str) -> Option<NaiveDateTime> {
+pub(super) fn parse_iso(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .ok()
@@ -62,7 +63,7 @@ fn referenced_rows(args: &str) -> Vec<u32> {
 /// rows — `=SUM(F5:F30)` (xlsx, xls), `of:=SUM([.F5:.F30])` (ods), `=SUM(D2:D2)` under a single
 /// data row, the Spanish `SUMA`, `SUBTOTAL`. A `=SUM(H5:L5)` in row 5 adding up the row's own
 /// cells is data (participants as the sum of the age bands), not a totals row.
-fn is_sum_formula(formula: &str, own_row: u32) -> bool {
+pub(super) fn is_sum_formula(formula: &str, own_row: u32) -> bool {
     let upper = formula.trim().to_ascii_uppercase();
     let f = upper.trim_start_matches('=');
     let f = f.strip_prefix("OF:").unwrap_or(f).trim_start_matches('=').trim_start();
@@ -225,9 +226,13 @@ pub fn read_xls(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     Ok(sheets)
 }
 
-/// Reads every sheet of an OpenDocument spreadsheet.
-pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
-    let mut workbook: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| {
+/// Reads every sheet of an OpenDocument spreadsheet the way participa did before `super::ods`:
+/// calamine for the cells, `merges::ods_merges` for the merges. Kept as the reference the ods
+/// reader is compared with (`ods::tests`); it expands every repeat, so only for trusted files.
+#[cfg(test)]
+pub(super) fn read_ods_calamine(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    use super::merges::ods_merges;
+    let mut workbook: calamine::Ods<_> = calamine::Ods::new(Cursor::new(bytes)).map_err(|e| {
         let text = e.to_string();
         if text.to_lowercase().contains("password") || text.to_lowercase().contains("encrypt") {
             ReadError::Encrypted
