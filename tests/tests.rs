@@ -7,6 +7,7 @@ mod util;
 
 mod daemon;
 
+mod crash;
 mod export;
 mod ingest;
 mod init_status;
@@ -14,4 +15,5 @@ mod layouts;
 mod lock;
 mod report;
 mod robust;
+mod settle;
 mod validate;
