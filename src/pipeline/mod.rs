@@ -13,6 +13,12 @@
 //! the rest of the source is read as usual. Symbolic links that are not followed are listed in
 //! the summary, one line each.
 //!
+//! Settled means unchanged: a new or changed file is read only when two listings at least
+//! `settle_seconds` apart give it the same size and modification time ([`Sightings`]); a pass
+//! that sees one for the first time waits and lists again. A file cannot crash the service:
+//! reading each file is recorded first ([`reading`]), and the next pass after a crash judges the
+//! files that were in flight apart, in a child process.
+//!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
 
