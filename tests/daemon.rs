@@ -483,3 +483,120 @@ fn a_refused_recipient_put_back_in_the_queue_by_hand_goes_once_and_asking_again_
     run_once(&w, "2019-04-03T12:00:00Z");
     assert_eq!(received(&server).len(), 3);
 }
+
+/// The text of every message the server took for `to`, in order.
+fn texts_to(server: &Server, to: &str) -> Vec<String> {
+    server
+        .received()
+        .into_iter()
+        .filter(|(meta, _)| meta["rcpt_tos"][0] == to)
+        .map(|(_, m)| {
+            m["parts"].as_array().and_then(|p| p.iter().find(|p| p["content_type"] == "text/plain")).and_then(|p| p["text"].as_str()).unwrap_or_default().replace("\r\n", "\n")
+        })
+        .collect()
+}
+
+#[test]
+fn a_feedback_that_waits_for_the_server_says_what_its_own_ingest_saw() {
+    let w = Workdir::new();
+    let path = w.dir.join("participa.toml");
+    let mut text = std::fs::read_to_string(&path).expect("config");
+    text.push_str("\n[organismos.ministerio-cultura]\nnombre = \"Ministerio de Cultura\"\nemail = \"cultura@example.org\"\n");
+    std::fs::write(&path, text).expect("write config");
+    let row = |day: u32| format!("Programa;Fecha;Barrio;Participantes\nBA Elige;{day:02}/03/2019;Palermo;10\n");
+    w.drop_file("ministerio-cultura/uno.csv", row(1).as_bytes());
+    w.drop_file("ministerio-cultura/dos.csv", row(2).as_bytes());
+    // The server is down: the feedback of this pass waits in the ledger.
+    let port = free_port();
+    set_smtp(&w, port);
+    run_once(&w, APRIL);
+    assert!(entregas(&w, APRIL).iter().any(|d| d["tipo"] == "devolucion" && d["estado"] == "pendiente"));
+
+    // Meanwhile the clerk deletes one file and adds another.
+    std::fs::remove_file(w.inbox().join("ministerio-cultura/dos.csv")).expect("rm");
+    w.drop_file("ministerio-cultura/tres.csv", row(3).as_bytes());
+
+    // The server is back; the retry sends the first feedback as its pass saw the files (and
+    // the second pass's own feedback, as that pass saw them).
+    let Some(server) = Server::start_on_port(port, &[]) else { return };
+    run_once(&w, "2019-04-02T12:01:00Z");
+    let texts = texts_to(&server, "cultura@example.org");
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    let first = texts.iter().find(|t| t.contains("dos.csv")).unwrap_or_else(|| panic!("the first pass's feedback lists dos.csv: {texts:?}"));
+    assert!(first.contains("uno.csv") && !first.contains("tres.csv"), "the first feedback lists what its pass saw, no more: {first}");
+    let second = texts.iter().find(|t| t.contains("tres.csv")).unwrap_or_else(|| panic!("the second pass's feedback: {texts:?}"));
+    assert!(!second.contains("dos.csv"), "{second}");
+}
+
+/// Spawns `participa run` at `now` with its log on a piped stderr; the receiver gets a
+/// message when its start-up catch-up is over (the reminders job's line).
+fn spawn_daemon(w: &Workdir, now: &str) -> (std::process::Child, std::sync::mpsc::Receiver<()>, std::thread::JoinHandle<Vec<String>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_participa"))
+        .arg("run")
+        .current_dir(&w.dir)
+        .env("PARTICIPA_NOW", now)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut log = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("trabajo terminado") && line.contains("recordatorios") {
+                let _ = tx.send(());
+            }
+            log.push(line);
+        }
+        log
+    });
+    (child, rx, reader)
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+#[test]
+fn two_daemons_on_one_working_folder_deliver_each_message_exactly_once() {
+    let Some(server) = Server::start(&[]) else { return };
+    let w = samples();
+    add_contacts(&w);
+    set_smtp(&w, server.port);
+    // Day 5 of April: three months of reports are due, the ministry that sent files gets its
+    // feedback, the one that sent nothing a reminder.
+    const DAY5: &str = "2019-04-05T12:00:00Z";
+    let (a, a_done, a_log) = spawn_daemon(&w, DAY5);
+    let (b, b_done, b_log) = spawn_daemon(&w, DAY5);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut a_over, mut b_over) = (false, false);
+    while !(a_over || b_over) && Instant::now() < deadline {
+        a_over |= a_done.recv_timeout(Duration::from_millis(100)).is_ok();
+        b_over |= b_done.recv_timeout(Duration::from_millis(100)).is_ok();
+    }
+    assert!(a_over || b_over, "one daemon finished its start-up catch-up");
+    // Let the other try again, as a restart under systemd would.
+    std::thread::sleep(Duration::from_secs(1));
+    stop(a);
+    stop(b);
+    let logs = [a_log.join().unwrap_or_default(), b_log.join().unwrap_or_default()];
+    let got = received(&server);
+    let (c, c_done, c_log) = spawn_daemon(&w, DAY5);
+    let over = c_done.recv_timeout(Duration::from_secs(120)).is_ok();
+    stop(c);
+    let c_log = c_log.join().unwrap_or_default();
+    assert!(over, "{c_log:?}");
+
+    let again = received(&server);
+    assert_eq!(again.len(), got.len(), "a third daemon sends nothing more: {c_log:?}");
+    // 3 months × 2 recipients, one feedback, one reminder.
+    let to = |who: &str| got.iter().filter(|(t, _, _, _)| t == who).count();
+    assert_eq!((to("legislatura@example.org"), to("defensoria@example.org")), (3, 3), "{got:?}\n{logs:?}");
+    assert_eq!((to("justicia@example.org"), to("prueba@example.org")), (1, 1), "{got:?}\n{logs:?}");
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(per_message_id(&got).values().all(|&n| n == 1), "no message twice: {:?}", per_message_id(&got));
+}

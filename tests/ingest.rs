@@ -203,19 +203,6 @@ fn an_empty_or_unmounted_source_retracts_nothing() {
 }
 
 #[test]
-fn a_file_still_being_copied_waits_for_the_next_run() {
-    let w = Workdir::new();
-    let path = w.drop_file("ministerio-a/reuniones.csv", V1.as_bytes());
-    set_age(&path, Duration::from_secs(0));
-    let run = w.ingest();
-    assert!(run.stdout.contains("se está copiando"), "{}", run.stdout);
-    assert!(w.export("instancias").is_empty());
-    set_age(&path, SETTLED);
-    w.ingest();
-    assert_eq!(w.export("instancias").len(), 2);
-}
-
-#[test]
 fn locks_hidden_and_temporary_files_are_ignored() {
     let w = Workdir::new();
     util::copy_tree(&fixtures().join("nasty/ignored"), &w.inbox().join("ministerio-a"), SETTLED);

@@ -7,6 +7,7 @@ mod util;
 
 mod daemon;
 
+mod crash;
 mod export;
 mod hostile;
 mod ingest;
@@ -15,4 +16,5 @@ mod layouts;
 mod lock;
 mod report;
 mod robust;
+mod settle;
 mod validate;

@@ -178,6 +178,12 @@ impl Workdir {
         let dir = tmp.path().join("ws");
         let run = participa(tmp.path(), &["init", dir.to_str().expect("utf-8 path")]);
         assert_eq!(run.code, 0, "init failed: {}", run.stderr);
+        // Settled means unchanged over two listings `settle_seconds` apart: one second keeps
+        // that wait in every test without five of them per pass (tests/settle.rs sets its own).
+        let config = dir.join("participa.toml");
+        let text = std::fs::read_to_string(&config).expect("config");
+        assert!(text.contains("settle_seconds = 5"), "the example config sets settle_seconds = 5");
+        std::fs::write(&config, text.replace("settle_seconds = 5", "settle_seconds = 1")).expect("write config");
         Workdir { _tmp: tmp, dir }
     }
 

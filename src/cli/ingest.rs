@@ -89,6 +89,12 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             printable(&folder.motivo)
         );
     }
+    for file in &summary.detuvieron_el_proceso {
+        say!(
+            "ERROR: la lectura de {} detuvo el proceso en una pasada anterior; esa versión queda rechazada y se leyó todo lo demás. Reemplace el archivo por uno sano.",
+            printable(file)
+        );
+    }
     for error in &summary.errores_de_fuente {
         say!("ERROR de fuente (no se retiró nada): {}", printable(error));
     }

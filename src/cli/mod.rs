@@ -121,6 +121,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Internal: reads one file in a child process, under an address-space limit, for an
+    /// ingest that suspects it stopped an earlier process; writes its sheets to stdout.
+    #[command(name = "leer-archivo-aislado", hide = true)]
+    LeerArchivoAislado {
+        /// The file.
+        path: PathBuf,
+        /// Its extension, lower case.
+        extension: String,
+        /// The reader's limits, comma-separated.
+        limits: String,
+    },
 }
 
 /// Acciones de `participa entregas`.
@@ -154,6 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Template { dataset, output, organismo } => template::run(cli.config.as_deref(), &dataset, &output, organismo.as_deref()),
         Command::Report { period, lang, send } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref(), send),
         Command::Run { once } => run::run(&Config::load(cli.config.as_deref())?, once),
+        Command::LeerArchivoAislado { path, extension, limits } => Ok(crate::pipeline::reading::child_main(&path, &extension, &limits)),
         Command::Entregas { accion: None, format } => entregas::list(&Config::load(cli.config.as_deref())?, format),
         Command::Entregas { accion: Some(EntregasAccion::Reintentar { id, periodo, fallidas }), .. } => {
             entregas::retry(&Config::load(cli.config.as_deref())?, id, periodo, fallidas)

@@ -23,6 +23,13 @@ fn last_pass_problems(summary: Option<&str>) -> serde_json::Value {
 pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     let mut store = pipeline::open_store(config)?;
     let status = store.status(&config.standard.datasets)?;
+    // Files whose current version stopped a process while it was read (`pipeline::reading`).
+    let crashed: Vec<String> = store
+        .files()?
+        .into_iter()
+        .filter(|f| f.estado == "presente" && f.problemas.contains(pipeline::reading::CRASHED))
+        .map(|f| format!("{}/{}", f.fuente, f.ruta))
+        .collect();
     let sources: Vec<serde_json::Value> = config
         .settings
         .sources
@@ -36,7 +43,7 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
     let daemon = pipeline::daemon::Daemon::inspect(config)?.status(crate::clock::now())?;
     let problems = last_pass_problems(status.ultima_corrida.as_ref().and_then(|(_, _, summary)| summary.as_deref()));
     if format == Format::Json {
-        say!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "ultima_ingesta": problems, "daemon": daemon }));
+        say!("{}", serde_json::json!({ "fuentes": sources, "almacen": status, "ultima_ingesta": problems, "detuvieron_el_proceso": crashed, "daemon": daemon }));
         return Ok(0);
     }
     say!("Configuración: {}", printable_path(&config.path));
@@ -57,6 +64,9 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         for (org, files, ok, bad) in &status.organismos {
             say!("  {}: {files}, {ok}, {bad}", if org.is_empty() { "(sin organismo)".into() } else { printable(org) });
         }
+    }
+    for file in &crashed {
+        say!("  ERROR: la lectura de {} detuvo el proceso; esa versión está rechazada (reemplace el archivo).", printable(file));
     }
     match &status.ultima_corrida {
         Some((start, end, _)) => say!("Última ingesta: {start} → {}", end.as_deref().unwrap_or("sin terminar")),

@@ -91,7 +91,8 @@ pub struct SourceConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
-    /// Seconds a file must have been left alone before it is read.
+    /// A new or changed file is read only when its size and modification time are the same on
+    /// two listings at least this many seconds apart.
     #[serde(default = "default_settle")]
     pub settle_seconds: u64,
     /// Larger files are rejected as unreadable.

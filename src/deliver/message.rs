@@ -42,7 +42,7 @@ pub struct ReportDocs<'a> {
 }
 
 /// A ministry file and how many of its rows were accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AcceptedFile {
     /// The file as the ministry knows it (path relative to its folder).
     pub file: String,
@@ -51,7 +51,7 @@ pub struct AcceptedFile {
 }
 
 /// A rejected row: where it is and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RejectedRow {
     /// The file (path relative to the ministry's folder).
     pub file: String,
@@ -232,7 +232,7 @@ pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, 
 }
 
 /// Rows of one file rejected because another file of the organismo already had them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RepeatedFile {
     /// The file whose rows were rejected (path relative to the ministry's folder).
     pub file: String,
@@ -244,7 +244,7 @@ pub struct RepeatedFile {
 
 /// How the columns of a sheet were read, shown when its layout (headers and the fields they
 /// feed) is one the organismo had never sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LayoutTable {
     /// The file (path relative to the ministry's folder).
     pub file: String,

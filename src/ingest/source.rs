@@ -1,6 +1,7 @@
 //! Drop folders: lists the files a ministry left, skipping what is not a submission (hidden
-//! files, Office and LibreOffice locks, temporary files, FIFOs and devices) and what is still
-//! being copied. Listing only: no file is opened here.
+//! files, Office and LibreOffice locks, temporary files, FIFOs and devices). Listing only: no
+//! file is opened here, and whether a file is still being copied is not judged here but by
+//! comparing two listings (`pipeline`: settled means unchanged).
 //!
 //! A missing, unlistable or empty root is an error of the source, never "every file
 //! disappeared": the pipeline must not mark files missing on the word of an unmounted share. A
@@ -24,7 +25,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{DirEntry, Metadata};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use crate::names::{escape_os, printable_path};
 
@@ -52,8 +53,6 @@ pub struct FoundFile {
 /// How to list a source.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanOptions {
-    /// A file modified less than this many seconds ago is still being copied.
-    pub settle_seconds: u64,
     /// Follow symbolic links whose target stays inside the root (`seguir_enlaces`).
     pub follow_links: bool,
 }
@@ -149,10 +148,8 @@ pub struct SkippedLink {
 /// What one pass over a source found.
 #[derive(Debug, Clone, Default)]
 pub struct SourceScan {
-    /// Files ready to be considered.
+    /// Every regular file listed (with its size and modification time).
     pub files: Vec<FoundFile>,
-    /// Files changed in the last seconds (copy in progress): next run.
-    pub in_progress: Vec<String>,
     /// Files skipped on purpose (locks, hidden, temporary, FIFOs, sockets, devices).
     pub ignored: Vec<String>,
     /// Symbolic links not followed.
@@ -218,7 +215,6 @@ struct Walker<'a> {
     /// The root's canonical path.
     root: &'a Path,
     options: ScanOptions,
-    now: SystemTime,
     scan: SourceScan,
     /// Canonical path of every file listed (or waiting) and every folder walked → the relative
     /// path it is read under. Paths reached without a link are canonical: the walk starts
@@ -316,13 +312,6 @@ impl Walker<'_> {
             return self.skip_link(relative, LinkSkip::AlreadyRead(by));
         }
         self.claimed.insert(path.clone(), relative.clone());
-        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-        let age = self.now.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
-        let future = modified > self.now;
-        if age < self.options.settle_seconds && !future {
-            self.scan.in_progress.push(relative);
-            return;
-        }
         let organismo = relative.split_once('/').map(|(first, _)| first.to_string());
         let extension = Path::new(name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         self.scan.files.push(FoundFile { relative, organismo, path, size: meta.len(), mtime_ns: mtime_ns(meta), extension });
@@ -361,8 +350,8 @@ impl Walker<'_> {
     }
 }
 
-/// Lists a drop folder. `now` is passed in so tests decide what "a few seconds ago" is.
-pub fn scan_folder(root: &Path, options: &ScanOptions, now: SystemTime) -> SourceScan {
+/// Lists a drop folder.
+pub fn scan_folder(root: &Path, options: &ScanOptions) -> SourceScan {
     let shown = printable_path(root);
     let canonical = match std::fs::canonicalize(root) {
         Ok(p) if p.is_dir() => p,
@@ -371,7 +360,6 @@ pub fn scan_folder(root: &Path, options: &ScanOptions, now: SystemTime) -> Sourc
     let mut walker = Walker {
         root: &canonical,
         options: *options,
-        now,
         scan: SourceScan::default(),
         claimed: HashMap::from([(canonical.clone(), String::new())]),
         organismos: HashSet::new(),
@@ -382,7 +370,7 @@ pub fn scan_folder(root: &Path, options: &ScanOptions, now: SystemTime) -> Sourc
     }
     walker.follow();
     let mut scan = walker.scan;
-    if scan.files.is_empty() && scan.in_progress.is_empty() {
+    if scan.files.is_empty() {
         scan.error = Some(if scan.unreadable.is_empty() && scan.links.is_empty() {
             SourceError::Empty(shown)
         } else {
@@ -413,11 +401,11 @@ mod tests {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
         std::fs::write(path, text).expect("write");
-        std::fs::File::options().write(true).open(path).expect("open").set_modified(SystemTime::now() - OLD).expect("mtime");
+        std::fs::File::options().write(true).open(path).expect("open").set_modified(std::time::SystemTime::now() - OLD).expect("mtime");
     }
 
     fn scan(root: &Path, follow_links: bool) -> SourceScan {
-        scan_folder(root, &ScanOptions { settle_seconds: 5, follow_links }, SystemTime::now())
+        scan_folder(root, &ScanOptions { follow_links })
     }
 
     fn files(scan: &SourceScan) -> Vec<&str> {

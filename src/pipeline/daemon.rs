@@ -45,7 +45,7 @@ use serde::Serialize;
 use tracing::{error, info, info_span, warn};
 
 use super::report::{build_report, report};
-use super::{ingest, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Writer};
+use super::{ingest_with, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Sightings, Writer};
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
@@ -105,6 +105,8 @@ pub struct Daemon<'a> {
     /// The transport is made again from the configuration before each try after a setup
     /// failure (false for a transport given by the caller).
     remake: bool,
+    /// New and changed files as last listed (settled means unchanged), across passes.
+    sightings: Sightings,
 }
 
 /// The configured transport, or one that fails every message with why it could not be made
@@ -189,7 +191,7 @@ impl<'a> Daemon<'a> {
     /// With a given transport.
     pub fn with_mailer(config: &'a Config, store: SqliteStore, mailer: Box<dyn Mailer + Send>) -> Daemon<'a> {
         let lang = Lang::parse(&config.settings.informe.idioma).unwrap_or(Lang::Es);
-        Daemon { config, store, mailer, lang, remake: false }
+        Daemon { config, store, mailer, lang, remake: false, sightings: Sightings::default() }
     }
 
     /// Runs one job at `now`, records its outcome, and never fails: a job's error is logged and
@@ -223,9 +225,10 @@ impl<'a> Daemon<'a> {
         }
     }
 
-    /// One ingest pass; organismos whose files changed get feedback.
+    /// One ingest pass; organismos whose files changed get feedback, which says what this
+    /// pass saw (made now and kept with the ledger row, whenever it is sent).
     pub fn ingest(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
-        let summary = ingest(self.config, &mut self.store, &NoProgress, now.into(), shutdown)?;
+        let summary = ingest_with(self.config, &mut self.store, &NoProgress, now.into(), shutdown, &mut self.sightings)?;
         let mut changed = std::collections::BTreeSet::new();
         for f in &summary.archivos {
             if matches!(f.estado, FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)) {
@@ -238,7 +241,21 @@ impl<'a> Daemon<'a> {
         for org in &changed {
             let Some(email) = self.config.settings.organismos.get(org).and_then(|o| o.email.clone()) else { continue };
             let clave = format!("{org}/{}", rfc(now));
-            if self.store.ledger_add(&NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now) })? {
+            // Made once, now: a retry after an outage says what this pass saw. Content that
+            // cannot be made now is made when sent, as before.
+            let contenido = match self.feedback_content(org, &rfc(now)).map(|c| serde_json::to_string(&c)) {
+                Ok(Ok(json)) => Some(json),
+                Ok(Err(e)) => {
+                    warn!(organismo = %org, error = %e, "no se pudo guardar el contenido de la devolución; se armará al enviarla");
+                    None
+                }
+                Err(e) => {
+                    warn!(organismo = %org, error = %e, "no se pudo armar la devolución ahora; se armará al enviarla");
+                    None
+                }
+            };
+            let entry = NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now), contenido };
+            if self.store.ledger_add(&entry)? {
                 queued += 1;
             }
         }
@@ -299,6 +316,7 @@ impl<'a> Daemon<'a> {
                 destinatario: recipient_key(to),
                 message_id: deliver::message_id(&period.to_string(), self.lang.code(), to, &cfg.message_id_domain()),
                 creado_en: rfc(now),
+                contenido: None,
             })
             .collect();
         self.store.enqueue_report(&clave, &entries, &rfc(now))?;
@@ -315,7 +333,8 @@ impl<'a> Daemon<'a> {
         let mut queued = 0;
         for org in self.late_organismos(month)? {
             let Some(email) = self.config.settings.organismos.get(&org).and_then(|o| o.email.clone()) else { continue };
-            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now) };
+            let contenido = serde_json::to_string(&self.reminder_content(&org, month)).ok();
+            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now), contenido };
             if self.store.ledger_add(&entry)? {
                 queued += 1;
             }
@@ -489,7 +508,7 @@ impl<'a> Daemon<'a> {
             if d.reencolados > 0 {
                 clave.push_str(&format!("+{}", d.reencolados));
             }
-            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: String::new(), creado_en: rfc(now) })?;
+            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: String::new(), creado_en: rfc(now), contenido: None })?;
         }
         Ok(())
     }
@@ -538,17 +557,26 @@ impl<'a> Daemon<'a> {
                 deliver::report_message(cfg, model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| unmade(e.to_string()))?
             }
             REMINDER => {
-                let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| unmade(format!("clave inválida: {}", d.clave)))?;
-                let period = Period::parse(month).ok_or_else(|| unmade(format!("mes inválido: {month}")))?;
-                let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
-                let next = period.end().succ_opt().unwrap_or(period.end());
-                let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), self.config.settings.programacion.dia_limite).unwrap_or(next);
-                deliver::reminder_message(cfg, &name, &to, &spanish_month(period), deadline, created).map_err(|e| unmade(e.to_string()))?
+                let content = match d.contenido.as_deref().and_then(|c| serde_json::from_str::<ReminderContent>(c).ok()) {
+                    Some(c) => c,
+                    None => {
+                        // A row of an older release: made now.
+                        let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| unmade(format!("clave inválida: {}", d.clave)))?;
+                        let period = Period::parse(month).ok_or_else(|| unmade(format!("mes inválido: {month}")))?;
+                        self.reminder_content(org, period)
+                    }
+                };
+                let deadline = NaiveDate::parse_from_str(&content.plazo, "%Y-%m-%d").map_err(|e| unmade(format!("plazo inválido {}: {e}", content.plazo)))?;
+                deliver::reminder_message(cfg, &content.organismo, &to, &content.mes, deadline, created).map_err(|e| unmade(e.to_string()))?
             }
             FEEDBACK => {
                 // The key is `organismo/<the pass's time>`: the pass whose new layouts are shown.
                 let (org, pass) = d.clave.split_once('/').unwrap_or((d.clave.as_str(), ""));
-                let content = self.feedback_content(org, pass).map_err(|e| unmade(e.to_string()))?;
+                // What the pass saw, kept with the row; a row of an older release is made now.
+                let content = match d.contenido.as_deref().and_then(|c| serde_json::from_str::<FeedbackContent>(c).ok()) {
+                    Some(c) => c,
+                    None => self.feedback_content(org, pass).map_err(|e| unmade(e.to_string()))?,
+                };
                 let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
                 let xlsx = rejected_workbook(&content.rejected).ok().filter(|_| !content.rejected.is_empty());
                 let feedback = deliver::Feedback {
@@ -634,12 +662,35 @@ impl<'a> Daemon<'a> {
     }
 }
 
-/// What a feedback message says, read from the store when it is sent.
+/// What a feedback message says: read from the store right after the pass it belongs to, and
+/// kept with the ledger row (JSON), so a retry says the same.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct FeedbackContent {
     accepted: Vec<deliver::AcceptedFile>,
     rejected: Vec<deliver::RejectedRow>,
     repeated: Vec<deliver::RepeatedFile>,
     layouts: Vec<deliver::LayoutTable>,
+}
+
+/// What a reminder says, made when it is enqueued and kept with the ledger row.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ReminderContent {
+    /// The organismo's name.
+    organismo: String,
+    /// «marzo de 2019».
+    mes: String,
+    /// The deadline, `AAAA-MM-DD`.
+    plazo: String,
+}
+
+impl Daemon<'_> {
+    /// The reminder to `org` about `period`, from the configuration as it is now.
+    fn reminder_content(&self, org: &str, period: Period) -> ReminderContent {
+        let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
+        let next = period.end().succ_opt().unwrap_or(period.end());
+        let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), self.config.settings.programacion.dia_limite).unwrap_or(next);
+        ReminderContent { organismo: name, mes: spanish_month(period), plazo: deadline.format("%Y-%m-%d").to_string() }
+    }
 }
 
 /// «marzo de 2019».

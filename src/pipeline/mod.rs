@@ -13,26 +13,34 @@
 //! the rest of the source is read as usual. Symbolic links that are not followed are listed in
 //! the summary, one line each.
 //!
+//! Settled means unchanged: a new or changed file is read only when two listings at least
+//! `settle_seconds` apart give it the same size and modification time ([`Sightings`]); a pass
+//! that sees one for the first time waits and lists again. A file cannot crash the service:
+//! reading each file is recorded first ([`reading`]), and the next pass after a crash judges the
+//! files that were in flight apart, in a child process.
+//!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tracing::{info, info_span, warn};
+use tracing::{error, info, info_span, warn};
 
 pub mod daemon;
+pub mod reading;
 pub mod report;
 
 use crate::config::Config;
-use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions};
+use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions, SourceScan};
+use reading::{ChildRead, Journal, Reading, CRASHED};
 use crate::names::{escape_os, printable};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
 use crate::store::{Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
@@ -185,8 +193,75 @@ pub struct IngestSummary {
     pub carpetas_ilegibles: Vec<FolderLine>,
     /// Every file considered.
     pub archivos: Vec<FileLine>,
+    /// Files (`fuente/ruta`) whose reading stopped the process in an earlier pass: each such
+    /// version is rejected (`unreadable-file`, [`reading::CRASHED`]) and the rest was read.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub detuvieron_el_proceso: Vec<String>,
     /// True when a shutdown request stopped the pass early.
     pub interrumpida: bool,
+}
+
+/// What a process remembers of the new and changed files it listed: the size and modification
+/// time each had, and since when. A file is read only once it kept both for `settle_seconds`
+/// between two listings (settled means unchanged); its first sighting is never read. The
+/// daemon keeps one across its passes; a one-shot `ingest` starts empty, and a restart forgets
+/// it, which costs one wait, never a half-written read.
+#[derive(Debug, Default)]
+pub struct Sightings {
+    seen: HashMap<(String, String), (u64, i64, Instant)>,
+}
+
+impl Sightings {
+    /// Notes `f` as listed between `before` and `after`: true when it was seen with the same
+    /// size and time in a listing that ended at least `settle` before this one began.
+    fn settled(&mut self, source: &str, f: &FoundFile, before: Instant, after: Instant, settle: Duration) -> bool {
+        let key = (source.to_string(), f.relative.clone());
+        match self.seen.get(&key) {
+            Some((size, mtime, since)) if *size == f.size && *mtime == f.mtime_ns => before.saturating_duration_since(*since) >= settle,
+            _ => {
+                self.seen.insert(key, (f.size, f.mtime_ns, after));
+                false
+            }
+        }
+    }
+
+    /// A file was read (or is known): its sighting is not needed any more.
+    fn forget(&mut self, source: &str, relative: &str) {
+        self.seen.remove(&(source.to_string(), relative.to_string()));
+    }
+}
+
+/// One source as listed for a pass.
+struct Listed {
+    scan: SourceScan,
+    known: HashMap<String, KnownFile>,
+    /// Same size and time as the stored version.
+    unchanged: Vec<FoundFile>,
+    /// New or changed, and unchanged over two listings `settle_seconds` apart: to read.
+    ready: Vec<FoundFile>,
+    /// New or changed, seen once: listed again after the wait.
+    waiting: Vec<FoundFile>,
+    /// Still being copied (changed between the listings, or gone meanwhile): next pass.
+    in_copy: Vec<String>,
+}
+
+/// Sleeps until `deadline`, waking early when `shutdown` is set.
+fn sleep_until(deadline: Instant, shutdown: &AtomicBool) {
+    loop {
+        let now = Instant::now();
+        if now >= deadline || shutdown.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
+    }
+}
+
+/// What the workers share to read files: the journal of readings and the one child at a time
+/// that reads a suspect.
+struct ReadCtx<'a> {
+    source: &'a str,
+    journal: &'a Journal,
+    child: &'a Mutex<()>,
 }
 
 /// Progress reporting for one-off commands; the daemon passes [`NoProgress`].
@@ -277,7 +352,12 @@ fn report_json(outcome: &Result<FileResult, String>) -> String {
 }
 
 /// Reads and standardises one file. Pure with respect to the store; safe to run in parallel.
-fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile, run: &tracing::Span) -> Prepared {
+///
+/// Reading begins with a line in the journal ([`reading`]); a `suspect` (a file being read when
+/// an earlier process died) is read alone in a child process instead, and rejected if the child
+/// dies too.
+#[allow(clippy::too_many_arguments)] // the pass's state, passed down rather than bundled for one call
+fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile, run: &tracing::Span, ctx: &ReadCtx<'_>, suspect: bool) -> Prepared {
     // Worker threads do not inherit the pass's span; name it as the parent explicitly.
     let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
     let disk_error = |found: FoundFile, e: std::io::Error| {
@@ -299,17 +379,42 @@ fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<
                 }
                 let outcome = match found.organismo.as_deref() {
                     None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
-                    Some(organismo) => match ingest::read_bytes(&bytes, &found.extension, limits) {
-                        Ok(sheets) => {
-                            let ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
-                            let result = process_file(standard, &ctx, &sheets);
+                    Some(organismo) => {
+                        let reading = Reading { fuente: ctx.source.to_string(), ruta: found.relative.clone(), tam: found.size, mtime: found.mtime_ns };
+                        let sheets = if suspect {
+                            let judged = {
+                                let _one_at_a_time = ctx.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                                reading::read_in_child(&found.path, &found.extension, limits)
+                            };
+                            match judged {
+                                ChildRead::Read(r) => {
+                                    info!("leído de nuevo aparte: no fue este archivo el que detuvo el proceso");
+                                    r
+                                }
+                                ChildRead::Died(how) => {
+                                    error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
+                                    Err(CRASHED.to_string())
+                                }
+                                ChildRead::NotRun(e) => {
+                                    warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
+                                    return Prepared::DiskError { found, message: format!("no se pudo leer aparte (se leía cuando el proceso se detuvo): {e}") };
+                                }
+                            }
+                        } else {
+                            ctx.journal.began(&reading);
+                            reading::read_sheets(&bytes, &found.extension, limits, &found.path).map_err(|e| e.to_string())
+                        };
+                        let outcome = sheets.and_then(|sheets| {
+                            let file_ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
+                            let result = process_file(standard, &file_ctx, &sheets);
                             match result.no_data_reason(standard) {
                                 Some(reason) => Err(reason),
                                 None => Ok(result),
                             }
-                        }
-                        Err(e) => Err(e.to_string()),
-                    },
+                        });
+                        ctx.journal.ended(&reading);
+                        outcome
+                    }
                 };
                 (sha, outcome)
             }
@@ -409,11 +514,28 @@ impl Drop for CloseOnPanic<'_> {
     }
 }
 
+/// One ingest pass over every configured source, with no memory of earlier listings (see
+/// [`ingest_with`]).
+pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, now: SystemTime, shutdown: &AtomicBool) -> Result<IngestSummary, PipelineError> {
+    ingest_with(config, store, progress, now, shutdown, &mut Sightings::default())
+}
+
 /// One ingest pass over every configured source.
 ///
-/// `now` decides which files are still being copied; `shutdown`, when set, stops the pass
-/// after the file being written (the rest is picked up next time).
-pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, now: SystemTime, shutdown: &AtomicBool) -> Result<IngestSummary, PipelineError> {
+/// Settled means unchanged: every source is listed; a new or changed file is read only when
+/// `sightings` saw it with the same size and time at least `settle_seconds` earlier. When any
+/// is not, the pass waits until `settle_seconds` have passed since that listing and lists
+/// again; a file unchanged between the two is read, one that changed is still being copied
+/// (next pass). `now` is the pass's time as recorded; `shutdown`, when set, ends the wait and
+/// stops the pass after the file being written (the rest is picked up next time).
+pub fn ingest_with(
+    config: &Config,
+    store: &mut dyn Store,
+    progress: &dyn Progress,
+    now: SystemTime,
+    shutdown: &AtomicBool,
+    sightings: &mut Sightings,
+) -> Result<IngestSummary, PipelineError> {
     let at = rfc3339(now);
     let run_id = store.start_run(&at)?;
     let span = info_span!("ingesta", corrida = run_id);
@@ -424,14 +546,79 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
     let mut summary = IngestSummary::default();
     let datasets = &config.standard.datasets;
+    let settle = Duration::from_secs(settings.ingest.settle_seconds);
 
+    // What the last process was reading when it died (see `reading`).
+    let (journal, suspects) = Journal::open(&reading::journal_path(&config.resolve(&settings.store.sqlite_path)));
+    if !suspects.is_empty() {
+        let names: Vec<String> = suspects.iter().map(|r| printable(&format!("{}/{}", r.fuente, r.ruta)).into_owned()).collect();
+        error!(archivos = %names.join(", "), "la pasada anterior se detuvo mientras leía estos archivos: se leen de nuevo de a uno, aparte, y se rechaza el que la detuvo");
+    }
+    let mut suspects: HashSet<Reading> = suspects.into_iter().collect();
+    let child = Mutex::new(());
+
+    // First listing of every source.
+    let mut listed: Vec<Listed> = Vec::new();
     for source in &settings.sources {
         let root = config.resolve(&source.path);
-        let options = ScanOptions { settle_seconds: settings.ingest.settle_seconds, follow_links: source.seguir_enlaces };
-        let scan = ingest::scan_folder(&root, &options, now);
+        let before = Instant::now();
+        let scan = ingest::scan_folder(&root, &ScanOptions { follow_links: source.seguir_enlaces });
+        let after = Instant::now();
+        let known: HashMap<String, KnownFile> =
+            if scan.error.is_none() { store.known_files(&source.name)?.into_iter().map(|k| (k.relative.clone(), k)).collect() } else { HashMap::new() };
+        let mut l = Listed { scan: SourceScan::default(), known, unchanged: Vec::new(), ready: Vec::new(), waiting: Vec::new(), in_copy: Vec::new() };
+        for found in &scan.files {
+            match l.known.get(&found.relative) {
+                Some(k) if k.size == found.size && k.mtime_ns == found.mtime_ns => {
+                    sightings.forget(&source.name, &found.relative);
+                    l.unchanged.push(found.clone());
+                }
+                _ if sightings.settled(&source.name, found, before, after, settle) => l.ready.push(found.clone()),
+                _ => l.waiting.push(found.clone()),
+            }
+        }
+        l.scan = scan;
+        listed.push(l);
+    }
+    // Second listing, of the sources with a file seen for the first time or changed.
+    let waiting: usize = listed.iter().map(|l| l.waiting.len()).sum();
+    if waiting > 0 {
+        info!(
+            archivos = waiting,
+            espera_segundos = settle.as_secs(),
+            "archivos nuevos o cambiados desde la última lista: se espera y se vuelve a listar; solo se leen los que no cambien"
+        );
+        sleep_until(Instant::now() + settle, shutdown);
+        for (source, l) in settings.sources.iter().zip(listed.iter_mut()) {
+            if l.waiting.is_empty() {
+                continue;
+            }
+            let waited = std::mem::take(&mut l.waiting);
+            if shutdown.load(Ordering::Relaxed) {
+                l.in_copy.extend(waited.into_iter().map(|f| f.relative));
+                continue;
+            }
+            let before = Instant::now();
+            let again = ingest::scan_folder(&config.resolve(&source.path), &ScanOptions { follow_links: source.seguir_enlaces });
+            let after = Instant::now();
+            let now_listed: HashMap<&str, &FoundFile> = again.files.iter().map(|f| (f.relative.as_str(), f)).collect();
+            for w in waited {
+                match now_listed.get(w.relative.as_str()) {
+                    Some(f) if sightings.settled(&source.name, f, before, after, settle) => l.ready.push((*f).clone()),
+                    _ => {
+                        info!(ruta = %w.relative, "el archivo cambió entre las dos listas: se está copiando; se leerá en la próxima pasada");
+                        l.in_copy.push(w.relative);
+                    }
+                }
+            }
+        }
+    }
+
+    for (source, l) in settings.sources.iter().zip(listed) {
+        let Listed { scan, known, unchanged, ready, in_copy, .. } = l;
         let fuente = printable(&source.name);
         summary.archivos_ignorados += scan.ignored.len();
-        for relative in &scan.in_progress {
+        for relative in &in_copy {
             summary.archivos_en_copia += 1;
             summary.archivos.push(FileLine::unread(&source.name, relative.clone(), FileStatus::EnCopia));
         }
@@ -449,26 +636,20 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
             summary.errores_de_fuente.push(format!("{}: {error}", source.name));
             continue;
         }
-        let known: HashMap<String, KnownFile> = store.known_files(&source.name)?.into_iter().map(|k| (k.relative.clone(), k)).collect();
-        let mut to_read: Vec<FoundFile> = Vec::new();
         let mut back = Vec::new();
-        for found in &scan.files {
-            match known.get(&found.relative) {
-                Some(k) if k.size == found.size && k.mtime_ns == found.mtime_ns => {
-                    if k.estado != "presente" {
-                        back.push(found.relative.clone());
-                    }
-                    summary.archivos_sin_cambios += 1;
-                    summary.archivos.push(FileLine::unread(&source.name, found.relative.clone(), FileStatus::SinCambios));
-                }
-                _ => to_read.push(found.clone()),
+        for found in &unchanged {
+            if known.get(&found.relative).is_some_and(|k| k.estado != "presente") {
+                back.push(found.relative.clone());
             }
+            summary.archivos_sin_cambios += 1;
+            summary.archivos.push(FileLine::unread(&source.name, found.relative.clone(), FileStatus::SinCambios));
         }
+        let mut to_read = ready;
         store.mark_present(&source.name, &back, &at)?;
 
         // Gone files are reported; their rows stay until someone retracts them on purpose. A
         // file under a folder that could not be listed is not known to be gone.
-        let present: std::collections::HashSet<&str> = scan.files.iter().map(|f| f.relative.as_str()).chain(scan.in_progress.iter().map(String::as_str)).collect();
+        let present: HashSet<&str> = scan.files.iter().map(|f| f.relative.as_str()).collect();
         let gone: Vec<String> = known
             .values()
             .filter(|k| k.estado == "presente" && !present.contains(k.relative.as_str()) && !scan.is_unknown(&k.relative))
@@ -485,6 +666,23 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
 
         // Writing order: earlier-modified first, then by path (see the module's docs).
         to_read.sort_by(|a, b| (a.mtime_ns, &a.relative).cmp(&(b.mtime_ns, &b.relative)));
+        for f in &to_read {
+            sightings.forget(&source.name, &f.relative);
+        }
+        // Suspects of this source: read apart when their version is to be read; a version no
+        // longer listed is gone, and so is the suspicion.
+        let reading_of = |f: &FoundFile| Reading { fuente: source.name.clone(), ruta: f.relative.clone(), tam: f.size, mtime: f.mtime_ns };
+        let suspect: Vec<bool> = to_read.iter().map(|f| suspects.remove(&reading_of(f))).collect();
+        let listed_now: HashSet<Reading> = scan.files.iter().map(reading_of).collect();
+        suspects.retain(|r| {
+            let gone = r.fuente == source.name && !listed_now.contains(r);
+            if gone {
+                journal.ended(r);
+            }
+            !gone
+        });
+        let read_ctx = ReadCtx { source: &source.name, journal: &journal, child: &child };
+        let (read_ctx, suspect) = (&read_ctx, &suspect);
         progress.start(to_read.len());
         let gate = Gate::new(to_read.len(), threads * 2);
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Prepared)>();
@@ -512,7 +710,8 @@ pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, n
                                 let Some(found) = files.get(i).cloned() else { return };
                                 let k = known_ref.get(&found.relative);
                                 // A closed receiver means the writer stopped; nothing more to do.
-                                if tx.send((i, prepare(config, standard, &limits, k, found, run_span))).is_err() {
+                                let is_suspect = suspect.get(i).copied().unwrap_or(false);
+                                if tx.send((i, prepare(config, standard, &limits, k, found, run_span, read_ctx, is_suspect))).is_err() {
                                     return;
                                 }
                             }
@@ -614,6 +813,9 @@ fn write_prepared(
                 }
                 Err(m) => {
                     warn!(ruta = %found.relative, "archivo rechazado: {}", printable(m));
+                    if m == CRASHED {
+                        summary.detuvieron_el_proceso.push(format!("{source}/{}", found.relative));
+                    }
                     summary.archivos_rechazados += 1;
                     FileStatus::Ilegible(m.clone())
                 }

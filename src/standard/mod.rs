@@ -233,7 +233,7 @@ pub struct SheetReport {
 
 /// How one column of a sheet was read: what a clerk or operator needs to see why a value
 /// landed in a field, or why a column was left out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ColumnReading {
     /// Column letters as the spreadsheet shows them (`C`).
     pub columna: String,
@@ -266,7 +266,7 @@ impl ReadingReason {
 }
 
 /// Why a column was read the way it was.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "por", rename_all = "snake_case")]
 pub enum ReadingReason {
     /// The header's words name the field (`palabras`: the header word it matched).

@@ -315,6 +315,9 @@ pub struct NewDelivery {
     pub message_id: String,
     /// When it was enqueued (RFC 3339, UTC); the message's Date.
     pub creado_en: String,
+    /// What the message says, made when it is enqueued (JSON; feedback and reminders), so a
+    /// retry sends what the moment it belongs to saw.
+    pub contenido: Option<String>,
 }
 
 /// A ledger row.
@@ -346,6 +349,10 @@ pub struct Delivery {
     pub creado_en: String,
     /// How many times it was put back in the queue by hand after failing.
     pub reencolados: i64,
+    /// What the message says, as made when it was enqueued (JSON); `None` for reports,
+    /// alerts and rows of older releases, made when sent.
+    #[serde(skip)]
+    pub contenido: Option<String>,
 }
 
 /// A failure of the mail setup (authentication, TLS, the server unreachable) that every

@@ -26,6 +26,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_entregas.sql"),
     include_str!("migrations/0004_disposiciones.sql"),
     include_str!("migrations/0005_entregas_recuperables.sql"),
+    include_str!("migrations/0006_lecturas_en_archivo.sql"),
+    include_str!("migrations/0007_entregas_contenido.sql"),
 ];
 
 /// SQLite implementation of [`Store`].
@@ -89,9 +91,9 @@ fn export_value(v: SqlValue) -> String {
 /// added.
 fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreError> {
     let n = conn.execute(
-        "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5)
+        "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en, contenido) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5, ?6)
          ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
-        params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en],
+        params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en, e.contenido],
     )?;
     Ok(n == 1)
 }
@@ -710,7 +712,7 @@ impl Store for SqliteStore {
     }
 
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
-        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en, reencolados
+        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en, reencolados, contenido
                    FROM entregas WHERE (?1 IS NULL OR (estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en <= ?1)))
                    ORDER BY id";
         let mut stmt = self.conn.prepare(sql)?;
@@ -729,6 +731,7 @@ impl Store for SqliteStore {
                 respuesta: r.get(10)?,
                 creado_en: r.get(11)?,
                 reencolados: r.get(12)?,
+                contenido: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -219,7 +219,7 @@ fn a_layout_is_shown_for_the_pass_that_first_brought_it_and_never_again() {
 }
 
 fn delivery(clave: &str, to: &str) -> NewDelivery {
-    NewDelivery { tipo: "informe".into(), clave: clave.into(), destinatario: to.into(), message_id: String::new(), creado_en: "2019-04-02T12:00:00Z".into() }
+    NewDelivery { tipo: "informe".into(), clave: clave.into(), destinatario: to.into(), message_id: String::new(), creado_en: "2019-04-02T12:00:00Z".into(), contenido: None }
 }
 
 #[test]
