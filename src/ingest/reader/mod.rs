@@ -8,6 +8,8 @@
 
 mod csv_file;
 mod merges;
+#[cfg(test)]
+mod mutations;
 mod ods;
 mod workbook;
 mod xls_scan;
@@ -244,6 +246,15 @@ fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
 ///
 /// Never panics on bad input: a reader panic is caught and reported as a corrupt file.
 pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+    match std::panic::catch_unwind(|| read_unguarded(bytes, extension, limits)) {
+        Ok(r) => r,
+        Err(_) => Err(ReadError::Corrupt("el lector no pudo interpretarla".to_string())),
+    }
+}
+
+/// [`read_bytes`] without its `catch_unwind`: the mutation test calls it so that a reader's
+/// panic fails the test instead of becoming a rejection.
+fn read_unguarded(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -259,7 +270,7 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
             return Err(ReadError::TooLargeUnpacked { size, max: limits.max_unpacked_bytes });
         }
     }
-    let result = std::panic::catch_unwind(|| match (sniffed, extension) {
+    match (sniffed, extension) {
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
         (Sniffed::Cfb, _) => xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits)),
@@ -267,10 +278,6 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
         (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
         (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
-    });
-    match result {
-        Ok(r) => r,
-        Err(_) => Err(ReadError::Corrupt("el lector no pudo interpretarla".to_string())),
     }
 }
 

@@ -315,7 +315,8 @@ fn scan_workbook(stream: &[u8], budget: &mut Budget) -> Result<(), ReadError> {
         }
     }
     for pos in sheets {
-        let Some(sheet) = stream.get(pos..) else { return Ok(()) };
+        // calamine slices the stream at this offset without checking it (a panic).
+        let Some(sheet) = stream.get(pos..) else { return Err(ReadError::Corrupt("una hoja empieza después del final del libro".to_string())) };
         scan_sheet(sheet, &strings, budget)?;
     }
     Ok(())
