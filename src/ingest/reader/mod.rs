@@ -1,5 +1,7 @@
-//! Reading one file into sheets of cells: workbook formats through calamine, CSV through the
-//! csv crate. Formats are told by content first (a renamed file is still read, or rejected with
+//! Reading one file into sheets of cells: xlsx/xlsm through a streaming reader of our own
+//! (`xlsx`: cells and merges in one pass, every cell charged to the file's [`Budget`] before it
+//! is copied), xls and ods through calamine (`workbook`), CSV through the csv crate; rows are
+//! built the same way for every workbook format (`rows`). Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
 //!
 //! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds,
@@ -7,7 +9,9 @@
 
 mod csv_file;
 mod merges;
+mod rows;
 mod workbook;
+mod xlsx;
 
 use crate::standard::RawSheet;
 
@@ -260,8 +264,8 @@ pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
         (Sniffed::Cfb, _) => workbook::read_xls(bytes, limits),
-        (Sniffed::Zip, "ods") => workbook::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
-        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| workbook::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, "ods") => workbook::read_ods(bytes, limits).or_else(|e| xlsx::read_xlsx(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, _) => xlsx::read_xlsx(bytes, limits).or_else(|e| workbook::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
         (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
     });
