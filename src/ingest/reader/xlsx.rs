@@ -510,9 +510,10 @@ fn custom_kind(code: &str) -> NumberKind {
             brackets = brackets.saturating_sub(1);
         } else if brackets == 0 && !after_a && matches!(c, 'a' | 'A') {
             after_a = true;
-        } else if brackets == 0 && after_a && matches!(c, 'p' | 'm' | '/' | 'P' | 'M') {
-            return NumberKind::Date;
-        } else if brackets == 0 && !after_a && matches!(c.to_ascii_lowercase(), 'd' | 'm' | 'h' | 'y' | 's') {
+        } else if brackets == 0
+            && ((after_a && matches!(c, 'p' | 'm' | '/' | 'P' | 'M')) || (!after_a && matches!(c.to_ascii_lowercase(), 'd' | 'm' | 'h' | 'y' | 's')))
+        {
+            // `am/pm` after an `a`; a date or time letter otherwise.
             return NumberKind::Date;
         } else if !(elapsed && c.eq_ignore_ascii_case(&previous)) {
             elapsed = previous == '[' && matches!(c.to_ascii_lowercase(), 'm' | 'h' | 's');
