@@ -663,18 +663,37 @@ impl<'a> Iterator for RawAttributes<'a> {
     type Item = Result<(&'a str, &'a str), &'a str>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        const SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
-        let text = self.rest.trim_start_matches(SPACE).trim_end_matches('/');
-        if text.is_empty() {
-            return None;
+        // Bytes, not `str` searches: these run for every cell.
+        let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let all = self.rest;
+        let bytes = all.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && (space(bytes[i]) || bytes[i] == b'/') {
+            i += 1;
         }
         self.rest = "";
-        let Some((key, value)) = text.split_once('=') else { return Some(Err(text)) };
-        let value = value.trim_start_matches(SPACE);
-        let Some(quote @ ('"' | '\'')) = value.chars().next() else { return Some(Err(text)) };
-        let Some((value, rest)) = value[1..].split_once(quote) else { return Some(Err(text)) };
-        self.rest = rest;
-        Some(Ok((key.trim_end_matches(SPACE), value)))
+        if i == bytes.len() {
+            return None;
+        }
+        let start = i;
+        let text = &all[start..];
+        while i < bytes.len() && bytes[i] != b'=' {
+            i += 1;
+        }
+        let mut key_end = i;
+        while key_end > start && space(bytes[key_end - 1]) {
+            key_end -= 1;
+        }
+        i += 1;
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        let Some(&quote @ (b'"' | b'\'')) = bytes.get(i) else { return Some(Err(text)) };
+        let value_start = i + 1;
+        let Some(length) = bytes[value_start..].iter().position(|&b| b == quote) else { return Some(Err(text)) };
+        // Every boundary is an ASCII byte, so every slice is whole characters.
+        self.rest = &all[value_start + length + 1..];
+        Some(Ok((&all[start..key_end], &all[value_start..value_start + length])))
     }
 }
 
