@@ -6,6 +6,7 @@ mod tools;
 mod util;
 
 mod daemon;
+mod hostile_xlsx;
 
 mod crash;
 mod export;

@@ -1,6 +1,8 @@
-//! Reading one file into sheets of cells: xlsx and xls through calamine (xls only after
-//! `xls_scan` found it within its budget), ods through our own streaming reader (`ods`), CSV
-//! through the csv crate. Every reader charges what it keeps to the file's [`Budget`]. Formats are told by content first (a renamed file is still read, or rejected with
+//! Reading one file into sheets of cells: xlsx/xlsm through a streaming reader of our own
+//! (`xlsx`: cells and merges in one pass), ods through another (`ods`), xls through calamine
+//! (`workbook`) once `xls_scan` found it within its budget, CSV through the csv crate; rows are
+//! built the same way for every workbook format (`rows`). Every reader charges what it keeps to
+//! the file's [`Budget`] before it copies it. Formats are told by content first (a renamed file is still read, or rejected with
 //! a message that says what it really is) and by extension second.
 //!
 //! Readers must not interpret cells (headers, dates, codes): they hand over what the file holds,
@@ -11,8 +13,10 @@ mod merges;
 #[cfg(test)]
 mod mutations;
 mod ods;
+mod rows;
 mod workbook;
 mod xls_scan;
+mod xlsx;
 
 use crate::standard::RawSheet;
 
@@ -274,8 +278,8 @@ fn read_unguarded(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
         (Sniffed::Cfb, _) => xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits)),
-        (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| workbook::read_xlsx(bytes, limits).map_err(|_| e)),
-        (Sniffed::Zip, _) => workbook::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| xlsx::read_xlsx(bytes, limits).map_err(|_| e)),
+        (Sniffed::Zip, _) => xlsx::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
         (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
     }
