@@ -4,7 +4,7 @@
 //! workbook writer and compressed on one core, that sheet alone took longer than the whole
 //! report may (BENCHMARKS.md). So the rows are kept compactly as they are scanned ([`Rows`]),
 //! and once the rest of the workbook exists they are turned into `<row>` XML and deflated in
-//! pieces on every core; the pieces are concatenated into the sheet's zip entry (a deflate
+//! pieces on rayon's pool (every core); the pieces are concatenated into the sheet's zip entry (a deflate
 //! stream may be cut at a sync flush and continued by another compressor), with the CRC-32
 //! combined from the pieces'.
 //!
@@ -13,7 +13,11 @@
 //! module only adds the rows, appends their strings to the shared-string table, fixes the
 //! sheet's dimension and rewrites the zip container around entries it copies as they are.
 //!
-//! Must not depend on the workbook writer's types, the store or the configuration.
+//! Must not depend on the workbook writer's types, the store or the configuration. What it
+//! relies on in the writer's output (entry names by sheet position, `</sheetData>`, the
+//! dimension, column styles, the shared-string table) is pinned by a test that fails when a
+//! new rust_xlsxwriter writes it otherwise. Why not the writer's own constant-memory sheets:
+//! BENCHMARKS.md («sheet_xml against rust_xlsxwriter's own sheets»).
 
 use std::io::{Cursor, Read};
 use std::ops::Range;
@@ -178,8 +182,8 @@ pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, leve
     }
     let pieces = compress_pieces(&jobs, bodies, &frames, offset, level)?;
 
-    let mut out = ZipOut { bytes: Vec::with_capacity(workbook.len() + pieces.iter().map(Slot::len).sum::<usize>() + 4096), ..ZipOut::default() };
-    let mut next_piece = 0;
+    let mut out = ZipOut { bytes: Vec::with_capacity(workbook.len() + pieces.iter().map(|p| p.deflated.len()).sum::<usize>() + 4096), ..ZipOut::default() };
+    let mut pieces = pieces.into_iter().zip(jobs.iter().map(|job| job.body)).peekable();
     for i in 0..archive.len() {
         let mut file = archive.by_index_raw(i).map_err(zip_err)?;
         let name = file.name().map_err(zip_err)?.to_string();
@@ -189,9 +193,8 @@ pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, leve
         } else if let Some(b) = bodies.iter().position(|body| body.entry == name) {
             let frame = &frames[b];
             let mut parts = vec![deflate_piece(frame.head.as_bytes(), level, false)?];
-            while next_piece < pieces.len() && jobs[next_piece].body == b {
-                parts.push(pieces[next_piece].take());
-                next_piece += 1;
+            while let Some((piece, _)) = pieces.next_if(|(_, body)| *body == b) {
+                parts.push(piece);
             }
             parts.push(deflate_piece(frame.tail.as_bytes(), level, true)?);
             out.add(&name, METHOD_DEFLATE, &parts);
@@ -203,7 +206,7 @@ pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, leve
             out.add_raw(&name, method, &[&raw], crc, size);
         }
     }
-    if next_piece != pieces.len() {
+    if pieces.next().is_some() {
         return Err(SheetXmlError::Shape("una hoja de datos no está en el libro".into()));
     }
     out.finish()
@@ -357,54 +360,16 @@ struct Piece {
     len: u64,
 }
 
-/// A piece taken out once for the zip (the pieces are produced in parallel, stored in order).
-struct Slot(std::sync::Mutex<Option<Piece>>);
-
-impl Slot {
-    fn len(&self) -> usize {
-        self.0.lock().ok().and_then(|p| p.as_ref().map(|p| p.deflated.len())).unwrap_or(0)
-    }
-
-    fn take(&self) -> Piece {
-        self.0.lock().ok().and_then(|mut p| p.take()).unwrap_or(Piece { deflated: Vec::new(), crc: crc32fast::Hasher::new(), len: 0 })
-    }
-}
-
-fn compress_pieces(jobs: &[Job], bodies: &[SheetBody<'_>], frames: &[Frame], offset: u64, level: u32) -> Result<Vec<Slot>, SheetXmlError> {
-    let slots: Vec<Slot> = jobs.iter().map(|_| Slot(std::sync::Mutex::new(None))).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(jobs.len()).max(1);
-    let errors: std::sync::Mutex<Option<SheetXmlError>> = std::sync::Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut xml = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    xml.clear();
-                    rows_xml(bodies[job.body].rows, job.rows.clone(), job.first_row_number, &frames[job.body].styles, offset, &mut xml);
-                    match deflate_piece(&xml, level, false) {
-                        Ok(piece) => {
-                            if let Ok(mut slot) = slots[i].0.lock() {
-                                *slot = Some(piece);
-                            }
-                        }
-                        Err(e) => {
-                            if let Ok(mut first) = errors.lock() {
-                                first.get_or_insert(e);
-                            }
-                            break;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    match errors.into_inner().ok().flatten() {
-        Some(e) => Err(e),
-        None => Ok(slots),
-    }
+/// Every job's rows as XML, deflated on rayon's pool; the pieces in the jobs' order.
+fn compress_pieces(jobs: &[Job], bodies: &[SheetBody<'_>], frames: &[Frame], offset: u64, level: u32) -> Result<Vec<Piece>, SheetXmlError> {
+    use rayon::prelude::*;
+    jobs.par_iter()
+        .map_init(Vec::new, |xml, job| {
+            xml.clear();
+            rows_xml(bodies[job.body].rows, job.rows.clone(), job.first_row_number, &frames[job.body].styles, offset, xml);
+            deflate_piece(xml, level, false)
+        })
+        .collect()
 }
 
 /// The `<row>` elements of `rows`. A cell carries its reference (`r`) only after a gap: a cell
@@ -671,6 +636,59 @@ mod tests {
             push_column(&mut out, c);
             assert_eq!(String::from_utf8_lossy(&out), want);
         }
+    }
+
+    /// What `splice` relies on in the workbook writer's output, which no version promises:
+    /// worksheets stored as `xl/worksheets/sheet<position>.xml`, a sheet's rows inside
+    /// `<sheetData>` closed by `</sheetData>`, a `<dimension ref>`, a column's number format as
+    /// the `style` of its `<col>`, and one shared-string table with `count` and `uniqueCount`.
+    /// When a new rust_xlsxwriter writes any of these otherwise, this fails before a report
+    /// comes out unreadable.
+    #[test]
+    fn the_workbook_writer_still_writes_what_splice_relies_on() {
+        use rust_xlsxwriter::{Format, Workbook, Worksheet};
+        let mut workbook = Workbook::new();
+        let mut summary = Worksheet::new();
+        summary.set_name("Resumen").unwrap();
+        summary.write_string(0, 0, "texto del libro").unwrap();
+        workbook.push_worksheet(summary);
+        let mut data = Worksheet::new();
+        data.set_name("instancias").unwrap();
+        data.write_string(0, 0, "fecha").unwrap();
+        data.write_string(0, 1, "barrio").unwrap();
+        data.set_column_format(0, &Format::new().set_num_format("dd/mm/yyyy")).unwrap();
+        data.set_freeze_panes(1, 0).unwrap();
+        data.autofilter(0, 0, 3, 1).unwrap();
+        workbook.push_worksheet(data);
+        let framed = workbook.save_to_buffer().unwrap();
+
+        let mut archive = zip::ZipArchive::new(Cursor::new(&framed[..])).unwrap();
+        let sheet = entry_text(&mut archive, "xl/worksheets/sheet2.xml").unwrap();
+        assert!(sheet.contains("<dimension ref=\"A1:B1\"/>"), "{sheet}");
+        assert_eq!(sheet.matches("</sheetData>").count(), 1, "{sheet}");
+        assert!(sheet.contains("<row r=\"1\""), "{sheet}");
+        let frame = Frame::new(&sheet, "xl/worksheets/sheet2.xml", 3).unwrap();
+        assert!(frame.head.contains("<dimension ref=\"A1:B4\"/>"), "{}", frame.head);
+        assert!(frame.styles.first().copied().flatten().is_some(), "the date column's style: {}", frame.head);
+        let sst = entry_text(&mut archive, SST).unwrap();
+        assert!(sst.contains(" count=\"3\"") && sst.contains(" uniqueCount=\"3\""), "{sst}");
+
+        // And the whole round trip, read back by another reader.
+        let mut strings = Strings::default();
+        let mut rows = Rows::default();
+        for (serial, barrio) in [(43_466.0, "Palermo"), (43_467.0, "Núñez & <Saavedra>"), (43_468.0, "Palermo")] {
+            rows.push([Value::Number(serial), Value::Text(barrio)], &mut strings);
+        }
+        let body = SheetBody { entry: "xl/worksheets/sheet2.xml".into(), rows: &rows, range: 0..3 };
+        let bytes = splice(&framed, &[body], &strings, 2).unwrap();
+        use calamine::{Data, Reader, Xlsx};
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("instancias").unwrap();
+        assert_eq!(range.get_size(), (4, 2));
+        assert_eq!(range.get((2, 1)), Some(&Data::String("Núñez & <Saavedra>".into())));
+        assert!(matches!(range.get((1, 0)), Some(Data::DateTime(d)) if d.as_f64() == 43_466.0), "{:?}", range.get((1, 0)));
+        let summary = book.worksheet_range("Resumen").unwrap();
+        assert_eq!(summary.get((0, 0)), Some(&Data::String("texto del libro".into())));
     }
 
     #[test]

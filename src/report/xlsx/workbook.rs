@@ -1,84 +1,20 @@
-//! The report as an XLSX workbook (STANDARD.md §8): a summary sheet, one sheet per indicator
-//! section with its tables and a native Excel chart, the data-quality, annex and rejected-rows
-//! sheets, and one sheet per standard dataset with the period's rows.
+//! The only file of the XLSX renderer that touches rust_xlsxwriter: formats, the summary,
+//! section, quality, annex and rejected-rows sheets with their tables and native charts, the
+//! dataset sheets' frame (header row, formats, filter), document properties, and the hand-off
+//! of the rows to `sheet_xml`.
 //!
-//! Lays out a [`Report`] and nothing else: it must not depend on the store, the indicators'
-//! figures or the configuration, and it never computes, queries or translates. Dataset rows come
-//! from a [`RowSource`] or are gathered beforehand into [`Collected`] (compact: about 90 bytes
-//! per instance); [`sheet_xml`] writes them into the sheets.
-//!
-//! The file is reproducible: its creation date is the report's date of issue and the zip
-//! entries carry a fixed timestamp, so rendering the same report twice gives the same bytes.
+//! Lays out and never computes, queries or translates.
 
-use std::collections::HashSet;
+use rust_xlsxwriter::{Chart as XlChart, ChartAxisCrossing, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use chrono::NaiveDate;
+use crate::report::model::{Cell, Chart, ChartKind, Column, Figure, Kind, Lang, Report, Table};
+use crate::report::{sheet_xml, ReportError};
+use super::{MAX_DATA_ROWS, TABLE_MAX_WIDTH, MIN_WIDTH, CHART_WIDTH, CHART_HEIGHT, CHART_ROWS};
+use super::names::{SheetNames, truncate_utf16};
+use super::widths::{Widths, cell_text, wrapped_lines, display_chars};
+use super::collect::Collected;
 
-use rust_xlsxwriter::{
-    Chart as XlChart, ChartAxisCrossing, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, DocProperties, Format, FormatAlign, FormatBorder,
-    Workbook, Worksheet, XlsxError,
-};
-
-use super::model::{format_cell, Cell, Chart, ChartKind, Column, Figure, Kind, Lang, Report, RowSource, Table};
-use super::{sheet_xml, ReportError};
-
-/// Data rows per sheet: Excel's 1,048,576 rows less the header.
-pub const MAX_DATA_ROWS: u32 = 1_048_575;
-/// Rows looked at to size a dataset sheet's columns.
-const WIDTH_SAMPLE_ROWS: u32 = 200;
-/// Widest a column of a dataset sheet gets (in characters). Longer text does not wrap there:
-/// every data row keeps one line, and the whole value shows in the cell's edit bar.
-const MAX_WIDTH: f64 = 60.0;
-/// Widest a column of a report table gets: several tables share a sheet's columns, so a long
-/// file path wraps rather than stretching every table.
-const TABLE_MAX_WIDTH: f64 = 45.0;
-/// Narrowest column.
-const MIN_WIDTH: f64 = 6.0;
-/// Excel's longest cell text, in UTF-16 units.
-const MAX_CELL_TEXT: usize = 32_767;
-/// Chart size in pixels.
-const CHART_WIDTH: u32 = 576;
-const CHART_HEIGHT: u32 = 320;
-/// Rows a chart covers at the default row height (20 px), plus a gap.
-const CHART_ROWS: u32 = 18;
-
-/// Renders the report as an XLSX workbook.
-///
-/// # Errors
-///
-/// [`ReportError::Rows`] when the row source fails, [`ReportError::Xlsx`] when the workbook
-/// writer does.
-pub fn render(report: &Report, rows: &mut dyn RowSource) -> Result<Vec<u8>, ReportError> {
-    render_with(report, rows, MAX_DATA_ROWS)
-}
-
-/// [`render`] with a different number of data rows per dataset sheet (tests use a small one).
-fn render_with(report: &Report, rows: &mut dyn RowSource, max_rows: u32) -> Result<Vec<u8>, ReportError> {
-    let mut collected = Collected::new(report.meta.lang);
-    for part in &report.datasets {
-        let d = collected.start(part);
-        let read = rows.for_each_row(&part.name, &mut |cells: &[Cell]| {
-            collected.row(d, cells);
-            Ok(())
-        });
-        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
-    }
-    render_collected_with(report, &collected, max_rows)
-}
-
-/// Renders the report with dataset rows gathered beforehand (while the figures were being
-/// computed, say).
-///
-/// # Errors
-///
-/// [`ReportError::Xlsx`] when the workbook writer fails, [`ReportError::Sheet`] when the rows
-/// cannot be added to its output, [`ReportError::Rows`] for a dataset of the report that was
-/// not collected.
-pub fn render_collected(report: &Report, collected: &Collected) -> Result<Vec<u8>, ReportError> {
-    render_collected_with(report, collected, MAX_DATA_ROWS)
-}
-
-fn render_collected_with(report: &Report, collected: &Collected, max_rows: u32) -> Result<Vec<u8>, ReportError> {
+pub(super) fn render_collected_with(report: &Report, collected: &Collected, max_rows: u32) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&properties(report));
     let styles = Styles::new(report.meta.lang);
@@ -138,57 +74,6 @@ fn properties(report: &Report) -> DocProperties {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sheet names.
-// ---------------------------------------------------------------------------------------------
-
-/// Hands out valid, unique sheet names: at most 31 UTF-16 units, none of `[]:*?/\`, no
-/// apostrophe at either end, unique ignoring case (as Excel compares them).
-#[derive(Default)]
-struct SheetNames {
-    taken: HashSet<String>,
-}
-
-impl SheetNames {
-    fn claim(&mut self, wanted: &str) -> String {
-        let clean: String = wanted
-            .chars()
-            .flat_map(|c| match c {
-                // «Anexo: archivos» reads as «Anexo - archivos».
-                ':' => vec![' ', '-', ' '],
-                '/' | '\\' => vec!['-'],
-                '[' | ']' | '*' | '?' => vec![' '],
-                c if c.is_control() => vec![' '],
-                c => vec![c],
-            })
-            .collect();
-        let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
-        let clean = clean.trim_matches(|c: char| c == '\'' || c.is_whitespace());
-        let base = if clean.is_empty() || clean.eq_ignore_ascii_case("history") { "Hoja" } else { clean };
-        for n in 1u32.. {
-            let suffix = if n == 1 { String::new() } else { format!(" ({n})") };
-            let name = format!("{}{suffix}", truncate_utf16(base, 31 - suffix.len()).trim_end_matches(|c: char| c == '\'' || c.is_whitespace()));
-            if self.taken.insert(name.to_lowercase()) {
-                return name;
-            }
-        }
-        // Unreachable in practice: u32 names run out long after Excel's sheet limit.
-        base.to_string()
-    }
-}
-
-/// The longest prefix of `s` of at most `max` UTF-16 units.
-fn truncate_utf16(s: &str, max: usize) -> &str {
-    let mut units = 0;
-    for (i, c) in s.char_indices() {
-        units += c.len_utf16();
-        if units > max {
-            return &s[..i];
-        }
-    }
-    s
-}
-
-// ---------------------------------------------------------------------------------------------
 // Formats and column widths.
 // ---------------------------------------------------------------------------------------------
 
@@ -207,7 +92,7 @@ struct Styles {
 }
 
 impl Styles {
-    fn new(lang: Lang) -> Styles {
+    pub(super) fn new(lang: Lang) -> Styles {
         Styles {
             lang,
             title: Format::new().set_bold().set_font_size(16),
@@ -273,61 +158,13 @@ fn date_format(lang: Lang) -> &'static str {
     }
 }
 
-/// Widest content seen per column, in characters.
-#[derive(Clone)]
-struct Widths(Vec<f64>, f64);
-
-impl Default for Widths {
-    fn default() -> Widths {
-        Widths(Vec::new(), TABLE_MAX_WIDTH)
-    }
-}
-
 impl Widths {
-    /// Widths capped at `cap` characters.
-    fn capped(cap: f64) -> Widths {
-        Widths(Vec::new(), cap)
-    }
-
-    fn see(&mut self, col: u16, chars: f64) {
-        let i = usize::from(col);
-        if self.0.len() <= i {
-            self.0.resize(i + 1, 0.0);
-        }
-        if chars > self.0[i] {
-            self.0[i] = chars;
-        }
-    }
-
-    fn see_text(&mut self, col: u16, text: &str) {
-        // The longest line, for text with line breaks.
-        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-        self.see(col, longest as f64);
-    }
-
-    /// A header: bold, with room for the filter button.
-    fn see_header(&mut self, col: u16, text: &str) {
-        let longest = text.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0) as f64;
-        let whole = text.chars().count() as f64;
-        // A long header wraps (the header format wraps) rather than widening the column.
-        self.see(col, (whole.min(24.0).max(longest)) * 1.1 + 3.0);
-    }
-
     fn apply(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
         for (i, w) in self.0.iter().enumerate() {
             let Ok(col) = u16::try_from(i) else { break };
             ws.set_column_width(col, (w + 1.5).clamp(MIN_WIDTH, self.1))?;
         }
         Ok(())
-    }
-}
-
-/// Cuts text Excel would refuse (over 32,767 UTF-16 units) and keeps the rest.
-fn cell_text(t: &str) -> &str {
-    if t.len() <= MAX_CELL_TEXT {
-        t
-    } else {
-        truncate_utf16(t, MAX_CELL_TEXT)
     }
 }
 
@@ -363,22 +200,6 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, kind: Kind, b
         }
     }
     Ok(())
-}
-
-/// Lines a text takes in a wrapped column `width` characters wide (at least one).
-fn wrapped_lines(text: &str, width: f64) -> f64 {
-    // An average letter is narrower than the «0» column widths are measured in.
-    let per_line = (width * 1.1).max(1.0);
-    text.lines().map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0)).sum::<f64>().max(1.0)
-}
-
-/// The width a value takes as people read it.
-fn display_chars(cell: &Cell, kind: Kind, lang: Lang) -> f64 {
-    match cell {
-        Cell::Empty => 0.0,
-        Cell::Text(t) => t.lines().map(|l| l.chars().count()).max().unwrap_or(0) as f64,
-        _ => format_cell(cell, kind, lang).chars().count() as f64 + 1.0,
-    }
 }
 
 /// Where a table landed.
@@ -667,7 +488,7 @@ fn summary_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
     Ok(ws)
 }
 
-fn section_sheet(report: &Report, section: &super::model::Section, s: &Styles, name: String) -> Result<Worksheet, XlsxError> {
+fn section_sheet(report: &Report, section: &crate::report::model::Section, s: &Styles, name: String) -> Result<Worksheet, XlsxError> {
     let mut ws = new_sheet(&name)?;
     let mut widths = Widths::default();
     ws.write_string_with_format(0, 0, cell_text(&section.title), &s.title)?;
@@ -746,92 +567,11 @@ fn table_sheet(title: &str, table: &Table, s: &Styles, name: String) -> Result<W
     Ok(ws)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Dataset sheets.
-// ---------------------------------------------------------------------------------------------
-
-/// Every dataset's rows for the workbook, gathered as the store is read; see
-/// [`sheet_xml`] for why they are kept apart from the workbook writer.
-pub struct Collected {
-    lang: Lang,
-    strings: sheet_xml::Strings,
-    datasets: Vec<CollectedDataset>,
-}
-
-struct CollectedDataset {
-    name: String,
-    kinds: Vec<Kind>,
-    rows: sheet_xml::Rows,
-    widths: Widths,
-    /// Rows sampled for the widths so far.
-    sampled: u32,
-}
-
-impl Collected {
-    /// Nothing gathered yet; `lang` decides how dates and numbers are measured for widths.
-    pub fn new(lang: Lang) -> Collected {
-        Collected { lang, strings: sheet_xml::Strings::default(), datasets: Vec::new() }
-    }
-
-    /// Starts a dataset; returns the handle its rows are added with.
-    pub fn start(&mut self, part: &super::model::DatasetPart) -> usize {
-        self.datasets.push(CollectedDataset {
-            name: part.name.clone(),
-            kinds: part.columns.iter().map(|c| c.kind).collect(),
-            rows: sheet_xml::Rows::default(),
-            widths: Widths::capped(MAX_WIDTH),
-            sampled: 0,
-        });
-        self.datasets.len() - 1
-    }
-
-    /// Adds a row to dataset `d`.
-    pub fn row(&mut self, d: usize, cells: &[Cell]) {
-        let lang = self.lang;
-        let Some(data) = self.datasets.get_mut(d) else { return };
-        if data.sampled < WIDTH_SAMPLE_ROWS {
-            data.sampled += 1;
-            for (c, cell) in cells.iter().enumerate() {
-                let Ok(col) = u16::try_from(c) else { break };
-                let kind = data.kinds.get(c).copied().unwrap_or(Kind::Text);
-                let chars = match cell {
-                    Cell::Date(_) => 11.0,
-                    Cell::Int(i) => i.to_string().len() as f64,
-                    Cell::Num(n) => format!("{n}").len() as f64,
-                    other => display_chars(other, kind, lang),
-                };
-                data.widths.see(col, chars);
-            }
-        }
-        let kinds = &data.kinds;
-        // A date Excel cannot number, or in a column that is not a date, is written as text.
-        let as_text = |c: usize, d: NaiveDate| excel_serial(d).is_none() || kinds.get(c) != Some(&Kind::Date);
-        let texts: Vec<Option<String>> = if cells.iter().enumerate().any(|(c, cell)| matches!(cell, Cell::Date(d) if as_text(c, *d))) {
-            cells.iter().enumerate().map(|(c, cell)| match cell {
-                Cell::Date(d) if as_text(c, *d) => Some(d.format("%Y-%m-%d").to_string()),
-                _ => None,
-            }).collect()
-        } else {
-            Vec::new()
-        };
-        let values = cells.iter().enumerate().map(|(c, cell)| match cell {
-            Cell::Empty => sheet_xml::Value::Empty,
-            Cell::Text(t) => sheet_xml::Value::Text(cell_text(t)),
-            Cell::Int(i) => sheet_xml::Value::Number(*i as f64),
-            Cell::Num(n) => sheet_xml::Value::Number(*n),
-            Cell::Date(d) => match texts.get(c).and_then(Option::as_deref) {
-                Some(text) => sheet_xml::Value::Text(text),
-                None => excel_serial(*d).map_or(sheet_xml::Value::Empty, sheet_xml::Value::Number),
-            },
-        });
-        data.rows.push(values, &mut self.strings);
-    }
-}
 
 /// A dataset sheet as the workbook writer makes it: the header row, formats of the date and
 /// percentage columns, widths, frozen header, filter over `rows` rows. The rows themselves
 /// are added by [`sheet_xml::splice`].
-fn dataset_sheet(part: &super::model::DatasetPart, sampled: &Widths, s: &Styles, name: &str, rows: usize) -> Result<Worksheet, XlsxError> {
+fn dataset_sheet(part: &crate::report::model::DatasetPart, sampled: &Widths, s: &Styles, name: &str, rows: usize) -> Result<Worksheet, XlsxError> {
     let mut ws = new_sheet(name)?;
     let mut widths = sampled.clone();
     let titles: Vec<&str> = part.field_names.iter().map(String::as_str).collect();
@@ -857,164 +597,4 @@ fn dataset_sheet(part: &super::model::DatasetPart, sampled: &Widths, s: &Styles,
     ws.autofilter(0, 0, u32::try_from(rows).unwrap_or(MAX_DATA_ROWS), last_col)?;
     widths.apply(&mut ws)?;
     Ok(ws)
-}
-
-/// Excel's serial number of a date from 1 March 1900 on (earlier dates are written as text:
-/// Excel counts a 29 February 1900 that never was).
-fn excel_serial(d: NaiveDate) -> Option<f64> {
-    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    let first = NaiveDate::from_ymd_opt(1900, 3, 1)?;
-    (d >= first).then(|| (d - epoch).num_days() as f64)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Cursor;
-
-    use calamine::{Data, Reader, Xlsx};
-
-    use super::*;
-    use crate::report::example::{example, ExampleRows};
-
-    fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
-        Xlsx::new(Cursor::new(bytes.to_vec())).expect("the workbook opens")
-    }
-
-    #[test]
-    fn sheets_in_order_with_valid_unique_names() {
-        let report = example(30);
-        let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 30 }).expect("renders");
-        let book = open(&bytes);
-        let names = book.sheet_names();
-        assert_eq!(
-            names,
-            vec![
-                "Resumen",
-                "1. Instancias de participación",
-                "2. Participantes por comuna",
-                "5. Seguimiento de iniciativas",
-                "Calidad y oportunidad de los da",
-                "Anexo - archivos de origen",
-                "Filas rechazadas",
-                "instancias",
-                "reconocimientos",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>()
-        );
-        for n in &names {
-            assert!(n.encode_utf16().count() <= 31 && !n.contains(['[', ']', ':', '*', '?', '/', '\\']), "{n}");
-        }
-    }
-
-    #[test]
-    fn dataset_sheets_hold_typed_rows_under_the_field_names() {
-        let report = example(25);
-        let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 25 }).expect("renders");
-        let mut book = open(&bytes);
-        let range = book.worksheet_range("instancias").expect("instancias sheet");
-        assert_eq!(range.height(), 26);
-        let header: Vec<String> = range.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
-        assert_eq!(header, report.datasets[0].field_names);
-        let first = range.rows().nth(1).expect("first row");
-        assert_eq!(first[0], Data::String("reunion_vecinos".into()));
-        assert!(matches!(first[1], Data::DateTime(_)), "fecha is a real date: {:?}", first[1]);
-        assert_eq!(first[3], Data::Float(4.0));
-        assert_eq!(first[5], Data::Empty, "an empty cell stays blank");
-        assert_eq!(first[11], Data::Float(2.0));
-        let summary = book.worksheet_range("Resumen").expect("summary");
-        assert_eq!(summary.get_value((0, 0)), Some(&Data::String(report.meta.title.clone())));
-    }
-
-    #[test]
-    fn a_dataset_longer_than_a_sheet_continues_on_numbered_sheets() {
-        let report = example(25);
-        let bytes = render_with(&report, &mut ExampleRows { rows_per_dataset: 25 }, 10).expect("renders");
-        let mut book = open(&bytes);
-        let names = book.sheet_names();
-        for n in ["instancias", "instancias (2)", "instancias (3)", "reconocimientos", "reconocimientos (2)", "reconocimientos (3)"] {
-            assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
-        }
-        let heights: Vec<usize> =
-            ["instancias", "instancias (2)", "instancias (3)"].iter().map(|n| book.worksheet_range(n).expect("sheet").height()).collect();
-        assert_eq!(heights, vec![11, 11, 6], "10 + 10 + 5 rows, each under a header");
-        let third = book.worksheet_range("instancias (3)").expect("sheet");
-        assert_eq!(third.get_value((0, 0)), Some(&Data::String("programa".into())));
-        assert_eq!(third.get_value((5, 11)), Some(&Data::Float(26.0)), "the last row is row 25 of the source");
-    }
-
-    #[test]
-    fn the_same_report_gives_the_same_bytes() {
-        let report = example(100);
-        let a = render(&report, &mut ExampleRows { rows_per_dataset: 100 }).expect("renders");
-        let b = render(&report, &mut ExampleRows { rows_per_dataset: 100 }).expect("renders");
-        assert!(a == b, "two renders differ");
-    }
-
-    #[test]
-    fn a_failing_row_source_is_a_rows_error() {
-        struct Failing;
-        impl RowSource for Failing {
-            fn for_each_row(&mut self, _: &str, _: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
-                Err(std::io::Error::other("disk gone"))
-            }
-        }
-        match render(&example(1), &mut Failing) {
-            Err(ReportError::Rows { dataset, .. }) => assert_eq!(dataset, "instancias"),
-            other => panic!("expected a rows error, got {:?}", other.map(|b| b.len())),
-        }
-    }
-
-    #[test]
-    fn odd_data_does_not_break_the_workbook() {
-        let mut report = example(0);
-        report.meta.has_data = false;
-        report.labels.summary = "Resumen: [marzo]/abril*?".into();
-        report.sections[0].title = "Resumen: [marzo]/abril*?".into();
-        report.sections[1].title = "'".into();
-        report.sections[1].chart = None;
-        report.sections[2].tables.clear();
-        report.sections[2].figures.clear();
-        report.rejected.rows.push(vec![Cell::Text("x".repeat(40_000)), Cell::Num(f64::NAN), Cell::Int(i64::MAX), Cell::Empty]);
-        report.summary_charts[0].series[0].values.clear();
-        let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 0 }).expect("renders");
-        let book = open(&bytes);
-        let names = book.sheet_names();
-        assert_eq!(&names[..3], &["Resumen - marzo -abril", "Resumen - marzo -abril (2)", "Hoja"]);
-    }
-
-    /// A year as it would really be: many instances, a few hundred recognition rows.
-    struct Year {
-        instancias: u64,
-        others: u64,
-    }
-
-    impl RowSource for Year {
-        fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
-            let rows_per_dataset = if dataset == "instancias" { self.instancias } else { self.others };
-            ExampleRows { rows_per_dataset }.for_each_row(dataset, each)
-        }
-    }
-
-    /// `cargo test --release --lib report::xlsx::tests::timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn timing() {
-        for (instancias, others) in [(100_000u64, 100_000u64), (500_000, 2_000), (500_000, 500_000)] {
-            let mut report = example(instancias);
-            report.datasets[1].row_count = others;
-            let mut best = f64::MAX;
-            let mut bytes = Vec::new();
-            for _ in 0..3 {
-                let start = std::time::Instant::now();
-                bytes = render(&report, &mut Year { instancias, others }).expect("renders");
-                best = best.min(start.elapsed().as_secs_f64());
-            }
-            eprintln!("instancias {instancias}, reconocimientos {others}: best of 3 {best:.2} s, {} bytes", bytes.len());
-            if let Ok(dir) = std::env::var("PARTICIPA_XLSX_OUT") {
-                std::fs::write(format!("{dir}/example-{instancias}-{others}.xlsx"), &bytes).expect("write");
-            }
-        }
-    }
 }
