@@ -2,9 +2,12 @@
 //! `ReadError`, never panic, abort or exceed the budget's memory (libFuzzer's -rss_limit_mb).
 #![no_main]
 
+mod guard;
+
 use libfuzzer_sys::fuzz_target;
 use participa::ingest::{read_bytes, Limits};
 
 fuzz_target!(|data: &[u8]| {
+    guard::install();
     let _ = read_bytes(data, "csv", &Limits::default());
 });

@@ -2,6 +2,8 @@
 //! parsers, validation) with the shipped configuration: it must never panic.
 #![no_main]
 
+mod guard;
+
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +18,7 @@ fn standard() -> Option<&'static Standard> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    guard::install();
     let Some(standard) = standard() else { return };
     let Ok(sheets) = read_bytes(data, "csv", &Limits::default()) else { return };
     let ctx = FileContext { organismo: "fuzz".into(), path: "fuzz/planilla.csv".into(), ..FileContext::default() };

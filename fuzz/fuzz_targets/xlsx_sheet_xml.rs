@@ -2,6 +2,8 @@
 //! package with a date style: reaches the cell, shared-string, style and merge parsing.
 #![no_main]
 
+mod guard;
+
 mod package;
 
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +23,7 @@ const STRINGS: &[u8] = br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"
 <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>Programa</t></si><si><r><t>Pala</t></r><r><t>ermo</t></r></si></sst>"#;
 
 fuzz_target!(|data: &[u8]| {
+    guard::install();
     let (sheet, strings) = match data.iter().position(|b| *b == 0) {
         Some(at) => (&data[..at], &data[at + 1..]),
         None => (data, STRINGS),

@@ -435,6 +435,14 @@ fn scan_sheet(stream: &[u8], strings: &[u64], budget: &mut Budget) -> Result<(),
                 extent.add(formula_at.0, formula_at.1, 1);
                 budget.text(r.data.len() as u64)?;
             }
+            // MERGECELLS: calamine reads `count` ranges of 8 bytes with unchecked slices and a
+            // u16 offset (a panic when the record is shorter or the count past 8,192).
+            0x00E5 => {
+                let fits = u16_at(r.data, 0).is_some_and(|count| count <= 8192 && r.data.len() >= 2 + 8 * usize::from(count));
+                if !fits {
+                    return Err(ReadError::Corrupt("una lista de celdas combinadas (MERGECELLS) más corta de lo que dice".to_string()));
+                }
+            }
             0x000A => break,
             _ => {}
         }
