@@ -3,7 +3,8 @@
 //! one at a time, each in a child process, rejects the one whose child dies too, stores the
 //! innocent ones and every other file, and tells the operator.
 //!
-//! Debug builds only: a file whose name holds `participa-test-aborta` aborts whoever reads it,
+//! Debug builds only (the hooks are not compiled into a release binary; `scripts/test` runs
+//! this module in a debug build after the release suite): a file whose name holds `participa-test-aborta` aborts whoever reads it,
 //! every time (a hostile file), and one holding `participa-test-lento` takes two seconds (so
 //! it is in flight when the other aborts).
 
@@ -15,6 +16,7 @@ const OTHER_TWO: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;06/03/201
 const CRASHED: &str = "la lectura de este archivo detuvo el proceso";
 
 #[test]
+#[cfg_attr(not(debug_assertions), ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build")]
 fn a_file_that_kills_the_process_is_rejected_by_the_next_pass_and_everything_else_is_stored() {
     let w = Workdir::new();
     let path = w.dir.join("participa.toml");
@@ -64,6 +66,7 @@ fn a_file_that_kills_the_process_is_rejected_by_the_next_pass_and_everything_els
 }
 
 #[test]
+#[cfg_attr(not(debug_assertions), ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build")]
 fn a_replaced_culprit_is_read_again_and_a_sound_pass_leaves_no_suspect() {
     let w = Workdir::new();
     w.drop_file("ministerio-a/b-participa-test-aborta.csv", ROW.as_bytes());
