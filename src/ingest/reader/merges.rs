@@ -257,7 +257,7 @@ fn scan_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits)
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use super::super::test_support::zip_of;
     use std::time::{Duration, Instant};
 
     use super::super::{read_bytes, Limits};
@@ -271,16 +271,6 @@ mod tests {
     /// A merge as written in a test: rows 1-based, columns 0-based, as `Merge`.
     fn m(first_row: u32, last_row: u32, first_col: usize, last_col: usize) -> Merge {
         Merge { first_row, last_row, first_col, last_col }
-    }
-
-    fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
-        let mut zipped = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, text) in parts {
-            let written = zipped.start_file(*name, options).and_then(|_| Ok(zipped.write_all(text.as_bytes())?));
-            assert!(written.is_ok(), "{name}");
-        }
-        zipped.finish().map(|c| c.into_inner()).unwrap_or_default()
     }
 
     /// An ods package around `tables` (the inside of `office:spreadsheet`).

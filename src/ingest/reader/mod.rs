@@ -12,6 +12,8 @@ mod csv_file;
 mod merges;
 #[cfg(test)]
 mod mutations;
+#[cfg(test)]
+mod test_support;
 mod ods;
 mod rows;
 mod workbook;

@@ -485,22 +485,12 @@ fn paragraphs<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>) -> Result<String, Re
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use super::super::test_support::zip_of;
     use std::path::{Path, PathBuf};
 
     use super::super::workbook::read_ods_calamine;
     use super::super::{read_bytes, Spent};
     use super::*;
-
-    fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
-        let mut zipped = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, text) in parts {
-            let written = zipped.start_file(*name, options).and_then(|_| Ok(zipped.write_all(text.as_bytes())?));
-            assert!(written.is_ok(), "{name}");
-        }
-        zipped.finish().map(|c| c.into_inner()).unwrap_or_default()
-    }
 
     const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
 

@@ -1190,7 +1190,7 @@ fn shift_references(formula: &str, offset: (i64, i64)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use super::super::test_support::zip_of;
     use std::path::{Path, PathBuf};
 
     use super::super::workbook::read_xlsx_calamine;
@@ -1198,16 +1198,6 @@ mod tests {
     use super::*;
 
     const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-
-    fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
-        let mut zipped = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, text) in parts {
-            let written = zipped.start_file(*name, options).and_then(|_| Ok(zipped.write_all(text.as_bytes())?));
-            assert!(written.is_ok(), "{name}");
-        }
-        zipped.finish().map(|c| c.into_inner()).unwrap_or_default()
-    }
 
     /// An xlsx package by hand.
     #[derive(Default)]
