@@ -228,30 +228,9 @@ fn killed_in_the_middle_of_a_send_and_restarted_no_recipient_gets_a_duplicate() 
 fn the_daemon_catches_up_on_start_stops_on_sigterm_and_does_nothing_more_when_restarted() {
     let w = samples();
     for round in 0..2 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_participa"))
-            .arg("run")
-            .current_dir(&w.dir)
-            .env("PARTICIPA_NOW", APRIL)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
         // The start-up catch-up ends with the reminders job (its log line); then the daemon
         // waits for its schedule.
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut log = Vec::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("trabajo terminado") && line.contains("recordatorios") {
-                    let _ = tx.send(());
-                }
-                log.push(line);
-            }
-            log
-        });
+        let (mut child, rx, reader) = spawn_daemon(&w, APRIL);
         if rx.recv_timeout(Duration::from_secs(60)).is_err() {
             let _ = child.kill();
             panic!("round {round}: the daemon did not finish its start-up catch-up: {:?}", reader.join());
