@@ -122,6 +122,30 @@ fn damage_package(parts: &mut [(String, Vec<u8>)], rng: &mut Rng) {
     damage_bytes(&mut parts[target].1, rng);
 }
 
+/// The switches for hunting a crash by hand (RELIABILITY.md), read once; CI sets none.
+struct Hunt {
+    /// `PARTICIPA_MUTATIONS_SKIP=xls,csv`: extensions left out.
+    skip: Vec<String>,
+    /// `PARTICIPA_MUTATIONS_SAVE`: each damaged file written to /tmp.
+    save: bool,
+    /// `PARTICIPA_MUTATIONS_TRACE`: each case named on stderr.
+    trace: bool,
+    /// `PARTICIPA_MUTATIONS_KEEP_GOING`: every panicking case listed instead of the first failing.
+    keep_going: bool,
+}
+
+impl Hunt {
+    fn from_env() -> Hunt {
+        let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        Hunt {
+            skip: var("PARTICIPA_MUTATIONS_SKIP").map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
+            save: var("PARTICIPA_MUTATIONS_SAVE").is_some(),
+            trace: var("PARTICIPA_MUTATIONS_TRACE").is_some(),
+            keep_going: var("PARTICIPA_MUTATIONS_KEEP_GOING").is_some(),
+        }
+    }
+}
+
 #[test]
 fn damaged_fixtures_never_panic_and_stay_within_the_budget() {
     let files = fixture_files();
@@ -129,9 +153,13 @@ fn damaged_fixtures_never_panic_and_stay_within_the_budget() {
     let limits = Limits::default();
     let mut cases = 0;
     let mut read_after_damage = 0;
+    let hunt = Hunt::from_env();
     for (n, path) in files.iter().enumerate() {
-        let Ok(original) = std::fs::read(path) else { continue };
         let ext = extension(path);
+        if hunt.skip.contains(&ext) {
+            continue;
+        }
+        let Ok(original) = std::fs::read(path) else { continue };
         let parts = unzip(&original);
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1));
         for round in 0..12 {
@@ -151,17 +179,14 @@ fn damaged_fixtures_never_panic_and_stay_within_the_budget() {
                 continue;
             }
             cases += 1;
-            if std::env::var_os("PARTICIPA_MUTATIONS_SKIP").is_some_and(|s| s.to_string_lossy().split(',').any(|x| x == ext)) {
-                continue;
-            }
-            if std::env::var_os("PARTICIPA_MUTATIONS_SAVE").is_some() {
+            if hunt.save {
                 let _ = std::fs::write(format!("/tmp/mutation-{n}-{round}.{ext}"), &bytes);
             }
-            if std::env::var_os("PARTICIPA_MUTATIONS_TRACE").is_some() {
+            if hunt.trace {
                 eprintln!("{} round {round}", path.display());
             }
             let outcome = std::panic::catch_unwind(|| read_unguarded(&bytes, &ext, &limits));
-            if outcome.is_err() && std::env::var_os("PARTICIPA_MUTATIONS_KEEP_GOING").is_some() {
+            if outcome.is_err() && hunt.keep_going {
                 eprintln!("PANIC {} round {round}", path.display());
                 continue;
             }
