@@ -77,20 +77,89 @@ const TEMAS: [&str; 10] = [
     "Reciclaje",
     "Cultura y deporte",
 ];
-const RESULTADOS: [&str; 5] =
-    ["Acuerdo de mejoras", "Se elevó pedido a la comuna", "Se relevaron reclamos", "Seguimiento en próxima reunión", "Sin acuerdos"];
+const RESULTADOS: [&str; 5] = [
+    "Acuerdo de mejoras",
+    "Se elevó pedido a la comuna",
+    "Se relevaron reclamos",
+    "Seguimiento en próxima reunión",
+    "Sin acuerdos",
+];
 const NOMBRES: [&str; 20] = [
-    "María", "Juan", "Carlos", "Ana", "Lucía", "Jorge", "Sofía", "Martín", "Laura", "Diego", "Valeria", "Pablo", "Florencia",
-    "Andrés", "Camila", "Gustavo", "Paula", "Ricardo", "Julieta", "Sergio",
+    "María",
+    "Juan",
+    "Carlos",
+    "Ana",
+    "Lucía",
+    "Jorge",
+    "Sofía",
+    "Martín",
+    "Laura",
+    "Diego",
+    "Valeria",
+    "Pablo",
+    "Florencia",
+    "Andrés",
+    "Camila",
+    "Gustavo",
+    "Paula",
+    "Ricardo",
+    "Julieta",
+    "Sergio",
 ];
 const APELLIDOS: [&str; 20] = [
-    "González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez", "Pérez", "García", "Sánchez", "Romero", "Sosa",
-    "Álvarez", "Torres", "Ruiz", "Ramírez", "Flores", "Benítez", "Acosta", "Medina",
+    "González",
+    "Rodríguez",
+    "Gómez",
+    "Fernández",
+    "López",
+    "Díaz",
+    "Martínez",
+    "Pérez",
+    "García",
+    "Sánchez",
+    "Romero",
+    "Sosa",
+    "Álvarez",
+    "Torres",
+    "Ruiz",
+    "Ramírez",
+    "Flores",
+    "Benítez",
+    "Acosta",
+    "Medina",
 ];
-const CATEGORIAS_PROYECTO: [&str; 8] = ["Educación", "Espacio público", "Deporte", "Cultura", "Movilidad", "Salud", "Ambiente", "Seguridad"];
-const CATEGORIAS_RECONOCIMIENTO: [&str; 6] = ["Particulares", "Colectivos", "Taxis", "Reciclaje domiciliario", "Puntos verdes", "Consorcios"];
-const MESES: [&str; 12] =
-    ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+const CATEGORIAS_PROYECTO: [&str; 8] = [
+    "Educación",
+    "Espacio público",
+    "Deporte",
+    "Cultura",
+    "Movilidad",
+    "Salud",
+    "Ambiente",
+    "Seguridad",
+];
+const CATEGORIAS_RECONOCIMIENTO: [&str; 6] = [
+    "Particulares",
+    "Colectivos",
+    "Taxis",
+    "Reciclaje domiciliario",
+    "Puntos verdes",
+    "Consorcios",
+];
+const MESES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -150,19 +219,32 @@ struct Refs {
 }
 
 fn csv_rows(text: &str) -> BoxResult<Vec<csv::StringRecord>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     Ok(reader.records().collect::<Result<Vec<_>, _>>()?)
 }
 
 fn aliases(field: Option<&str>) -> Vec<String> {
-    field.unwrap_or_default().split('|').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
+    field
+        .unwrap_or_default()
+        .split('|')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl Refs {
     fn load() -> BoxResult<Refs> {
         let mut barrios = Vec::new();
         for r in csv_rows(BARRIOS_CSV)? {
-            barrios.push(Barrio { nombre: r[1].to_string(), comuna: r[2].trim().parse()?, aliases: aliases(r.get(3)) });
+            barrios.push(Barrio {
+                nombre: r[1].to_string(),
+                comuna: r[2].trim().parse()?,
+                aliases: aliases(r.get(3)),
+            });
         }
         let mut programas_instancias = Vec::new();
         let mut programas_reconocimientos = Vec::new();
@@ -181,10 +263,19 @@ impl Refs {
             forms.extend(aliases(r.get(2)));
             estados.push(forms);
         }
-        if barrios.is_empty() || programas_instancias.is_empty() || programas_reconocimientos.is_empty() || estados.is_empty() {
+        if barrios.is_empty()
+            || programas_instancias.is_empty()
+            || programas_reconocimientos.is_empty()
+            || estados.is_empty()
+        {
             return Err("the shipped code lists are empty".into());
         }
-        Ok(Refs { barrios, programas_instancias, programas_reconocimientos, estados })
+        Ok(Refs {
+            barrios,
+            programas_instancias,
+            programas_reconocimientos,
+            estados,
+        })
     }
 }
 
@@ -249,7 +340,15 @@ struct Expected {
 }
 
 impl Expected {
-    const KEYS: [&'static str; 7] = ["files", "xlsx_files", "csv_files", "data_rows", "good_instancias", "bad_rows", "bytes"];
+    const KEYS: [&'static str; 7] = [
+        "files",
+        "xlsx_files",
+        "csv_files",
+        "data_rows",
+        "good_instancias",
+        "bad_rows",
+        "bytes",
+    ];
 
     fn values(&self) -> [u64; 7] {
         [
@@ -385,9 +484,15 @@ fn missing_cell(rng: &mut Rng) -> Out {
 
 fn title_rows(rng: &mut Rng, organismo: &str, what: &str) -> Vec<Vec<Out>> {
     let name = organismo.replace('-', " ");
-    let mut rows = vec![vec![Out::Text(format!("{} - {what} - {}", vary_case(rng, &name), 2017 + rng.below(4)))]];
+    let mut rows = vec![vec![Out::Text(format!(
+        "{} - {what} - {}",
+        vary_case(rng, &name),
+        2017 + rng.below(4)
+    ))]];
     if rng.chance(0.7) {
-        rows.push(vec![Out::text("Fuente: elaboración propia. Datos provisorios.")]);
+        rows.push(vec![Out::text(
+            "Fuente: elaboración propia. Datos provisorios.",
+        )]);
     }
     rows.push(Vec::new());
     rows
@@ -397,7 +502,9 @@ fn instructions_sheet() -> Sheet {
     Sheet {
         name: "Instrucciones".to_string(),
         top: vec![
-            vec![Out::text("Completar una fila por reunión. No modificar los encabezados.")],
+            vec![Out::text(
+                "Completar una fila por reunión. No modificar los encabezados.",
+            )],
             vec![Out::text("Contacto: datos@organismo.example")],
         ],
         merges: Vec::new(),
@@ -428,12 +535,24 @@ enum Col {
 fn label(rng: &mut Rng, col: Col) -> String {
     let options: &[&str] = match col {
         Col::Programa => &["Programa", "PROGRAMA", "Evento", "Actividad"],
-        Col::Fecha => &["Fecha", "FECHA", "Fecha de la reunión", "Fecha de evento", "Fecha de la actividad"],
+        Col::Fecha => &[
+            "Fecha",
+            "FECHA",
+            "Fecha de la reunión",
+            "Fecha de evento",
+            "Fecha de la actividad",
+        ],
         Col::Modalidad => &["Modalidad", "MODALIDAD", "Modalidad (presencial/virtual)"],
         Col::Comuna => &["Comuna", "COMUNA", "Nº Comuna", "Comuna (CABA)"],
         Col::Barrio => &["Barrio", "BARRIO", "Barrio / Zona"],
         Col::Inscriptos => &["Inscriptos", "Personas inscriptas"],
-        Col::Participantes => &["Participantes", "Cant. participantes", "Cantidad de asistentes", "Asistentes", "Total participantes"],
+        Col::Participantes => &[
+            "Participantes",
+            "Cant. participantes",
+            "Cantidad de asistentes",
+            "Asistentes",
+            "Total participantes",
+        ],
         Col::Age(0) => &["Menores de 18", "0 a 17"],
         Col::Age(1) => &["18 a 29", "De 18 a 29"],
         Col::Age(2) => &["30 a 44", "De 30 a 44"],
@@ -490,7 +609,11 @@ impl InstFile<'_> {
     fn meaning(&self, rng: &mut Rng, refs: &Refs) -> Instancia {
         let barrio = rng.below(refs.barrios.len());
         let where_roll = rng.below(100);
-        let participantes = if rng.chance(0.9) { Some(rng.range(1, 200)) } else { None };
+        let participantes = if rng.chance(0.9) {
+            Some(rng.range(1, 200))
+        } else {
+            None
+        };
         let ages = match participantes {
             Some(p) if rng.chance(0.9) => {
                 // Bands that add up to the total.
@@ -516,10 +639,19 @@ impl InstFile<'_> {
             participantes,
             inscriptos: participantes.map(|p| p + rng.range(0, 40)),
             ages,
-            modalidad: if rng.chance(0.97) { Some(rng.below(3)) } else { None },
+            modalidad: if rng.chance(0.97) {
+                Some(rng.below(3))
+            } else {
+                None
+            },
             tema: rng.below(TEMAS.len()),
             resultado: rng.below(RESULTADOS.len()),
-            persona: (rng.below(NOMBRES.len()), rng.below(APELLIDOS.len()), rng.range(20_000_000, 49_999_999), rng.below(1000) as u32),
+            persona: (
+                rng.below(NOMBRES.len()),
+                rng.below(APELLIDOS.len()),
+                rng.range(20_000_000, 49_999_999),
+                rng.below(1000) as u32,
+            ),
         }
     }
 
@@ -527,10 +659,27 @@ impl InstFile<'_> {
     /// file has no column for is stored empty, the person is dropped, a comuna follows its
     /// barrio. Two rows of an organismo with the same identity are one row sent twice.
     fn identity(&self, refs: &Refs, m: &Instancia) -> String {
-        let has = |c: Col| self.cols.iter().any(|x| std::mem::discriminant(x) == std::mem::discriminant(&c));
+        let has = |c: Col| {
+            self.cols
+                .iter()
+                .any(|x| std::mem::discriminant(x) == std::mem::discriminant(&c))
+        };
         let barrio = (has(Col::Barrio) && m.barrio_shown).then_some(m.barrio);
-        let comuna = (barrio.is_some() || (has(Col::Comuna) && m.comuna_shown)).then(|| refs.barrios[m.barrio].comuna);
-        let ages: Vec<Option<i64>> = (0..5).map(|k| if self.cols.iter().any(|c| matches!(c, Col::Age(j) if *j == k)) { m.ages[k] } else { None }).collect();
+        let comuna = (barrio.is_some() || (has(Col::Comuna) && m.comuna_shown))
+            .then(|| refs.barrios[m.barrio].comuna);
+        let ages: Vec<Option<i64>> = (0..5)
+            .map(|k| {
+                if self
+                    .cols
+                    .iter()
+                    .any(|c| matches!(c, Col::Age(j) if *j == k))
+                {
+                    m.ages[k]
+                } else {
+                    None
+                }
+            })
+            .collect();
         format!(
             "{:?}",
             (
@@ -586,10 +735,19 @@ impl InstFile<'_> {
                     if xlsx && rng.chance(0.5) {
                         Out::Num(dni as f64)
                     } else {
-                        Out::Text(format!("{}.{:03}.{:03}", dni / 1_000_000, dni / 1000 % 1000, dni % 1000))
+                        Out::Text(format!(
+                            "{}.{:03}.{:03}",
+                            dni / 1_000_000,
+                            dni / 1000 % 1000,
+                            dni % 1000
+                        ))
                     }
                 }
-                Col::Correo => Out::Text(format!("{}.{}{n}@correo.example", ascii_lower(NOMBRES[first]), ascii_lower(APELLIDOS[last]))),
+                Col::Correo => Out::Text(format!(
+                    "{}.{}{n}@correo.example",
+                    ascii_lower(NOMBRES[first]),
+                    ascii_lower(APELLIDOS[last])
+                )),
             })
             .collect()
     }
@@ -604,9 +762,17 @@ impl InstFile<'_> {
         match bad {
             Bad::ImpossibleDate => {
                 let year = date_from_day(m.day).year();
-                set(cells, Col::Fecha, Out::Text(format!("{}/02/{year}", rng.range(30, 31))));
+                set(
+                    cells,
+                    Col::Fecha,
+                    Out::Text(format!("{}/02/{year}", rng.range(30, 31))),
+                );
             }
-            Bad::Negative => set(cells, Col::Participantes, Out::Num(-(rng.range(1, 50) as f64))),
+            Bad::Negative => set(
+                cells,
+                Col::Participantes,
+                Out::Num(-(rng.range(1, 50) as f64)),
+            ),
             Bad::WrongComuna => {
                 let b = &refs.barrios[m.barrio];
                 let wrong = (b.comuna + rng.range(1, 14) - 1) % 15 + 1;
@@ -620,14 +786,39 @@ impl InstFile<'_> {
     }
 }
 
-const BAD_KINDS: [Bad; 6] = [Bad::ImpossibleDate, Bad::Negative, Bad::WrongComuna, Bad::UnknownPrograma, Bad::Duplicate, Bad::NoDate];
+const BAD_KINDS: [Bad; 6] = [
+    Bad::ImpossibleDate,
+    Bad::Negative,
+    Bad::WrongComuna,
+    Bad::UnknownPrograma,
+    Bad::Duplicate,
+    Bad::NoDate,
+];
 
 // The meanings already written for the organismo: a good row never repeats one from another
 // of its files either, or participa rightly rejects it as a copy sent twice.
 #[allow(clippy::too_many_arguments)]
-fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xlsx: bool, bad_rate: f64, seen: &mut HashSet<String>, exp: &mut Expected) -> Vec<Sheet> {
+fn gen_instancias(
+    rng: &mut Rng,
+    refs: &Refs,
+    organismo: &str,
+    n_rows: usize,
+    xlsx: bool,
+    bad_rate: f64,
+    seen: &mut HashSet<String>,
+    exp: &mut Expected,
+) -> Vec<Sheet> {
     let programa = rng.pick(&refs.programas_instancias).as_slice();
-    let mut cols = vec![Col::Programa, Col::Fecha, Col::Modalidad, Col::Comuna, Col::Barrio, Col::Participantes, Col::Tema, Col::Resultado];
+    let mut cols = vec![
+        Col::Programa,
+        Col::Fecha,
+        Col::Modalidad,
+        Col::Comuna,
+        Col::Barrio,
+        Col::Participantes,
+        Col::Tema,
+        Col::Resultado,
+    ];
     if rng.chance(0.3) {
         cols.push(Col::Inscriptos);
     }
@@ -647,19 +838,33 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
         }
     }
     let labels: Vec<String> = cols.iter().map(|c| label(rng, *c)).collect();
-    let file = InstFile { cols, programa, xlsx };
+    let file = InstFile {
+        cols,
+        programa,
+        xlsx,
+    };
     let width = file.cols.len();
 
     // Title lines, then a one-row header, or (xlsx with age bands) a two-row header under
     // merged cells: `Participantes por edad` over the bands, the other labels merged down.
-    let mut top = if rng.chance(if xlsx { 0.5 } else { 0.15 }) { title_rows(rng, organismo, &programa[0]) } else { Vec::new() };
+    let mut top = if rng.chance(if xlsx { 0.5 } else { 0.15 }) {
+        title_rows(rng, organismo, &programa[0])
+    } else {
+        Vec::new()
+    };
     let mut merges = Vec::new();
     if xlsx && ages && rng.chance(0.8) {
         let h0 = top.len() as u32;
         let mut child = vec![Out::Empty; width];
         for (c, col) in file.cols.iter().enumerate() {
             match col {
-                Col::Age(0) => merges.push((h0, c as u16, h0, c as u16 + 4, "Participantes por edad".to_string())),
+                Col::Age(0) => merges.push((
+                    h0,
+                    c as u16,
+                    h0,
+                    c as u16 + 4,
+                    "Participantes por edad".to_string(),
+                )),
                 Col::Age(_) => {}
                 _ => merges.push((h0, c as u16, h0 + 1, c as u16, labels[c].clone())),
             }
@@ -673,23 +878,43 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
         top.push(labels.iter().map(|l| Out::Text(l.clone())).collect());
     }
 
-    let n_sheets = if xlsx && rng.chance(0.3) { 2 + rng.below(3) } else { 1 };
+    let n_sheets = if xlsx && rng.chance(0.3) {
+        2 + rng.below(3)
+    } else {
+        1
+    };
     let mut sheets = Vec::new();
     if xlsx && (n_sheets > 1 || rng.chance(0.1)) {
         sheets.push(instructions_sheet());
     }
     let mut last_good: Option<Vec<Out>> = None;
     for s in 0..n_sheets {
-        let rows_here = if s + 1 == n_sheets { n_rows - n_rows / n_sheets * s } else { n_rows / n_sheets };
+        let rows_here = if s + 1 == n_sheets {
+            n_rows - n_rows / n_sheets * s
+        } else {
+            n_rows / n_sheets
+        };
         let first_data_row = top.len() + 1;
-        let blank_at = if rng.chance(0.3) { Some(rng.below(rows_here.max(1))) } else { None };
+        let blank_at = if rng.chance(0.3) {
+            Some(rng.below(rows_here.max(1)))
+        } else {
+            None
+        };
         let mut rows = Vec::with_capacity(rows_here + 2);
         let mut total = 0i64;
         for r in 0..rows_here {
             if blank_at == Some(r) {
-                rows.push(if xlsx { Vec::new() } else { vec![Out::Empty; width] });
+                rows.push(if xlsx {
+                    Vec::new()
+                } else {
+                    vec![Out::Empty; width]
+                });
             }
-            let bad = if rng.chance(bad_rate) { Some(*rng.pick(&BAD_KINDS)) } else { None };
+            let bad = if rng.chance(bad_rate) {
+                Some(*rng.pick(&BAD_KINDS))
+            } else {
+                None
+            };
             if let (Some(Bad::Duplicate), Some(copy)) = (bad, &last_good) {
                 rows.push(copy.clone());
                 exp.bad_rows += 1;
@@ -722,15 +947,28 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
                 let letters = col_letters(p);
                 let last_data_row = first_data_row + rows.len() - 1;
                 totals[p] = if xlsx {
-                    Out::Sum(format!("=SUM({letters}{first_data_row}:{letters}{last_data_row})"), total as f64)
+                    Out::Sum(
+                        format!("=SUM({letters}{first_data_row}:{letters}{last_data_row})"),
+                        total as f64,
+                    )
                 } else {
                     Out::Num(total as f64)
                 };
             }
             rows.push(totals);
         }
-        let name = if n_sheets == 1 { rng.pick(&["Hoja1", "Datos", "Sheet1", "Reuniones"]).to_string() } else { format!("Parte {}", s + 1) };
-        sheets.push(Sheet { name, top: top.clone(), merges: merges.clone(), rows });
+        let name = if n_sheets == 1 {
+            rng.pick(&["Hoja1", "Datos", "Sheet1", "Reuniones"])
+                .to_string()
+        } else {
+            format!("Parte {}", s + 1)
+        };
+        sheets.push(Sheet {
+            name,
+            top: top.clone(),
+            merges: merges.clone(),
+            rows,
+        });
     }
     sheets
 }
@@ -738,7 +976,13 @@ fn gen_instancias(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, xl
 // ---------------------------------------------------------------------------------------------
 // iniciativas (BA Elige follow-up) and reconocimientos (wide, one column pair per month)
 
-fn gen_iniciativas(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, exp: &mut Expected) -> Vec<Sheet> {
+fn gen_iniciativas(
+    rng: &mut Rng,
+    refs: &Refs,
+    organismo: &str,
+    n_rows: usize,
+    exp: &mut Expected,
+) -> Vec<Sheet> {
     let labels = [
         "Id proyecto",
         "Edición",
@@ -752,7 +996,11 @@ fn gen_iniciativas(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, e
         "Avance (%)",
         "Fecha de actualización",
     ];
-    let mut top = title_rows(rng, organismo, "BA Elige - Seguimiento de proyectos ganadores");
+    let mut top = title_rows(
+        rng,
+        organismo,
+        "BA Elige - Seguimiento de proyectos ganadores",
+    );
     top.push(labels.iter().map(|l| Out::text(*l)).collect());
     let edicion = 2017 + rng.range(0, 2);
     let mut ids: Vec<String> = Vec::new();
@@ -778,11 +1026,16 @@ fn gen_iniciativas(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, e
         exp.data_rows += 1;
         let presupuesto = rng.range(100_000, 9_999_999) as f64 + rng.range(0, 99) as f64 / 100.0;
         let avance = rng.range(0, 100);
-        let updated = NaiveDate::from_ymd_opt(2020, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32).unwrap_or_default();
+        let updated =
+            NaiveDate::from_ymd_opt(2020, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                .unwrap_or_default();
         rows.push(vec![
             Out::Text(id),
             Out::Num(edicion as f64),
-            Out::Text(format!("Proyecto {seq} - {}", rng.pick(&CATEGORIAS_PROYECTO))),
+            Out::Text(format!(
+                "Proyecto {seq} - {}",
+                rng.pick(&CATEGORIAS_PROYECTO)
+            )),
             comuna,
             barrio_cell(rng, b),
             Out::text(*rng.pick(&CATEGORIAS_PROYECTO)),
@@ -791,20 +1044,44 @@ fn gen_iniciativas(rng: &mut Rng, refs: &Refs, organismo: &str, n_rows: usize, e
             if rng.chance(0.5) {
                 let whole = presupuesto.trunc() as i64;
                 let cents = ((presupuesto - presupuesto.trunc()) * 100.0).round() as i64;
-                Out::Text(format!("$ {}.{:03}.{:03},{cents:02}", whole / 1_000_000, whole / 1000 % 1000, whole % 1000))
+                Out::Text(format!(
+                    "$ {}.{:03}.{:03},{cents:02}",
+                    whole / 1_000_000,
+                    whole / 1000 % 1000,
+                    whole % 1000
+                ))
             } else {
                 Out::Num(presupuesto)
             },
-            if rng.chance(0.5) { Out::Text(format!("{avance}%")) } else { Out::Num(avance as f64) },
+            if rng.chance(0.5) {
+                Out::Text(format!("{avance}%"))
+            } else {
+                Out::Num(avance as f64)
+            },
             date_cell(rng, updated, true),
         ]);
     }
-    vec![Sheet { name: "Seguimiento".to_string(), top, merges: Vec::new(), rows }]
+    vec![Sheet {
+        name: "Seguimiento".to_string(),
+        top,
+        merges: Vec::new(),
+        rows,
+    }]
 }
 
-fn gen_reconocimientos(rng: &mut Rng, refs: &Refs, n_rows: usize, exp: &mut Expected) -> Vec<Sheet> {
+fn gen_reconocimientos(
+    rng: &mut Rng,
+    refs: &Refs,
+    n_rows: usize,
+    exp: &mut Expected,
+) -> Vec<Sheet> {
     let programa = rng.pick(&refs.programas_reconocimientos).as_slice();
-    let mut header = vec![Out::text("Comuna"), Out::text("año"), Out::text("Programa"), Out::text("Categoría")];
+    let mut header = vec![
+        Out::text("Comuna"),
+        Out::text("año"),
+        Out::text("Programa"),
+        Out::text("Categoría"),
+    ];
     for mes in MESES {
         header.push(Out::Text(format!("Inscriptos {mes}")));
         header.push(Out::Text(format!("Ganadores {mes}")));
@@ -841,7 +1118,12 @@ fn gen_reconocimientos(rng: &mut Rng, refs: &Refs, n_rows: usize, exp: &mut Expe
         exp.data_rows += 1;
         rows.push(row);
     }
-    vec![Sheet { name: "Hoja1".to_string(), top: vec![header], merges: Vec::new(), rows }]
+    vec![Sheet {
+        name: "Hoja1".to_string(),
+        top: vec![header],
+        merges: Vec::new(),
+        rows,
+    }]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -867,7 +1149,11 @@ fn write_xlsx(sheets: &[Sheet], path: &Path) -> BoxResult<()> {
                         ws.write_number(r, c, *n)?;
                     }
                     Out::Date(d) => {
-                        let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                        let dt = ExcelDateTime::from_ymd(
+                            d.year() as u16,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )?;
                         ws.write_datetime_with_format(r, c, &dt, &date_format)?;
                     }
                     Out::Sum(f, v) => {
@@ -887,7 +1173,11 @@ fn write_xlsx(sheets: &[Sheet], path: &Path) -> BoxResult<()> {
 fn write_csv(sheet: &Sheet, path: &Path, windows_1252: bool) -> BoxResult<()> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(if windows_1252 { b';' } else { b',' })
-        .terminator(if windows_1252 { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .terminator(if windows_1252 {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
         .flexible(true)
         .from_writer(Vec::new());
     for row in sheet.top.iter().chain(&sheet.rows) {
@@ -902,7 +1192,9 @@ fn write_csv(sheet: &Sheet, path: &Path, windows_1252: bool) -> BoxResult<()> {
         let text = String::from_utf8(bytes)?;
         let (encoded, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
         if unmappable {
-            return Err(format!("{}: text not representable in Windows-1252", path.display()).into());
+            return Err(
+                format!("{}: text not representable in Windows-1252", path.display()).into(),
+            );
         }
         encoded.into_owned()
     } else {
@@ -914,7 +1206,10 @@ fn write_csv(sheet: &Sheet, path: &Path, windows_1252: bool) -> BoxResult<()> {
 
 fn set_mtime(path: &Path) -> BoxResult<()> {
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(FILE_MTIME_UNIX);
-    fs::File::options().write(true).open(path)?.set_modified(mtime)?;
+    fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(mtime)?;
     Ok(())
 }
 
@@ -923,12 +1218,20 @@ fn marker_header(kind: &str) -> String {
 }
 
 /// Generates a corpus unless `dir` exists with a marker written by this version of the generator.
-fn ensure_corpus(root: &Path, kind: &str, generate: fn(&Path, &Refs) -> BoxResult<Expected>, refs: &Refs) -> BoxResult<(Expected, bool)> {
+fn ensure_corpus(
+    root: &Path,
+    kind: &str,
+    generate: fn(&Path, &Refs) -> BoxResult<Expected>,
+    refs: &Refs,
+) -> BoxResult<(Expected, bool)> {
     let dir = root.join(kind);
     let marker = root.join(format!("{kind}.marker"));
     let header = marker_header(kind);
     if dir.is_dir() {
-        if let Some(expected) = fs::read_to_string(&marker).ok().and_then(|t| Expected::from_marker(&t, &header)) {
+        if let Some(expected) = fs::read_to_string(&marker)
+            .ok()
+            .and_then(|t| Expected::from_marker(&t, &header))
+        {
             return Ok((expected, false));
         }
     }
@@ -942,7 +1245,14 @@ fn ensure_corpus(root: &Path, kind: &str, generate: fn(&Path, &Refs) -> BoxResul
     Ok((expected, true))
 }
 
-fn save(sheets: &[Sheet], dir: &Path, organismo: &str, name: &str, format: FileFormat, exp: &mut Expected) -> BoxResult<()> {
+fn save(
+    sheets: &[Sheet],
+    dir: &Path,
+    organismo: &str,
+    name: &str,
+    format: FileFormat,
+    exp: &mut Expected,
+) -> BoxResult<()> {
     let folder = dir.join(organismo);
     fs::create_dir_all(&folder)?;
     let path = folder.join(name);
@@ -972,17 +1282,32 @@ enum FileFormat {
 fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
     let mut rng = Rng(SEED);
     let mut exp = Expected::default();
-    let mut seen: std::collections::HashMap<&str, HashSet<String>> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<&str, HashSet<String>> =
+        std::collections::HashMap::new();
     for i in 0..MAIN_FILES {
         let organismo = ORGANISMOS[i % ORGANISMOS.len()];
         if i % 20 == 5 {
             let n = 600 + rng.below(800);
             let sheets = gen_iniciativas(&mut rng, refs, organismo, n, &mut exp);
-            save(&sheets, dir, organismo, &format!("ba_elige_seguimiento_{i:03}.xlsx"), FileFormat::Xlsx, &mut exp)?;
+            save(
+                &sheets,
+                dir,
+                organismo,
+                &format!("ba_elige_seguimiento_{i:03}.xlsx"),
+                FileFormat::Xlsx,
+                &mut exp,
+            )?;
         } else if i % 20 == 15 {
             let n = 150 + rng.below(300);
             let sheets = gen_reconocimientos(&mut rng, refs, n, &mut exp);
-            save(&sheets, dir, organismo, &format!("reconocimientos_{i:03}.xlsx"), FileFormat::Xlsx, &mut exp)?;
+            save(
+                &sheets,
+                dir,
+                organismo,
+                &format!("reconocimientos_{i:03}.xlsx"),
+                FileFormat::Xlsx,
+                &mut exp,
+            )?;
         } else {
             let format = match i % 10 {
                 2 => FileFormat::CsvWindows1252,
@@ -991,8 +1316,21 @@ fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
             };
             let n = 2900 + rng.below(6000);
             let xlsx = format == FileFormat::Xlsx;
-            let sheets = gen_instancias(&mut rng, refs, organismo, n, xlsx, BAD_ROW_RATE, seen.entry(organismo).or_default(), &mut exp);
-            let name = if xlsx { format!("instancias_{i:03}.xlsx") } else { format!("export_instancias_{i:03}.csv") };
+            let sheets = gen_instancias(
+                &mut rng,
+                refs,
+                organismo,
+                n,
+                xlsx,
+                BAD_ROW_RATE,
+                seen.entry(organismo).or_default(),
+                &mut exp,
+            );
+            let name = if xlsx {
+                format!("instancias_{i:03}.xlsx")
+            } else {
+                format!("export_instancias_{i:03}.csv")
+            };
             save(&sheets, dir, organismo, &name, format, &mut exp)?;
         }
     }
@@ -1002,11 +1340,28 @@ fn generate_main(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
 fn generate_small(dir: &Path, refs: &Refs) -> BoxResult<Expected> {
     let mut rng = Rng(SEED ^ 0x5A11);
     let mut exp = Expected::default();
-    let mut seen: std::collections::HashMap<&str, HashSet<String>> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<&str, HashSet<String>> =
+        std::collections::HashMap::new();
     for i in 0..SMALL_FILES {
         let organismo = ORGANISMOS[i % ORGANISMOS.len()];
-        let sheets = gen_instancias(&mut rng, refs, organismo, SMALL_ROWS, false, 0.0, seen.entry(organismo).or_default(), &mut exp);
-        save(&sheets, dir, organismo, &format!("reunion_{i:04}.csv"), FileFormat::CsvUtf8, &mut exp)?;
+        let sheets = gen_instancias(
+            &mut rng,
+            refs,
+            organismo,
+            SMALL_ROWS,
+            false,
+            0.0,
+            seen.entry(organismo).or_default(),
+            &mut exp,
+        );
+        save(
+            &sheets,
+            dir,
+            organismo,
+            &format!("reunion_{i:04}.csv"),
+            FileFormat::CsvUtf8,
+            &mut exp,
+        )?;
     }
     Ok(exp)
 }
@@ -1040,7 +1395,9 @@ fn fold_cell(h: u64, cell: &Data) -> u64 {
         Data::Empty => fold(h, 0),
         Data::Int(i) => fold(h, *i as u64),
         Data::Float(f) => fold(h, f.to_bits()),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => fold_bytes(h, s.as_bytes()),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+            fold_bytes(h, s.as_bytes())
+        }
         Data::Bool(b) => fold(h, u64::from(*b) + 2),
         Data::DateTime(d) => fold(h, d.as_f64().to_bits()),
         Data::Error(_) => fold(h, 7),
@@ -1048,16 +1405,26 @@ fn fold_cell(h: u64, cell: &Data) -> u64 {
 }
 
 fn bare_read(files: &[PathBuf]) -> BoxResult<BareStats> {
-    let mut stats = BareStats { checksum: 0xcbf2_9ce4_8422_2325, ..BareStats::default() };
+    let mut stats = BareStats {
+        checksum: 0xcbf2_9ce4_8422_2325,
+        ..BareStats::default()
+    };
     for path in files {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         if ext == "csv" {
             let bytes = fs::read(path)?;
             let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
             let semicolons = first_line.iter().filter(|b| **b == b';').count();
             let commas = first_line.iter().filter(|b| **b == b',').count();
             let delimiter = if semicolons > commas { b';' } else { b',' };
-            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes.as_slice());
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(bytes.as_slice());
             let mut record = csv::ByteRecord::new();
             while reader.read_byte_record(&mut record)? {
                 for field in record.iter() {
@@ -1085,10 +1452,21 @@ fn bare_read(files: &[PathBuf]) -> BoxResult<BareStats> {
 }
 
 fn bare_read_parallel(files: &[PathBuf], threads: usize) -> BoxResult<BareStats> {
-    let parts: Vec<Vec<PathBuf>> = (0..threads).map(|t| files.iter().skip(t).step_by(threads).cloned().collect()).collect();
+    let parts: Vec<Vec<PathBuf>> = (0..threads)
+        .map(|t| files.iter().skip(t).step_by(threads).cloned().collect())
+        .collect();
     let results: Vec<Result<BareStats, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.iter().map(|part| scope.spawn(move || bare_read(part).map_err(|e| e.to_string()))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("bare reader thread panicked".to_string()))).collect()
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || bare_read(part).map_err(|e| e.to_string())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("bare reader thread panicked".to_string()))
+            })
+            .collect()
     });
     let mut total = BareStats::default();
     for r in results {
@@ -1144,12 +1522,18 @@ fn cpu_snap() -> CpuSnap {
         .ok()
         .and_then(|text| {
             let line = text.lines().next()?.strip_prefix("cpu ")?.to_string();
-            let v: Vec<f64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            let v: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
             // user nice system idle iowait irq softirq steal (guest time is inside user).
             (v.len() >= 8).then(|| (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / ticks)
         })
         .unwrap_or(0.0);
-    CpuSnap { at: Instant::now(), busy }
+    CpuSnap {
+        at: Instant::now(),
+        busy,
+    }
 }
 
 /// Cores' worth of CPU that processes other than ours used between two snapshots.
@@ -1177,7 +1561,16 @@ fn in_process<T>(f: impl FnOnce() -> BoxResult<T>) -> BoxResult<(T, Measured)> {
     let wall = start.elapsed();
     let cpu = self_cpu() - cpu0;
     let others = others_between(snap, cpu_snap(), cpu);
-    Ok((value, Measured { wall, cpu, max_rss_mb: 0.0, others, stdout: String::new() }))
+    Ok((
+        value,
+        Measured {
+            wall,
+            cpu,
+            max_rss_mb: 0.0,
+            others,
+            stdout: String::new(),
+        },
+    ))
 }
 
 /// Set in the environment of this bench binary when it runs as the measuring wrapper.
@@ -1218,9 +1611,21 @@ fn wrapper(report: &Path, args: &[String]) -> BoxResult<i32> {
     }
     let wall = start.elapsed();
     drop(child);
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
     let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
-    fs::write(report, format!("{} {} {} {code}\n", wall.as_nanos(), cpu.as_nanos(), usage.ru_maxrss))?;
+    fs::write(
+        report,
+        format!(
+            "{} {} {} {code}\n",
+            wall.as_nanos(),
+            cpu.as_nanos(),
+            usage.ru_maxrss
+        ),
+    )?;
     Ok(code)
 }
 
@@ -1245,10 +1650,18 @@ fn measure(program: &Path, args: &[&str], dir: &Path, tag: &str) -> BoxResult<Me
     let stdout = fs::read_to_string(&out_path)?;
     if !status.success() {
         let stderr = fs::read_to_string(&err_path).unwrap_or_default();
-        return Err(format!("{tag}: {} {} failed ({status})\n{stdout}\n{stderr}", program.display(), args.join(" ")).into());
+        return Err(format!(
+            "{tag}: {} {} failed ({status})\n{stdout}\n{stderr}",
+            program.display(),
+            args.join(" ")
+        )
+        .into());
     }
     let report = fs::read_to_string(&report_path)?;
-    let fields: Vec<u64> = report.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
+    let fields: Vec<u64> = report
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
     let [wall_ns, cpu_ns, max_rss_kb, _code] = fields[..] else {
         return Err(format!("{tag}: bad wrapper report {report:?}").into());
     };
@@ -1268,9 +1681,17 @@ fn workspace(bin: &Path, dir: &Path, corpus: &Path, threads: usize) -> BoxResult
     if dir.exists() {
         fs::remove_dir_all(dir)?;
     }
-    let init = Command::new(bin).arg("init").arg(dir).stdout(Stdio::null()).output()?;
+    let init = Command::new(bin)
+        .arg("init")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .output()?;
     if !init.status.success() {
-        return Err(format!("participa init failed: {}", String::from_utf8_lossy(&init.stderr)).into());
+        return Err(format!(
+            "participa init failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        )
+        .into());
     }
     let toml_path = dir.join("participa.toml");
     let mut doc: toml::Table = fs::read_to_string(&toml_path)?.parse()?;
@@ -1280,8 +1701,14 @@ fn workspace(bin: &Path, dir: &Path, corpus: &Path, threads: usize) -> BoxResult
         .and_then(|a| a.first_mut())
         .and_then(|s| s.as_table_mut())
         .ok_or("participa.toml has no [[sources]]")?;
-    source.insert("path".to_string(), toml::Value::String(corpus.to_string_lossy().into_owned()));
-    let ingest = doc.get_mut("ingest").and_then(|s| s.as_table_mut()).ok_or("participa.toml has no [ingest]")?;
+    source.insert(
+        "path".to_string(),
+        toml::Value::String(corpus.to_string_lossy().into_owned()),
+    );
+    let ingest = doc
+        .get_mut("ingest")
+        .and_then(|s| s.as_table_mut())
+        .ok_or("participa.toml has no [ingest]")?;
     ingest.insert("threads".to_string(), toml::Value::Integer(threads as i64));
     ingest.insert("settle_seconds".to_string(), toml::Value::Integer(0));
     fs::write(&toml_path, toml::to_string(&doc)?)?;
@@ -1294,14 +1721,29 @@ fn ingest(bin: &Path, ws: &Path, tag: &str) -> BoxResult<Measured> {
 
 /// The pass summary lines of `participa ingest`.
 fn summary(stdout: &str) -> String {
-    stdout.lines().filter(|l| l.starts_with("Archivos:") || l.starts_with("Filas:")).collect::<Vec<_>>().join(" ")
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("Archivos:") || l.starts_with("Filas:"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Streams `participa export WHAT` and hands each record to `each`.
-fn export(bin: &Path, ws: &Path, what: &str, mut each: impl FnMut(&csv::StringRecord)) -> BoxResult<()> {
-    let mut child = Command::new(bin).args(["export", what, "--format", "csv"]).current_dir(ws).stdout(Stdio::piped()).spawn()?;
+fn export(
+    bin: &Path,
+    ws: &Path,
+    what: &str,
+    mut each: impl FnMut(&csv::StringRecord),
+) -> BoxResult<()> {
+    let mut child = Command::new(bin)
+        .args(["export", what, "--format", "csv"])
+        .current_dir(ws)
+        .stdout(Stdio::piped())
+        .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(stdout);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(stdout);
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record)? {
         each(&record);
@@ -1341,9 +1783,17 @@ fn stages(config_path: &Path, corpus: &Path, files: &[PathBuf]) -> BoxResult<Sta
         let bytes = fs::read(path)?;
         std::hint::black_box(sha2::Sha256::digest(&bytes));
         st.read_hash += t.elapsed();
-        let relative = path.strip_prefix(corpus)?.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let relative = path
+            .strip_prefix(corpus)?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         let organismo = relative.split_once('/').map(|(o, _)| o);
-        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         let t = Instant::now();
         let sheets = participa::ingest::read_bytes(&bytes, &extension, &limits)?;
         st.parse += t.elapsed();
@@ -1393,7 +1843,9 @@ fn run() -> BoxResult<bool> {
     let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     let corpus_root = target.join("bench-corpus");
     let work = target.join("bench-work");
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!("participa ingest benchmark: {cores} cores, {}", cpu_model());
     let commit = Command::new("git")
         .args(["describe", "--always", "--dirty"])
@@ -1418,7 +1870,13 @@ fn run() -> BoxResult<bool> {
     let small_dir = corpus_root.join("small");
     let files = list_files(&main_dir)?;
     if files.len() != main_exp.files {
-        return Err(format!("corpus has {} files, marker says {}: delete {}", files.len(), main_exp.files, corpus_root.display()).into());
+        return Err(format!(
+            "corpus has {} files, marker says {}: delete {}",
+            files.len(),
+            main_exp.files,
+            corpus_root.display()
+        )
+        .into());
     }
     println!(
         "  main:  {} files ({} xlsx, {} csv) in {} organismo folders, {} data rows ({} good instancias rows, {} bad rows), {:.1} MB",
@@ -1431,7 +1889,12 @@ fn run() -> BoxResult<bool> {
         main_exp.bad_rows,
         main_exp.bytes as f64 / 1e6
     );
-    println!("  small: {} csv files, {} data rows, {:.1} MB", small_exp.files, small_exp.data_rows, small_exp.bytes as f64 / 1e6);
+    println!(
+        "  small: {} csv files, {} data rows, {:.1} MB",
+        small_exp.files,
+        small_exp.data_rows,
+        small_exp.bytes as f64 / 1e6
+    );
 
     // Warm the page cache so that neither side pays for the disk.
     for path in files.iter().chain(list_files(&small_dir)?.iter()) {
@@ -1454,7 +1917,11 @@ fn run() -> BoxResult<bool> {
         secs(bare_a.wall),
         secs(bare_b.wall)
     );
-    let bare_1 = if bare_a.wall <= bare_b.wall { bare_a } else { bare_b };
+    let bare_1 = if bare_a.wall <= bare_b.wall {
+        bare_a
+    } else {
+        bare_b
+    };
     let (bare2, bare_n) = in_process(|| bare_read_parallel(&files, cores))?;
     if bare2.cells != bare.cells {
         return Err("the parallel bare pass read a different number of cells".into());
@@ -1498,22 +1965,75 @@ fn run() -> BoxResult<bool> {
     let base = secs(bare_1.wall);
     let ratio = |d: Duration| secs(d) / base;
     println!();
-    println!("{:<52} {:>9} {:>8} {:>9} {:>10} {:>7}", "run", "wall", "vs bare", "CPU", "peak RSS", "others");
+    println!(
+        "{:<52} {:>9} {:>8} {:>9} {:>10} {:>7}",
+        "run", "wall", "vs bare", "CPU", "peak RSS", "others"
+    );
     let line = |name: &str, m: &Measured, with_ratio: bool| {
-        let r = if with_ratio { format!("{:.2}x", ratio(m.wall)) } else { "-".to_string() };
-        let rss = if m.max_rss_mb > 0.0 { format!("{:.1} MB", m.max_rss_mb) } else { "-".to_string() };
+        let r = if with_ratio {
+            format!("{:.2}x", ratio(m.wall))
+        } else {
+            "-".to_string()
+        };
+        let rss = if m.max_rss_mb > 0.0 {
+            format!("{:.1} MB", m.max_rss_mb)
+        } else {
+            "-".to_string()
+        };
         // /proc/stat counts in 10 ms ticks: too coarse to say anything about short runs.
-        let others = if secs(m.wall) >= 0.5 { format!("{:.2}", m.others) } else { "-".to_string() };
-        println!("{:<52} {:>7.3} s {:>8} {:>7.2} s {:>10} {:>7}", name, secs(m.wall), r, secs(m.cpu), rss, others);
+        let others = if secs(m.wall) >= 0.5 {
+            format!("{:.2}", m.others)
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "{:<52} {:>7.3} s {:>8} {:>7.2} s {:>10} {:>7}",
+            name,
+            secs(m.wall),
+            r,
+            secs(m.cpu),
+            rss,
+            others
+        );
     };
     line("bare read, 1 thread (baseline, best of 2)", &bare_1, true);
-    line(&format!("bare read, {cores} threads (context)"), &bare_n, true);
-    line(&format!("participa ingest, threads = 0 ({cores} cores)"), &full, true);
+    line(
+        &format!("bare read, {cores} threads (context)"),
+        &bare_n,
+        true,
+    );
+    line(
+        &format!("participa ingest, threads = 0 ({cores} cores)"),
+        &full,
+        true,
+    );
     line("participa ingest, threads = 1", &single, true);
-    line(&format!("participa ingest, nothing changed, {} files", main_exp.files), &again_main, false);
-    line(&format!("participa ingest, first pass, {} small files", small_exp.files), &small_first, false);
+    line(
+        &format!(
+            "participa ingest, nothing changed, {} files",
+            main_exp.files
+        ),
+        &again_main,
+        false,
+    );
+    line(
+        &format!(
+            "participa ingest, first pass, {} small files",
+            small_exp.files
+        ),
+        &small_first,
+        false,
+    );
     for (i, m) in unchanged.iter().enumerate() {
-        line(&format!("participa ingest, nothing changed, {} files (#{})", small_exp.files, i + 1), m, false);
+        line(
+            &format!(
+                "participa ingest, nothing changed, {} files (#{})",
+                small_exp.files,
+                i + 1
+            ),
+            m,
+            false,
+        );
     }
     println!("(CPU: user + system time of the run; others: cores' worth of CPU used by other processes meanwhile, runs of 0.5 s or more)");
 
@@ -1521,10 +2041,28 @@ fn run() -> BoxResult<bool> {
     let st = stages(&ws_one.join("participa.toml"), &main_dir, &files)?;
     println!();
     println!("stage breakdown (participa's library on the same files, 1 thread, in this process):");
-    println!("  {:<44} {:>7.3} s", "read file + SHA-256", secs(st.read_hash));
-    println!("  {:<44} {:>7.3} s  ({:.2}x the bare read)", "ingest::read_bytes (file -> cells)", secs(st.parse), secs(st.parse) / base);
-    println!("  {:<44} {:>7.3} s  ({} records)", "standard::process_file (cells -> records)", secs(st.standardise), st.accepted);
-    println!("  {:<44} {:>7.3} s", "dropping cells and records", secs(st.drop));
+    println!(
+        "  {:<44} {:>7.3} s",
+        "read file + SHA-256",
+        secs(st.read_hash)
+    );
+    println!(
+        "  {:<44} {:>7.3} s  ({:.2}x the bare read)",
+        "ingest::read_bytes (file -> cells)",
+        secs(st.parse),
+        secs(st.parse) / base
+    );
+    println!(
+        "  {:<44} {:>7.3} s  ({} records)",
+        "standard::process_file (cells -> records)",
+        secs(st.standardise),
+        st.accepted
+    );
+    println!(
+        "  {:<44} {:>7.3} s",
+        "dropping cells and records",
+        secs(st.drop)
+    );
     println!("  {:<44} {:>7.3} s", "sum", secs(st.total()));
     println!(
         "  the threads = 1 ingest used {:.3} s of CPU: {:.3} s more than these stages (store and SQLite on the writer thread, start-up)",
@@ -1533,11 +2071,18 @@ fn run() -> BoxResult<bool> {
     );
 
     let full_ratio = ratio(full.wall);
-    let peak_rss = full.max_rss_mb.max(single.max_rss_mb).max(small_first.max_rss_mb);
+    let peak_rss = full
+        .max_rss_mb
+        .max(single.max_rss_mb)
+        .max(small_first.max_rss_mb);
     let counts_ok = exported == main_exp.good_instancias && rejected.len() == main_exp.bad_rows;
     println!();
     println!("targets:");
-    println!("  full ingest (threads = 0) within {TARGET_RATIO}x the 1-thread bare read: {:.2}x  {}", full_ratio, pass_fail(full_ratio <= TARGET_RATIO));
+    println!(
+        "  full ingest (threads = 0) within {TARGET_RATIO}x the 1-thread bare read: {:.2}x  {}",
+        full_ratio,
+        pass_fail(full_ratio <= TARGET_RATIO)
+    );
     println!(
         "  nothing changed over {} files under {TARGET_NOTHING_CHANGED_S} s: median {:.3} s, max {:.3} s  {}",
         small_exp.files,
@@ -1545,7 +2090,11 @@ fn run() -> BoxResult<bool> {
         unchanged_max,
         pass_fail(unchanged_median < TARGET_NOTHING_CHANGED_S)
     );
-    println!("  peak RSS under {TARGET_RSS_MB} MB: {:.1} MB (full ingest, threads = 0)  {}", full.max_rss_mb, pass_fail(full.max_rss_mb < TARGET_RSS_MB));
+    println!(
+        "  peak RSS under {TARGET_RSS_MB} MB: {:.1} MB (full ingest, threads = 0)  {}",
+        full.max_rss_mb,
+        pass_fail(full.max_rss_mb < TARGET_RSS_MB)
+    );
     println!("  (largest peak RSS of any ingest run: {peak_rss:.1} MB)");
     println!("correctness:");
     println!(
@@ -1553,12 +2102,23 @@ fn run() -> BoxResult<bool> {
         main_exp.good_instancias,
         pass_fail(exported == main_exp.good_instancias)
     );
-    println!("  distinct rejected rows: {}; bad rows written: {}  {}", rejected.len(), main_exp.bad_rows, pass_fail(rejected.len() == main_exp.bad_rows));
-    let disturbed = [&bare_1, &bare_n, &full, &single].iter().map(|m| m.others).fold(0.0, f64::max);
+    println!(
+        "  distinct rejected rows: {}; bad rows written: {}  {}",
+        rejected.len(),
+        main_exp.bad_rows,
+        pass_fail(rejected.len() == main_exp.bad_rows)
+    );
+    let disturbed = [&bare_1, &bare_n, &full, &single]
+        .iter()
+        .map(|m| m.others)
+        .fold(0.0, f64::max);
     if disturbed > 0.25 {
         println!("WARNING: other processes used up to {disturbed:.2} cores during the timed runs: the figures are disturbed; run again on a quiet machine.");
     }
-    println!("reproduce: cargo bench --bench ingest   (logs and working folders: {})", work.display());
+    println!(
+        "reproduce: cargo bench --bench ingest   (logs and working folders: {})",
+        work.display()
+    );
     Ok(counts_ok)
 }
 

@@ -28,7 +28,8 @@ type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 const FILES: usize = 50;
 const ROWS_PER_FILE: usize = 10_000;
-const MARKER: &str = "report-year v1: 50 x 10000 instancias 2019, iniciativas 400, reconocimientos 2 x 180";
+const MARKER: &str =
+    "report-year v1: 50 x 10000 instancias 2019, iniciativas 400, reconocimientos 2 x 180";
 
 /// A small deterministic generator (xorshift), so the corpus is the same on every machine.
 struct Rng(u64);
@@ -45,15 +46,27 @@ impl Rng {
     }
 }
 
-const PROGRAMAS: [&str; 6] = ["Comisarías Cercanas", "Reuniones de vecinos", "BA Elige", "Experiencia BA", "Voluntariado", "BA Obras"];
+const PROGRAMAS: [&str; 6] = [
+    "Comisarías Cercanas",
+    "Reuniones de vecinos",
+    "BA Elige",
+    "Experiencia BA",
+    "Voluntariado",
+    "BA Obras",
+];
 
 fn barrios() -> BoxResult<Vec<(String, String)>> {
-    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/standard/codes/barrios.csv"))?;
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/standard/codes/barrios.csv"),
+    )?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out = Vec::new();
     for r in reader.records() {
         let r = r?;
-        out.push((r.get(1).unwrap_or_default().to_string(), r.get(2).unwrap_or_default().to_string()));
+        out.push((
+            r.get(1).unwrap_or_default().to_string(),
+            r.get(2).unwrap_or_default().to_string(),
+        ));
     }
     Ok(out)
 }
@@ -65,7 +78,9 @@ fn generate(dir: &Path) -> BoxResult<()> {
     for f in 0..FILES {
         let org = format!("organismo-{:02}", f % 10);
         fs::create_dir_all(dir.join(&org))?;
-        let mut out = std::io::BufWriter::new(fs::File::create(dir.join(&org).join(format!("instancias_{f:02}.csv")))?);
+        let mut out = std::io::BufWriter::new(fs::File::create(
+            dir.join(&org).join(format!("instancias_{f:02}.csv")),
+        )?);
         writeln!(out, "Programa,Fecha,Modalidad,Comuna,Barrio,Participantes,Menores de 18,18 a 29,30 a 44,45 a 64,65 y más,Tema")?;
         for _ in 0..ROWS_PER_FILE {
             let (barrio, comuna) = &barrios[rng.below(barrios.len() as u64) as usize];
@@ -77,7 +92,11 @@ fn generate(dir: &Path) -> BoxResult<()> {
                 "{},{},{},{comuna},{barrio},{total},{},{},{},{},{},Tema {}",
                 PROGRAMAS[rng.below(PROGRAMAS.len() as u64) as usize],
                 day.format("%d/%m/%Y"),
-                if rng.below(3) == 0 { "Virtual" } else { "Presencial" },
+                if rng.below(3) == 0 {
+                    "Virtual"
+                } else {
+                    "Presencial"
+                },
                 bands[0],
                 bands[1],
                 bands[2],
@@ -94,17 +113,31 @@ fn generate(dir: &Path) -> BoxResult<()> {
     let estados = ["Ganadora", "En ejecución", "Finalizada", "Cancelada"];
     for i in 0..400 {
         let day = start + chrono::Duration::days(rng.below(365) as i64);
-        writeln!(out, "BAE-{i:04},Proyecto {i},{},{},{},{}", rng.below(15) + 1, estados[rng.below(4) as usize], rng.below(101), day.format("%Y-%m-%d"))?;
+        writeln!(
+            out,
+            "BAE-{i:04},Proyecto {i},{},{},{},{}",
+            rng.below(15) + 1,
+            estados[rng.below(4) as usize],
+            rng.below(101),
+            day.format("%Y-%m-%d")
+        )?;
     }
     let org = dir.join("ministerio-transporte");
     fs::create_dir_all(&org)?;
-    for (name, programa) in [("grandes_choferes.csv", "Grandes Choferes"), ("reciclaje.csv", "Incentivos al reciclaje")] {
+    for (name, programa) in [
+        ("grandes_choferes.csv", "Grandes Choferes"),
+        ("reciclaje.csv", "Incentivos al reciclaje"),
+    ] {
         let mut out = std::io::BufWriter::new(fs::File::create(org.join(name))?);
         writeln!(out, "Programa,Período,Comuna,Inscriptos,Ganadores")?;
         for m in 1..=12 {
             for c in 1..=15 {
                 let enrolled = rng.below(900) + 100;
-                writeln!(out, "{programa},2019-{m:02},{c},{enrolled},{}", rng.below(enrolled / 5))?;
+                writeln!(
+                    out,
+                    "{programa},2019-{m:02},{c},{enrolled},{}",
+                    rng.below(enrolled / 5)
+                )?;
             }
         }
     }
@@ -121,7 +154,10 @@ fn prepare(root: &Path) -> BoxResult<PathBuf> {
         generate(&corpus)?;
         fs::write(&marker, MARKER)?;
         // Settled: files older than the copy-in-progress window.
-        Command::new("touch").args(["-d", "2020-01-02 00:00"]).args(walk(&corpus)?).status()?;
+        Command::new("touch")
+            .args(["-d", "2020-01-02 00:00"])
+            .args(walk(&corpus)?)
+            .status()?;
     }
     let ws = root.join("bench-report/ws");
     let ws_marker = ws.join("MARKER");
@@ -132,7 +168,10 @@ fn prepare(root: &Path) -> BoxResult<PathBuf> {
         if !status.success() {
             return Err("participa init failed".into());
         }
-        let config = fs::read_to_string(ws.join("participa.toml"))?.replace("path = \"inbox\"", &format!("path = \"{}\"", corpus.display()));
+        let config = fs::read_to_string(ws.join("participa.toml"))?.replace(
+            "path = \"inbox\"",
+            &format!("path = \"{}\"", corpus.display()),
+        );
         fs::write(ws.join("participa.toml"), config)?;
         eprintln!("ingesting the corpus ...");
         let status = Command::new(bin).arg("ingest").current_dir(&ws).status()?;
@@ -162,7 +201,15 @@ fn baseline(config: &Config) -> BoxResult<(u64, usize)> {
     let mut store = pipeline::open_store(config)?;
     let ds = config.standard.dataset("instancias").ok_or("instancias")?;
     let period = Period::Year(2019);
-    let selection = Selection { dataset: ds, date_field: "fecha", from: Some(period.start()), to: period.end(), as_of: false, ordered: true, wanted: None };
+    let selection = Selection {
+        dataset: ds,
+        date_field: "fecha",
+        from: Some(period.start()),
+        to: period.end(),
+        as_of: false,
+        ordered: true,
+        wanted: None,
+    };
     let mut out = csv::Writer::from_writer(Vec::with_capacity(64 << 20));
     let mut rows = 0u64;
     let mut record: Vec<String> = Vec::new();
@@ -170,7 +217,12 @@ fn baseline(config: &Config) -> BoxResult<(u64, usize)> {
         rows += 1;
         record.clear();
         record.extend(row.values.iter().map(|v| v.to_export()));
-        record.extend([row.organismo.clone(), row.archivo.clone(), row.hoja.clone(), row.fila.to_string()]);
+        record.extend([
+            row.organismo.clone(),
+            row.archivo.clone(),
+            row.hoja.clone(),
+            row.fila.to_string(),
+        ]);
         out.write_record(&record).map_err(std::io::Error::other)
     })?;
     let bytes = out.into_inner().map_err(|e| e.to_string())?.len();
@@ -197,13 +249,26 @@ fn main() -> BoxResult<()> {
         rows = n;
         let t = Instant::now();
         let mut store = pipeline::open_store(&config)?;
-        let files = pipeline::report::report(&config, &mut store, Period::Year(2019), Lang::Es, today, "2020-01-02T03:00:00Z")?;
+        let files = pipeline::report::report(
+            &config,
+            &mut store,
+            Period::Year(2019),
+            Lang::Es,
+            today,
+            "2020-01-02T03:00:00Z",
+        )?;
         full.push(t.elapsed());
-        sizes = (fs::metadata(&files.pdf)?.len(), fs::metadata(&files.xlsx)?.len());
+        sizes = (
+            fs::metadata(&files.pdf)?.len(),
+            fs::metadata(&files.xlsx)?.len(),
+        );
     }
     let (b, f) = (median(base), median(full));
     println!("report for 2019 over {rows} instances (medians of 3, this machine, this process)");
-    println!("  baseline: scan + CSV of the year's rows   {:>8.3} s", b.as_secs_f64());
+    println!(
+        "  baseline: scan + CSV of the year's rows   {:>8.3} s",
+        b.as_secs_f64()
+    );
     println!("  participa report --period 2019             {:>8.3} s   ({:.2}x the baseline; target under 2 s)", f.as_secs_f64(), f.as_secs_f64() / b.as_secs_f64());
     println!("  PDF {} bytes, XLSX {} bytes", sizes.0, sizes.1);
     Ok(())

@@ -51,13 +51,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(p) => PathBuf::from(p),
         None => tempfile::tempdir()?.keep(),
     };
-    let definitions: Vec<Dataset> = DATASETS.iter().filter_map(|(_, text)| serde_json::from_str::<Dataset>(text).ok()).collect();
+    let definitions: Vec<Dataset> = DATASETS
+        .iter()
+        .filter_map(|(_, text)| serde_json::from_str::<Dataset>(text).ok())
+        .collect();
     let pdf = b"%PDF-1.7 placeholder";
     let mut xlsx = || Ok(b"PK placeholder".to_vec());
-    let mut rows = ExampleRows { rows_per_dataset: 50 };
+    let mut rows = ExampleRows {
+        rows_per_dataset: 50,
+    };
     let dir = publish(&root, &example(50), pdf, &mut xlsx, &mut rows, &definitions)?;
     publish(&root, &february(), pdf, &mut xlsx, &mut rows, &definitions)?;
-    publish(&root, &english(example(50)), pdf, &mut xlsx, &mut rows, &definitions)?;
-    println!("published {} and {}", dir.display(), root.join("index.html").display());
+    publish(
+        &root,
+        &english(example(50)),
+        pdf,
+        &mut xlsx,
+        &mut rows,
+        &definitions,
+    )?;
+    println!(
+        "published {} and {}",
+        dir.display(),
+        root.join("index.html").display()
+    );
     Ok(())
 }

@@ -19,11 +19,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if i % 2 == 0 {
                 chart.categories.clear();
             } else {
-                chart.series.iter_mut().for_each(|s| s.values.iter_mut().for_each(|v| *v = 0.0));
+                chart
+                    .series
+                    .iter_mut()
+                    .for_each(|s| s.values.iter_mut().for_each(|v| *v = 0.0));
             }
         }
         report.rejected.rows.clear();
-        report.silent = vec!["Ministerio de Educación".into(), "Ministerio de Cultura".into()];
+        report.silent = vec![
+            "Ministerio de Educación".into(),
+            "Ministerio de Cultura".into(),
+        ];
     }
     let start = std::time::Instant::now();
     let bytes = pdf::render(&report)?;

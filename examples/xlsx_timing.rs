@@ -14,15 +14,27 @@ struct Year {
 }
 
 impl RowSource for Year {
-    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
-        let rows_per_dataset = if dataset == "instancias" { self.instancias } else { self.others };
+    fn for_each_row(
+        &mut self,
+        dataset: &str,
+        each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let rows_per_dataset = if dataset == "instancias" {
+            self.instancias
+        } else {
+            self.others
+        };
         ExampleRows { rows_per_dataset }.for_each_row(dataset, each)
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args().nth(1);
-    for (instancias, others) in [(100_000u64, 100_000u64), (500_000, 2_000), (500_000, 500_000)] {
+    for (instancias, others) in [
+        (100_000u64, 100_000u64),
+        (500_000, 2_000),
+        (500_000, 500_000),
+    ] {
         let mut report = example(instancias);
         if let Some(d) = report.datasets.get_mut(1) {
             d.row_count = others;
@@ -34,7 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bytes = xlsx::render(&report, &mut Year { instancias, others })?;
             best = best.min(start.elapsed().as_secs_f64());
         }
-        eprintln!("instancias {instancias}, reconocimientos {others}: best of 3 {best:.2} s, {} bytes", bytes.len());
+        eprintln!(
+            "instancias {instancias}, reconocimientos {others}: best of 3 {best:.2} s, {} bytes",
+            bytes.len()
+        );
         if let Some(dir) = &out {
             std::fs::write(format!("{dir}/example-{instancias}-{others}.xlsx"), &bytes)?;
         }

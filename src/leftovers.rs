@@ -21,15 +21,22 @@ pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// for [`STALE_AFTER`] before `now`. Anything that cannot be read, or dated in the future, is
 /// not stale: it is left alone.
 pub fn is_stale(path: &Path, now: SystemTime) -> bool {
-    let Some((mut newest, is_dir)) = modified(path) else { return false };
+    let Some((mut newest, is_dir)) = modified(path) else {
+        return false;
+    };
     if is_dir {
-        let Ok(entries) = std::fs::read_dir(path) else { return false };
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return false;
+        };
         for entry in entries {
-            let Some((time, _)) = entry.ok().and_then(|e| modified(&e.path())) else { return false };
+            let Some((time, _)) = entry.ok().and_then(|e| modified(&e.path())) else {
+                return false;
+            };
             newest = newest.max(time);
         }
     }
-    now.duration_since(newest).is_ok_and(|age| age >= STALE_AFTER)
+    now.duration_since(newest)
+        .is_ok_and(|age| age >= STALE_AFTER)
 }
 
 /// The modification time of `path` itself (a link is not followed) and whether it is a folder.
@@ -47,7 +54,9 @@ pub fn pid_in(name: &str) -> Option<u32> {
 /// it cannot be told, false (the age alone decides). This process is never a live writer: the
 /// sweep runs before it writes anything, and in a container every run may get the same pid.
 pub fn other_process_running(pid: u32) -> bool {
-    pid != std::process::id() && Path::new("/proc/self").exists() && Path::new("/proc").join(pid.to_string()).exists()
+    pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// Deletes `path` (a file, or a folder and everything in it), logging the outcome. True when
@@ -74,7 +83,10 @@ pub fn remove(path: &Path) -> bool {
 /// The names in `dir` with their paths; nothing when it cannot be read (a folder not made yet).
 pub fn entries(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
     match std::fs::read_dir(dir) {
-        Ok(entries) => entries.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())).collect(),
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .collect(),
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
                 warn!(carpeta = %dir.display(), error = %e, "no se pudo listar la carpeta para buscar archivos temporales");
@@ -89,7 +101,11 @@ pub fn entries(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
 pub fn sweep_files(dir: &Path, now: SystemTime, ours: impl Fn(&str) -> bool) -> usize {
     entries(dir)
         .into_iter()
-        .filter(|(name, path)| ours(name) && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) && is_stale(path, now))
+        .filter(|(name, path)| {
+            ours(name)
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+                && is_stale(path, now)
+        })
         .filter(|(_, path)| remove(path))
         .count()
 }
@@ -100,7 +116,10 @@ mod tests {
 
     #[test]
     fn the_pid_is_read_from_a_publishers_temporary_name() {
-        assert_eq!(pid_in(".participa-new.2019-03.00000001732000000000-4242-0"), Some(4242));
+        assert_eq!(
+            pid_in(".participa-new.2019-03.00000001732000000000-4242-0"),
+            Some(4242)
+        );
         assert_eq!(pid_in(".index.html.00000001732000000000-7-3"), Some(7));
         assert_eq!(pid_in("participa-2019-03-es.pdf.tmp"), None);
     }
@@ -114,6 +133,9 @@ mod tests {
         let now = SystemTime::now();
         assert!(!is_stale(&file, now));
         assert!(is_stale(&file, now + STALE_AFTER + Duration::from_secs(1)));
-        assert!(!is_stale(&dir.path().join("missing"), now + STALE_AFTER * 2));
+        assert!(!is_stale(
+            &dir.path().join("missing"),
+            now + STALE_AFTER * 2
+        ));
     }
 }

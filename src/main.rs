@@ -17,7 +17,12 @@ fn main() {
         Ok(code) => code,
         // `participa validate x.xlsx | head`: the reader has gone; that is its choice, not an
         // error, so the program ends quietly with status 0 (as `export` does).
-        Err(e) if e.downcast_ref::<OutputError>().is_some_and(OutputError::reader_left) => 0,
+        Err(e)
+            if e.downcast_ref::<OutputError>()
+                .is_some_and(OutputError::reader_left) =>
+        {
+            0
+        }
         Err(e) => {
             // Never a panic, even when stderr cannot be written (`2>/dev/full`).
             participa::cli::out::note_line(format_args!("participa: {e:#}"));

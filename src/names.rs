@@ -23,7 +23,8 @@ use std::path::Path;
 /// control characters, the Unicode line and paragraph separators and the bidirectional
 /// overrides and isolates (which can make a name read as something else).
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// Writes `c` escaped: `\n`, `\r`, `\t`, `\x1B` for other ASCII controls, `\u{85}` beyond.
@@ -132,7 +133,16 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn names_that_differ_in_any_byte_stay_different() {
-        let names: [&[u8]; 8] = [b"a\xE9.csv", b"a\xE8.csv", b"a\\xE9.csv", "aé.csv".as_bytes(), b"a\\\\xE9.csv", b"a\n.csv", b"a\\n.csv", b"a\x1b.csv"];
+        let names: [&[u8]; 8] = [
+            b"a\xE9.csv",
+            b"a\xE8.csv",
+            b"a\\xE9.csv",
+            "aé.csv".as_bytes(),
+            b"a\\\\xE9.csv",
+            b"a\n.csv",
+            b"a\\n.csv",
+            b"a\x1b.csv",
+        ];
         let texts: Vec<String> = names.iter().map(|n| escape_os(os(n))).collect();
         let distinct: std::collections::HashSet<&String> = texts.iter().collect();
         assert_eq!(distinct.len(), names.len(), "{texts:?}");
@@ -145,7 +155,11 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_kept_as_written_and_print_as_themselves() {
-        for name in ["Reunión de vecinos (2019) #3.xlsx", "obras comunales.xls", "ministerio-justicia-seguridad"] {
+        for name in [
+            "Reunión de vecinos (2019) #3.xlsx",
+            "obras comunales.xls",
+            "ministerio-justicia-seguridad",
+        ] {
             assert_eq!(escape_os(OsStr::new(name)), name);
             assert_eq!(printable(name), name);
         }
@@ -155,15 +169,30 @@ mod tests {
     fn printed_text_never_starts_a_line_and_identities_print_unchanged() {
         let forged = "a.csv\nlocal/otro.csv: nuevo\r\u{1b}[2K\u{2028}\u{202E}";
         let shown = printable(forged);
-        assert!(!shown.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{202E}'), "{shown}");
-        assert_eq!(shown, "a.csv\\nlocal/otro.csv: nuevo\\r\\x1B[2K\\u{2028}\\u{202E}");
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{202E}'),
+            "{shown}"
+        );
+        assert_eq!(
+            shown,
+            "a.csv\\nlocal/otro.csv: nuevo\\r\\x1B[2K\\u{2028}\\u{202E}"
+        );
         let identity = escape_os(OsStr::new(forged));
-        assert_eq!(printable(&identity), identity, "an identity is already printable");
+        assert_eq!(
+            printable(&identity),
+            identity,
+            "an identity is already printable"
+        );
     }
 
     #[test]
     fn configured_paths_print_escaped() {
         assert_eq!(printable_path(Path::new("/srv/in\nbox")), "/srv/in\\nbox");
-        assert_eq!(printable_path(Path::new("inbox/ministerio-a")), "inbox/ministerio-a");
+        assert_eq!(
+            printable_path(Path::new("inbox/ministerio-a")),
+            "inbox/ministerio-a"
+        );
     }
 }

@@ -16,11 +16,17 @@ const OTHER_TWO: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;06/03/201
 const CRASHED: &str = "la lectura de este archivo detuvo el proceso";
 
 #[test]
-#[cfg_attr(not(debug_assertions), ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build")]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build"
+)]
 fn a_file_that_kills_the_process_is_rejected_by_the_next_pass_and_everything_else_is_stored() {
     let w = Workdir::new();
     let path = w.dir.join("participa.toml");
-    let text = std::fs::read_to_string(&path).expect("config").replacen("threads = 0", "threads = 2", 1);
+    let text =
+        std::fs::read_to_string(&path)
+            .expect("config")
+            .replacen("threads = 0", "threads = 2", 1);
     std::fs::write(&path, text).expect("write config");
     // Written in this order, read in this order: the slow one and the hostile one at once.
     w.drop_file("ministerio-a/a-participa-test-lento.csv", TWO.as_bytes());
@@ -30,8 +36,15 @@ fn a_file_that_kills_the_process_is_rejected_by_the_next_pass_and_everything_els
 
     // The process dies while reading the hostile file, the slow one in flight beside it.
     let died = w.run(&["ingest"]);
-    assert_ne!(died.code, 0, "the first pass is killed: {}\n{}", died.stdout, died.stderr);
-    assert!(w.export("instancias").len() < 6, "the first pass did not finish");
+    assert_ne!(
+        died.code, 0,
+        "the first pass is killed: {}\n{}",
+        died.stdout, died.stderr
+    );
+    assert!(
+        w.export("instancias").len() < 6,
+        "the first pass did not finish"
+    );
 
     // The next pass (the same binary, nothing set) judges both suspects apart, rejects the
     // culprit only, and reads everything else.
@@ -42,31 +55,71 @@ fn a_file_that_kills_the_process_is_rejected_by_the_next_pass_and_everything_els
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains(&format!("ministerio-a/b-participa-test-aborta.csv: rechazado entero: {CRASHED}")), "{}", run.stdout);
-    assert!(run.stderr.contains("ERROR") && run.stderr.contains(CRASHED), "logged at error: {}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "ministerio-a/b-participa-test-aborta.csv: rechazado entero: {CRASHED}"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("ERROR") && run.stderr.contains(CRASHED),
+        "logged at error: {}",
+        run.stderr
+    );
     let files = w.export("archivos");
-    let file = |name: &str| files.iter().find(|f| f["ruta"].ends_with(name)).unwrap_or_else(|| panic!("{name} in {files:?}")).clone();
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["ruta"].ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in {files:?}"))
+            .clone()
+    };
     let culprit = file("b-participa-test-aborta.csv");
     assert_eq!(culprit["resultado"], "ilegible", "{culprit:?}");
     assert!(culprit["problemas"].contains(CRASHED), "{culprit:?}");
-    for (name, rows) in [("a-participa-test-lento.csv", "2"), ("c.csv", "2"), ("d.csv", "1")] {
+    for (name, rows) in [
+        ("a-participa-test-lento.csv", "2"),
+        ("c.csv", "2"),
+        ("d.csv", "1"),
+    ] {
         let f = file(name);
-        assert_eq!((f["resultado"].as_str(), f["filas_aceptadas"].as_str()), ("leido", rows), "the innocent {name} is stored: {f:?}");
+        assert_eq!(
+            (f["resultado"].as_str(), f["filas_aceptadas"].as_str()),
+            ("leido", rows),
+            "the innocent {name} is stored: {f:?}"
+        );
     }
     assert_eq!(w.export("instancias").len(), 5);
 
     // The operator sees it in `status`, after any later pass too.
     let again = w.run(&["ingest"]);
-    assert_eq!(again.code, 0, "an unchanged culprit is not read again: {}", again.stderr);
+    assert_eq!(
+        again.code, 0,
+        "an unchanged culprit is not read again: {}",
+        again.stderr
+    );
     let status = w.run(&["status"]);
-    assert!(status.stdout.contains("ERROR: la lectura de local/ministerio-a/b-participa-test-aborta.csv detuvo el proceso"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(
+            "ERROR: la lectura de local/ministerio-a/b-participa-test-aborta.csv detuvo el proceso"
+        ),
+        "{}",
+        status.stdout
+    );
     let json = w.run(&["status", "--format", "json"]);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("status JSON");
-    assert_eq!(parsed["detuvieron_el_proceso"], serde_json::json!(["local/ministerio-a/b-participa-test-aborta.csv"]));
+    assert_eq!(
+        parsed["detuvieron_el_proceso"],
+        serde_json::json!(["local/ministerio-a/b-participa-test-aborta.csv"])
+    );
 }
 
 #[test]
-#[cfg_attr(not(debug_assertions), ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build")]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build"
+)]
 fn a_replaced_culprit_is_read_again_and_a_sound_pass_leaves_no_suspect() {
     let w = Workdir::new();
     w.drop_file("ministerio-a/b-participa-test-aborta.csv", ROW.as_bytes());
@@ -80,5 +133,10 @@ fn a_replaced_culprit_is_read_again_and_a_sound_pass_leaves_no_suspect() {
     assert!(!run.stdout.contains("ERROR: la lectura"), "{}", run.stdout);
     assert_eq!(w.export("instancias").len(), 1);
     let journal = std::fs::read_to_string(w.dir.join("participa.db.lecturas")).unwrap_or_default();
-    assert!(!journal.contains("leyendo") || journal.lines().filter(|l| l.contains("leyendo")).count() == journal.lines().filter(|l| l.contains("leido")).count(), "{journal}");
+    assert!(
+        !journal.contains("leyendo")
+            || journal.lines().filter(|l| l.contains("leyendo")).count()
+                == journal.lines().filter(|l| l.contains("leido")).count(),
+        "{journal}"
+    );
 }

@@ -22,13 +22,24 @@ const OVER_TEXT: &str = "más de 67108864 bytes";
 fn make_hostile(dir: &Path) -> PathBuf {
     let out = dir.join("hostiles");
     let script = fixtures().join("hostile").join("make_hostile.py");
-    let made = Command::new("python3").arg(&script).arg(&out).output().expect("python3 runs");
-    assert!(made.status.success(), "make_hostile.py failed: {}", String::from_utf8_lossy(&made.stderr));
+    let made = Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        made.status.success(),
+        "make_hostile.py failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     out
 }
 
 fn archivos(w: &Workdir) -> HashMap<String, HashMap<String, String>> {
-    w.export("archivos").into_iter().map(|f| (f["ruta"].clone(), f)).collect()
+    w.export("archivos")
+        .into_iter()
+        .map(|f| (f["ruta"].clone(), f))
+        .collect()
 }
 
 /// Ingests hostile file `name` beside the good file, bounded; returns the files' records.
@@ -39,10 +50,21 @@ fn ingest_beside_a_good_file(name: &str) -> (Workdir, HashMap<String, HashMap<St
     w.drop_file(&format!("ministerio-a/{name}"), &bytes);
     w.drop_file("ministerio-a/reuniones.csv", GOOD.as_bytes());
     let bounded = participa_bounded(&w.dir, &["ingest"]);
-    assert_eq!(bounded.run.code, 0, "ingest of {name} did not end normally: {}\n{}", bounded.run.stdout, bounded.run.stderr);
+    assert_eq!(
+        bounded.run.code, 0,
+        "ingest of {name} did not end normally: {}\n{}",
+        bounded.run.stdout, bounded.run.stderr
+    );
     let files = archivos(&w);
-    assert_eq!(files["ministerio-a/reuniones.csv"]["resultado"], "leido", "{files:?}");
-    let good: Vec<_> = w.export("instancias").into_iter().filter(|r| r["fuente_archivo"] == "ministerio-a/reuniones.csv").collect();
+    assert_eq!(
+        files["ministerio-a/reuniones.csv"]["resultado"], "leido",
+        "{files:?}"
+    );
+    let good: Vec<_> = w
+        .export("instancias")
+        .into_iter()
+        .filter(|r| r["fuente_archivo"] == "ministerio-a/reuniones.csv")
+        .collect();
     assert_eq!(good.len(), 1, "the good file's row");
     (w, files)
 }
@@ -51,7 +73,11 @@ fn assert_rejected_over_budget(name: &str, reason: &str) {
     let (_w, files) = ingest_beside_a_good_file(name);
     let f = &files[&format!("ministerio-a/{name}")];
     assert_eq!(f["resultado"], "ilegible", "{name}: {f:?}");
-    assert!(f["problemas"].contains(reason), "{name}: {}", f["problemas"]);
+    assert!(
+        f["problemas"].contains(reason),
+        "{name}: {}",
+        f["problemas"]
+    );
 }
 
 #[test]
@@ -81,7 +107,11 @@ fn an_ods_of_empty_repeats_is_read_at_the_cost_of_what_it_holds() {
     let (w, files) = ingest_beside_a_good_file("ods_repeticiones_vacias.ods");
     let f = &files["ministerio-a/ods_repeticiones_vacias.ods"];
     assert_eq!(f["resultado"], "leido", "{f:?}");
-    let rows = w.export("instancias").into_iter().filter(|r| r["fuente_archivo"] == "ministerio-a/ods_repeticiones_vacias.ods").count();
+    let rows = w
+        .export("instancias")
+        .into_iter()
+        .filter(|r| r["fuente_archivo"] == "ministerio-a/ods_repeticiones_vacias.ods")
+        .count();
     assert_eq!(rows, 2);
 }
 
@@ -92,21 +122,49 @@ fn a_pass_over_the_samples_and_every_hostile_file_stays_under_one_gib() {
     let w = Workdir::new();
     w.drop_tree(&fixtures().join("samples/inbox"));
     let hostile = make_hostile(&w.dir);
-    for entry in std::fs::read_dir(&hostile).expect("hostile folder").flatten() {
+    for entry in std::fs::read_dir(&hostile)
+        .expect("hostile folder")
+        .flatten()
+    {
         let bytes = std::fs::read(entry.path()).expect("hostile file");
-        w.drop_file(&format!("ministerio-hostil/{}", entry.file_name().to_string_lossy()), &bytes);
+        w.drop_file(
+            &format!("ministerio-hostil/{}", entry.file_name().to_string_lossy()),
+            &bytes,
+        );
     }
     let bounded = participa_bounded(&w.dir, &["ingest"]);
-    assert_eq!(bounded.run.code, 0, "{}\n{}", bounded.run.stdout, bounded.run.stderr);
-    assert!(bounded.peak_kib < 1024 * 1024, "peak resident memory {} KiB", bounded.peak_kib);
+    assert_eq!(
+        bounded.run.code, 0,
+        "{}\n{}",
+        bounded.run.stdout, bounded.run.stderr
+    );
+    assert!(
+        bounded.peak_kib < 1024 * 1024,
+        "peak resident memory {} KiB",
+        bounded.peak_kib
+    );
 
     let text = std::fs::read_to_string(fixtures().join("samples/truth.json")).expect("truth.json");
     let truth: serde_json::Value = serde_json::from_str(&text).expect("truth parses");
-    let samples: Vec<_> = w.export("instancias").into_iter().filter(|r| !r["fuente_archivo"].starts_with("ministerio-hostil/")).collect();
+    let samples: Vec<_> = w
+        .export("instancias")
+        .into_iter()
+        .filter(|r| !r["fuente_archivo"].starts_with("ministerio-hostil/"))
+        .collect();
     let events = &truth["events"];
-    assert_eq!(samples.len() as u64, events["accepted"].as_u64().unwrap_or(0), "accepted sample instancias");
-    assert_eq!(crate::util::sum(&samples, "participantes") as u64, events["participantes"].as_u64().unwrap_or(0));
-    assert_eq!(w.export("iniciativas").len() as u64, truth["initiatives"]["count"].as_u64().unwrap_or(0));
+    assert_eq!(
+        samples.len() as u64,
+        events["accepted"].as_u64().unwrap_or(0),
+        "accepted sample instancias"
+    );
+    assert_eq!(
+        crate::util::sum(&samples, "participantes") as u64,
+        events["participantes"].as_u64().unwrap_or(0)
+    );
+    assert_eq!(
+        w.export("iniciativas").len() as u64,
+        truth["initiatives"]["count"].as_u64().unwrap_or(0)
+    );
 
     let files = archivos(&w);
     for (name, result) in [
@@ -116,6 +174,10 @@ fn a_pass_over_the_samples_and_every_hostile_file_stays_under_one_gib() {
         ("xls_texto_compartido.xls", "ilegible"),
         ("csv_solo_delimitadores.csv", "ilegible"),
     ] {
-        assert_eq!(files[&format!("ministerio-hostil/{name}")]["resultado"], result, "{name}");
+        assert_eq!(
+            files[&format!("ministerio-hostil/{name}")]["resultado"],
+            result,
+            "{name}"
+        );
     }
 }

@@ -24,13 +24,22 @@ fn a_shared_string_referenced_a_million_times_is_rejected_not_expanded() {
         .expect("python3 runs");
     assert!(made.success(), "the generator failed");
     let size = std::fs::metadata(&hostile).expect("generated").len();
-    assert!(size < 100_000, "the hostile file should be small: {size} bytes");
+    assert!(
+        size < 100_000,
+        "the hostile file should be small: {size} bytes"
+    );
     crate::util::set_age(&hostile, SETTLED);
     let good = fixtures().join("samples/inbox/ministerio-transporte/grandes_choferes_2019.xlsx");
-    w.drop_file("ministerio-transporte/grandes_choferes_2019.xlsx", &std::fs::read(good).expect("sample"));
+    w.drop_file(
+        "ministerio-transporte/grandes_choferes_2019.xlsx",
+        &std::fs::read(good).expect("sample"),
+    );
 
     let prlimit = Command::new("prlimit").arg("--version").output();
-    assert!(prlimit.is_ok_and(|o| o.status.success()), "this test needs prlimit (util-linux)");
+    assert!(
+        prlimit.is_ok_and(|o| o.status.success()),
+        "this test needs prlimit (util-linux)"
+    );
     let run: Run = Command::new("prlimit")
         .arg(format!("--as={ADDRESS_SPACE}"))
         .arg(env!("CARGO_BIN_EXE_participa"))
@@ -41,17 +50,44 @@ fn a_shared_string_referenced_a_million_times_is_rejected_not_expanded() {
         .output()
         .expect("participa runs under prlimit")
         .into();
-    assert_eq!(run.code, 0, "ingest under {ADDRESS_SPACE} bytes of address space: {}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "ingest under {ADDRESS_SPACE} bytes of address space: {}\n{}",
+        run.stdout, run.stderr
+    );
     assert!(
         run.stdout.contains("hostil.xlsx: rechazado entero: el texto de la planilla ocupa más de 67108864 bytes contando cada celda que repite un mismo texto"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("grandes_choferes_2019.xlsx: nuevo:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("grandes_choferes_2019.xlsx: nuevo:"),
+        "{}",
+        run.stdout
+    );
     let files = w.export("archivos");
-    let file = |name: &str| files.iter().find(|f| f["ruta"].ends_with(name)).cloned().unwrap_or_default();
-    assert_eq!(file("hostil.xlsx").get("resultado").map(String::as_str), Some("ilegible"), "{files:?}");
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["ruta"].ends_with(name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        file("hostil.xlsx").get("resultado").map(String::as_str),
+        Some("ilegible"),
+        "{files:?}"
+    );
     let good = file("grandes_choferes_2019.xlsx");
-    assert_eq!(good.get("resultado").map(String::as_str), Some("leido"), "{files:?}");
-    assert!(good.get("filas_aceptadas").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n > 0), "{files:?}");
+    assert_eq!(
+        good.get("resultado").map(String::as_str),
+        Some("leido"),
+        "{files:?}"
+    );
+    assert!(
+        good.get("filas_aceptadas")
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n > 0),
+        "{files:?}"
+    );
 }

@@ -35,8 +35,17 @@ fn generate(out: &Path, args: &[&str]) -> bool {
     if !tools::require_tool("spreadsheet-writers") {
         return false;
     }
-    let run = Command::new(tools::writers_python()).arg(generator()).arg(out).args(args).output().expect("the generator runs");
-    assert!(run.status.success(), "make_layout_tree.py {args:?} failed:\n{}", String::from_utf8_lossy(&run.stderr));
+    let run = Command::new(tools::writers_python())
+        .arg(generator())
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("the generator runs");
+    assert!(
+        run.status.success(),
+        "make_layout_tree.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     true
 }
 
@@ -54,13 +63,20 @@ fn ingest(tree: &Path) -> Read {
     let mut rows: HashMap<(String, String), Vec<Row>> = HashMap::new();
     for dataset in DATASETS {
         for r in w.export(dataset) {
-            rows.entry((dataset.to_string(), r["fuente_archivo"].clone())).or_default().push(r);
+            rows.entry((dataset.to_string(), r["fuente_archivo"].clone()))
+                .or_default()
+                .push(r);
         }
     }
     let mut rejected: HashMap<String, BTreeMap<String, BTreeSet<String>>> = HashMap::new();
     for r in w.export("rechazos") {
         let at = format!("{}!{}", r["fuente_hoja"], r["fuente_fila"]);
-        rejected.entry(r["fuente_archivo"].clone()).or_default().entry(at).or_default().insert(r["codigo"].clone());
+        rejected
+            .entry(r["fuente_archivo"].clone())
+            .or_default()
+            .entry(at)
+            .or_default()
+            .insert(r["codigo"].clone());
     }
     Read { rows, rejected }
 }
@@ -90,12 +106,24 @@ fn shown<T: std::fmt::Debug>(items: impl IntoIterator<Item = T>) -> String {
 }
 
 /// What differs between one file's truth and what participa read from it.
-fn compare_file(want: &Value, rows: &[Row], rejected: Option<&BTreeMap<String, BTreeSet<String>>>) -> Vec<String> {
+fn compare_file(
+    want: &Value,
+    rows: &[Row],
+    rejected: Option<&BTreeMap<String, BTreeSet<String>>>,
+) -> Vec<String> {
     let mut diffs = Vec::new();
     let sheet = want["sheet"].as_str().unwrap_or_default();
-    let want_rows: BTreeSet<String> =
-        want["accepted_rows"].as_array().into_iter().flatten().filter_map(Value::as_u64).map(|r| format!("{sheet}!{r}")).collect();
-    let got_rows: BTreeSet<String> = rows.iter().map(|r| format!("{}!{}", r["fuente_hoja"], r["fuente_fila"])).collect();
+    let want_rows: BTreeSet<String> = want["accepted_rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .map(|r| format!("{sheet}!{r}"))
+        .collect();
+    let got_rows: BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("{}!{}", r["fuente_hoja"], r["fuente_fila"]))
+        .collect();
     if got_rows != want_rows || rows.len() != want_rows.len() {
         diffs.push(format!(
             "accepted {} rows, want {} (missing {}, unexpected {})",
@@ -107,30 +135,50 @@ fn compare_file(want: &Value, rows: &[Row], rejected: Option<&BTreeMap<String, B
     }
     for (field, w) in want["sums"].as_object().into_iter().flatten() {
         let w = w.as_f64().unwrap_or(0.0);
-        let got: f64 = rows.iter().map(|r| number(r.get(field).map(String::as_str).unwrap_or(""))).fold(0.0, |a, b| a + b);
+        let got: f64 = rows
+            .iter()
+            .map(|r| number(r.get(field).map(String::as_str).unwrap_or("")))
+            .fold(0.0, |a, b| a + b);
         if (got - w).abs() > 0.005 {
             diffs.push(format!("sum of {field} {got}, want {w}"));
         }
     }
     for (field, w) in want["nulls"].as_object().into_iter().flatten() {
-        let got = rows.iter().filter(|r| r.get(field).is_none_or(|v| v.is_empty())).count() as u64;
+        let got = rows
+            .iter()
+            .filter(|r| r.get(field).is_none_or(|v| v.is_empty()))
+            .count() as u64;
         if Some(got) != w.as_u64() {
             diffs.push(format!("{field} unknown (empty) in {got} rows, want {w}"));
         }
     }
     for (field, w) in want["filled"].as_object().into_iter().flatten() {
-        let got = rows.iter().filter(|r| r.get(field).is_some_and(|v| !v.is_empty())).count() as u64;
+        let got = rows
+            .iter()
+            .filter(|r| r.get(field).is_some_and(|v| !v.is_empty()))
+            .count() as u64;
         if Some(got) != w.as_u64() {
             diffs.push(format!("{field} filled in {got} rows, want {w}"));
         }
     }
     for (key, w) in want["by"].as_object().into_iter().flatten() {
-        let (field, month) = key.split_once(':').map_or((key.as_str(), false), |(f, m)| (f, m == "month"));
+        let (field, month) = key
+            .split_once(':')
+            .map_or((key.as_str(), false), |(f, m)| (f, m == "month"));
         let mut got: BTreeMap<String, u64> = BTreeMap::new();
         for r in rows {
-            *got.entry(group_key(r.get(field).map(String::as_str).unwrap_or(""), month)).or_default() += 1;
+            *got.entry(group_key(
+                r.get(field).map(String::as_str).unwrap_or(""),
+                month,
+            ))
+            .or_default() += 1;
         }
-        let w: BTreeMap<String, u64> = w.as_object().into_iter().flatten().map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0))).collect();
+        let w: BTreeMap<String, u64> = w
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+            .collect();
         if got != w {
             let differing: Vec<String> = got
                 .keys()
@@ -138,7 +186,13 @@ fn compare_file(want: &Value, rows: &[Row], rejected: Option<&BTreeMap<String, B
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .filter(|k| got.get(*k) != w.get(*k))
-                .map(|k| format!("{k:?}: {} want {}", got.get(k).copied().unwrap_or(0), w.get(k).copied().unwrap_or(0)))
+                .map(|k| {
+                    format!(
+                        "{k:?}: {} want {}",
+                        got.get(k).copied().unwrap_or(0),
+                        w.get(k).copied().unwrap_or(0)
+                    )
+                })
                 .collect();
             diffs.push(format!("rows by {key}: {}", shown(differing)));
         }
@@ -158,10 +212,17 @@ fn compare_file(want: &Value, rows: &[Row], rejected: Option<&BTreeMap<String, B
         ));
     }
     for (at, codes) in &want_rej {
-        let acceptable: BTreeSet<String> = codes.as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_string)).collect();
+        let acceptable: BTreeSet<String> = codes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
         if let Some(got) = got_rej.get(at) {
             if got.is_disjoint(&acceptable) {
-                diffs.push(format!("row {at} rejected with {got:?}, want one of {acceptable:?}"));
+                diffs.push(format!(
+                    "row {at} rejected with {got:?}, want one of {acceptable:?}"
+                ));
             }
         }
     }
@@ -190,7 +251,11 @@ impl Outcome {
         );
         for (family, (ok, bad)) in &self.families {
             let (aok, abad) = self.alone.get(family).copied().unwrap_or((0, 0));
-            s += &format!("  {family:<12} {:>14} {:>16}\n", format!("{ok}/{bad}"), format!("{aok}/{abad}"));
+            s += &format!(
+                "  {family:<12} {:>14} {:>16}\n",
+                format!("{ok}/{bad}"),
+                format!("{aok}/{abad}")
+            );
         }
         s
     }
@@ -198,7 +263,8 @@ impl Outcome {
 
 fn check_tree(tree: &Path) -> Outcome {
     let read = ingest(tree);
-    let text = std::fs::read_to_string(tree.join("truth_by_organismo.json")).expect("truth_by_organismo.json");
+    let text = std::fs::read_to_string(tree.join("truth_by_organismo.json"))
+        .expect("truth_by_organismo.json");
     let truth: Value = serde_json::from_str(&text).expect("the truth parses");
     let organismos = truth["organismos"].as_object().expect("organismos");
     let mut out = Outcome::default();
@@ -209,24 +275,41 @@ fn check_tree(tree: &Path) -> Outcome {
         for (rel, want) in o["files"].as_object().expect("files") {
             known_files.insert(rel.clone());
             let dataset = want["dataset"].as_str().expect("dataset");
-            let rows = read.rows.get(&(dataset.to_string(), rel.clone())).map(Vec::as_slice).unwrap_or(&[]);
+            let rows = read
+                .rows
+                .get(&(dataset.to_string(), rel.clone()))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let mut diffs = compare_file(want, rows, read.rejected.get(rel));
             for other in DATASETS.iter().filter(|d| **d != dataset) {
                 if let Some(stray) = read.rows.get(&(other.to_string(), rel.clone())) {
                     diffs.push(format!("{} rows read as {other}", stray.len()));
                 }
             }
-            let families: Vec<String> = want["families"].as_array().into_iter().flatten().filter_map(|f| f.as_str().map(str::to_string)).collect();
+            let families: Vec<String> = want["families"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect();
             let ok = diffs.is_empty();
             out.files += 1;
             out.files_passed += usize::from(ok);
             for f in &families {
                 let e = out.families.entry(f.clone()).or_default();
-                if ok { e.0 += 1 } else { e.1 += 1 }
+                if ok {
+                    e.0 += 1
+                } else {
+                    e.1 += 1
+                }
             }
             if let [only] = families.as_slice() {
                 let e = out.alone.entry(only.clone()).or_default();
-                if ok { e.0 += 1 } else { e.1 += 1 }
+                if ok {
+                    e.0 += 1
+                } else {
+                    e.1 += 1
+                }
             }
             if !ok {
                 all_ok = false;
@@ -241,10 +324,17 @@ fn check_tree(tree: &Path) -> Outcome {
         }
         out.organismos_passed += usize::from(all_ok);
     }
-    let stray: BTreeSet<&String> =
-        read.rows.keys().map(|(_, f)| f).chain(read.rejected.keys()).filter(|f| !known_files.contains(*f)).collect();
+    let stray: BTreeSet<&String> = read
+        .rows
+        .keys()
+        .map(|(_, f)| f)
+        .chain(read.rejected.keys())
+        .filter(|f| !known_files.contains(*f))
+        .collect();
     if !stray.is_empty() {
-        out.failures.push(format!("rows from files the truth does not know: {stray:?}"));
+        out.failures.push(format!(
+            "rows from files the truth does not know: {stray:?}"
+        ));
     }
     out
 }
@@ -275,9 +365,15 @@ fn two_hundred_seeds_of_unseen_layouts() {
     if !generate(tmp.path(), &["--seeds", &seeds]) {
         return;
     }
-    eprintln!("generated seeds {seeds} in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated seeds {seeds} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let out = check_tree(tmp.path());
-    eprintln!("generated, ingested and compared in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated, ingested and compared in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     assert_read_like_truth(&out, &format!("--seeds {seeds}"));
 }
 
@@ -291,10 +387,19 @@ fn committed_example_trees() {
     for tree in ["seed-3", "seed-5"] {
         let out = check_tree(&fixtures().join("layouts").join(tree));
         summaries += &format!("fixtures/layouts/{tree}: {}", out.summary());
-        failures.extend(out.failures.into_iter().map(|f| format!("fixtures/layouts/{tree}: {f}")));
+        failures.extend(
+            out.failures
+                .into_iter()
+                .map(|f| format!("fixtures/layouts/{tree}: {f}")),
+        );
     }
     eprintln!("{summaries}\n{}", failures.join("\n"));
-    assert!(failures.is_empty(), "{summaries}{} files differ from their truth:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{summaries}{} files differ from their truth:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// One organismo whose three files (one per dataset) use only `family`.

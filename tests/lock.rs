@@ -20,7 +20,12 @@ fn samples() -> Workdir {
 /// Starts the binary in the working folder, its output captured.
 fn spawn(w: &Workdir, now: Option<&str>, args: &[&str], output: fn() -> Stdio) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
-    cmd.args(args).current_dir(&w.dir).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW").stdout(output()).stderr(output());
+    cmd.args(args)
+        .current_dir(&w.dir)
+        .env_remove("RUST_LOG")
+        .env_remove("PARTICIPA_NOW")
+        .stdout(output())
+        .stderr(output());
     if let Some(now) = now {
         cmd.env("PARTICIPA_NOW", now);
     }
@@ -41,7 +46,11 @@ fn wait_until_held_by(w: &Workdir, pid: u32) {
         if text.contains(&line) {
             return;
         }
-        assert!(Instant::now() < deadline, "{} never named pid {pid}: {text:?}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never named pid {pid}: {text:?}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -50,8 +59,18 @@ fn wait_until_held_by(w: &Workdir, pid: u32) {
 fn set_wait(w: &Workdir, seconds: u64) {
     let path = w.dir.join("participa.toml");
     let text = std::fs::read_to_string(&path).expect("config");
-    assert!(text.contains("espera_bloqueo_segundos = 60"), "the documented default is in participa.toml");
-    std::fs::write(&path, text.replace("espera_bloqueo_segundos = 60", &format!("espera_bloqueo_segundos = {seconds}"))).expect("write config");
+    assert!(
+        text.contains("espera_bloqueo_segundos = 60"),
+        "the documented default is in participa.toml"
+    );
+    std::fs::write(
+        &path,
+        text.replace(
+            "espera_bloqueo_segundos = 60",
+            &format!("espera_bloqueo_segundos = {seconds}"),
+        ),
+    )
+    .expect("write config");
 }
 
 /// The file list without reception times: what the store holds of each file.
@@ -60,7 +79,19 @@ fn files(w: &Workdir) -> Vec<Vec<String>> {
         .export("archivos")
         .into_iter()
         .map(|mut r: HashMap<String, String>| {
-            ["fuente", "ruta", "estado", "resultado", "sha256", "filas_aceptadas", "filas_rechazadas", "problemas"].iter().map(|c| r.remove(*c).unwrap_or_default()).collect()
+            [
+                "fuente",
+                "ruta",
+                "estado",
+                "resultado",
+                "sha256",
+                "filas_aceptadas",
+                "filas_rechazadas",
+                "problemas",
+            ]
+            .iter()
+            .map(|c| r.remove(*c).unwrap_or_default())
+            .collect()
         })
         .collect();
     rows.sort();
@@ -73,7 +104,13 @@ fn count(w: &Workdir, sql: &str) -> i64 {
 }
 
 fn outbox(w: &Workdir) -> usize {
-    std::fs::read_dir(w.dir.join("correo/salida")).map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".eml")).count()).unwrap_or(0)
+    std::fs::read_dir(w.dir.join("correo/salida"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 #[test]
@@ -81,21 +118,49 @@ fn two_ingests_at_once_store_each_file_once_and_neither_fails() {
     let reference = samples();
     let alone = reference.ingest();
     let w = samples();
-    let (a, b) = (spawn(&w, None, &["ingest"], Stdio::piped), spawn(&w, None, &["ingest"], Stdio::piped));
+    let (a, b) = (
+        spawn(&w, None, &["ingest"], Stdio::piped),
+        spawn(&w, None, &["ingest"], Stdio::piped),
+    );
     let (a, b) = (finish(a), finish(b));
     for run in [&a, &b] {
         assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
         // Nothing on stderr that one ingest alone does not say, but that it waited for the other.
         for line in run.stderr.lines().filter(|l| !alone.stderr.contains(*l)) {
-            assert!(line.contains("está usando el almacén") && line.contains("«participa ingest»") && line.contains("se espera hasta 60 s"), "{}", run.stderr);
+            assert!(
+                line.contains("está usando el almacén")
+                    && line.contains("«participa ingest»")
+                    && line.contains("se espera hasta 60 s"),
+                "{}",
+                run.stderr
+            );
         }
     }
-    let second = [&a, &b].into_iter().filter(|r| r.stdout.contains("Archivos: 0 nuevos, 0 cambiados,")).count();
-    assert_eq!(second, 1, "one read the files, the other found them stored:\n{}\n{}", a.stdout, b.stdout);
-    assert_eq!(files(&w), files(&reference), "the files as one ingest stores them");
+    let second = [&a, &b]
+        .into_iter()
+        .filter(|r| r.stdout.contains("Archivos: 0 nuevos, 0 cambiados,"))
+        .count();
+    assert_eq!(
+        second, 1,
+        "one read the files, the other found them stored:\n{}\n{}",
+        a.stdout, b.stdout
+    );
+    assert_eq!(
+        files(&w),
+        files(&reference),
+        "the files as one ingest stores them"
+    );
     let versions = "SELECT COUNT(*) FROM versiones";
-    assert_eq!(count(&w, versions), count(&reference, versions), "one version per file");
-    assert_eq!(count(&w, "SELECT COUNT(*) FROM ds_iniciativas_historial"), 0, "no snapshot replaced by a copy of itself");
+    assert_eq!(
+        count(&w, versions),
+        count(&reference, versions),
+        "one version per file"
+    );
+    assert_eq!(
+        count(&w, "SELECT COUNT(*) FROM ds_iniciativas_historial"),
+        0,
+        "no snapshot replaced by a copy of itself"
+    );
     for ds in ["instancias", "iniciativas", "reconocimientos"] {
         assert_eq!(w.export(ds).len(), reference.export(ds).len(), "{ds}");
     }
@@ -111,24 +176,53 @@ fn a_second_daemon_refuses_and_a_hand_ingest_or_send_waits_then_names_the_daemon
     let holder = format!("pid {pid}, «participa run», desde ");
 
     let second = w.run_at(APRIL, &["run", "--once"]);
-    assert_ne!(second.code, 0, "a second daemon does not start: {}", second.stdout);
-    assert!(second.stderr.contains(&holder) && second.stderr.contains("Ya hay un daemon en marcha"), "{}", second.stderr);
-    assert!(!second.stderr.contains("se esper"), "it did not wait: {}", second.stderr);
+    assert_ne!(
+        second.code, 0,
+        "a second daemon does not start: {}",
+        second.stdout
+    );
+    assert!(
+        second.stderr.contains(&holder) && second.stderr.contains("Ya hay un daemon en marcha"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        !second.stderr.contains("se esper"),
+        "it did not wait: {}",
+        second.stderr
+    );
 
     let ingest = w.run(&["ingest"]);
     assert_ne!(ingest.code, 0);
-    assert!(ingest.stderr.contains("se espera hasta 1 s"), "it said it waits: {}", ingest.stderr);
-    assert!(ingest.stderr.contains(&holder) && ingest.stderr.contains("se esperó 1 s") && ingest.stderr.contains("Es el daemon"), "{}", ingest.stderr);
+    assert!(
+        ingest.stderr.contains("se espera hasta 1 s"),
+        "it said it waits: {}",
+        ingest.stderr
+    );
+    assert!(
+        ingest.stderr.contains(&holder)
+            && ingest.stderr.contains("se esperó 1 s")
+            && ingest.stderr.contains("Es el daemon"),
+        "{}",
+        ingest.stderr
+    );
 
     let send = w.run_at(APRIL, &["report", "--period", "2019-03", "--send"]);
     assert_ne!(send.code, 0);
-    assert!(send.stderr.contains(&holder) && send.stderr.contains("Es el daemon"), "{}", send.stderr);
+    assert!(
+        send.stderr.contains(&holder) && send.stderr.contains("Es el daemon"),
+        "{}",
+        send.stderr
+    );
 
     // Reading needs no lock.
     let status = w.run_at(APRIL, &["status"]);
     assert_eq!(status.code, 0, "{}", status.stderr);
 
-    let stopped = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let stopped = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(stopped.success());
     let _ = daemon.wait();
     // What the stopped daemon left undone is done once, by the next one: 3 months × 2.
@@ -147,7 +241,11 @@ fn a_killed_holder_leaves_no_stale_lock() {
     daemon.kill().expect("SIGKILL");
     let _ = daemon.wait();
     let ingest = w.ingest();
-    assert!(!ingest.stderr.contains("está usando el almacén"), "{}", ingest.stderr);
+    assert!(
+        !ingest.stderr.contains("está usando el almacén"),
+        "{}",
+        ingest.stderr
+    );
     let once = w.run_at(APRIL, &["run", "--once"]);
     assert_eq!(once.code, 0, "{}", once.stderr);
 }
@@ -157,12 +255,21 @@ fn two_reports_of_one_period_at_once_both_succeed_one_after_the_other() {
     let w = samples();
     w.ingest();
     let args = ["report", "--period", "2019-03"];
-    let (a, b) = (spawn(&w, None, &args, Stdio::piped), spawn(&w, None, &args, Stdio::piped));
+    let (a, b) = (
+        spawn(&w, None, &args, Stdio::piped),
+        spawn(&w, None, &args, Stdio::piped),
+    );
     let (a, b) = (finish(a), finish(b));
     for run in [&a, &b] {
         assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
         assert!(run.stdout.contains("PDF:"), "{}", run.stdout);
     }
-    assert_eq!(a.stdout, b.stdout, "the same report, same date of issue and data version");
-    assert!(w.dir.join("informes/participa-2019-03-es.pdf").is_file() && w.dir.join("publicacion/2019-03/datapackage.json").is_file());
+    assert_eq!(
+        a.stdout, b.stdout,
+        "the same report, same date of issue and data version"
+    );
+    assert!(
+        w.dir.join("informes/participa-2019-03-es.pdf").is_file()
+            && w.dir.join("publicacion/2019-03/datapackage.json").is_file()
+    );
 }

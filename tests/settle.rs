@@ -21,9 +21,23 @@ fn set(w: &Workdir, from: &str, to: &str) {
 }
 
 /// Starts participa with the log at info on a piped stderr, forwarding each log line.
-fn spawn(w: &Workdir, args: &[&str], now: Option<&str>) -> (Child, Receiver<String>, std::thread::JoinHandle<Vec<String>>) {
+fn spawn(
+    w: &Workdir,
+    args: &[&str],
+    now: Option<&str>,
+) -> (
+    Child,
+    Receiver<String>,
+    std::thread::JoinHandle<Vec<String>>,
+) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
-    cmd.args(args).current_dir(&w.dir).env("RUST_LOG", "info").env("NO_COLOR", "1").env_remove("PARTICIPA_NOW").stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .current_dir(&w.dir)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("PARTICIPA_NOW")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if let Some(now) = now {
         cmd.env("PARTICIPA_NOW", now);
     }
@@ -63,8 +77,12 @@ fn write_half(path: &Path) {
 }
 
 fn write_rest(path: &Path) {
-    let mut f = std::fs::OpenOptions::new().append(true).open(path).expect("open to append");
-    f.write_all(&FULL.as_bytes()[FULL.len() / 2..]).expect("write the rest");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("open to append");
+    f.write_all(&FULL.as_bytes()[FULL.len() / 2..])
+        .expect("write the rest");
 }
 
 /// Every version ever stored (`status`).
@@ -91,9 +109,15 @@ fn a_copy_that_stalls_during_a_single_ingest_is_never_read_half_written() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{log:?}");
     assert!(waited, "the ingest waited to list again: {log:?}");
-    assert!(stdout.contains("reuniones.csv: se está copiando; se leerá en la próxima pasada"), "{stdout}");
+    assert!(
+        stdout.contains("reuniones.csv: se está copiando; se leerá en la próxima pasada"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 en copia"), "{stdout}");
-    assert!(w.export("instancias").is_empty(), "nothing of the half was read");
+    assert!(
+        w.export("instancias").is_empty(),
+        "nothing of the half was read"
+    );
     assert_eq!(versions(&w), 0, "no half version in the history");
 
     // The next pass, once the copy is whole and unchanged over two listings, reads it once.
@@ -121,7 +145,11 @@ fn the_daemon_never_reads_a_stalled_copy_half_written() {
     let w = Workdir::new();
     set(&w, "settle_seconds = 1", "settle_seconds = 3");
     // Every second; no month is due in mid-January 2019 and no organismo has a contact.
-    set(&w, "ingesta = \"0 */5 * * * *\"", "ingesta = \"* * * * * *\"");
+    set(
+        &w,
+        "ingesta = \"0 */5 * * * *\"",
+        "ingesta = \"* * * * * *\"",
+    );
     let path = w.inbox().join("ministerio-a/reuniones.csv");
     write_half(&path);
     let (mut child, rx, reader) = spawn(&w, &["run"], Some("2019-01-15T12:00:00Z"));
@@ -129,11 +157,20 @@ fn the_daemon_never_reads_a_stalled_copy_half_written() {
     write_rest(&path);
     // A later tick sees the whole file unchanged over two listings and stores it.
     let stored = waited && wait_line(&rx, "archivo guardado", Duration::from_secs(60));
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let exit = child.wait().expect("daemon ends");
     let log = reader.join().unwrap_or_default();
-    assert!(waited && stored, "the daemon waited for a second listing, then stored the file: {exit:?} {log:?}");
-    assert!(log.iter().any(|l| l.contains("cambió entre las dos listas")), "the stalled copy was seen changing: {log:?}");
+    assert!(
+        waited && stored,
+        "the daemon waited for a second listing, then stored the file: {exit:?} {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("cambió entre las dos listas")),
+        "the stalled copy was seen changing: {log:?}"
+    );
     assert_eq!(w.export("instancias").len(), 3, "the whole file");
     assert_eq!(versions(&w), 1, "no half version in the history: {log:?}");
 }

@@ -36,10 +36,16 @@ pub fn skip<T>(why: &str) -> Option<T> {
 
 /// The tools venv's Python when it has aiosmtpd, else `python3` when it has.
 pub fn python() -> Option<PathBuf> {
-    let venv = std::env::var_os("PARTICIPA_TOOLS_VENV").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/opt/participa-report-tools"));
+    let venv = std::env::var_os("PARTICIPA_TOOLS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/participa-report-tools"));
     let candidates = [venv.join("bin/python3"), PathBuf::from("python3")];
     for py in candidates {
-        let ok = Command::new(&py).args(["-c", "import aiosmtpd"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let ok = Command::new(&py)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         if matches!(ok, Ok(s) if s.success()) {
             return Some(py);
         }
@@ -48,7 +54,10 @@ pub fn python() -> Option<PathBuf> {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("no free port: {e}"))
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
 /// A running `tests/smtp_server.py`; stopped (killed and reaped) on drop.
@@ -88,7 +97,13 @@ impl Server {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let server = Server { child, _stdin: stdin, port, dir, python };
+        let server = Server {
+            child,
+            _stdin: stdin,
+            port,
+            dir,
+            python,
+        };
         match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(line) if line.starts_with("LISTO") => Some(server),
             Ok(line) if line.starts_with("FALTA") => skip(line.trim()),
@@ -107,8 +122,12 @@ impl Server {
         metas
             .iter()
             .map(|p| {
-                let meta: Json = serde_json::from_slice(&std::fs::read(p).unwrap_or_default()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                let eml = self.dir.path().join(meta["eml"].as_str().unwrap_or_default());
+                let meta: Json = serde_json::from_slice(&std::fs::read(p).unwrap_or_default())
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let eml = self
+                    .dir
+                    .path()
+                    .join(meta["eml"].as_str().unwrap_or_default());
                 let inspected = inspect(&self.python, &eml);
                 (meta, inspected)
             })
@@ -125,10 +144,25 @@ impl Drop for Server {
 
 /// Python's e-mail package's reading of an `.eml` file.
 pub fn inspect(python: &Path, eml: &Path) -> Json {
-    let out = Command::new(python).arg(script()).arg("inspect").arg(eml).output().unwrap_or_else(|e| panic!("inspect: {e}"));
-    assert!(out.status.success(), "inspect {}: {}", eml.display(), String::from_utf8_lossy(&out.stderr));
-    let parsed: Json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("inspect output: {e}"));
-    assert_eq!(parsed["defects"], serde_json::json!([]), "Python's parser found defects in {}", eml.display());
+    let out = Command::new(python)
+        .arg(script())
+        .arg("inspect")
+        .arg(eml)
+        .output()
+        .unwrap_or_else(|e| panic!("inspect: {e}"));
+    assert!(
+        out.status.success(),
+        "inspect {}: {}",
+        eml.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("inspect output: {e}"));
+    assert_eq!(
+        parsed["defects"],
+        serde_json::json!([]),
+        "Python's parser found defects in {}",
+        eml.display()
+    );
     parsed
 }
-

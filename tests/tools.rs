@@ -22,7 +22,9 @@ pub const DEFAULT_VENV: &str = "/opt/participa-report-tools";
 
 /// The venv with frictionless and openpyxl.
 pub fn venv() -> PathBuf {
-    std::env::var_os("PARTICIPA_TOOLS_VENV").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_VENV))
+    std::env::var_os("PARTICIPA_TOOLS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_VENV))
 }
 
 /// `tests/` of the repository (the Python helper scripts).
@@ -46,7 +48,13 @@ fn install_hint(name: &str) -> &'static str {
 fn on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false))
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.metadata()
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
 }
 
 /// The Python that has openpyxl: the tools venv's, else `python3` on `PATH`.
@@ -75,7 +83,11 @@ fn locate(name: &str) -> Result<PathBuf, String> {
             .or_else(|| on_path("chromium")),
         "openpyxl" => {
             let py = python().ok_or("python3 is not installed")?;
-            let ok = Command::new(&py).args(["-c", "import openpyxl"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            let ok = Command::new(&py)
+                .args(["-c", "import openpyxl"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
             return match ok {
                 Ok(s) if s.success() => Ok(py),
                 _ => Err(format!("{} cannot import openpyxl", py.display())),
@@ -83,10 +95,17 @@ fn locate(name: &str) -> Result<PathBuf, String> {
         }
         "spreadsheet-writers" => {
             let py = python().ok_or("python3 is not installed")?;
-            let ok = Command::new(&py).args(["-c", "import openpyxl, xlwt, odf, xlsxwriter"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            let ok = Command::new(&py)
+                .args(["-c", "import openpyxl, xlwt, odf, xlsxwriter"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
             return match ok {
                 Ok(s) if s.success() => Ok(py),
-                _ => Err(format!("{} cannot import openpyxl, xlwt, odf and xlsxwriter", py.display())),
+                _ => Err(format!(
+                    "{} cannot import openpyxl, xlwt, odf and xlsxwriter",
+                    py.display()
+                )),
             };
         }
         other => on_path(other),
@@ -104,7 +123,9 @@ pub fn require_tool(name: &str) -> bool {
             if std::env::var("PARTICIPA_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
                 panic!("{why}; PARTICIPA_REQUIRE_TOOLS=1 requires it. Install: {hint}");
             }
-            eprintln!("skipped: {why} (install: {hint}; set PARTICIPA_REQUIRE_TOOLS=1 to fail instead)");
+            eprintln!(
+                "skipped: {why} (install: {hint}; set PARTICIPA_REQUIRE_TOOLS=1 to fail instead)"
+            );
             false
         }
     }
@@ -122,7 +143,14 @@ pub struct ToolRun {
 
 /// Runs `program args`, killing it after `timeout`. Panics if it cannot start or runs too long.
 fn run(program: &Path, args: &[&std::ffi::OsStr], timeout: Duration) -> ToolRun {
-    let shown = format!("{} {}", program.display(), args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "));
+    let shown = format!(
+        "{} {}",
+        program.display(),
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -157,7 +185,11 @@ fn run(program: &Path, args: &[&std::ffi::OsStr], timeout: Duration) -> ToolRun 
     };
     let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    ToolRun { code: status.code().unwrap_or(-1), stdout, stderr }
+    ToolRun {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
 }
 
 fn tool(name: &str) -> PathBuf {
@@ -166,14 +198,27 @@ fn tool(name: &str) -> PathBuf {
 
 /// The last `n` characters of `text` (tool output can be long).
 fn tail(text: &str, n: usize) -> &str {
-    let start = text.char_indices().rev().nth(n).map(|(i, _)| i).unwrap_or(0);
+    let start = text
+        .char_indices()
+        .rev()
+        .nth(n)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
     &text[start..]
 }
 
 /// `frictionless validate --json DATAPACKAGE`: panics with every error unless the package and
 /// each resource are valid. Returns the tool's JSON report.
 pub fn frictionless_validate(datapackage: &Path) -> serde_json::Value {
-    let run = run(&tool("frictionless"), &["validate".as_ref(), "--json".as_ref(), datapackage.as_os_str()], Duration::from_secs(300));
+    let run = run(
+        &tool("frictionless"),
+        &[
+            "validate".as_ref(),
+            "--json".as_ref(),
+            datapackage.as_os_str(),
+        ],
+        Duration::from_secs(300),
+    );
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
         panic!(
             "frictionless validate {} printed no JSON report ({e}); exit {}\nstdout: {}\nstderr: {}",
@@ -186,7 +231,11 @@ pub fn frictionless_validate(datapackage: &Path) -> serde_json::Value {
     if report["valid"] != serde_json::Value::Bool(true) || run.code != 0 {
         let mut problems = Vec::new();
         let describe = |e: &serde_json::Value| {
-            let mut s = format!("{}: {}", e["type"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("?"));
+            let mut s = format!(
+                "{}: {}",
+                e["type"].as_str().unwrap_or("?"),
+                e["message"].as_str().unwrap_or("?")
+            );
             if let Some(row) = e["rowNumber"].as_u64() {
                 s.push_str(&format!(" (row {row})"));
             }
@@ -197,7 +246,10 @@ pub fn frictionless_validate(datapackage: &Path) -> serde_json::Value {
         }
         for task in report["tasks"].as_array().into_iter().flatten() {
             let name = task["name"].as_str().unwrap_or("?");
-            let errors = task["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let errors = task["errors"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             for e in errors.iter().take(20) {
                 problems.push(format!("{name}: {}", describe(e)));
             }
@@ -205,7 +257,13 @@ pub fn frictionless_validate(datapackage: &Path) -> serde_json::Value {
                 problems.push(format!("{name}: … and {} more", errors.len() - 20));
             }
         }
-        panic!("frictionless validate {}: not valid (exit {})\n{}\nstderr: {}", datapackage.display(), run.code, problems.join("\n"), tail(&run.stderr, 2000));
+        panic!(
+            "frictionless validate {}: not valid (exit {})\n{}\nstderr: {}",
+            datapackage.display(),
+            run.code,
+            problems.join("\n"),
+            tail(&run.stderr, 2000)
+        );
     }
     report
 }
@@ -228,26 +286,54 @@ fn pdftotext_with(pdf: &Path, layout: bool) -> String {
     args.push(pdf.as_os_str());
     args.push("-".as_ref());
     let run = run(&tool("pdftotext"), &args, Duration::from_secs(120));
-    assert_eq!(run.code, 0, "pdftotext {} failed (exit {}): {}", pdf.display(), run.code, tail(&run.stderr, 2000));
+    assert_eq!(
+        run.code,
+        0,
+        "pdftotext {} failed (exit {}): {}",
+        pdf.display(),
+        run.code,
+        tail(&run.stderr, 2000)
+    );
     run.stdout
 }
 
 /// `qpdf --check PDF`: panics unless qpdf finds the file sound (exit 0; warnings, exit 3, fail too).
 pub fn qpdf_check(pdf: &Path) {
-    let run = run(&tool("qpdf"), &["--check".as_ref(), pdf.as_os_str()], Duration::from_secs(120));
+    let run = run(
+        &tool("qpdf"),
+        &["--check".as_ref(), pdf.as_os_str()],
+        Duration::from_secs(120),
+    );
     let what = match run.code {
         0 => return,
         2 => "errors",
         3 => "warnings",
         _ => "a failure",
     };
-    panic!("qpdf --check {}: {what} (exit {})\n{}\n{}", pdf.display(), run.code, tail(&run.stdout, 3000), tail(&run.stderr, 3000));
+    panic!(
+        "qpdf --check {}: {what} (exit {})\n{}\n{}",
+        pdf.display(),
+        run.code,
+        tail(&run.stdout, 3000),
+        tail(&run.stderr, 3000)
+    );
 }
 
 /// `pdfinfo PDF` (UTF-8): `Title:`, `Author:`, `Pages:`, `Page size:`, … one per line.
 pub fn pdfinfo(pdf: &Path) -> String {
-    let run = run(&tool("pdfinfo"), &["-enc".as_ref(), "UTF-8".as_ref(), pdf.as_os_str()], Duration::from_secs(60));
-    assert_eq!(run.code, 0, "pdfinfo {} failed (exit {}): {}", pdf.display(), run.code, tail(&run.stderr, 2000));
+    let run = run(
+        &tool("pdfinfo"),
+        &["-enc".as_ref(), "UTF-8".as_ref(), pdf.as_os_str()],
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        run.code,
+        0,
+        "pdfinfo {} failed (exit {}): {}",
+        pdf.display(),
+        run.code,
+        tail(&run.stderr, 2000)
+    );
     run.stdout
 }
 
@@ -276,9 +362,25 @@ pub fn writers_python() -> PathBuf {
 pub fn xlsx_inspect(xlsx: &Path) -> serde_json::Value {
     let py = tool("openpyxl");
     let script = scripts().join("inspect_xlsx.py");
-    let run = run(&py, &[script.as_os_str(), xlsx.as_os_str()], Duration::from_secs(120));
-    assert_eq!(run.code, 0, "inspect_xlsx.py {} failed (exit {}): {}", xlsx.display(), run.code, tail(&run.stderr, 3000));
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("inspect_xlsx.py printed no JSON ({e}): {}", tail(&run.stdout, 2000)))
+    let run = run(
+        &py,
+        &[script.as_os_str(), xlsx.as_os_str()],
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        run.code,
+        0,
+        "inspect_xlsx.py {} failed (exit {}): {}",
+        xlsx.display(),
+        run.code,
+        tail(&run.stderr, 3000)
+    );
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "inspect_xlsx.py printed no JSON ({e}): {}",
+            tail(&run.stdout, 2000)
+        )
+    })
 }
 
 /// Loads `index.html` in headless Chromium from a throw-away HTTP server on 127.0.0.1 (serving
@@ -297,19 +399,38 @@ pub fn chromium_check_links_file(index_html: &Path) -> serde_json::Value {
 
 fn check_links(index_html: &Path, file_mode: bool) -> serde_json::Value {
     let chromium = tool("chromium");
-    let py = python().unwrap_or_else(|| panic!("python3 is not installed. Install: {}", install_hint("python3")));
+    let py = python().unwrap_or_else(|| {
+        panic!(
+            "python3 is not installed. Install: {}",
+            install_hint("python3")
+        )
+    });
     let script = scripts().join("check_links.py");
-    let mut args: Vec<&std::ffi::OsStr> = vec![script.as_os_str(), "--chromium".as_ref(), chromium.as_os_str()];
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        script.as_os_str(),
+        "--chromium".as_ref(),
+        chromium.as_os_str(),
+    ];
     if file_mode {
         args.push("--file".as_ref());
     }
     args.push(index_html.as_os_str());
     let run = run(&py, &args, Duration::from_secs(180));
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-        panic!("check_links.py printed no JSON ({e}); exit {}\nstdout: {}\nstderr: {}", run.code, tail(&run.stdout, 2000), tail(&run.stderr, 2000))
+        panic!(
+            "check_links.py printed no JSON ({e}); exit {}\nstdout: {}\nstderr: {}",
+            run.code,
+            tail(&run.stdout, 2000),
+            tail(&run.stderr, 2000)
+        )
     });
     if run.code != 0 {
-        let errors: Vec<&str> = report["errors"].as_array().into_iter().flatten().filter_map(|e| e.as_str()).collect();
+        let errors: Vec<&str> = report["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_str())
+            .collect();
         panic!(
             "{} in headless Chromium ({}): exit {}\n{}\nstderr: {}",
             index_html.display(),
@@ -350,11 +471,19 @@ pub fn tiny_pdf(text: &str, title: &str) -> Vec<u8> {
         pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
-    pdf.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     pdf
 }
 
@@ -367,21 +496,42 @@ mod checks {
     use participa::standard::Dataset;
 
     fn definitions() -> Vec<Dataset> {
-        participa::config::embedded::DATASETS.iter().map(|(n, text)| serde_json::from_str(text).unwrap_or_else(|e| panic!("{n}: {e}"))).collect()
+        participa::config::embedded::DATASETS
+            .iter()
+            .map(|(n, text)| serde_json::from_str(text).unwrap_or_else(|e| panic!("{n}: {e}")))
+            .collect()
     }
 
     /// Publishes March 2019 (50 rows per dataset) and February 2019 into `root/publicacion`.
     fn published_example(root: &Path) -> PathBuf {
         let folder = root.join("publicacion");
         let mut march = example(50);
-        let mut rows = ExampleRows { rows_per_dataset: 50 };
-        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish March");
+        let mut rows = ExampleRows {
+            rows_per_dataset: 50,
+        };
+        participa::report::publish::publish(
+            &folder,
+            &march,
+            b"%PDF-1.7 placeholder",
+            &mut || Ok(b"PK placeholder".to_vec()),
+            &mut rows,
+            &definitions(),
+        )
+        .expect("publish March");
         march.meta.period = "2019-02".into();
         march.meta.period_label = "febrero de 2019".into();
         march.meta.file_stem = "participa-2019-02-es".into();
         march.meta.period_start = chrono::NaiveDate::from_ymd_opt(2019, 2, 1).expect("date");
         march.meta.period_end = chrono::NaiveDate::from_ymd_opt(2019, 2, 28).expect("date");
-        participa::report::publish::publish(&folder, &march, b"%PDF-1.7 placeholder", &mut || Ok(b"PK placeholder".to_vec()), &mut rows, &definitions()).expect("publish February");
+        participa::report::publish::publish(
+            &folder,
+            &march,
+            b"%PDF-1.7 placeholder",
+            &mut || Ok(b"PK placeholder".to_vec()),
+            &mut rows,
+            &definitions(),
+        )
+        .expect("publish February");
         folder
     }
 
@@ -397,13 +547,23 @@ mod checks {
         if need_frictionless {
             for period in ["2019-03", "2019-02"] {
                 let report = frictionless_validate(&folder.join(period).join("datapackage.json"));
-                let rows: Vec<u64> = report["tasks"].as_array().expect("tasks").iter().filter_map(|t| t["stats"]["rows"].as_u64()).collect();
+                let rows: Vec<u64> = report["tasks"]
+                    .as_array()
+                    .expect("tasks")
+                    .iter()
+                    .filter_map(|t| t["stats"]["rows"].as_u64())
+                    .collect();
                 assert_eq!(rows, [50, 50], "{period}");
             }
         }
         if need_chromium {
             let report = chromium_check_links(&folder.join("index.html"));
-            let files = report["checked"].as_array().expect("checked").iter().filter(|c| c["kind"] == "file").count();
+            let files = report["checked"]
+                .as_array()
+                .expect("checked")
+                .iter()
+                .filter(|c| c["kind"] == "file")
+                .count();
             // Per month: PDF and XLSX twice (overview and section), two CSVs, the data package.
             assert_eq!(files, 2 * 7, "{report:#}");
             assert_eq!(report["lang"], "es-AR");
@@ -419,16 +579,32 @@ mod checks {
         }
         let tmp = tempfile::tempdir().expect("tempdir");
         let folder = published_example(tmp.path());
-        std::fs::write(folder.join("2019-03/instancias.csv"), "programa,fecha\nx,not a date\n").expect("write");
+        std::fs::write(
+            folder.join("2019-03/instancias.csv"),
+            "programa,fecha\nx,not a date\n",
+        )
+        .expect("write");
         std::fs::remove_file(folder.join("2019-02/reconocimientos.csv")).expect("remove");
         if need_frictionless {
-            let failure = std::panic::catch_unwind(|| frictionless_validate(&folder.join("2019-03/datapackage.json")));
-            let message = failure.err().and_then(|p| p.downcast_ref::<String>().cloned()).expect("frictionless must fail");
-            assert!(message.contains("hash-count") || message.contains("label"), "{message}");
+            let failure = std::panic::catch_unwind(|| {
+                frictionless_validate(&folder.join("2019-03/datapackage.json"))
+            });
+            let message = failure
+                .err()
+                .and_then(|p| p.downcast_ref::<String>().cloned())
+                .expect("frictionless must fail");
+            assert!(
+                message.contains("hash-count") || message.contains("label"),
+                "{message}"
+            );
         }
         if need_chromium {
-            let failure = std::panic::catch_unwind(|| chromium_check_links(&folder.join("index.html")));
-            let message = failure.err().and_then(|p| p.downcast_ref::<String>().cloned()).expect("the link check must fail");
+            let failure =
+                std::panic::catch_unwind(|| chromium_check_links(&folder.join("index.html")));
+            let message = failure
+                .err()
+                .and_then(|p| p.downcast_ref::<String>().cloned())
+                .expect("the link check must fail");
             assert!(message.contains("reconocimientos.csv"), "{message}");
         }
     }
@@ -440,18 +616,33 @@ mod checks {
         }
         let tmp = tempfile::tempdir().expect("tempdir");
         let pdf = tmp.path().join("tiny.pdf");
-        std::fs::write(&pdf, tiny_pdf("Participación ciudadana 2019", "Informe de participación")).expect("write");
+        std::fs::write(
+            &pdf,
+            tiny_pdf("Participación ciudadana 2019", "Informe de participación"),
+        )
+        .expect("write");
         qpdf_check(&pdf);
         assert!(pdftotext(&pdf).contains("Participación ciudadana 2019"));
         assert!(pdftotext_raw(&pdf).contains("Participación"));
         let info = pdfinfo(&pdf);
-        assert_eq!(pdfinfo_field(&info, "Pages").as_deref(), Some("1"), "{info}");
-        assert_eq!(pdfinfo_field(&info, "Title").as_deref(), Some("Informe de participación"), "{info}");
+        assert_eq!(
+            pdfinfo_field(&info, "Pages").as_deref(),
+            Some("1"),
+            "{info}"
+        );
+        assert_eq!(
+            pdfinfo_field(&info, "Title").as_deref(),
+            Some("Informe de participación"),
+            "{info}"
+        );
 
         let broken = tmp.path().join("broken.pdf");
         let bytes = tiny_pdf("x", "y");
         std::fs::write(&broken, &bytes[..bytes.len() / 2]).expect("write");
-        assert!(std::panic::catch_unwind(|| qpdf_check(&broken)).is_err(), "a truncated PDF must fail qpdf --check");
+        assert!(
+            std::panic::catch_unwind(|| qpdf_check(&broken)).is_err(),
+            "a truncated PDF must fail qpdf --check"
+        );
     }
 
     #[test]
@@ -463,10 +654,16 @@ mod checks {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join("libro.xlsx");
         let mut wb = Workbook::new();
-        wb.set_properties(&DocProperties::new().set_title("Informe — marzo de 2019").set_author("GCBA").set_subject("Participación"));
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title("Informe — marzo de 2019")
+                .set_author("GCBA")
+                .set_subject("Participación"),
+        );
         let ws = wb.add_worksheet();
         ws.set_name("Resumen").expect("name");
-        ws.write_row(0, 0, ["Comuna", "Participantes"]).expect("row");
+        ws.write_row(0, 0, ["Comuna", "Participantes"])
+            .expect("row");
         for i in 1..=15u32 {
             ws.write_number(i, 0, f64::from(i)).expect("cell");
             ws.write_number(i, 1, f64::from(i * 10)).expect("cell");
@@ -474,15 +671,25 @@ mod checks {
         ws.set_freeze_panes(1, 0).expect("freeze");
         ws.autofilter(0, 0, 15, 1).expect("filter");
         let mut chart = Chart::new(ChartType::Column);
-        chart.add_series().set_values(("Resumen", 1, 1, 15, 1)).set_categories(("Resumen", 1, 0, 15, 0));
+        chart
+            .add_series()
+            .set_values(("Resumen", 1, 1, 15, 1))
+            .set_categories(("Resumen", 1, 0, 15, 0));
         ws.insert_chart(1, 3, &chart).expect("chart");
         wb.add_worksheet().set_name("instancias").expect("name");
         wb.save(&path).expect("save");
 
         let seen = xlsx_inspect(&path);
-        assert_eq!(seen["sheet_names"], serde_json::json!(["Resumen", "instancias"]));
+        assert_eq!(
+            seen["sheet_names"],
+            serde_json::json!(["Resumen", "instancias"])
+        );
         let first = &seen["sheets"][0];
-        assert_eq!((first["max_row"].as_u64(), first["max_column"].as_u64()), (Some(16), Some(2)), "{seen:#}");
+        assert_eq!(
+            (first["max_row"].as_u64(), first["max_column"].as_u64()),
+            (Some(16), Some(2)),
+            "{seen:#}"
+        );
         assert_eq!(first["freeze_panes"], "A2");
         assert_eq!(first["auto_filter"], "A1:B16");
         assert_eq!(first["charts"], 1);

@@ -1,7 +1,5 @@
 //! Test helpers: an isolated working folder per test and the real `participa` binary.
 
-
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -44,7 +42,10 @@ pub fn participa(cwd: &Path, args: &[&str]) -> Run {
 /// Runs the binary with the clock set to `now` (RFC 3339), when given.
 pub fn participa_at(cwd: &Path, now: Option<&str>, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
-    cmd.args(args).current_dir(cwd).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env_remove("PARTICIPA_NOW");
     if let Some(now) = now {
         cmd.env("PARTICIPA_NOW", now);
     }
@@ -54,7 +55,10 @@ pub fn participa_at(cwd: &Path, now: Option<&str>, args: &[&str]) -> Run {
 /// Runs the binary with `args` in `cwd` and the log filter `rust_log` (`RUST_LOG`).
 pub fn participa_logging(cwd: &Path, rust_log: &str, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_participa"));
-    cmd.args(args).current_dir(cwd).env("RUST_LOG", rust_log).env_remove("PARTICIPA_NOW");
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("RUST_LOG", rust_log)
+        .env_remove("PARTICIPA_NOW");
     cmd.output().expect("the participa binary runs").into()
 }
 
@@ -66,7 +70,11 @@ pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
         .records()
         .map(|r| {
             let r = r.expect("csv record");
-            headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
         })
         .collect()
 }
@@ -98,9 +106,13 @@ impl Unprivileged {
         let as_nobody = running_as_root();
         if as_nobody {
             let setpriv = Command::new("setpriv").arg("--version").output();
-            assert!(setpriv.is_ok_and(|o| o.status.success()), "running as root: this test needs setpriv (util-linux) to run participa as nobody");
+            assert!(
+                setpriv.is_ok_and(|o| o.status.success()),
+                "running as root: this test needs setpriv (util-linux) to run participa as nobody"
+            );
             let tmp = w.dir.parent().expect("temporary folder");
-            std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod temporary folder");
+            std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod temporary folder");
             give_tree(&w.dir);
         }
         Unprivileged { as_nobody }
@@ -118,12 +130,20 @@ impl Unprivileged {
         let bin = env!("CARGO_BIN_EXE_participa");
         let mut cmd = if self.as_nobody {
             let mut c = Command::new("setpriv");
-            c.args([format!("--reuid={NOBODY}"), format!("--regid={NOBODY}"), "--clear-groups".to_string(), bin.to_string()]);
+            c.args([
+                format!("--reuid={NOBODY}"),
+                format!("--regid={NOBODY}"),
+                "--clear-groups".to_string(),
+                bin.to_string(),
+            ]);
             c
         } else {
             Command::new(bin)
         };
-        cmd.args(args).current_dir(&w.dir).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+        cmd.args(args)
+            .current_dir(&w.dir)
+            .env_remove("RUST_LOG")
+            .env_remove("PARTICIPA_NOW");
         cmd.output().expect("the participa binary runs").into()
     }
 
@@ -164,8 +184,12 @@ pub fn copy_tree(from: &Path, to: &Path, age: Duration) {
 
 /// Sets a file's modification time to `age` ago.
 pub fn set_age(path: &Path, age: Duration) {
-    let file = std::fs::File::options().write(true).open(path).expect("open for mtime");
-    file.set_modified(SystemTime::now() - age).expect("set mtime");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open for mtime");
+    file.set_modified(SystemTime::now() - age)
+        .expect("set mtime");
 }
 
 /// Ten minutes: well past the settle time of a copy in progress.
@@ -182,8 +206,15 @@ impl Workdir {
         // that wait in every test without five of them per pass (tests/settle.rs sets its own).
         let config = dir.join("participa.toml");
         let text = std::fs::read_to_string(&config).expect("config");
-        assert!(text.contains("settle_seconds = 5"), "the example config sets settle_seconds = 5");
-        std::fs::write(&config, text.replace("settle_seconds = 5", "settle_seconds = 1")).expect("write config");
+        assert!(
+            text.contains("settle_seconds = 5"),
+            "the example config sets settle_seconds = 5"
+        );
+        std::fs::write(
+            &config,
+            text.replace("settle_seconds = 5", "settle_seconds = 1"),
+        )
+        .expect("write config");
         Workdir { _tmp: tmp, dir }
     }
 
@@ -253,7 +284,10 @@ impl Workdir {
 
 /// Sum of a numeric column (empty counts as zero).
 pub fn sum(rows: &[HashMap<String, String>], column: &str) -> f64 {
-    rows.iter().filter_map(|r| r.get(column)).filter_map(|v| v.parse::<f64>().ok()).sum()
+    rows.iter()
+        .filter_map(|r| r.get(column))
+        .filter_map(|v| v.parse::<f64>().ok())
+        .sum()
 }
 
 /// The address space a run of [`participa_bounded`] may use: 1.5 GiB, so a reader that expands a
@@ -274,7 +308,10 @@ pub struct Bounded {
 #[cfg(unix)]
 pub fn participa_bounded(cwd: &Path, args: &[&str]) -> Bounded {
     let prlimit = Command::new("prlimit").arg("--version").output();
-    assert!(prlimit.is_ok_and(|o| o.status.success()), "this test needs prlimit (util-linux)");
+    assert!(
+        prlimit.is_ok_and(|o| o.status.success()),
+        "this test needs prlimit (util-linux)"
+    );
     let time = Path::new("/usr/bin/time");
     let report = tempfile::NamedTempFile::new().expect("time report file");
     let mut cmd = if time.is_file() {
@@ -284,10 +321,17 @@ pub fn participa_bounded(cwd: &Path, args: &[&str]) -> Bounded {
     } else {
         Command::new("prlimit")
     };
-    cmd.arg(format!("--as={ADDRESS_SPACE_LIMIT}")).arg("--").arg(env!("CARGO_BIN_EXE_participa"));
-    cmd.args(args).current_dir(cwd).env_remove("RUST_LOG").env_remove("PARTICIPA_NOW");
+    cmd.arg(format!("--as={ADDRESS_SPACE_LIMIT}"))
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_participa"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env_remove("PARTICIPA_NOW");
     let run: Run = cmd.output().expect("the participa binary runs").into();
-    let measured = std::fs::read_to_string(report.path()).ok().and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()));
+    let measured = std::fs::read_to_string(report.path())
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()));
     let peak_kib = measured.unwrap_or_else(|| {
         // SAFETY: getrusage only writes the struct it is given.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -14,7 +14,9 @@ pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            let in_calamine = info.location().is_some_and(|l| l.file().contains("/calamine-"));
+            let in_calamine = info
+                .location()
+                .is_some_and(|l| l.file().contains("/calamine-"));
             if in_calamine {
                 CALAMINE_PANICS.fetch_add(1, Ordering::Relaxed);
                 return;

@@ -15,7 +15,10 @@ const MANIFEST: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?>
 fuzz_target!(|data: &[u8]| {
     guard::install();
     let bytes = package::zip(&[
-        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
         ("META-INF/manifest.xml", MANIFEST),
         ("content.xml", data),
     ]);

@@ -6,7 +6,8 @@ use std::io::Write;
 /// A zip holding `parts` (name, contents), stored uncompressed.
 pub fn zip(parts: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, contents) in parts {
         if out.start_file(*name, stored).is_err() || out.write_all(contents).is_err() {
             return Vec::new();

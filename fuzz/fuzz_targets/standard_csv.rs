@@ -20,7 +20,13 @@ fn standard() -> Option<&'static Standard> {
 fuzz_target!(|data: &[u8]| {
     guard::install();
     let Some(standard) = standard() else { return };
-    let Ok(sheets) = read_bytes(data, "csv", &Limits::default()) else { return };
-    let ctx = FileContext { organismo: "fuzz".into(), path: "fuzz/planilla.csv".into(), ..FileContext::default() };
+    let Ok(sheets) = read_bytes(data, "csv", &Limits::default()) else {
+        return;
+    };
+    let ctx = FileContext {
+        organismo: "fuzz".into(),
+        path: "fuzz/planilla.csv".into(),
+        ..FileContext::default()
+    };
     let _ = process_file(standard, &ctx, &sheets);
 });

@@ -13,7 +13,10 @@ use crate::pipeline::daemon::{self, DeliveryView, MailProblemStatus, Requeue};
 pub fn list(config: &Config, format: Format) -> anyhow::Result<i32> {
     let (entregas, problem) = daemon::deliveries(config)?;
     match format {
-        Format::Json => say!("{}", serde_json::json!({ "entregas": entregas, "problema_correo": problem })),
+        Format::Json => say!(
+            "{}",
+            serde_json::json!({ "entregas": entregas, "problema_correo": problem })
+        ),
         Format::Text => {
             if let Some(p) = &problem {
                 print_problem(p)?;
@@ -30,16 +33,28 @@ pub fn list(config: &Config, format: Format) -> anyhow::Result<i32> {
 }
 
 /// Puts failed deliveries back in the queue.
-pub fn retry(config: &Config, id: Option<i64>, periodo: Option<String>, fallidas: bool) -> anyhow::Result<i32> {
+pub fn retry(
+    config: &Config,
+    id: Option<i64>,
+    periodo: Option<String>,
+    fallidas: bool,
+) -> anyhow::Result<i32> {
     let which = match (id, periodo, fallidas) {
         (Some(id), None, false) => Requeue::Id(id),
         (None, Some(p), false) => Requeue::Period(p),
         (None, None, true) => Requeue::Failed,
-        _ => bail!("entregas reintentar: indique una sola de --id N, --periodo 2019-03 o --fallidas"),
+        _ => {
+            bail!("entregas reintentar: indique una sola de --id N, --periodo 2019-03 o --fallidas")
+        }
     };
     let done = daemon::requeue(config, &which)?;
     for v in &done.not_failed {
-        say!("La entrega {} ({}) está {}: no se reintenta; solo vuelven a la cola las fallidas.", v.entrega.id, what(v), v.entrega.estado);
+        say!(
+            "La entrega {} ({}) está {}: no se reintenta; solo vuelven a la cola las fallidas.",
+            v.entrega.id,
+            what(v),
+            v.entrega.estado
+        );
     }
     if done.requeued.is_empty() {
         say!("Ninguna entrega fallida que volver a poner en la cola.");
@@ -47,7 +62,12 @@ pub fn retry(config: &Config, id: Option<i64>, periodo: Option<String>, fallidas
     }
     say!("{} entregas vuelven a la cola; salen en la próxima ejecución del daemon (o con `participa run --once`):", done.requeued.len());
     for v in &done.requeued {
-        say!("  {} {} → {}", v.entrega.id, what(v), v.entrega.destinatario);
+        say!(
+            "  {} {} → {}",
+            v.entrega.id,
+            what(v),
+            v.entrega.destinatario
+        );
     }
     Ok(0)
 }
@@ -77,7 +97,16 @@ pub fn print_problem(p: &MailProblemStatus) -> Result<(), OutputError> {
 }
 
 fn print_table(entregas: &[DeliveryView]) -> Result<(), OutputError> {
-    let header = ["id", "tipo", "período u organismo", "destinatario", "estado", "intentos", "próximo intento", "último error"];
+    let header = [
+        "id",
+        "tipo",
+        "período u organismo",
+        "destinatario",
+        "estado",
+        "intentos",
+        "próximo intento",
+        "último error",
+    ];
     let rows: Vec<[String; 8]> = entregas
         .iter()
         .map(|v| {
@@ -88,7 +117,13 @@ fn print_table(entregas: &[DeliveryView]) -> Result<(), OutputError> {
                 (None, Some(o)) => o.clone(),
                 (None, None) => "-".into(),
             };
-            let next = if d.estado == "pendiente" { d.proximo_intento_en.clone().unwrap_or_else(|| "ahora".into()) } else { "-".into() };
+            let next = if d.estado == "pendiente" {
+                d.proximo_intento_en
+                    .clone()
+                    .unwrap_or_else(|| "ahora".into())
+            } else {
+                "-".into()
+            };
             [
                 d.id.to_string(),
                 d.tipo.clone(),
@@ -109,7 +144,17 @@ fn print_table(entregas: &[DeliveryView]) -> Result<(), OutputError> {
     }
     let line = |cells: Vec<&str>| -> Result<(), OutputError> {
         let n = cells.len();
-        let text: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i + 1 == n { c.to_string() } else { format!("{c:<w$}", w = widths[i]) }).collect();
+        let text: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i + 1 == n {
+                    c.to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
         say!("{}", text.join("  ").trim_end());
         Ok(())
     };

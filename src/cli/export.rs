@@ -13,7 +13,15 @@ use crate::pipeline;
 use crate::standard::schema::{FieldType, PROVENANCE};
 use crate::store::{ExportError, Store};
 
-const REJECTION_COLUMNS: [&str; 7] = ["fuente_archivo", "fuente_hoja", "fuente_fila", "campo", "codigo", "valor", "mensaje"];
+const REJECTION_COLUMNS: [&str; 7] = [
+    "fuente_archivo",
+    "fuente_hoja",
+    "fuente_fila",
+    "campo",
+    "codigo",
+    "valor",
+    "mensaje",
+];
 
 /// A CSV error as the I/O error it wraps, so a closed pipe stays recognisable.
 fn csv_io(e: csv::Error) -> std::io::Error {
@@ -37,7 +45,12 @@ struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    fn new(out: W, format: Format, columns: Vec<String>, numeric: Vec<bool>) -> std::io::Result<Self> {
+    fn new(
+        out: W,
+        format: Format,
+        columns: Vec<String>,
+        numeric: Vec<bool>,
+    ) -> std::io::Result<Self> {
         let sink = match format {
             Format::Json => {
                 let mut out = out;
@@ -50,7 +63,11 @@ impl<W: Write> Writer<W> {
                 Sink::Csv(Box::new(csv))
             }
         };
-        Ok(Writer { sink, columns, numeric })
+        Ok(Writer {
+            sink,
+            columns,
+            numeric,
+        })
     }
 
     fn row(&mut self, row: Vec<String>) -> std::io::Result<()> {
@@ -108,7 +125,8 @@ pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32
     let result: Result<(), ExportError> = (|| {
         match dataset {
             "rechazos" => {
-                let columns: Vec<String> = REJECTION_COLUMNS.iter().map(|c| c.to_string()).collect();
+                let columns: Vec<String> =
+                    REJECTION_COLUMNS.iter().map(|c| c.to_string()).collect();
                 let numeric = columns.iter().map(|c| c == "fuente_fila").collect();
                 let mut w = Writer::new(out, format, columns, numeric)?;
                 store.export_rejections(&mut |row| w.row(row))?;
@@ -116,10 +134,21 @@ pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32
             }
             "archivos" => {
                 let files = store.files()?;
-                let columns: Vec<String> = ["fuente", "organismo", "ruta", "estado", "resultado", "recibido_en", "sha256", "filas_aceptadas", "filas_rechazadas", "problemas"]
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect();
+                let columns: Vec<String> = [
+                    "fuente",
+                    "organismo",
+                    "ruta",
+                    "estado",
+                    "resultado",
+                    "recibido_en",
+                    "sha256",
+                    "filas_aceptadas",
+                    "filas_rechazadas",
+                    "problemas",
+                ]
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
                 let numeric = columns.iter().map(|c| c.starts_with("filas_")).collect();
                 let mut w = Writer::new(out, format, columns, numeric)?;
                 // Names and messages as printed everywhere else: escaped, so a name with a line
@@ -143,10 +172,22 @@ pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32
             }
             name => {
                 let Some(ds) = config.standard.dataset(name) else {
-                    return Err(ExportError::Output(std::io::Error::new(std::io::ErrorKind::NotFound, format!("dataset desconocido «{name}»"))));
+                    return Err(ExportError::Output(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("dataset desconocido «{name}»"),
+                    )));
                 };
                 let mut columns: Vec<String> = ds.fields.iter().map(|f| f.name.clone()).collect();
-                let mut numeric: Vec<bool> = ds.fields.iter().map(|f| matches!(f.field_type, FieldType::Integer | FieldType::Number | FieldType::Year)).collect();
+                let mut numeric: Vec<bool> = ds
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        matches!(
+                            f.field_type,
+                            FieldType::Integer | FieldType::Number | FieldType::Year
+                        )
+                    })
+                    .collect();
                 columns.extend(PROVENANCE.iter().map(|c| c.to_string()));
                 numeric.extend(PROVENANCE.iter().map(|c| *c == "fuente_fila"));
                 let mut w = Writer::new(out, format, columns, numeric)?;
@@ -161,8 +202,16 @@ pub fn run(config: &Config, dataset: &str, format: Format) -> anyhow::Result<i32
         // A reader that closed the pipe (`| head`) is not an error.
         Err(ExportError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(ExportError::Output(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            let names: Vec<&str> = config.standard.datasets.iter().map(|d| d.name.as_str()).collect();
-            bail!("{e}; elija uno de: {}, rechazos, archivos", names.join(", "))
+            let names: Vec<&str> = config
+                .standard
+                .datasets
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            bail!(
+                "{e}; elija uno de: {}, rechazos, archivos",
+                names.join(", ")
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -46,36 +46,75 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
     pipeline::sweep_leftovers(config);
     let wait = config.settings.ingest.lock_wait();
     let mut say_waiting = super::say_waiting(wait);
-    let mut store = pipeline::open_store_to_write(config, Writer { command: "participa ingest".into(), wait, waiting: &mut say_waiting })?;
+    let mut store = pipeline::open_store_to_write(
+        config,
+        Writer {
+            command: "participa ingest".into(),
+            wait,
+            waiting: &mut say_waiting,
+        },
+    )?;
     let shutdown = AtomicBool::new(false);
     let summary = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         pipeline::ingest(config, &mut store, &Bar(bar), SystemTime::now(), &shutdown)?
     } else {
-        pipeline::ingest(config, &mut store, &pipeline::NoProgress, SystemTime::now(), &shutdown)?
+        pipeline::ingest(
+            config,
+            &mut store,
+            &pipeline::NoProgress,
+            SystemTime::now(),
+            &shutdown,
+        )?
     };
     for line in &summary.archivos {
         let what = match &line.estado {
-            FileStatus::Nuevo => format!("nuevo: {} filas aceptadas, {} rechazadas", line.filas_aceptadas, line.filas_rechazadas),
-            FileStatus::Cambiado => format!("reemplazado: {} filas aceptadas, {} rechazadas", line.filas_aceptadas, line.filas_rechazadas),
+            FileStatus::Nuevo => format!(
+                "nuevo: {} filas aceptadas, {} rechazadas",
+                line.filas_aceptadas, line.filas_rechazadas
+            ),
+            FileStatus::Cambiado => format!(
+                "reemplazado: {} filas aceptadas, {} rechazadas",
+                line.filas_aceptadas, line.filas_rechazadas
+            ),
             FileStatus::Ilegible(m) => format!("rechazado entero: {m}"),
             FileStatus::EnCopia => "se está copiando; se leerá en la próxima pasada".to_string(),
             FileStatus::Ausente => "ya no está en la carpeta; sus filas se conservan".to_string(),
-            FileStatus::ErrorDeLectura(m) => format!("no se pudo leer del disco ({m}); se reintentará en la próxima pasada"),
+            FileStatus::ErrorDeLectura(m) => {
+                format!("no se pudo leer del disco ({m}); se reintentará en la próxima pasada")
+            }
             FileStatus::EnlaceNoSeguido(m) => m.clone(),
             FileStatus::SinCambios => continue,
         };
-        say!("{}/{}: {}", printable(&line.fuente), printable(&line.ruta), printable(&what));
+        say!(
+            "{}/{}: {}",
+            printable(&line.fuente),
+            printable(&line.ruta),
+            printable(&what)
+        );
         // Names inside the organismo's folder, as the clerk knows them.
-        let short = |path: &str| printable(path.split_once('/').map(|(_, rest)| rest).unwrap_or(path)).into_owned();
+        let short = |path: &str| {
+            printable(path.split_once('/').map(|(_, rest)| rest).unwrap_or(path)).into_owned()
+        };
         for r in &line.repite {
-            say!("  {} repite {} {} de {}; se cuentan una sola vez.", short(&line.ruta), r.filas, filas(r.filas), short(&r.archivo));
+            say!(
+                "  {} repite {} {} de {}; se cuentan una sola vez.",
+                short(&line.ruta),
+                r.filas,
+                filas(r.filas),
+                short(&r.archivo)
+            );
         }
         for r in &line.recuperadas {
             let (kept, file) = (short(&line.ruta), short(&r.archivo));
             if r.filas == 1 {
-                say!("  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept}).");
+                say!(
+                    "  {file}: 1 fila que repetía {kept} vuelve a contarse (ya no está en {kept})."
+                );
             } else {
                 say!("  {file}: {} filas que repetían {kept} vuelven a contarse (ya no están en {kept}).", r.filas);
             }
@@ -103,7 +142,10 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
         summary.archivos_nuevos, summary.archivos_cambiados, summary.archivos_sin_cambios, summary.archivos_rechazados, summary.archivos_ausentes, summary.archivos_en_copia
     );
     if summary.enlaces_no_seguidos > 0 {
-        say!("Enlaces simbólicos no seguidos: {}.", summary.enlaces_no_seguidos);
+        say!(
+            "Enlaces simbólicos no seguidos: {}.",
+            summary.enlaces_no_seguidos
+        );
     }
     if summary.filas_repetidas > 0 {
         say!(
@@ -111,7 +153,12 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             summary.filas_aceptadas, summary.filas_rechazadas, summary.filas_repetidas, summary.advertencias
         );
     } else {
-        say!("Filas: {} aceptadas, {} rechazadas, {} advertencias.", summary.filas_aceptadas, summary.filas_rechazadas, summary.advertencias);
+        say!(
+            "Filas: {} aceptadas, {} rechazadas, {} advertencias.",
+            summary.filas_aceptadas,
+            summary.filas_rechazadas,
+            summary.advertencias
+        );
     }
     if summary.filas_rechazadas > 0 {
         say!("Detalle de las filas rechazadas: `participa export rechazos`.");

@@ -11,26 +11,37 @@ use crate::pipeline;
 pub fn run(dir: &Path) -> anyhow::Result<i32> {
     let config_path = dir.join("participa.toml");
     if config_path.exists() {
-        bail!("{} ya existe: no se sobrescribe una carpeta de trabajo", config_path.display());
+        bail!(
+            "{} ya existe: no se sobrescribe una carpeta de trabajo",
+            config_path.display()
+        );
     }
-    std::fs::create_dir_all(dir.join("inbox")).with_context(|| format!("no se pudo crear {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("inbox"))
+        .with_context(|| format!("no se pudo crear {}", dir.display()))?;
     for (relative, contents) in embedded::standard_files() {
         let path = dir.join("standard").join(relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("no se pudo crear {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("no se pudo crear {}", parent.display()))?;
         }
-        std::fs::write(&path, contents).with_context(|| format!("no se pudo escribir {}", path.display()))?;
+        std::fs::write(&path, contents)
+            .with_context(|| format!("no se pudo escribir {}", path.display()))?;
     }
     let indicators_path = dir.join("indicadores.toml");
-    std::fs::write(&indicators_path, embedded::INDICATORS).with_context(|| format!("no se pudo escribir {}", indicators_path.display()))?;
-    std::fs::write(&config_path, embedded::EXAMPLE_CONFIG).with_context(|| format!("no se pudo escribir {}", config_path.display()))?;
+    std::fs::write(&indicators_path, embedded::INDICATORS)
+        .with_context(|| format!("no se pudo escribir {}", indicators_path.display()))?;
+    std::fs::write(&config_path, embedded::EXAMPLE_CONFIG)
+        .with_context(|| format!("no se pudo escribir {}", config_path.display()))?;
     let config = Config::load(Some(&config_path))?;
     pipeline::open_store(&config)?;
     say!("Carpeta de trabajo lista en {}", dir.display());
     say!("  configuración: {}", config_path.display());
     say!("  estándar:      {}", dir.join("standard").display());
     say!("  indicadores:   {}", indicators_path.display());
-    say!("  bandeja:       {} (una subcarpeta por organismo)", dir.join("inbox").display());
+    say!(
+        "  bandeja:       {} (una subcarpeta por organismo)",
+        dir.join("inbox").display()
+    );
     say!("Siguiente paso: copie las planillas en la bandeja y ejecute `participa ingest` dentro de la carpeta.");
     Ok(0)
 }

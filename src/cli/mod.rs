@@ -159,17 +159,48 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Init { dir } => init::run(&dir),
         Command::Ingest => ingest::run(&Config::load(cli.config.as_deref())?),
-        Command::Export { dataset, format } => export::run(&Config::load(cli.config.as_deref())?, &dataset, format),
+        Command::Export { dataset, format } => {
+            export::run(&Config::load(cli.config.as_deref())?, &dataset, format)
+        }
         Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
         Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
-        Command::Template { dataset, output, organismo } => template::run(cli.config.as_deref(), &dataset, &output, organismo.as_deref()),
-        Command::Report { period, lang, send } => report::run(&Config::load(cli.config.as_deref())?, &period, lang.as_deref(), send),
+        Command::Template {
+            dataset,
+            output,
+            organismo,
+        } => template::run(
+            cli.config.as_deref(),
+            &dataset,
+            &output,
+            organismo.as_deref(),
+        ),
+        Command::Report { period, lang, send } => report::run(
+            &Config::load(cli.config.as_deref())?,
+            &period,
+            lang.as_deref(),
+            send,
+        ),
         Command::Run { once } => run::run(&Config::load(cli.config.as_deref())?, once),
-        Command::LeerArchivoAislado { path, extension, limits } => Ok(crate::pipeline::reading::child_main(&path, &extension, &limits)),
-        Command::Entregas { accion: None, format } => entregas::list(&Config::load(cli.config.as_deref())?, format),
-        Command::Entregas { accion: Some(EntregasAccion::Reintentar { id, periodo, fallidas }), .. } => {
-            entregas::retry(&Config::load(cli.config.as_deref())?, id, periodo, fallidas)
-        }
+        Command::LeerArchivoAislado {
+            path,
+            extension,
+            limits,
+        } => Ok(crate::pipeline::reading::child_main(
+            &path, &extension, &limits,
+        )),
+        Command::Entregas {
+            accion: None,
+            format,
+        } => entregas::list(&Config::load(cli.config.as_deref())?, format),
+        Command::Entregas {
+            accion:
+                Some(EntregasAccion::Reintentar {
+                    id,
+                    periodo,
+                    fallidas,
+                }),
+            ..
+        } => entregas::retry(&Config::load(cli.config.as_deref())?, id, periodo, fallidas),
     }
 }
 
@@ -183,6 +214,12 @@ fn say_waiting(limit: std::time::Duration) -> impl FnMut(&crate::store::Busy) {
 /// are never logged, only paths and counts. A log line stderr cannot take is dropped (the
 /// subscriber's own report of that failure would panic: it uses `eprintln!`).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).log_internal_errors(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .log_internal_errors(false)
+        .try_init();
 }

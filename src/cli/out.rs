@@ -43,7 +43,10 @@ pub fn line(args: fmt::Arguments<'_>) -> Result<(), OutputError> {
 /// Writes `args` and a newline to stderr; a failed write is dropped.
 pub fn note_line(args: fmt::Arguments<'_>) {
     let mut err = io::stderr().lock();
-    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n")).and_then(|()| err.flush());
+    let _ = err
+        .write_fmt(args)
+        .and_then(|()| err.write_all(b"\n"))
+        .and_then(|()| err.flush());
 }
 
 /// `println!` that returns an [`OutputError`] with `?` instead of panicking.

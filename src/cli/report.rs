@@ -30,10 +30,18 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
     if !period.is_closed(today) {
         note!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
     }
-    let command = format!("participa report --period {period} --lang {}{}", lang.code(), if send { " --send" } else { "" });
+    let command = format!(
+        "participa report --period {period} --lang {}{}",
+        lang.code(),
+        if send { " --send" } else { "" }
+    );
     let wait = config.settings.ingest.lock_wait();
     let mut say_waiting = super::say_waiting(wait);
-    let writer = Writer { command, wait, waiting: &mut say_waiting };
+    let writer = Writer {
+        command,
+        wait,
+        waiting: &mut say_waiting,
+    };
     if send {
         // Through the daemon's ledger: a recipient who already has this report does not get
         // it again, whoever sent it.
@@ -43,9 +51,17 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         return Ok(if outcome.held.is_some() { 1 } else { 0 });
     }
     let mut store = pipeline::open_store_to_write(config, writer)?;
-    let files = pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;
+    let files =
+        pipeline::report::report(config, &mut store, period, lang, today, &now.to_rfc3339())?;
     let r = &files.report;
-    say!("{} ({} {}, {} {})", r.meta.title, r.labels.issued.to_lowercase(), r.meta.issued_on, r.labels.data_version.to_lowercase(), r.meta.data_version);
+    say!(
+        "{} ({} {}, {} {})",
+        r.meta.title,
+        r.labels.issued.to_lowercase(),
+        r.meta.issued_on,
+        r.labels.data_version.to_lowercase(),
+        r.meta.data_version
+    );
     if !r.meta.has_data {
         say!("  {}", r.labels.no_data);
     }

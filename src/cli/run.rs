@@ -10,7 +10,19 @@ use crate::store::lock::DAEMON;
 /// the store: while another process writes it (another daemon, an ingest, a report), it refuses
 /// to start, naming that process.
 pub fn run(config: &Config, once: bool) -> anyhow::Result<i32> {
-    let command = if once { format!("{DAEMON} --once") } else { DAEMON.to_string() };
-    pipeline::daemon::run(config, once, Writer { command, wait: Duration::ZERO, waiting: &mut |_| {} })?;
+    let command = if once {
+        format!("{DAEMON} --once")
+    } else {
+        DAEMON.to_string()
+    };
+    pipeline::daemon::run(
+        config,
+        once,
+        Writer {
+            command,
+            wait: Duration::ZERO,
+            waiting: &mut |_| {},
+        },
+    )?;
     Ok(0)
 }

@@ -11,7 +11,12 @@ use crate::report::template;
 
 /// Writes the template; inside a working folder its standard applies, anywhere else the
 /// shipped one does (as for `validate`).
-pub fn run(config_path: Option<&Path>, dataset: &str, output: &Path, organismo: Option<&str>) -> anyhow::Result<i32> {
+pub fn run(
+    config_path: Option<&Path>,
+    dataset: &str,
+    output: &Path,
+    organismo: Option<&str>,
+) -> anyhow::Result<i32> {
     let loaded = match config_path {
         Some(p) => Some(Config::load(Some(p))?),
         None if Path::new("participa.toml").exists() => Some(Config::load(None)?),
@@ -22,7 +27,8 @@ pub fn run(config_path: Option<&Path>, dataset: &str, output: &Path, organismo: 
         None => config::embedded_standard().map_err(anyhow::Error::msg)?,
     };
     let bytes = template::render(&standard, dataset, organismo)?;
-    write_atomic(output, &bytes).with_context(|| format!("no se pudo escribir {}", output.display()))?;
+    write_atomic(output, &bytes)
+        .with_context(|| format!("no se pudo escribir {}", output.display()))?;
     say!("Plantilla de {dataset} escrita en {}", output.display());
     Ok(0)
 }

@@ -14,10 +14,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Text as one line, cut to `max` characters: a header may hold line breaks or be long.
 fn cell(text: &str, max: usize) -> String {
-    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() > max {
-        flat.chars().take(max.saturating_sub(1)).chain(['…']).collect()
+        flat.chars()
+            .take(max.saturating_sub(1))
+            .chain(['…'])
+            .collect()
     } else {
         flat
     }
@@ -30,14 +36,33 @@ fn print_columns(columns: &[ColumnReading], messages: &Messages) -> Result<(), O
     }
     let rows: Vec<[String; 4]> = columns
         .iter()
-        .map(|c| [c.columna.clone(), cell(&c.encabezado, 40), c.campo.clone().unwrap_or_else(|| "—".to_string()), c.motivo.describe(messages)])
+        .map(|c| {
+            [
+                c.columna.clone(),
+                cell(&c.encabezado, 40),
+                c.campo.clone().unwrap_or_else(|| "—".to_string()),
+                c.motivo.describe(messages),
+            ]
+        })
         .collect();
     let head = ["col", "encabezado", "campo", "cómo se leyó"].map(str::to_string);
-    let width = |i: usize| rows.iter().chain([&head]).map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let width = |i: usize| {
+        rows.iter()
+            .chain([&head])
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let (w0, w1, w2) = (width(0), width(1), width(2));
     say!("    cómo se leyó cada columna:");
     for r in [&head].into_iter().chain(&rows) {
-        say!("      {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
+        say!(
+            "      {:<w0$}  {:<w1$}  {:<w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3]
+        );
     }
     Ok(())
 }
@@ -45,7 +70,11 @@ fn print_columns(columns: &[ColumnReading], messages: &Messages) -> Result<(), O
 fn print_text(path: &Path, result: &FileResult, messages: &Messages) -> Result<(), OutputError> {
     say!("{}", crate::names::printable_path(path));
     for sheet in &result.sheets {
-        let name = if sheet.nombre.is_empty() { "(CSV)".to_string() } else { format!("hoja «{}»", sheet.nombre) };
+        let name = if sheet.nombre.is_empty() {
+            "(CSV)".to_string()
+        } else {
+            format!("hoja «{}»", sheet.nombre)
+        };
         match &sheet.resultado {
             SheetOutcome::Leida { dataset } => {
                 let rows: Vec<String> = sheet.filas_encabezado.iter().map(u32::to_string).collect();
@@ -63,7 +92,10 @@ fn print_text(path: &Path, result: &FileResult, messages: &Messages) -> Result<(
         }
         print_columns(&sheet.columnas, messages)?;
         if !sheet.columnas_personales_descartadas.is_empty() {
-            say!("    columnas con datos personales descartadas sin guardarse: {}", sheet.columnas_personales_descartadas.join(", "));
+            say!(
+                "    columnas con datos personales descartadas sin guardarse: {}",
+                sheet.columnas_personales_descartadas.join(", ")
+            );
         }
         if sheet.columnas_truncadas {
             say!("    hay datos más allá de la última columna admitida; no se leyeron");
@@ -71,16 +103,34 @@ fn print_text(path: &Path, result: &FileResult, messages: &Messages) -> Result<(
     }
     let errors: Vec<_> = result.issues.iter().filter(|i| i.is_error()).collect();
     let warnings: Vec<_> = result.issues.iter().filter(|i| !i.is_error()).collect();
-    let (row_errors, sheet_errors): (Vec<_>, Vec<_>) = errors.into_iter().partition(|i| i.row.is_some());
+    let (row_errors, sheet_errors): (Vec<_>, Vec<_>) =
+        errors.into_iter().partition(|i| i.row.is_some());
     for issue in &sheet_errors {
-        say!("  {} [{}] {}", issue.place(), issue.code.as_str(), issue.message);
+        say!(
+            "  {} [{}] {}",
+            issue.place(),
+            issue.code.as_str(),
+            issue.message
+        );
     }
     if row_errors.is_empty() && sheet_errors.is_empty() {
-        say!("Sin errores: {}.", plural(result.accepted(), "fila aceptada", "filas aceptadas"));
+        say!(
+            "Sin errores: {}.",
+            plural(result.accepted(), "fila aceptada", "filas aceptadas")
+        );
     } else if !row_errors.is_empty() {
-        say!("{} con errores ({}):", plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"), plural(row_errors.len(), "error", "errores"));
+        say!(
+            "{} con errores ({}):",
+            plural(result.rejected_rows(), "fila rechazada", "filas rechazadas"),
+            plural(row_errors.len(), "error", "errores")
+        );
         for issue in row_errors {
-            say!("  {} [{}] {}", issue.place_row(), issue.code.as_str(), issue.message);
+            say!(
+                "  {} [{}] {}",
+                issue.place_row(),
+                issue.code.as_str(),
+                issue.message
+            );
         }
     }
     if !warnings.is_empty() {
@@ -111,8 +161,14 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
     match pipeline::validate_file(loaded.as_ref(), standard, file) {
         Err(e) => {
             match format {
-                Format::Json => say!("{}", serde_json::json!({ "archivo": crate::names::printable_path(file), "codigo": "unreadable-file", "mensaje": e.to_string() })),
-                _ => say!("{}\n  [unreadable-file] No se pudo leer el archivo: {e}", crate::names::printable_path(file)),
+                Format::Json => say!(
+                    "{}",
+                    serde_json::json!({ "archivo": crate::names::printable_path(file), "codigo": "unreadable-file", "mensaje": e.to_string() })
+                ),
+                _ => say!(
+                    "{}\n  [unreadable-file] No se pudo leer el archivo: {e}",
+                    crate::names::printable_path(file)
+                ),
             }
             Ok(1)
         }
@@ -137,7 +193,13 @@ pub fn run(config_path: Option<&Path>, file: &Path, format: Format) -> anyhow::R
                     }
                 }
             }
-            Ok(if unusable.is_some() || result.issues.iter().any(|i| i.is_error()) { 1 } else { 0 })
+            Ok(
+                if unusable.is_some() || result.issues.iter().any(|i| i.is_error()) {
+                    1
+                } else {
+                    0
+                },
+            )
         }
     }
 }

@@ -12,17 +12,38 @@ pub const MESSAGES_ES: &str = include_str!("../../config/standard/mensajes.es.js
 
 /// Dataset definitions: (file name, contents).
 pub const DATASETS: &[(&str, &str)] = &[
-    ("iniciativas.json", include_str!("../../config/standard/datasets/iniciativas.json")),
-    ("instancias.json", include_str!("../../config/standard/datasets/instancias.json")),
-    ("reconocimientos.json", include_str!("../../config/standard/datasets/reconocimientos.json")),
+    (
+        "iniciativas.json",
+        include_str!("../../config/standard/datasets/iniciativas.json"),
+    ),
+    (
+        "instancias.json",
+        include_str!("../../config/standard/datasets/instancias.json"),
+    ),
+    (
+        "reconocimientos.json",
+        include_str!("../../config/standard/datasets/reconocimientos.json"),
+    ),
 ];
 
 /// Code lists: (list name, CSV contents).
 pub const CODE_LISTS: &[(&str, &str)] = &[
-    ("barrios", include_str!("../../config/standard/codes/barrios.csv")),
-    ("estados", include_str!("../../config/standard/codes/estados.csv")),
-    ("modalidades", include_str!("../../config/standard/codes/modalidades.csv")),
-    ("programas", include_str!("../../config/standard/codes/programas.csv")),
+    (
+        "barrios",
+        include_str!("../../config/standard/codes/barrios.csv"),
+    ),
+    (
+        "estados",
+        include_str!("../../config/standard/codes/estados.csv"),
+    ),
+    (
+        "modalidades",
+        include_str!("../../config/standard/codes/modalidades.csv"),
+    ),
+    (
+        "programas",
+        include_str!("../../config/standard/codes/programas.csv"),
+    ),
 ];
 
 /// The shipped code list called `name`.
@@ -32,8 +53,15 @@ pub fn code_list(name: &str) -> Option<&'static str> {
 
 /// Every file of the shipped standard folder: (path relative to the folder, contents).
 pub fn standard_files() -> Vec<(String, &'static str)> {
-    let mut files = vec![("lexicon.json".to_string(), LEXICON), ("mensajes.es.json".to_string(), MESSAGES_ES)];
+    let mut files = vec![
+        ("lexicon.json".to_string(), LEXICON),
+        ("mensajes.es.json".to_string(), MESSAGES_ES),
+    ];
     files.extend(DATASETS.iter().map(|(n, t)| (format!("datasets/{n}"), *t)));
-    files.extend(CODE_LISTS.iter().map(|(n, t)| (format!("codes/{n}.csv"), *t)));
+    files.extend(
+        CODE_LISTS
+            .iter()
+            .map(|(n, t)| (format!("codes/{n}.csv"), *t)),
+    );
     files
 }

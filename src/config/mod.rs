@@ -291,7 +291,10 @@ impl Config {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => {
-                let cwd = std::env::current_dir().map_err(|source| ConfigError::Io { path: PathBuf::from("."), source })?;
+                let cwd = std::env::current_dir().map_err(|source| ConfigError::Io {
+                    path: PathBuf::from("."),
+                    source,
+                })?;
                 let candidate = cwd.join("participa.toml");
                 if !candidate.exists() {
                     return Err(ConfigError::NotFound(cwd));
@@ -299,29 +302,71 @@ impl Config {
                 candidate
             }
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
-        let settings = Settings::parse(&text).map_err(|message| ConfigError::Parse { path: path.clone(), message })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let settings = Settings::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.clone(),
+            message,
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
         let standard_dir = base.join(&settings.standard.dir);
         let standard = load_standard(&standard_dir, &settings.standard.language)?;
-        let indicators_path = if settings.informe.indicadores.is_absolute() { settings.informe.indicadores.clone() } else { base.join(&settings.informe.indicadores) };
-        let indicators_text = if indicators_path.exists() { read(&indicators_path)? } else { embedded::INDICATORS.to_string() };
-        let indicators = IndicatorsConfig::parse(&indicators_text).map_err(|message| ConfigError::Parse { path: indicators_path.clone(), message })?;
-        indicators.check(&standard).map_err(|message| ConfigError::Invalid { path: indicators_path, message })?;
+        let indicators_path = if settings.informe.indicadores.is_absolute() {
+            settings.informe.indicadores.clone()
+        } else {
+            base.join(&settings.informe.indicadores)
+        };
+        let indicators_text = if indicators_path.exists() {
+            read(&indicators_path)?
+        } else {
+            embedded::INDICATORS.to_string()
+        };
+        let indicators =
+            IndicatorsConfig::parse(&indicators_text).map_err(|message| ConfigError::Parse {
+                path: indicators_path.clone(),
+                message,
+            })?;
+        indicators
+            .check(&standard)
+            .map_err(|message| ConfigError::Invalid {
+                path: indicators_path,
+                message,
+            })?;
         Config::assemble(path, base, settings, standard, indicators)
     }
 
     /// Checks settings against the standard and compiles the pins.
-    pub fn assemble(path: PathBuf, base: PathBuf, settings: Settings, standard: Standard, indicators: IndicatorsConfig) -> Result<Config, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { path: path.clone(), message };
+    pub fn assemble(
+        path: PathBuf,
+        base: PathBuf,
+        settings: Settings,
+        standard: Standard,
+        indicators: IndicatorsConfig,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        };
         settings.check().map_err(invalid)?;
         settings.check_source_paths(&base).map_err(invalid)?;
         check_months(&settings, &indicators).map_err(invalid)?;
         let mut builder = globset::GlobSetBuilder::new();
         for pin in &settings.pins {
             if standard.dataset(&pin.dataset).is_none() {
-                return Err(invalid(format!("pins: dataset «{}» does not exist in the standard", pin.dataset)));
+                return Err(invalid(format!(
+                    "pins: dataset «{}» does not exist in the standard",
+                    pin.dataset
+                )));
             }
             let glob = globset::GlobBuilder::new(&pin.pattern)
                 .literal_separator(false)
@@ -330,11 +375,21 @@ impl Config {
             builder.add(glob);
         }
         let pins = builder.build().map_err(|e| invalid(format!("pins: {e}")))?;
-        let check_columns = |key: &str, columns: &BTreeMap<String, String>| -> Result<(), ConfigError> {
+        let check_columns = |key: &str,
+                             columns: &BTreeMap<String, String>|
+         -> Result<(), ConfigError> {
             for (header, field) in columns {
-                let known = field == crate::standard::header::MAPPING_IGNORE || standard.datasets.iter().any(|d| d.field_index(field).is_some());
+                let known = field == crate::standard::header::MAPPING_IGNORE
+                    || standard
+                        .datasets
+                        .iter()
+                        .any(|d| d.field_index(field).is_some());
                 if !known {
-                    let fields: std::collections::BTreeSet<&str> = standard.datasets.iter().flat_map(|d| d.fields.iter().map(|f| f.name.as_str())).collect();
+                    let fields: std::collections::BTreeSet<&str> = standard
+                        .datasets
+                        .iter()
+                        .flat_map(|d| d.fields.iter().map(|f| f.name.as_str()))
+                        .collect();
                     let list = fields.into_iter().collect::<Vec<_>>().join(", ");
                     return Err(invalid(format!(
                         "{key}.\"{header}\": «{field}» is not a field of the standard (fields: {list}; or «{}» to leave the column unused)",
@@ -350,24 +405,46 @@ impl Config {
         for (code, org) in &settings.organismos {
             check_columns(&format!("organismos.{code}.columnas"), &org.columnas)?;
             if let Some(p) = &org.programa {
-                if !standard.code_lists.get("programas").is_some_and(|l| l.entries.iter().any(|e| &e.code == p)) {
-                    return Err(invalid(format!("organismos.{code}.programa: «{p}» is not a programme code")));
+                if !standard
+                    .code_lists
+                    .get("programas")
+                    .is_some_and(|l| l.entries.iter().any(|e| &e.code == p))
+                {
+                    return Err(invalid(format!(
+                        "organismos.{code}.programa: «{p}» is not a programme code"
+                    )));
                 }
             }
         }
-        Ok(Config { path, base, settings, standard, indicators, pins })
+        Ok(Config {
+            path,
+            base,
+            settings,
+            standard,
+            indicators,
+            pins,
+        })
     }
 
     /// The column mapping for a file: its pin's entries first, then its organismo's.
     pub fn column_map(&self, organismo: Option<&str>, relative: &str) -> Vec<(String, String)> {
         let pin = self.pin_for(relative).map(|p| &p.columnas);
-        let org = organismo.and_then(|o| self.settings.organismos.get(o)).map(|o| &o.columnas);
-        pin.into_iter().chain(org).flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone()))).collect()
+        let org = organismo
+            .and_then(|o| self.settings.organismos.get(o))
+            .map(|o| &o.columnas);
+        pin.into_iter()
+            .chain(org)
+            .flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect()
     }
 
     /// The first pin matching a relative path.
     pub fn pin_for(&self, relative: &str) -> Option<&PinConfig> {
-        self.pins.matches(relative).into_iter().min().map(|i| &self.settings.pins[i])
+        self.pins
+            .matches(relative)
+            .into_iter()
+            .min()
+            .map(|i| &self.settings.pins[i])
     }
 
     /// A path from the configuration, resolved against its folder.
@@ -398,13 +475,48 @@ impl Settings {
             }
         }
         let ingest = &self.ingest;
-        within("ingest.settle_seconds", ingest.settle_seconds, 0, MAX_SETTLE_SECONDS)?;
-        within("ingest.max_file_bytes", ingest.max_file_bytes, 1, MAX_FILE_BYTES)?;
-        within("ingest.max_unpacked_bytes", ingest.max_unpacked_bytes, 1, MAX_UNPACKED_BYTES)?;
-        within("ingest.max_cells_per_file", ingest.max_cells_per_file, 1, MAX_CELLS_PER_FILE)?;
-        within("ingest.max_text_bytes_per_file", ingest.max_text_bytes_per_file, 1, MAX_TEXT_BYTES_PER_FILE)?;
-        within("ingest.max_columns", ingest.max_columns as u64, 1, MAX_COLUMNS)?;
-        within("ingest.max_rows_per_sheet", ingest.max_rows_per_sheet as u64, 1, MAX_ROWS_PER_SHEET)?;
+        within(
+            "ingest.settle_seconds",
+            ingest.settle_seconds,
+            0,
+            MAX_SETTLE_SECONDS,
+        )?;
+        within(
+            "ingest.max_file_bytes",
+            ingest.max_file_bytes,
+            1,
+            MAX_FILE_BYTES,
+        )?;
+        within(
+            "ingest.max_unpacked_bytes",
+            ingest.max_unpacked_bytes,
+            1,
+            MAX_UNPACKED_BYTES,
+        )?;
+        within(
+            "ingest.max_cells_per_file",
+            ingest.max_cells_per_file,
+            1,
+            MAX_CELLS_PER_FILE,
+        )?;
+        within(
+            "ingest.max_text_bytes_per_file",
+            ingest.max_text_bytes_per_file,
+            1,
+            MAX_TEXT_BYTES_PER_FILE,
+        )?;
+        within(
+            "ingest.max_columns",
+            ingest.max_columns as u64,
+            1,
+            MAX_COLUMNS,
+        )?;
+        within(
+            "ingest.max_rows_per_sheet",
+            ingest.max_rows_per_sheet as u64,
+            1,
+            MAX_ROWS_PER_SHEET,
+        )?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let max_threads = cores.saturating_mul(THREADS_PER_CORE);
         if ingest.threads > max_threads {
@@ -413,21 +525,37 @@ impl Settings {
                 ingest.threads
             ));
         }
-        if let (Some(a), Some(b)) = (self.ingest.reporting_period_start, self.ingest.reporting_period_end) {
+        if let (Some(a), Some(b)) = (
+            self.ingest.reporting_period_start,
+            self.ingest.reporting_period_end,
+        ) {
             if a > b {
                 return Err("ingest.reporting_period_start is after reporting_period_end".into());
             }
         }
         if !["es", "en"].contains(&self.informe.idioma.as_str()) {
-            return Err(format!("informe.idioma: «{}» — reports are written in «es» or «en»", self.informe.idioma));
+            return Err(format!(
+                "informe.idioma: «{}» — reports are written in «es» or «en»",
+                self.informe.idioma
+            ));
         }
-        if self.standard.language.is_empty() || !self.standard.language.chars().all(|c| c.is_ascii_lowercase()) {
+        if self.standard.language.is_empty()
+            || !self
+                .standard
+                .language
+                .chars()
+                .all(|c| c.is_ascii_lowercase())
+        {
             return Err("standard.language must be a lower-case language code such as «es»".into());
         }
         self.correo.check()?;
-        let contacts = self.organismos.iter().filter_map(|(code, o)| o.email.as_deref().map(|e| (code, e)));
+        let contacts = self
+            .organismos
+            .iter()
+            .filter_map(|(code, o)| o.email.as_deref().map(|e| (code, e)));
         for (code, email) in contacts {
-            self.correo.check_recipients(&format!("organismos.{code}.email"), [email])?;
+            self.correo
+                .check_recipients(&format!("organismos.{code}.email"), [email])?;
         }
         self.programacion.check()?;
         Ok(())
@@ -441,27 +569,49 @@ impl Settings {
     pub fn check_source_paths(&self, base: &Path) -> Result<(), String> {
         let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
         let resolve = |p: &Path| lexical(&base.join(p));
-        let store_dir = resolve(&self.store.sqlite_path).parent().map(Path::to_path_buf).unwrap_or_else(|| base.clone());
+        let store_dir = resolve(&self.store.sqlite_path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| base.clone());
         // (key, folder, also wrong when the source lies inside it)
         let outputs = [
             ("store.sqlite_path (the store's folder)", store_dir, false),
-            ("informe.dir_salida", resolve(&self.informe.dir_salida), true),
-            ("informe.dir_publicacion", resolve(&self.informe.dir_publicacion), true),
+            (
+                "informe.dir_salida",
+                resolve(&self.informe.dir_salida),
+                true,
+            ),
+            (
+                "informe.dir_publicacion",
+                resolve(&self.informe.dir_publicacion),
+                true,
+            ),
             ("correo.dir_salida", resolve(&self.correo.dir_salida), true),
         ];
         for (i, source) in self.sources.iter().enumerate() {
-            let key = format!("sources[{i}].path (source «{}»)", crate::names::printable(&source.name));
+            let key = format!(
+                "sources[{i}].path (source «{}»)",
+                crate::names::printable(&source.name)
+            );
             if source.path.to_str().is_some_and(|p| p.trim().is_empty()) {
-                return Err(format!("{key}: the folder is empty; name the drop folder, e.g. path = \"inbox\""));
+                return Err(format!(
+                    "{key}: the folder is empty; name the drop folder, e.g. path = \"inbox\""
+                ));
             }
             let root = resolve(&source.path);
             let real_root = std::fs::canonicalize(&root).ok();
             for (what, folder, inside_too) in &outputs {
                 let real = std::fs::canonicalize(folder).ok();
-                let overlaps = |a: &Path, b: &Path| b.starts_with(a) || (*inside_too && a.starts_with(b));
-                let clash = overlaps(&root, folder) || matches!((&real_root, &real), (Some(r), Some(f)) if overlaps(r, f));
+                let overlaps =
+                    |a: &Path, b: &Path| b.starts_with(a) || (*inside_too && a.starts_with(b));
+                let clash = overlaps(&root, folder)
+                    || matches!((&real_root, &real), (Some(r), Some(f)) if overlaps(r, f));
                 if clash {
-                    let relation = if *inside_too { "overlaps" } else { "is or contains" };
+                    let relation = if *inside_too {
+                        "overlaps"
+                    } else {
+                        "is or contains"
+                    };
                     return Err(format!(
                         "{key}: «{}» {relation} the folder of {what} («{}»): participa would read its own files; give the drop folder a place of its own, e.g. path = \"inbox\"",
                         crate::names::printable_path(&source.path),
@@ -487,7 +637,10 @@ impl Settings {
 
     /// The reporting period, when both ends are set.
     pub fn reporting_period(&self) -> Option<(NaiveDate, NaiveDate)> {
-        Some((self.ingest.reporting_period_start?, self.ingest.reporting_period_end?))
+        Some((
+            self.ingest.reporting_period_start?,
+            self.ingest.reporting_period_end?,
+        ))
     }
 }
 
@@ -529,7 +682,9 @@ pub(crate) fn within(key: &str, value: u64, min: u64, max: u64) -> Result<(), St
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(format!("{key}: {value} is out of range; it must be between {min} and {max}"))
+        Err(format!(
+            "{key}: {value} is out of range; it must be between {min} and {max}"
+        ))
     }
 }
 
@@ -542,7 +697,13 @@ fn check_months(settings: &Settings, indicators: &IndicatorsConfig) -> Result<()
         format!("{key}: {shown} is outside the years of the commitment (compromiso.inicio = {} in indicadores.toml): it must fall between {first} and {last}", indicators.compromiso.inicio)
     };
     let ingest = &settings.ingest;
-    for (key, date) in [("ingest.reporting_period_start", ingest.reporting_period_start), ("ingest.reporting_period_end", ingest.reporting_period_end)] {
+    for (key, date) in [
+        (
+            "ingest.reporting_period_start",
+            ingest.reporting_period_start,
+        ),
+        ("ingest.reporting_period_end", ingest.reporting_period_end),
+    ] {
         if let Some(d) = date {
             if !(first..=last).contains(&Month::of(d)) {
                 return Err(outside(key, d.to_string()));
@@ -551,9 +712,16 @@ fn check_months(settings: &Settings, indicators: &IndicatorsConfig) -> Result<()
     }
     let p = &settings.programacion;
     let mut months = [None, None];
-    for ((key, month), parsed) in [("programacion.informes_desde", &p.informes_desde), ("programacion.informes_hasta", &p.informes_hasta)].into_iter().zip(&mut months) {
+    for ((key, month), parsed) in [
+        ("programacion.informes_desde", &p.informes_desde),
+        ("programacion.informes_hasta", &p.informes_hasta),
+    ]
+    .into_iter()
+    .zip(&mut months)
+    {
         let Some(text) = month else { continue };
-        let m = Month::parse(text).ok_or_else(|| format!("{key}: «{text}» is not a month such as 2019-01"))?;
+        let m = Month::parse(text)
+            .ok_or_else(|| format!("{key}: «{text}» is not a month such as 2019-01"))?;
         if !(first..=last).contains(&m) {
             return Err(outside(key, m.to_string()));
         }
@@ -568,11 +736,17 @@ fn check_months(settings: &Settings, indicators: &IndicatorsConfig) -> Result<()
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn sorted_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, ConfigError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Io { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -591,21 +765,36 @@ pub fn load_standard(dir: &Path, language: &str) -> Result<Standard, ConfigError
         ..StandardTexts::default()
     };
     for file in sorted_files(&dir.join("datasets"), "json")? {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         texts.datasets.push((name, read(&file)?));
     }
     for file in sorted_files(&dir.join("codes"), "csv")? {
-        let name = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         texts.code_lists.push((name, read(&file)?));
     }
-    Standard::from_texts(&texts).map_err(|message| ConfigError::Invalid { path: dir.to_path_buf(), message })
+    Standard::from_texts(&texts).map_err(|message| ConfigError::Invalid {
+        path: dir.to_path_buf(),
+        message,
+    })
 }
 
 /// The standard shipped inside the binary.
 pub fn embedded_standard() -> Result<Standard, String> {
     let texts = StandardTexts {
-        datasets: embedded::DATASETS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
-        code_lists: embedded::CODE_LISTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        datasets: embedded::DATASETS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect(),
+        code_lists: embedded::CODE_LISTS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect(),
         lexicon: embedded::LEXICON.to_string(),
         messages: embedded::MESSAGES_ES.to_string(),
         fallback_messages: None,
@@ -624,7 +813,14 @@ mod tests {
         assert_eq!(settings.sources.len(), 1);
         assert_eq!(settings.standard.dir, PathBuf::from("standard"));
         let standard = embedded_standard().expect("shipped standard loads");
-        Config::assemble(PathBuf::from("participa.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).expect("assembles");
+        Config::assemble(
+            PathBuf::from("participa.toml"),
+            PathBuf::from("."),
+            settings,
+            standard,
+            IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"),
+        )
+        .expect("assembles");
     }
 
     #[test]
@@ -641,8 +837,22 @@ mod tests {
         let uncommented: String = embedded::EXAMPLE_CONFIG
             .lines()
             .map(|l| {
-                let key = ["# [", "# nombre =", "# email =", "# programa =", "# columnas =", "# pattern =", "# dataset ="].iter().any(|p| l.starts_with(p));
-                if key { &l[2..] } else { l }
+                let key = [
+                    "# [",
+                    "# nombre =",
+                    "# email =",
+                    "# programa =",
+                    "# columnas =",
+                    "# pattern =",
+                    "# dataset =",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p));
+                if key {
+                    &l[2..]
+                } else {
+                    l
+                }
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -651,15 +861,38 @@ mod tests {
         let assemble = |text: &str| {
             let settings = Settings::parse(text).map_err(|e| e.to_string())?;
             let standard = embedded_standard().expect("standard");
-            Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).map_err(|e| e.to_string())
+            Config::assemble(
+                PathBuf::from("p.toml"),
+                PathBuf::from("."),
+                settings,
+                standard,
+                IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"),
+            )
+            .map_err(|e| e.to_string())
         };
         let config = assemble(&uncommented).expect("uncommented example is valid");
-        let map = config.column_map(Some("secretaria-atencion-ciudadana"), "secretaria-atencion-ciudadana/ba_elige_seguimiento_2019-03.xlsx");
-        assert_eq!(map.first().map(|(k, v)| (k.as_str(), v.as_str())), Some(("Nº de propuesta", "id")), "the pin's mapping comes first");
-        assert!(map.iter().any(|(k, v)| k == "Dispositivo" && v == "programa"));
-        let bad = uncommented.replace("\"Dispositivo\" = \"programa\"", "\"Dispositivo\" = \"programma\"");
+        let map = config.column_map(
+            Some("secretaria-atencion-ciudadana"),
+            "secretaria-atencion-ciudadana/ba_elige_seguimiento_2019-03.xlsx",
+        );
+        assert_eq!(
+            map.first().map(|(k, v)| (k.as_str(), v.as_str())),
+            Some(("Nº de propuesta", "id")),
+            "the pin's mapping comes first"
+        );
+        assert!(map
+            .iter()
+            .any(|(k, v)| k == "Dispositivo" && v == "programa"));
+        let bad = uncommented.replace(
+            "\"Dispositivo\" = \"programa\"",
+            "\"Dispositivo\" = \"programma\"",
+        );
         let err = assemble(&bad).expect_err("unknown field");
-        assert!(err.contains("organismos.secretaria-atencion-ciudadana.columnas.\"Dispositivo\"") && err.contains("programma"), "{err}");
+        assert!(
+            err.contains("organismos.secretaria-atencion-ciudadana.columnas.\"Dispositivo\"")
+                && err.contains("programma"),
+            "{err}"
+        );
     }
 
     fn check_with(replacements: &[(&str, &str)], extra: &str) -> Result<Config, String> {
@@ -672,7 +905,14 @@ mod tests {
         let settings = Settings::parse(&text)?;
         let standard = embedded_standard().expect("standard");
         let indicators = IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators");
-        Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, indicators).map_err(|e| e.to_string())
+        Config::assemble(
+            PathBuf::from("p.toml"),
+            PathBuf::from("."),
+            settings,
+            standard,
+            indicators,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// `threads = 100000` was accepted, then the pool aborted the run: the limit is four per
@@ -681,7 +921,10 @@ mod tests {
     fn threads_are_at_most_four_per_core() {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let err = check_with(&[("threads = 0", "threads = 100000")], "").expect_err("refused");
-        assert!(err.contains("ingest.threads") && err.contains(&format!("the limit is {}", 4 * cores)), "{err}");
+        assert!(
+            err.contains("ingest.threads") && err.contains(&format!("the limit is {}", 4 * cores)),
+            "{err}"
+        );
         let limit = format!("threads = {}", 4 * cores);
         assert!(check_with(&[("threads = 0", &limit)], "").is_ok());
     }
@@ -690,20 +933,70 @@ mod tests {
     #[test]
     fn numeric_keys_have_ranges_named_in_the_message() {
         for (from, to, key) in [
-            ("settle_seconds = 5", "settle_seconds = 99999999999", "ingest.settle_seconds"),
-            ("max_file_bytes = 52428800", "max_file_bytes = 0", "ingest.max_file_bytes"),
-            ("max_file_bytes = 52428800", "max_file_bytes = 9000000000000", "ingest.max_file_bytes"),
-            ("max_unpacked_bytes = 268435456", "max_unpacked_bytes = 9000000000000000000", "ingest.max_unpacked_bytes"),
-            ("max_rows_per_sheet = 1048576", "max_rows_per_sheet = 4000000000", "ingest.max_rows_per_sheet"),
-            ("max_columns = 256", "max_columns = 100000", "ingest.max_columns"),
-            ("reintentos_max = 6", "reintentos_max = 1000000", "programacion.reintentos_max"),
-            ("reintento_inicial_segundos = 60", "reintento_inicial_segundos = 0", "programacion.reintento_inicial_segundos"),
-            ("reintento_max_segundos = 21600", "reintento_max_segundos = 9223372036854775807", "programacion.reintento_max_segundos"),
-            ("reintento_max_segundos = 21600", "reintento_max_segundos = 30", "programacion.reintento_max_segundos"),
-            ("max_adjuntos_bytes = 7000000", "max_adjuntos_bytes = 1000000000000", "correo.max_adjuntos_bytes"),
+            (
+                "settle_seconds = 5",
+                "settle_seconds = 99999999999",
+                "ingest.settle_seconds",
+            ),
+            (
+                "max_file_bytes = 52428800",
+                "max_file_bytes = 0",
+                "ingest.max_file_bytes",
+            ),
+            (
+                "max_file_bytes = 52428800",
+                "max_file_bytes = 9000000000000",
+                "ingest.max_file_bytes",
+            ),
+            (
+                "max_unpacked_bytes = 268435456",
+                "max_unpacked_bytes = 9000000000000000000",
+                "ingest.max_unpacked_bytes",
+            ),
+            (
+                "max_rows_per_sheet = 1048576",
+                "max_rows_per_sheet = 4000000000",
+                "ingest.max_rows_per_sheet",
+            ),
+            (
+                "max_columns = 256",
+                "max_columns = 100000",
+                "ingest.max_columns",
+            ),
+            (
+                "reintentos_max = 6",
+                "reintentos_max = 1000000",
+                "programacion.reintentos_max",
+            ),
+            (
+                "reintento_inicial_segundos = 60",
+                "reintento_inicial_segundos = 0",
+                "programacion.reintento_inicial_segundos",
+            ),
+            (
+                "reintento_max_segundos = 21600",
+                "reintento_max_segundos = 9223372036854775807",
+                "programacion.reintento_max_segundos",
+            ),
+            (
+                "reintento_max_segundos = 21600",
+                "reintento_max_segundos = 30",
+                "programacion.reintento_max_segundos",
+            ),
+            (
+                "max_adjuntos_bytes = 7000000",
+                "max_adjuntos_bytes = 1000000000000",
+                "correo.max_adjuntos_bytes",
+            ),
         ] {
-            let err = check_with(&[(from, to)], "").err().unwrap_or_else(|| panic!("{to} accepted"));
-            assert!(err.contains(key) && err.contains("entre") || err.contains(key) && err.contains("between"), "{to}: {err}");
+            let err = check_with(&[(from, to)], "")
+                .err()
+                .unwrap_or_else(|| panic!("{to} accepted"));
+            assert!(
+                err.contains(key) && err.contains("entre")
+                    || err.contains(key) && err.contains("between"),
+                "{to}: {err}"
+            );
         }
     }
 
@@ -712,31 +1005,83 @@ mod tests {
     #[test]
     fn configured_months_fall_within_the_commitments_years() {
         for (from, to, key) in [
-            ("informes_desde = \"2019-01\"", "informes_desde = \"0000-01\"", "programacion.informes_desde"),
-            ("informes_desde = \"2019-01\"", "informes_desde = \"2013-12\"", "programacion.informes_desde"),
-            ("# informes_hasta = \"2020-12\"", "informes_hasta = \"9999-12\"", "programacion.informes_hasta"),
-            ("reporting_period_start = \"2016-01-01\"", "reporting_period_start = \"1900-01-01\"", "ingest.reporting_period_start"),
-            ("reporting_period_end = \"2020-12-31\"", "reporting_period_end = \"2030-01-01\"", "ingest.reporting_period_end"),
+            (
+                "informes_desde = \"2019-01\"",
+                "informes_desde = \"0000-01\"",
+                "programacion.informes_desde",
+            ),
+            (
+                "informes_desde = \"2019-01\"",
+                "informes_desde = \"2013-12\"",
+                "programacion.informes_desde",
+            ),
+            (
+                "# informes_hasta = \"2020-12\"",
+                "informes_hasta = \"9999-12\"",
+                "programacion.informes_hasta",
+            ),
+            (
+                "reporting_period_start = \"2016-01-01\"",
+                "reporting_period_start = \"1900-01-01\"",
+                "ingest.reporting_period_start",
+            ),
+            (
+                "reporting_period_end = \"2020-12-31\"",
+                "reporting_period_end = \"2030-01-01\"",
+                "ingest.reporting_period_end",
+            ),
         ] {
-            let err = check_with(&[(from, to)], "").err().unwrap_or_else(|| panic!("{to} accepted"));
-            assert!(err.contains(key) && err.contains("between 2014-01 and 2029-12"), "{to}: {err}");
+            let err = check_with(&[(from, to)], "")
+                .err()
+                .unwrap_or_else(|| panic!("{to} accepted"));
+            assert!(
+                err.contains(key) && err.contains("between 2014-01 and 2029-12"),
+                "{to}: {err}"
+            );
         }
-        let err = check_with(&[("# informes_hasta = \"2020-12\"", "informes_hasta = \"2018-12\"")], "").expect_err("hasta before desde");
-        assert!(err.contains("informes_desde (2019-01) is after programacion.informes_hasta (2018-12)"), "{err}");
-        let edges = [("informes_desde = \"2019-01\"", "informes_desde = \"2014-01\""), ("# informes_hasta = \"2020-12\"", "informes_hasta = \"2029-12\"")];
+        let err = check_with(
+            &[(
+                "# informes_hasta = \"2020-12\"",
+                "informes_hasta = \"2018-12\"",
+            )],
+            "",
+        )
+        .expect_err("hasta before desde");
+        assert!(
+            err.contains("informes_desde (2019-01) is after programacion.informes_hasta (2018-12)"),
+            "{err}"
+        );
+        let edges = [
+            (
+                "informes_desde = \"2019-01\"",
+                "informes_desde = \"2014-01\"",
+            ),
+            (
+                "# informes_hasta = \"2020-12\"",
+                "informes_hasta = \"2029-12\"",
+            ),
+        ];
         assert!(check_with(&edges, "").is_ok());
     }
 
     #[test]
     fn a_source_folder_must_be_given_and_hold_no_output_of_participa() {
         let base = tempfile::tempdir().expect("tmp");
-        let with_path = |path: &str| embedded::EXAMPLE_CONFIG.replace("path = \"inbox\"", &format!("path = {path:?}"));
+        let with_path = |path: &str| {
+            embedded::EXAMPLE_CONFIG.replace("path = \"inbox\"", &format!("path = {path:?}"))
+        };
         let check = |path: &str| -> Result<(), String> {
             let settings = Settings::parse(&with_path(path))?;
             let standard = embedded_standard().expect("standard");
-            Config::assemble(base.path().join("participa.toml"), base.path().to_path_buf(), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"))
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            Config::assemble(
+                base.path().join("participa.toml"),
+                base.path().to_path_buf(),
+                settings,
+                standard,
+                IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
         };
         check("inbox").expect("the shipped folder is fine");
         check("/srv/compartido/ministerios").expect("a share elsewhere is fine");
@@ -752,7 +1097,10 @@ mod tests {
             ("correo", "correo.dir_salida"),
         ] {
             let err = check(path).expect_err(path);
-            assert!(err.contains("sources[0].path") && err.contains(names), "{path:?}: {err}");
+            assert!(
+                err.contains("sources[0].path") && err.contains(names),
+                "{path:?}: {err}"
+            );
         }
         // A link to the working folder is the working folder.
         #[cfg(unix)]
@@ -768,19 +1116,40 @@ mod tests {
         let settings = Settings::parse(embedded::EXAMPLE_CONFIG).expect("parses");
         assert!(settings.sources.iter().all(|s| !s.seguir_enlaces));
         let without = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "");
-        assert!(Settings::parse(&without).expect("parses").sources.iter().all(|s| !s.seguir_enlaces), "default");
-        let text = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlaces = true");
+        assert!(
+            Settings::parse(&without)
+                .expect("parses")
+                .sources
+                .iter()
+                .all(|s| !s.seguir_enlaces),
+            "default"
+        );
+        let text =
+            embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlaces = true");
         assert!(Settings::parse(&text).expect("parses").sources[0].seguir_enlaces);
-        let typo = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlace = true");
-        assert!(Settings::parse(&typo).expect_err("unknown key").contains("seguir_enlace"));
+        let typo =
+            embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlace = true");
+        assert!(Settings::parse(&typo)
+            .expect_err("unknown key")
+            .contains("seguir_enlace"));
     }
 
     #[test]
     fn pins_must_name_a_dataset() {
-        let text = format!("{}\n[[pins]]\npattern = \"x/*\"\ndataset = \"nada\"\n", embedded::EXAMPLE_CONFIG);
+        let text = format!(
+            "{}\n[[pins]]\npattern = \"x/*\"\ndataset = \"nada\"\n",
+            embedded::EXAMPLE_CONFIG
+        );
         let settings = Settings::parse(&text).expect("parses");
         let standard = embedded_standard().expect("standard");
-        let err = Config::assemble(PathBuf::from("p.toml"), PathBuf::from("."), settings, standard, IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators")).expect_err("bad pin");
+        let err = Config::assemble(
+            PathBuf::from("p.toml"),
+            PathBuf::from("."),
+            settings,
+            standard,
+            IndicatorsConfig::parse(embedded::INDICATORS).expect("indicators"),
+        )
+        .expect_err("bad pin");
         assert!(err.to_string().contains("nada"));
     }
 }

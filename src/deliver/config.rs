@@ -183,14 +183,20 @@ impl MailConfig {
             return Err("correo.dir_salida: no puede estar vacío".to_string());
         }
         if self.timeout_segundos == 0 || self.timeout_segundos > MAX_TIMEOUT_SECONDS {
-            return Err(format!("correo.timeout_segundos: debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})", self.timeout_segundos));
+            return Err(format!(
+                "correo.timeout_segundos: debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})",
+                self.timeout_segundos
+            ));
         }
         if self.max_adjuntos_bytes > MAX_ATTACHMENT_BYTES {
             return Err(format!("correo.max_adjuntos_bytes: debe estar entre 0 y {MAX_ATTACHMENT_BYTES} (es {}); 0 envía siempre el enlace solo", self.max_adjuntos_bytes));
         }
-        self.sender().map_err(|e| format!("correo.remitente: {e}"))?;
+        self.sender()
+            .map_err(|e| format!("correo.remitente: {e}"))?;
         if let Some(r) = &self.responder_a {
-            r.parse::<Mailbox>().map_err(|e| format!("correo.responder_a: «{r}» no es una dirección válida ({e})"))?;
+            r.parse::<Mailbox>().map_err(|e| {
+                format!("correo.responder_a: «{r}» no es una dirección válida ({e})")
+            })?;
         }
         if let Some(url) = &self.url_publicacion {
             check_url(url).map_err(|e| format!("correo.url_publicacion: {e}"))?;
@@ -198,8 +204,14 @@ impl MailConfig {
         for d in &self.dominios_permitidos {
             check_domain(d).map_err(|e| format!("correo.dominios_permitidos: {e}"))?;
         }
-        self.check_recipients("correo.destinatarios", self.destinatarios.iter().map(String::as_str))?;
-        self.check_recipients("correo.administradores", self.administradores.iter().map(String::as_str))?;
+        self.check_recipients(
+            "correo.destinatarios",
+            self.destinatarios.iter().map(String::as_str),
+        )?;
+        self.check_recipients(
+            "correo.administradores",
+            self.administradores.iter().map(String::as_str),
+        )?;
         self.check_password_source()?;
         if self.transporte == Transporte::Smtp {
             self.check_smtp()?;
@@ -223,7 +235,11 @@ impl MailConfig {
     fn check_smtp(&self) -> Result<(), String> {
         let host = match self.smtp_host.as_deref().map(str::trim) {
             Some(h) if !h.is_empty() => h,
-            _ => return Err("correo.smtp_host: falta el servidor SMTP (transporte = \"smtp\")".to_string()),
+            _ => {
+                return Err(
+                    "correo.smtp_host: falta el servidor SMTP (transporte = \"smtp\")".to_string(),
+                )
+            }
         };
         if host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
             return Err(format!("correo.smtp_host: «{host}» no es un nombre de servidor (sin esquema, usuario ni ruta: p. ej. smtp.example.gob.ar)"));
@@ -247,16 +263,24 @@ impl MailConfig {
 
     /// Checks addresses from another key (e.g. `organismos.X.email`): each must parse and be in
     /// an allowed domain. `key` names them in the message.
-    pub fn check_recipients<'a>(&self, key: &str, addresses: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+    pub fn check_recipients<'a>(
+        &self,
+        key: &str,
+        addresses: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), String> {
         for a in addresses {
-            self.allowed_recipient(a).map_err(|e| format!("{key}: {e}"))?;
+            self.allowed_recipient(a)
+                .map_err(|e| format!("{key}: {e}"))?;
         }
         Ok(())
     }
 
     /// The address, if it parses and its domain is allowed; otherwise why not (without a key).
     pub fn allowed_recipient(&self, address: &str) -> Result<Address, String> {
-        let parsed: Address = address.trim().parse().map_err(|e| format!("«{address}» no es una dirección de correo válida ({e})"))?;
+        let parsed: Address = address
+            .trim()
+            .parse()
+            .map_err(|e| format!("«{address}» no es una dirección de correo válida ({e})"))?;
         if self.dominios_permitidos.is_empty() {
             return Ok(parsed);
         }
@@ -274,22 +298,33 @@ impl MailConfig {
 
     /// The From mailbox.
     pub fn sender(&self) -> Result<Mailbox, String> {
-        self.remitente.parse::<Mailbox>().map_err(|e| format!("«{}» no es una dirección válida, escriba \"Nombre <direccion@dominio>\" ({e})", self.remitente))
+        self.remitente.parse::<Mailbox>().map_err(|e| {
+            format!(
+                "«{}» no es una dirección válida, escriba \"Nombre <direccion@dominio>\" ({e})",
+                self.remitente
+            )
+        })
     }
 
     /// The domain for Message-IDs: the sender's, so ids are unique to this installation.
     pub fn message_id_domain(&self) -> String {
-        self.sender().map(|m| m.email.domain().to_string()).unwrap_or_else(|_| "participa.invalid".to_string())
+        self.sender()
+            .map(|m| m.email.domain().to_string())
+            .unwrap_or_else(|_| "participa.invalid".to_string())
     }
 
     /// The published folder's base URL without a trailing slash.
     pub fn publication_url(&self) -> Option<&str> {
-        self.url_publicacion.as_deref().map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty())
+        self.url_publicacion
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+            .filter(|u| !u.is_empty())
     }
 
     /// The SMTP port in use.
     pub fn port(&self) -> u16 {
-        self.smtp_puerto.unwrap_or_else(|| self.smtp_seguridad.default_port())
+        self.smtp_puerto
+            .unwrap_or_else(|| self.smtp_seguridad.default_port())
     }
 
     /// Resolves a configured path against the configuration's folder.
@@ -308,23 +343,33 @@ pub fn is_loopback(host: &str) -> bool {
     if h.eq_ignore_ascii_case("localhost") || h.to_ascii_lowercase().ends_with(".localhost") {
         return true;
     }
-    h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    h.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check_url(url: &str) -> Result<(), String> {
     let u = url.trim();
-    let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).ok_or_else(|| format!("«{url}» debe empezar con https:// (o http://)"))?;
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| format!("«{url}» debe empezar con https:// (o http://)"))?;
     let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || u.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"') {
+    if host.is_empty()
+        || u.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+    {
         return Err(format!("«{url}» no es una dirección web válida"));
     }
     if u.contains(['?', '#']) {
-        return Err(format!("«{url}»: sin ? ni #: es la carpeta base, a la que se agrega el período"));
+        return Err(format!(
+            "«{url}»: sin ? ni #: es la carpeta base, a la que se agrega el período"
+        ));
     }
     Ok(())
 }
@@ -332,17 +377,24 @@ fn check_url(url: &str) -> Result<(), String> {
 fn check_domain(d: &str) -> Result<(), String> {
     let t = d.trim();
     if t.starts_with('@') {
-        return Err(format!("«{d}»: escriba el dominio sin @ ({})", t.trim_start_matches('@')));
+        return Err(format!(
+            "«{d}»: escriba el dominio sin @ ({})",
+            t.trim_start_matches('@')
+        ));
     }
     let ok = !t.is_empty()
         && t.contains('.')
         && !t.starts_with('.')
         && !t.ends_with('.')
-        && t.split('.').all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'));
+        && t.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
     if ok {
         Ok(())
     } else {
-        Err(format!("«{d}» no es un dominio (p. ej. buenosaires.gob.ar)"))
+        Err(format!(
+            "«{d}» no es un dominio (p. ej. buenosaires.gob.ar)"
+        ))
     }
 }
 
@@ -357,7 +409,10 @@ mod tests {
             remitente: "Participa <participa@example.gob.ar>".into(),
             url_publicacion: Some("https://datos.example.gob.ar/informes/".into()),
             dominios_permitidos: vec!["example.gob.ar".into()],
-            destinatarios: vec!["control@example.gob.ar".into(), "auditoria@sub.example.gob.ar".into()],
+            destinatarios: vec![
+                "control@example.gob.ar".into(),
+                "auditoria@sub.example.gob.ar".into(),
+            ],
             ..MailConfig::default()
         }
     }
@@ -370,7 +425,10 @@ mod tests {
         assert_eq!(cfg.check(), Ok(()));
         assert_eq!(smtp().check(), Ok(()));
         assert_eq!(smtp().port(), 587);
-        assert_eq!(smtp().publication_url(), Some("https://datos.example.gob.ar/informes"));
+        assert_eq!(
+            smtp().publication_url(),
+            Some("https://datos.example.gob.ar/informes")
+        );
     }
 
     #[test]
@@ -379,56 +437,131 @@ mod tests {
         assert!(toml::from_str::<MailConfig>("transporte = \"sendmail\"").is_err());
 
         let err = |cfg: MailConfig| cfg.check().expect_err("must be refused");
-        let e = err(MailConfig { smtp_seguridad: Seguridad::Ninguna, ..smtp() });
+        let e = err(MailConfig {
+            smtp_seguridad: Seguridad::Ninguna,
+            ..smtp()
+        });
         assert!(e.starts_with("correo.smtp_seguridad:"), "{e}");
-        let local = MailConfig { smtp_seguridad: Seguridad::Ninguna, smtp_host: Some("127.0.0.1".into()), ..smtp() };
+        let local = MailConfig {
+            smtp_seguridad: Seguridad::Ninguna,
+            smtp_host: Some("127.0.0.1".into()),
+            ..smtp()
+        };
         assert_eq!(local.check(), Ok(()));
         assert_eq!(local.port(), 25);
 
-        let e = err(MailConfig { destinatarios: vec!["alguien@gmail.com".into()], ..smtp() });
-        assert!(e.starts_with("correo.destinatarios:") && e.contains("alguien@gmail.com") && e.contains("dominios_permitidos"), "{e}");
+        let e = err(MailConfig {
+            destinatarios: vec!["alguien@gmail.com".into()],
+            ..smtp()
+        });
+        assert!(
+            e.starts_with("correo.destinatarios:")
+                && e.contains("alguien@gmail.com")
+                && e.contains("dominios_permitidos"),
+            "{e}"
+        );
         // A look-alike domain is not a subdomain.
-        let e = err(MailConfig { administradores: vec!["x@notexample.gob.ar".into()], ..smtp() });
+        let e = err(MailConfig {
+            administradores: vec!["x@notexample.gob.ar".into()],
+            ..smtp()
+        });
         assert!(e.starts_with("correo.administradores:"), "{e}");
-        let e = err(MailConfig { smtp_host: None, ..smtp() });
+        let e = err(MailConfig {
+            smtp_host: None,
+            ..smtp()
+        });
         assert!(e.starts_with("correo.smtp_host:"), "{e}");
-        let e = err(MailConfig { url_publicacion: None, ..smtp() });
+        let e = err(MailConfig {
+            url_publicacion: None,
+            ..smtp()
+        });
         assert!(e.starts_with("correo.url_publicacion:"), "{e}");
-        let e = err(MailConfig { url_publicacion: Some("datos.example.gob.ar".into()), ..smtp() });
+        let e = err(MailConfig {
+            url_publicacion: Some("datos.example.gob.ar".into()),
+            ..smtp()
+        });
         assert!(e.starts_with("correo.url_publicacion:"), "{e}");
-        let e = err(MailConfig { dominios_permitidos: vec![], ..smtp() });
+        let e = err(MailConfig {
+            dominios_permitidos: vec![],
+            ..smtp()
+        });
         assert!(e.starts_with("correo.dominios_permitidos:"), "{e}");
-        let e = err(MailConfig { dominios_permitidos: vec!["@example.gob.ar".into()], ..smtp() });
+        let e = err(MailConfig {
+            dominios_permitidos: vec!["@example.gob.ar".into()],
+            ..smtp()
+        });
         assert!(e.starts_with("correo.dominios_permitidos:"), "{e}");
-        let e = err(MailConfig { remitente: "participa".into(), ..smtp() });
+        let e = err(MailConfig {
+            remitente: "participa".into(),
+            ..smtp()
+        });
         assert!(e.starts_with("correo.remitente:"), "{e}");
-        let e = err(MailConfig { timeout_segundos: 0, ..smtp() });
+        let e = err(MailConfig {
+            timeout_segundos: 0,
+            ..smtp()
+        });
         assert!(e.starts_with("correo.timeout_segundos:"), "{e}");
-        let e = err(MailConfig { smtp_usuario: Some("u".into()), ..smtp() });
+        let e = err(MailConfig {
+            smtp_usuario: Some("u".into()),
+            ..smtp()
+        });
         assert!(e.starts_with("correo.smtp_usuario:"), "{e}");
-        let e = err(MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("1X".into()), ..smtp() });
+        let e = err(MailConfig {
+            smtp_usuario: Some("u".into()),
+            smtp_clave_env: Some("1X".into()),
+            ..smtp()
+        });
         assert!(e.starts_with("correo.smtp_clave_env:"), "{e}");
-        let e = err(MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("A".into()), smtp_clave_archivo: Some("a".into()), ..smtp() });
+        let e = err(MailConfig {
+            smtp_usuario: Some("u".into()),
+            smtp_clave_env: Some("A".into()),
+            smtp_clave_archivo: Some("a".into()),
+            ..smtp()
+        });
         assert!(e.contains("solo uno"), "{e}");
-        let ok = MailConfig { smtp_usuario: Some("u".into()), smtp_clave_env: Some("PARTICIPA_SMTP_CLAVE".into()), ..smtp() };
+        let ok = MailConfig {
+            smtp_usuario: Some("u".into()),
+            smtp_clave_env: Some("PARTICIPA_SMTP_CLAVE".into()),
+            ..smtp()
+        };
         assert_eq!(ok.check(), Ok(()));
     }
 
     #[test]
     fn a_password_in_the_config_is_refused_and_never_shown() {
-        let cfg: MailConfig = toml::from_str("smtp_usuario = \"u\"\nsmtp_clave = \"hunter2-secreto\"").expect("parses so it can be refused");
+        let cfg: MailConfig =
+            toml::from_str("smtp_usuario = \"u\"\nsmtp_clave = \"hunter2-secreto\"")
+                .expect("parses so it can be refused");
         let e = cfg.check().expect_err("a password in the file is refused");
-        assert!(e.starts_with("correo.smtp_clave:") && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.starts_with("correo.smtp_clave:") && !e.contains("hunter2"),
+            "{e}"
+        );
         let debug = format!("{cfg:?}");
-        assert!(!debug.contains("hunter2") && debug.contains("«oculto»"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("«oculto»"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn loopback_hosts() {
-        for h in ["localhost", "127.0.0.1", "127.3.2.1", "::1", "[::1]", "mail.localhost"] {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "::1",
+            "[::1]",
+            "mail.localhost",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["smtp.example.org", "10.0.0.1", "localhost.example.org", "0.0.0.0"] {
+        for h in [
+            "smtp.example.org",
+            "10.0.0.1",
+            "localhost.example.org",
+            "0.0.0.0",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }

@@ -20,7 +20,10 @@ use sha2::{Digest, Sha256};
 use super::config::MailConfig;
 use super::DeliverError;
 use crate::indicators::period::{month_label, Month};
-use crate::report::model::{format_bytes, format_cell, format_figure, format_number, html_escape as esc, Cell, Kind, Lang, Report};
+use crate::report::model::{
+    format_bytes, format_cell, format_figure, format_number, html_escape as esc, Cell, Kind, Lang,
+    Report,
+};
 use crate::standard::{ColumnReading, ReadingReason, SheetReport};
 
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
@@ -72,7 +75,14 @@ pub struct RejectedRow {
 /// `<url_publicacion>/<period>/` and to `<url_publicacion>/`, and the PDF and XLSX attached,
 /// or, when together they are larger than `max_adjuntos_bytes`, no attachment and a sentence
 /// that says so. `message_id` is the caller's (`<...@...>`), `now` the `Date`.
-pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, recipient: &str, message_id: &str, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+pub fn report_message(
+    cfg: &MailConfig,
+    report: &Report,
+    docs: &ReportDocs<'_>,
+    recipient: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
     check_message_id(message_id)?;
     let meta = &report.meta;
     let lang = meta.lang;
@@ -90,14 +100,25 @@ pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, 
     } else {
         None
     };
-    let total = files.as_ref().map(|(p, x)| (p.len() + x.len()) as u64).unwrap_or(total);
+    let total = files
+        .as_ref()
+        .map(|(p, x)| (p.len() + x.len()) as u64)
+        .unwrap_or(total);
     let pdf_name = file_name(docs.pdf, &format!("{}.pdf", meta.file_stem));
     let xlsx_name = file_name(docs.xlsx, &format!("{}.xlsx", meta.file_stem));
 
     let links = cfg.publication_url().map(|base| Links {
         folder: format!("{base}/{}/", path_segment(&meta.period)),
-        pdf: format!("{base}/{}/{}.pdf", path_segment(&meta.period), path_segment(&meta.file_stem)),
-        xlsx: format!("{base}/{}/{}.xlsx", path_segment(&meta.period), path_segment(&meta.file_stem)),
+        pdf: format!(
+            "{base}/{}/{}.pdf",
+            path_segment(&meta.period),
+            path_segment(&meta.file_stem)
+        ),
+        xlsx: format!(
+            "{base}/{}/{}.xlsx",
+            path_segment(&meta.period),
+            path_segment(&meta.file_stem)
+        ),
         index: format!("{base}/"),
     });
 
@@ -167,20 +188,47 @@ pub fn report_message(cfg: &MailConfig, report: &Report, docs: &ReportDocs<'_>, 
     text.push_str(&files_sentence);
     text.push_str("\n\n");
     if let Some(l) = &links {
-        text.push_str(&format!("{}: {}\n  {}: {}\n  {}: {}\n{}: {}\n\n", w.folder, l.folder, w.pdf, l.pdf, w.xlsx, l.xlsx, w.index, l.index));
+        text.push_str(&format!(
+            "{}: {}\n  {}: {}\n  {}: {}\n{}: {}\n\n",
+            w.folder, l.folder, w.pdf, l.pdf, w.xlsx, l.xlsx, w.index, l.index
+        ));
     }
-    text.push_str(&format!("{}: {issued} · {}: {}\n\n-- \n{}\n", labels.issued, labels.data_version, meta.data_version, w.footer));
+    text.push_str(&format!(
+        "{}: {issued} · {}: {}\n\n-- \n{}\n",
+        labels.issued, labels.data_version, meta.data_version, w.footer
+    ));
 
     // HTML: the same content.
     let mut html = format!("<h1 style=\"font-size:20px;margin:0 0 4px\">{}</h1>\n<p style=\"color:#555;margin:0 0 16px\">{}</p>\n", esc(&meta.title), esc(&meta.commitment));
     if !meta.has_data {
-        html.push_str(&format!("<p><strong>{}</strong></p>\n", esc(&labels.no_data)));
+        html.push_str(&format!(
+            "<p><strong>{}</strong></p>\n",
+            esc(&labels.no_data)
+        ));
     }
     if !figures.is_empty() {
-        html.push_str(&format!("<h2 style=\"font-size:16px\">{} ({})</h2>\n", esc(&labels.summary), esc(&meta.period_label)));
-        html.push_str(&format!("<table style=\"border-collapse:collapse\">\n<tr>{}{}{}</tr>\n", th(&labels.indicator, false), th(&labels.value, true), th(&labels.target, true)));
+        html.push_str(&format!(
+            "<h2 style=\"font-size:16px\">{} ({})</h2>\n",
+            esc(&labels.summary),
+            esc(&meta.period_label)
+        ));
+        html.push_str(&format!(
+            "<table style=\"border-collapse:collapse\">\n<tr>{}{}{}</tr>\n",
+            th(&labels.indicator, false),
+            th(&labels.value, true),
+            th(&labels.target, true)
+        ));
         for f in &figures {
-            let note = f.note.as_deref().map(|n| format!("<br><span style=\"color:#666;font-size:12px\">{}</span>", esc(n))).unwrap_or_default();
+            let note = f
+                .note
+                .as_deref()
+                .map(|n| {
+                    format!(
+                        "<br><span style=\"color:#666;font-size:12px\">{}</span>",
+                        esc(n)
+                    )
+                })
+                .unwrap_or_default();
             html.push_str(&format!(
                 "<tr><td style=\"{TD}\">{}{note}</td><td style=\"{TD};text-align:right\"><strong>{}</strong></td><td style=\"{TD};text-align:right\">{}</td></tr>\n",
                 esc(&f.label),
@@ -257,7 +305,11 @@ pub struct LayoutTable {
 impl LayoutTable {
     /// The table of a sheet's report.
     pub fn of_sheet(file: &str, sheet: &SheetReport) -> LayoutTable {
-        LayoutTable { file: file.to_string(), sheet: sheet.nombre.clone(), columns: sheet.columnas.clone() }
+        LayoutTable {
+            file: file.to_string(),
+            sheet: sheet.nombre.clone(),
+            columns: sheet.columnas.clone(),
+        }
     }
 }
 
@@ -282,8 +334,21 @@ pub struct Feedback<'a> {
 /// once), every rejected row with its cell and reason (at most [`MAX_LISTED_REJECTED_ROWS`]
 /// in the body when the complete list is attached as a workbook), and for each sheet of a
 /// layout the organismo had never sent, a table of how each column was read.
-pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang: Lang, now: DateTime<Utc>) -> Result<Message, DeliverError> {
-    let Feedback { organismo, accepted, rejected, repeated, layouts, rejected_xlsx } = feedback;
+pub fn feedback_message(
+    cfg: &MailConfig,
+    to: &str,
+    feedback: Feedback<'_>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
+    let Feedback {
+        organismo,
+        accepted,
+        rejected,
+        repeated,
+        layouts,
+        rejected_xlsx,
+    } = feedback;
     let n = |v: u64| format_number(v as f64, 0, lang);
     let accepted_rows: u64 = accepted.iter().map(|a| a.rows).sum();
     let rejected_rows = rejected.len() as u64;
@@ -309,7 +374,11 @@ pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang
             "more: the complete list is in the attached workbook.",
         ),
     };
-    let listed = if rejected_xlsx.is_some() { rejected.len().min(MAX_LISTED_REJECTED_ROWS) } else { rejected.len() };
+    let listed = if rejected_xlsx.is_some() {
+        rejected.len().min(MAX_LISTED_REJECTED_ROWS)
+    } else {
+        rejected.len()
+    };
     let unlisted = rejected.len() - listed;
 
     let mut text = format!("{intro}\n\n{accepted_title}:\n");
@@ -342,7 +411,11 @@ pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang
             text.push_str(&format!(": {}\n", r.reason));
         }
         if unlisted > 0 {
-            text.push_str(&format!("  … {} {} {more}\n", and_word(lang), n(unlisted as u64)));
+            text.push_str(&format!(
+                "  … {} {} {more}\n",
+                and_word(lang),
+                n(unlisted as u64)
+            ));
         }
     }
     if !layouts.is_empty() {
@@ -359,11 +432,18 @@ pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang
     }
     html.push_str(&format!("<h2 style=\"font-size:16px\">{}</h2>\n<table style=\"border-collapse:collapse\">\n<tr>{}{}</tr>\n", esc(&accepted_title), th(cols[0], false), th(cols[5], true)));
     for a in accepted {
-        html.push_str(&format!("<tr><td style=\"{TD}\">{}</td><td style=\"{TD};text-align:right\">{}</td></tr>\n", esc(&a.file), esc(&n(a.rows))));
+        html.push_str(&format!(
+            "<tr><td style=\"{TD}\">{}</td><td style=\"{TD};text-align:right\">{}</td></tr>\n",
+            esc(&a.file),
+            esc(&n(a.rows))
+        ));
     }
     html.push_str("</table>\n");
     if !repeated.is_empty() {
-        html.push_str(&format!("<h2 style=\"font-size:16px\">{}</h2>\n<ul>\n", esc(repeated_title)));
+        html.push_str(&format!(
+            "<h2 style=\"font-size:16px\">{}</h2>\n<ul>\n",
+            esc(repeated_title)
+        ));
         for r in repeated {
             html.push_str(&format!("<li>{}</li>\n", esc(&repeated_sentence(r, lang))));
         }
@@ -389,7 +469,12 @@ pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang
         }
         html.push_str("</table>\n");
         if unlisted > 0 {
-            html.push_str(&format!("<p>… {} {} {}</p>\n", and_word(lang), esc(&n(unlisted as u64)), esc(more)));
+            html.push_str(&format!(
+                "<p>… {} {} {}</p>\n",
+                and_word(lang),
+                esc(&n(unlisted as u64)),
+                esc(more)
+            ));
         }
     }
     if !layouts.is_empty() {
@@ -398,29 +483,41 @@ pub fn feedback_message(cfg: &MailConfig, to: &str, feedback: Feedback<'_>, lang
     if rejected_xlsx.is_some() {
         html.push_str(&format!("<p>{}</p>\n", esc(attached)));
     }
-    html.push_str(&format!("<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(Words::of(lang).footer)));
+    html.push_str(&format!(
+        "<p style=\"color:#888;font-size:12px\">{}</p>\n",
+        esc(Words::of(lang).footer)
+    ));
 
     let id = derived_id(cfg, "devolucion", &[organismo, to, &subject], now);
     let builder = base(cfg, &[to], &subject, id, now)?;
     let body = MultiPart::alternative_plain_html(text, page(lang.tag(), &subject, &html));
-    let message = match rejected_xlsx {
-        Some(xlsx) => {
-            let name = match lang {
-                Lang::Es => "filas-rechazadas.xlsx",
-                Lang::En => "rejected-rows.xlsx",
-            };
-            builder.multipart(MultiPart::mixed().multipart(body).singlepart(Attachment::new(name.to_string()).body(xlsx, content_type(XLSX_TYPE)?)))
-        }
-        None => builder.multipart(body),
-    };
+    let message =
+        match rejected_xlsx {
+            Some(xlsx) => {
+                let name = match lang {
+                    Lang::Es => "filas-rechazadas.xlsx",
+                    Lang::En => "rejected-rows.xlsx",
+                };
+                builder.multipart(MultiPart::mixed().multipart(body).singlepart(
+                    Attachment::new(name.to_string()).body(xlsx, content_type(XLSX_TYPE)?),
+                ))
+            }
+            None => builder.multipart(body),
+        };
     message.map_err(|e| DeliverError::Build(e.to_string()))
 }
 
 /// The title of the repeated-files section and the sentence of one file.
 fn repeated_words(lang: Lang) -> (&'static str, &'static str) {
     match lang {
-        Lang::Es => ("Archivos que repiten filas de otro archivo", "se cuentan una sola vez"),
-        Lang::En => ("Files that repeat rows of another file", "they are counted once"),
+        Lang::Es => (
+            "Archivos que repiten filas de otro archivo",
+            "se cuentan una sola vez",
+        ),
+        Lang::En => (
+            "Files that repeat rows of another file",
+            "they are counted once",
+        ),
     }
 }
 
@@ -429,8 +526,18 @@ fn repeated_sentence(r: &RepeatedFile, lang: Lang) -> String {
     let n = format_number(r.rows as f64, 0, lang);
     let once = repeated_words(lang).1;
     match lang {
-        Lang::Es => format!("{} repite {n} {} de {}; {once}.", r.file, if r.rows == 1 { "fila" } else { "filas" }, r.of),
-        Lang::En => format!("{} repeats {n} {} of {}; {once}.", r.file, if r.rows == 1 { "row" } else { "rows" }, r.of),
+        Lang::Es => format!(
+            "{} repite {n} {} de {}; {once}.",
+            r.file,
+            if r.rows == 1 { "fila" } else { "filas" },
+            r.of
+        ),
+        Lang::En => format!(
+            "{} repeats {n} {} of {}; {once}.",
+            r.file,
+            if r.rows == 1 { "row" } else { "rows" },
+            r.of
+        ),
     }
 }
 
@@ -475,29 +582,74 @@ fn layout_place(t: &LayoutTable, w: &LayoutWords) -> String {
 
 /// One column's four cells: letters, header, field, how it was read.
 fn column_cells(c: &ColumnReading, w: &LayoutWords, lang: Lang) -> [String; 4] {
-    let header = if c.encabezado.trim().is_empty() { w.no_header.to_string() } else { c.encabezado.clone() };
-    [c.columna.clone(), header, c.campo.clone().unwrap_or_else(|| "—".to_string()), reading_text(&c.motivo, lang)]
+    let header = if c.encabezado.trim().is_empty() {
+        w.no_header.to_string()
+    } else {
+        c.encabezado.clone()
+    };
+    [
+        c.columna.clone(),
+        header,
+        c.campo.clone().unwrap_or_else(|| "—".to_string()),
+        reading_text(&c.motivo, lang),
+    ]
 }
 
 /// Why a column was read the way it was, in words.
 fn reading_text(reason: &ReadingReason, lang: Lang) -> String {
     match (lang, reason) {
-        (Lang::Es, ReadingReason::Encabezado { palabras }) => format!("por el encabezado (coincide con «{palabras}»)"),
-        (Lang::En, ReadingReason::Encabezado { palabras }) => format!("by its header (matches «{palabras}»)"),
-        (Lang::Es, ReadingReason::Contenido { coinciden, de, lista }) => format!("por el contenido: {coinciden} de {de} valores corresponden a «{lista}»"),
-        (Lang::En, ReadingReason::Contenido { coinciden, de, lista }) => format!("by its content: {coinciden} of {de} values are «{lista}»"),
-        (Lang::Es, ReadingReason::Mapeo) => "por la configuración (columnas asignadas en participa.toml)".to_string(),
-        (Lang::En, ReadingReason::Mapeo) => "by the configuration (columns mapped in participa.toml)".to_string(),
-        (Lang::Es, ReadingReason::Mensual) => "un mes del formato con una columna por mes".to_string(),
-        (Lang::En, ReadingReason::Mensual) => "one month of a layout with a column per month".to_string(),
+        (Lang::Es, ReadingReason::Encabezado { palabras }) => {
+            format!("por el encabezado (coincide con «{palabras}»)")
+        }
+        (Lang::En, ReadingReason::Encabezado { palabras }) => {
+            format!("by its header (matches «{palabras}»)")
+        }
+        (
+            Lang::Es,
+            ReadingReason::Contenido {
+                coinciden,
+                de,
+                lista,
+            },
+        ) => format!("por el contenido: {coinciden} de {de} valores corresponden a «{lista}»"),
+        (
+            Lang::En,
+            ReadingReason::Contenido {
+                coinciden,
+                de,
+                lista,
+            },
+        ) => format!("by its content: {coinciden} of {de} values are «{lista}»"),
+        (Lang::Es, ReadingReason::Mapeo) => {
+            "por la configuración (columnas asignadas en participa.toml)".to_string()
+        }
+        (Lang::En, ReadingReason::Mapeo) => {
+            "by the configuration (columns mapped in participa.toml)".to_string()
+        }
+        (Lang::Es, ReadingReason::Mensual) => {
+            "un mes del formato con una columna por mes".to_string()
+        }
+        (Lang::En, ReadingReason::Mensual) => {
+            "one month of a layout with a column per month".to_string()
+        }
         (Lang::Es, ReadingReason::Anio) => "el año del formato con una columna por mes".to_string(),
-        (Lang::En, ReadingReason::Anio) => "the year of a layout with a column per month".to_string(),
-        (Lang::Es, ReadingReason::Personal) => "datos personales: se descarta al leer y no se guarda".to_string(),
-        (Lang::En, ReadingReason::Personal) => "personal data: dropped when read, never stored".to_string(),
+        (Lang::En, ReadingReason::Anio) => {
+            "the year of a layout with a column per month".to_string()
+        }
+        (Lang::Es, ReadingReason::Personal) => {
+            "datos personales: se descarta al leer y no se guarda".to_string()
+        }
+        (Lang::En, ReadingReason::Personal) => {
+            "personal data: dropped when read, never stored".to_string()
+        }
         (Lang::Es, ReadingReason::SinUso { parecido: None }) => "no se usa".to_string(),
         (Lang::En, ReadingReason::SinUso { parecido: None }) => "not used".to_string(),
-        (Lang::Es, ReadingReason::SinUso { parecido: Some(p) }) => format!("no se usa (sus valores se parecen a «{p}»)"),
-        (Lang::En, ReadingReason::SinUso { parecido: Some(p) }) => format!("not used (its values look like «{p}»)"),
+        (Lang::Es, ReadingReason::SinUso { parecido: Some(p) }) => {
+            format!("no se usa (sus valores se parecen a «{p}»)")
+        }
+        (Lang::En, ReadingReason::SinUso { parecido: Some(p) }) => {
+            format!("not used (its values look like «{p}»)")
+        }
     }
 }
 
@@ -507,7 +659,9 @@ fn layouts_text(layouts: &[LayoutTable], lang: Lang) -> String {
     let mut out = format!("\n{}:\n{}\n", w.title, w.intro);
     for t in layouts {
         out.push_str(&format!("\n{}:\n", layout_place(t, &w)));
-        let rows: Vec<[String; 4]> = std::iter::once(w.cols.map(str::to_string)).chain(t.columns.iter().map(|c| column_cells(c, &w, lang))).collect();
+        let rows: Vec<[String; 4]> = std::iter::once(w.cols.map(str::to_string))
+            .chain(t.columns.iter().map(|c| column_cells(c, &w, lang)))
+            .collect();
         let mut widths = [0usize; 3];
         for row in &rows {
             for (i, width) in widths.iter_mut().enumerate() {
@@ -531,7 +685,11 @@ fn layouts_text(layouts: &[LayoutTable], lang: Lang) -> String {
 /// The layout tables as HTML, every text escaped.
 fn layouts_html(layouts: &[LayoutTable], lang: Lang) -> String {
     let w = LayoutWords::of(lang);
-    let mut out = format!("<h2 style=\"font-size:16px\">{}</h2>\n<p>{}</p>\n", esc(w.title), esc(w.intro));
+    let mut out = format!(
+        "<h2 style=\"font-size:16px\">{}</h2>\n<p>{}</p>\n",
+        esc(w.title),
+        esc(w.intro)
+    );
     for t in layouts {
         out.push_str(&format!("<h3 style=\"font-size:14px\">{}</h3>\n<table style=\"border-collapse:collapse\">\n<tr>", esc(&layout_place(t, &w))));
         for c in w.cols {
@@ -552,7 +710,14 @@ fn layouts_html(layouts: &[LayoutTable], lang: Lang) -> String {
 
 /// A polite reminder (in Spanish) to a ministry contact that nothing was received from
 /// `organismo` for `period_label` («marzo de 2019»), due by `deadline`.
-pub fn reminder_message(cfg: &MailConfig, organismo: &str, to: &str, period_label: &str, deadline: NaiveDate, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+pub fn reminder_message(
+    cfg: &MailConfig,
+    organismo: &str,
+    to: &str,
+    period_label: &str,
+    deadline: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
     let subject = format!("Recordatorio: datos de {period_label} de {organismo}");
     let due = spanish_date(deadline);
     let paragraphs = [
@@ -561,25 +726,47 @@ pub fn reminder_message(cfg: &MailConfig, organismo: &str, to: &str, period_labe
         "Para enviarlos, dejen las planillas en la carpeta compartida de su organismo, como de costumbre. Si ya las dejaron en estos días, pueden ignorar este mensaje; si en el período no hubo actividad, respondan a este mensaje para que quede registrado.".to_string(),
         "Muchas gracias.".to_string(),
     ];
-    let text = format!("{}\n\n-- \n{}\n", paragraphs.join("\n\n"), Words::of(Lang::Es).footer);
-    let mut html: String = paragraphs.iter().map(|p| format!("<p>{}</p>\n", esc(p))).collect();
-    html.push_str(&format!("<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(Words::of(Lang::Es).footer)));
+    let text = format!(
+        "{}\n\n-- \n{}\n",
+        paragraphs.join("\n\n"),
+        Words::of(Lang::Es).footer
+    );
+    let mut html: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", esc(p)))
+        .collect();
+    html.push_str(&format!(
+        "<p style=\"color:#888;font-size:12px\">{}</p>\n",
+        esc(Words::of(Lang::Es).footer)
+    ));
     let id = derived_id(cfg, "recordatorio", &[organismo, to, period_label], now);
     base(cfg, &[to], &subject, id, now)?
-        .multipart(MultiPart::alternative_plain_html(text, page(Lang::Es.tag(), &subject, &html)))
+        .multipart(MultiPart::alternative_plain_html(
+            text,
+            page(Lang::Es.tag(), &subject, &html),
+        ))
         .map_err(|e| DeliverError::Build(e.to_string()))
 }
 
 /// An alert to the administrators (all in `To`; send one envelope per administrator). The
 /// subject gets a `[participa]` prefix; `body` is plain text, shown as is in the HTML part.
-pub fn alert_message(cfg: &MailConfig, admins: &[String], subject: &str, body: &str, now: DateTime<Utc>) -> Result<Message, DeliverError> {
+pub fn alert_message(
+    cfg: &MailConfig,
+    admins: &[String],
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
     let subject = format!("[participa] {subject}");
     let text = format!("{body}\n\n-- \n{}\n", Words::of(Lang::Es).footer);
     let html = format!("<pre style=\"white-space:pre-wrap;font-family:inherit\">{}</pre>\n<p style=\"color:#888;font-size:12px\">{}</p>\n", esc(body), esc(Words::of(Lang::Es).footer));
     let to: Vec<&str> = admins.iter().map(String::as_str).collect();
     let id = derived_id(cfg, "alerta", &[&to.join(","), &subject, body], now);
     base(cfg, &to, &subject, id, now)?
-        .multipart(MultiPart::alternative_plain_html(text, page(Lang::Es.tag(), &subject, &html)))
+        .multipart(MultiPart::alternative_plain_html(
+            text,
+            page(Lang::Es.tag(), &subject, &html),
+        ))
         .map_err(|e| DeliverError::Build(e.to_string()))
 }
 
@@ -637,7 +824,11 @@ struct FigureText {
 const TD: &str = "border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top";
 
 fn th(text: &str, right: bool) -> String {
-    format!("<th style=\"border-bottom:2px solid #999;padding:4px 8px;text-align:{}\">{}</th>", if right { "right" } else { "left" }, esc(text))
+    format!(
+        "<th style=\"border-bottom:2px solid #999;padding:4px 8px;text-align:{}\">{}</th>",
+        if right { "right" } else { "left" },
+        esc(text)
+    )
 }
 
 fn link(url: &str) -> String {
@@ -654,31 +845,64 @@ fn page(lang_tag: &str, title: &str, inner: &str) -> String {
 }
 
 /// The headers every message has.
-fn base(cfg: &MailConfig, to: &[&str], subject: &str, message_id: String, now: DateTime<Utc>) -> Result<MessageBuilder, DeliverError> {
+fn base(
+    cfg: &MailConfig,
+    to: &[&str],
+    subject: &str,
+    message_id: String,
+    now: DateTime<Utc>,
+) -> Result<MessageBuilder, DeliverError> {
     if to.is_empty() {
-        return Err(DeliverError::Recipient("el mensaje no tiene destinatarios".to_string()));
+        return Err(DeliverError::Recipient(
+            "el mensaje no tiene destinatarios".to_string(),
+        ));
     }
-    let from = cfg.sender().map_err(|e| DeliverError::Config(format!("correo.remitente: {e}")))?;
-    let mut builder = Message::builder().from(from).subject(subject).message_id(Some(message_id)).date(SystemTime::from(now));
+    let from = cfg
+        .sender()
+        .map_err(|e| DeliverError::Config(format!("correo.remitente: {e}")))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(subject)
+        .message_id(Some(message_id))
+        .date(SystemTime::from(now));
     if let Some(r) = &cfg.responder_a {
-        let reply: Mailbox = r.parse().map_err(|e| DeliverError::Config(format!("correo.responder_a: «{r}» no es una dirección válida ({e})")))?;
+        let reply: Mailbox = r.parse().map_err(|e| {
+            DeliverError::Config(format!(
+                "correo.responder_a: «{r}» no es una dirección válida ({e})"
+            ))
+        })?;
         builder = builder.reply_to(reply);
     }
     for address in to {
         // Checked again here, not only in the configuration: a contact address can come from
         // elsewhere (an organismo's `email`), and a message must never leave for a domain that
         // is not allowed.
-        let allowed = cfg.allowed_recipient(address).map_err(DeliverError::Recipient)?;
+        let allowed = cfg
+            .allowed_recipient(address)
+            .map_err(DeliverError::Recipient)?;
         builder = builder.to(Mailbox::new(None, allowed));
     }
-    Ok(builder.raw_header(HeaderValue::new(AUTO_SUBMITTED, "auto-generated".to_string())))
+    Ok(builder.raw_header(HeaderValue::new(
+        AUTO_SUBMITTED,
+        "auto-generated".to_string(),
+    )))
 }
 
 fn check_message_id(id: &str) -> Result<(), DeliverError> {
     let inner = id.strip_prefix('<').and_then(|s| s.strip_suffix('>'));
     match inner {
-        Some(s) if s.contains('@') && s.is_ascii() && !s.contains(|c: char| c.is_ascii_whitespace() || c.is_ascii_control() || c == '<' || c == '>') => Ok(()),
-        _ => Err(DeliverError::Build(format!("Message-ID «{id}»: debe tener la forma <algo@dominio>"))),
+        Some(s)
+            if s.contains('@')
+                && s.is_ascii()
+                && !s.contains(|c: char| {
+                    c.is_ascii_whitespace() || c.is_ascii_control() || c == '<' || c == '>'
+                }) =>
+        {
+            Ok(())
+        }
+        _ => Err(DeliverError::Build(format!(
+            "Message-ID «{id}»: debe tener la forma <algo@dominio>"
+        ))),
     }
 }
 
@@ -690,7 +914,12 @@ fn derived_id(cfg: &MailConfig, kind: &str, parts: &[&str], now: DateTime<Utc>) 
         h.update(p.as_bytes());
         h.update([0u8]);
     }
-    format!("<participa.{kind}.{}.{}@{}>", now.format("%Y%m%dT%H%M%SZ"), hex::encode(&h.finalize()[..8]), cfg.message_id_domain())
+    format!(
+        "<participa.{kind}.{}.{}@{}>",
+        now.format("%Y%m%dT%H%M%SZ"),
+        hex::encode(&h.finalize()[..8]),
+        cfg.message_id_domain()
+    )
 }
 
 fn content_type(s: &str) -> Result<ContentType, DeliverError> {
@@ -698,15 +927,25 @@ fn content_type(s: &str) -> Result<ContentType, DeliverError> {
 }
 
 fn file_size(path: &Path) -> Result<u64, DeliverError> {
-    fs::metadata(path).map(|m| m.len()).map_err(|source| DeliverError::Io { path: path.to_path_buf(), source })
+    fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|source| DeliverError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DeliverError> {
-    fs::read(path).map_err(|source| DeliverError::Io { path: path.to_path_buf(), source })
+    fs::read(path).map_err(|source| DeliverError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn file_name(path: &Path, fallback: &str) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| fallback.to_string())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| fallback.to_string())
 }
 
 /// The commitment's code from «Compromiso BUE0008: …»: the last word before the colon, when it
@@ -715,7 +954,10 @@ fn file_name(path: &Path, fallback: &str) -> String {
 fn commitment_code(commitment: &str) -> Option<&str> {
     let (head, _) = commitment.split_once(':')?;
     let word = head.split_whitespace().last()?;
-    let looks_like_code = word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    let looks_like_code = word.chars().any(|c| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
     looks_like_code.then_some(word)
 }
 
@@ -747,7 +989,10 @@ mod unit {
     /// A sheet report as `standard` fills it, with a column of every kind and texts that need
     /// escaping.
     fn sheet_report() -> SheetReport {
-        let column = |columna: &str, encabezado: &str, campo: Option<&str>, motivo: ReadingReason| ColumnReading {
+        let column = |columna: &str,
+                      encabezado: &str,
+                      campo: Option<&str>,
+                      motivo: ReadingReason| ColumnReading {
             columna: columna.into(),
             encabezado: encabezado.into(),
             campo: campo.map(str::to_string),
@@ -755,7 +1000,9 @@ mod unit {
         };
         SheetReport {
             nombre: "Hoja <1>".into(),
-            resultado: SheetOutcome::Leida { dataset: "instancias".into() },
+            resultado: SheetOutcome::Leida {
+                dataset: "instancias".into(),
+            },
             filas_encabezado: vec![3],
             filas_aceptadas: 9,
             filas_rechazadas: 0,
@@ -764,13 +1011,41 @@ mod unit {
             columnas_personales_descartadas: vec!["DNI".into()],
             columnas_truncadas: false,
             columnas: vec![
-                column("A", "Programa", Some("programa"), ReadingReason::Encabezado { palabras: "programa".into() }),
-                column("B", "Lugar", Some("barrio"), ReadingReason::Contenido { coinciden: 18, de: 20, lista: "barrios".into() }),
+                column(
+                    "A",
+                    "Programa",
+                    Some("programa"),
+                    ReadingReason::Encabezado {
+                        palabras: "programa".into(),
+                    },
+                ),
+                column(
+                    "B",
+                    "Lugar",
+                    Some("barrio"),
+                    ReadingReason::Contenido {
+                        coinciden: 18,
+                        de: 20,
+                        lista: "barrios".into(),
+                    },
+                ),
                 column("C", "Col3", Some("tema"), ReadingReason::Mapeo),
-                column("D", "Inscriptos enero", Some("inscriptos"), ReadingReason::Mensual),
+                column(
+                    "D",
+                    "Inscriptos enero",
+                    Some("inscriptos"),
+                    ReadingReason::Mensual,
+                ),
                 column("E", "Año", Some("periodo"), ReadingReason::Anio),
                 column("F", "DNI", None, ReadingReason::Personal),
-                column("G", "Notas & más", None, ReadingReason::SinUso { parecido: Some("resultado".into()) }),
+                column(
+                    "G",
+                    "Notas & más",
+                    None,
+                    ReadingReason::SinUso {
+                        parecido: Some("resultado".into()),
+                    },
+                ),
                 column("H", "", None, ReadingReason::SinUso { parecido: None }),
             ],
         }
@@ -796,46 +1071,118 @@ mod unit {
             assert!(text.contains(expected), "text lacks «{expected}»:\n{text}");
         }
         let html = layouts_html(&tables, Lang::Es);
-        assert!(html.contains("<h3 style=\"font-size:14px\">planilla.xlsx, hoja «Hoja &lt;1&gt;»</h3>"), "{html}");
+        assert!(
+            html.contains("<h3 style=\"font-size:14px\">planilla.xlsx, hoja «Hoja &lt;1&gt;»</h3>"),
+            "{html}"
+        );
         assert!(html.contains("<th style=\"border-bottom:2px solid #999;padding:4px 8px;text-align:left\">Cómo se leyó</th>"), "{html}");
         assert!(html.contains(&format!("<tr><td style=\"{TD}\">G</td><td style=\"{TD}\">Notas &amp; más</td><td style=\"{TD}\">—</td>")), "{html}");
-        assert!(!html.contains("Notas & más") && !html.contains("<1>"), "everything from a file is escaped: {html}");
-        assert_eq!(html.matches("<tr>").count(), 9, "a header row and one row per column");
+        assert!(
+            !html.contains("Notas & más") && !html.contains("<1>"),
+            "everything from a file is escaped: {html}"
+        );
+        assert_eq!(
+            html.matches("<tr>").count(),
+            9,
+            "a header row and one row per column"
+        );
         let english = layouts_text(&tables, Lang::En);
         assert!(english.contains("  B       Lugar             barrio      by its content: 18 of 20 values are «barrios»\n"), "{english}");
 
         // A CSV has no sheet name.
-        let csv = LayoutTable { file: "reuniones.csv".into(), sheet: String::new(), columns: sheet_report().columnas };
+        let csv = LayoutTable {
+            file: "reuniones.csv".into(),
+            sheet: String::new(),
+            columns: sheet_report().columnas,
+        };
         assert!(layouts_text(&[csv], Lang::Es).contains("\nreuniones.csv:\n"));
     }
 
     #[test]
     fn the_feedback_says_which_file_repeats_which_and_shows_new_layouts() {
-        let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
-        let accepted = [AcceptedFile { file: "planilla.xlsx".into(), rows: 9 }, AcceptedFile { file: "planilla.ods".into(), rows: 0 }];
-        let repeated = [RepeatedFile { file: "planilla.ods".into(), of: "planilla.xlsx".into(), rows: 9 }];
-        assert_eq!(repeated_sentence(&repeated[0], Lang::Es), "planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.");
-        assert_eq!(repeated_sentence(&RepeatedFile { rows: 1, ..repeated[0].clone() }, Lang::En), "planilla.ods repeats 1 row of planilla.xlsx; they are counted once.");
+        let cfg = MailConfig {
+            dominios_permitidos: vec!["example.gob.ar".into()],
+            ..MailConfig::default()
+        };
+        let accepted = [
+            AcceptedFile {
+                file: "planilla.xlsx".into(),
+                rows: 9,
+            },
+            AcceptedFile {
+                file: "planilla.ods".into(),
+                rows: 0,
+            },
+        ];
+        let repeated = [RepeatedFile {
+            file: "planilla.ods".into(),
+            of: "planilla.xlsx".into(),
+            rows: 9,
+        }];
+        assert_eq!(
+            repeated_sentence(&repeated[0], Lang::Es),
+            "planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez."
+        );
+        assert_eq!(
+            repeated_sentence(
+                &RepeatedFile {
+                    rows: 1,
+                    ..repeated[0].clone()
+                },
+                Lang::En
+            ),
+            "planilla.ods repeats 1 row of planilla.xlsx; they are counted once."
+        );
         let layouts = [LayoutTable::of_sheet("planilla.xlsx", &sheet_report())];
-        let now = DateTime::parse_from_rfc3339("2019-04-02T12:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap_or_default();
-        let feedback = Feedback { organismo: "Ministerio", accepted: &accepted, repeated: &repeated, layouts: &layouts, ..Feedback::default() };
-        let message = feedback_message(&cfg, "datos@cultura.example.gob.ar", feedback, Lang::Es, now).unwrap_or_else(|e| panic!("{e}"));
+        let now = DateTime::parse_from_rfc3339("2019-04-02T12:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        let feedback = Feedback {
+            organismo: "Ministerio",
+            accepted: &accepted,
+            repeated: &repeated,
+            layouts: &layouts,
+            ..Feedback::default()
+        };
+        let message = feedback_message(
+            &cfg,
+            "datos@cultura.example.gob.ar",
+            feedback,
+            Lang::Es,
+            now,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         // The parts are encoded; what they say is checked above and in `deliver::tests` (read
         // back by Python's e-mail package). Here: the message is whole and says it in both parts.
         let raw = String::from_utf8_lossy(&message.formatted()).into_owned();
-        assert!(raw.contains("Content-Type: text/plain") && raw.contains("Content-Type: text/html"), "{raw}");
+        assert!(
+            raw.contains("Content-Type: text/plain") && raw.contains("Content-Type: text/html"),
+            "{raw}"
+        );
     }
 
     #[test]
     fn small_helpers() {
-        assert_eq!(commitment_code("Compromiso BUE0008: participación"), Some("BUE0008"));
-        assert_eq!(commitment_code("Commitment BUE0008: citizen participation"), Some("BUE0008"));
-        assert_eq!(commitment_code("Participación ciudadana: un compromiso"), None);
+        assert_eq!(
+            commitment_code("Compromiso BUE0008: participación"),
+            Some("BUE0008")
+        );
+        assert_eq!(
+            commitment_code("Commitment BUE0008: citizen participation"),
+            Some("BUE0008")
+        );
+        assert_eq!(
+            commitment_code("Participación ciudadana: un compromiso"),
+            None
+        );
         assert_eq!(commitment_code("Compromiso BUE0008"), None);
         assert_eq!(format_bytes(7_000_000, Lang::Es), "7,0 MB");
         assert_eq!(format_bytes(7_000_000, Lang::En), "7.0 MB");
         assert_eq!(format_bytes(312_400, Lang::Es), "312 kB");
-        assert_eq!(spanish_date(NaiveDate::from_ymd_opt(2019, 4, 10).unwrap_or_default()), "10 de abril de 2019");
+        assert_eq!(
+            spanish_date(NaiveDate::from_ymd_opt(2019, 4, 10).unwrap_or_default()),
+            "10 de abril de 2019"
+        );
         assert_eq!(path_segment("2019-03"), "2019-03");
         assert_eq!(path_segment("a b/ñ"), "a%20b%2F%C3%B1");
         assert!(check_message_id("<a.b@c>").is_ok());

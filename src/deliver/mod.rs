@@ -31,7 +31,10 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 pub use config::{MailConfig, Seguridad, Transporte};
-pub use message::{alert_message, feedback_message, reminder_message, report_message, AcceptedFile, Feedback, LayoutTable, RejectedRow, RepeatedFile, ReportDocs};
+pub use message::{
+    alert_message, feedback_message, reminder_message, report_message, AcceptedFile, Feedback,
+    LayoutTable, RejectedRow, RepeatedFile, ReportDocs,
+};
 pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavailable};
 
 /// Why a message could not be built or a transport made (nothing was sent).
@@ -75,12 +78,27 @@ pub fn message_id(period: &str, lang: &str, recipient: &str, domain: &str) -> St
         h.update([0u8]);
     }
     let digest = h.finalize();
-    format!("<participa.{}.{}.{}@{}>", id_part(period), id_part(lang), hex::encode(&digest[..8]), id_part(domain))
+    format!(
+        "<participa.{}.{}.{}@{}>",
+        id_part(period),
+        id_part(lang),
+        hex::encode(&digest[..8]),
+        id_part(domain)
+    )
 }
 
 /// Keeps what RFC 5322 allows in a Message-ID's dot-atoms (letters, digits and `-`, `.`, `_`).
 fn id_part(s: &str) -> String {
-    let kept: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c } else { '-' }).collect();
+    let kept: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let trimmed = kept.trim_matches('.');
     if trimmed.is_empty() {
         "x".to_string()
@@ -96,12 +114,30 @@ mod id_tests {
     #[test]
     fn message_ids_are_stable_per_period_language_and_recipient() {
         let a = message_id("2019-03", "es", "Control@Example.gob.ar", "example.gob.ar");
-        assert_eq!(a, message_id("2019-03", "es", "control@example.gob.ar ", "example.gob.ar"));
-        assert!(a.starts_with("<participa.2019-03.es.") && a.ends_with("@example.gob.ar>"), "{a}");
-        assert_eq!(a.len(), "<participa.2019-03.es.".len() + 16 + "@example.gob.ar>".len());
+        assert_eq!(
+            a,
+            message_id("2019-03", "es", "control@example.gob.ar ", "example.gob.ar")
+        );
+        assert!(
+            a.starts_with("<participa.2019-03.es.") && a.ends_with("@example.gob.ar>"),
+            "{a}"
+        );
+        assert_eq!(
+            a.len(),
+            "<participa.2019-03.es.".len() + 16 + "@example.gob.ar>".len()
+        );
         assert!(!a.contains("control"));
-        assert_ne!(a, message_id("2019-03", "en", "control@example.gob.ar", "example.gob.ar"));
-        assert_ne!(a, message_id("2019-04", "es", "control@example.gob.ar", "example.gob.ar"));
-        assert_ne!(a, message_id("2019-03", "es", "otro@example.gob.ar", "example.gob.ar"));
+        assert_ne!(
+            a,
+            message_id("2019-03", "en", "control@example.gob.ar", "example.gob.ar")
+        );
+        assert_ne!(
+            a,
+            message_id("2019-04", "es", "control@example.gob.ar", "example.gob.ar")
+        );
+        assert_ne!(
+            a,
+            message_id("2019-03", "es", "otro@example.gob.ar", "example.gob.ar")
+        );
     }
 }

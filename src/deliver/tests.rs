@@ -23,15 +23,22 @@ use smtp::{free_port, inspect, python, skip, Server};
 const PASSWORD: &str = "Cl4ve-de-prueba-9f3e";
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2019, 4, 2, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2019, 4, 2, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn part<'a>(m: &'a Json, content_type: &str) -> Option<&'a Json> {
-    m["parts"].as_array().and_then(|parts| parts.iter().find(|p| p["content_type"] == content_type))
+    m["parts"]
+        .as_array()
+        .and_then(|parts| parts.iter().find(|p| p["content_type"] == content_type))
 }
 
 fn text_of(m: &Json, content_type: &str) -> String {
-    part(m, content_type).and_then(|p| p["text"].as_str()).unwrap_or_else(|| panic!("no {content_type} part in {m}")).to_string()
+    part(m, content_type)
+        .and_then(|p| p["text"].as_str())
+        .unwrap_or_else(|| panic!("no {content_type} part in {m}"))
+        .to_string()
 }
 
 fn smtp_cfg(port: u16) -> MailConfig {
@@ -64,8 +71,10 @@ impl Docs {
         pdf.resize(Self::PDF_BYTES, b'%');
         let mut xlsx = b"PK\x03\x04".to_vec();
         xlsx.extend((0..Self::XLSX_BYTES - 4).map(|i| (i % 251) as u8));
-        std::fs::write(dir.path().join("participa-2019-03-es.pdf"), pdf).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(dir.path().join("participa-2019-03-es.xlsx"), xlsx).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("participa-2019-03-es.pdf"), pdf)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("participa-2019-03-es.xlsx"), xlsx)
+            .unwrap_or_else(|e| panic!("{e}"));
         Docs { dir }
     }
 
@@ -82,13 +91,26 @@ fn report_to(cfg: &MailConfig, docs: &Docs, to: &str) -> (lettre::Message, Strin
     let report = example(0);
     let id = message_id("2019-03", "es", to, &cfg.message_id_domain());
     let (pdf, xlsx) = (docs.pdf(), docs.xlsx());
-    let msg = report_message(cfg, &report, &ReportDocs { pdf: &pdf, xlsx: &xlsx }, to, &id, now()).unwrap_or_else(|e| panic!("report_message: {e}"));
+    let msg = report_message(
+        cfg,
+        &report,
+        &ReportDocs {
+            pdf: &pdf,
+            xlsx: &xlsx,
+        },
+        to,
+        &id,
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("report_message: {e}"));
     (msg, id)
 }
 
 #[test]
 fn a_report_arrives_with_both_attachments_subject_id_and_both_bodies() {
-    let Some(server) = Server::start(&[]) else { return };
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
     let cfg = smtp_cfg(server.port);
     let docs = Docs::new();
     let to = "control@example.gob.ar";
@@ -103,19 +125,36 @@ fn a_report_arrives_with_both_attachments_subject_id_and_both_bodies() {
     let (meta, m) = &got[0];
     assert_eq!(meta["rcpt_tos"], serde_json::json!([to]));
     assert_eq!(meta["mail_from"], "participa@example.gob.ar");
-    assert_eq!(m["subject"], "Informe de rendición de cuentas — marzo de 2019 (BUE0008)");
+    assert_eq!(
+        m["subject"],
+        "Informe de rendición de cuentas — marzo de 2019 (BUE0008)"
+    );
     assert_eq!(m["message_id"], id.as_str());
     assert_eq!(m["date"], "Tue, 02 Apr 2019 12:00:00 +0000");
     assert_eq!(m["auto_submitted"], "auto-generated");
     assert_eq!(m["to"], serde_json::json!([to]));
     assert_eq!(m["reply_to"], "Equipo de datos <datos@example.gob.ar>");
-    assert_eq!(m["structure"], serde_json::json!(["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]));
+    assert_eq!(
+        m["structure"],
+        serde_json::json!([
+            "multipart/mixed",
+            "multipart/alternative",
+            "text/plain",
+            "text/html",
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ])
+    );
 
     let pdf = part(m, "application/pdf").unwrap_or_else(|| panic!("no PDF"));
     assert_eq!(pdf["filename"], "participa-2019-03-es.pdf");
     assert_eq!(pdf["disposition"], "attachment");
     assert_eq!(pdf["size"], Docs::PDF_BYTES);
-    let xlsx = part(m, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").unwrap_or_else(|| panic!("no XLSX"));
+    let xlsx = part(
+        m,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .unwrap_or_else(|| panic!("no XLSX"));
     assert_eq!(xlsx["filename"], "participa-2019-03-es.xlsx");
     assert_eq!(xlsx["size"], Docs::XLSX_BYTES);
 
@@ -132,7 +171,10 @@ fn a_report_arrives_with_both_attachments_subject_id_and_both_bodies() {
         "Fecha de emisión: 02/04/2019",
         "3f9a1c0d5e7b2a64",
     ] {
-        assert!(text.contains(expected), "plain text lacks «{expected}»:\n{text}");
+        assert!(
+            text.contains(expected),
+            "plain text lacks «{expected}»:\n{text}"
+        );
     }
     let html = text_of(m, "text/html");
     for expected in [
@@ -148,8 +190,13 @@ fn a_report_arrives_with_both_attachments_subject_id_and_both_bodies() {
 
 #[test]
 fn above_the_size_limit_the_report_goes_as_a_link_said_plainly() {
-    let Some(server) = Server::start(&[]) else { return };
-    let cfg = MailConfig { max_adjuntos_bytes: 5_000, ..smtp_cfg(server.port) };
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let cfg = MailConfig {
+        max_adjuntos_bytes: 5_000,
+        ..smtp_cfg(server.port)
+    };
     let docs = Docs::new();
     let to = "control@example.gob.ar";
     let (msg, _) = report_to(&cfg, &docs, to);
@@ -158,40 +205,75 @@ fn above_the_size_limit_the_report_goes_as_a_link_said_plainly() {
     let got = server.received();
     assert_eq!(got.len(), 1);
     let m = &got[0].1;
-    assert_eq!(m["structure"], serde_json::json!(["multipart/alternative", "text/plain", "text/html"]), "no attachment");
+    assert_eq!(
+        m["structure"],
+        serde_json::json!(["multipart/alternative", "text/plain", "text/html"]),
+        "no attachment"
+    );
     let text = text_of(m, "text/plain");
     assert!(
         text.contains("Los archivos del informe (PDF y XLSX, 5 kB en total) no van adjuntos porque superan el máximo de 5 kB por mensaje: están en la carpeta publicada"),
         "{text}"
     );
-    assert!(text.contains("https://datos.example.gob.ar/informes/2019-03/participa-2019-03-es.xlsx"), "{text}");
+    assert!(
+        text.contains("https://datos.example.gob.ar/informes/2019-03/participa-2019-03-es.xlsx"),
+        "{text}"
+    );
     assert!(text_of(m, "text/html").contains("no van adjuntos"));
 }
 
 #[test]
 fn a_refused_recipient_is_permanent_and_the_next_one_still_gets_its_message() {
-    let Some(server) = Server::start(&["--refuse", "nadie@example.gob.ar", "--defer", "lleno@example.gob.ar"]) else { return };
+    let Some(server) = Server::start(&[
+        "--refuse",
+        "nadie@example.gob.ar",
+        "--defer",
+        "lleno@example.gob.ar",
+    ]) else {
+        return;
+    };
     let cfg = smtp_cfg(server.port);
     let docs = Docs::new();
     let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
     let mut outcomes = Vec::new();
-    for to in ["primero@example.gob.ar", "nadie@example.gob.ar", "lleno@example.gob.ar", "ultimo@example.gob.ar"] {
+    for to in [
+        "primero@example.gob.ar",
+        "nadie@example.gob.ar",
+        "lleno@example.gob.ar",
+        "ultimo@example.gob.ar",
+    ] {
         let (msg, _) = report_to(&cfg, &docs, to);
         outcomes.push(smtp.send(&msg, to));
     }
     assert!(outcomes[0].is_ok(), "{:?}", outcomes[0]);
     match &outcomes[1] {
-        Err(SendError::Permanent { code: Some(550), text }) => assert!(text.contains("destinatario desconocido") && text.contains("RCPT TO"), "{text}"),
+        Err(SendError::Permanent {
+            code: Some(550),
+            text,
+        }) => assert!(
+            text.contains("destinatario desconocido") && text.contains("RCPT TO"),
+            "{text}"
+        ),
         other => panic!("expected a permanent 550, got {other:?}"),
     }
     match &outcomes[2] {
-        Err(e @ SendError::Transient { code: Some(451), .. }) => assert!(e.text().contains("intente más tarde"), "{e}"),
+        Err(
+            e @ SendError::Transient {
+                code: Some(451), ..
+            },
+        ) => assert!(e.text().contains("intente más tarde"), "{e}"),
         other => panic!("expected a transient 451, got {other:?}"),
     }
     assert!(outcomes[3].is_ok(), "{:?}", outcomes[3]);
     let got = server.received();
     let rcpts: Vec<&Json> = got.iter().map(|(meta, _)| &meta["rcpt_tos"]).collect();
-    assert_eq!(rcpts, [&serde_json::json!(["primero@example.gob.ar"]), &serde_json::json!(["ultimo@example.gob.ar"])]);
+    assert_eq!(
+        rcpts,
+        [
+            &serde_json::json!(["primero@example.gob.ar"]),
+            &serde_json::json!(["ultimo@example.gob.ar"])
+        ]
+    );
 }
 
 #[test]
@@ -200,14 +282,24 @@ fn a_server_that_cannot_be_reached_is_ours_not_the_recipients() {
     let port = free_port();
     let docs = Docs::new();
     let to = "control@example.gob.ar";
-    for (host, shown) in [("127.0.0.1".to_string(), format!("127.0.0.1:{port}")), ("nadie.invalid".to_string(), format!("nadie.invalid:{port}"))] {
-        let cfg = MailConfig { smtp_host: Some(host), smtp_seguridad: Seguridad::Tls, ..smtp_cfg(port) };
+    for (host, shown) in [
+        ("127.0.0.1".to_string(), format!("127.0.0.1:{port}")),
+        ("nadie.invalid".to_string(), format!("nadie.invalid:{port}")),
+    ] {
+        let cfg = MailConfig {
+            smtp_host: Some(host),
+            smtp_seguridad: Seguridad::Tls,
+            ..smtp_cfg(port)
+        };
         let (msg, _) = report_to(&cfg, &docs, to);
         let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
         match smtp.send(&msg, to) {
             Err(e @ SendError::Setup { code: None, .. }) => {
                 assert!(e.is_setup() && !e.is_transient());
-                assert!(e.text().contains(&format!("al conectar con {shown}")), "{e}");
+                assert!(
+                    e.text().contains(&format!("al conectar con {shown}")),
+                    "{e}"
+                );
             }
             other => panic!("expected a setup error, got {other:?}"),
         }
@@ -216,13 +308,19 @@ fn a_server_that_cannot_be_reached_is_ours_not_the_recipients() {
 
 #[test]
 fn a_transport_that_could_not_be_made_fails_every_message_as_ours() {
-    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let cfg = MailConfig {
+        dominios_permitidos: vec!["example.gob.ar".into()],
+        ..MailConfig::default()
+    };
     let docs = Docs::new();
     let to = "control@example.gob.ar";
     let (msg, _) = report_to(&cfg, &docs, to);
-    let mut broken = Unavailable::new("contraseña SMTP: la variable de entorno X no está definida".into());
+    let mut broken =
+        Unavailable::new("contraseña SMTP: la variable de entorno X no está definida".into());
     match broken.send(&msg, to) {
-        Err(SendError::Setup { code: None, text }) => assert!(text.contains("la variable de entorno X"), "{text}"),
+        Err(SendError::Setup { code: None, text }) => {
+            assert!(text.contains("la variable de entorno X"), "{text}")
+        }
         other => panic!("expected a setup error, got {other:?}"),
     }
 }
@@ -230,54 +328,109 @@ fn a_transport_that_could_not_be_made_fails_every_message_as_ours() {
 #[test]
 fn the_outbox_writes_one_parseable_eml_per_message_and_recipient() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let cfg = MailConfig {
+        dominios_permitidos: vec!["example.gob.ar".into()],
+        ..MailConfig::default()
+    };
     let docs = Docs::new();
     let to = "control@example.gob.ar";
     let (msg, id) = report_to(&cfg, &docs, to);
-    let mut outbox = mailer(&MailConfig { dir_salida: PathBuf::from("salida"), ..cfg.clone() }, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let mut outbox = mailer(
+        &MailConfig {
+            dir_salida: PathBuf::from("salida"),
+            ..cfg.clone()
+        },
+        dir.path(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let receipt = outbox.send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(receipt.message_id, id);
     // The same message again replaces the file instead of adding a copy.
     outbox.send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
-    let files: Vec<PathBuf> = std::fs::read_dir(dir.path().join("salida")).unwrap_or_else(|e| panic!("{e}")).filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.path().join("salida"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    let name = files[0].file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let hex = id.trim_start_matches("<participa.2019-03.es.").split('@').next().unwrap_or_default();
-    assert_eq!(name, format!("20190402T120000Z-participa.2019-03.es.{hex}@localhost--control@example.gob.ar.eml"));
-    assert_eq!(receipt.server_reply, format!("guardado en {}", files[0].display()));
+    let name = files[0]
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hex = id
+        .trim_start_matches("<participa.2019-03.es.")
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    assert_eq!(
+        name,
+        format!(
+            "20190402T120000Z-participa.2019-03.es.{hex}@localhost--control@example.gob.ar.eml"
+        )
+    );
+    assert_eq!(
+        receipt.server_reply,
+        format!("guardado en {}", files[0].display())
+    );
 
     // A message not addressed to someone is never written for them.
-    assert!(matches!(outbox.send(&msg, "otro@example.gob.ar"), Err(SendError::Setup { .. })));
+    assert!(matches!(
+        outbox.send(&msg, "otro@example.gob.ar"),
+        Err(SendError::Setup { .. })
+    ));
 
     let Some(python) = python() else { return };
     let m = inspect(&python, &files[0]);
-    assert_eq!(m["subject"], "Informe de rendición de cuentas — marzo de 2019 (BUE0008)");
+    assert_eq!(
+        m["subject"],
+        "Informe de rendición de cuentas — marzo de 2019 (BUE0008)"
+    );
     assert_eq!(m["message_id"], id.as_str());
-    assert_eq!(part(&m, "application/pdf").map(|p| p["size"].clone()), Some(Docs::PDF_BYTES.into()));
+    assert_eq!(
+        part(&m, "application/pdf").map(|p| p["size"].clone()),
+        Some(Docs::PDF_BYTES.into())
+    );
 }
 
 #[test]
 fn auth_with_a_password_from_the_environment_or_a_file_and_a_wrong_one_is_reported_without_it() {
-    let Some(server) = Server::start(&["--user", "participa", "--password", PASSWORD]) else { return };
+    let Some(server) = Server::start(&["--user", "participa", "--password", PASSWORD]) else {
+        return;
+    };
     let docs = Docs::new();
     let to = "control@example.gob.ar";
 
     // Each test uses its own variable names: tests run in parallel threads.
     std::env::set_var("PARTICIPA_TEST_SMTP_CLAVE_BUENA", PASSWORD);
     std::env::set_var("PARTICIPA_TEST_SMTP_CLAVE_MALA", "otra-clave-equivocada");
-    let with_env = |var: &str| MailConfig { smtp_usuario: Some("participa".into()), smtp_clave_env: Some(var.into()), ..smtp_cfg(server.port) };
+    let with_env = |var: &str| MailConfig {
+        smtp_usuario: Some("participa".into()),
+        smtp_clave_env: Some(var.into()),
+        ..smtp_cfg(server.port)
+    };
 
     let cfg = with_env("PARTICIPA_TEST_SMTP_CLAVE_BUENA");
     let (msg, _) = report_to(&cfg, &docs, to);
     let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!format!("{smtp:?}").contains(PASSWORD), "Debug shows the password: {smtp:?}");
-    smtp.send(&msg, to).unwrap_or_else(|e| panic!("send with the right password: {e}"));
+    assert!(
+        !format!("{smtp:?}").contains(PASSWORD),
+        "Debug shows the password: {smtp:?}"
+    );
+    smtp.send(&msg, to)
+        .unwrap_or_else(|e| panic!("send with the right password: {e}"));
 
     // From a file, with the newline an editor adds.
     let secrets = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(secrets.path().join("clave"), format!("{PASSWORD}\n")).unwrap_or_else(|e| panic!("{e}"));
-    let cfg_file = MailConfig { smtp_usuario: Some("participa".into()), smtp_clave_archivo: Some("clave".into()), ..smtp_cfg(server.port) };
-    Smtp::new(&cfg_file, secrets.path()).unwrap_or_else(|e| panic!("{e}")).send(&msg, to).unwrap_or_else(|e| panic!("send with the password file: {e}"));
+    std::fs::write(secrets.path().join("clave"), format!("{PASSWORD}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cfg_file = MailConfig {
+        smtp_usuario: Some("participa".into()),
+        smtp_clave_archivo: Some("clave".into()),
+        ..smtp_cfg(server.port)
+    };
+    Smtp::new(&cfg_file, secrets.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send(&msg, to)
+        .unwrap_or_else(|e| panic!("send with the password file: {e}"));
 
     let got = server.received();
     assert_eq!(got.len(), 2);
@@ -288,20 +441,39 @@ fn auth_with_a_password_from_the_environment_or_a_file_and_a_wrong_one_is_report
     let mut smtp = Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
     let err = smtp.send(&msg, to).expect_err("a wrong password must fail");
     match &err {
-        SendError::Setup { code: Some(535), text } => assert!(text.contains("al autenticarse como «participa»"), "{text}"),
+        SendError::Setup {
+            code: Some(535),
+            text,
+        } => assert!(text.contains("al autenticarse como «participa»"), "{text}"),
         other => panic!("expected Setup 535, got {other:?}"),
     }
     for shown in [err.to_string(), format!("{err:?}"), format!("{smtp:?}")] {
-        assert!(!shown.contains("otra-clave-equivocada") && !shown.contains(PASSWORD), "a password is shown: {shown}");
+        assert!(
+            !shown.contains("otra-clave-equivocada") && !shown.contains(PASSWORD),
+            "a password is shown: {shown}"
+        );
     }
     // Without credentials the server refuses MAIL FROM: also our side.
-    let mut anonymous = Smtp::new(&smtp_cfg(server.port), Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(anonymous.send(&msg, to), Err(SendError::Setup { code: Some(530), .. })));
+    let mut anonymous =
+        Smtp::new(&smtp_cfg(server.port), Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        anonymous.send(&msg, to),
+        Err(SendError::Setup {
+            code: Some(530),
+            ..
+        })
+    ));
     assert_eq!(server.received().len(), 2, "nothing more arrived");
 
     // A variable that is not set is named, and nothing is tried.
-    match Smtp::new(&with_env("PARTICIPA_TEST_SMTP_CLAVE_NO_DEFINIDA"), Path::new(".")) {
-        Err(DeliverError::Password(text)) => assert!(text.contains("PARTICIPA_TEST_SMTP_CLAVE_NO_DEFINIDA"), "{text}"),
+    match Smtp::new(
+        &with_env("PARTICIPA_TEST_SMTP_CLAVE_NO_DEFINIDA"),
+        Path::new("."),
+    ) {
+        Err(DeliverError::Password(text)) => assert!(
+            text.contains("PARTICIPA_TEST_SMTP_CLAVE_NO_DEFINIDA"),
+            "{text}"
+        ),
         other => panic!("expected a password error, got {other:?}"),
     }
 }
@@ -309,7 +481,14 @@ fn auth_with_a_password_from_the_environment_or_a_file_and_a_wrong_one_is_report
 /// A private certificate authority and a server certificate for `localhost` and 127.0.0.1,
 /// made with the openssl command; None (skipped) when openssl is missing.
 fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let run = |args: &[&str]| Command::new("openssl").args(args).current_dir(dir).stdout(Stdio::null()).stderr(Stdio::piped()).output();
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+    };
     match run(&["version"]) {
         Ok(o) if o.status.success() => {}
         _ => return skip("openssl not found"),
@@ -318,32 +497,105 @@ fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
         .unwrap_or_else(|e| panic!("{e}"));
     let steps: [&[&str]; 3] = [
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=participa prueba CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=participa prueba CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ],
-        &["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
-        &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"],
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
     ];
     for args in steps {
         let out = run(args).unwrap_or_else(|e| panic!("openssl: {e}"));
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    Some((dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key")))
+    Some((
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    ))
 }
 
 #[test]
 fn starttls_and_implicit_tls_with_the_citys_own_authority_and_auth() {
     let certs = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let Some((ca, cert, key)) = certificates(certs.path()) else { return };
-    let (cert, key) = (cert.to_string_lossy().into_owned(), key.to_string_lossy().into_owned());
+    let Some((ca, cert, key)) = certificates(certs.path()) else {
+        return;
+    };
+    let (cert, key) = (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    );
     std::env::set_var("PARTICIPA_TEST_SMTP_CLAVE_TLS", PASSWORD);
     let docs = Docs::new();
     let to = "control@example.gob.ar";
 
-    for (security, extra) in [(Seguridad::Starttls, None), (Seguridad::Tls, Some("--implicit-tls"))] {
-        let mut args = vec!["--user", "participa", "--password", PASSWORD, "--tls-cert", &cert, "--tls-key", &key];
+    for (security, extra) in [
+        (Seguridad::Starttls, None),
+        (Seguridad::Tls, Some("--implicit-tls")),
+    ] {
+        let mut args = vec![
+            "--user",
+            "participa",
+            "--password",
+            PASSWORD,
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ];
         args.extend(extra);
-        let Some(server) = Server::start(&args) else { return };
+        let Some(server) = Server::start(&args) else {
+            return;
+        };
         let cfg = MailConfig {
             smtp_host: Some("localhost".into()),
             smtp_seguridad: security,
@@ -353,15 +605,24 @@ fn starttls_and_implicit_tls_with_the_citys_own_authority_and_auth() {
             ..smtp_cfg(server.port)
         };
         let (msg, _) = report_to(&cfg, &docs, to);
-        Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}")).send(&msg, to).unwrap_or_else(|e| panic!("{security:?}: {e}"));
+        Smtp::new(&cfg, Path::new("."))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .send(&msg, to)
+            .unwrap_or_else(|e| panic!("{security:?}: {e}"));
         let got = server.received();
         assert_eq!(got.len(), 1, "{security:?}");
         assert_eq!(got[0].0["tls"], true, "{security:?}");
         assert_eq!(got[0].0["auth_user"], "participa", "{security:?}");
 
         // Without the city's authority the certificate is unknown: our side, nothing sent.
-        let untrusted = MailConfig { smtp_ca_archivo: None, ..cfg };
-        match Smtp::new(&untrusted, Path::new(".")).unwrap_or_else(|e| panic!("{e}")).send(&msg, to) {
+        let untrusted = MailConfig {
+            smtp_ca_archivo: None,
+            ..cfg
+        };
+        match Smtp::new(&untrusted, Path::new("."))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .send(&msg, to)
+        {
             Err(SendError::Setup { text, .. }) => assert!(!text.contains(PASSWORD), "{text}"),
             other => panic!("{security:?}: expected a TLS setup error, got {other:?}"),
         }
@@ -374,57 +635,134 @@ fn an_english_report_has_an_english_subject_and_figures() {
     let mut report = example(0);
     report.meta.lang = Lang::En;
     report.meta.title = "Accountability report — March 2019".into();
-    report.meta.commitment = "Commitment BUE0008: citizen participation in the City of Buenos Aires".into();
+    report.meta.commitment =
+        "Commitment BUE0008: citizen participation in the City of Buenos Aires".into();
     report.meta.file_stem = "participa-2019-03-en".into();
-    let cfg = MailConfig { url_publicacion: Some("https://datos.example.gob.ar/informes".into()), ..MailConfig::default() };
+    let cfg = MailConfig {
+        url_publicacion: Some("https://datos.example.gob.ar/informes".into()),
+        ..MailConfig::default()
+    };
     let docs = Docs::new();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let to = "control@example.gob.ar";
     let id = message_id("2019-03", "en", to, &cfg.message_id_domain());
     let (pdf, xlsx) = (docs.pdf(), docs.xlsx());
-    let msg = report_message(&cfg, &report, &ReportDocs { pdf: &pdf, xlsx: &xlsx }, to, &id, now()).unwrap_or_else(|e| panic!("{e}"));
-    let receipt = Outbox::new(dir.path().to_path_buf()).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
+    let msg = report_message(
+        &cfg,
+        &report,
+        &ReportDocs {
+            pdf: &pdf,
+            xlsx: &xlsx,
+        },
+        to,
+        &id,
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let receipt = Outbox::new(dir.path().to_path_buf())
+        .send(&msg, to)
+        .unwrap_or_else(|e| panic!("{e}"));
     let Some(python) = python() else { return };
-    let path = receipt.server_reply.trim_start_matches("guardado en ").to_string();
+    let path = receipt
+        .server_reply
+        .trim_start_matches("guardado en ")
+        .to_string();
     let m = inspect(&python, Path::new(&path));
     assert_eq!(m["subject"], "Accountability report — March 2019 (BUE0008)");
     let text = text_of(&m, "text/plain");
-    assert!(text.contains("Participantes en el período: 8,144"), "{text}");
+    assert!(
+        text.contains("Participantes en el período: 8,144"),
+        "{text}"
+    );
     assert!(text.contains("The report is attached as a PDF"), "{text}");
-    assert!(text.contains("All published reports: https://datos.example.gob.ar/informes/"), "{text}");
+    assert!(
+        text.contains("All published reports: https://datos.example.gob.ar/informes/"),
+        "{text}"
+    );
     assert!(text_of(&m, "text/html").contains("<html lang=\"en\">"));
 }
 
 #[test]
 fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attached() {
-    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let cfg = MailConfig {
+        dominios_permitidos: vec!["example.gob.ar".into()],
+        ..MailConfig::default()
+    };
     let accepted = [
-        AcceptedFile { file: "comisarias_cercanas_2019.xlsx".into(), rows: 1_234 },
-        AcceptedFile { file: "reuniones_marzo.csv".into(), rows: 0 },
+        AcceptedFile {
+            file: "comisarias_cercanas_2019.xlsx".into(),
+            rows: 1_234,
+        },
+        AcceptedFile {
+            file: "reuniones_marzo.csv".into(),
+            rows: 0,
+        },
     ];
     let rejected = [
-        RejectedRow { file: "comisarias_cercanas_2019.xlsx".into(), sheet: "Hoja1".into(), row: 19, cell: "B19".into(), reason: "«-5» en la columna «Participantes» no puede ser menor que 0.".into() },
-        RejectedRow { file: "reuniones_marzo.csv".into(), sheet: String::new(), row: 7, cell: String::new(), reason: "La fila tiene <3> columnas & faltan datos".into() },
+        RejectedRow {
+            file: "comisarias_cercanas_2019.xlsx".into(),
+            sheet: "Hoja1".into(),
+            row: 19,
+            cell: "B19".into(),
+            reason: "«-5» en la columna «Participantes» no puede ser menor que 0.".into(),
+        },
+        RejectedRow {
+            file: "reuniones_marzo.csv".into(),
+            sheet: String::new(),
+            row: 7,
+            cell: String::new(),
+            reason: "La fila tiene <3> columnas & faltan datos".into(),
+        },
     ];
     let to = "participacion@seguridad.example.gob.ar";
     let msg = feedback_message(
         &cfg,
         to,
-        Feedback { organismo: "Ministerio de Justicia y Seguridad", accepted: &accepted, rejected: &rejected, rejected_xlsx: Some(b"PK\x03\x04 rechazadas".to_vec()), ..Feedback::default() },
+        Feedback {
+            organismo: "Ministerio de Justicia y Seguridad",
+            accepted: &accepted,
+            rejected: &rejected,
+            rejected_xlsx: Some(b"PK\x03\x04 rechazadas".to_vec()),
+            ..Feedback::default()
+        },
         Lang::Es,
         now(),
     )
-        .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let receipt = Outbox::new(dir.path().to_path_buf()).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
-    assert!(receipt.message_id.starts_with("<participa.devolucion.20190402T120000Z."), "{}", receipt.message_id);
+    let receipt = Outbox::new(dir.path().to_path_buf())
+        .send(&msg, to)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        receipt
+            .message_id
+            .starts_with("<participa.devolucion.20190402T120000Z."),
+        "{}",
+        receipt.message_id
+    );
 
     // Outside the allowed domains, nothing is built.
-    let refused = feedback_message(&cfg, "alguien@gmail.com", Feedback { organismo: "X", accepted: &accepted, ..Feedback::default() }, Lang::Es, now());
-    assert!(matches!(refused, Err(DeliverError::Recipient(ref t)) if t.contains("alguien@gmail.com")), "{refused:?}");
+    let refused = feedback_message(
+        &cfg,
+        "alguien@gmail.com",
+        Feedback {
+            organismo: "X",
+            accepted: &accepted,
+            ..Feedback::default()
+        },
+        Lang::Es,
+        now(),
+    );
+    assert!(
+        matches!(refused, Err(DeliverError::Recipient(ref t)) if t.contains("alguien@gmail.com")),
+        "{refused:?}"
+    );
 
     let Some(python) = python() else { return };
-    let m = inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en ")));
+    let m = inspect(
+        &python,
+        Path::new(receipt.server_reply.trim_start_matches("guardado en ")),
+    );
     assert_eq!(m["subject"], "participa: resultado de los archivos de Ministerio de Justicia y Seguridad — 1.234 filas aceptadas, 2 rechazadas");
     let text = text_of(&m, "text/plain");
     for expected in [
@@ -438,19 +776,53 @@ fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attach
     }
     let html = text_of(&m, "text/html");
     assert!(html.contains("<td style=\"border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top\">B19</td>"), "{html}");
-    assert!(html.contains("La fila tiene &lt;3&gt; columnas &amp; faltan datos"), "{html}");
-    let sheet = part(&m, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").unwrap_or_else(|| panic!("no workbook"));
+    assert!(
+        html.contains("La fila tiene &lt;3&gt; columnas &amp; faltan datos"),
+        "{html}"
+    );
+    let sheet = part(
+        &m,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .unwrap_or_else(|| panic!("no workbook"));
     assert_eq!(sheet["filename"], "filas-rechazadas.xlsx");
 
     // Many rejected rows: all of them without a workbook; with one, the first 500 and a pointer.
-    let many: Vec<RejectedRow> = (0..502).map(|i| RejectedRow { row: i + 2, ..rejected[0].clone() }).collect();
+    let many: Vec<RejectedRow> = (0..502)
+        .map(|i| RejectedRow {
+            row: i + 2,
+            ..rejected[0].clone()
+        })
+        .collect();
     for (xlsx, listed, pointer) in [(None, 502, false), (Some(b"PK".to_vec()), 500, true)] {
-        let msg = feedback_message(&cfg, to, Feedback { organismo: "Ministerio", accepted: &accepted, rejected: &many, rejected_xlsx: xlsx, ..Feedback::default() }, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
-        let receipt = Outbox::new(dir.path().join("muchas")).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
-        let m = inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en ")));
+        let msg = feedback_message(
+            &cfg,
+            to,
+            Feedback {
+                organismo: "Ministerio",
+                accepted: &accepted,
+                rejected: &many,
+                rejected_xlsx: xlsx,
+                ..Feedback::default()
+            },
+            Lang::Es,
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let receipt = Outbox::new(dir.path().join("muchas"))
+            .send(&msg, to)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let m = inspect(
+            &python,
+            Path::new(receipt.server_reply.trim_start_matches("guardado en ")),
+        );
         let text = text_of(&m, "text/plain");
         assert_eq!(text.matches(", celda B19:").count(), listed, "{text}");
-        assert_eq!(text.contains("… y 2 más: la lista completa está en la planilla adjunta."), pointer, "{text}");
+        assert_eq!(
+            text.contains("… y 2 más: la lista completa está en la planilla adjunta."),
+            pointer,
+            "{text}"
+        );
         assert!(text.contains(&format!("fila {}, celda", if pointer { 501 } else { 503 })));
     }
 }
@@ -458,10 +830,15 @@ fn feedback_lists_accepted_files_and_every_rejected_row_with_the_workbook_attach
 #[test]
 fn feedback_names_the_file_a_copy_repeats_and_shows_how_a_new_layout_was_read() {
     use crate::standard::{ColumnReading, ReadingReason, SheetOutcome, SheetReport};
-    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let cfg = MailConfig {
+        dominios_permitidos: vec!["example.gob.ar".into()],
+        ..MailConfig::default()
+    };
     let sheet = SheetReport {
         nombre: "Hoja1".into(),
-        resultado: SheetOutcome::Leida { dataset: "instancias".into() },
+        resultado: SheetOutcome::Leida {
+            dataset: "instancias".into(),
+        },
         filas_encabezado: vec![1],
         filas_aceptadas: 9,
         filas_rechazadas: 0,
@@ -470,11 +847,36 @@ fn feedback_names_the_file_a_copy_repeats_and_shows_how_a_new_layout_was_read() 
         columnas_personales_descartadas: vec![],
         columnas_truncadas: false,
         columnas: vec![
-            ColumnReading { columna: "A".into(), encabezado: "Programa".into(), campo: Some("programa".into()), motivo: ReadingReason::Encabezado { palabras: "programa".into() } },
-            ColumnReading { columna: "B".into(), encabezado: "Lugar <barrio>".into(), campo: Some("barrio".into()), motivo: ReadingReason::Contenido { coinciden: 9, de: 9, lista: "barrios".into() } },
+            ColumnReading {
+                columna: "A".into(),
+                encabezado: "Programa".into(),
+                campo: Some("programa".into()),
+                motivo: ReadingReason::Encabezado {
+                    palabras: "programa".into(),
+                },
+            },
+            ColumnReading {
+                columna: "B".into(),
+                encabezado: "Lugar <barrio>".into(),
+                campo: Some("barrio".into()),
+                motivo: ReadingReason::Contenido {
+                    coinciden: 9,
+                    de: 9,
+                    lista: "barrios".into(),
+                },
+            },
         ],
     };
-    let accepted = [AcceptedFile { file: "planilla.xlsx".into(), rows: 9 }, AcceptedFile { file: "planilla.ods".into(), rows: 0 }];
+    let accepted = [
+        AcceptedFile {
+            file: "planilla.xlsx".into(),
+            rows: 9,
+        },
+        AcceptedFile {
+            file: "planilla.ods".into(),
+            rows: 0,
+        },
+    ];
     let rejected = [RejectedRow {
         file: "planilla.ods".into(),
         sheet: "Hoja1".into(),
@@ -482,15 +884,32 @@ fn feedback_names_the_file_a_copy_repeats_and_shows_how_a_new_layout_was_read() 
         cell: String::new(),
         reason: "Esta fila repite la fila 2 de la hoja «Hoja1» de planilla.xlsx, ya recibida; se conserva solo la primera.".into(),
     }];
-    let repeated = [RepeatedFile { file: "planilla.ods".into(), of: "planilla.xlsx".into(), rows: 9 }];
+    let repeated = [RepeatedFile {
+        file: "planilla.ods".into(),
+        of: "planilla.xlsx".into(),
+        rows: 9,
+    }];
     let layouts = [LayoutTable::of_sheet("planilla.xlsx", &sheet)];
     let to = "datos@cultura.example.gob.ar";
-    let feedback = Feedback { organismo: "Ministerio de Cultura", accepted: &accepted, rejected: &rejected, repeated: &repeated, layouts: &layouts, rejected_xlsx: None };
-    let msg = feedback_message(&cfg, to, feedback, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
+    let feedback = Feedback {
+        organismo: "Ministerio de Cultura",
+        accepted: &accepted,
+        rejected: &rejected,
+        repeated: &repeated,
+        layouts: &layouts,
+        rejected_xlsx: None,
+    };
+    let msg =
+        feedback_message(&cfg, to, feedback, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let receipt = Outbox::new(dir.path().to_path_buf()).send(&msg, to).unwrap_or_else(|e| panic!("{e}"));
+    let receipt = Outbox::new(dir.path().to_path_buf())
+        .send(&msg, to)
+        .unwrap_or_else(|e| panic!("{e}"));
     let Some(python) = python() else { return };
-    let m = inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en ")));
+    let m = inspect(
+        &python,
+        Path::new(receipt.server_reply.trim_start_matches("guardado en ")),
+    );
     let text = text_of(&m, "text/plain").replace("\r\n", "\n");
     for expected in [
         "Archivos que repiten filas de otro archivo:\n  - planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.",
@@ -501,40 +920,113 @@ fn feedback_names_the_file_a_copy_repeats_and_shows_how_a_new_layout_was_read() 
         assert!(text.contains(expected), "feedback lacks «{expected}»:\n{text}");
     }
     let html = text_of(&m, "text/html");
-    assert!(html.contains("<li>planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.</li>"), "{html}");
-    assert!(html.contains("Lugar &lt;barrio&gt;") && !html.contains("<barrio>"), "{html}");
+    assert!(
+        html.contains(
+            "<li>planilla.ods repite 9 filas de planilla.xlsx; se cuentan una sola vez.</li>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Lugar &lt;barrio&gt;") && !html.contains("<barrio>"),
+        "{html}"
+    );
 
     // Without a new layout or a repeated file, neither section appears.
-    let plain = feedback_message(&cfg, to, Feedback { organismo: "Ministerio de Cultura", accepted: &accepted, ..Feedback::default() }, Lang::Es, now()).unwrap_or_else(|e| panic!("{e}"));
-    let receipt = Outbox::new(dir.path().join("sin")).send(&plain, to).unwrap_or_else(|e| panic!("{e}"));
-    let text = text_of(&inspect(&python, Path::new(receipt.server_reply.trim_start_matches("guardado en "))), "text/plain");
-    assert!(!text.contains("formato nuevo") && !text.contains("repiten"), "{text}");
+    let plain = feedback_message(
+        &cfg,
+        to,
+        Feedback {
+            organismo: "Ministerio de Cultura",
+            accepted: &accepted,
+            ..Feedback::default()
+        },
+        Lang::Es,
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let receipt = Outbox::new(dir.path().join("sin"))
+        .send(&plain, to)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = text_of(
+        &inspect(
+            &python,
+            Path::new(receipt.server_reply.trim_start_matches("guardado en ")),
+        ),
+        "text/plain",
+    );
+    assert!(
+        !text.contains("formato nuevo") && !text.contains("repiten"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_reminder_and_an_alert() {
-    let cfg = MailConfig { dominios_permitidos: vec!["example.gob.ar".into()], ..MailConfig::default() };
+    let cfg = MailConfig {
+        dominios_permitidos: vec!["example.gob.ar".into()],
+        ..MailConfig::default()
+    };
     let deadline = chrono::NaiveDate::from_ymd_opt(2019, 4, 10).unwrap_or_default();
-    let reminder = reminder_message(&cfg, "Ministerio de Cultura", "datos@cultura.example.gob.ar", "marzo de 2019", deadline, now()).unwrap_or_else(|e| panic!("{e}"));
-    let admins = vec!["admin1@example.gob.ar".to_string(), "admin2@example.gob.ar".to_string()];
-    let alert = alert_message(&cfg, &admins, "no se pudo enviar el informe de marzo de 2019", "control@example.gob.ar: 550 5.1.1 destinatario desconocido", now())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let reminder = reminder_message(
+        &cfg,
+        "Ministerio de Cultura",
+        "datos@cultura.example.gob.ar",
+        "marzo de 2019",
+        deadline,
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let admins = vec![
+        "admin1@example.gob.ar".to_string(),
+        "admin2@example.gob.ar".to_string(),
+    ];
+    let alert = alert_message(
+        &cfg,
+        &admins,
+        "no se pudo enviar el informe de marzo de 2019",
+        "control@example.gob.ar: 550 5.1.1 destinatario desconocido",
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut outbox = Outbox::new(dir.path().to_path_buf());
-    let r = outbox.send(&reminder, "datos@cultura.example.gob.ar").unwrap_or_else(|e| panic!("{e}"));
+    let r = outbox
+        .send(&reminder, "datos@cultura.example.gob.ar")
+        .unwrap_or_else(|e| panic!("{e}"));
     // One message to two administrators: one envelope, and one file, each.
-    let a1 = outbox.send(&alert, "admin1@example.gob.ar").unwrap_or_else(|e| panic!("{e}"));
-    let a2 = outbox.send(&alert, "admin2@example.gob.ar").unwrap_or_else(|e| panic!("{e}"));
+    let a1 = outbox
+        .send(&alert, "admin1@example.gob.ar")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a2 = outbox
+        .send(&alert, "admin2@example.gob.ar")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(a1.server_reply, a2.server_reply);
-    assert_eq!(std::fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0), 3);
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        3
+    );
 
     let Some(python) = python() else { return };
-    let m = inspect(&python, Path::new(r.server_reply.trim_start_matches("guardado en ")));
-    assert_eq!(m["subject"], "Recordatorio: datos de marzo de 2019 de Ministerio de Cultura");
+    let m = inspect(
+        &python,
+        Path::new(r.server_reply.trim_start_matches("guardado en ")),
+    );
+    assert_eq!(
+        m["subject"],
+        "Recordatorio: datos de marzo de 2019 de Ministerio de Cultura"
+    );
     let text = text_of(&m, "text/plain");
     assert!(text.contains("todavía no recibimos datos de Ministerio de Cultura correspondientes a marzo de 2019. El plazo para enviarlos vence el 10 de abril de 2019."), "{text}");
-    let m = inspect(&python, Path::new(a1.server_reply.trim_start_matches("guardado en ")));
-    assert_eq!(m["subject"], "[participa] no se pudo enviar el informe de marzo de 2019");
+    let m = inspect(
+        &python,
+        Path::new(a1.server_reply.trim_start_matches("guardado en ")),
+    );
+    assert_eq!(
+        m["subject"],
+        "[participa] no se pudo enviar el informe de marzo de 2019"
+    );
     assert_eq!(m["to"], serde_json::json!(admins));
     assert!(text_of(&m, "text/plain").contains("550 5.1.1 destinatario desconocido"));
 }
@@ -543,7 +1035,9 @@ fn a_reminder_and_an_alert() {
 fn starttls_is_never_silently_skipped() {
     // A server that does not offer STARTTLS: with "starttls" nothing is sent, not even the
     // credentials, and the error is ours to fix (wrong server or port), not the recipient's.
-    let Some(server) = Server::start(&[]) else { return };
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
     std::env::set_var("PARTICIPA_TEST_SMTP_CLAVE_SIN_TLS", PASSWORD);
     let cfg = MailConfig {
         smtp_host: Some("localhost".into()),
@@ -555,7 +1049,10 @@ fn starttls_is_never_silently_skipped() {
     let docs = Docs::new();
     let to = "control@example.gob.ar";
     let (msg, _) = report_to(&cfg, &docs, to);
-    match Smtp::new(&cfg, Path::new(".")).unwrap_or_else(|e| panic!("{e}")).send(&msg, to) {
+    match Smtp::new(&cfg, Path::new("."))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send(&msg, to)
+    {
         Err(SendError::Setup { text, .. }) => assert!(text.contains("STARTTLS"), "{text}"),
         other => panic!("expected a setup error, got {other:?}"),
     }

@@ -103,14 +103,18 @@ impl SendError {
     /// The reply code, when there was one.
     pub fn code(&self) -> Option<u16> {
         match self {
-            SendError::Transient { code, .. } | SendError::Permanent { code, .. } | SendError::Setup { code, .. } => *code,
+            SendError::Transient { code, .. }
+            | SendError::Permanent { code, .. }
+            | SendError::Setup { code, .. } => *code,
         }
     }
 
     /// The text (what happened, with the server's words).
     pub fn text(&self) -> &str {
         match self {
-            SendError::Transient { text, .. } | SendError::Permanent { text, .. } | SendError::Setup { text, .. } => text,
+            SendError::Transient { text, .. }
+            | SendError::Permanent { text, .. }
+            | SendError::Setup { text, .. } => text,
         }
     }
 }
@@ -120,7 +124,9 @@ impl SendError {
 pub fn mailer(cfg: &MailConfig, base_dir: &Path) -> Result<Box<dyn Mailer + Send>, DeliverError> {
     cfg.check().map_err(DeliverError::Config)?;
     Ok(match cfg.transporte {
-        Transporte::Archivo => Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida))),
+        Transporte::Archivo => {
+            Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida)))
+        }
         Transporte::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
     })
 }
@@ -143,24 +149,41 @@ impl Unavailable {
 
 impl Mailer for Unavailable {
     fn send(&mut self, _msg: &Message, _envelope_to: &str) -> Result<SendReceipt, SendError> {
-        Err(SendError::Setup { code: None, text: format!("no se pudo preparar el envío: {}", self.reason) })
+        Err(SendError::Setup {
+            code: None,
+            text: format!("no se pudo preparar el envío: {}", self.reason),
+        })
     }
 }
 
 /// The envelope for one recipient, who must be one of the message's.
 fn envelope_for(msg: &Message, to: &str) -> Result<(Envelope, Address), SendError> {
     let setup = |text: String| SendError::Setup { code: None, text };
-    let address: Address = to.trim().parse().map_err(|e| setup(format!("«{to}» no es una dirección válida ({e})")))?;
-    let named = msg.envelope().to().iter().any(|a| AsRef::<str>::as_ref(a).eq_ignore_ascii_case(address.as_ref()));
+    let address: Address = to
+        .trim()
+        .parse()
+        .map_err(|e| setup(format!("«{to}» no es una dirección válida ({e})")))?;
+    let named = msg
+        .envelope()
+        .to()
+        .iter()
+        .any(|a| AsRef::<str>::as_ref(a).eq_ignore_ascii_case(address.as_ref()));
     if !named {
-        return Err(setup(format!("«{to}» no es destinatario de este mensaje: un mensaje solo se envía a quien nombra")));
+        return Err(setup(format!(
+            "«{to}» no es destinatario de este mensaje: un mensaje solo se envía a quien nombra"
+        )));
     }
-    let envelope = Envelope::new(msg.envelope().from().cloned(), vec![address.clone()]).map_err(|e| setup(format!("sobre: {e}")))?;
+    let envelope = Envelope::new(msg.envelope().from().cloned(), vec![address.clone()])
+        .map_err(|e| setup(format!("sobre: {e}")))?;
     Ok((envelope, address))
 }
 
 fn message_id_of(msg: &Message) -> String {
-    msg.headers().get_raw("Message-ID").unwrap_or_default().trim().to_string()
+    msg.headers()
+        .get_raw("Message-ID")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// A folder of `.eml` files, one per message and recipient: what would have been sent, exactly.
@@ -178,7 +201,9 @@ impl Outbox {
     /// Deletes the temporary files (`.<name>.eml.tmp`) of messages whose writing a crash
     /// interrupted, once stale ([`crate::leftovers`]); returns how many.
     pub fn sweep_leftovers(&self, now: SystemTime) -> usize {
-        crate::leftovers::sweep_files(&self.dir, now, |name| name.starts_with('.') && name.ends_with(".eml.tmp"))
+        crate::leftovers::sweep_files(&self.dir, now, |name| {
+            name.starts_with('.') && name.ends_with(".eml.tmp")
+        })
     }
 
     /// The folder.
@@ -198,11 +223,22 @@ impl Mailer for Outbox {
         let stamp = msg
             .headers()
             .get::<header::Date>()
-            .map(|d| DateTime::<Utc>::from(SystemTime::from(d)).format("%Y%m%dT%H%M%SZ").to_string())
+            .map(|d| {
+                DateTime::<Utc>::from(SystemTime::from(d))
+                    .format("%Y%m%dT%H%M%SZ")
+                    .to_string()
+            })
             .unwrap_or_else(|| "sin-fecha".to_string());
-        let name = format!("{stamp}-{}--{}.eml", file_part(&message_id), file_part(address.as_ref()));
+        let name = format!(
+            "{stamp}-{}--{}.eml",
+            file_part(&message_id),
+            file_part(address.as_ref())
+        );
         let path = self.dir.join(&name);
-        let io = |what: &str, e: std::io::Error| SendError::Setup { code: None, text: format!("bandeja de salida {}: {what}: {e}", self.dir.display()) };
+        let io = |what: &str, e: std::io::Error| SendError::Setup {
+            code: None,
+            text: format!("bandeja de salida {}: {what}: {e}", self.dir.display()),
+        };
         fs::create_dir_all(&self.dir).map_err(|e| io("no se pudo crear", e))?;
         let tmp = self.dir.join(format!(".{name}.tmp"));
         let written = (|| {
@@ -220,14 +256,28 @@ impl Mailer for Outbox {
             let _ = d.sync_all();
         }
         info!(to = %address, message_id = %message_id, path = %path.display(), "mensaje guardado en la bandeja de salida");
-        Ok(SendReceipt { server_reply: format!("guardado en {}", path.display()), message_id })
+        Ok(SendReceipt {
+            server_reply: format!("guardado en {}", path.display()),
+            message_id,
+        })
     }
 }
 
 /// Keeps a name part safe for any file system: letters, digits, `.`, `-`, `_`, `@`, at most
 /// 100 characters.
 fn file_part(s: &str) -> String {
-    let kept: String = s.trim_matches(['<', '>']).chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') { c } else { '_' }).take(100).collect();
+    let kept: String = s
+        .trim_matches(['<', '>'])
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
     let kept = kept.trim_start_matches('.').to_string();
     if kept.is_empty() {
         "x".to_string()
@@ -268,26 +318,48 @@ impl Smtp {
     /// relative paths are resolved against `base_dir`.
     pub fn new(cfg: &MailConfig, base_dir: &Path) -> Result<Smtp, DeliverError> {
         cfg.check().map_err(DeliverError::Config)?;
-        let host = cfg.smtp_host.as_deref().map(str::trim).filter(|h| !h.is_empty()).ok_or_else(|| DeliverError::Config("correo.smtp_host: falta el servidor SMTP".to_string()))?;
+        let host = cfg
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                DeliverError::Config("correo.smtp_host: falta el servidor SMTP".to_string())
+            })?;
         if cfg.smtp_seguridad == Seguridad::Ninguna && !super::config::is_loopback(host) {
             return Err(DeliverError::Config(format!("correo.smtp_seguridad: \"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»")));
         }
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let tls = match cfg.smtp_seguridad {
             Seguridad::Ninguna => None,
             Seguridad::Starttls | Seguridad::Tls => {
                 let mut builder = TlsParameters::builder(host.clone());
                 if let Some(ca) = &cfg.smtp_ca_archivo {
                     let path = MailConfig::resolve(base_dir, ca);
-                    let pem = fs::read(&path).map_err(|source| DeliverError::Io { path: path.clone(), source })?;
-                    let cert = Certificate::from_pem(&pem).map_err(|e| DeliverError::Tls(format!("correo.smtp_ca_archivo {}: {e}", path.display())))?;
+                    let pem = fs::read(&path).map_err(|source| DeliverError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    let cert = Certificate::from_pem(&pem).map_err(|e| {
+                        DeliverError::Tls(format!("correo.smtp_ca_archivo {}: {e}", path.display()))
+                    })?;
                     builder = builder.add_root_certificate(cert);
                 }
-                Some(builder.build_rustls().map_err(|e| DeliverError::Tls(e.to_string()))?)
+                Some(
+                    builder
+                        .build_rustls()
+                        .map_err(|e| DeliverError::Tls(e.to_string()))?,
+                )
             }
         };
         let credentials = match &cfg.smtp_usuario {
-            Some(user) => Some(Credentials::new(user.clone(), read_password(cfg, base_dir)?)),
+            Some(user) => Some(Credentials::new(
+                user.clone(),
+                read_password(cfg, base_dir)?,
+            )),
             None => None,
         };
         Ok(Smtp {
@@ -303,18 +375,33 @@ impl Smtp {
     }
 
     /// Everything after the connection is open: TLS upgrade, AUTH, one envelope, the data.
-    fn session(&self, conn: &mut SmtpConnection, envelope: &Envelope, to: &Address, data: &[u8]) -> Result<Response, SendError> {
+    fn session(
+        &self,
+        conn: &mut SmtpConnection,
+        envelope: &Envelope,
+        to: &Address,
+        data: &[u8],
+    ) -> Result<Response, SendError> {
         if self.security == Seguridad::Starttls {
-            let params = self.tls.as_ref().ok_or_else(|| SendError::Setup { code: None, text: "STARTTLS sin parámetros TLS".to_string() })?;
+            let params = self.tls.as_ref().ok_or_else(|| SendError::Setup {
+                code: None,
+                text: "STARTTLS sin parámetros TLS".to_string(),
+            })?;
             // lettre's starttls refuses when the server does not offer it, so credentials and
             // mail never travel unencrypted (no silent downgrade).
-            conn.starttls(params, &self.hello).map_err(|e| classify(Step::Tls, &e))?;
+            conn.starttls(params, &self.hello)
+                .map_err(|e| classify(Step::Tls, &e))?;
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials).map_err(|e| classify(Step::Auth(self.user.as_deref().unwrap_or_default()), &e))?;
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .map_err(|e| classify(Step::Auth(self.user.as_deref().unwrap_or_default()), &e))?;
         }
         let mut options = Vec::new();
-        if !AsRef::<str>::as_ref(to).is_ascii() || envelope.from().is_some_and(|f| !AsRef::<str>::as_ref(f).is_ascii()) {
+        if !AsRef::<str>::as_ref(to).is_ascii()
+            || envelope
+                .from()
+                .is_some_and(|f| !AsRef::<str>::as_ref(f).is_ascii())
+        {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
                 return Err(SendError::Permanent { code: None, text: format!("el servidor no acepta direcciones con caracteres no ASCII (SMTPUTF8): «{to}»") });
             }
@@ -323,12 +410,18 @@ impl Smtp {
         if !data.is_ascii() {
             // lettre encodes bodies and headers as 7-bit; kept for safety, as lettre does.
             if !conn.server_info().supports_feature(Extension::EightBitMime) {
-                return Err(SendError::Permanent { code: None, text: "el mensaje tiene bytes de 8 bits y el servidor no acepta 8BITMIME".to_string() });
+                return Err(SendError::Permanent {
+                    code: None,
+                    text: "el mensaje tiene bytes de 8 bits y el servidor no acepta 8BITMIME"
+                        .to_string(),
+                });
             }
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        conn.command(Mail::new(envelope.from().cloned(), options)).map_err(|e| classify(Step::Mail, &e))?;
-        conn.command(Rcpt::new(to.clone(), Vec::new())).map_err(|e| classify(Step::Rcpt(to), &e))?;
+        conn.command(Mail::new(envelope.from().cloned(), options))
+            .map_err(|e| classify(Step::Mail, &e))?;
+        conn.command(Rcpt::new(to.clone(), Vec::new()))
+            .map_err(|e| classify(Step::Rcpt(to), &e))?;
         conn.command(Data).map_err(|e| classify(Step::Data, &e))?;
         conn.message(data).map_err(|e| classify(Step::Data, &e))
     }
@@ -339,16 +432,29 @@ impl Mailer for Smtp {
         let (envelope, to) = envelope_for(msg, envelope_to)?;
         let message_id = message_id_of(msg);
         let data = msg.formatted();
-        let wrapper = if self.security == Seguridad::Tls { self.tls.as_ref() } else { None };
-        let mut conn = SmtpConnection::connect((self.host.as_str(), self.port), Some(self.timeout), &self.hello, wrapper, None)
-            .map_err(|e| classify(Step::Connect(&self.host, self.port), &e))?;
+        let wrapper = if self.security == Seguridad::Tls {
+            self.tls.as_ref()
+        } else {
+            None
+        };
+        let mut conn = SmtpConnection::connect(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .map_err(|e| classify(Step::Connect(&self.host, self.port), &e))?;
         match self.session(&mut conn, &envelope, &to, &data) {
             Ok(response) => {
                 // The message is accepted once DATA is answered; a failed QUIT changes nothing.
                 let _ = conn.quit();
                 let reply = reply_text(&response);
                 info!(to = %to, message_id = %message_id, reply = %reply, "mensaje enviado");
-                Ok(SendReceipt { server_reply: reply, message_id })
+                Ok(SendReceipt {
+                    server_reply: reply,
+                    message_id,
+                })
             }
             Err(e) => {
                 conn.abort();
@@ -410,7 +516,9 @@ fn classify(step: Step<'_>, e: &lettre::transport::smtp::Error) -> SendError {
 
 fn reply_text(r: &Response) -> String {
     let lines: Vec<&str> = r.message().collect();
-    format!("{} {}", r.code(), lines.join(" ")).trim().to_string()
+    format!("{} {}", r.code(), lines.join(" "))
+        .trim()
+        .to_string()
 }
 
 /// The SMTP password from the environment variable or the file the configuration names. Errors
@@ -419,23 +527,42 @@ fn read_password(cfg: &MailConfig, base_dir: &Path) -> Result<String, DeliverErr
     if let Some(var) = &cfg.smtp_clave_env {
         return match std::env::var(var) {
             Ok(p) if !p.is_empty() => Ok(p),
-            Ok(_) => Err(DeliverError::Password(format!("la variable de entorno {var} (correo.smtp_clave_env) está vacía"))),
-            Err(std::env::VarError::NotPresent) => Err(DeliverError::Password(format!("la variable de entorno {var} (correo.smtp_clave_env) no está definida"))),
-            Err(std::env::VarError::NotUnicode(_)) => Err(DeliverError::Password(format!("la variable de entorno {var} (correo.smtp_clave_env) no es texto UTF-8"))),
+            Ok(_) => Err(DeliverError::Password(format!(
+                "la variable de entorno {var} (correo.smtp_clave_env) está vacía"
+            ))),
+            Err(std::env::VarError::NotPresent) => Err(DeliverError::Password(format!(
+                "la variable de entorno {var} (correo.smtp_clave_env) no está definida"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => Err(DeliverError::Password(format!(
+                "la variable de entorno {var} (correo.smtp_clave_env) no es texto UTF-8"
+            ))),
         };
     }
     if let Some(file) = &cfg.smtp_clave_archivo {
         let path = MailConfig::resolve(base_dir, file);
-        let text = fs::read_to_string(&path).map_err(|e| DeliverError::Password(format!("no se pudo leer {} (correo.smtp_clave_archivo): {e}", path.display())))?;
+        let text = fs::read_to_string(&path).map_err(|e| {
+            DeliverError::Password(format!(
+                "no se pudo leer {} (correo.smtp_clave_archivo): {e}",
+                path.display()
+            ))
+        })?;
         warn_if_readable_by_others(&path);
         // One line: the newline an editor or `echo` adds is not part of the password.
-        let password = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+        let password = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
         if password.is_empty() {
-            return Err(DeliverError::Password(format!("{} (correo.smtp_clave_archivo) está vacío", path.display())));
+            return Err(DeliverError::Password(format!(
+                "{} (correo.smtp_clave_archivo) está vacío",
+                path.display()
+            )));
         }
         return Ok(password.to_string());
     }
-    Err(DeliverError::Password("correo.smtp_usuario sin correo.smtp_clave_env ni correo.smtp_clave_archivo".to_string()))
+    Err(DeliverError::Password(
+        "correo.smtp_usuario sin correo.smtp_clave_env ni correo.smtp_clave_archivo".to_string(),
+    ))
 }
 
 #[cfg(unix)]

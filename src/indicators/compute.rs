@@ -153,13 +153,23 @@ impl Figures {
 
     /// Organismos with rows dated within the period.
     pub fn organismos_with_data(&self) -> BTreeSet<String> {
-        self.files.values().filter(|f| f.rows_in_period > 0).map(|f| f.organismo.clone()).collect()
+        self.files
+            .values()
+            .filter(|f| f.rows_in_period > 0)
+            .map(|f| f.organismo.clone())
+            .collect()
     }
 }
 
 /// `>=90d` → 90.
 pub fn days_filter(s: &str) -> Option<i64> {
-    s.strip_prefix(">=")?.trim().strip_suffix('d')?.trim().parse().ok().filter(|d: &i64| (0..=MAX_FILTER_DAYS).contains(d))
+    s.strip_prefix(">=")?
+        .trim()
+        .strip_suffix('d')?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d: &i64| (0..=MAX_FILTER_DAYS).contains(d))
 }
 
 /// The most days a `>=Nd` filter may name: a century (more could not be subtracted from a date).
@@ -178,7 +188,11 @@ struct Filter {
     op: Op,
 }
 
-fn compile_filters(ds: &Dataset, f: &BTreeMap<String, FilterValue>, close: NaiveDate) -> Vec<Filter> {
+fn compile_filters(
+    ds: &Dataset,
+    f: &BTreeMap<String, FilterValue>,
+    close: NaiveDate,
+) -> Vec<Filter> {
     f.iter()
         .filter_map(|(k, v)| {
             let index = ds.field_index(k)?;
@@ -241,7 +255,10 @@ fn passes(filters: &[Filter], values: &[Value], buf: &mut String) -> bool {
 fn month_of(v: &Value) -> Option<Month> {
     match v {
         Value::Date(d) => Some(Month::of(*d)),
-        Value::YearMonth(y, m) => Some(Month { year: *y, month: *m }),
+        Value::YearMonth(y, m) => Some(Month {
+            year: *y,
+            month: *m,
+        }),
         _ => None,
     }
 }
@@ -322,16 +339,43 @@ impl Compiled {
         }
         let num = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(Value::as_f64);
         Some(match self.def.medida {
-            Measure::Count => Contribution { a: 1.0, b: 0.0, distinct: None, counted: true, absent: false },
+            Measure::Count => Contribution {
+                a: 1.0,
+                b: 0.0,
+                distinct: None,
+                counted: true,
+                absent: false,
+            },
             Measure::Sum | Measure::Mean => match num(self.field) {
-                Some(v) => Contribution { a: v, b: 1.0, distinct: None, counted: true, absent: false },
-                None => Contribution { a: 0.0, b: 0.0, distinct: None, counted: true, absent: false },
+                Some(v) => Contribution {
+                    a: v,
+                    b: 1.0,
+                    distinct: None,
+                    counted: true,
+                    absent: false,
+                },
+                None => Contribution {
+                    a: 0.0,
+                    b: 0.0,
+                    distinct: None,
+                    counted: true,
+                    absent: false,
+                },
             },
             Measure::Distinct => {
                 // A row without the field (an instance with no comuna is city-wide) reaches no
                 // member: it is neither counted nor a value.
-                let v = self.field.and_then(|i| values.get(i)).filter(|v| !v.is_null());
-                Contribution { a: 0.0, b: 0.0, distinct: v, counted: v.is_some(), absent: v.is_none() }
+                let v = self
+                    .field
+                    .and_then(|i| values.get(i))
+                    .filter(|v| !v.is_null());
+                Contribution {
+                    a: 0.0,
+                    b: 0.0,
+                    distinct: v,
+                    counted: v.is_some(),
+                    absent: v.is_none(),
+                }
             }
             Measure::Ratio => {
                 let side = |p: &Option<CompiledPart>, buf: &mut String| -> f64 {
@@ -344,7 +388,13 @@ impl Compiled {
                     }
                 };
                 let (a, b) = (side(&self.num, buf), side(&self.den, buf));
-                Contribution { a, b, distinct: None, counted: a != 0.0 || b != 0.0, absent: false }
+                Contribution {
+                    a,
+                    b,
+                    distinct: None,
+                    counted: a != 0.0 || b != 0.0,
+                    absent: false,
+                }
             }
         })
     }
@@ -394,7 +444,11 @@ fn compile(def: &IndicatorDef, ds: &Dataset, close: NaiveDate) -> Compiled {
         })
     };
     let own_field = |p: &String| def.medida == Measure::Distinct && def.campo.as_ref() == Some(p);
-    let mut by: Vec<(String, Option<usize>, bool)> = def.por.iter().map(|p| (p.clone(), ds.field_index(p), own_field(p))).collect();
+    let mut by: Vec<(String, Option<usize>, bool)> = def
+        .por
+        .iter()
+        .map(|p| (p.clone(), ds.field_index(p), own_field(p)))
+        .collect();
     if let (Some(_), Some(f)) = (&def.universo, &def.campo) {
         if !def.por.contains(f) {
             by.push((f.clone(), ds.field_index(f), own_field(f)));
@@ -404,7 +458,11 @@ fn compile(def: &IndicatorDef, ds: &Dataset, close: NaiveDate) -> Compiled {
         def: def.clone(),
         filters: compile_filters(ds, &def.filtro, close),
         field: def.campo.as_deref().and_then(|c| ds.field_index(c)),
-        fields: def.campos.iter().filter_map(|c| ds.field_index(c)).collect(),
+        fields: def
+            .campos
+            .iter()
+            .filter_map(|c| ds.field_index(c))
+            .collect(),
         num: part(&def.numerador),
         den: part(&def.denominador),
         groups: vec![FxHashMap::default(); by.len()],
@@ -417,11 +475,22 @@ fn compile(def: &IndicatorDef, ds: &Dataset, close: NaiveDate) -> Compiled {
 }
 
 /// Computes every indicator for `period`, reading each dataset once.
-pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period: Period, scan: &mut S) -> Result<Figures, S::Error> {
+pub fn compute<S: RowScan>(
+    cfg: &IndicatorsConfig,
+    datasets: &[Dataset],
+    period: Period,
+    scan: &mut S,
+) -> Result<Figures, S::Error> {
     let start = period.start();
     let close = period.end();
     let commitment_start = cfg.start().map(Month::first_day).unwrap_or(start);
-    let mut figures = Figures { period, indicators: Vec::new(), files: BTreeMap::new(), rows_in_period: BTreeMap::new(), rows_published: BTreeMap::new() };
+    let mut figures = Figures {
+        period,
+        indicators: Vec::new(),
+        files: BTreeMap::new(),
+        rows_in_period: BTreeMap::new(),
+        rows_published: BTreeMap::new(),
+    };
     let mut compiled: Vec<(usize, Compiled)> = Vec::new();
     for (i, def) in cfg.indicadores.iter().enumerate() {
         if let Some(ds) = datasets.iter().find(|d| d.name == def.dataset) {
@@ -431,10 +500,19 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
     let mut buf = String::new();
     let mut key = String::new();
     for ds in datasets {
-        let Some(dating) = cfg.datasets.get(&ds.name) else { continue };
-        let Some(date_index) = ds.field_index(&dating.fecha) else { continue };
+        let Some(dating) = cfg.datasets.get(&ds.name) else {
+            continue;
+        };
+        let Some(date_index) = ds.field_index(&dating.fecha) else {
+            continue;
+        };
         let as_of = dating.estado_al_cierre;
-        let mine: Vec<usize> = compiled.iter().enumerate().filter(|(_, (_, c))| c.def.dataset == ds.name).map(|(k, _)| k).collect();
+        let mine: Vec<usize> = compiled
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| c.def.dataset == ds.name)
+            .map(|(k, _)| k)
+            .collect();
         // Free text (topics, results) is never measured: leaving it out of the scan saves
         // reading and copying most of a row's bytes.
         let mut wanted = vec![false; ds.fields.len()];
@@ -446,7 +524,18 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
                 }
             }
         }
-        let spec = ScanSpec { dataset: ds, date_field: &dating.fecha, from: if as_of { None } else { Some(commitment_start.min(start)) }, to: close, as_of, wanted: &wanted };
+        let spec = ScanSpec {
+            dataset: ds,
+            date_field: &dating.fecha,
+            from: if as_of {
+                None
+            } else {
+                Some(commitment_start.min(start))
+            },
+            to: close,
+            as_of,
+            wanted: &wanted,
+        };
         let mut in_period_rows = 0u64;
         let mut scanned = 0u64;
         scan.scan(&spec, &mut |row: &ScanRow| {
@@ -459,19 +548,34 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
             if dated_in_period {
                 in_period_rows += 1;
             }
-            let use_entry = figures.files.entry(row.version_id).or_insert_with(|| FileUse { organismo: row.organismo.to_string(), archivo: row.archivo.to_string(), ..FileUse::default() });
+            let use_entry = figures
+                .files
+                .entry(row.version_id)
+                .or_insert_with(|| FileUse {
+                    organismo: row.organismo.to_string(),
+                    archivo: row.archivo.to_string(),
+                    ..FileUse::default()
+                });
             use_entry.rows_used += 1;
             if dated_in_period {
                 use_entry.rows_in_period += 1;
             }
             for &k in &mine {
                 let c = &mut compiled[k].1;
-                let Some(contrib) = c.contribution(row.values, &mut buf) else { continue };
+                let Some(contrib) = c.contribution(row.values, &mut buf) else {
+                    continue;
+                };
                 let fields = &c.fields;
                 if in_cumulative && c.def.acumulado {
                     Compiled::add(fields, &mut c.cumulative, &contrib, row.values, &mut buf);
                     if let Some(m) = month_of(date_value) {
-                        Compiled::add(fields, c.months.entry(m).or_default(), &contrib, row.values, &mut buf);
+                        Compiled::add(
+                            fields,
+                            c.months.entry(m).or_default(),
+                            &contrib,
+                            row.values,
+                            &mut buf,
+                        );
                     }
                 }
                 if !in_period {
@@ -503,24 +607,44 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
                         Compiled::add(fields, acc, &contrib, row.values, &mut buf);
                     }
                 }
-                Compiled::add(fields, c.sources.entry(row.version_id).or_default(), &contrib, row.values, &mut buf);
+                Compiled::add(
+                    fields,
+                    c.sources.entry(row.version_id).or_default(),
+                    &contrib,
+                    row.values,
+                    &mut buf,
+                );
             }
         })?;
-        figures.rows_in_period.insert(ds.name.clone(), in_period_rows);
-        figures.rows_published.insert(ds.name.clone(), if as_of { scanned } else { in_period_rows });
+        figures
+            .rows_in_period
+            .insert(ds.name.clone(), in_period_rows);
+        figures.rows_published.insert(
+            ds.name.clone(),
+            if as_of { scanned } else { in_period_rows },
+        );
     }
     compiled.sort_by_key(|(i, _)| *i);
     for (_, c) in compiled {
-        let breakdowns = c
-            .by
-            .iter()
-            .zip(&c.groups)
-            .map(|((field, _, _), groups)| {
-                let mut groups: Vec<Group> = groups.iter().map(|(k, acc)| Group { key: k.clone(), value: c.value(acc), rows: acc.rows }).collect();
-                groups.sort_by(|x, y| natural(&x.key, &y.key));
-                Breakdown { field: field.clone(), groups }
-            })
-            .collect();
+        let breakdowns =
+            c.by.iter()
+                .zip(&c.groups)
+                .map(|((field, _, _), groups)| {
+                    let mut groups: Vec<Group> = groups
+                        .iter()
+                        .map(|(k, acc)| Group {
+                            key: k.clone(),
+                            value: c.value(acc),
+                            rows: acc.rows,
+                        })
+                        .collect();
+                    groups.sort_by(|x, y| natural(&x.key, &y.key));
+                    Breakdown {
+                        field: field.clone(),
+                        groups,
+                    }
+                })
+                .collect();
         let mut running = Acc::default();
         let mut months = Vec::new();
         if c.def.acumulado {
@@ -544,13 +668,32 @@ pub fn compute<S: RowScan>(cfg: &IndicatorsConfig, datasets: &[Dataset], period:
             .filter(|(_, acc)| acc.rows > 0)
             .map(|(v, acc)| {
                 let f = figures.files.get(v).cloned().unwrap_or_default();
-                SourceShare { organismo: f.organismo, archivo: f.archivo, rows: acc.rows, value: c.value(acc) }
+                SourceShare {
+                    organismo: f.organismo,
+                    archivo: f.archivo,
+                    rows: acc.rows,
+                    value: c.value(acc),
+                }
             })
             .collect();
         sources.sort_by(|x, y| (&x.organismo, &x.archivo).cmp(&(&y.organismo, &y.archivo)));
-        let fields = c.def.campos.iter().cloned().zip(c.period.fields.iter().copied().chain(std::iter::repeat(0.0))).collect();
+        let fields = c
+            .def
+            .campos
+            .iter()
+            .cloned()
+            .zip(
+                c.period
+                    .fields
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(0.0)),
+            )
+            .collect();
         let missing = match c.def.medida {
-            Measure::Sum | Measure::Mean if c.def.campos.is_empty() => c.period.rows.saturating_sub(c.period.b as u64),
+            Measure::Sum | Measure::Mean if c.def.campos.is_empty() => {
+                c.period.rows.saturating_sub(c.period.b as u64)
+            }
             Measure::Distinct => c.period.absent,
             _ => 0,
         };
@@ -601,13 +744,27 @@ mod tests {
         fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ()> {
             let i = spec.dataset.field_index(spec.date_field).ok_or(())?;
             for (ds, values, org, file, version) in &self.rows {
-                let Some(day) = values.get(i).and_then(day_of) else { continue };
+                let Some(day) = values.get(i).and_then(day_of) else {
+                    continue;
+                };
                 let first = match values.get(i) {
-                    Some(Value::YearMonth(y, m)) => Month { year: *y, month: *m }.first_day(),
+                    Some(Value::YearMonth(y, m)) => Month {
+                        year: *y,
+                        month: *m,
+                    }
+                    .first_day(),
                     _ => day,
                 };
-                if *ds == spec.dataset.name && spec.from.is_none_or(|f| first >= f) && first <= spec.to {
-                    each(&ScanRow { values, organismo: org, archivo: file, version_id: *version });
+                if *ds == spec.dataset.name
+                    && spec.from.is_none_or(|f| first >= f)
+                    && first <= spec.to
+                {
+                    each(&ScanRow {
+                        values,
+                        organismo: org,
+                        archivo: file,
+                        version_id: *version,
+                    });
                 }
             }
             Ok(())
@@ -618,7 +775,14 @@ mod tests {
         Value::Date(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default())
     }
 
-    fn instancia(ds: &Dataset, programa: &str, fecha: &str, modalidad: Option<&str>, comuna: i64, participantes: Option<i64>) -> Vec<Value> {
+    fn instancia(
+        ds: &Dataset,
+        programa: &str,
+        fecha: &str,
+        modalidad: Option<&str>,
+        comuna: i64,
+        participantes: Option<i64>,
+    ) -> Vec<Value> {
         let mut v = vec![Value::Null; ds.fields.len()];
         let mut set = |f: &str, x: Value| {
             if let Some(i) = ds.field_index(f) {
@@ -627,9 +791,15 @@ mod tests {
         };
         set("programa", Value::Text(programa.into()));
         set("fecha", date(fecha));
-        set("modalidad", modalidad.map_or(Value::Null, |m| Value::Text(m.into())));
+        set(
+            "modalidad",
+            modalidad.map_or(Value::Null, |m| Value::Text(m.into())),
+        );
         set("comuna", Value::Int(comuna));
-        set("participantes", participantes.map_or(Value::Null, Value::Int));
+        set(
+            "participantes",
+            participantes.map_or(Value::Null, Value::Int),
+        );
         v
     }
 
@@ -638,44 +808,151 @@ mod tests {
         let standard = crate::config::embedded_standard().expect("standard");
         let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("indicators");
         let ds = standard.dataset("instancias").expect("instancias").clone();
-        let row = |p: &str, f: &str, m: Option<&str>, c: i64, n: Option<i64>, file: &str, v: i64| ("instancias".to_string(), instancia(&ds, p, f, m, c, n), "org".to_string(), file.to_string(), v);
+        let row =
+            |p: &str, f: &str, m: Option<&str>, c: i64, n: Option<i64>, file: &str, v: i64| {
+                (
+                    "instancias".to_string(),
+                    instancia(&ds, p, f, m, c, n),
+                    "org".to_string(),
+                    file.to_string(),
+                    v,
+                )
+            };
         let mut mem = Memory {
             rows: vec![
-                row("reunion_vecinos", "2018-12-20", Some("virtual"), 1, Some(500), "old.xlsx", 1),
-                row("reunion_vecinos", "2019-01-10", Some("virtual"), 1, Some(10), "a.xlsx", 2),
-                row("reunion_vecinos", "2019-03-02", Some("presencial"), 2, Some(20), "a.xlsx", 2),
-                row("ba_elige", "2019-03-30", Some("virtual"), 10, None, "b.csv", 3),
+                row(
+                    "reunion_vecinos",
+                    "2018-12-20",
+                    Some("virtual"),
+                    1,
+                    Some(500),
+                    "old.xlsx",
+                    1,
+                ),
+                row(
+                    "reunion_vecinos",
+                    "2019-01-10",
+                    Some("virtual"),
+                    1,
+                    Some(10),
+                    "a.xlsx",
+                    2,
+                ),
+                row(
+                    "reunion_vecinos",
+                    "2019-03-02",
+                    Some("presencial"),
+                    2,
+                    Some(20),
+                    "a.xlsx",
+                    2,
+                ),
+                row(
+                    "ba_elige",
+                    "2019-03-30",
+                    Some("virtual"),
+                    10,
+                    None,
+                    "b.csv",
+                    3,
+                ),
                 row("ba_elige", "2019-03-31", None, 2, Some(5), "b.csv", 3),
-                row("ba_elige", "2019-04-01", Some("virtual"), 2, Some(1000), "b.csv", 3),
+                row(
+                    "ba_elige",
+                    "2019-04-01",
+                    Some("virtual"),
+                    2,
+                    Some(1000),
+                    "b.csv",
+                    3,
+                ),
             ],
         };
         let period = Period::parse("2019-03").expect("period");
         let figures = compute(&cfg, &standard.datasets, period, &mut mem).expect("computes");
         let inst = figures.get("instancias").expect("instancias");
         assert_eq!(inst.value, Some(3.0), "March has 3 instances");
-        assert_eq!(inst.cumulative, Some(4.0), "January to March; 2018 is before the commitment");
-        assert_eq!(inst.months.iter().map(|(m, v)| (m.to_string(), *v)).collect::<Vec<_>>(), vec![("2019-01".to_string(), 1.0), ("2019-03".to_string(), 4.0)]);
+        assert_eq!(
+            inst.cumulative,
+            Some(4.0),
+            "January to March; 2018 is before the commitment"
+        );
+        assert_eq!(
+            inst.months
+                .iter()
+                .map(|(m, v)| (m.to_string(), *v))
+                .collect::<Vec<_>>(),
+            vec![("2019-01".to_string(), 1.0), ("2019-03".to_string(), 4.0)]
+        );
         let part = figures.get("participantes").expect("participantes");
         assert_eq!(part.value, Some(25.0));
         assert_eq!(part.missing, 1, "the unknown figure is not a zero");
-        let by_comuna = &figures.get("participantes_comuna").expect("by comuna").breakdowns[0];
-        assert_eq!(by_comuna.groups.iter().map(|g| (g.key.as_str(), g.value)).collect::<Vec<_>>(), vec![("2", Some(25.0)), ("10", Some(0.0))]);
+        let by_comuna = &figures
+            .get("participantes_comuna")
+            .expect("by comuna")
+            .breakdowns[0];
+        assert_eq!(
+            by_comuna
+                .groups
+                .iter()
+                .map(|g| (g.key.as_str(), g.value))
+                .collect::<Vec<_>>(),
+            vec![("2", Some(25.0)), ("10", Some(0.0))]
+        );
         let virt = figures.get("virtuales").expect("virtual share");
-        assert_eq!(virt.value, Some(0.5), "1 virtual of the 2 March instances with a known modality");
+        assert_eq!(
+            virt.value,
+            Some(0.5),
+            "1 virtual of the 2 March instances with a known modality"
+        );
         let comunas = figures.get("comunas_alcanzadas").expect("comunas");
         assert_eq!(comunas.value, Some(2.0));
-        assert_eq!(inst.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(), vec![("a.xlsx", 1), ("b.csv", 2)]);
-        assert_eq!(figures.files.get(&3).map(|f| (f.rows_in_period, f.rows_used)), Some((2, 2)), "April is outside the scan");
+        assert_eq!(
+            inst.sources
+                .iter()
+                .map(|s| (s.archivo.as_str(), s.rows))
+                .collect::<Vec<_>>(),
+            vec![("a.xlsx", 1), ("b.csv", 2)]
+        );
+        assert_eq!(
+            figures
+                .files
+                .get(&3)
+                .map(|f| (f.rows_in_period, f.rows_used)),
+            Some((2, 2)),
+            "April is outside the scan"
+        );
         assert!(figures.has_data());
-        let empty = compute(&cfg, &standard.datasets, Period::parse("2019-06").expect("june"), &mut mem).expect("computes");
+        let empty = compute(
+            &cfg,
+            &standard.datasets,
+            Period::parse("2019-06").expect("june"),
+            &mut mem,
+        )
+        .expect("computes");
         assert!(!empty.has_data());
         assert_eq!(empty.get("instancias").and_then(|r| r.value), Some(0.0));
-        assert_eq!(empty.get("instancias").and_then(|r| r.cumulative), Some(5.0), "cumulative still counts up to June");
-        assert_eq!(empty.get("virtuales").and_then(|r| r.value), None, "a share of nothing is undefined, not 0 %");
+        assert_eq!(
+            empty.get("instancias").and_then(|r| r.cumulative),
+            Some(5.0),
+            "cumulative still counts up to June"
+        );
+        assert_eq!(
+            empty.get("virtuales").and_then(|r| r.value),
+            None,
+            "a share of nothing is undefined, not 0 %"
+        );
     }
 
     /// An instance with an optional comuna and barrio (a city-wide one has neither).
-    fn placed(ds: &Dataset, programa: &str, fecha: &str, comuna: Option<i64>, barrio: Option<&str>, participantes: Option<i64>) -> Vec<Value> {
+    fn placed(
+        ds: &Dataset,
+        programa: &str,
+        fecha: &str,
+        comuna: Option<i64>,
+        barrio: Option<&str>,
+        participantes: Option<i64>,
+    ) -> Vec<Value> {
         let mut v = instancia(ds, programa, fecha, None, 0, participantes);
         if let Some(i) = ds.field_index("comuna") {
             v[i] = comuna.map_or(Value::Null, Value::Int);
@@ -692,7 +969,13 @@ mod tests {
         let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("indicators");
         let ds = standard.dataset("instancias").expect("instancias").clone();
         let row = |c: Option<i64>, b: Option<&str>, n: Option<i64>, file: &str, v: i64| {
-            ("instancias".to_string(), placed(&ds, "comisarias_cercanas", "2019-03-12", c, b, n), "org".to_string(), file.to_string(), v)
+            (
+                "instancias".to_string(),
+                placed(&ds, "comisarias_cercanas", "2019-03-12", c, b, n),
+                "org".to_string(),
+                file.to_string(),
+                v,
+            )
         };
         let mut mem = Memory {
             rows: vec![
@@ -704,44 +987,114 @@ mod tests {
                 row(None, None, None, "ciudad.csv", 2),
             ],
         };
-        let figures = compute(&cfg, &standard.datasets, Period::parse("2019-03").expect("period"), &mut mem).expect("computes");
+        let figures = compute(
+            &cfg,
+            &standard.datasets,
+            Period::parse("2019-03").expect("period"),
+            &mut mem,
+        )
+        .expect("computes");
 
         // Participants by comuna: 2, 10 and 15 by number, then the city-wide line; the lines add
         // up to the total.
         let by_comuna = figures.get("participantes_comuna").expect("by comuna");
-        let lines: Vec<(&str, Option<f64>, u64)> = by_comuna.breakdowns[0].groups.iter().map(|g| (g.key.as_str(), g.value, g.rows)).collect();
-        assert_eq!(lines, vec![("2", Some(5.0), 1), ("10", Some(20.0), 1), ("15", Some(7.0), 1), ("", Some(230.0), 3)]);
+        let lines: Vec<(&str, Option<f64>, u64)> = by_comuna.breakdowns[0]
+            .groups
+            .iter()
+            .map(|g| (g.key.as_str(), g.value, g.rows))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("2", Some(5.0), 1),
+                ("10", Some(20.0), 1),
+                ("15", Some(7.0), 1),
+                ("", Some(230.0), 3)
+            ]
+        );
         assert_eq!(by_comuna.value, Some(262.0));
-        assert_eq!(by_comuna.missing, 1, "the city-wide instance without a figure is unknown, not zero");
+        assert_eq!(
+            by_comuna.missing, 1,
+            "the city-wide instance without a figure is unknown, not zero"
+        );
         assert_eq!(lines.iter().filter_map(|l| l.1).sum::<f64>(), 262.0);
 
         // Reach counts the rows that name a comuna or a barrio, and lists only those.
         let comunas = figures.get("comunas_alcanzadas").expect("comunas");
-        assert_eq!(comunas.value, Some(3.0), "a city-wide instance is not a comuna reached");
+        assert_eq!(
+            comunas.value,
+            Some(3.0),
+            "a city-wide instance is not a comuna reached"
+        );
         assert_eq!(comunas.rows, 3);
         assert_eq!(comunas.missing, 3, "the three city-wide instances");
-        let reached = comunas.breakdowns.iter().find(|b| b.field == "comuna").expect("the universe's breakdown");
-        assert_eq!(reached.groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["2", "10", "15"], "no empty member among the 15");
+        let reached = comunas
+            .breakdowns
+            .iter()
+            .find(|b| b.field == "comuna")
+            .expect("the universe's breakdown");
+        assert_eq!(
+            reached
+                .groups
+                .iter()
+                .map(|g| g.key.as_str())
+                .collect::<Vec<_>>(),
+            ["2", "10", "15"],
+            "no empty member among the 15"
+        );
         let barrios = figures.get("barrios_alcanzados").expect("barrios");
-        assert_eq!(barrios.value, Some(2.0), "FLORESTA and AGRONOMIA; rows without a barrio reach none");
+        assert_eq!(
+            barrios.value,
+            Some(2.0),
+            "FLORESTA and AGRONOMIA; rows without a barrio reach none"
+        );
         assert_eq!(barrios.missing, 4);
-        let named = barrios.breakdowns.iter().find(|b| b.field == "barrio").expect("barrio breakdown");
-        assert_eq!(named.groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["AGRONOMIA", "FLORESTA"]);
+        let named = barrios
+            .breakdowns
+            .iter()
+            .find(|b| b.field == "barrio")
+            .expect("barrio breakdown");
+        assert_eq!(
+            named
+                .groups
+                .iter()
+                .map(|g| g.key.as_str())
+                .collect::<Vec<_>>(),
+            ["AGRONOMIA", "FLORESTA"]
+        );
 
         // Counts, shares and each file's part do not depend on the comuna.
         let inst = figures.get("instancias").expect("instancias");
         assert_eq!(inst.value, Some(6.0));
-        assert_eq!(inst.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(), vec![("ciudad.csv", 3), ("comunas.csv", 3)]);
         assert_eq!(
-            by_comuna.sources.iter().map(|s| (s.archivo.as_str(), s.value)).collect::<Vec<_>>(),
+            inst.sources
+                .iter()
+                .map(|s| (s.archivo.as_str(), s.rows))
+                .collect::<Vec<_>>(),
+            vec![("ciudad.csv", 3), ("comunas.csv", 3)]
+        );
+        assert_eq!(
+            by_comuna
+                .sources
+                .iter()
+                .map(|s| (s.archivo.as_str(), s.value))
+                .collect::<Vec<_>>(),
             vec![("ciudad.csv", Some(230.0)), ("comunas.csv", Some(32.0))]
         );
         assert_eq!(
-            comunas.sources.iter().map(|s| (s.archivo.as_str(), s.rows)).collect::<Vec<_>>(),
+            comunas
+                .sources
+                .iter()
+                .map(|s| (s.archivo.as_str(), s.rows))
+                .collect::<Vec<_>>(),
             vec![("comunas.csv", 3)],
             "a file of city-wide instances adds no row to comunas reached"
         );
-        assert_eq!(figures.files.get(&2).map(|f| f.rows_in_period), Some(3), "the city-wide file is read and traced");
+        assert_eq!(
+            figures.files.get(&2).map(|f| f.rows_in_period),
+            Some(3),
+            "the city-wide file is read and traced"
+        );
     }
 
     #[test]

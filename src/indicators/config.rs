@@ -196,7 +196,12 @@ impl IndicatorsConfig {
 
     /// First month of the commitment.
     pub fn start(&self) -> Result<Month, String> {
-        Month::parse(&self.compromiso.inicio).ok_or_else(|| format!("compromiso.inicio: «{}» no es un mes AAAA-MM", self.compromiso.inicio))
+        Month::parse(&self.compromiso.inicio).ok_or_else(|| {
+            format!(
+                "compromiso.inicio: «{}» no es un mes AAAA-MM",
+                self.compromiso.inicio
+            )
+        })
     }
 
     /// The months a report, and every month configured, may fall in: from January
@@ -205,7 +210,16 @@ impl IndicatorsConfig {
     /// period outside is a typo (`0000-01`, `9999-12`), never a report to publish.
     pub fn months_window(&self) -> Result<(Month, Month), String> {
         let start = self.start()?;
-        Ok((Month { year: start.year - YEARS_BEFORE_START, month: 1 }, Month { year: start.year + YEARS_AFTER_START, month: 12 }))
+        Ok((
+            Month {
+                year: start.year - YEARS_BEFORE_START,
+                month: 1,
+            },
+            Month {
+                year: start.year + YEARS_AFTER_START,
+                month: 12,
+            },
+        ))
     }
 
     /// `period` falls in [`Self::months_window`], or why not, for the person who asked.
@@ -224,17 +238,34 @@ impl IndicatorsConfig {
     pub fn check(&self, standard: &Standard) -> Result<(), String> {
         self.start()?;
         for (name, dating) in &self.datasets {
-            let ds = standard.dataset(name).ok_or_else(|| format!("datasets.{name}: no existe ese dataset"))?;
-            let f = ds.field_index(&dating.fecha).map(|i| &ds.fields[i]).ok_or_else(|| format!("datasets.{name}.fecha: «{}» no es un campo de {name}", dating.fecha))?;
+            let ds = standard
+                .dataset(name)
+                .ok_or_else(|| format!("datasets.{name}: no existe ese dataset"))?;
+            let f = ds
+                .field_index(&dating.fecha)
+                .map(|i| &ds.fields[i])
+                .ok_or_else(|| {
+                    format!(
+                        "datasets.{name}.fecha: «{}» no es un campo de {name}",
+                        dating.fecha
+                    )
+                })?;
             if !matches!(f.field_type, FieldType::Date | FieldType::Yearmonth) {
-                return Err(format!("datasets.{name}.fecha: «{}» no es una fecha ni un mes", dating.fecha));
+                return Err(format!(
+                    "datasets.{name}.fecha: «{}» no es una fecha ni un mes",
+                    dating.fecha
+                ));
             }
             if dating.estado_al_cierre && ds.snapshots.is_none() {
-                return Err(format!("datasets.{name}.estado_al_cierre: {name} no guarda instantáneas"));
+                return Err(format!(
+                    "datasets.{name}.estado_al_cierre: {name} no guarda instantáneas"
+                ));
             }
             for (field, label) in &dating.sin_dato {
                 if ds.field_index(field).is_none() {
-                    return Err(format!("datasets.{name}.sin_dato: «{field}» no es un campo de {name}"));
+                    return Err(format!(
+                        "datasets.{name}.sin_dato: «{field}» no es un campo de {name}"
+                    ));
                 }
                 if label.es.trim().is_empty() || label.en.trim().is_empty() {
                     return Err(format!("datasets.{name}.sin_dato.{field}: falta el nombre en español (es) o en inglés (en)"));
@@ -247,12 +278,22 @@ impl IndicatorsConfig {
             if !ids.insert(ind.id.as_str()) {
                 return Err(at("id repetido"));
             }
-            if ind.id.is_empty() || !ind.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if ind.id.is_empty()
+                || !ind
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 return Err(at("el id lleva solo letras, cifras y _"));
             }
-            let ds = standard.dataset(&ind.dataset).ok_or_else(|| at(&format!("no existe el dataset «{}»", ind.dataset)))?;
+            let ds = standard
+                .dataset(&ind.dataset)
+                .ok_or_else(|| at(&format!("no existe el dataset «{}»", ind.dataset)))?;
             if !self.datasets.contains_key(&ind.dataset) {
-                return Err(at(&format!("falta [datasets.{}] con el campo que fecha sus filas", ind.dataset)));
+                return Err(at(&format!(
+                    "falta [datasets.{}] con el campo que fecha sus filas",
+                    ind.dataset
+                )));
             }
             let field = |name: &str| -> Result<(), String> {
                 if ds.field_index(name).is_some() {
@@ -266,7 +307,10 @@ impl IndicatorsConfig {
                     field(k)?;
                     if let FilterValue::One(s) = v {
                         if s.starts_with(">=") && super::compute::days_filter(s).is_none() {
-                            return Err(at(&format!("filtro {k}: «{s}» se escribe como \">=90d\" (de 0 a {} días)", super::compute::MAX_FILTER_DAYS)));
+                            return Err(at(&format!(
+                                "filtro {k}: «{s}» se escribe como \">=90d\" (de 0 a {} días)",
+                                super::compute::MAX_FILTER_DAYS
+                            )));
                         }
                     }
                 }
@@ -285,20 +329,35 @@ impl IndicatorsConfig {
                         field(c)?;
                     }
                 }
-                Measure::Sum | Measure::Mean | Measure::Distinct => field(ind.campo.as_deref().ok_or_else(|| at("falta `campo`"))?)?,
+                Measure::Sum | Measure::Mean | Measure::Distinct => {
+                    field(ind.campo.as_deref().ok_or_else(|| at("falta `campo`"))?)?
+                }
                 Measure::Ratio => {
-                    for (side, part) in [("numerador", &ind.numerador), ("denominador", &ind.denominador)] {
-                        let part = part.as_ref().ok_or_else(|| at(&format!("una razón necesita `{side}`")))?;
+                    for (side, part) in [
+                        ("numerador", &ind.numerador),
+                        ("denominador", &ind.denominador),
+                    ] {
+                        let part = part
+                            .as_ref()
+                            .ok_or_else(|| at(&format!("una razón necesita `{side}`")))?;
                         match part.medida {
                             Measure::Count => {}
-                            Measure::Sum => field(part.campo.as_deref().ok_or_else(|| at(&format!("{side}: falta `campo`")))?)?,
+                            Measure::Sum => field(
+                                part.campo
+                                    .as_deref()
+                                    .ok_or_else(|| at(&format!("{side}: falta `campo`")))?,
+                            )?,
                             _ => return Err(at(&format!("{side}: la medida es count o sum"))),
                         }
                         filters(&part.filtro)?;
                     }
                 }
             }
-            for (key, value) in [("escala", ind.escala), ("meta", ind.meta), ("linea_base", ind.linea_base)] {
+            for (key, value) in [
+                ("escala", ind.escala),
+                ("meta", ind.meta),
+                ("linea_base", ind.linea_base),
+            ] {
                 if value.is_some_and(|v| !(0.0..=MAX_FIGURE).contains(&v)) {
                     return Err(at(&format!("`{key}` va de 0 a {MAX_FIGURE}")));
                 }
@@ -311,7 +370,9 @@ impl IndicatorsConfig {
             }
             if let Some(u) = &ind.universo {
                 if u != "comunas" && !standard.code_lists.contains_key(u) {
-                    return Err(at(&format!("universo «{u}»: no es una lista de códigos ni «comunas»")));
+                    return Err(at(&format!(
+                        "universo «{u}»: no es una lista de códigos ni «comunas»"
+                    )));
                 }
                 if ind.medida != Measure::Distinct {
                     return Err(at("`universo` es para la medida distinct"));
@@ -338,14 +399,35 @@ mod tests {
     fn instances_without_a_comuna_are_named_city_wide_in_both_languages() {
         let standard = crate::config::embedded_standard().expect("shipped standard");
         let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
-        let label = cfg.empty_label("instancias", "comuna").expect("a name for city-wide instances");
-        assert_eq!((label.es.as_str(), label.en.as_str()), ("Toda la ciudad", "Whole city"));
-        assert!(cfg.empty_label("instancias", "barrio").is_none() && cfg.empty_label("reconocimientos", "comuna").is_none());
-        let typo = crate::config::embedded::INDICATORS.replace("[datasets.instancias.sin_dato.comuna]", "[datasets.instancias.sin_dato.comunas]");
-        let err = IndicatorsConfig::parse(&typo).expect("parses").check(&standard).expect_err("must fail");
-        assert!(err.contains("«comunas» no es un campo de instancias"), "{err}");
+        let label = cfg
+            .empty_label("instancias", "comuna")
+            .expect("a name for city-wide instances");
+        assert_eq!(
+            (label.es.as_str(), label.en.as_str()),
+            ("Toda la ciudad", "Whole city")
+        );
+        assert!(
+            cfg.empty_label("instancias", "barrio").is_none()
+                && cfg.empty_label("reconocimientos", "comuna").is_none()
+        );
+        let typo = crate::config::embedded::INDICATORS.replace(
+            "[datasets.instancias.sin_dato.comuna]",
+            "[datasets.instancias.sin_dato.comunas]",
+        );
+        let err = IndicatorsConfig::parse(&typo)
+            .expect("parses")
+            .check(&standard)
+            .expect_err("must fail");
+        assert!(
+            err.contains("«comunas» no es un campo de instancias"),
+            "{err}"
+        );
         let half = crate::config::embedded::INDICATORS.replace("en = \"Whole city\"", "en = \" \"");
-        assert!(IndicatorsConfig::parse(&half).expect("parses").check(&standard).expect_err("must fail").contains("sin_dato.comuna"));
+        assert!(IndicatorsConfig::parse(&half)
+            .expect("parses")
+            .check(&standard)
+            .expect_err("must fail")
+            .contains("sin_dato.comuna"));
     }
 
     /// `--period 0000-01` or `9999-12` was built and published: periods fall within five
@@ -353,12 +435,25 @@ mod tests {
     #[test]
     fn periods_fall_within_the_commitments_years() {
         let cfg = IndicatorsConfig::parse(crate::config::embedded::INDICATORS).expect("parses");
-        for ok in ["2019-03", "2014-01", "2029-12", "2014", "2029", "2029-Q4", "2014-Q1"] {
-            assert!(cfg.check_period(Period::parse(ok).expect("period")).is_ok(), "{ok}");
+        for ok in [
+            "2019-03", "2014-01", "2029-12", "2014", "2029", "2029-Q4", "2014-Q1",
+        ] {
+            assert!(
+                cfg.check_period(Period::parse(ok).expect("period")).is_ok(),
+                "{ok}"
+            );
         }
-        for bad in ["0000-01", "9999-12", "2013-12", "2030-01", "2013", "2030", "2013-Q4"] {
-            let err = cfg.check_period(Period::parse(bad).expect("period")).expect_err(bad);
-            assert!(err.contains(&format!("el período {bad}")) && err.contains("entre 2014-01 y 2029-12"), "{err}");
+        for bad in [
+            "0000-01", "9999-12", "2013-12", "2030-01", "2013", "2030", "2013-Q4",
+        ] {
+            let err = cfg
+                .check_period(Period::parse(bad).expect("period"))
+                .expect_err(bad);
+            assert!(
+                err.contains(&format!("el período {bad}"))
+                    && err.contains("entre 2014-01 y 2029-12"),
+                "{err}"
+            );
         }
     }
 
@@ -368,7 +463,15 @@ mod tests {
     fn figures_and_day_filters_have_ranges() {
         let standard = crate::config::embedded_standard().expect("shipped standard");
         let base = crate::config::embedded::INDICATORS;
-        for (from, to) in [("meta = 300", "meta = -300"), ("meta = 300", "meta = 1e300"), ("meta = 300", "meta = nan"), ("fecha_actualizacion = \">=90d\" }", "fecha_actualizacion = \">=99999999999999d\" }")] {
+        for (from, to) in [
+            ("meta = 300", "meta = -300"),
+            ("meta = 300", "meta = 1e300"),
+            ("meta = 300", "meta = nan"),
+            (
+                "fecha_actualizacion = \">=90d\" }",
+                "fecha_actualizacion = \">=99999999999999d\" }",
+            ),
+        ] {
             assert!(base.contains(from), "{from}");
             let cfg = IndicatorsConfig::parse(&base.replacen(from, to, 1)).expect("parses");
             assert!(cfg.check(&standard).is_err(), "{to} accepted");
@@ -378,11 +481,20 @@ mod tests {
     #[test]
     fn a_typo_in_a_field_is_named() {
         let standard = crate::config::embedded_standard().expect("shipped standard");
-        let text = crate::config::embedded::INDICATORS.replace("campo = \"participantes\"", "campo = \"participante\"");
+        let text = crate::config::embedded::INDICATORS
+            .replace("campo = \"participantes\"", "campo = \"participante\"");
         let cfg = IndicatorsConfig::parse(&text).expect("parses");
         let err = cfg.check(&standard).expect_err("must fail");
-        assert!(err.contains("«participante» no es un campo de instancias"), "{err}");
-        let unknown_key = format!("{}\n[[indicadores]]\nid = \"x\"\nmeat = 3\n", crate::config::embedded::INDICATORS);
-        assert!(IndicatorsConfig::parse(&unknown_key).expect_err("unknown key").contains("meat"));
+        assert!(
+            err.contains("«participante» no es un campo de instancias"),
+            "{err}"
+        );
+        let unknown_key = format!(
+            "{}\n[[indicadores]]\nid = \"x\"\nmeat = 3\n",
+            crate::config::embedded::INDICATORS
+        );
+        assert!(IndicatorsConfig::parse(&unknown_key)
+            .expect_err("unknown key")
+            .contains("meat"));
     }
 }

@@ -24,7 +24,10 @@ impl Month {
 
     /// The month holding `d`.
     pub fn of(d: NaiveDate) -> Month {
-        Month { year: d.year(), month: d.month() }
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
     }
 
     /// First day.
@@ -40,9 +43,15 @@ impl Month {
     /// The month after.
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 }
@@ -74,7 +83,8 @@ impl Period {
         if let Some((y, q)) = s.split_once('-') {
             if let Some(q) = q.strip_prefix(['Q', 'q', 'T', 't']) {
                 let (year, quarter) = (y.parse::<i32>().ok()?, q.parse::<u32>().ok()?);
-                return (y.len() == 4 && (1..=4).contains(&quarter)).then_some(Period::Quarter(year, quarter));
+                return (y.len() == 4 && (1..=4).contains(&quarter))
+                    .then_some(Period::Quarter(year, quarter));
             }
         }
         Month::parse(s).map(Period::Month)
@@ -84,7 +94,10 @@ impl Period {
     pub fn first_month(self) -> Month {
         match self {
             Period::Month(m) => m,
-            Period::Quarter(y, q) => Month { year: y, month: (q - 1) * 3 + 1 },
+            Period::Quarter(y, q) => Month {
+                year: y,
+                month: (q - 1) * 3 + 1,
+            },
             Period::Year(y) => Month { year: y, month: 1 },
         }
     }
@@ -93,7 +106,10 @@ impl Period {
     pub fn last_month(self) -> Month {
         match self {
             Period::Month(m) => m,
-            Period::Quarter(y, q) => Month { year: y, month: q * 3 },
+            Period::Quarter(y, q) => Month {
+                year: y,
+                month: q * 3,
+            },
             Period::Year(y) => Month { year: y, month: 12 },
         }
     }
@@ -151,8 +167,34 @@ impl fmt::Display for Period {
     }
 }
 
-const MONTHS_ES: [&str; 12] = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
-const MONTHS_EN: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// «marzo de 2019» / «March 2019».
 pub fn month_label(m: Month, english: bool) -> String {
@@ -178,14 +220,23 @@ mod tests {
     #[test]
     fn periods_parse_and_span_their_days() {
         let p = Period::parse("2019-03").expect("month");
-        assert_eq!((p.start().to_string(), p.end().to_string()), ("2019-03-01".into(), "2019-03-31".into()));
+        assert_eq!(
+            (p.start().to_string(), p.end().to_string()),
+            ("2019-03-01".into(), "2019-03-31".into())
+        );
         let q = Period::parse("2019-Q1").expect("quarter");
         assert_eq!(q, Period::parse("2019-t1").expect("quarter in Spanish"));
-        assert_eq!((q.start().to_string(), q.end().to_string()), ("2019-01-01".into(), "2019-03-31".into()));
+        assert_eq!(
+            (q.start().to_string(), q.end().to_string()),
+            ("2019-01-01".into(), "2019-03-31".into())
+        );
         assert_eq!(q.months().len(), 3);
         let y = Period::parse("2020").expect("year");
         assert_eq!(y.end().to_string(), "2020-12-31");
-        assert_eq!(Period::parse("2019-02").map(|p| p.end().to_string()), Some("2019-02-28".into()));
+        assert_eq!(
+            Period::parse("2019-02").map(|p| p.end().to_string()),
+            Some("2019-02-28".into())
+        );
         for bad in ["2019-13", "19-03", "2019-Q5", "marzo", "", "2019-00"] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }

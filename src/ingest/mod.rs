@@ -10,5 +10,8 @@
 pub mod reader;
 pub mod source;
 
-pub use reader::{read_bytes, Budget, Limits, ReadError, Spent, DEFAULT_MAX_CELLS_PER_FILE, DEFAULT_MAX_TEXT_BYTES_PER_FILE};
+pub use reader::{
+    read_bytes, Budget, Limits, ReadError, Spent, DEFAULT_MAX_CELLS_PER_FILE,
+    DEFAULT_MAX_TEXT_BYTES_PER_FILE,
+};
 pub use source::{scan_folder, FoundFile, ScanOptions, SourceScan};

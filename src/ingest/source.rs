@@ -165,7 +165,11 @@ impl SourceScan {
     /// still there is unknown, so it must not be marked missing.
     pub fn is_unknown(&self, relative: &str) -> bool {
         self.unreadable.iter().any(|u| {
-            u.relative.is_empty() || relative == u.relative || relative.strip_prefix(u.relative.as_str()).is_some_and(|rest| rest.starts_with('/'))
+            u.relative.is_empty()
+                || relative == u.relative
+                || relative
+                    .strip_prefix(u.relative.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
         })
     }
 }
@@ -178,9 +182,18 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.starts_with("~$")
         || name.ends_with('#')
         || name.ends_with('~')
-        || [".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".bak"]
-            .iter()
-            .any(|ext| lower.ends_with(ext))
+        || [
+            ".tmp",
+            ".temp",
+            ".part",
+            ".partial",
+            ".crdownload",
+            ".download",
+            ".swp",
+            ".bak",
+        ]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
         || matches!(lower.as_str(), "thumbs.db" | "desktop.ini" | ".ds_store")
 }
 
@@ -272,7 +285,12 @@ impl Walker<'_> {
         let path = entry.path();
         if file_type.is_symlink() {
             if self.options.follow_links {
-                self.pending.push(PendingLink { relative, name, link: path, depth: depth + 1 });
+                self.pending.push(PendingLink {
+                    relative,
+                    name,
+                    link: path,
+                    depth: depth + 1,
+                });
             } else {
                 self.skip_link(relative, LinkSkip::NotFollowed);
             }
@@ -313,15 +331,31 @@ impl Walker<'_> {
         }
         self.claimed.insert(path.clone(), relative.clone());
         let organismo = relative.split_once('/').map(|(first, _)| first.to_string());
-        let extension = Path::new(name).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        self.scan.files.push(FoundFile { relative, organismo, path, size: meta.len(), mtime_ns: mtime_ns(meta), extension });
+        let extension = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        self.scan.files.push(FoundFile {
+            relative,
+            organismo,
+            path,
+            size: meta.len(),
+            mtime_ns: mtime_ns(meta),
+            extension,
+        });
     }
 
     /// Resolves the links met so far (and those met in folders they lead to), in walk order,
     /// after the real tree: a path read by its own name always wins over a link to it.
     fn follow(&mut self) {
         let mut i = 0;
-        while let Some(PendingLink { relative, name, link, depth }) = self.pending.get(i).cloned() {
+        while let Some(PendingLink {
+            relative,
+            name,
+            link,
+            depth,
+        }) = self.pending.get(i).cloned()
+        {
             i += 1;
             let target = match std::fs::canonicalize(&link) {
                 Ok(t) => t,
@@ -336,7 +370,9 @@ impl Walker<'_> {
             };
             let own = relative.split('/').next().unwrap_or_default();
             let target_organismo = inside.components().next().map(|c| escape_os(c.as_os_str()));
-            if let Some(other) = target_organismo.filter(|t| t != own && self.organismos.contains(t)) {
+            if let Some(other) =
+                target_organismo.filter(|t| t != own && self.organismos.contains(t))
+            {
                 self.skip_link(relative, LinkSkip::OtherOrganismo(other));
                 continue;
             }
@@ -355,7 +391,12 @@ pub fn scan_folder(root: &Path, options: &ScanOptions) -> SourceScan {
     let shown = printable_path(root);
     let canonical = match std::fs::canonicalize(root) {
         Ok(p) if p.is_dir() => p,
-        _ => return SourceScan { error: Some(SourceError::Missing(shown)), ..SourceScan::default() },
+        _ => {
+            return SourceScan {
+                error: Some(SourceError::Missing(shown)),
+                ..SourceScan::default()
+            }
+        }
     };
     let mut walker = Walker {
         root: &canonical,
@@ -366,7 +407,10 @@ pub fn scan_folder(root: &Path, options: &ScanOptions) -> SourceScan {
         pending: Vec::new(),
     };
     if let Err(e) = walker.walk(&canonical, "", 0) {
-        return SourceScan { error: Some(SourceError::Unlistable(shown, e.to_string())), ..SourceScan::default() };
+        return SourceScan {
+            error: Some(SourceError::Unlistable(shown, e.to_string())),
+            ..SourceScan::default()
+        };
     }
     walker.follow();
     let mut scan = walker.scan;
@@ -374,7 +418,11 @@ pub fn scan_folder(root: &Path, options: &ScanOptions) -> SourceScan {
         scan.error = Some(if scan.unreadable.is_empty() && scan.links.is_empty() {
             SourceError::Empty(shown)
         } else {
-            SourceError::NothingToRead { folder: shown, unreadable: scan.unreadable.len(), links: scan.links.len() }
+            SourceError::NothingToRead {
+                folder: shown,
+                unreadable: scan.unreadable.len(),
+                links: scan.links.len(),
+            }
         });
     }
     scan
@@ -386,7 +434,14 @@ mod tests {
 
     #[test]
     fn locks_hidden_and_temporary_files_are_ignored() {
-        for name in ["~$datos.xlsx", ".~lock.datos.xlsx#", ".oculto.csv", "archivo.tmp", "copia.xlsx.part", "Thumbs.db"] {
+        for name in [
+            "~$datos.xlsx",
+            ".~lock.datos.xlsx#",
+            ".oculto.csv",
+            "archivo.tmp",
+            "copia.xlsx.part",
+            "Thumbs.db",
+        ] {
             assert!(is_ignored_name(name), "{name}");
         }
         for name in ["datos.xlsx", "reuniones_2019.csv", "obras comunales.xls"] {
@@ -401,7 +456,12 @@ mod tests {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
         std::fs::write(path, text).expect("write");
-        std::fs::File::options().write(true).open(path).expect("open").set_modified(std::time::SystemTime::now() - OLD).expect("mtime");
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .expect("open")
+            .set_modified(std::time::SystemTime::now() - OLD)
+            .expect("mtime");
     }
 
     fn scan(root: &Path, follow_links: bool) -> SourceScan {
@@ -413,7 +473,10 @@ mod tests {
     }
 
     fn links(scan: &SourceScan) -> Vec<(&str, &LinkSkip)> {
-        scan.links.iter().map(|l| (l.relative.as_str(), &l.reason)).collect()
+        scan.links
+            .iter()
+            .map(|l| (l.relative.as_str(), &l.reason))
+            .collect()
     }
 
     #[cfg(unix)]
@@ -440,20 +503,51 @@ mod tests {
         let plain = scan(&root, false);
         assert_eq!(files(&plain), ["org-a/real.csv", "org-b/datos.csv"]);
         assert_eq!(plain.links.len(), 9);
-        assert!(plain.links.iter().all(|l| l.reason == LinkSkip::NotFollowed));
+        assert!(plain
+            .links
+            .iter()
+            .all(|l| l.reason == LinkSkip::NotFollowed));
 
         // Followed: inside the root only, once per file.
         let followed = scan(&root, true);
-        assert_eq!(files(&followed), ["org-a/real.csv", "org-b/datos.csv", "org-a/compartido/comun.csv"]);
+        assert_eq!(
+            files(&followed),
+            [
+                "org-a/real.csv",
+                "org-b/datos.csv",
+                "org-a/compartido/comun.csv"
+            ]
+        );
         let reasons = links(&followed);
-        let reason = |rel: &str| reasons.iter().find(|(r, _)| *r == rel).map(|(_, why)| (*why).clone()).expect(rel);
-        assert!(matches!(reason("org-a/afuera.csv"), LinkSkip::OutsideRoot(_)));
-        assert!(matches!(reason("org-a/carpeta-afuera"), LinkSkip::OutsideRoot(_)));
+        let reason = |rel: &str| {
+            reasons
+                .iter()
+                .find(|(r, _)| *r == rel)
+                .map(|(_, why)| (*why).clone())
+                .expect(rel)
+        };
+        assert!(matches!(
+            reason("org-a/afuera.csv"),
+            LinkSkip::OutsideRoot(_)
+        ));
+        assert!(matches!(
+            reason("org-a/carpeta-afuera"),
+            LinkSkip::OutsideRoot(_)
+        ));
         assert!(matches!(reason("org-c"), LinkSkip::OutsideRoot(_)));
-        assert_eq!(reason("org-a/de-otro.csv"), LinkSkip::OtherOrganismo("org-b".into()));
-        assert_eq!(reason("org-a/otra-vez.csv"), LinkSkip::AlreadyRead("org-a/real.csv".into()));
+        assert_eq!(
+            reason("org-a/de-otro.csv"),
+            LinkSkip::OtherOrganismo("org-b".into())
+        );
+        assert_eq!(
+            reason("org-a/otra-vez.csv"),
+            LinkSkip::AlreadyRead("org-a/real.csv".into())
+        );
         assert_eq!(reason("org-a/bucle"), LinkSkip::AlreadyRead("org-a".into()));
-        assert_eq!(reason("org-a/zz-comun.csv"), LinkSkip::AlreadyRead("org-a/compartido/comun.csv".into()));
+        assert_eq!(
+            reason("org-a/zz-comun.csv"),
+            LinkSkip::AlreadyRead("org-a/compartido/comun.csv".into())
+        );
         assert!(matches!(reason("org-a/roto.csv"), LinkSkip::Broken(_)));
         assert!(followed.error.is_none());
     }
@@ -473,7 +567,10 @@ mod tests {
         let scan = scan(&root, false);
         assert_eq!(files(&scan), ["org-a/uno.csv", "org-b/dos.csv"]);
         assert_eq!(scan.unreadable.len(), 1);
-        assert_eq!(scan.unreadable[0].problem, FolderProblem::TooDeep(MAX_DEPTH));
+        assert_eq!(
+            scan.unreadable[0].problem,
+            FolderProblem::TooDeep(MAX_DEPTH)
+        );
         let under = format!("{}/hondo.csv", scan.unreadable[0].relative);
         assert!(scan.is_unknown(&under) && scan.is_unknown(&scan.unreadable[0].relative));
         assert!(!scan.is_unknown("org-a/uno.csv") && !scan.is_unknown("org-b/dos.csv"));
@@ -490,9 +587,14 @@ mod tests {
         write(&org.join(std::ffi::OsStr::from_bytes(b"a\xE9.csv")), "1\n");
         write(&org.join(std::ffi::OsStr::from_bytes(b"a\xE8.csv")), "2\n");
         write(&org.join("a\\xE9.csv"), "3\n");
-        let fifo = std::process::Command::new("mkfifo").arg(org.join("tuberia.csv")).status();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(org.join("tuberia.csv"))
+            .status();
         let scan = scan(&root, false);
-        assert_eq!(files(&scan), ["org-a/a\\\\xE9.csv", "org-a/a\\xE8.csv", "org-a/a\\xE9.csv"]);
+        assert_eq!(
+            files(&scan),
+            ["org-a/a\\\\xE9.csv", "org-a/a\\xE8.csv", "org-a/a\\xE9.csv"]
+        );
         if fifo.is_ok_and(|s| s.success()) {
             assert_eq!(scan.ignored, ["org-a/tuberia.csv"]);
         }

@@ -45,7 +45,10 @@ use serde::Serialize;
 use tracing::{error, info, info_span, warn};
 
 use super::report::{build_report, report};
-use super::{ingest_with, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Sightings, Writer};
+use super::{
+    ingest_with, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Sightings,
+    Writer,
+};
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
@@ -121,8 +124,12 @@ fn make_mailer(config: &Config) -> Box<dyn Mailer + Send> {
 
 /// `now` plus `seconds`, saturating far in the future instead of overflowing.
 fn later(now: DateTime<Utc>, seconds: u64) -> DateTime<Utc> {
-    let wait = i64::try_from(seconds).ok().and_then(Duration::try_seconds).unwrap_or_else(|| Duration::days(36_500));
-    now.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    let wait = i64::try_from(seconds)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .unwrap_or_else(|| Duration::days(36_500));
+    now.checked_add_signed(wait)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Why one ledger row's message did not go.
@@ -151,9 +158,17 @@ pub struct Delivered {
 
 impl std::fmt::Display for Delivered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} enviados, {} fallidos, {} para reintentar", self.sent, self.failed, self.later)?;
+        write!(
+            f,
+            "{} enviados, {} fallidos, {} para reintentar",
+            self.sent, self.failed, self.later
+        )?;
         if let Some((p, waiting)) = &self.held {
-            write!(f, "; {SETUP_PROBLEM}: {} (desde {}); {waiting} entregas esperan hasta {}", p.error, p.desde, p.proximo_intento_en)?;
+            write!(
+                f,
+                "; {SETUP_PROBLEM}: {} (desde {}); {waiting} entregas esperan hasta {}",
+                p.error, p.desde, p.proximo_intento_en
+            )?;
         }
         if self.interrupted {
             f.write_str(" (interrumpido)")?;
@@ -167,7 +182,9 @@ fn rfc(t: DateTime<Utc>) -> String {
 }
 
 fn parse_rfc(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 impl<'a> Daemon<'a> {
@@ -185,13 +202,28 @@ impl<'a> Daemon<'a> {
     /// password does not stop it.
     pub fn inspect(config: &'a Config) -> Result<Daemon<'a>, DaemonError> {
         let outbox = deliver::Outbox::new(config.resolve(&config.settings.correo.dir_salida));
-        Ok(Daemon::with_mailer(config, open_store(config)?, Box::new(outbox)))
+        Ok(Daemon::with_mailer(
+            config,
+            open_store(config)?,
+            Box::new(outbox),
+        ))
     }
 
     /// With a given transport.
-    pub fn with_mailer(config: &'a Config, store: SqliteStore, mailer: Box<dyn Mailer + Send>) -> Daemon<'a> {
+    pub fn with_mailer(
+        config: &'a Config,
+        store: SqliteStore,
+        mailer: Box<dyn Mailer + Send>,
+    ) -> Daemon<'a> {
         let lang = Lang::parse(&config.settings.informe.idioma).unwrap_or(Lang::Es);
-        Daemon { config, store, mailer, lang, remake: false, sightings: Sightings::default() }
+        Daemon {
+            config,
+            store,
+            mailer,
+            lang,
+            remake: false,
+            sightings: Sightings::default(),
+        }
     }
 
     /// Runs one job at `now`, records its outcome, and never fails: a job's error is logged and
@@ -227,11 +259,25 @@ impl<'a> Daemon<'a> {
 
     /// One ingest pass; organismos whose files changed get feedback, which says what this
     /// pass saw (made now and kept with the ledger row, whenever it is sent).
-    pub fn ingest(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
-        let summary = ingest_with(self.config, &mut self.store, &NoProgress, now.into(), shutdown, &mut self.sightings)?;
+    pub fn ingest(
+        &mut self,
+        now: DateTime<Utc>,
+        shutdown: &AtomicBool,
+    ) -> Result<String, DaemonError> {
+        let summary = ingest_with(
+            self.config,
+            &mut self.store,
+            &NoProgress,
+            now.into(),
+            shutdown,
+            &mut self.sightings,
+        )?;
         let mut changed = std::collections::BTreeSet::new();
         for f in &summary.archivos {
-            if matches!(f.estado, FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)) {
+            if matches!(
+                f.estado,
+                FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)
+            ) {
                 if let Some(org) = f.ruta.split('/').next().filter(|_| f.ruta.contains('/')) {
                     changed.insert(org.to_string());
                 }
@@ -239,11 +285,22 @@ impl<'a> Daemon<'a> {
         }
         let mut queued = 0;
         for org in &changed {
-            let Some(email) = self.config.settings.organismos.get(org).and_then(|o| o.email.clone()) else { continue };
+            let Some(email) = self
+                .config
+                .settings
+                .organismos
+                .get(org)
+                .and_then(|o| o.email.clone())
+            else {
+                continue;
+            };
             let clave = format!("{org}/{}", rfc(now));
             // Made once, now: a retry after an outage says what this pass saw. Content that
             // cannot be made now is made when sent, as before.
-            let contenido = match self.feedback_content(org, &rfc(now)).map(|c| serde_json::to_string(&c)) {
+            let contenido = match self
+                .feedback_content(org, &rfc(now))
+                .map(|c| serde_json::to_string(&c))
+            {
                 Ok(Ok(json)) => Some(json),
                 Ok(Err(e)) => {
                     warn!(organismo = %org, error = %e, "no se pudo guardar el contenido de la devolución; se armará al enviarla");
@@ -254,12 +311,23 @@ impl<'a> Daemon<'a> {
                     None
                 }
             };
-            let entry = NewDelivery { tipo: FEEDBACK.into(), clave, destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now), contenido };
+            let entry = NewDelivery {
+                tipo: FEEDBACK.into(),
+                clave,
+                destinatario: recipient_key(&email),
+                message_id: String::new(),
+                creado_en: rfc(now),
+                contenido,
+            };
             if self.store.ledger_add(&entry)? {
                 queued += 1;
             }
         }
-        Ok(format!("{} archivos nuevos o cambiados, {} devoluciones en cola", summary.archivos_nuevos + summary.archivos_cambiados, queued))
+        Ok(format!(
+            "{} archivos nuevos o cambiados, {} devoluciones en cola",
+            summary.archivos_nuevos + summary.archivos_cambiados,
+            queued
+        ))
     }
 
     /// The months whose report is due at `now`, oldest first.
@@ -273,14 +341,27 @@ impl<'a> Daemon<'a> {
         .ok_or_else(|| DaemonError::Config("programacion.informes_desde: falta el primer mes (ni indicadores.toml tiene compromiso.inicio)".into()))?;
         // Without informes_hasta, every closed month up to the last a report may cover
         // (`IndicatorsConfig::months_window`).
-        let window_end = self.config.indicators.months_window().ok().map(|(_, last)| Period::Month(last));
-        let last = p.informes_hasta.as_deref().and_then(schedule::parse_month).or(window_end);
+        let window_end = self
+            .config
+            .indicators
+            .months_window()
+            .ok()
+            .map(|(_, last)| Period::Month(last));
+        let last = p
+            .informes_hasta
+            .as_deref()
+            .and_then(schedule::parse_month)
+            .or(window_end);
         Ok(schedule::due_months(first, last, now, zone))
     }
 
     /// Builds and enqueues every due month not yet enqueued, oldest first, one at a time,
     /// delivering each before the next.
-    pub fn reports(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<String, DaemonError> {
+    pub fn reports(
+        &mut self,
+        now: DateTime<Utc>,
+        shutdown: &AtomicBool,
+    ) -> Result<String, DaemonError> {
         let mut done = Vec::new();
         for period in self.due_months(now)? {
             if shutdown.load(std::sync::atomic::Ordering::SeqCst) {
@@ -291,21 +372,41 @@ impl<'a> Daemon<'a> {
                 self.deliver_due(now, shutdown)?;
             }
         }
-        Ok(if done.is_empty() { "ningún informe pendiente".into() } else { format!("informes hechos: {}", done.join(", ")) })
+        Ok(if done.is_empty() {
+            "ningún informe pendiente".into()
+        } else {
+            format!("informes hechos: {}", done.join(", "))
+        })
     }
 
     /// Builds the period's report and enqueues it for every recipient, unless that was done;
     /// true when it did.
-    pub fn enqueue_report(&mut self, period: Period, now: DateTime<Utc>) -> Result<bool, DaemonError> {
+    pub fn enqueue_report(
+        &mut self,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DaemonError> {
         let clave = format!("{period}/{}", self.lang.code());
         if self.store.report_enqueued(&clave)? {
             return Ok(false);
         }
         let span = info_span!("informe_mensual", periodo = %period);
         let _guard = span.enter();
-        let zone = self.config.settings.programacion.zone().map_err(DaemonError::Config)?;
+        let zone = self
+            .config
+            .settings
+            .programacion
+            .zone()
+            .map_err(DaemonError::Config)?;
         let today = now.with_timezone(&zone).date_naive();
-        report(self.config, &mut self.store, period, self.lang, today, &rfc(now))?;
+        report(
+            self.config,
+            &mut self.store,
+            period,
+            self.lang,
+            today,
+            &rfc(now),
+        )?;
         let cfg = &self.config.settings.correo;
         let entries: Vec<NewDelivery> = cfg
             .destinatarios
@@ -314,13 +415,21 @@ impl<'a> Daemon<'a> {
                 tipo: REPORT.into(),
                 clave: clave.clone(),
                 destinatario: recipient_key(to),
-                message_id: deliver::message_id(&period.to_string(), self.lang.code(), to, &cfg.message_id_domain()),
+                message_id: deliver::message_id(
+                    &period.to_string(),
+                    self.lang.code(),
+                    to,
+                    &cfg.message_id_domain(),
+                ),
                 creado_en: rfc(now),
                 contenido: None,
             })
             .collect();
         self.store.enqueue_report(&clave, &entries, &rfc(now))?;
-        info!(destinatarios = entries.len(), "informe construido y en cola");
+        info!(
+            destinatarios = entries.len(),
+            "informe construido y en cola"
+        );
         Ok(true)
     }
 
@@ -329,12 +438,29 @@ impl<'a> Daemon<'a> {
     pub fn reminders(&mut self, now: DateTime<Utc>) -> Result<String, DaemonError> {
         let p = &self.config.settings.programacion;
         let zone = p.zone().map_err(DaemonError::Config)?;
-        let Some(month) = schedule::reminder_month(now, zone, p.dia_recordatorio) else { return Ok("no es día de recordatorios".into()) };
+        let Some(month) = schedule::reminder_month(now, zone, p.dia_recordatorio) else {
+            return Ok("no es día de recordatorios".into());
+        };
         let mut queued = 0;
         for org in self.late_organismos(month)? {
-            let Some(email) = self.config.settings.organismos.get(&org).and_then(|o| o.email.clone()) else { continue };
+            let Some(email) = self
+                .config
+                .settings
+                .organismos
+                .get(&org)
+                .and_then(|o| o.email.clone())
+            else {
+                continue;
+            };
             let contenido = serde_json::to_string(&self.reminder_content(&org, month)).ok();
-            let entry = NewDelivery { tipo: REMINDER.into(), clave: format!("{org}/{month}"), destinatario: recipient_key(&email), message_id: String::new(), creado_en: rfc(now), contenido };
+            let entry = NewDelivery {
+                tipo: REMINDER.into(),
+                clave: format!("{org}/{month}"),
+                destinatario: recipient_key(&email),
+                message_id: String::new(),
+                creado_en: rfc(now),
+                contenido,
+            };
             if self.store.ledger_add(&entry)? {
                 queued += 1;
             }
@@ -348,8 +474,16 @@ impl<'a> Daemon<'a> {
         for org in self.config.settings.organismos.keys() {
             let mut sent = false;
             for ds in &self.config.standard.datasets {
-                let Some(dating) = self.config.indicators.datasets.get(&ds.name) else { continue };
-                if self.store.has_rows_between(ds, &dating.fecha, org, month.start(), month.end())? {
+                let Some(dating) = self.config.indicators.datasets.get(&ds.name) else {
+                    continue;
+                };
+                if self.store.has_rows_between(
+                    ds,
+                    &dating.fecha,
+                    org,
+                    month.start(),
+                    month.end(),
+                )? {
                     sent = true;
                     break;
                 }
@@ -366,13 +500,22 @@ impl<'a> Daemon<'a> {
     /// the last attempt the administrators are alerted; a failure of ours (the setup) stops
     /// the pass, spends no attempt, and holds every delivery until its own growing wait is
     /// over.
-    pub fn deliver_due(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool) -> Result<Delivered, DaemonError> {
+    pub fn deliver_due(
+        &mut self,
+        now: DateTime<Utc>,
+        shutdown: &AtomicBool,
+    ) -> Result<Delivered, DaemonError> {
         self.deliver(now, shutdown, false)
     }
 
     /// [`Daemon::deliver_due`]; `by_hand` (a person asked: `report --send`) tries at once even
     /// while a setup problem's wait is running.
-    fn deliver(&mut self, now: DateTime<Utc>, shutdown: &AtomicBool, by_hand: bool) -> Result<Delivered, DaemonError> {
+    fn deliver(
+        &mut self,
+        now: DateTime<Utc>,
+        shutdown: &AtomicBool,
+        by_hand: bool,
+    ) -> Result<Delivered, DaemonError> {
         let mut done = Delivered::default();
         let mut due_at = now;
         let mut problem_open = false;
@@ -380,7 +523,9 @@ impl<'a> Daemon<'a> {
             let next = parse_rfc(&problem.proximo_intento_en).unwrap_or(now);
             if next > now && !by_hand {
                 // What was enqueued since waits too, and says so in the ledger and the alert.
-                let waiting = self.store.ledger_hold(&problem.proximo_intento_en, &problem.error)?;
+                let waiting = self
+                    .store
+                    .ledger_hold(&problem.proximo_intento_en, &problem.error)?;
                 self.write_alert(&problem, waiting, now);
                 done.held = Some((problem, waiting));
                 return Ok(done);
@@ -408,7 +553,12 @@ impl<'a> Daemon<'a> {
                 // What the ledger keeps (the server's words), what the log says, and when to retry.
                 let (stored, shown, retry) = match self.send_one(&d, now, &mut models) {
                     Ok(receipt) => {
-                        self.store.ledger_sent(d.id, &rfc(now), &receipt.server_reply, &receipt.message_id)?;
+                        self.store.ledger_sent(
+                            d.id,
+                            &rfc(now),
+                            &receipt.server_reply,
+                            &receipt.message_id,
+                        )?;
                         done.sent += 1;
                         if problem_open {
                             problem_open = false;
@@ -427,10 +577,21 @@ impl<'a> Daemon<'a> {
                             self.setup_recovered(now);
                         }
                         let attempts = u32::try_from(d.intentos + 1).unwrap_or(u32::MAX);
-                        let retry = if e.is_transient() { self.config.settings.programacion.retry_delay_seconds(attempts) } else { None };
+                        let retry = if e.is_transient() {
+                            self.config
+                                .settings
+                                .programacion
+                                .retry_delay_seconds(attempts)
+                        } else {
+                            None
+                        };
                         (e.text().to_string(), e.to_string(), retry)
                     }
-                    Err(Failure::Message(text)) => (text.clone(), format!("no se pudo armar el mensaje: {text}"), None),
+                    Err(Failure::Message(text)) => (
+                        text.clone(),
+                        format!("no se pudo armar el mensaje: {text}"),
+                        None,
+                    ),
                 };
                 let next = retry.map(|s| rfc(later(now, s)));
                 self.store.ledger_failed(d.id, &stored, next.as_deref())?;
@@ -453,10 +614,23 @@ impl<'a> Daemon<'a> {
     /// Records a setup failure: no attempt is counted, every pending delivery waits (the wait
     /// doubles with each failure in a row, capped), and the problem is logged and written to
     /// the alerts folder. Returns the problem and how many deliveries wait.
-    fn setup_failed(&mut self, e: &SendError, now: DateTime<Utc>) -> Result<(MailProblem, usize), DaemonError> {
-        let failures = self.store.mail_problem()?.map_or(1, |p| p.fallos.saturating_add(1));
-        let wait = self.config.settings.programacion.setup_delay_seconds(u32::try_from(failures).unwrap_or(u32::MAX));
-        let (problem, waiting) = self.store.mail_problem_failed(&rfc(now), e.text(), &rfc(later(now, wait)))?;
+    fn setup_failed(
+        &mut self,
+        e: &SendError,
+        now: DateTime<Utc>,
+    ) -> Result<(MailProblem, usize), DaemonError> {
+        let failures = self
+            .store
+            .mail_problem()?
+            .map_or(1, |p| p.fallos.saturating_add(1));
+        let wait = self
+            .config
+            .settings
+            .programacion
+            .setup_delay_seconds(u32::try_from(failures).unwrap_or(u32::MAX));
+        let (problem, waiting) =
+            self.store
+                .mail_problem_failed(&rfc(now), e.text(), &rfc(later(now, wait)))?;
         error!(
             desde = %problem.desde,
             fallos = problem.fallos,
@@ -472,7 +646,10 @@ impl<'a> Daemon<'a> {
     /// Writes (or brings up to date) the alert file of the setup problem.
     fn write_alert(&self, problem: &MailProblem, waiting: usize, now: DateTime<Utc>) {
         let path = alert_path(self.config);
-        if let Err(io) = write_atomic(&path, setup_alert_text(self.config, problem, waiting, now).as_bytes()) {
+        if let Err(io) = write_atomic(
+            &path,
+            setup_alert_text(self.config, problem, waiting, now).as_bytes(),
+        ) {
             warn!(path = %path.display(), error = %io, "no se pudo escribir el aviso del problema de correo");
         }
     }
@@ -490,10 +667,19 @@ impl<'a> Daemon<'a> {
         info!(desde = %problem.desde, fallos = problem.fallos, "el servidor de correo vuelve a aceptar los mensajes; las entregas en espera salen");
         // The alert stays in the folder as a record, renamed and with its end written.
         let path = alert_path(self.config);
-        let Ok(text) = std::fs::read_to_string(&path) else { return };
-        let stamp: String = problem.desde.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let stamp: String = problem
+            .desde
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         let resolved = path.with_file_name(format!("servidor-de-correo-{stamp}-resuelto.txt"));
-        let text = format!("{text}\nResuelto: {} (el servidor aceptó un mensaje).\n", rfc(now));
+        let text = format!(
+            "{text}\nResuelto: {} (el servidor aceptó un mensaje).\n",
+            rfc(now)
+        );
         if write_atomic(&resolved, text.as_bytes()).is_ok() {
             let _ = std::fs::remove_file(&path);
         }
@@ -508,7 +694,14 @@ impl<'a> Daemon<'a> {
             if d.reencolados > 0 {
                 clave.push_str(&format!("+{}", d.reencolados));
             }
-            self.store.ledger_add(&NewDelivery { tipo: ALERT.into(), clave, destinatario: recipient_key(admin), message_id: String::new(), creado_en: rfc(now), contenido: None })?;
+            self.store.ledger_add(&NewDelivery {
+                tipo: ALERT.into(),
+                clave,
+                destinatario: recipient_key(admin),
+                message_id: String::new(),
+                creado_en: rfc(now),
+                contenido: None,
+            })?;
         }
         Ok(())
     }
@@ -519,66 +712,135 @@ impl<'a> Daemon<'a> {
         let candidates: Vec<&String> = match d.tipo.as_str() {
             REPORT => s.correo.destinatarios.iter().collect(),
             ALERT => s.correo.administradores.iter().collect(),
-            _ => s.organismos.values().filter_map(|o| o.email.as_ref()).collect(),
+            _ => s
+                .organismos
+                .values()
+                .filter_map(|o| o.email.as_ref())
+                .collect(),
         };
-        candidates.into_iter().find(|a| recipient_key(a) == d.destinatario).cloned()
+        candidates
+            .into_iter()
+            .find(|a| recipient_key(a) == d.destinatario)
+            .cloned()
     }
 
     /// Builds and sends one ledger row's message. `models` keeps the report models made in
     /// this pass, by ledger key.
-    fn send_one(&mut self, d: &Delivery, now: DateTime<Utc>, models: &mut BTreeMap<String, Report>) -> Result<deliver::SendReceipt, Failure> {
+    fn send_one(
+        &mut self,
+        d: &Delivery,
+        now: DateTime<Utc>,
+        models: &mut BTreeMap<String, Report>,
+    ) -> Result<deliver::SendReceipt, Failure> {
         let unmade = Failure::Message;
-        let to = self.address(d).ok_or_else(|| Failure::Message("el destinatario ya no está en participa.toml".into()))?;
+        let to = self.address(d).ok_or_else(|| {
+            Failure::Message("el destinatario ya no está en participa.toml".into())
+        })?;
         let created = parse_rfc(&d.creado_en).unwrap_or(now);
         let cfg = &self.config.settings.correo;
         let message = match d.tipo.as_str() {
             REPORT => {
-                let (period, lang) = d.clave.split_once('/').ok_or_else(|| unmade(format!("clave de informe inválida: {}", d.clave)))?;
-                let period = Period::parse(period).ok_or_else(|| unmade(format!("período inválido: {period}")))?;
+                let (period, lang) = d
+                    .clave
+                    .split_once('/')
+                    .ok_or_else(|| unmade(format!("clave de informe inválida: {}", d.clave)))?;
+                let period = Period::parse(period)
+                    .ok_or_else(|| unmade(format!("período inválido: {period}")))?;
                 let lang = Lang::parse(lang).unwrap_or(self.lang);
                 let zone = self.config.settings.programacion.zone().map_err(unmade)?;
                 let today = created.with_timezone(&zone).date_naive();
-                let out = self.config.resolve(&self.config.settings.informe.dir_salida);
+                let out = self
+                    .config
+                    .resolve(&self.config.settings.informe.dir_salida);
                 let stem = format!("participa-{period}-{}", lang.code());
-                let (pdf, xlsx) = (out.join(format!("{stem}.pdf")), out.join(format!("{stem}.xlsx")));
+                let (pdf, xlsx) = (
+                    out.join(format!("{stem}.pdf")),
+                    out.join(format!("{stem}.xlsx")),
+                );
                 // The files of an earlier build are used when they are there; a deleted one
                 // is built again (the same data gives the same report).
                 // The model is made once per report in a pass, not once per recipient.
                 if !models.contains_key(&d.clave) {
                     let model = if pdf.exists() && xlsx.exists() {
-                        build_report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|(r, _)| r)
+                        build_report(self.config, &mut self.store, period, lang, today, &rfc(now))
+                            .map(|(r, _)| r)
                     } else {
-                        report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
+                        report(self.config, &mut self.store, period, lang, today, &rfc(now))
+                            .map(|f| f.report)
                     }
                     .map_err(|e| unmade(format!("no se pudo armar el informe {period}: {e}")))?;
                     models.insert(d.clave.clone(), model);
                 }
-                let model = models.get(&d.clave).ok_or_else(|| unmade(format!("informe {period} sin armar")))?;
-                deliver::report_message(cfg, model, &deliver::ReportDocs { pdf: &pdf, xlsx: &xlsx }, &to, &d.message_id, created).map_err(|e| unmade(e.to_string()))?
+                let model = models
+                    .get(&d.clave)
+                    .ok_or_else(|| unmade(format!("informe {period} sin armar")))?;
+                deliver::report_message(
+                    cfg,
+                    model,
+                    &deliver::ReportDocs {
+                        pdf: &pdf,
+                        xlsx: &xlsx,
+                    },
+                    &to,
+                    &d.message_id,
+                    created,
+                )
+                .map_err(|e| unmade(e.to_string()))?
             }
             REMINDER => {
-                let content = match d.contenido.as_deref().and_then(|c| serde_json::from_str::<ReminderContent>(c).ok()) {
+                let content = match d
+                    .contenido
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str::<ReminderContent>(c).ok())
+                {
                     Some(c) => c,
                     None => {
                         // A row of an older release: made now.
-                        let (org, month) = d.clave.rsplit_once('/').ok_or_else(|| unmade(format!("clave inválida: {}", d.clave)))?;
-                        let period = Period::parse(month).ok_or_else(|| unmade(format!("mes inválido: {month}")))?;
+                        let (org, month) = d
+                            .clave
+                            .rsplit_once('/')
+                            .ok_or_else(|| unmade(format!("clave inválida: {}", d.clave)))?;
+                        let period = Period::parse(month)
+                            .ok_or_else(|| unmade(format!("mes inválido: {month}")))?;
                         self.reminder_content(org, period)
                     }
                 };
-                let deadline = NaiveDate::parse_from_str(&content.plazo, "%Y-%m-%d").map_err(|e| unmade(format!("plazo inválido {}: {e}", content.plazo)))?;
-                deliver::reminder_message(cfg, &content.organismo, &to, &content.mes, deadline, created).map_err(|e| unmade(e.to_string()))?
+                let deadline = NaiveDate::parse_from_str(&content.plazo, "%Y-%m-%d")
+                    .map_err(|e| unmade(format!("plazo inválido {}: {e}", content.plazo)))?;
+                deliver::reminder_message(
+                    cfg,
+                    &content.organismo,
+                    &to,
+                    &content.mes,
+                    deadline,
+                    created,
+                )
+                .map_err(|e| unmade(e.to_string()))?
             }
             FEEDBACK => {
                 // The key is `organismo/<the pass's time>`: the pass whose new layouts are shown.
                 let (org, pass) = d.clave.split_once('/').unwrap_or((d.clave.as_str(), ""));
                 // What the pass saw, kept with the row; a row of an older release is made now.
-                let content = match d.contenido.as_deref().and_then(|c| serde_json::from_str::<FeedbackContent>(c).ok()) {
+                let content = match d
+                    .contenido
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str::<FeedbackContent>(c).ok())
+                {
                     Some(c) => c,
-                    None => self.feedback_content(org, pass).map_err(|e| unmade(e.to_string()))?,
+                    None => self
+                        .feedback_content(org, pass)
+                        .map_err(|e| unmade(e.to_string()))?,
                 };
-                let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
-                let xlsx = rejected_workbook(&content.rejected).ok().filter(|_| !content.rejected.is_empty());
+                let name = self
+                    .config
+                    .settings
+                    .organismos
+                    .get(org)
+                    .and_then(|o| o.nombre.clone())
+                    .unwrap_or_else(|| org.to_string());
+                let xlsx = rejected_workbook(&content.rejected)
+                    .ok()
+                    .filter(|_| !content.rejected.is_empty());
                 let feedback = deliver::Feedback {
                     organismo: &name,
                     accepted: &content.accepted,
@@ -587,14 +849,17 @@ impl<'a> Daemon<'a> {
                     layouts: &content.layouts,
                     rejected_xlsx: xlsx,
                 };
-                deliver::feedback_message(cfg, &to, feedback, self.lang, created).map_err(|e| unmade(e.to_string()))?
+                deliver::feedback_message(cfg, &to, feedback, self.lang, created)
+                    .map_err(|e| unmade(e.to_string()))?
             }
             _ => {
                 let failed = self.store.ledger(None).map_err(|e| unmade(e.to_string()))?;
                 let (head, dest) = d.clave.rsplit_once('/').unwrap_or((d.clave.as_str(), ""));
                 // `+N`: the alert of the N-th failure after being put back in the queue by hand.
                 let dest = dest.split('+').next().unwrap_or(dest);
-                let what = failed.iter().find(|f| f.destinatario == dest && format!("{}/{}", f.tipo, f.clave) == head);
+                let what = failed
+                    .iter()
+                    .find(|f| f.destinatario == dest && format!("{}/{}", f.tipo, f.clave) == head);
                 let body = match what {
                     Some(f) => format!(
                         "Un envío falló definitivamente después de {} intentos.\n\nEntrega: {}\nTipo: {}\nClave: {}\nDestinatario (clave): {}\nMessage-ID: {}\nÚltimo error: {}\n\nRevise la dirección y el servidor; `participa entregas` muestra el registro de entregas y `participa entregas reintentar --id {}` vuelve a poner esta en la cola.",
@@ -609,7 +874,14 @@ impl<'a> Daemon<'a> {
                     ),
                     None => format!("Un envío falló definitivamente: {}", d.clave),
                 };
-                deliver::alert_message(cfg, std::slice::from_ref(&to), "un envío falló definitivamente", &body, created).map_err(|e| unmade(e.to_string()))?
+                deliver::alert_message(
+                    cfg,
+                    std::slice::from_ref(&to),
+                    "un envío falló definitivamente",
+                    &body,
+                    created,
+                )
+                .map_err(|e| unmade(e.to_string()))?
             }
         };
         self.mailer.send(&message, &to).map_err(Failure::Send)
@@ -625,12 +897,23 @@ impl<'a> Daemon<'a> {
             .store
             .repeated_rows(&self.config.standard.datasets, org)?
             .into_iter()
-            .map(|r| deliver::RepeatedFile { file: short(&r.archivo), of: short(&r.de_archivo), rows: u64::try_from(r.filas).unwrap_or(0) })
+            .map(|r| deliver::RepeatedFile {
+                file: short(&r.archivo),
+                of: short(&r.de_archivo),
+                rows: u64::try_from(r.filas).unwrap_or(0),
+            })
             .collect();
         // How a new layout was read is a help, not the message: a stored reading that cannot be
         // read back (an older release's) leaves the tables out rather than the feedback.
         let layouts = match self.store.new_layouts(org, pass) {
-            Ok(found) => found.into_iter().map(|l| deliver::LayoutTable { file: short(&l.archivo), sheet: l.hoja, columns: l.columnas }).collect(),
+            Ok(found) => found
+                .into_iter()
+                .map(|l| deliver::LayoutTable {
+                    file: short(&l.archivo),
+                    sheet: l.hoja,
+                    columns: l.columnas,
+                })
+                .collect(),
             Err(e) => {
                 warn!(organismo = org, error = %e, "no se pudo leer cómo se leyeron las hojas nuevas; la devolución va sin esas tablas");
                 Vec::new()
@@ -640,7 +923,10 @@ impl<'a> Daemon<'a> {
         let accepted = files
             .iter()
             .filter(|f| f.organismo == org && f.estado == "presente")
-            .map(|f| deliver::AcceptedFile { file: f.ruta.strip_prefix(&prefix).unwrap_or(&f.ruta).to_string(), rows: u64::try_from(f.filas_aceptadas).unwrap_or(0) })
+            .map(|f| deliver::AcceptedFile {
+                file: f.ruta.strip_prefix(&prefix).unwrap_or(&f.ruta).to_string(),
+                rows: u64::try_from(f.filas_aceptadas).unwrap_or(0),
+            })
             .collect();
         let mut rejected = Vec::new();
         self.store
@@ -658,7 +944,12 @@ impl<'a> Daemon<'a> {
                 Ok(())
             })
             .map_err(|e| DaemonError::Config(e.to_string()))?;
-        Ok(FeedbackContent { accepted, rejected, repeated, layouts })
+        Ok(FeedbackContent {
+            accepted,
+            rejected,
+            repeated,
+            layouts,
+        })
     }
 }
 
@@ -686,16 +977,44 @@ struct ReminderContent {
 impl Daemon<'_> {
     /// The reminder to `org` about `period`, from the configuration as it is now.
     fn reminder_content(&self, org: &str, period: Period) -> ReminderContent {
-        let name = self.config.settings.organismos.get(org).and_then(|o| o.nombre.clone()).unwrap_or_else(|| org.to_string());
+        let name = self
+            .config
+            .settings
+            .organismos
+            .get(org)
+            .and_then(|o| o.nombre.clone())
+            .unwrap_or_else(|| org.to_string());
         let next = period.end().succ_opt().unwrap_or(period.end());
-        let deadline = NaiveDate::from_ymd_opt(next.year(), next.month(), self.config.settings.programacion.dia_limite).unwrap_or(next);
-        ReminderContent { organismo: name, mes: spanish_month(period), plazo: deadline.format("%Y-%m-%d").to_string() }
+        let deadline = NaiveDate::from_ymd_opt(
+            next.year(),
+            next.month(),
+            self.config.settings.programacion.dia_limite,
+        )
+        .unwrap_or(next);
+        ReminderContent {
+            organismo: name,
+            mes: spanish_month(period),
+            plazo: deadline.format("%Y-%m-%d").to_string(),
+        }
     }
 }
 
 /// «marzo de 2019».
 fn spanish_month(p: Period) -> String {
-    const NAMES: [&str; 12] = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+    const NAMES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
     let d = p.start();
     format!("{} de {}", NAMES[(d.month0() as usize).min(11)], d.year())
 }
@@ -706,7 +1025,10 @@ fn rejected_workbook(rows: &[deliver::RejectedRow]) -> Result<Vec<u8>, rust_xlsx
     let ws = wb.add_worksheet();
     ws.set_name("Filas rechazadas")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in ["Archivo", "Hoja", "Fila", "Campo", "Motivo"].iter().enumerate() {
+    for (c, h) in ["Archivo", "Hoja", "Fila", "Campo", "Motivo"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     for (i, r) in rows.iter().enumerate() {
@@ -787,36 +1109,54 @@ impl Daemon<'_> {
         let p = self.config.settings.programacion.clone();
         let zone = p.zone().map_err(DaemonError::Config)?;
         let runs = self.store.jobs()?;
-        let trabajos = [("ingesta", &p.ingesta), ("informes", &p.informes), ("recordatorios", &p.recordatorios)]
-            .into_iter()
-            .map(|(name, cron)| {
-                let run = runs.iter().find(|r| r.nombre == name);
-                JobStatus {
-                    nombre: name.into(),
-                    cron: cron.clone(),
-                    ultima: run.map(|r| r.ultima_ejecucion.clone()),
-                    resultado: run.map(|r| r.resultado.clone()),
-                    proxima: schedule::next_run(cron, zone, now).map(rfc),
-                }
-            })
-            .collect();
+        let trabajos = [
+            ("ingesta", &p.ingesta),
+            ("informes", &p.informes),
+            ("recordatorios", &p.recordatorios),
+        ]
+        .into_iter()
+        .map(|(name, cron)| {
+            let run = runs.iter().find(|r| r.nombre == name);
+            JobStatus {
+                nombre: name.into(),
+                cron: cron.clone(),
+                ultima: run.map(|r| r.ultima_ejecucion.clone()),
+                resultado: run.map(|r| r.resultado.clone()),
+                proxima: schedule::next_run(cron, zone, now).map(rfc),
+            }
+        })
+        .collect();
         let mut meses_pendientes = Vec::new();
         for m in self.due_months(now)? {
-            if !self.store.report_enqueued(&format!("{m}/{}", self.lang.code()))? {
+            if !self
+                .store
+                .report_enqueued(&format!("{m}/{}", self.lang.code()))?
+            {
                 meses_pendientes.push(m.to_string());
             }
         }
         let ledger = self.store.ledger(None)?;
         let entregas_enviadas = ledger.iter().filter(|d| d.estado == "enviado").count();
-        let entregas_pendientes = ledger.iter().filter(|d| d.estado == "pendiente").cloned().collect();
-        let entregas_fallidas = ledger.iter().filter(|d| d.estado == "fallido").cloned().collect();
+        let entregas_pendientes = ledger
+            .iter()
+            .filter(|d| d.estado == "pendiente")
+            .cloned()
+            .collect();
+        let entregas_fallidas = ledger
+            .iter()
+            .filter(|d| d.estado == "fallido")
+            .cloned()
+            .collect();
         let closed = schedule::reminder_month(now, zone, 1);
         let organismos_atrasados = match closed {
             Some(m) => self.late_organismos(m)?,
             None => Vec::new(),
         };
         let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
-        let problema_correo = self.store.mail_problem()?.map(|p| problem_status(self.config, p, waiting));
+        let problema_correo = self
+            .store
+            .mail_problem()?
+            .map(|p| problem_status(self.config, p, waiting));
         Ok(DaemonStatus {
             trabajos,
             meses_pendientes,
@@ -859,30 +1199,50 @@ fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
 
 /// The alert file's text: what failed, since when, what waits, and what to do. Names where
 /// the password comes from, never the password.
-fn setup_alert_text(config: &Config, p: &MailProblem, waiting: usize, now: DateTime<Utc>) -> String {
+fn setup_alert_text(
+    config: &Config,
+    p: &MailProblem,
+    waiting: usize,
+    now: DateTime<Utc>,
+) -> String {
     let c = &config.settings.correo;
     let server = match c.transporte {
-        deliver::Transporte::Archivo => format!("bandeja de salida {}", config.resolve(&c.dir_salida).display()),
+        deliver::Transporte::Archivo => format!(
+            "bandeja de salida {}",
+            config.resolve(&c.dir_salida).display()
+        ),
         deliver::Transporte::Smtp => {
             let security = match c.smtp_seguridad {
                 deliver::Seguridad::Starttls => "starttls",
                 deliver::Seguridad::Tls => "tls",
                 deliver::Seguridad::Ninguna => "ninguna",
             };
-            let mut s = format!("{}:{} (smtp_seguridad = \"{security}\")", c.smtp_host.as_deref().unwrap_or("?"), c.port());
+            let mut s = format!(
+                "{}:{} (smtp_seguridad = \"{security}\")",
+                c.smtp_host.as_deref().unwrap_or("?"),
+                c.port()
+            );
             if let Some(user) = &c.smtp_usuario {
                 s.push_str(&format!(", usuario «{user}»"));
                 if let Some(var) = &c.smtp_clave_env {
                     s.push_str(&format!(", contraseña de la variable de entorno {var}"));
                 } else if let Some(file) = &c.smtp_clave_archivo {
-                    s.push_str(&format!(", contraseña del archivo {}", config.resolve(file).display()));
+                    s.push_str(&format!(
+                        ", contraseña del archivo {}",
+                        config.resolve(file).display()
+                    ));
                 }
             }
             s
@@ -924,7 +1284,13 @@ pub fn failures_in_a_row(n: i64) -> String {
 /// (unless it already was: then only what is still pending goes) and delivers now, through the
 /// same ledger as the daemon, holding the store as `writer` says (so never while the daemon
 /// runs). Asked by a person, it tries at once even while a setup problem's wait is running.
-pub fn send_report(config: &Config, period: Period, lang: Lang, now: DateTime<Utc>, writer: Writer<'_>) -> Result<Delivered, DaemonError> {
+pub fn send_report(
+    config: &Config,
+    period: Period,
+    lang: Lang,
+    now: DateTime<Utc>,
+    writer: Writer<'_>,
+) -> Result<Delivered, DaemonError> {
     let mut daemon = Daemon::new(config, writer)?;
     daemon.lang = lang;
     daemon.enqueue_report(period, now)?;
@@ -948,10 +1314,18 @@ pub struct DeliveryView {
 fn about(tipo: &str, clave: &str) -> (Option<String>, Option<String>) {
     match tipo {
         REPORT => (clave.split_once('/').map(|(p, _)| p.to_string()), None),
-        REMINDER => clave.rsplit_once('/').map_or((None, None), |(o, m)| (Some(m.to_string()), Some(o.to_string()))),
-        FEEDBACK => (None, Some(clave.split_once('/').map_or(clave, |(o, _)| o).to_string())),
+        REMINDER => clave.rsplit_once('/').map_or((None, None), |(o, m)| {
+            (Some(m.to_string()), Some(o.to_string()))
+        }),
+        FEEDBACK => (
+            None,
+            Some(clave.split_once('/').map_or(clave, |(o, _)| o).to_string()),
+        ),
         // `tipo/clave/destinatario`: what the alert is about.
-        ALERT => match clave.rsplit_once('/').and_then(|(head, _)| head.split_once('/')) {
+        ALERT => match clave
+            .rsplit_once('/')
+            .and_then(|(head, _)| head.split_once('/'))
+        {
             Some((t, c)) if t != ALERT => about(t, c),
             _ => (None, None),
         },
@@ -961,15 +1335,23 @@ fn about(tipo: &str, clave: &str) -> (Option<String>, Option<String>) {
 
 fn view(d: Delivery) -> DeliveryView {
     let (periodo, organismo) = about(&d.tipo, &d.clave);
-    DeliveryView { entrega: d, periodo, organismo }
+    DeliveryView {
+        entrega: d,
+        periodo,
+        organismo,
+    }
 }
 
 /// `participa entregas`: every ledger row, oldest first, and the mail setup problem, if any.
-pub fn deliveries(config: &Config) -> Result<(Vec<DeliveryView>, Option<MailProblemStatus>), DaemonError> {
+pub fn deliveries(
+    config: &Config,
+) -> Result<(Vec<DeliveryView>, Option<MailProblemStatus>), DaemonError> {
     let mut store = open_store(config)?;
     let ledger = store.ledger(None)?;
     let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
-    let problem = store.mail_problem()?.map(|p| problem_status(config, p, waiting));
+    let problem = store
+        .mail_problem()?
+        .map(|p| problem_status(config, p, waiting));
     Ok((ledger.into_iter().map(view).collect(), problem))
 }
 
@@ -1001,21 +1383,36 @@ pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError
     let ledger: Vec<DeliveryView> = store.ledger(None)?.into_iter().map(view).collect();
     let chosen: Vec<DeliveryView> = match which {
         Requeue::Id(id) => {
-            let found: Vec<DeliveryView> = ledger.into_iter().filter(|v| v.entrega.id == *id).collect();
+            let found: Vec<DeliveryView> =
+                ledger.into_iter().filter(|v| v.entrega.id == *id).collect();
             if found.is_empty() {
-                return Err(DaemonError::NotFound(format!("no hay ninguna entrega con id {id} (`participa entregas` las lista)")));
+                return Err(DaemonError::NotFound(format!(
+                    "no hay ninguna entrega con id {id} (`participa entregas` las lista)"
+                )));
             }
             found
         }
         Requeue::Period(p) => {
             let month = schedule::parse_month(p)
                 .map(|m| m.to_string())
-                .ok_or_else(|| DaemonError::NotFound(format!("--periodo «{p}»: se escribe como 2019-03")))?;
-            ledger.into_iter().filter(|v| v.periodo.as_deref() == Some(month.as_str())).collect()
+                .ok_or_else(|| {
+                    DaemonError::NotFound(format!("--periodo «{p}»: se escribe como 2019-03"))
+                })?;
+            ledger
+                .into_iter()
+                .filter(|v| v.periodo.as_deref() == Some(month.as_str()))
+                .collect()
         }
-        Requeue::Failed => ledger.into_iter().filter(|v| v.entrega.estado == FAILED).collect(),
+        Requeue::Failed => ledger
+            .into_iter()
+            .filter(|v| v.entrega.estado == FAILED)
+            .collect(),
     };
-    let ids: Vec<i64> = chosen.iter().filter(|v| v.entrega.estado == FAILED).map(|v| v.entrega.id).collect();
+    let ids: Vec<i64> = chosen
+        .iter()
+        .filter(|v| v.entrega.estado == FAILED)
+        .map(|v| v.entrega.id)
+        .collect();
     let moved = store.ledger_requeue(&ids)?;
     let (mut requeued, mut not_failed) = (Vec::new(), Vec::new());
     for mut v in chosen {
@@ -1030,7 +1427,10 @@ pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError
             not_failed.push(v);
         }
     }
-    Ok(Requeued { requeued, not_failed })
+    Ok(Requeued {
+        requeued,
+        not_failed,
+    })
 }
 
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
@@ -1045,5 +1445,8 @@ pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), Daemon
         return Ok(());
     }
     let flag = shutdown.clone();
-    schedule::run(&config.settings.programacion, shutdown, &mut |wake| daemon.wake(wake, crate::clock::now(), &flag)).map_err(DaemonError::Config)
+    schedule::run(&config.settings.programacion, shutdown, &mut |wake| {
+        daemon.wake(wake, crate::clock::now(), &flag)
+    })
+    .map_err(DaemonError::Config)
 }

@@ -40,10 +40,12 @@ pub mod report;
 
 use crate::config::Config;
 use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions, SourceScan};
-use reading::{ChildRead, Journal, Reading, CRASHED};
 use crate::names::{escape_os, printable};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
-use crate::store::{Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission};
+use crate::store::{
+    Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission,
+};
+use reading::{ChildRead, Journal, Reading, CRASHED};
 
 /// Errors that stop a pass (a bad file never does).
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +90,11 @@ pub struct Writer<'w> {
 pub fn open_store_to_write(config: &Config, writer: Writer<'_>) -> Result<SqliteStore, StoreError> {
     let path = config.resolve(&config.settings.store.sqlite_path);
     let mut store = SqliteStore::open(&path)?;
-    store.lock_writer(&Holder::this_process(&writer.command), writer.wait, writer.waiting)?;
+    store.lock_writer(
+        &Holder::this_process(&writer.command),
+        writer.wait,
+        writer.waiting,
+    )?;
     store.migrate(&config.standard.datasets)?;
     Ok(store)
 }
@@ -153,7 +159,15 @@ pub struct FileLine {
 impl FileLine {
     /// A file considered but not read this pass (unchanged, being copied, gone…).
     fn unread(fuente: &str, ruta: String, estado: FileStatus) -> FileLine {
-        FileLine { fuente: fuente.to_string(), ruta, estado, filas_aceptadas: 0, filas_rechazadas: 0, repite: Vec::new(), recuperadas: Vec::new() }
+        FileLine {
+            fuente: fuente.to_string(),
+            ruta,
+            estado,
+            filas_aceptadas: 0,
+            filas_rechazadas: 0,
+            repite: Vec::new(),
+            recuperadas: Vec::new(),
+        }
     }
 }
 
@@ -214,10 +228,19 @@ pub struct Sightings {
 impl Sightings {
     /// Notes `f` as listed between `before` and `after`: true when it was seen with the same
     /// size and time in a listing that ended at least `settle` before this one began.
-    fn settled(&mut self, source: &str, f: &FoundFile, before: Instant, after: Instant, settle: Duration) -> bool {
+    fn settled(
+        &mut self,
+        source: &str,
+        f: &FoundFile,
+        before: Instant,
+        after: Instant,
+        settle: Duration,
+    ) -> bool {
         let key = (source.to_string(), f.relative.clone());
         match self.seen.get(&key) {
-            Some((size, mtime, since)) if *size == f.size && *mtime == f.mtime_ns => before.saturating_duration_since(*since) >= settle,
+            Some((size, mtime, since)) if *size == f.size && *mtime == f.mtime_ns => {
+                before.saturating_duration_since(*since) >= settle
+            }
             _ => {
                 self.seen.insert(key, (f.size, f.mtime_ns, after));
                 false
@@ -227,7 +250,8 @@ impl Sightings {
 
     /// A file was read (or is known): its sighting is not needed any more.
     fn forget(&mut self, source: &str, relative: &str) {
-        self.seen.remove(&(source.to_string(), relative.to_string()));
+        self.seen
+            .remove(&(source.to_string(), relative.to_string()));
     }
 }
 
@@ -292,7 +316,12 @@ enum Prepared {
     /// Could not be read from disk (permissions, a share hiccup): reported, tried next pass.
     DiskError { found: FoundFile, message: String },
     /// A new version to write.
-    Version { found: FoundFile, sha256: String, outcome: Result<FileResult, String>, report: String },
+    Version {
+        found: FoundFile,
+        sha256: String,
+        outcome: Result<FileResult, String>,
+        report: String,
+    },
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
@@ -319,9 +348,16 @@ fn mtime_date(mtime_ns: i64) -> Option<NaiveDate> {
 }
 
 /// The context the standard needs for a file, from configuration.
-pub fn file_context(config: &Config, organismo: Option<&str>, relative: &str, mtime_ns: i64) -> FileContext {
+pub fn file_context(
+    config: &Config,
+    organismo: Option<&str>,
+    relative: &str,
+    mtime_ns: i64,
+) -> FileContext {
     let pin = config.pin_for(relative);
-    let org_programa = organismo.and_then(|o| config.settings.organismos.get(o)).and_then(|o| o.programa.clone());
+    let org_programa = organismo
+        .and_then(|o| config.settings.organismos.get(o))
+        .and_then(|o| o.programa.clone());
     FileContext {
         organismo: organismo.unwrap_or_default().to_string(),
         path: relative.to_string(),
@@ -338,8 +374,12 @@ pub fn file_context(config: &Config, organismo: Option<&str>, relative: &str, mt
 fn report_json(outcome: &Result<FileResult, String>) -> String {
     let value = match outcome {
         Ok(result) => {
-            let problemas: Vec<String> =
-                result.issues.iter().filter(|i| i.row.is_none() && i.is_error()).map(|i| format!("{}: {}", i.place(), i.message)).collect();
+            let problemas: Vec<String> = result
+                .issues
+                .iter()
+                .filter(|i| i.row.is_none() && i.is_error())
+                .map(|i| format!("{}: {}", i.place(), i.message))
+                .collect();
             serde_json::json!({
                 "hojas": result.sheets,
                 "columnas_personales_descartadas": result.personal_columns(),
@@ -357,17 +397,36 @@ fn report_json(outcome: &Result<FileResult, String>) -> String {
 /// an earlier process died) is read alone in a child process instead, and rejected if the child
 /// dies too.
 #[allow(clippy::too_many_arguments)] // the pass's state, passed down rather than bundled for one call
-fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<&KnownFile>, found: FoundFile, run: &tracing::Span, ctx: &ReadCtx<'_>, suspect: bool) -> Prepared {
+fn prepare(
+    config: &Config,
+    standard: &Standard,
+    limits: &Limits,
+    known: Option<&KnownFile>,
+    found: FoundFile,
+    run: &tracing::Span,
+    ctx: &ReadCtx<'_>,
+    suspect: bool,
+) -> Prepared {
     // Worker threads do not inherit the pass's span; name it as the parent explicitly.
     let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
     let disk_error = |found: FoundFile, e: std::io::Error| {
         warn!("no se pudo leer el archivo del disco: {e}; se reintentará en la próxima pasada");
-        Prepared::DiskError { found, message: ReadError::Io(e.to_string()).to_string() }
+        Prepared::DiskError {
+            found,
+            message: ReadError::Io(e.to_string()).to_string(),
+        }
     };
     let (sha256, outcome) = if found.size > limits.max_file_bytes {
         // Hash without holding the file in memory; the content is not read.
         match stream_sha256(&found.path) {
-            Ok(sha) => (sha, Err(ReadError::TooLarge { size: found.size, max: limits.max_file_bytes }.to_string())),
+            Ok(sha) => (
+                sha,
+                Err(ReadError::TooLarge {
+                    size: found.size,
+                    max: limits.max_file_bytes,
+                }
+                .to_string()),
+            ),
             Err(e) => return disk_error(found, e),
         }
     } else {
@@ -423,15 +482,24 @@ fn prepare(config: &Config, standard: &Standard, limits: &Limits, known: Option<
     };
     // A file that changed while it was read is still being copied.
     match std::fs::metadata(&found.path) {
-        Ok(meta) if meta.len() == found.size && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
+        Ok(meta)
+            if meta.len() == found.size
+                && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
         _ => return Prepared::InProgress { found },
     }
     let report = report_json(&outcome);
-    Prepared::Version { found, sha256, outcome, report }
+    Prepared::Version {
+        found,
+        sha256,
+        outcome,
+        report,
+    }
 }
 
 fn systime_ns(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos().min(i64::MAX as u128) as i64).unwrap_or(0)
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
+        .unwrap_or(0)
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -441,12 +509,26 @@ fn rfc3339(t: SystemTime) -> String {
 /// The clerk's message for a row that repeats `o`, from the messages of the standard: the
 /// other file named as the organismo knows it (inside its folder).
 pub fn copy_message(standard: &Standard, o: &Original) -> String {
-    let archivo = o.archivo.strip_prefix(o.organismo.as_str()).and_then(|r| r.strip_prefix('/')).unwrap_or(&o.archivo);
+    let archivo = o
+        .archivo
+        .strip_prefix(o.organismo.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or(&o.archivo);
     let fila = o.fila.to_string();
     if o.hoja.is_empty() {
-        standard.messages.render("duplicate-row.other_file_no_sheet", &[("fila_previa", &fila), ("archivo_previo", archivo)])
+        standard.messages.render(
+            "duplicate-row.other_file_no_sheet",
+            &[("fila_previa", &fila), ("archivo_previo", archivo)],
+        )
     } else {
-        standard.messages.render("duplicate-row.other_file", &[("fila_previa", &fila), ("hoja_previa", &o.hoja), ("archivo_previo", archivo)])
+        standard.messages.render(
+            "duplicate-row.other_file",
+            &[
+                ("fila_previa", &fila),
+                ("hoja_previa", &o.hoja),
+                ("archivo_previo", archivo),
+            ],
+        )
     }
 }
 
@@ -467,7 +549,16 @@ struct GateState {
 
 impl Gate {
     fn new(total: usize, window: usize) -> Gate {
-        Gate { state: Mutex::new(GateState { next: 0, written: 0, closed: false }), turn: Condvar::new(), window: window.max(1), total }
+        Gate {
+            state: Mutex::new(GateState {
+                next: 0,
+                written: 0,
+                closed: false,
+            }),
+            turn: Condvar::new(),
+            window: window.max(1),
+            total,
+        }
     }
 
     /// The next file to read, when the writer is close enough; `None` when there is none left or
@@ -516,8 +607,21 @@ impl Drop for CloseOnPanic<'_> {
 
 /// One ingest pass over every configured source, with no memory of earlier listings (see
 /// [`ingest_with`]).
-pub fn ingest(config: &Config, store: &mut dyn Store, progress: &dyn Progress, now: SystemTime, shutdown: &AtomicBool) -> Result<IngestSummary, PipelineError> {
-    ingest_with(config, store, progress, now, shutdown, &mut Sightings::default())
+pub fn ingest(
+    config: &Config,
+    store: &mut dyn Store,
+    progress: &dyn Progress,
+    now: SystemTime,
+    shutdown: &AtomicBool,
+) -> Result<IngestSummary, PipelineError> {
+    ingest_with(
+        config,
+        store,
+        progress,
+        now,
+        shutdown,
+        &mut Sightings::default(),
+    )
 }
 
 /// One ingest pass over every configured source.
@@ -542,16 +646,30 @@ pub fn ingest_with(
     let _entered = span.enter();
     let settings = &config.settings;
     let limits = settings.limits();
-    let threads = if settings.ingest.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { settings.ingest.threads };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| PipelineError::Threads(e.to_string()))?;
+    let threads = if settings.ingest.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        settings.ingest.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| PipelineError::Threads(e.to_string()))?;
     let mut summary = IngestSummary::default();
     let datasets = &config.standard.datasets;
     let settle = Duration::from_secs(settings.ingest.settle_seconds);
 
     // What the last process was reading when it died (see `reading`).
-    let (journal, suspects) = Journal::open(&reading::journal_path(&config.resolve(&settings.store.sqlite_path)));
+    let (journal, suspects) = Journal::open(&reading::journal_path(
+        &config.resolve(&settings.store.sqlite_path),
+    ));
     if !suspects.is_empty() {
-        let names: Vec<String> = suspects.iter().map(|r| printable(&format!("{}/{}", r.fuente, r.ruta)).into_owned()).collect();
+        let names: Vec<String> = suspects
+            .iter()
+            .map(|r| printable(&format!("{}/{}", r.fuente, r.ruta)).into_owned())
+            .collect();
         error!(archivos = %names.join(", "), "la pasada anterior se detuvo mientras leía estos archivos: se leen de nuevo de a uno, aparte, y se rechaza el que la detuvo");
     }
     let mut suspects: HashSet<Reading> = suspects.into_iter().collect();
@@ -562,18 +680,39 @@ pub fn ingest_with(
     for source in &settings.sources {
         let root = config.resolve(&source.path);
         let before = Instant::now();
-        let scan = ingest::scan_folder(&root, &ScanOptions { follow_links: source.seguir_enlaces });
+        let scan = ingest::scan_folder(
+            &root,
+            &ScanOptions {
+                follow_links: source.seguir_enlaces,
+            },
+        );
         let after = Instant::now();
-        let known: HashMap<String, KnownFile> =
-            if scan.error.is_none() { store.known_files(&source.name)?.into_iter().map(|k| (k.relative.clone(), k)).collect() } else { HashMap::new() };
-        let mut l = Listed { scan: SourceScan::default(), known, unchanged: Vec::new(), ready: Vec::new(), waiting: Vec::new(), in_copy: Vec::new() };
+        let known: HashMap<String, KnownFile> = if scan.error.is_none() {
+            store
+                .known_files(&source.name)?
+                .into_iter()
+                .map(|k| (k.relative.clone(), k))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut l = Listed {
+            scan: SourceScan::default(),
+            known,
+            unchanged: Vec::new(),
+            ready: Vec::new(),
+            waiting: Vec::new(),
+            in_copy: Vec::new(),
+        };
         for found in &scan.files {
             match l.known.get(&found.relative) {
                 Some(k) if k.size == found.size && k.mtime_ns == found.mtime_ns => {
                     sightings.forget(&source.name, &found.relative);
                     l.unchanged.push(found.clone());
                 }
-                _ if sightings.settled(&source.name, found, before, after, settle) => l.ready.push(found.clone()),
+                _ if sightings.settled(&source.name, found, before, after, settle) => {
+                    l.ready.push(found.clone())
+                }
                 _ => l.waiting.push(found.clone()),
             }
         }
@@ -599,12 +738,23 @@ pub fn ingest_with(
                 continue;
             }
             let before = Instant::now();
-            let again = ingest::scan_folder(&config.resolve(&source.path), &ScanOptions { follow_links: source.seguir_enlaces });
+            let again = ingest::scan_folder(
+                &config.resolve(&source.path),
+                &ScanOptions {
+                    follow_links: source.seguir_enlaces,
+                },
+            );
             let after = Instant::now();
-            let now_listed: HashMap<&str, &FoundFile> = again.files.iter().map(|f| (f.relative.as_str(), f)).collect();
+            let now_listed: HashMap<&str, &FoundFile> = again
+                .files
+                .iter()
+                .map(|f| (f.relative.as_str(), f))
+                .collect();
             for w in waited {
                 match now_listed.get(w.relative.as_str()) {
-                    Some(f) if sightings.settled(&source.name, f, before, after, settle) => l.ready.push((*f).clone()),
+                    Some(f) if sightings.settled(&source.name, f, before, after, settle) => {
+                        l.ready.push((*f).clone())
+                    }
                     _ => {
                         info!(ruta = %w.relative, "el archivo cambió entre las dos listas: se está copiando; se leerá en la próxima pasada");
                         l.in_copy.push(w.relative);
@@ -615,34 +765,62 @@ pub fn ingest_with(
     }
 
     for (source, l) in settings.sources.iter().zip(listed) {
-        let Listed { scan, known, unchanged, ready, in_copy, .. } = l;
+        let Listed {
+            scan,
+            known,
+            unchanged,
+            ready,
+            in_copy,
+            ..
+        } = l;
         let fuente = printable(&source.name);
         summary.archivos_ignorados += scan.ignored.len();
         for relative in &in_copy {
             summary.archivos_en_copia += 1;
-            summary.archivos.push(FileLine::unread(&source.name, relative.clone(), FileStatus::EnCopia));
+            summary.archivos.push(FileLine::unread(
+                &source.name,
+                relative.clone(),
+                FileStatus::EnCopia,
+            ));
         }
         for link in &scan.links {
             info!(fuente = %fuente, ruta = %link.relative, "{}", link.reason);
             summary.enlaces_no_seguidos += 1;
-            summary.archivos.push(FileLine::unread(&source.name, link.relative.clone(), FileStatus::EnlaceNoSeguido(link.reason.to_string())));
+            summary.archivos.push(FileLine::unread(
+                &source.name,
+                link.relative.clone(),
+                FileStatus::EnlaceNoSeguido(link.reason.to_string()),
+            ));
         }
         for folder in &scan.unreadable {
             warn!(fuente = %fuente, ruta = %folder.relative, "{}; sus archivos conservan sus filas y se reintentará en la próxima pasada", printable(&folder.problem.to_string()));
-            summary.carpetas_ilegibles.push(FolderLine { fuente: source.name.clone(), ruta: folder.relative.clone(), motivo: folder.problem.to_string() });
+            summary.carpetas_ilegibles.push(FolderLine {
+                fuente: source.name.clone(),
+                ruta: folder.relative.clone(),
+                motivo: folder.problem.to_string(),
+            });
         }
         if let Some(error) = &scan.error {
             warn!(fuente = %fuente, "{}", printable(&error.to_string()));
-            summary.errores_de_fuente.push(format!("{}: {error}", source.name));
+            summary
+                .errores_de_fuente
+                .push(format!("{}: {error}", source.name));
             continue;
         }
         let mut back = Vec::new();
         for found in &unchanged {
-            if known.get(&found.relative).is_some_and(|k| k.estado != "presente") {
+            if known
+                .get(&found.relative)
+                .is_some_and(|k| k.estado != "presente")
+            {
                 back.push(found.relative.clone());
             }
             summary.archivos_sin_cambios += 1;
-            summary.archivos.push(FileLine::unread(&source.name, found.relative.clone(), FileStatus::SinCambios));
+            summary.archivos.push(FileLine::unread(
+                &source.name,
+                found.relative.clone(),
+                FileStatus::SinCambios,
+            ));
         }
         let mut to_read = ready;
         store.mark_present(&source.name, &back, &at)?;
@@ -652,7 +830,11 @@ pub fn ingest_with(
         let present: HashSet<&str> = scan.files.iter().map(|f| f.relative.as_str()).collect();
         let gone: Vec<String> = known
             .values()
-            .filter(|k| k.estado == "presente" && !present.contains(k.relative.as_str()) && !scan.is_unknown(&k.relative))
+            .filter(|k| {
+                k.estado == "presente"
+                    && !present.contains(k.relative.as_str())
+                    && !scan.is_unknown(&k.relative)
+            })
             .map(|k| k.relative.clone())
             .collect();
         if !gone.is_empty() {
@@ -660,7 +842,11 @@ pub fn ingest_with(
             for relative in gone {
                 warn!(ruta = %printable(&relative), "archivo ausente: sus filas se conservan");
                 summary.archivos_ausentes += 1;
-                summary.archivos.push(FileLine::unread(&source.name, relative, FileStatus::Ausente));
+                summary.archivos.push(FileLine::unread(
+                    &source.name,
+                    relative,
+                    FileStatus::Ausente,
+                ));
             }
         }
 
@@ -671,8 +857,16 @@ pub fn ingest_with(
         }
         // Suspects of this source: read apart when their version is to be read; a version no
         // longer listed is gone, and so is the suspicion.
-        let reading_of = |f: &FoundFile| Reading { fuente: source.name.clone(), ruta: f.relative.clone(), tam: f.size, mtime: f.mtime_ns };
-        let suspect: Vec<bool> = to_read.iter().map(|f| suspects.remove(&reading_of(f))).collect();
+        let reading_of = |f: &FoundFile| Reading {
+            fuente: source.name.clone(),
+            ruta: f.relative.clone(),
+            tam: f.size,
+            mtime: f.mtime_ns,
+        };
+        let suspect: Vec<bool> = to_read
+            .iter()
+            .map(|f| suspects.remove(&reading_of(f)))
+            .collect();
         let listed_now: HashSet<Reading> = scan.files.iter().map(reading_of).collect();
         suspects.retain(|r| {
             let gone = r.fuente == source.name && !listed_now.contains(r);
@@ -681,7 +875,11 @@ pub fn ingest_with(
             }
             !gone
         });
-        let read_ctx = ReadCtx { source: &source.name, journal: &journal, child: &child };
+        let read_ctx = ReadCtx {
+            source: &source.name,
+            journal: &journal,
+            child: &child,
+        };
         let (read_ctx, suspect) = (&read_ctx, &suspect);
         progress.start(to_read.len());
         let gate = Gate::new(to_read.len(), threads * 2);
@@ -707,11 +905,22 @@ pub fn ingest_with(
                                 if shutdown.load(Ordering::Relaxed) {
                                     return;
                                 }
-                                let Some(found) = files.get(i).cloned() else { return };
+                                let Some(found) = files.get(i).cloned() else {
+                                    return;
+                                };
                                 let k = known_ref.get(&found.relative);
                                 // A closed receiver means the writer stopped; nothing more to do.
                                 let is_suspect = suspect.get(i).copied().unwrap_or(false);
-                                if tx.send((i, prepare(config, standard, &limits, k, found, run_span, read_ctx, is_suspect))).is_err() {
+                                if tx
+                                    .send((
+                                        i,
+                                        prepare(
+                                            config, standard, &limits, k, found, run_span,
+                                            read_ctx, is_suspect,
+                                        ),
+                                    ))
+                                    .is_err()
+                                {
                                     return;
                                 }
                             }
@@ -728,7 +937,17 @@ pub fn ingest_with(
                     }
                     waiting.insert(i, prepared);
                     while let Some(prepared) = waiting.remove(&next) {
-                        write_prepared(store, datasets, &source.name, &at, known_ref, prepared, &wording, &mut summary, progress)?;
+                        write_prepared(
+                            store,
+                            datasets,
+                            &source.name,
+                            &at,
+                            known_ref,
+                            prepared,
+                            &wording,
+                            &mut summary,
+                            progress,
+                        )?;
                         next += 1;
                         gate_ref.written(next);
                     }
@@ -749,7 +968,9 @@ pub fn ingest_with(
             break;
         }
     }
-    summary.archivos.sort_by(|a, b| (&a.fuente, &a.ruta).cmp(&(&b.fuente, &b.ruta)));
+    summary
+        .archivos
+        .sort_by(|a, b| (&a.fuente, &a.ruta).cmp(&(&b.fuente, &b.ruta)));
     let json = serde_json::to_string(&summary).unwrap_or_default();
     store.finish_run(run_id, &rfc3339(SystemTime::now()), &json)?;
     Ok(summary)
@@ -773,19 +994,36 @@ fn write_prepared(
             store.touch_file(source, &found.relative, found.size, found.mtime_ns, at)?;
             summary.archivos_sin_cambios += 1;
             progress.advance(&found.relative);
-            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::SinCambios));
+            summary.archivos.push(FileLine::unread(
+                source,
+                found.relative,
+                FileStatus::SinCambios,
+            ));
         }
         Prepared::InProgress { found } => {
             summary.archivos_en_copia += 1;
             progress.advance(&found.relative);
-            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::EnCopia));
+            summary.archivos.push(FileLine::unread(
+                source,
+                found.relative,
+                FileStatus::EnCopia,
+            ));
         }
         Prepared::DiskError { found, message } => {
             summary.errores_de_lectura += 1;
             progress.advance(&found.relative);
-            summary.archivos.push(FileLine::unread(source, found.relative, FileStatus::ErrorDeLectura(message)));
+            summary.archivos.push(FileLine::unread(
+                source,
+                found.relative,
+                FileStatus::ErrorDeLectura(message),
+            ));
         }
-        Prepared::Version { found, sha256, outcome, report } => {
+        Prepared::Version {
+            found,
+            sha256,
+            outcome,
+            report,
+        } => {
             let is_new = !known.contains_key(&found.relative);
             let submission = Submission {
                 source,
@@ -814,7 +1052,9 @@ fn write_prepared(
                 Err(m) => {
                     warn!(ruta = %found.relative, "archivo rechazado: {}", printable(m));
                     if m == CRASHED {
-                        summary.detuvieron_el_proceso.push(format!("{source}/{}", found.relative));
+                        summary
+                            .detuvieron_el_proceso
+                            .push(format!("{source}/{}", found.relative));
                     }
                     summary.archivos_rechazados += 1;
                     FileStatus::Ilegible(m.clone())
@@ -849,9 +1089,16 @@ fn write_prepared(
 }
 
 /// Reads and checks one file without storing it (`participa validate`).
-pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) -> Result<FileResult, ReadError> {
+pub fn validate_file(
+    config: Option<&Config>,
+    standard: &Standard,
+    path: &Path,
+) -> Result<FileResult, ReadError> {
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let limits = config.map(|c| c.settings.limits()).unwrap_or_default();
     let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
     let organismo = path.parent().and_then(|p| p.file_name()).map(escape_os);
@@ -860,10 +1107,19 @@ pub fn validate_file(config: Option<&Config>, standard: &Standard, path: &Path) 
         Some(o) => format!("{o}/{name}"),
         None => name,
     };
-    let mtime = std::fs::metadata(path).ok().and_then(|m| m.modified().ok()).map(systime_ns).unwrap_or(0);
+    let mtime = std::fs::metadata(path)
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .map(systime_ns)
+        .unwrap_or(0);
     let ctx = match config {
         Some(c) => file_context(c, organismo.as_deref(), &relative, mtime),
-        None => FileContext { organismo: organismo.unwrap_or_default(), path: relative, submitted: mtime_date(mtime), ..FileContext::default() },
+        None => FileContext {
+            organismo: organismo.unwrap_or_default(),
+            path: relative,
+            submitted: mtime_date(mtime),
+            ..FileContext::default()
+        },
     };
     Ok(process_file(standard, &ctx, &sheets))
 }

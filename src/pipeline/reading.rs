@@ -87,7 +87,9 @@ impl Journal {
         let mut open: HashMap<Reading, i64> = HashMap::new();
         let mut order = Vec::new();
         for line in text.lines() {
-            let Ok(l) = serde_json::from_str::<Line>(line) else { continue };
+            let Ok(l) = serde_json::from_str::<Line>(line) else {
+                continue;
+            };
             let n = open.entry(l.r.clone()).or_insert(0);
             if l.ev == "leyendo" {
                 *n += 1;
@@ -102,13 +104,18 @@ impl Journal {
                 suspects.push(r);
             }
         }
-        let mut journal = Journal { file: None, path: path.to_path_buf() };
+        let mut journal = Journal {
+            file: None,
+            path: path.to_path_buf(),
+        };
         let compacted: String = suspects.iter().filter_map(|r| line("leyendo", r)).collect();
         let tmp = path.with_extension("lecturas.nuevo");
         let written = std::fs::write(&tmp, compacted).and_then(|()| std::fs::rename(&tmp, path));
         match written.and_then(|()| File::options().append(true).open(path)) {
             Ok(f) => journal.file = Some(f),
-            Err(e) => warn!(ruta = %path.display(), error = %e, "no se pudo escribir el registro de lecturas: un archivo que detenga el proceso no se reconocerá"),
+            Err(e) => {
+                warn!(ruta = %path.display(), error = %e, "no se pudo escribir el registro de lecturas: un archivo que detenga el proceso no se reconocerá")
+            }
         }
         (journal, suspects)
     }
@@ -124,7 +131,9 @@ impl Journal {
     }
 
     fn write(&self, ev: &str, r: &Reading) {
-        let Some(mut f) = self.file.as_ref() else { return };
+        let Some(mut f) = self.file.as_ref() else {
+            return;
+        };
         if let Some(text) = line(ev, r) {
             // One write of one short line with O_APPEND: lines of two threads never interleave.
             if let Err(e) = f.write_all(text.as_bytes()) {
@@ -135,14 +144,24 @@ impl Journal {
 }
 
 fn line(ev: &str, r: &Reading) -> Option<String> {
-    serde_json::to_string(&Line { ev: ev.to_string(), r: r.clone() }).ok().map(|mut s| {
+    serde_json::to_string(&Line {
+        ev: ev.to_string(),
+        r: r.clone(),
+    })
+    .ok()
+    .map(|mut s| {
         s.push('\n');
         s
     })
 }
 
 /// Reads one file's sheets: the reader, behind the hooks tests use to stop the process.
-pub fn read_sheets(bytes: &[u8], extension: &str, limits: &Limits, path: &Path) -> Result<Vec<RawSheet>, ReadError> {
+pub fn read_sheets(
+    bytes: &[u8],
+    extension: &str,
+    limits: &Limits,
+    path: &Path,
+) -> Result<Vec<RawSheet>, ReadError> {
     test_hooks(path);
     ingest::read_bytes(bytes, extension, limits)
 }
@@ -153,7 +172,10 @@ pub fn read_sheets(bytes: &[u8], extension: &str, limits: &Limits, path: &Path) 
 /// process or in a child. Release builds have no such names.
 #[cfg(debug_assertions)]
 fn test_hooks(path: &Path) {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.contains("participa-test-lento") {
         std::thread::sleep(std::time::Duration::from_secs(2));
     }
@@ -209,7 +231,9 @@ pub fn read_in_child(path: &Path, extension: &str, limits: &Limits) -> ChildRead
         return ChildRead::Died("su salida no se pudo leer".into());
     }
     match serde_json::from_slice::<WireResult>(&out) {
-        Ok(WireResult::Ok(sheets)) => ChildRead::Read(Ok(sheets.into_iter().map(WireSheet::into_sheet).collect())),
+        Ok(WireResult::Ok(sheets)) => {
+            ChildRead::Read(Ok(sheets.into_iter().map(WireSheet::into_sheet).collect()))
+        }
         Ok(WireResult::Err(m)) => ChildRead::Read(Err(m)),
         Err(_) => ChildRead::Died("su salida está incompleta".into()),
     }
@@ -227,12 +251,26 @@ fn describe(status: &std::process::ExitStatus) -> String {
 }
 
 fn limits_arg(l: &Limits) -> String {
-    format!("{},{},{},{},{},{}", l.max_file_bytes, l.max_columns, l.max_rows, l.max_unpacked_bytes, l.max_cells_per_file, l.max_text_bytes_per_file)
+    format!(
+        "{},{},{},{},{},{}",
+        l.max_file_bytes,
+        l.max_columns,
+        l.max_rows,
+        l.max_unpacked_bytes,
+        l.max_cells_per_file,
+        l.max_text_bytes_per_file
+    )
 }
 
 fn parse_limits(s: &str) -> Option<Limits> {
-    let v: Vec<u64> = s.split(',').map(str::parse).collect::<Result<_, _>>().ok()?;
-    let [a, b, c, d, e, f] = v.as_slice() else { return None };
+    let v: Vec<u64> = s
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let [a, b, c, d, e, f] = v.as_slice() else {
+        return None;
+    };
     Some(Limits {
         max_file_bytes: *a,
         max_columns: usize::try_from(*b).ok()?,
@@ -246,7 +284,9 @@ fn parse_limits(s: &str) -> Option<Limits> {
 /// The child's side: limits its address space, reads the file, writes its sheets to stdout.
 /// Returns the exit code (2: asked wrongly or stdout failed).
 pub fn child_main(path: &Path, extension: &str, limits: &str) -> i32 {
-    let Some(limits) = parse_limits(limits) else { return 2 };
+    let Some(limits) = parse_limits(limits) else {
+        return 2;
+    };
     limit_address_space(CHILD_ADDRESS_SPACE);
     let result = match std::fs::read(path) {
         Ok(bytes) => read_sheets(&bytes, extension, &limits, path).map_err(|e| e.to_string()),
@@ -257,7 +297,10 @@ pub fn child_main(path: &Path, extension: &str, limits: &str) -> i32 {
         Err(m) => WireResult::Err(m),
     };
     let mut stdout = std::io::stdout().lock();
-    match serde_json::to_writer(&mut stdout, &wire).map_err(std::io::Error::from).and_then(|()| stdout.flush()) {
+    match serde_json::to_writer(&mut stdout, &wire)
+        .map_err(std::io::Error::from)
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => 0,
         Err(_) => 2,
     }
@@ -265,7 +308,10 @@ pub fn child_main(path: &Path, extension: &str, limits: &str) -> i32 {
 
 #[cfg(unix)]
 fn limit_address_space(bytes: u64) {
-    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
     // SAFETY: setrlimit reads the struct it is given and changes only this process's limits.
     let _ = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
 }
@@ -303,18 +349,49 @@ impl WireSheet {
     fn from_sheet(s: &RawSheet) -> WireSheet {
         WireSheet {
             name: s.name.clone(),
-            rows: s.rows.iter().map(|r| (r.number, r.sum_formulas, r.cells.iter().map(WireCell::from_cell).collect())).collect(),
+            rows: s
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.number,
+                        r.sum_formulas,
+                        r.cells.iter().map(WireCell::from_cell).collect(),
+                    )
+                })
+                .collect(),
             truncated: s.truncated_columns,
-            merges: s.merges.iter().map(|m| (m.first_row, m.last_row, m.first_col, m.last_col)).collect(),
+            merges: s
+                .merges
+                .iter()
+                .map(|m| (m.first_row, m.last_row, m.first_col, m.last_col))
+                .collect(),
         }
     }
 
     fn into_sheet(self) -> RawSheet {
         RawSheet {
             name: self.name,
-            rows: self.rows.into_iter().map(|(number, sum_formulas, cells)| RawRow { number, cells: cells.into_iter().map(WireCell::into_cell).collect(), sum_formulas }).collect(),
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(number, sum_formulas, cells)| RawRow {
+                    number,
+                    cells: cells.into_iter().map(WireCell::into_cell).collect(),
+                    sum_formulas,
+                })
+                .collect(),
             truncated_columns: self.truncated,
-            merges: self.merges.into_iter().map(|(first_row, last_row, first_col, last_col)| Merge { first_row, last_row, first_col, last_col }).collect(),
+            merges: self
+                .merges
+                .into_iter()
+                .map(|(first_row, last_row, first_col, last_col)| Merge {
+                    first_row,
+                    last_row,
+                    first_col,
+                    last_col,
+                })
+                .collect(),
         }
     }
 }
@@ -339,7 +416,9 @@ impl WireCell {
             WireCell::E => Cell::Empty,
             WireCell::T(t) => Cell::Text(t),
             WireCell::N(bits) => Cell::Number(f64::from_bits(bits)),
-            WireCell::D(secs, nanos) => DateTime::from_timestamp(secs, nanos).map(|d| Cell::Date(d.naive_utc())).unwrap_or(Cell::Empty),
+            WireCell::D(secs, nanos) => DateTime::from_timestamp(secs, nanos)
+                .map(|d| Cell::Date(d.naive_utc()))
+                .unwrap_or(Cell::Empty),
             WireCell::B(b) => Cell::Bool(b),
             WireCell::X(e) => Cell::Error(e),
         }
@@ -354,7 +433,12 @@ mod tests {
     fn the_journal_keeps_only_what_began_and_never_ended() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = journal_path(&dir.path().join("participa.db"));
-        let r = |ruta: &str| Reading { fuente: "f".into(), ruta: ruta.into(), tam: 1, mtime: 2 };
+        let r = |ruta: &str| Reading {
+            fuente: "f".into(),
+            ruta: ruta.into(),
+            tam: 1,
+            mtime: 2,
+        };
         let (j, suspects) = Journal::open(&path);
         assert!(suspects.is_empty());
         for x in ["a", "b", "c"] {
@@ -371,16 +455,31 @@ mod tests {
 
     #[test]
     fn sheets_cross_the_pipe_exactly() {
-        let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 1).and_then(|d| d.and_hms_nano_opt(10, 5, 0, 7)).expect("date");
+        let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 1)
+            .and_then(|d| d.and_hms_nano_opt(10, 5, 0, 7))
+            .expect("date");
         let sheet = RawSheet {
             name: "hoja".into(),
             rows: vec![RawRow {
                 number: 3,
-                cells: vec![Cell::Empty, Cell::Text("á".into()), Cell::Number(f64::NAN), Cell::Number(0.1), Cell::Date(date), Cell::Bool(true), Cell::Error("#N/A".into())],
+                cells: vec![
+                    Cell::Empty,
+                    Cell::Text("á".into()),
+                    Cell::Number(f64::NAN),
+                    Cell::Number(0.1),
+                    Cell::Date(date),
+                    Cell::Bool(true),
+                    Cell::Error("#N/A".into()),
+                ],
                 sum_formulas: true,
             }],
             truncated_columns: true,
-            merges: vec![Merge { first_row: 1, last_row: 2, first_col: 0, last_col: 3 }],
+            merges: vec![Merge {
+                first_row: 1,
+                last_row: 2,
+                first_col: 0,
+                last_col: 3,
+            }],
         };
         let back = WireSheet::from_sheet(&sheet).into_sheet();
         assert_eq!(format!("{back:?}"), format!("{sheet:?}"));

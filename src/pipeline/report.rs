@@ -52,9 +52,22 @@ struct StoreScan<'a> {
 impl RowScan for StoreScan<'_> {
     type Error = ExportError;
     fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ExportError> {
-        let selection = Selection { dataset: spec.dataset, date_field: spec.date_field, from: spec.from, to: spec.to, as_of: spec.as_of, ordered: false, wanted: Some(spec.wanted) };
+        let selection = Selection {
+            dataset: spec.dataset,
+            date_field: spec.date_field,
+            from: spec.from,
+            to: spec.to,
+            as_of: spec.as_of,
+            ordered: false,
+            wanted: Some(spec.wanted),
+        };
         self.store.scan(&selection, &mut |row| {
-            each(&ScanRow { values: &row.values, organismo: &row.organismo, archivo: &row.archivo, version_id: row.version_id });
+            each(&ScanRow {
+                values: &row.values,
+                organismo: &row.organismo,
+                archivo: &row.archivo,
+                version_id: row.version_id,
+            });
             Ok(())
         })
     }
@@ -99,10 +112,23 @@ fn assign_text(cell: &mut Cell, text: &str) {
 }
 
 impl RowSource for PeriodRows<'_> {
-    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
-        let missing = || std::io::Error::other(format!("el dataset {dataset} no está en el estándar o no tiene fecha en indicadores.toml"));
+    fn for_each_row(
+        &mut self,
+        dataset: &str,
+        each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let missing = || {
+            std::io::Error::other(format!(
+                "el dataset {dataset} no está en el estándar o no tiene fecha en indicadores.toml"
+            ))
+        };
         let ds = self.config.standard.dataset(dataset).ok_or_else(missing)?;
-        let dating = self.config.indicators.datasets.get(dataset).ok_or_else(missing)?;
+        let dating = self
+            .config
+            .indicators
+            .datasets
+            .get(dataset)
+            .ok_or_else(missing)?;
         let selection = Selection {
             dataset: ds,
             date_field: &dating.fecha,
@@ -120,7 +146,11 @@ impl RowSource for PeriodRows<'_> {
                 for (cell, v) in cells.iter_mut().zip(&row.values) {
                     assign_cell(cell, v);
                 }
-                for (cell, text) in cells[n..].iter_mut().zip([&row.organismo, &row.archivo, &row.hoja]) {
+                for (cell, text) in
+                    cells[n..]
+                        .iter_mut()
+                        .zip([&row.organismo, &row.archivo, &row.hoja])
+                {
                     assign_text(cell, text);
                 }
                 cells[n + 3] = Cell::Int(row.fila);
@@ -135,21 +165,51 @@ impl RowSource for PeriodRows<'_> {
 
 /// Computes the figures and builds the report model for `period`; records the build (the
 /// date of issue is `today` the first time, the recorded one after).
-pub fn build_report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<(Report, Figures), ReportRunError> {
+pub fn build_report(
+    config: &Config,
+    store: &mut dyn Store,
+    period: Period,
+    lang: Lang,
+    today: NaiveDate,
+    built_at: &str,
+) -> Result<(Report, Figures), ReportRunError> {
     let datasets = &config.standard.datasets;
-    let figures = indicators::compute(&config.indicators, datasets, period, &mut StoreScan { store: &mut *store })?;
+    let figures = indicators::compute(
+        &config.indicators,
+        datasets,
+        period,
+        &mut StoreScan { store: &mut *store },
+    )?;
     let ids: Vec<i64> = figures.files.keys().copied().collect();
     let versions = store.versions(&ids)?;
     let unusable = store.unusable_files()?;
-    let mut organismos: BTreeMap<String, String> = store.organismos()?.into_iter().map(|o| (o.clone(), o)).collect();
+    let mut organismos: BTreeMap<String, String> = store
+        .organismos()?
+        .into_iter()
+        .map(|o| (o.clone(), o))
+        .collect();
     for (code, org) in &config.settings.organismos {
-        organismos.insert(code.clone(), org.nombre.clone().unwrap_or_else(|| code.clone()));
+        organismos.insert(
+            code.clone(),
+            org.nombre.clone().unwrap_or_else(|| code.clone()),
+        );
     }
     let organismos: Vec<(String, String)> = organismos.into_iter().collect();
-    let period_ids: Vec<i64> = figures.files.iter().filter(|(_, f)| f.rows_in_period > 0).map(|(id, _)| *id).collect();
+    let period_ids: Vec<i64> = figures
+        .files
+        .iter()
+        .filter(|(_, f)| f.rows_in_period > 0)
+        .map(|(id, _)| *id)
+        .collect();
     let rejections = store.rejections(&period_ids)?;
     let data_version = build::data_version(&versions, &unusable);
-    let issued = store.record_report(&period.to_string(), lang.code(), &data_version, &today.to_string(), built_at)?;
+    let issued = store.record_report(
+        &period.to_string(),
+        lang.code(),
+        &data_version,
+        &today.to_string(),
+        built_at,
+    )?;
     let issued_on = NaiveDate::parse_from_str(&issued, "%Y-%m-%d").unwrap_or(today);
     let report = build::build(&Inputs {
         indicators: &config.indicators,
@@ -179,7 +239,10 @@ fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
     }
     let mut view = report.clone();
     let total = view.rejected.rows.len();
-    view.rejected = Table { rows: view.rejected.rows[..PDF_REJECTED_ROWS].to_vec(), ..view.rejected.clone() };
+    view.rejected = Table {
+        rows: view.rejected.rows[..PDF_REJECTED_ROWS].to_vec(),
+        ..view.rejected.clone()
+    };
     view.rejected.note = Some(if report.meta.lang == Lang::Es {
         format!("Se muestran las primeras {PDF_REJECTED_ROWS} de {total} filas rechazadas; el libro XLSX las tiene todas.")
     } else {
@@ -192,11 +255,17 @@ fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
 /// reader never sees half a file. A crash leaves the temporary file; [`sweep_leftovers`]
 /// deletes a report's.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io { path: path.to_path_buf(), source };
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("part")));
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("part")
+    ));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
@@ -206,8 +275,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 /// [`report::publish::sweep_leftovers`]) once stale ([`crate::leftovers`]); returns how many.
 pub fn sweep_leftovers(config: &Config, now: std::time::SystemTime) -> usize {
     let out_dir = config.resolve(&config.settings.informe.dir_salida);
-    let ours = |name: &str| name.starts_with("participa-") && (name.ends_with(".pdf.tmp") || name.ends_with(".xlsx.tmp"));
-    crate::leftovers::sweep_files(&out_dir, now, ours) + report::publish::sweep_leftovers(&config.resolve(&config.settings.informe.dir_publicacion), now)
+    let ours = |name: &str| {
+        name.starts_with("participa-")
+            && (name.ends_with(".pdf.tmp") || name.ends_with(".xlsx.tmp"))
+    };
+    crate::leftovers::sweep_files(&out_dir, now, ours)
+        + report::publish::sweep_leftovers(
+            &config.resolve(&config.settings.informe.dir_publicacion),
+            now,
+        )
 }
 
 /// The datasets a report publishes: those the indicators date (as [`indicators::compute`]
@@ -217,14 +293,25 @@ fn published_parts(config: &Config) -> Vec<DatasetPart> {
         .standard
         .datasets
         .iter()
-        .filter(|ds| config.indicators.datasets.get(&ds.name).is_some_and(|d| ds.field_index(&d.fecha).is_some()))
+        .filter(|ds| {
+            config
+                .indicators
+                .datasets
+                .get(&ds.name)
+                .is_some_and(|d| ds.field_index(&d.fecha).is_some())
+        })
         .map(|ds| build::dataset_part(ds, 0))
         .collect()
 }
 
 /// The period's dataset rows, read once: into the workbook's dataset sheets and the CSVs of
 /// the published folder (staged, not yet in place).
-fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Result<(Stage, Vec<PublishedDataset>, Collected), ReportRunError> {
+fn gather_rows(
+    config: &Config,
+    period: Period,
+    lang: Lang,
+    root: &Path,
+) -> Result<(Stage, Vec<PublishedDataset>, Collected), ReportRunError> {
     let mut own = super::open_store(config)?;
     let stage = Stage::create(root, &period.to_string())?;
     let parts = published_parts(config);
@@ -232,8 +319,14 @@ fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Resu
     for part in &parts {
         collected.start(part);
     }
-    let mut source = PeriodRows { store: &mut own, config, period };
-    let published = report::publish::stage_csvs(&stage, &parts, &mut source, &mut |d, cells| collected.row(d, cells))?;
+    let mut source = PeriodRows {
+        store: &mut own,
+        config,
+        period,
+    };
+    let published = report::publish::stage_csvs(&stage, &parts, &mut source, &mut |d, cells| {
+        collected.row(d, cells)
+    })?;
     Ok((stage, published, collected))
 }
 
@@ -245,7 +338,14 @@ fn gather_rows(config: &Config, period: Period, lang: Lang, root: &Path) -> Resu
 /// Both read the store as it is when they start; a report is not built while an ingest
 /// writes: the daemon runs one job at a time, and a `participa report` holds the store's
 /// writer lock, which keeps out every other process that writes.
-pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang, today: NaiveDate, built_at: &str) -> Result<ReportFiles, ReportRunError> {
+pub fn report(
+    config: &Config,
+    store: &mut dyn Store,
+    period: Period,
+    lang: Lang,
+    today: NaiveDate,
+    built_at: &str,
+) -> Result<ReportFiles, ReportRunError> {
     let span = info_span!("informe", periodo = %period, idioma = ?lang);
     let _guard = span.enter();
     let out_dir = config.resolve(&config.settings.informe.dir_salida);
@@ -255,7 +355,10 @@ pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang
         let rows = std::thread::Builder::new()
             .name("filas".into())
             .spawn_scoped(scope, move || gather_rows(config, period, lang, root_ref))
-            .map_err(|e| ReportError::Rows { dataset: "*".into(), source: e })?;
+            .map_err(|e| ReportError::Rows {
+                dataset: "*".into(),
+                source: e,
+            })?;
         let (report, _) = build_report(config, store, period, lang, today, built_at)?;
         info!(version_datos = %report.meta.data_version, emitido = %report.meta.issued_on, "cifras calculadas");
         let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
@@ -264,14 +367,37 @@ pub fn report(config: &Config, store: &mut dyn Store, period: Period, lang: Lang
         write_atomic(&pdf_path, &pdf)?;
         let (stage, published, collected) = match rows.join() {
             Ok(result) => result?,
-            Err(_) => return Err(ReportError::Rows { dataset: "*".into(), source: std::io::Error::other("el hilo que leía las filas terminó con un error interno") }.into()),
+            Err(_) => {
+                return Err(ReportError::Rows {
+                    dataset: "*".into(),
+                    source: std::io::Error::other(
+                        "el hilo que leía las filas terminó con un error interno",
+                    ),
+                }
+                .into())
+            }
         };
-        info!(filas = published.iter().map(|p| p.rows).sum::<u64>(), "filas leídas");
+        info!(
+            filas = published.iter().map(|p| p.rows).sum::<u64>(),
+            "filas leídas"
+        );
         let xlsx = report::xlsx::render_collected(&report, &collected)?;
         drop(collected);
         write_atomic(&xlsx_path, &xlsx)?;
-        let published = report::publish::publish_staged(stage, &report, &pdf, &xlsx, published, &config.standard.datasets)?;
+        let published = report::publish::publish_staged(
+            stage,
+            &report,
+            &pdf,
+            &xlsx,
+            published,
+            &config.standard.datasets,
+        )?;
         info!(pdf = %pdf_path.display(), xlsx = %xlsx_path.display(), publicado = %published.display(), "informe escrito");
-        Ok(ReportFiles { report, pdf: pdf_path, xlsx: xlsx_path, published })
+        Ok(ReportFiles {
+            report,
+            pdf: pdf_path,
+            xlsx: xlsx_path,
+            published,
+        })
     })
 }

@@ -127,7 +127,8 @@ impl Ctx<'_> {
     }
 
     fn field(&self, dataset: &str, name: &str) -> Option<&crate::standard::schema::Field> {
-        self.dataset(dataset).and_then(|d| d.field_index(name).map(|i| &d.fields[i]))
+        self.dataset(dataset)
+            .and_then(|d| d.field_index(name).map(|i| &d.fields[i]))
     }
 
     /// A field's title for a table header.
@@ -156,24 +157,35 @@ impl Ctx<'_> {
         }
         self.field(dataset, field)
             .and_then(|f| f.title.clone())
-            .map(|t| t.strip_prefix("Participantes de ").map(str::to_string).unwrap_or(t))
+            .map(|t| {
+                t.strip_prefix("Participantes de ")
+                    .map(str::to_string)
+                    .unwrap_or(t)
+            })
             .unwrap_or_else(|| field.to_string())
     }
 
     /// The configured name of the line of `dataset`'s rows that leave `field` empty
     /// («Toda la ciudad» for instances without a comuna), in the report's language.
     fn empty_label(&self, dataset: &str, field: &str) -> Option<String> {
-        self.inputs.indicators.empty_label(dataset, field).map(|l| pick(self.lang, &l.es, &l.en))
+        self.inputs
+            .indicators
+            .empty_label(dataset, field)
+            .map(|l| pick(self.lang, &l.es, &l.en))
     }
 
     /// A grouping key as people read it: a code's name, «Comuna 4», «marzo de 2019»; the rows
     /// without a value by their configured name («Toda la ciudad»), else «(sin dato)».
     fn key_label(&self, dataset: &str, field: &str, key: &str) -> String {
         if key.is_empty() {
-            return self.empty_label(dataset, field).unwrap_or_else(|| self.t("(sin dato)", "(not given)"));
+            return self
+                .empty_label(dataset, field)
+                .unwrap_or_else(|| self.t("(sin dato)", "(not given)"));
         }
         if field == "mes" {
-            return Month::parse(key).map(|m| month_label(m, !es(self.lang))).unwrap_or_else(|| key.to_string());
+            return Month::parse(key)
+                .map(|m| month_label(m, !es(self.lang)))
+                .unwrap_or_else(|| key.to_string());
         }
         if field == "comuna" {
             return format!("Comuna {key}");
@@ -187,23 +199,50 @@ impl Ctx<'_> {
 
     /// A breakdown's groups in the order people know: the field's code list order (estados
     /// by their `orden`); groups outside the list, and fields without one, keep their order.
-    fn in_code_order<'b>(&self, dataset: &str, b: &'b Breakdown) -> Vec<&'b crate::indicators::compute::Group> {
+    fn in_code_order<'b>(
+        &self,
+        dataset: &str,
+        b: &'b Breakdown,
+    ) -> Vec<&'b crate::indicators::compute::Group> {
         let mut groups: Vec<_> = b.groups.iter().collect();
-        let list = self.field(dataset, &b.field).and_then(|f| f.code_list.clone());
-        let Some(list) = list.and_then(|l| self.inputs.standard.code_lists.get(&l)) else { return groups };
+        let list = self
+            .field(dataset, &b.field)
+            .and_then(|f| f.code_list.clone());
+        let Some(list) = list.and_then(|l| self.inputs.standard.code_lists.get(&l)) else {
+            return groups;
+        };
         let mut entries: Vec<(i64, usize, &str)> = list
             .entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.columns.get("orden").and_then(|o| o.trim().parse().ok()).unwrap_or(i as i64), i, e.code.as_str()))
+            .map(|(i, e)| {
+                (
+                    e.columns
+                        .get("orden")
+                        .and_then(|o| o.trim().parse().ok())
+                        .unwrap_or(i as i64),
+                    i,
+                    e.code.as_str(),
+                )
+            })
             .collect();
         entries.sort();
-        groups.sort_by_key(|g| entries.iter().position(|(_, _, c)| *c == g.key).unwrap_or(usize::MAX));
+        groups.sort_by_key(|g| {
+            entries
+                .iter()
+                .position(|(_, _, c)| *c == g.key)
+                .unwrap_or(usize::MAX)
+        });
         groups
     }
 
     fn organismo_name(&self, code: &str) -> String {
-        self.inputs.organismos.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+        self.inputs
+            .organismos
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     fn title(&self, r: &IndicatorResult) -> String {
@@ -217,12 +256,19 @@ impl Ctx<'_> {
     /// Each month from the commitment's start to the period's end, with the month's value and
     /// the running total (months without rows are zero).
     fn month_rows(&self, r: &IndicatorResult) -> Vec<(Month, f64, f64)> {
-        let Some(mut m) = self.start_month() else { return Vec::new() };
+        let Some(mut m) = self.start_month() else {
+            return Vec::new();
+        };
         let last = self.inputs.figures.period.last_month();
         let mut out = Vec::new();
         let mut running = 0.0;
         while m <= last && out.len() < 1200 {
-            let cum = r.months.iter().find(|(x, _)| *x == m).map(|(_, v)| *v).unwrap_or(running);
+            let cum = r
+                .months
+                .iter()
+                .find(|(x, _)| *x == m)
+                .map(|(_, v)| *v)
+                .unwrap_or(running);
             out.push((m, cum - running, cum));
             running = cum;
             m = m.next();
@@ -232,13 +278,26 @@ impl Ctx<'_> {
 
     fn universe(&self, name: &str) -> Vec<(String, String, Option<String>)> {
         if name == "comunas" {
-            return (1..=15).map(|c| (c.to_string(), format!("Comuna {c}"), None)).collect();
+            return (1..=15)
+                .map(|c| (c.to_string(), format!("Comuna {c}"), None))
+                .collect();
         }
         self.inputs
             .standard
             .code_lists
             .get(name)
-            .map(|l| l.entries.iter().map(|e| (e.code.clone(), e.name.clone(), e.columns.get("comuna").cloned())).collect())
+            .map(|l| {
+                l.entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.code.clone(),
+                            e.name.clone(),
+                            e.columns.get("comuna").cloned(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -247,7 +306,12 @@ impl Ctx<'_> {
         let field_title = self.field_title(&r.def.dataset, &b.field);
         let rows_title = self.t("Filas", "Rows");
         let additive = matches!(r.def.medida, Measure::Count | Measure::Sum);
-        if let Some(u) = r.def.universo.as_ref().filter(|_| Some(&b.field) == r.def.campo.as_ref()) {
+        if let Some(u) = r
+            .def
+            .universo
+            .as_ref()
+            .filter(|_| Some(&b.field) == r.def.campo.as_ref())
+        {
             // Every member of the universe, reached or not.
             let entries = self.universe(u);
             let with_comuna = entries.iter().any(|e| e.2.is_some());
@@ -256,15 +320,32 @@ impl Ctx<'_> {
                 columns.push(Column::new("Comuna", Kind::Integer));
             }
             columns.push(Column::new(self.t("Alcanzado", "Reached"), Kind::Text));
-            columns.push(Column::new(self.t("Instancias", "Instances"), Kind::Integer));
+            columns.push(Column::new(
+                self.t("Instancias", "Instances"),
+                Kind::Integer,
+            ));
             let mut rows = Vec::new();
             for (code, name, comuna) in &entries {
-                let n = b.groups.iter().find(|g| &g.key == code).map(|g| g.rows).unwrap_or(0);
+                let n = b
+                    .groups
+                    .iter()
+                    .find(|g| &g.key == code)
+                    .map(|g| g.rows)
+                    .unwrap_or(0);
                 let mut row = vec![Cell::Text(name.clone())];
                 if with_comuna {
-                    row.push(comuna.as_deref().and_then(|c| c.parse::<i64>().ok()).map_or(Cell::Empty, Cell::Int));
+                    row.push(
+                        comuna
+                            .as_deref()
+                            .and_then(|c| c.parse::<i64>().ok())
+                            .map_or(Cell::Empty, Cell::Int),
+                    );
                 }
-                row.push(Cell::Text(if n > 0 { self.t("sí", "yes") } else { self.t("no", "no") }));
+                row.push(Cell::Text(if n > 0 {
+                    self.t("sí", "yes")
+                } else {
+                    self.t("no", "no")
+                }));
                 row.push(Cell::Int(n as i64));
                 rows.push(row);
             }
@@ -282,7 +363,10 @@ impl Ctx<'_> {
         let rows: Vec<Vec<Cell>> = groups
             .iter()
             .map(|g| {
-                let mut row = vec![Cell::Text(self.key_label(&r.def.dataset, &b.field, &g.key)), cell(g.value, kind)];
+                let mut row = vec![
+                    Cell::Text(self.key_label(&r.def.dataset, &b.field, &g.key)),
+                    cell(g.value, kind),
+                ];
                 if with_rows {
                     row.push(Cell::Int(g.rows as i64));
                 }
@@ -296,11 +380,20 @@ impl Ctx<'_> {
             }
             row
         });
-        let mut columns = vec![Column::new(field_title.clone(), Kind::Text), Column::new(self.title(r), kind)];
+        let mut columns = vec![
+            Column::new(field_title.clone(), Kind::Text),
+            Column::new(self.title(r), kind),
+        ];
         if with_rows {
             columns.push(Column::new(rows_title, Kind::Integer));
         }
-        Table { title: format!("{} {}", self.t("Por", "By"), field_title.to_lowercase()), columns, rows, totals, note: None }
+        Table {
+            title: format!("{} {}", self.t("Por", "By"), field_title.to_lowercase()),
+            columns,
+            rows,
+            totals,
+            note: None,
+        }
     }
 
     /// Under a reach table: the instances that name no member of the universe (city-wide
@@ -311,12 +404,22 @@ impl Ctx<'_> {
         }
         let campo = self.field_title(&r.def.dataset, field).to_lowercase();
         let n = r.missing;
-        Some(match (self.empty_label(&r.def.dataset, field), es(self.lang)) {
-            (Some(label), true) => format!("Instancias de «{label}» (sin {campo}), fuera del alcance por {campo}: {n}."),
-            (Some(label), false) => format!("Instances of “{label}” (no {campo}), outside the reach by {campo}: {n}."),
-            (None, true) => format!("Instancias sin {campo}, fuera del alcance por {campo}: {n}."),
-            (None, false) => format!("Instances without a {campo}, outside the reach by {campo}: {n}."),
-        })
+        Some(
+            match (self.empty_label(&r.def.dataset, field), es(self.lang)) {
+                (Some(label), true) => format!(
+                    "Instancias de «{label}» (sin {campo}), fuera del alcance por {campo}: {n}."
+                ),
+                (Some(label), false) => format!(
+                    "Instances of “{label}” (no {campo}), outside the reach by {campo}: {n}."
+                ),
+                (None, true) => {
+                    format!("Instancias sin {campo}, fuera del alcance por {campo}: {n}.")
+                }
+                (None, false) => {
+                    format!("Instances without a {campo}, outside the reach by {campo}: {n}.")
+                }
+            },
+        )
     }
 
     /// Beside a reach figure whose field has a named empty line: how many of those
@@ -379,10 +482,22 @@ impl Ctx<'_> {
             return Some(Chart {
                 title: format!("{title}: {}", self.t("acumulado", "cumulative")),
                 kind: ChartKind::Line,
-                categories: months.iter().map(|(m, _, _)| month_short(*m, !es(self.lang))).collect(),
-                series: vec![Series { name: self.t("Acumulado", "Cumulative"), values: months.iter().map(|(_, _, c)| *c).collect() }],
+                categories: months
+                    .iter()
+                    .map(|(m, _, _)| month_short(*m, !es(self.lang)))
+                    .collect(),
+                series: vec![Series {
+                    name: self.t("Acumulado", "Cumulative"),
+                    values: months.iter().map(|(_, _, c)| *c).collect(),
+                }],
                 target: r.def.meta,
-                target_label: r.def.meta.map(|m| format!("{}: {}", self.t("Meta", "Target"), format_number(m, 0, self.lang))),
+                target_label: r.def.meta.map(|m| {
+                    format!(
+                        "{}: {}",
+                        self.t("Meta", "Target"),
+                        format_number(m, 0, self.lang)
+                    )
+                }),
             });
         }
         let kind = match choice {
@@ -391,7 +506,10 @@ impl Ctx<'_> {
             ChartChoice::Linea => ChartKind::Line,
         };
         let (categories, values): (Vec<String>, Vec<f64>) = if !r.fields.is_empty() {
-            r.fields.iter().map(|(f, v)| (self.field_title(&r.def.dataset, f), *v)).unzip()
+            r.fields
+                .iter()
+                .map(|(f, v)| (self.field_title(&r.def.dataset, f), *v))
+                .unzip()
         } else {
             let b = r.breakdowns.first()?;
             let groups = self.in_code_order(&r.def.dataset, b);
@@ -402,22 +520,51 @@ impl Ctx<'_> {
                 .into_iter()
                 .map(|g| {
                     // Comunas by their number alone; the city-wide line by its name.
-                    let label = if b.field == "comuna" && !g.key.is_empty() { g.key.clone() } else { self.key_label(&r.def.dataset, &b.field, &g.key) };
-                    (label, if by_rows { g.rows as f64 } else { g.value.unwrap_or(0.0) })
+                    let label = if b.field == "comuna" && !g.key.is_empty() {
+                        g.key.clone()
+                    } else {
+                        self.key_label(&r.def.dataset, &b.field, &g.key)
+                    };
+                    (
+                        label,
+                        if by_rows {
+                            g.rows as f64
+                        } else {
+                            g.value.unwrap_or(0.0)
+                        },
+                    )
                 })
                 .unzip()
         };
-        let by = r.breakdowns.first().map(|b| self.field_title(&r.def.dataset, &b.field)).filter(|_| r.fields.is_empty());
+        let by = r
+            .breakdowns
+            .first()
+            .map(|b| self.field_title(&r.def.dataset, &b.field))
+            .filter(|_| r.fields.is_empty());
         let by_rows = r.def.universo.is_some();
         Some(Chart {
             title: match by {
-                Some(by) if by_rows => format!("{} {} {}", self.t("Instancias por", "Instances by"), by.to_lowercase(), self.t("en el período", "in the period")),
-                Some(by) if !title.to_lowercase().contains(&by.to_lowercase()) => format!("{title} ({} {})", self.t("por", "by"), by.to_lowercase()),
+                Some(by) if by_rows => format!(
+                    "{} {} {}",
+                    self.t("Instancias por", "Instances by"),
+                    by.to_lowercase(),
+                    self.t("en el período", "in the period")
+                ),
+                Some(by) if !title.to_lowercase().contains(&by.to_lowercase()) => {
+                    format!("{title} ({} {})", self.t("por", "by"), by.to_lowercase())
+                }
                 _ => title,
             },
             kind,
             categories,
-            series: vec![Series { name: if by_rows { self.t("Instancias", "Instances") } else { self.title(r) }, values }],
+            series: vec![Series {
+                name: if by_rows {
+                    self.t("Instancias", "Instances")
+                } else {
+                    self.title(r)
+                },
+                values,
+            }],
             target: None,
             target_label: None,
         })
@@ -431,11 +578,18 @@ impl Ctx<'_> {
             value: cell(r.value, kind),
             kind,
             target: if r.def.acumulado { None } else { r.def.meta },
-            baseline: if r.def.acumulado { None } else { r.def.linea_base },
+            baseline: if r.def.acumulado {
+                None
+            } else {
+                r.def.linea_base
+            },
             note: self.figure_note(r),
         }];
         if r.def.acumulado {
-            let since = self.start_month().map(|m| month_label(m, !es(self.lang))).unwrap_or_default();
+            let since = self
+                .start_month()
+                .map(|m| month_label(m, !es(self.lang)))
+                .unwrap_or_default();
             figures.push(Figure {
                 label: format!("{} {since}", self.t("Acumulado desde", "Cumulative since")),
                 value: cell(r.cumulative, kind),
@@ -443,7 +597,15 @@ impl Ctx<'_> {
                 target: r.def.meta,
                 baseline: r.def.linea_base,
                 note: r.def.meta.zip(r.cumulative).map(|(m, c)| {
-                    format!("{} {}", format_cell(&Cell::Num(if m > 0.0 { c / m } else { 0.0 }), Kind::Percent, self.lang), self.t("de la meta", "of the target"))
+                    format!(
+                        "{} {}",
+                        format_cell(
+                            &Cell::Num(if m > 0.0 { c / m } else { 0.0 }),
+                            Kind::Percent,
+                            self.lang
+                        ),
+                        self.t("de la meta", "of the target")
+                    )
                 }),
             });
         }
@@ -451,9 +613,25 @@ impl Ctx<'_> {
         if r.def.acumulado {
             let months = self.month_rows(r);
             tables.push(Table {
-                title: self.t("Por mes, desde el inicio del compromiso", "By month, since the commitment's start"),
-                columns: vec![Column::new(self.t("Mes", "Month"), Kind::Text), Column::new(self.title(r), kind), Column::new(self.t("Acumulado", "Cumulative"), kind)],
-                rows: months.iter().map(|(m, v, c)| vec![Cell::Text(month_label(*m, !es(self.lang))), cell(Some(*v), kind), cell(Some(*c), kind)]).collect(),
+                title: self.t(
+                    "Por mes, desde el inicio del compromiso",
+                    "By month, since the commitment's start",
+                ),
+                columns: vec![
+                    Column::new(self.t("Mes", "Month"), Kind::Text),
+                    Column::new(self.title(r), kind),
+                    Column::new(self.t("Acumulado", "Cumulative"), kind),
+                ],
+                rows: months
+                    .iter()
+                    .map(|(m, v, c)| {
+                        vec![
+                            Cell::Text(month_label(*m, !es(self.lang))),
+                            cell(Some(*v), kind),
+                            cell(Some(*c), kind),
+                        ]
+                    })
+                    .collect(),
                 totals: None,
                 note: None,
             });
@@ -462,13 +640,35 @@ impl Ctx<'_> {
             let total: f64 = r.fields.iter().map(|(_, v)| v).sum();
             tables.push(Table {
                 title: self.title(r),
-                columns: vec![Column::new(self.t("Franja", "Band"), Kind::Text), Column::new(self.t("Participantes", "Participants"), Kind::Integer), Column::new(self.t("Proporción", "Share"), Kind::Percent)],
+                columns: vec![
+                    Column::new(self.t("Franja", "Band"), Kind::Text),
+                    Column::new(self.t("Participantes", "Participants"), Kind::Integer),
+                    Column::new(self.t("Proporción", "Share"), Kind::Percent),
+                ],
                 rows: r
                     .fields
                     .iter()
-                    .map(|(f, v)| vec![Cell::Text(self.field_title(&r.def.dataset, f)), cell(Some(*v), Kind::Integer), if total > 0.0 { Cell::Num(v / total) } else { Cell::Empty }])
+                    .map(|(f, v)| {
+                        vec![
+                            Cell::Text(self.field_title(&r.def.dataset, f)),
+                            cell(Some(*v), Kind::Integer),
+                            if total > 0.0 {
+                                Cell::Num(v / total)
+                            } else {
+                                Cell::Empty
+                            },
+                        ]
+                    })
                     .collect(),
-                totals: Some(vec![Cell::Text("Total".into()), cell(Some(total), Kind::Integer), if total > 0.0 { Cell::Num(1.0) } else { Cell::Empty }]),
+                totals: Some(vec![
+                    Cell::Text("Total".into()),
+                    cell(Some(total), Kind::Integer),
+                    if total > 0.0 {
+                        Cell::Num(1.0)
+                    } else {
+                        Cell::Empty
+                    },
+                ]),
                 note: None,
             });
         }
@@ -501,7 +701,10 @@ impl Ctx<'_> {
             return Some(if es(self.lang) {
                 format!("{} filas sin el dato (no se cuentan como cero)", r.missing)
             } else {
-                format!("{} rows without the figure (not counted as zero)", r.missing)
+                format!(
+                    "{} rows without the figure (not counted as zero)",
+                    r.missing
+                )
             });
         }
         if r.value.is_none() {
@@ -512,7 +715,13 @@ impl Ctx<'_> {
 
     fn summary_figure(&self, r: &IndicatorResult) -> Figure {
         let kind = kind_of(r);
-        let period_note = |v: Option<f64>| format!("{} {}", format_cell(&cell(v, kind), kind, self.lang), self.t("en el período", "in the period"));
+        let period_note = |v: Option<f64>| {
+            format!(
+                "{} {}",
+                format_cell(&cell(v, kind), kind, self.lang),
+                self.t("en el período", "in the period")
+            )
+        };
         if r.def.acumulado {
             Figure {
                 label: format!("{} ({})", self.title(r), self.t("acumulado", "cumulative")),
@@ -523,15 +732,30 @@ impl Ctx<'_> {
                 note: Some(period_note(r.value)),
             }
         } else {
-            let universe = r.def.universo.as_ref().map(|u| self.universe(u).len() as f64);
+            let universe = r
+                .def
+                .universo
+                .as_ref()
+                .map(|u| self.universe(u).len() as f64);
             let label = match self.lang {
                 Lang::Es => r.def.resumen_es.clone(),
                 Lang::En => r.def.resumen_en.clone(),
             };
             // With a universe the target column already says "of 48"; the note says which
             // instances it leaves out when they have a name (city-wide ones).
-            let note = if universe.is_some() { self.not_counting_note(r) } else { self.figure_note(r) };
-            Figure { label: label.unwrap_or_else(|| self.title(r)), value: cell(r.value, kind), kind, target: r.def.meta.or(universe), baseline: r.def.linea_base, note }
+            let note = if universe.is_some() {
+                self.not_counting_note(r)
+            } else {
+                self.figure_note(r)
+            };
+            Figure {
+                label: label.unwrap_or_else(|| self.title(r)),
+                value: cell(r.value, kind),
+                kind,
+                target: r.def.meta.or(universe),
+                baseline: r.def.linea_base,
+                note,
+            }
         }
     }
 
@@ -539,7 +763,11 @@ impl Ctx<'_> {
         let inputs = self.inputs;
         let info: BTreeMap<i64, &VersionInfo> = inputs.versions.iter().map(|v| (v.id, v)).collect();
         // organismo → (files, accepted in period, rejected in those files)
-        let mut by: BTreeMap<String, (i64, i64, i64)> = inputs.organismos.iter().map(|(c, _)| (c.clone(), (0, 0, 0))).collect();
+        let mut by: BTreeMap<String, (i64, i64, i64)> = inputs
+            .organismos
+            .iter()
+            .map(|(c, _)| (c.clone(), (0, 0, 0)))
+            .collect();
         for (id, use_) in &inputs.figures.files {
             if use_.rows_in_period == 0 {
                 continue;
@@ -549,7 +777,13 @@ impl Ctx<'_> {
             e.1 += use_.rows_in_period as i64;
             e.2 += info.get(id).map(|v| v.filas_rechazadas).unwrap_or(0);
         }
-        let share = |acc: i64, rej: i64| if acc + rej > 0 { Cell::Num(rej as f64 / (acc + rej) as f64) } else { Cell::Empty };
+        let share = |acc: i64, rej: i64| {
+            if acc + rej > 0 {
+                Cell::Num(rej as f64 / (acc + rej) as f64)
+            } else {
+                Cell::Empty
+            }
+        };
         let mut rows = Vec::new();
         let mut silent = Vec::new();
         let (mut tf, mut ta, mut tr) = (0, 0, 0);
@@ -557,7 +791,13 @@ impl Ctx<'_> {
             if *files == 0 {
                 silent.push(self.organismo_name(code));
             }
-            rows.push(vec![Cell::Text(self.organismo_name(code)), Cell::Int(*files), Cell::Int(*acc), Cell::Int(*rej), share(*acc, *rej)]);
+            rows.push(vec![
+                Cell::Text(self.organismo_name(code)),
+                Cell::Int(*files),
+                Cell::Int(*acc),
+                Cell::Int(*rej),
+                share(*acc, *rej),
+            ]);
             tf += files;
             ta += acc;
             tr += rej;
@@ -585,12 +825,27 @@ impl Ctx<'_> {
         let inputs = self.inputs;
         let mut rows = Vec::new();
         let mut listed: Vec<&VersionInfo> = inputs.versions.iter().chain(inputs.unusable).collect();
-        listed.sort_by(|a, b| (&a.organismo, &a.archivo, a.id).cmp(&(&b.organismo, &b.archivo, b.id)));
+        listed.sort_by(|a, b| {
+            (&a.organismo, &a.archivo, a.id).cmp(&(&b.organismo, &b.archivo, b.id))
+        });
         listed.dedup_by_key(|v| v.id);
         for v in listed {
-            let used = inputs.figures.files.get(&v.id).map(|f| f.rows_used).unwrap_or(0);
-            let received = chrono::DateTime::parse_from_rfc3339(&v.recibido_en).map(|d| Cell::Date(d.date_naive())).unwrap_or(Cell::Text(v.recibido_en.clone()));
-            rows.push(vec![Cell::Text(self.organismo_name(&v.organismo)), Cell::Text(v.archivo.clone()), received, Cell::Int(used as i64), Cell::Text(v.sha256.clone())]);
+            let used = inputs
+                .figures
+                .files
+                .get(&v.id)
+                .map(|f| f.rows_used)
+                .unwrap_or(0);
+            let received = chrono::DateTime::parse_from_rfc3339(&v.recibido_en)
+                .map(|d| Cell::Date(d.date_naive()))
+                .unwrap_or(Cell::Text(v.recibido_en.clone()));
+            rows.push(vec![
+                Cell::Text(self.organismo_name(&v.organismo)),
+                Cell::Text(v.archivo.clone()),
+                received,
+                Cell::Int(used as i64),
+                Cell::Text(v.sha256.clone()),
+            ]);
         }
         Table {
             title: self.t("Archivos de origen", "Source files"),
@@ -612,7 +867,10 @@ impl Ctx<'_> {
 
     fn rejected(&self) -> Table {
         Table {
-            title: self.t("Filas rechazadas de los archivos del período", "Rejected rows of the period's files"),
+            title: self.t(
+                "Filas rechazadas de los archivos del período",
+                "Rejected rows of the period's files",
+            ),
             columns: vec![
                 Column::new(self.t("Archivo", "File"), Kind::Text),
                 Column::new(self.t("Hoja", "Sheet"), Kind::Text),
@@ -627,7 +885,11 @@ impl Ctx<'_> {
                 .rejections
                 .iter()
                 .map(|r| {
-                    let cell_ref = if r.columna.is_empty() { String::new() } else { format!("{}{}", r.columna, r.fila) };
+                    let cell_ref = if r.columna.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}{}", r.columna, r.fila)
+                    };
                     vec![
                         Cell::Text(r.archivo.clone()),
                         Cell::Text(r.hoja.clone()),
@@ -647,11 +909,19 @@ impl Ctx<'_> {
     fn datasets(&self) -> Vec<DatasetPart> {
         let mut out = Vec::new();
         for ds in &self.inputs.standard.datasets {
-            let Some(rows) = self.inputs.dataset_rows.get(&ds.name) else { continue };
+            let Some(rows) = self.inputs.dataset_rows.get(&ds.name) else {
+                continue;
+            };
             let mut part = dataset_part(ds, *rows);
             // A field whose empty value has a name (an instance without a comuna is
             // city-wide) may be empty in the published rows.
-            part.may_be_empty = self.inputs.indicators.datasets.get(&ds.name).map(|d| d.sin_dato.keys().cloned().collect()).unwrap_or_default();
+            part.may_be_empty = self
+                .inputs
+                .indicators
+                .datasets
+                .get(&ds.name)
+                .map(|d| d.sin_dato.keys().cloned().collect())
+                .unwrap_or_default();
             out.push(part);
         }
         out
@@ -665,7 +935,8 @@ pub fn dataset_part(ds: &crate::standard::Dataset, rows: u64) -> DatasetPart {
         .iter()
         .map(|f| {
             let kind = match f.field_type {
-                crate::standard::schema::FieldType::Integer | crate::standard::schema::FieldType::Year => Kind::Integer,
+                crate::standard::schema::FieldType::Integer
+                | crate::standard::schema::FieldType::Year => Kind::Integer,
                 crate::standard::schema::FieldType::Number => Kind::Decimal(2),
                 crate::standard::schema::FieldType::Date => Kind::Date,
                 _ => Kind::Text,
@@ -675,10 +946,24 @@ pub fn dataset_part(ds: &crate::standard::Dataset, rows: u64) -> DatasetPart {
         .collect();
     let mut names: Vec<String> = ds.fields.iter().map(|f| f.name.clone()).collect();
     for p in crate::standard::schema::PROVENANCE {
-        columns.push(Column::new(p, if p == "fuente_fila" { Kind::Integer } else { Kind::Text }));
+        columns.push(Column::new(
+            p,
+            if p == "fuente_fila" {
+                Kind::Integer
+            } else {
+                Kind::Text
+            },
+        ));
         names.push(p.to_string());
     }
-    DatasetPart { name: ds.name.clone(), title: ds.title.clone().unwrap_or_else(|| ds.name.clone()), columns, field_names: names, row_count: rows, may_be_empty: Vec::new() }
+    DatasetPart {
+        name: ds.name.clone(),
+        title: ds.title.clone().unwrap_or_else(|| ds.name.clone()),
+        columns,
+        field_names: names,
+        row_count: rows,
+        may_be_empty: Vec::new(),
+    }
 }
 
 /// Builds the report.
@@ -690,13 +975,23 @@ pub fn build(inputs: &Inputs) -> Report {
     let c = &inputs.indicators.compromiso;
     let meta = Meta {
         lang,
-        title: if es(lang) { format!("Informe de rendición de cuentas — {period_label}") } else { format!("Accountability report — {period_label}") },
+        title: if es(lang) {
+            format!("Informe de rendición de cuentas — {period_label}")
+        } else {
+            format!("Accountability report — {period_label}")
+        },
         commitment: pick(lang, &c.titulo_es, &c.titulo_en),
         author: c.autor.clone(),
         subject: if es(lang) {
-            format!("Indicadores del compromiso {} de participación ciudadana, {period_label}", c.codigo)
+            format!(
+                "Indicadores del compromiso {} de participación ciudadana, {period_label}",
+                c.codigo
+            )
         } else {
-            format!("Indicators of the citizen participation commitment {}, {period_label}", c.codigo)
+            format!(
+                "Indicators of the citizen participation commitment {}, {period_label}",
+                c.codigo
+            )
         },
         period: period.to_string(),
         period_label,
@@ -708,9 +1003,21 @@ pub fn build(inputs: &Inputs) -> Report {
         file_stem: format!("participa-{period}-{}", lang.code()),
     };
     let results = &inputs.figures.indicators;
-    let summary = results.iter().filter(|r| r.def.resumen).map(|r| ctx.summary_figure(r)).collect();
-    let summary_charts = results.iter().filter(|r| r.def.grafico_en_resumen).filter_map(|r| ctx.chart(r)).collect();
-    let sections = results.iter().enumerate().map(|(i, r)| ctx.section(i + 1, r)).collect();
+    let summary = results
+        .iter()
+        .filter(|r| r.def.resumen)
+        .map(|r| ctx.summary_figure(r))
+        .collect();
+    let summary_charts = results
+        .iter()
+        .filter(|r| r.def.grafico_en_resumen)
+        .filter_map(|r| ctx.chart(r))
+        .collect();
+    let sections = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ctx.section(i + 1, r))
+        .collect();
     let (quality, silent) = ctx.quality();
     Report {
         labels: labels(lang),
@@ -742,13 +1049,23 @@ mod tests {
                 return Ok(());
             }
             for (i, (file, values)) in self.0.iter().enumerate() {
-                each(&ScanRow { values, organismo: "jefatura-gabinete", archivo: file, version_id: if i < 2 { 1 } else { 2 } });
+                each(&ScanRow {
+                    values,
+                    organismo: "jefatura-gabinete",
+                    archivo: file,
+                    version_id: if i < 2 { 1 } else { 2 },
+                });
             }
             Ok(())
         }
     }
 
-    fn instance(ds: &Dataset, comuna: Option<i64>, barrio: Option<&str>, participantes: i64) -> Vec<Value> {
+    fn instance(
+        ds: &Dataset,
+        comuna: Option<i64>,
+        barrio: Option<&str>,
+        participantes: i64,
+    ) -> Vec<Value> {
         let mut v = vec![Value::Null; ds.fields.len()];
         let mut set = |f: &str, x: Value| {
             if let Some(i) = ds.field_index(f) {
@@ -756,15 +1073,25 @@ mod tests {
             }
         };
         set("programa", Value::Text("comisarias_cercanas".into()));
-        set("fecha", Value::Date(NaiveDate::from_ymd_opt(2019, 3, 14).unwrap_or_default()));
+        set(
+            "fecha",
+            Value::Date(NaiveDate::from_ymd_opt(2019, 3, 14).unwrap_or_default()),
+        );
         set("comuna", comuna.map_or(Value::Null, Value::Int));
-        set("barrio", barrio.map_or(Value::Null, |b| Value::Text(b.into())));
+        set(
+            "barrio",
+            barrio.map_or(Value::Null, |b| Value::Text(b.into())),
+        );
         set("participantes", Value::Int(participantes));
         v
     }
 
     fn section<'r>(report: &'r Report, id: &str) -> &'r Section {
-        report.sections.iter().find(|s| s.id == id).unwrap_or_else(|| panic!("no section {id}"))
+        report
+            .sections
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("no section {id}"))
     }
 
     #[test]
@@ -778,10 +1105,26 @@ mod tests {
             ("ciudad.csv", instance(&ds, None, None, 176)),
             ("ciudad.csv", instance(&ds, None, None, 54)),
         ]);
-        let figures = compute(&cfg, &standard.datasets, Period::parse("2019-03").expect("period"), &mut rows).expect("computes");
+        let figures = compute(
+            &cfg,
+            &standard.datasets,
+            Period::parse("2019-03").expect("period"),
+            &mut rows,
+        )
+        .expect("computes");
         for (lang, city, reached_note, not_counting) in [
-            (Lang::Es, "Toda la ciudad", "Instancias de «Toda la ciudad» (sin comuna), fuera del alcance por comuna: 2.", "sin contar 2 instancias de «Toda la ciudad»"),
-            (Lang::En, "Whole city", "Instances of “Whole city” (no comuna), outside the reach by comuna: 2.", "not counting 2 instances of “Whole city”"),
+            (
+                Lang::Es,
+                "Toda la ciudad",
+                "Instancias de «Toda la ciudad» (sin comuna), fuera del alcance por comuna: 2.",
+                "sin contar 2 instancias de «Toda la ciudad»",
+            ),
+            (
+                Lang::En,
+                "Whole city",
+                "Instances of “Whole city” (no comuna), outside the reach by comuna: 2.",
+                "not counting 2 instances of “Whole city”",
+            ),
         ] {
             let inputs = Inputs {
                 indicators: &cfg,
@@ -810,32 +1153,77 @@ mod tests {
                     other => panic!("unexpected cells {other:?}"),
                 })
                 .collect();
-            assert_eq!(lines, vec![("Comuna 2".to_string(), 5), ("Comuna 10".to_string(), 20), (city.to_string(), 230)]);
-            assert_eq!(table.totals.as_ref().and_then(|t| t.get(1)), Some(&Cell::Int(255)));
+            assert_eq!(
+                lines,
+                vec![
+                    ("Comuna 2".to_string(), 5),
+                    ("Comuna 10".to_string(), 20),
+                    (city.to_string(), 230)
+                ]
+            );
+            assert_eq!(
+                table.totals.as_ref().and_then(|t| t.get(1)),
+                Some(&Cell::Int(255))
+            );
             let chart = by_comuna.chart.as_ref().expect("chart");
             assert_eq!(chart.categories, ["2", "10", city]);
             assert_eq!(chart.series[0].values, [5.0, 20.0, 230.0]);
-            assert!(report.summary_charts.iter().any(|c| c.categories.last().map(String::as_str) == Some(city)), "the summary's chart too");
+            assert!(
+                report
+                    .summary_charts
+                    .iter()
+                    .any(|c| c.categories.last().map(String::as_str) == Some(city)),
+                "the summary's chart too"
+            );
 
             // Comunas reached: 2 of 15, the city-wide instances named apart, never a 16th member.
             let reach = section(&report, "comunas_alcanzadas");
             assert_eq!(reach.figures[0].value, Cell::Int(2));
-            assert!(reach.figures[0].note.as_deref().is_some_and(|n| n.ends_with(not_counting) && n.contains("15")), "{:?}", reach.figures[0].note);
+            assert!(
+                reach.figures[0]
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.ends_with(not_counting) && n.contains("15")),
+                "{:?}",
+                reach.figures[0].note
+            );
             let members = &reach.tables[0];
             assert_eq!(members.rows.len(), 15);
-            assert!(members.rows.iter().all(|r| r[0] != Cell::Text(city.to_string())));
+            assert!(members
+                .rows
+                .iter()
+                .all(|r| r[0] != Cell::Text(city.to_string())));
             assert_eq!(members.note.as_deref(), Some(reached_note));
-            assert_eq!(reach.chart.as_ref().map(|c| c.categories.clone()), Some(vec!["2".to_string(), "10".to_string()]), "no bar for the city");
-            let summary = report.summary.iter().find(|f| f.value == Cell::Int(2) && f.target == Some(15.0)).expect("comunas reached on the summary");
+            assert_eq!(
+                reach.chart.as_ref().map(|c| c.categories.clone()),
+                Some(vec!["2".to_string(), "10".to_string()]),
+                "no bar for the city"
+            );
+            let summary = report
+                .summary
+                .iter()
+                .find(|f| f.value == Cell::Int(2) && f.target == Some(15.0))
+                .expect("comunas reached on the summary");
             assert_eq!(summary.note.as_deref(), Some(not_counting));
 
             // Barrios reached: one named barrio; rows without one are noted, without a name.
             let barrios = section(&report, "barrios_alcanzados");
             assert_eq!(barrios.figures[0].value, Cell::Int(1));
-            assert!(barrios.tables[0].note.as_deref().is_some_and(|n| n.ends_with(": 3.")), "{:?}", barrios.tables[0].note);
+            assert!(
+                barrios.tables[0]
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.ends_with(": 3.")),
+                "{:?}",
+                barrios.tables[0].note
+            );
 
             // The published schema lets comuna be empty in instancias.
-            let part = report.datasets.iter().find(|d| d.name == "instancias").expect("instancias part");
+            let part = report
+                .datasets
+                .iter()
+                .find(|d| d.name == "instancias")
+                .expect("instancias part");
             assert_eq!(part.may_be_empty, ["comuna"]);
         }
     }

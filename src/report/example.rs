@@ -13,7 +13,11 @@ pub struct ExampleRows {
 }
 
 impl RowSource for ExampleRows {
-    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
+    fn for_each_row(
+        &mut self,
+        dataset: &str,
+        each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let mut row: Vec<Cell> = match dataset {
             "instancias" => vec![
                 Cell::Text("reunion_vecinos".into()),
@@ -61,27 +65,88 @@ fn text(s: &str) -> Cell {
 /// A Spanish report for March 2019 with datasets of `rows_per_dataset` rows.
 pub fn example(rows_per_dataset: u64) -> Report {
     // Comunas 1 to 15, then the city-wide instances' line.
-    let comunas: Vec<String> = (1..=15).map(|c| format!("Comuna {c}")).chain(std::iter::once("Toda la ciudad".to_string())).collect();
+    let comunas: Vec<String> = (1..=15)
+        .map(|c| format!("Comuna {c}"))
+        .chain(std::iter::once("Toda la ciudad".to_string()))
+        .collect();
     let by_comuna: Vec<f64> = (1..=16).map(|c| f64::from((c * 137) % 900 + 40)).collect();
     let months = ["ene 2019", "feb 2019", "mar 2019"];
     let barrios = [
-        "Agronomía", "Almagro", "Balvanera", "Barracas", "Belgrano", "Boedo", "Caballito", "Chacarita", "Coghlan", "Colegiales",
-        "Constitución", "Flores", "Floresta", "La Boca", "La Paternal", "Liniers", "Mataderos", "Monte Castro", "Montserrat",
-        "Nueva Pompeya", "Núñez", "Palermo", "Parque Avellaneda", "Parque Chacabuco", "Parque Chas", "Parque Patricios",
-        "Puerto Madero", "Recoleta", "Retiro", "Saavedra", "San Cristóbal", "San Nicolás", "San Telmo", "Vélez Sársfield",
-        "Versalles", "Villa Crespo", "Villa del Parque", "Villa Devoto", "Villa General Mitre", "Villa Lugano", "Villa Luro",
-        "Villa Ortúzar", "Villa Pueyrredón", "Villa Real", "Villa Riachuelo", "Villa Santa Rita", "Villa Soldati", "Villa Urquiza",
+        "Agronomía",
+        "Almagro",
+        "Balvanera",
+        "Barracas",
+        "Belgrano",
+        "Boedo",
+        "Caballito",
+        "Chacarita",
+        "Coghlan",
+        "Colegiales",
+        "Constitución",
+        "Flores",
+        "Floresta",
+        "La Boca",
+        "La Paternal",
+        "Liniers",
+        "Mataderos",
+        "Monte Castro",
+        "Montserrat",
+        "Nueva Pompeya",
+        "Núñez",
+        "Palermo",
+        "Parque Avellaneda",
+        "Parque Chacabuco",
+        "Parque Chas",
+        "Parque Patricios",
+        "Puerto Madero",
+        "Recoleta",
+        "Retiro",
+        "Saavedra",
+        "San Cristóbal",
+        "San Nicolás",
+        "San Telmo",
+        "Vélez Sársfield",
+        "Versalles",
+        "Villa Crespo",
+        "Villa del Parque",
+        "Villa Devoto",
+        "Villa General Mitre",
+        "Villa Lugano",
+        "Villa Luro",
+        "Villa Ortúzar",
+        "Villa Pueyrredón",
+        "Villa Real",
+        "Villa Riachuelo",
+        "Villa Santa Rita",
+        "Villa Soldati",
+        "Villa Urquiza",
     ];
     let mut barrio_rows: Vec<Vec<Cell>> = Vec::new();
     for (i, b) in barrios.iter().enumerate() {
         let comuna = (i % 15) as i64 + 1;
         let n = (i as i64 * 7) % 5;
-        barrio_rows.push(vec![text(b), Cell::Int(comuna), Cell::Int(n), if n == 0 { Cell::Empty } else { Cell::Int(n * 53) }]);
+        barrio_rows.push(vec![
+            text(b),
+            Cell::Int(comuna),
+            Cell::Int(n),
+            if n == 0 {
+                Cell::Empty
+            } else {
+                Cell::Int(n * 53)
+            },
+        ]);
     }
     let sources = |rows: Vec<(&str, &str, i64)>| Table {
         title: "Fuentes de esta sección".into(),
-        columns: vec![Column::new("Organismo", Kind::Text), Column::new("Archivo", Kind::Text), Column::new("Filas usadas", Kind::Integer)],
-        rows: rows.into_iter().map(|(o, f, n)| vec![text(o), text(f), Cell::Int(n)]).collect(),
+        columns: vec![
+            Column::new("Organismo", Kind::Text),
+            Column::new("Archivo", Kind::Text),
+            Column::new("Filas usadas", Kind::Integer),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|(o, f, n)| vec![text(o), text(f), Cell::Int(n)])
+            .collect(),
         totals: None,
         note: None,
     };
@@ -148,24 +213,52 @@ pub fn example(rows_per_dataset: u64) -> Report {
     let estados = Section {
         id: "iniciativas_estado".into(),
         title: "5. Seguimiento de iniciativas".into(),
-        description: "Iniciativas por estado actual (la última actualización recibida de cada una).".into(),
-        figures: vec![Figure { label: "Avance medio".into(), value: Cell::Num(47.25), kind: Kind::Decimal(1), target: None, baseline: None, note: None }],
+        description:
+            "Iniciativas por estado actual (la última actualización recibida de cada una).".into(),
+        figures: vec![Figure {
+            label: "Avance medio".into(),
+            value: Cell::Num(47.25),
+            kind: Kind::Decimal(1),
+            target: None,
+            baseline: None,
+            note: None,
+        }],
         tables: vec![Table {
             title: "Iniciativas por estado".into(),
-            columns: vec![Column::new("Estado", Kind::Text), Column::new("Iniciativas", Kind::Integer)],
-            rows: vec![vec![text("Ganadora"), Cell::Int(10)], vec![text("En ejecución"), Cell::Int(15)], vec![text("Finalizada"), Cell::Int(5)], vec![text("Cancelada"), Cell::Int(10)]],
+            columns: vec![
+                Column::new("Estado", Kind::Text),
+                Column::new("Iniciativas", Kind::Integer),
+            ],
+            rows: vec![
+                vec![text("Ganadora"), Cell::Int(10)],
+                vec![text("En ejecución"), Cell::Int(15)],
+                vec![text("Finalizada"), Cell::Int(5)],
+                vec![text("Cancelada"), Cell::Int(10)],
+            ],
             totals: Some(vec![text("Total"), Cell::Int(40)]),
             note: None,
         }],
         chart: Some(Chart {
             title: "Iniciativas por estado".into(),
             kind: ChartKind::Bar,
-            categories: vec!["Ganadora".into(), "En ejecución".into(), "Finalizada".into(), "Cancelada".into()],
-            series: vec![Series { name: "Iniciativas".into(), values: vec![10.0, 15.0, 5.0, 10.0] }],
+            categories: vec![
+                "Ganadora".into(),
+                "En ejecución".into(),
+                "Finalizada".into(),
+                "Cancelada".into(),
+            ],
+            series: vec![Series {
+                name: "Iniciativas".into(),
+                values: vec![10.0, 15.0, 5.0, 10.0],
+            }],
             target: None,
             target_label: None,
         }),
-        sources: sources(vec![("secretaria-atencion-ciudadana", "secretaria-atencion-ciudadana/ba_elige_seguimiento_2019-03.xlsx", 40)]),
+        sources: sources(vec![(
+            "secretaria-atencion-ciudadana",
+            "secretaria-atencion-ciudadana/ba_elige_seguimiento_2019-03.xlsx",
+            40,
+        )]),
     };
     let summary_charts = vec![
         instancias.chart.clone().unwrap_or_else(empty_chart),
@@ -174,23 +267,45 @@ pub fn example(rows_per_dataset: u64) -> Report {
         Chart {
             title: "Participantes por franja de edad".into(),
             kind: ChartKind::Column,
-            categories: vec!["0 a 17".into(), "18 a 29".into(), "30 a 44".into(), "45 a 64".into(), "65 y más".into()],
-            series: vec![Series { name: "Participantes".into(), values: vec![120.0, 540.0, 880.0, 760.0, 310.0] }],
+            categories: vec![
+                "0 a 17".into(),
+                "18 a 29".into(),
+                "30 a 44".into(),
+                "45 a 64".into(),
+                "65 y más".into(),
+            ],
+            series: vec![Series {
+                name: "Participantes".into(),
+                values: vec![120.0, 540.0, 880.0, 760.0, 310.0],
+            }],
             target: None,
             target_label: None,
         },
     ];
     let annex_files = [
-        ("ministerio-cultura", "ministerio-cultura/experiencia_ba.ods"),
-        ("ministerio-desarrollo-humano", "ministerio-desarrollo-humano/voluntariado_export.csv"),
-        ("ministerio-justicia-seguridad", "ministerio-justicia-seguridad/comisarias_cercanas_2019.xlsx"),
-        ("secretaria-atencion-ciudadana", "secretaria-atencion-ciudadana/reuniones_vecinos_1er_trimestre.xlsx"),
+        (
+            "ministerio-cultura",
+            "ministerio-cultura/experiencia_ba.ods",
+        ),
+        (
+            "ministerio-desarrollo-humano",
+            "ministerio-desarrollo-humano/voluntariado_export.csv",
+        ),
+        (
+            "ministerio-justicia-seguridad",
+            "ministerio-justicia-seguridad/comisarias_cercanas_2019.xlsx",
+        ),
+        (
+            "secretaria-atencion-ciudadana",
+            "secretaria-atencion-ciudadana/reuniones_vecinos_1er_trimestre.xlsx",
+        ),
     ];
     Report {
         meta: Meta {
             lang: Lang::Es,
             title: "Informe de rendición de cuentas — marzo de 2019".into(),
-            commitment: "Compromiso BUE0008: participación ciudadana en la Ciudad de Buenos Aires".into(),
+            commitment: "Compromiso BUE0008: participación ciudadana en la Ciudad de Buenos Aires"
+                .into(),
             author: "Gobierno de la Ciudad Autónoma de Buenos Aires".into(),
             subject: "Indicadores de participación ciudadana, marzo de 2019".into(),
             period: "2019-03".into(),
@@ -225,11 +340,46 @@ pub fn example(rows_per_dataset: u64) -> Report {
             cumulative: "Acumulado".into(),
         },
         summary: vec![
-            Figure { label: "Instancias acumuladas".into(), value: Cell::Int(166), kind: Kind::Integer, target: Some(300.0), baseline: Some(0.0), note: Some("79 en el período".into()) },
-            Figure { label: "Participantes en el período".into(), value: Cell::Int(8144), kind: Kind::Integer, target: None, baseline: None, note: None },
-            Figure { label: "Barrios alcanzados".into(), value: Cell::Int(48), kind: Kind::Integer, target: Some(48.0), baseline: None, note: Some("de 48".into()) },
-            Figure { label: "Proporción de instancias virtuales".into(), value: Cell::Num(0.3855), kind: Kind::Percent, target: None, baseline: None, note: None },
-            Figure { label: "Ganadores cada 100 inscriptos".into(), value: Cell::Num(9.24), kind: Kind::Decimal(1), target: None, baseline: None, note: None },
+            Figure {
+                label: "Instancias acumuladas".into(),
+                value: Cell::Int(166),
+                kind: Kind::Integer,
+                target: Some(300.0),
+                baseline: Some(0.0),
+                note: Some("79 en el período".into()),
+            },
+            Figure {
+                label: "Participantes en el período".into(),
+                value: Cell::Int(8144),
+                kind: Kind::Integer,
+                target: None,
+                baseline: None,
+                note: None,
+            },
+            Figure {
+                label: "Barrios alcanzados".into(),
+                value: Cell::Int(48),
+                kind: Kind::Integer,
+                target: Some(48.0),
+                baseline: None,
+                note: Some("de 48".into()),
+            },
+            Figure {
+                label: "Proporción de instancias virtuales".into(),
+                value: Cell::Num(0.3855),
+                kind: Kind::Percent,
+                target: None,
+                baseline: None,
+                note: None,
+            },
+            Figure {
+                label: "Ganadores cada 100 inscriptos".into(),
+                value: Cell::Num(9.24),
+                kind: Kind::Decimal(1),
+                target: None,
+                baseline: None,
+                note: None,
+            },
         ],
         summary_charts,
         sections: vec![instancias, participantes, estados],
@@ -243,11 +393,35 @@ pub fn example(rows_per_dataset: u64) -> Report {
                 Column::new("Proporción rechazada", Kind::Percent),
             ],
             rows: vec![
-                vec![text("Ministerio de Justicia y Seguridad"), Cell::Int(1), Cell::Int(40), Cell::Int(3), Cell::Num(3.0 / 43.0)],
-                vec![text("Secretaría de Atención Ciudadana"), Cell::Int(3), Cell::Int(100), Cell::Int(1), Cell::Num(0.0099)],
-                vec![text("Ministerio de Educación"), Cell::Int(0), Cell::Int(0), Cell::Int(0), Cell::Empty],
+                vec![
+                    text("Ministerio de Justicia y Seguridad"),
+                    Cell::Int(1),
+                    Cell::Int(40),
+                    Cell::Int(3),
+                    Cell::Num(3.0 / 43.0),
+                ],
+                vec![
+                    text("Secretaría de Atención Ciudadana"),
+                    Cell::Int(3),
+                    Cell::Int(100),
+                    Cell::Int(1),
+                    Cell::Num(0.0099),
+                ],
+                vec![
+                    text("Ministerio de Educación"),
+                    Cell::Int(0),
+                    Cell::Int(0),
+                    Cell::Int(0),
+                    Cell::Empty,
+                ],
             ],
-            totals: Some(vec![text("Total"), Cell::Int(4), Cell::Int(140), Cell::Int(4), Cell::Num(4.0 / 144.0)]),
+            totals: Some(vec![
+                text("Total"),
+                Cell::Int(4),
+                Cell::Int(140),
+                Cell::Int(4),
+                Cell::Num(4.0 / 144.0),
+            ]),
             note: None,
         },
         silent: vec!["Ministerio de Educación".into()],
@@ -262,7 +436,17 @@ pub fn example(rows_per_dataset: u64) -> Report {
             rows: annex_files
                 .iter()
                 .enumerate()
-                .map(|(i, (o, f))| vec![text(o), text(f), Cell::Date(date(2019, 4, 1)), text(&format!("{:064x}", (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)))])
+                .map(|(i, (o, f))| {
+                    vec![
+                        text(o),
+                        text(f),
+                        Cell::Date(date(2019, 4, 1)),
+                        text(&format!(
+                            "{:064x}",
+                            (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834)
+                        )),
+                    ]
+                })
                 .collect(),
             totals: None,
             note: None,
@@ -308,10 +492,23 @@ pub fn example(rows_per_dataset: u64) -> Report {
                     Column::new("fuente_hoja", Kind::Text),
                     Column::new("fuente_fila", Kind::Integer),
                 ],
-                field_names: ["programa", "fecha", "modalidad", "comuna", "barrio", "inscriptos", "participantes", "tema", "organismo", "fuente_archivo", "fuente_hoja", "fuente_fila"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
+                field_names: [
+                    "programa",
+                    "fecha",
+                    "modalidad",
+                    "comuna",
+                    "barrio",
+                    "inscriptos",
+                    "participantes",
+                    "tema",
+                    "organismo",
+                    "fuente_archivo",
+                    "fuente_hoja",
+                    "fuente_fila",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
                 row_count: rows_per_dataset,
                 may_be_empty: vec!["comuna".into()],
             },
@@ -329,7 +526,20 @@ pub fn example(rows_per_dataset: u64) -> Report {
                     Column::new("fuente_hoja", Kind::Text),
                     Column::new("fuente_fila", Kind::Integer),
                 ],
-                field_names: ["programa", "periodo", "comuna", "inscriptos", "ganadores", "organismo", "fuente_archivo", "fuente_hoja", "fuente_fila"].iter().map(|s| s.to_string()).collect(),
+                field_names: [
+                    "programa",
+                    "periodo",
+                    "comuna",
+                    "inscriptos",
+                    "ganadores",
+                    "organismo",
+                    "fuente_archivo",
+                    "fuente_hoja",
+                    "fuente_fila",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
                 row_count: rows_per_dataset,
                 may_be_empty: Vec::new(),
             },
@@ -338,5 +548,12 @@ pub fn example(rows_per_dataset: u64) -> Report {
 }
 
 fn empty_chart() -> Chart {
-    Chart { title: String::new(), kind: ChartKind::Column, categories: vec![], series: vec![], target: None, target_label: None }
+    Chart {
+        title: String::new(),
+        kind: ChartKind::Column,
+        categories: vec![],
+        series: vec![],
+        target: None,
+        target_label: None,
+    }
 }

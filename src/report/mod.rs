@@ -10,8 +10,8 @@ pub mod build;
 pub mod model;
 pub mod pdf;
 pub mod publish;
-pub mod template;
 pub mod sheet_xml;
+pub mod template;
 pub mod xlsx;
 
 #[doc(hidden)]

@@ -152,7 +152,10 @@ pub struct Column {
 impl Column {
     /// A column.
     pub fn new(title: impl Into<String>, kind: Kind) -> Column {
-        Column { title: title.into(), kind }
+        Column {
+            title: title.into(),
+            kind,
+        }
     }
 }
 
@@ -267,7 +270,11 @@ pub struct Section {
 pub trait RowSource {
     /// Calls `each` once per row of `dataset` in the report's period, in export order. The
     /// slice is only valid during the call.
-    fn for_each_row(&mut self, dataset: &str, each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()>;
+    fn for_each_row(
+        &mut self,
+        dataset: &str,
+        each: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
 }
 
 /// A standard dataset as published for the period (rows come from a [`RowSource`]).
@@ -427,8 +434,14 @@ mod tests {
         assert_eq!(format_number(1234567.891, 2, Lang::Es), "1.234.567,89");
         assert_eq!(format_number(-0.0001, 1, Lang::En), "0.0");
         assert_eq!(format_number(-1500.0, 0, Lang::En), "-1,500");
-        assert_eq!(format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::Es), "38,6 %");
-        assert_eq!(format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::En), "38.6%");
+        assert_eq!(
+            format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::Es),
+            "38,6 %"
+        );
+        assert_eq!(
+            format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::En),
+            "38.6%"
+        );
         assert_eq!(format_cell(&Cell::Empty, Kind::Integer, Lang::Es), "—");
     }
 }

@@ -108,7 +108,9 @@ impl Rows {
                 }
                 Value::Number(n) if !n.is_finite() => self.data.push(TAG_EMPTY),
                 // Whole numbers, the most of a dataset (counts, dates, codes), take 5 bytes.
-                Value::Number(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+                Value::Number(n)
+                    if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) =>
+                {
                     self.data.push(TAG_INTEGER);
                     self.data.extend_from_slice(&(n as u32).to_le_bytes());
                 }
@@ -155,7 +157,12 @@ const PIECE_ROWS: usize = 25_000;
 
 /// The workbook `workbook` (a complete XLSX from the workbook writer, whose sheets named in
 /// `bodies` hold only their header row) with the rows added. `level` is the deflate level.
-pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, level: u32) -> Result<Vec<u8>, SheetXmlError> {
+pub fn splice(
+    workbook: &[u8],
+    bodies: &[SheetBody<'_>],
+    strings: &Strings,
+    level: u32,
+) -> Result<Vec<u8>, SheetXmlError> {
     let zip_err = |e: zip::result::ZipError| SheetXmlError::Zip(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).map_err(zip_err)?;
 
@@ -176,14 +183,26 @@ pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, leve
         let mut start = body.range.start;
         while start < body.range.end {
             let end = (start + PIECE_ROWS).min(body.range.end);
-            jobs.push(Job { body: b, rows: start..end, first_row_number: start - body.range.start + 2 });
+            jobs.push(Job {
+                body: b,
+                rows: start..end,
+                first_row_number: start - body.range.start + 2,
+            });
             start = end;
         }
     }
     let pieces = compress_pieces(&jobs, bodies, &frames, offset, level)?;
 
-    let mut out = ZipOut { bytes: Vec::with_capacity(workbook.len() + pieces.iter().map(|p| p.deflated.len()).sum::<usize>() + 4096), ..ZipOut::default() };
-    let mut pieces = pieces.into_iter().zip(jobs.iter().map(|job| job.body)).peekable();
+    let mut out = ZipOut {
+        bytes: Vec::with_capacity(
+            workbook.len() + pieces.iter().map(|p| p.deflated.len()).sum::<usize>() + 4096,
+        ),
+        ..ZipOut::default()
+    };
+    let mut pieces = pieces
+        .into_iter()
+        .zip(jobs.iter().map(|job| job.body))
+        .peekable();
     for i in 0..archive.len() {
         let mut file = archive.by_index_raw(i).map_err(zip_err)?;
         let name = file.name().map_err(zip_err)?.to_string();
@@ -199,46 +218,73 @@ pub fn splice(workbook: &[u8], bodies: &[SheetBody<'_>], strings: &Strings, leve
             parts.push(deflate_piece(frame.tail.as_bytes(), level, true)?);
             out.add(&name, METHOD_DEFLATE, &parts);
         } else {
-            let method = if file.compression() == zip::CompressionMethod::Stored { METHOD_STORED } else { METHOD_DEFLATE };
+            let method = if file.compression() == zip::CompressionMethod::Stored {
+                METHOD_STORED
+            } else {
+                METHOD_DEFLATE
+            };
             let (crc, size) = (file.crc32(), file.size());
             let mut raw = Vec::with_capacity(usize::try_from(file.compressed_size()).unwrap_or(0));
-            file.read_to_end(&mut raw).map_err(|e| SheetXmlError::Zip(e.to_string()))?;
+            file.read_to_end(&mut raw)
+                .map_err(|e| SheetXmlError::Zip(e.to_string()))?;
             out.add_raw(&name, method, &[&raw], crc, size);
         }
     }
     if pieces.next().is_some() {
-        return Err(SheetXmlError::Shape("una hoja de datos no está en el libro".into()));
+        return Err(SheetXmlError::Shape(
+            "una hoja de datos no está en el libro".into(),
+        ));
     }
     out.finish()
 }
 
 const SST: &str = "xl/sharedStrings.xml";
 
-fn entry_text(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<String, SheetXmlError> {
-    let mut file = archive.by_name(name).map_err(|e| SheetXmlError::Shape(format!("{name}: {e}")))?;
+fn entry_text(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<String, SheetXmlError> {
+    let mut file = archive
+        .by_name(name)
+        .map_err(|e| SheetXmlError::Shape(format!("{name}: {e}")))?;
     let mut text = String::new();
-    file.read_to_string(&mut text).map_err(|e| SheetXmlError::Zip(format!("{name}: {e}")))?;
+    file.read_to_string(&mut text)
+        .map_err(|e| SheetXmlError::Zip(format!("{name}: {e}")))?;
     Ok(text)
 }
 
 /// The shared-string table with the rows' strings appended; and the number of the first of
 /// them.
 fn merged_strings(xml: &str, strings: &Strings) -> Result<(String, u64), SheetXmlError> {
-    let open_end = xml.find("<sst").and_then(|i| xml[i..].find('>').map(|j| i + j)).ok_or_else(|| SheetXmlError::Shape("sharedStrings.xml sin <sst>".into()))?;
+    let open_end = xml
+        .find("<sst")
+        .and_then(|i| xml[i..].find('>').map(|j| i + j))
+        .ok_or_else(|| SheetXmlError::Shape("sharedStrings.xml sin <sst>".into()))?;
     let open = &xml[..open_end];
     let count = attribute(open, "count").unwrap_or(0);
     let unique = attribute(open, "uniqueCount").unwrap_or(0);
     let (body, close) = if open.ends_with('/') {
         ("", open_end + 1)
     } else {
-        let close = xml.rfind("</sst>").ok_or_else(|| SheetXmlError::Shape("sharedStrings.xml sin </sst>".into()))?;
+        let close = xml
+            .rfind("</sst>")
+            .ok_or_else(|| SheetXmlError::Shape("sharedStrings.xml sin </sst>".into()))?;
         (&xml[open_end + 1..close], close + "</sst>".len())
     };
     let tag_start = xml.find("<sst").unwrap_or(0);
-    let mut out = String::with_capacity(xml.len() + strings.list.iter().map(|s| s.len() + 40).sum::<usize>());
+    let mut out =
+        String::with_capacity(xml.len() + strings.list.iter().map(|s| s.len() + 40).sum::<usize>());
     out.push_str(&xml[..tag_start]);
-    let attrs = strip_attribute(&strip_attribute(open[tag_start + 4..].trim_end_matches('/'), "count"), "uniqueCount");
-    out.push_str(&format!("<sst{} count=\"{}\" uniqueCount=\"{}\">", attrs.trim_end(), count + strings.uses, unique + strings.list.len() as u64));
+    let attrs = strip_attribute(
+        &strip_attribute(open[tag_start + 4..].trim_end_matches('/'), "count"),
+        "uniqueCount",
+    );
+    out.push_str(&format!(
+        "<sst{} count=\"{}\" uniqueCount=\"{}\">",
+        attrs.trim_end(),
+        count + strings.uses,
+        unique + strings.list.len() as u64
+    ));
     out.push_str(body);
     for s in &strings.list {
         out.push_str("<si><t xml:space=\"preserve\">");
@@ -279,7 +325,9 @@ fn escape_text(s: &str, out: &mut String) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push_str(&format!("_x{:04X}_", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push_str(&format!("_x{:04X}_", c as u32))
+            }
             '_' if looks_like_escape(&bytes[i..]) => out.push_str("_x005F_"),
             c => out.push(c),
         }
@@ -308,7 +356,15 @@ impl Frame {
             (&xml[..at], &xml[at..])
         } else if let Some(at) = xml.find("<sheetData/>") {
             // An empty sheet: open the element ourselves.
-            return Frame::new(&format!("{}<sheetData></sheetData>{}", &xml[..at], &xml[at + "<sheetData/>".len()..]), entry, rows);
+            return Frame::new(
+                &format!(
+                    "{}<sheetData></sheetData>{}",
+                    &xml[..at],
+                    &xml[at + "<sheetData/>".len()..]
+                ),
+                entry,
+                rows,
+            );
         } else {
             return Err(shape("sin <sheetData>"));
         };
@@ -316,24 +372,46 @@ impl Frame {
         // The dimension: the header row's columns, down to the last row.
         if let Some(at) = head.find("<dimension ref=\"") {
             let start = at + "<dimension ref=\"".len();
-            let end = head[start..].find('"').map(|e| e + start).ok_or_else(|| shape("dimensión sin cerrar"))?;
+            let end = head[start..]
+                .find('"')
+                .map(|e| e + start)
+                .ok_or_else(|| shape("dimensión sin cerrar"))?;
             let old = head[start..end].to_string();
-            let last_col = old.rsplit(':').next().unwrap_or(&old).trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
+            let last_col = old
+                .rsplit(':')
+                .next()
+                .unwrap_or(&old)
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
             let first = old.split(':').next().unwrap_or("A1").to_string();
             head.replace_range(start..end, &format!("{first}:{last_col}{}", rows + 1));
         }
-        Ok(Frame { styles: column_styles(&head), head, tail: tail.to_string() })
+        Ok(Frame {
+            styles: column_styles(&head),
+            head,
+            tail: tail.to_string(),
+        })
     }
 }
 
 /// `style` of each `<col min max>` of a sheet, by column (0-based).
 fn column_styles(head: &str) -> Vec<Option<u32>> {
     let mut styles = Vec::new();
-    let Some(cols_at) = head.find("<cols>") else { return styles };
-    let cols_end = head[cols_at..].find("</cols>").map_or(head.len(), |e| e + cols_at);
+    let Some(cols_at) = head.find("<cols>") else {
+        return styles;
+    };
+    let cols_end = head[cols_at..]
+        .find("</cols>")
+        .map_or(head.len(), |e| e + cols_at);
     for col in head[cols_at..cols_end].split("<col ").skip(1) {
         let open = format!(" {}", col.split('>').next().unwrap_or(""));
-        let (Some(min), Some(max), Some(style)) = (attribute(&open, "min"), attribute(&open, "max"), attribute(&open, "style")) else { continue };
+        let (Some(min), Some(max), Some(style)) = (
+            attribute(&open, "min"),
+            attribute(&open, "max"),
+            attribute(&open, "style"),
+        ) else {
+            continue;
+        };
         for c in min.max(1)..=max.min(16_384) {
             let i = (c - 1) as usize;
             if styles.len() <= i {
@@ -361,12 +439,25 @@ struct Piece {
 }
 
 /// Every job's rows as XML, deflated on rayon's pool; the pieces in the jobs' order.
-fn compress_pieces(jobs: &[Job], bodies: &[SheetBody<'_>], frames: &[Frame], offset: u64, level: u32) -> Result<Vec<Piece>, SheetXmlError> {
+fn compress_pieces(
+    jobs: &[Job],
+    bodies: &[SheetBody<'_>],
+    frames: &[Frame],
+    offset: u64,
+    level: u32,
+) -> Result<Vec<Piece>, SheetXmlError> {
     use rayon::prelude::*;
     jobs.par_iter()
         .map_init(Vec::new, |xml, job| {
             xml.clear();
-            rows_xml(bodies[job.body].rows, job.rows.clone(), job.first_row_number, &frames[job.body].styles, offset, xml);
+            rows_xml(
+                bodies[job.body].rows,
+                job.rows.clone(),
+                job.first_row_number,
+                &frames[job.body].styles,
+                offset,
+                xml,
+            );
             deflate_piece(xml, level, false)
         })
         .collect()
@@ -374,8 +465,18 @@ fn compress_pieces(jobs: &[Job], bodies: &[SheetBody<'_>], frames: &[Frame], off
 
 /// The `<row>` elements of `rows`. A cell carries its reference (`r`) only after a gap: a cell
 /// without one is the next column, which keeps a sheet of half a million rows a third smaller.
-fn rows_xml(rows: &Rows, range: Range<usize>, first_row_number: usize, styles: &[Option<u32>], offset: u64, out: &mut Vec<u8>) {
-    let style_attrs: Vec<Vec<u8>> = styles.iter().map(|s| s.map_or_else(Vec::new, |s| format!(" s=\"{s}\"").into_bytes())).collect();
+fn rows_xml(
+    rows: &Rows,
+    range: Range<usize>,
+    first_row_number: usize,
+    styles: &[Option<u32>],
+    offset: u64,
+    out: &mut Vec<u8>,
+) {
+    let style_attrs: Vec<Vec<u8>> = styles
+        .iter()
+        .map(|s| s.map_or_else(Vec::new, |s| format!(" s=\"{s}\"").into_bytes()))
+        .collect();
     let mut number = String::new();
     for (k, i) in range.enumerate() {
         let row_number = first_row_number + k;
@@ -416,11 +517,22 @@ fn rows_xml(rows: &Rows, range: Range<usize>, first_row_number: usize, styles: &
                 match value_kind {
                     TAG_STRING => {
                         out.extend_from_slice(b" t=\"s\"><v>");
-                        push_uint(out, offset + u64::from(u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]])));
+                        push_uint(
+                            out,
+                            offset
+                                + u64::from(u32::from_le_bytes([
+                                    payload[0], payload[1], payload[2], payload[3],
+                                ])),
+                        );
                     }
                     TAG_INTEGER => {
                         out.extend_from_slice(b"><v>");
-                        push_uint(out, u64::from(u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]])));
+                        push_uint(
+                            out,
+                            u64::from(u32::from_le_bytes([
+                                payload[0], payload[1], payload[2], payload[3],
+                            ])),
+                        );
                     }
                     _ => {
                         let mut b = [0u8; 8];
@@ -473,13 +585,21 @@ fn push_column(out: &mut Vec<u8>, col: usize) {
 fn deflate_piece(input: &[u8], level: u32, last: bool) -> Result<Piece, SheetXmlError> {
     let mut c = Compress::new(Compression::new(level), false);
     let mut out: Vec<u8> = Vec::with_capacity(input.len() / 5 + 1024);
-    let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
     loop {
         if out.capacity() - out.len() < 1024 {
             out.reserve(out.capacity().max(4096));
         }
-        let consumed = usize::try_from(c.total_in()).unwrap_or(input.len()).min(input.len());
-        let status = c.compress_vec(&input[consumed..], &mut out, flush).map_err(|e| SheetXmlError::Deflate(e.to_string()))?;
+        let consumed = usize::try_from(c.total_in())
+            .unwrap_or(input.len())
+            .min(input.len());
+        let status = c
+            .compress_vec(&input[consumed..], &mut out, flush)
+            .map_err(|e| SheetXmlError::Deflate(e.to_string()))?;
         if status == Status::StreamEnd {
             break;
         }
@@ -492,7 +612,11 @@ fn deflate_piece(input: &[u8], level: u32, last: bool) -> Result<Piece, SheetXml
     }
     let mut crc = crc32fast::Hasher::new();
     crc.update(input);
-    Ok(Piece { deflated: out, crc, len: input.len() as u64 })
+    Ok(Piece {
+        deflated: out,
+        crc,
+        len: input.len() as u64,
+    })
 }
 
 const METHOD_STORED: u16 = 0;
@@ -526,7 +650,12 @@ impl ZipOut {
 
     fn add_raw(&mut self, name: &str, method: u16, data: &[&[u8]], crc: u32, size: u64) {
         let compressed: usize = data.iter().map(|d| d.len()).sum();
-        let (Ok(csize), Ok(usize_), Ok(offset), Ok(name_len)) = (u32::try_from(compressed), u32::try_from(size), u32::try_from(self.bytes.len()), u16::try_from(name.len())) else {
+        let (Ok(csize), Ok(usize_), Ok(offset), Ok(name_len)) = (
+            u32::try_from(compressed),
+            u32::try_from(size),
+            u32::try_from(self.bytes.len()),
+            u16::try_from(name.len()),
+        ) else {
             self.too_large = true;
             return;
         };
@@ -568,11 +697,16 @@ impl ZipOut {
     }
 
     fn finish(mut self) -> Result<Vec<u8>, SheetXmlError> {
-        let (Ok(cd_offset), Ok(cd_size)) = (u32::try_from(self.bytes.len()), u32::try_from(self.central.len())) else {
+        let (Ok(cd_offset), Ok(cd_size)) = (
+            u32::try_from(self.bytes.len()),
+            u32::try_from(self.central.len()),
+        ) else {
             return Err(SheetXmlError::Shape("el libro pasa de 4 GiB".into()));
         };
         if self.too_large {
-            return Err(SheetXmlError::Shape("una parte del libro pasa de 4 GiB".into()));
+            return Err(SheetXmlError::Shape(
+                "una parte del libro pasa de 4 GiB".into(),
+            ));
         }
         self.bytes.extend_from_slice(&self.central);
         self.bytes.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
@@ -592,7 +726,9 @@ mod tests {
 
     fn inflate(bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out).unwrap_or_default();
+        flate2::read::DeflateDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .unwrap_or_default();
         out
     }
 
@@ -600,13 +736,21 @@ mod tests {
     fn pieces_deflated_apart_inflate_as_one_stream_with_the_combined_crc() {
         let a = b"<row r=\"2\"><c><v>1</v></c></row>".repeat(5000);
         let b = b"<row r=\"3\"><c t=\"s\"><v>7</v></c></row>".repeat(3000);
-        let (pa, pb, pc) = (deflate_piece(&a, 2, false).unwrap(), deflate_piece(&b, 2, false).unwrap(), deflate_piece(b"</sheetData>", 2, true).unwrap());
+        let (pa, pb, pc) = (
+            deflate_piece(&a, 2, false).unwrap(),
+            deflate_piece(&b, 2, false).unwrap(),
+            deflate_piece(b"</sheetData>", 2, true).unwrap(),
+        );
         let mut zip = ZipOut::default();
         zip.add("x.xml", METHOD_DEFLATE, &[pa, pb, pc]);
         let bytes = zip.finish().unwrap();
         let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
         let mut text = Vec::new();
-        archive.by_name("x.xml").unwrap().read_to_end(&mut text).unwrap();
+        archive
+            .by_name("x.xml")
+            .unwrap()
+            .read_to_end(&mut text)
+            .unwrap();
         let whole: Vec<u8> = [a.as_slice(), b.as_slice(), b"</sheetData>"].concat();
         assert_eq!(text, whole, "the zip reader checks the CRC as well");
         assert_eq!(inflate(&deflate_piece(b"", 2, true).unwrap().deflated), b"");
@@ -616,7 +760,16 @@ mod tests {
     fn a_cell_after_a_gap_carries_its_reference() {
         let mut strings = Strings::default();
         let mut rows = Rows::default();
-        rows.push([Value::Text("a & <b>"), Value::Empty, Value::Number(3.0), Value::Number(2.5), Value::Text("a & <b>")], &mut strings);
+        rows.push(
+            [
+                Value::Text("a & <b>"),
+                Value::Empty,
+                Value::Number(3.0),
+                Value::Number(2.5),
+                Value::Text("a & <b>"),
+            ],
+            &mut strings,
+        );
         let mut xml = Vec::new();
         rows_xml(&rows, 0..1, 2, &[None, None, Some(4)], 10, &mut xml);
         assert_eq!(
@@ -656,7 +809,8 @@ mod tests {
         data.set_name("instancias").unwrap();
         data.write_string(0, 0, "fecha").unwrap();
         data.write_string(0, 1, "barrio").unwrap();
-        data.set_column_format(0, &Format::new().set_num_format("dd/mm/yyyy")).unwrap();
+        data.set_column_format(0, &Format::new().set_num_format("dd/mm/yyyy"))
+            .unwrap();
         data.set_freeze_panes(1, 0).unwrap();
         data.autofilter(0, 0, 3, 1).unwrap();
         workbook.push_worksheet(data);
@@ -668,27 +822,56 @@ mod tests {
         assert_eq!(sheet.matches("</sheetData>").count(), 1, "{sheet}");
         assert!(sheet.contains("<row r=\"1\""), "{sheet}");
         let frame = Frame::new(&sheet, "xl/worksheets/sheet2.xml", 3).unwrap();
-        assert!(frame.head.contains("<dimension ref=\"A1:B4\"/>"), "{}", frame.head);
-        assert!(frame.styles.first().copied().flatten().is_some(), "the date column's style: {}", frame.head);
+        assert!(
+            frame.head.contains("<dimension ref=\"A1:B4\"/>"),
+            "{}",
+            frame.head
+        );
+        assert!(
+            frame.styles.first().copied().flatten().is_some(),
+            "the date column's style: {}",
+            frame.head
+        );
         let sst = entry_text(&mut archive, SST).unwrap();
-        assert!(sst.contains(" count=\"3\"") && sst.contains(" uniqueCount=\"3\""), "{sst}");
+        assert!(
+            sst.contains(" count=\"3\"") && sst.contains(" uniqueCount=\"3\""),
+            "{sst}"
+        );
 
         // And the whole round trip, read back by another reader.
         let mut strings = Strings::default();
         let mut rows = Rows::default();
-        for (serial, barrio) in [(43_466.0, "Palermo"), (43_467.0, "Núñez & <Saavedra>"), (43_468.0, "Palermo")] {
+        for (serial, barrio) in [
+            (43_466.0, "Palermo"),
+            (43_467.0, "Núñez & <Saavedra>"),
+            (43_468.0, "Palermo"),
+        ] {
             rows.push([Value::Number(serial), Value::Text(barrio)], &mut strings);
         }
-        let body = SheetBody { entry: "xl/worksheets/sheet2.xml".into(), rows: &rows, range: 0..3 };
+        let body = SheetBody {
+            entry: "xl/worksheets/sheet2.xml".into(),
+            rows: &rows,
+            range: 0..3,
+        };
         let bytes = splice(&framed, &[body], &strings, 2).unwrap();
         use calamine::{Data, Reader, Xlsx};
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range("instancias").unwrap();
         assert_eq!(range.get_size(), (4, 2));
-        assert_eq!(range.get((2, 1)), Some(&Data::String("Núñez & <Saavedra>".into())));
-        assert!(matches!(range.get((1, 0)), Some(Data::DateTime(d)) if d.as_f64() == 43_466.0), "{:?}", range.get((1, 0)));
+        assert_eq!(
+            range.get((2, 1)),
+            Some(&Data::String("Núñez & <Saavedra>".into()))
+        );
+        assert!(
+            matches!(range.get((1, 0)), Some(Data::DateTime(d)) if d.as_f64() == 43_466.0),
+            "{:?}",
+            range.get((1, 0))
+        );
         let summary = book.worksheet_range("Resumen").unwrap();
-        assert_eq!(summary.get((0, 0)), Some(&Data::String("texto del libro".into())));
+        assert_eq!(
+            summary.get((0, 0)),
+            Some(&Data::String("texto del libro".into()))
+        );
     }
 
     #[test]

@@ -83,21 +83,45 @@ impl ScheduleConfig {
     /// Checks every key; the message names it.
     pub fn check(&self) -> Result<(), String> {
         self.zone()?;
-        for (key, expr) in [("ingesta", &self.ingesta), ("informes", &self.informes), ("recordatorios", &self.recordatorios)] {
+        for (key, expr) in [
+            ("ingesta", &self.ingesta),
+            ("informes", &self.informes),
+            ("recordatorios", &self.recordatorios),
+        ] {
             parse_cron(expr).map_err(|e| format!("programacion.{key}: {e}"))?;
         }
-        for (key, month) in [("informes_desde", &self.informes_desde), ("informes_hasta", &self.informes_hasta)] {
+        for (key, month) in [
+            ("informes_desde", &self.informes_desde),
+            ("informes_hasta", &self.informes_hasta),
+        ] {
             if let Some(m) = month {
-                parse_month(m).ok_or_else(|| format!("programacion.{key}: «{m}» is not a month such as 2019-01"))?;
+                parse_month(m).ok_or_else(|| {
+                    format!("programacion.{key}: «{m}» is not a month such as 2019-01")
+                })?;
             }
         }
         if !(1..=28).contains(&self.dia_recordatorio) || !(1..=28).contains(&self.dia_limite) {
             return Err("programacion.dia_recordatorio and dia_limite must be between 1 and 28 (every month has them)".into());
         }
-        crate::config::within("programacion.reintentos_max", u64::from(self.reintentos_max), 1, u64::from(MAX_ATTEMPTS))?;
-        crate::config::within("programacion.reintento_inicial_segundos", self.reintento_inicial_segundos, 1, MAX_RETRY_SECONDS)?;
-        crate::config::within("programacion.reintento_max_segundos", self.reintento_max_segundos, self.reintento_inicial_segundos, MAX_RETRY_SECONDS)
-            .map_err(|e| format!("{e} (at least reintento_inicial_segundos)"))?;
+        crate::config::within(
+            "programacion.reintentos_max",
+            u64::from(self.reintentos_max),
+            1,
+            u64::from(MAX_ATTEMPTS),
+        )?;
+        crate::config::within(
+            "programacion.reintento_inicial_segundos",
+            self.reintento_inicial_segundos,
+            1,
+            MAX_RETRY_SECONDS,
+        )?;
+        crate::config::within(
+            "programacion.reintento_max_segundos",
+            self.reintento_max_segundos,
+            self.reintento_inicial_segundos,
+            MAX_RETRY_SECONDS,
+        )
+        .map_err(|e| format!("{e} (at least reintento_inicial_segundos)"))?;
         Ok(())
     }
 
@@ -123,8 +147,12 @@ impl ScheduleConfig {
     }
 
     fn backoff_seconds(&self, attempts: u32) -> u64 {
-        let factor = 1u64.checked_shl(attempts.saturating_sub(1)).unwrap_or(u64::MAX);
-        self.reintento_inicial_segundos.saturating_mul(factor).min(self.reintento_max_segundos)
+        let factor = 1u64
+            .checked_shl(attempts.saturating_sub(1))
+            .unwrap_or(u64::MAX);
+        self.reintento_inicial_segundos
+            .saturating_mul(factor)
+            .min(self.reintento_max_segundos)
     }
 }
 
@@ -143,7 +171,9 @@ pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
 /// once).
 pub fn next_run(expr: &str, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let cron = parse_cron(expr).ok()?;
-    cron.find_next_occurrence(&after.with_timezone(&zone), false).ok().map(|t| t.with_timezone(&Utc))
+    cron.find_next_occurrence(&after.with_timezone(&zone), false)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// `YYYY-MM` as a month period.
@@ -162,9 +192,16 @@ fn month_of(date: NaiveDate) -> Option<Period> {
 /// Every month whose report is due at `now`: from `first` to the last month that has closed
 /// on the wall clock of `zone` (a month closes at midnight of its last day), capped at
 /// `last`; oldest first.
-pub fn due_months(first: Period, last: Option<Period>, now: DateTime<Utc>, zone: Tz) -> Vec<Period> {
+pub fn due_months(
+    first: Period,
+    last: Option<Period>,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Vec<Period> {
     let today = now.with_timezone(&zone).date_naive();
-    let Some(current) = month_of(today) else { return Vec::new() };
+    let Some(current) = month_of(today) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut m = first;
     while m.end() < current.start() {
@@ -192,7 +229,9 @@ pub fn reminder_month(now: DateTime<Utc>, zone: Tz, day: u32) -> Option<Period> 
 
 /// The UTC offset of `zone` at `at`, in seconds.
 pub fn offset_seconds(zone: Tz, at: DateTime<Utc>) -> i32 {
-    zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()
+    zone.offset_from_utc_datetime(&at.naive_utc())
+        .fix()
+        .local_minus_utc()
 }
 
 /// What woke the daemon.
@@ -213,9 +252,17 @@ pub enum Wake {
 /// tokio-cron-scheduler reads a job's time zone as the fixed offset it had when the job was
 /// made, so across a daylight-saving change its jobs would fire an hour off; the jobs are made
 /// again whenever the zone's offset changes (checked every minute).
-pub fn run(cfg: &ScheduleConfig, shutdown: Arc<AtomicBool>, work: &mut dyn FnMut(Wake)) -> Result<(), String> {
+pub fn run(
+    cfg: &ScheduleConfig,
+    shutdown: Arc<AtomicBool>,
+    work: &mut dyn FnMut(Wake),
+) -> Result<(), String> {
     let zone = cfg.zone()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let (tx, rx) = std::sync::mpsc::channel::<Option<Wake>>();
     // The handlers are installed here, before any work starts, so a stop asked for at any
     // moment after start-up is a clean one.
@@ -223,8 +270,10 @@ pub fn run(cfg: &ScheduleConfig, shutdown: Arc<AtomicBool>, work: &mut dyn FnMut
     let stop_signals = {
         use tokio::signal::unix::{signal, SignalKind};
         let _entered = runtime.enter();
-        let interrupt = signal(SignalKind::interrupt()).map_err(|e| format!("no se puede escuchar Ctrl-C: {e}"))?;
-        let terminate = signal(SignalKind::terminate()).map_err(|e| format!("no se puede escuchar SIGTERM: {e}"))?;
+        let interrupt = signal(SignalKind::interrupt())
+            .map_err(|e| format!("no se puede escuchar Ctrl-C: {e}"))?;
+        let terminate = signal(SignalKind::terminate())
+            .map_err(|e| format!("no se puede escuchar SIGTERM: {e}"))?;
         (interrupt, terminate)
     };
     {
@@ -248,9 +297,15 @@ pub fn run(cfg: &ScheduleConfig, shutdown: Arc<AtomicBool>, work: &mut dyn FnMut
             let _ = tx.send(None);
         });
     }
-    let jobs = [(Wake::Ingest, cfg.ingesta.clone()), (Wake::Reports, cfg.informes.clone()), (Wake::Reminders, cfg.recordatorios.clone())];
+    let jobs = [
+        (Wake::Ingest, cfg.ingesta.clone()),
+        (Wake::Reports, cfg.informes.clone()),
+        (Wake::Reminders, cfg.recordatorios.clone()),
+    ];
     let scheduler = runtime.block_on(async {
-        let sched = tokio_cron_scheduler::JobScheduler::new().await.map_err(|e| e.to_string())?;
+        let sched = tokio_cron_scheduler::JobScheduler::new()
+            .await
+            .map_err(|e| e.to_string())?;
         let mut ids = add_jobs(&sched, &jobs, zone, &tx).await?;
         sched.start().await.map_err(|e| e.to_string())?;
         // Remake the jobs when the zone's offset changes (see above).
@@ -268,7 +323,11 @@ pub fn run(cfg: &ScheduleConfig, shutdown: Arc<AtomicBool>, work: &mut dyn FnMut
                 }
                 let now_offset = offset_seconds(zone, Utc::now());
                 if now_offset != offset {
-                    info!(antes = offset, ahora = now_offset, "cambio de horario: se reprograman los trabajos");
+                    info!(
+                        antes = offset,
+                        ahora = now_offset,
+                        "cambio de horario: se reprograman los trabajos"
+                    );
                     for id in ids.drain(..) {
                         let _ = watcher_sched.remove(&id).await;
                     }
@@ -318,14 +377,15 @@ async fn add_jobs(
     for (wake, expr) in jobs {
         let wake = *wake;
         let tx = tx.clone();
-        let job = tokio_cron_scheduler::Job::new_async_tz(expr.as_str(), zone, move |_id, _sched| {
-            let tx = tx.clone();
-            Box::pin(async move {
-                // A wake-up while a job runs waits in the channel; the worker takes them in order.
-                let _ = tx.send(Some(wake));
+        let job =
+            tokio_cron_scheduler::Job::new_async_tz(expr.as_str(), zone, move |_id, _sched| {
+                let tx = tx.clone();
+                Box::pin(async move {
+                    // A wake-up while a job runs waits in the channel; the worker takes them in order.
+                    let _ = tx.send(Some(wake));
+                })
             })
-        })
-        .map_err(|e| format!("«{expr}»: {e}"))?;
+            .map_err(|e| format!("«{expr}»: {e}"))?;
         ids.push(sched.add(job).await.map_err(|e| e.to_string())?);
     }
     Ok(ids)
@@ -336,7 +396,9 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
     }
 
     #[test]
@@ -345,9 +407,23 @@ mod tests {
         let jan = parse_month("2019-01").unwrap_or(Period::Year(0));
         // 1 April 02:00 UTC is still 31 March in Buenos Aires (UTC-3): March is not closed.
         let names = |v: Vec<Period>| v.iter().map(ToString::to_string).collect::<Vec<_>>();
-        assert_eq!(names(due_months(jan, None, utc("2019-04-01T02:00:00Z"), ba)), ["2019-01", "2019-02"]);
-        assert_eq!(names(due_months(jan, None, utc("2019-04-01T03:00:00Z"), ba)), ["2019-01", "2019-02", "2019-03"]);
-        assert_eq!(names(due_months(jan, parse_month("2019-02"), utc("2019-09-01T03:00:00Z"), ba)), ["2019-01", "2019-02"]);
+        assert_eq!(
+            names(due_months(jan, None, utc("2019-04-01T02:00:00Z"), ba)),
+            ["2019-01", "2019-02"]
+        );
+        assert_eq!(
+            names(due_months(jan, None, utc("2019-04-01T03:00:00Z"), ba)),
+            ["2019-01", "2019-02", "2019-03"]
+        );
+        assert_eq!(
+            names(due_months(
+                jan,
+                parse_month("2019-02"),
+                utc("2019-09-01T03:00:00Z"),
+                ba
+            )),
+            ["2019-01", "2019-02"]
+        );
         assert!(due_months(jan, None, utc("2019-01-31T12:00:00Z"), ba).is_empty());
     }
 
@@ -355,56 +431,103 @@ mod tests {
     fn reminders_are_about_the_month_just_closed_from_the_chosen_day() {
         let ba = Tz::America__Argentina__Buenos_Aires;
         assert_eq!(reminder_month(utc("2019-04-04T12:00:00Z"), ba, 5), None);
-        assert_eq!(reminder_month(utc("2019-04-05T12:00:00Z"), ba, 5).map(|p| p.to_string()).as_deref(), Some("2019-03"));
-        assert_eq!(reminder_month(utc("2019-01-20T12:00:00Z"), ba, 5).map(|p| p.to_string()).as_deref(), Some("2018-12"));
+        assert_eq!(
+            reminder_month(utc("2019-04-05T12:00:00Z"), ba, 5)
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("2019-03")
+        );
+        assert_eq!(
+            reminder_month(utc("2019-01-20T12:00:00Z"), ba, 5)
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("2018-12")
+        );
     }
 
     #[test]
     fn across_daylight_saving_changes_a_daily_job_runs_once_a_day_at_its_wall_clock_time() {
         // Madrid: 31 March 2019 02:00 → 03:00 (spring), 27 October 2019 03:00 → 02:00 (autumn).
         let madrid = Tz::Europe__Madrid;
-        for (expr, from, days, hour) in [("0 30 6 * * *", "2019-03-29T00:00:00Z", 4, 6), ("0 30 6 * * *", "2019-10-25T00:00:00Z", 4, 6), ("0 30 2 * * *", "2019-10-25T00:00:00Z", 4, 2)] {
+        for (expr, from, days, hour) in [
+            ("0 30 6 * * *", "2019-03-29T00:00:00Z", 4, 6),
+            ("0 30 6 * * *", "2019-10-25T00:00:00Z", 4, 6),
+            ("0 30 2 * * *", "2019-10-25T00:00:00Z", 4, 2),
+        ] {
             let mut at = utc(from);
             let mut seen = Vec::new();
             for _ in 0..days {
-                let Some(next) = next_run(expr, madrid, at) else { panic!("{expr} never runs") };
+                let Some(next) = next_run(expr, madrid, at) else {
+                    panic!("{expr} never runs")
+                };
                 seen.push(next.with_timezone(&madrid));
                 at = next;
             }
             let dates: Vec<_> = seen.iter().map(|t| t.date_naive()).collect();
             for pair in dates.windows(2) {
-                assert_eq!((pair[1] - pair[0]).num_days(), 1, "{expr}: one run per day, got {seen:?}");
+                assert_eq!(
+                    (pair[1] - pair[0]).num_days(),
+                    1,
+                    "{expr}: one run per day, got {seen:?}"
+                );
             }
-            assert!(seen.iter().all(|t| t.format("%H").to_string() == format!("{hour:02}")), "{expr}: at {hour} h on the wall clock: {seen:?}");
+            assert!(
+                seen.iter()
+                    .all(|t| t.format("%H").to_string() == format!("{hour:02}")),
+                "{expr}: at {hour} h on the wall clock: {seen:?}"
+            );
         }
         // 02:30 does not exist on 31 March 2019 in Madrid: the job still runs that day.
         let mut at = utc("2019-03-30T12:00:00Z");
         let mut days = Vec::new();
         for _ in 0..3 {
-            let Some(next) = next_run("0 30 2 * * *", madrid, at) else { panic!("never runs") };
+            let Some(next) = next_run("0 30 2 * * *", madrid, at) else {
+                panic!("never runs")
+            };
             days.push(next.with_timezone(&madrid).date_naive().to_string());
             at = next;
         }
         assert_eq!(days, ["2019-03-31", "2019-04-01", "2019-04-02"]);
         // The offset changes, so the daemon remakes its jobs.
-        assert_ne!(offset_seconds(madrid, utc("2019-03-31T00:30:00Z")), offset_seconds(madrid, utc("2019-03-31T01:30:00Z")));
+        assert_ne!(
+            offset_seconds(madrid, utc("2019-03-31T00:30:00Z")),
+            offset_seconds(madrid, utc("2019-03-31T01:30:00Z"))
+        );
     }
 
     #[test]
     fn retries_back_off_exponentially_up_to_the_cap_and_stop() {
-        let cfg = ScheduleConfig { reintentos_max: 5, reintento_inicial_segundos: 60, reintento_max_segundos: 300, ..ScheduleConfig::default() };
+        let cfg = ScheduleConfig {
+            reintentos_max: 5,
+            reintento_inicial_segundos: 60,
+            reintento_max_segundos: 300,
+            ..ScheduleConfig::default()
+        };
         let delays: Vec<Option<u64>> = (1..=5).map(|a| cfg.retry_delay_seconds(a)).collect();
         assert_eq!(delays, [Some(60), Some(120), Some(240), Some(300), None]);
         let setup: Vec<u64> = (1..=7).map(|f| cfg.setup_delay_seconds(f)).collect();
-        assert_eq!(setup, [60, 120, 240, 300, 300, 300, 300], "a setup problem is waited out, never given up");
+        assert_eq!(
+            setup,
+            [60, 120, 240, 300, 300, 300, 300],
+            "a setup problem is waited out, never given up"
+        );
         assert_eq!(cfg.setup_delay_seconds(u32::MAX), 300);
     }
 
     #[test]
     fn a_bad_zone_or_cron_names_its_key() {
-        let bad = ScheduleConfig { zona_horaria: "Buenos Aires".into(), ..ScheduleConfig::default() };
-        assert!(bad.check().unwrap_err().contains("programacion.zona_horaria"));
-        let bad = ScheduleConfig { informes: "0 6 * * *".into(), ..ScheduleConfig::default() };
+        let bad = ScheduleConfig {
+            zona_horaria: "Buenos Aires".into(),
+            ..ScheduleConfig::default()
+        };
+        assert!(bad
+            .check()
+            .unwrap_err()
+            .contains("programacion.zona_horaria"));
+        let bad = ScheduleConfig {
+            informes: "0 6 * * *".into(),
+            ..ScheduleConfig::default()
+        };
         assert!(bad.check().unwrap_err().contains("programacion.informes"));
         assert!(ScheduleConfig::default().check().is_ok());
     }

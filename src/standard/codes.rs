@@ -34,7 +34,9 @@ impl CodeList {
     /// Parses a code list CSV: first column the code, optional `nombre` and `alias`
     /// (`|`-separated) columns, any other columns kept.
     pub fn parse(name: &str, csv_text: &str) -> Result<CodeList, String> {
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv_text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(csv_text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| format!("code list {name}: {e}"))?
@@ -45,17 +47,33 @@ impl CodeList {
             return Err(format!("code list {name}: no header"));
         }
         let scoped = headers.iter().any(|h| h == "dataset");
-        let mut list = CodeList { name: name.to_string(), entries: Vec::new(), index: HashMap::new(), scoped };
+        let mut list = CodeList {
+            name: name.to_string(),
+            entries: Vec::new(),
+            index: HashMap::new(),
+            scoped,
+        };
         for (line, record) in reader.records().enumerate() {
             let record = record.map_err(|e| format!("code list {name}, line {}: {e}", line + 2))?;
-            let mut columns: HashMap<String, String> =
-                headers.iter().cloned().zip(record.iter().map(|v| v.trim().to_string())).collect();
+            let mut columns: HashMap<String, String> = headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(|v| v.trim().to_string()))
+                .collect();
             let code = columns.remove(&headers[0]).unwrap_or_default();
             if code.is_empty() {
                 return Err(format!("code list {name}, line {}: empty code", line + 2));
             }
-            let entry_name = columns.get("nombre").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| code.clone());
-            let scope = if scoped { columns.get("dataset").cloned().unwrap_or_default() } else { String::new() };
+            let entry_name = columns
+                .get("nombre")
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or_else(|| code.clone());
+            let scope = if scoped {
+                columns.get("dataset").cloned().unwrap_or_default()
+            } else {
+                String::new()
+            };
             let idx = list.entries.len();
             let mut words = vec![code.clone(), entry_name.clone()];
             if let Some(aliases) = columns.get("alias") {
@@ -69,13 +87,23 @@ impl CodeList {
                 let words = list.index.entry(scope.clone()).or_default();
                 if let Some(&other) = words.get(&key) {
                     if other != idx {
-                        let other_code = list.entries.get(other).map(|e| e.code.as_str()).unwrap_or_default();
-                        return Err(format!("code list {name}: «{w}» names both {other_code} and {code}"));
+                        let other_code = list
+                            .entries
+                            .get(other)
+                            .map(|e| e.code.as_str())
+                            .unwrap_or_default();
+                        return Err(format!(
+                            "code list {name}: «{w}» names both {other_code} and {code}"
+                        ));
                     }
                 }
                 words.insert(key, idx);
             }
-            list.entries.push(CodeEntry { code, name: entry_name, columns });
+            list.entries.push(CodeEntry {
+                code,
+                name: entry_name,
+                columns,
+            });
         }
         Ok(list)
     }
@@ -90,15 +118,19 @@ impl CodeList {
 
     /// The entry a written value names, within `dataset`'s scope.
     pub fn lookup(&self, dataset: &str, written: &str) -> Option<&CodeEntry> {
-        self.index.get(self.scope(dataset))?.get(&fold(written)).and_then(|&i| self.entries.get(i))
+        self.index
+            .get(self.scope(dataset))?
+            .get(&fold(written))
+            .and_then(|&i| self.entries.get(i))
     }
 
     /// The entry with exactly this code, within `dataset`'s scope.
     pub fn by_code(&self, dataset: &str, code: &str) -> Option<&CodeEntry> {
         let scope = self.scope(dataset);
-        self.entries
-            .iter()
-            .find(|e| e.code == code && (!self.scoped || e.columns.get("dataset").map(String::as_str) == Some(scope)))
+        self.entries.iter().find(|e| {
+            e.code == code
+                && (!self.scoped || e.columns.get("dataset").map(String::as_str) == Some(scope))
+        })
     }
 
     /// The display name of the known value closest to `written` (for "¿Quiso decir…?"), when one
@@ -122,11 +154,19 @@ mod tests {
     use super::*;
 
     fn barrios() -> CodeList {
-        CodeList::parse("barrios", crate::config::embedded::code_list("barrios").unwrap_or_default()).expect("barrios parse")
+        CodeList::parse(
+            "barrios",
+            crate::config::embedded::code_list("barrios").unwrap_or_default(),
+        )
+        .expect("barrios parse")
     }
 
     fn programas() -> CodeList {
-        CodeList::parse("programas", crate::config::embedded::code_list("programas").unwrap_or_default()).expect("programas parse")
+        CodeList::parse(
+            "programas",
+            crate::config::embedded::code_list("programas").unwrap_or_default(),
+        )
+        .expect("programas parse")
     }
 
     #[test]
@@ -145,28 +185,64 @@ mod tests {
             ("Constitucion", "CONSTITUCION"),
             ("Montserrat", "MONSERRAT"),
         ] {
-            assert_eq!(b.lookup("instancias", written).map(|e| e.code.as_str()), Some(code), "{written}");
+            assert_eq!(
+                b.lookup("instancias", written).map(|e| e.code.as_str()),
+                Some(code),
+                "{written}"
+            );
         }
         assert!(b.lookup("instancias", "Springfield").is_none());
-        assert_eq!(b.lookup("instancias", "Almagro").and_then(|e| e.columns.get("comuna")).map(String::as_str), Some("5"));
+        assert_eq!(
+            b.lookup("instancias", "Almagro")
+                .and_then(|e| e.columns.get("comuna"))
+                .map(String::as_str),
+            Some("5")
+        );
     }
 
     #[test]
     fn programas_are_scoped_by_dataset() {
         let p = programas();
-        assert_eq!(p.lookup("instancias", "Comisaria Cercana").map(|e| e.code.as_str()), Some("comisarias_cercanas"));
-        assert_eq!(p.lookup("reconocimientos", "Programa de Incentivos").map(|e| e.code.as_str()), Some("incentivos_reciclaje"));
+        assert_eq!(
+            p.lookup("instancias", "Comisaria Cercana")
+                .map(|e| e.code.as_str()),
+            Some("comisarias_cercanas")
+        );
+        assert_eq!(
+            p.lookup("reconocimientos", "Programa de Incentivos")
+                .map(|e| e.code.as_str()),
+            Some("incentivos_reciclaje")
+        );
         assert!(p.lookup("reconocimientos", "Comisarías Cercanas").is_none());
-        assert_eq!(p.lookup("iniciativas", "ba_elige").map(|e| e.code.as_str()), Some("ba_elige"));
+        assert_eq!(
+            p.lookup("iniciativas", "ba_elige").map(|e| e.code.as_str()),
+            Some("ba_elige")
+        );
     }
 
     #[test]
     fn unknown_values_get_the_closest_name() {
-        assert_eq!(barrios().suggest("instancias", "Palermo Soho"), Some("Palermo"));
-        assert_eq!(barrios().suggest("instancias", "Villa Pueyreddon"), Some("Villa Pueyrredón"));
-        assert_eq!(barrios().suggest("instancias", "Costitucion"), Some("Constitución"));
+        assert_eq!(
+            barrios().suggest("instancias", "Palermo Soho"),
+            Some("Palermo")
+        );
+        assert_eq!(
+            barrios().suggest("instancias", "Villa Pueyreddon"),
+            Some("Villa Pueyrredón")
+        );
+        assert_eq!(
+            barrios().suggest("instancias", "Costitucion"),
+            Some("Constitución")
+        );
         assert_eq!(barrios().suggest("instancias", "Springfield"), None);
-        let estados = CodeList::parse("estados", crate::config::embedded::code_list("estados").unwrap_or_default()).expect("estados");
-        assert_eq!(estados.suggest("iniciativas", "Finalisada"), Some("Finalizada"));
+        let estados = CodeList::parse(
+            "estados",
+            crate::config::embedded::code_list("estados").unwrap_or_default(),
+        )
+        .expect("estados");
+        assert_eq!(
+            estados.suggest("iniciativas", "Finalisada"),
+            Some("Finalizada")
+        );
     }
 }

@@ -98,7 +98,16 @@ mod tests {
 
     #[test]
     fn ascii_fast_path_agrees_with_the_general_path() {
-        for text in ["COMUNA 4", " Cant. participantes ", "C.4", "a--b", "Programa de Incentivos", "$ 1.234,56", "", "..."] {
+        for text in [
+            "COMUNA 4",
+            " Cant. participantes ",
+            "C.4",
+            "a--b",
+            "Programa de Incentivos",
+            "$ 1.234,56",
+            "",
+            "...",
+        ] {
             let general: String = {
                 // The general path, forced through a non-ASCII character that folds to nothing.
                 let mut t = fold(&format!("{text}\u{301}"));

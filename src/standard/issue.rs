@@ -110,8 +110,14 @@ pub struct Messages {
 impl Messages {
     /// Parses a messages JSON object (keys starting with `_` are comments).
     pub fn parse(json: &str) -> Result<Messages, String> {
-        let templates: HashMap<String, String> = serde_json::from_str(json).map_err(|e| format!("messages: {e}"))?;
-        Ok(Messages { templates: templates.into_iter().filter(|(k, _)| !k.starts_with('_')).collect() })
+        let templates: HashMap<String, String> =
+            serde_json::from_str(json).map_err(|e| format!("messages: {e}"))?;
+        Ok(Messages {
+            templates: templates
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .collect(),
+        })
     }
 
     /// Keys a complete message file must have, checked at start-up.
@@ -165,12 +171,20 @@ impl Messages {
 
     /// Names the keys missing from this file.
     pub fn missing_keys(&self) -> Vec<&'static str> {
-        Self::REQUIRED_KEYS.iter().copied().filter(|k| !self.templates.contains_key(*k)).collect()
+        Self::REQUIRED_KEYS
+            .iter()
+            .copied()
+            .filter(|k| !self.templates.contains_key(*k))
+            .collect()
     }
 
     /// Fills the template `key` with `args`; an unknown key shows itself so nothing is silent.
     pub fn render(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut out = self.templates.get(key).cloned().unwrap_or_else(|| key.to_string());
+        let mut out = self
+            .templates
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
         for (name, value) in args {
             out = out.replace(&format!("{{{name}}}"), value);
         }

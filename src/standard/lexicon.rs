@@ -94,24 +94,38 @@ fn default_name_words() -> Vec<String> {
 }
 
 fn default_stop_words() -> Vec<String> {
-    ["de", "del", "la", "las", "el", "los", "en", "y", "e", "o", "u", "a", "al", "por", "para", "con", "se", "que", "donde", "su", "sus", "un", "una", "lo"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "de", "del", "la", "las", "el", "los", "en", "y", "e", "o", "u", "a", "al", "por", "para",
+        "con", "se", "que", "donde", "su", "sus", "un", "una", "lo",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn default_qualifiers() -> Vec<String> {
-    ["n", "no", "nro", "numero", "num", "cant", "cantidad", "total", "totales", "pesos", "ars", "personas"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "n", "no", "nro", "numero", "num", "cant", "cantidad", "total", "totales", "pesos", "ars",
+        "personas",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn default_note_words() -> Vec<String> {
-    ["fuente", "nota", "notas", "observacion", "observaciones", "aclaracion", "referencias"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "fuente",
+        "nota",
+        "notas",
+        "observacion",
+        "observaciones",
+        "aclaracion",
+        "referencias",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// The lexicon, folded for lookups.
@@ -140,7 +154,13 @@ pub struct Lexicon {
 fn words(list: &[String]) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = list
         .iter()
-        .map(|w| fold(w).split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect::<Vec<_>>())
+        .map(|w| {
+            fold(w)
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .filter(|w| !w.is_empty())
         .collect();
     // Longest first, so `cantidad de` is removed before `cantidad`.
@@ -151,7 +171,11 @@ fn words(list: &[String]) -> Vec<Vec<String>> {
 /// The words of a folded text not in `dropped`; all of them when every one is.
 fn words_without<'a>(folded: &'a str, dropped: &FxHashSet<String>) -> Vec<&'a str> {
     let all: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
-    let kept: Vec<&str> = all.iter().copied().filter(|t| !dropped.contains(*t)).collect();
+    let kept: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|t| !dropped.contains(*t))
+        .collect();
     if kept.is_empty() {
         all
     } else {
@@ -163,22 +187,50 @@ impl Lexicon {
     /// Folds the file's words for lookups.
     pub fn new(file: &LexiconFile) -> Lexicon {
         Lexicon {
-            missing: file.missing_values.iter().map(|m| fold(m)).filter(|m| !m.is_empty()).collect(),
-            missing_raw: file.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
-            missing_max_chars: file.missing_values.iter().map(|m| m.trim().chars().count()).max().unwrap_or(0),
+            missing: file
+                .missing_values
+                .iter()
+                .map(|m| fold(m))
+                .filter(|m| !m.is_empty())
+                .collect(),
+            missing_raw: file
+                .missing_values
+                .iter()
+                .map(|m| m.trim().to_lowercase())
+                .collect(),
+            missing_max_chars: file
+                .missing_values
+                .iter()
+                .map(|m| m.trim().chars().count())
+                .max()
+                .unwrap_or(0),
             missing_first_chars: file
                 .missing_values
                 .iter()
                 .filter_map(|m| m.trim().chars().next())
                 .flat_map(char::to_lowercase)
-                .chain(file.missing_values.iter().filter_map(|m| fold(m).chars().next()))
+                .chain(
+                    file.missing_values
+                        .iter()
+                        .filter_map(|m| fold(m).chars().next()),
+                )
                 .collect(),
             personal: words(&file.personal_data_words),
             prefixes: words(&file.header_prefixes),
             suffixes: words(&file.header_suffixes),
             totals: file.totals_words.iter().map(|w| fold(w)).collect(),
-            totals_first_chars: file.totals_words.iter().filter_map(|w| fold(w).chars().next()).collect(),
-            totals_max_chars: file.totals_words.iter().flat_map(|w| w.split_whitespace()).map(|w| w.chars().count()).max().unwrap_or(0),
+            totals_first_chars: file
+                .totals_words
+                .iter()
+                .filter_map(|w| fold(w).chars().next())
+                .collect(),
+            totals_max_chars: file
+                .totals_words
+                .iter()
+                .flat_map(|w| w.split_whitespace())
+                .map(|w| w.chars().count())
+                .max()
+                .unwrap_or(0),
             months: file.months.iter().map(|(k, v)| (fold(k), *v)).collect(),
             comuna_prefixes: {
                 let mut p: Vec<String> = file.comuna_prefixes.iter().map(|w| fold(w)).collect();
@@ -188,11 +240,32 @@ impl Lexicon {
             notes: file.note_words.iter().map(|w| fold(w)).collect(),
             name_words: file.name_words.iter().map(|w| fold(w)).collect(),
             ages: {
-                let f = |l: &[String]| l.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect();
-                FoldedAgeWords { up_to: f(&file.age_words.up_to), below: f(&file.age_words.below), above: f(&file.age_words.above), and_more: f(&file.age_words.and_more) }
+                let f = |l: &[String]| {
+                    l.iter()
+                        .map(|w| fold(w))
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                };
+                FoldedAgeWords {
+                    up_to: f(&file.age_words.up_to),
+                    below: f(&file.age_words.below),
+                    above: f(&file.age_words.above),
+                    and_more: f(&file.age_words.and_more),
+                }
             },
-            stop_words: file.header_stop_words.iter().map(|w| fold(w)).filter(|w| !w.is_empty()).collect(),
-            insignificant: file.header_stop_words.iter().chain(&file.header_qualifiers).map(|w| fold(w)).filter(|w| !w.is_empty()).collect(),
+            stop_words: file
+                .header_stop_words
+                .iter()
+                .map(|w| fold(w))
+                .filter(|w| !w.is_empty())
+                .collect(),
+            insignificant: file
+                .header_stop_words
+                .iter()
+                .chain(&file.header_qualifiers)
+                .map(|w| fold(w))
+                .filter(|w| !w.is_empty())
+                .collect(),
         }
     }
 
@@ -204,12 +277,26 @@ impl Lexicon {
         }
         // Most cells are longer than any "no data" token, or start differently: no need to
         // fold them.
-        if t.len() > 4 * self.missing_max_chars.max(1) || t.chars().count() > self.missing_max_chars + 4 {
+        if t.len() > 4 * self.missing_max_chars.max(1)
+            || t.chars().count() > self.missing_max_chars + 4
+        {
             return false;
         }
-        let first = t.chars().next().into_iter().flat_map(char::to_lowercase).next();
-        let folded_first = t.chars().find(|c| c.is_alphanumeric()).into_iter().flat_map(char::to_lowercase).next();
-        if !first.is_some_and(|c| self.missing_first_chars.contains(&c)) && !folded_first.is_some_and(|c| self.missing_first_chars.contains(&c)) {
+        let first = t
+            .chars()
+            .next()
+            .into_iter()
+            .flat_map(char::to_lowercase)
+            .next();
+        let folded_first = t
+            .chars()
+            .find(|c| c.is_alphanumeric())
+            .into_iter()
+            .flat_map(char::to_lowercase)
+            .next();
+        if !first.is_some_and(|c| self.missing_first_chars.contains(&c))
+            && !folded_first.is_some_and(|c| self.missing_first_chars.contains(&c))
+        {
             return false;
         }
         if self.missing_raw.contains(&t.to_lowercase()) {
@@ -227,7 +314,11 @@ impl Lexicon {
 
     /// The full name of month `m` (the longest word the lexicon has for it).
     pub fn month_name(&self, m: u32) -> Option<&str> {
-        self.months.iter().filter(|(_, v)| **v == m).map(|(k, _)| k.as_str()).max_by_key(|k| (k.len(), *k))
+        self.months
+            .iter()
+            .filter(|(_, v)| **v == m)
+            .map(|(k, _)| k.as_str())
+            .max_by_key(|k| (k.len(), *k))
     }
 
     /// Folded comuna prefixes, longest first.
@@ -238,7 +329,11 @@ impl Lexicon {
     /// True when the folded first words of a row's first text mark a totals row.
     pub fn is_totals_label(&self, text: &str) -> bool {
         // A totals label starts with one of a few words; skip folding anything else.
-        let first_word = text.trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        let first_word = text
+            .trim_start()
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
         if first_word.chars().count() > self.totals_max_chars {
             return false;
         }
@@ -249,8 +344,16 @@ impl Lexicon {
 
     /// True when a text is exactly a totals word (`Total`, `TOTAL GENERAL`, `Subtotal`).
     pub fn is_totals_word(&self, text: &str) -> bool {
-        let first = text.trim_start().chars().next().into_iter().flat_map(char::to_lowercase).next();
-        first.is_some_and(|c| self.totals_first_chars.contains(&c)) && text.len() <= 24 && self.totals.contains(&fold(text))
+        let first = text
+            .trim_start()
+            .chars()
+            .next()
+            .into_iter()
+            .flat_map(char::to_lowercase)
+            .next();
+        first.is_some_and(|c| self.totals_first_chars.contains(&c))
+            && text.len() <= 24
+            && self.totals.contains(&fold(text))
     }
 
     /// True when a lone text under the data is a note (`Fuente: …`).
@@ -268,7 +371,9 @@ impl Lexicon {
     pub fn is_personal_header(&self, folded: &str) -> bool {
         let tokens: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
         self.personal.iter().any(|phrase| {
-            tokens.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == b))
+            tokens
+                .windows(phrase.len())
+                .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == b))
         })
     }
 
@@ -312,7 +417,12 @@ impl Lexicon {
                 }
             }
             for s in &self.suffixes {
-                if tokens.len() > s.len() && tokens[tokens.len() - s.len()..].iter().zip(s).all(|(a, b)| *a == b) {
+                if tokens.len() > s.len()
+                    && tokens[tokens.len() - s.len()..]
+                        .iter()
+                        .zip(s)
+                        .all(|(a, b)| *a == b)
+                {
                     tokens.truncate(tokens.len() - s.len());
                     break;
                 }

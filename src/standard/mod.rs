@@ -141,10 +141,16 @@ impl Standard {
         let list_names: Vec<&str> = code_lists.keys().map(String::as_str).collect();
         let mut datasets = Vec::new();
         for (file, text) in &texts.datasets {
-            let dataset: Dataset = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
-            dataset.check(&list_names).map_err(|e| format!("{file}: {e}"))?;
+            let dataset: Dataset =
+                serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+            dataset
+                .check(&list_names)
+                .map_err(|e| format!("{file}: {e}"))?;
             if datasets.iter().any(|d: &Dataset| d.name == dataset.name) {
-                return Err(format!("{file}: dataset «{}» is defined twice", dataset.name));
+                return Err(format!(
+                    "{file}: dataset «{}» is defined twice",
+                    dataset.name
+                ));
             }
             datasets.push(dataset);
         }
@@ -153,7 +159,13 @@ impl Standard {
         }
         datasets.sort_by(|a, b| a.name.cmp(&b.name));
         let matchers = datasets.iter().map(|d| Matcher::new(d, &lexicon)).collect();
-        Ok(Standard { datasets, code_lists, lexicon, messages, matchers })
+        Ok(Standard {
+            datasets,
+            code_lists,
+            lexicon,
+            messages,
+            matchers,
+        })
     }
 
     /// The dataset called `name`.
@@ -250,16 +262,27 @@ impl ReadingReason {
     /// the feedback e-mail.
     pub fn describe(&self, messages: &Messages) -> String {
         match self {
-            ReadingReason::Encabezado { palabras } => messages.render("columna.encabezado", &[("palabras", palabras)]),
-            ReadingReason::Contenido { coinciden, de, lista } => {
+            ReadingReason::Encabezado { palabras } => {
+                messages.render("columna.encabezado", &[("palabras", palabras)])
+            }
+            ReadingReason::Contenido {
+                coinciden,
+                de,
+                lista,
+            } => {
                 let (c, d) = (coinciden.to_string(), de.to_string());
-                messages.render("columna.contenido", &[("coinciden", &c), ("de", &d), ("lista", lista)])
+                messages.render(
+                    "columna.contenido",
+                    &[("coinciden", &c), ("de", &d), ("lista", lista)],
+                )
             }
             ReadingReason::Mapeo => messages.render("columna.mapeo", &[]),
             ReadingReason::Mensual => messages.render("columna.mensual", &[]),
             ReadingReason::Anio => messages.render("columna.anio", &[]),
             ReadingReason::Personal => messages.render("columna.personal", &[]),
-            ReadingReason::SinUso { parecido: Some(campo) } => messages.render("columna.sin_uso_parecido", &[("campo", campo)]),
+            ReadingReason::SinUso {
+                parecido: Some(campo),
+            } => messages.render("columna.sin_uso_parecido", &[("campo", campo)]),
             ReadingReason::SinUso { parecido: None } => messages.render("columna.sin_uso", &[]),
         }
     }
@@ -317,8 +340,12 @@ impl FileResult {
 
     /// Number of distinct rejected rows (sheet, row).
     pub fn rejected_rows(&self) -> usize {
-        let mut rows: Vec<(&str, u32)> =
-            self.issues.iter().filter(|i| i.is_error()).filter_map(|i| i.row.map(|r| (i.sheet.as_str(), r))).collect();
+        let mut rows: Vec<(&str, u32)> = self
+            .issues
+            .iter()
+            .filter(|i| i.is_error())
+            .filter_map(|i| i.row.map(|r| (i.sheet.as_str(), r)))
+            .collect();
         rows.sort_unstable();
         rows.dedup();
         rows.len()
@@ -327,21 +354,36 @@ impl FileResult {
     /// Why the file gave nothing usable, when no sheet could be read as a dataset: such a file
     /// is rejected whole, like one that cannot be opened, so it never replaces good data.
     pub fn no_data_reason(&self, standard: &Standard) -> Option<String> {
-        if self.sheets.iter().any(|s| matches!(s.resultado, SheetOutcome::Leida { .. })) {
+        if self
+            .sheets
+            .iter()
+            .any(|s| matches!(s.resultado, SheetOutcome::Leida { .. }))
+        {
             return None;
         }
-        let sheet_problems: Vec<String> =
-            self.issues.iter().filter(|i| i.code == Code::MissingLabel).map(|i| format!("{}: {}", i.place(), i.message)).collect();
+        let sheet_problems: Vec<String> = self
+            .issues
+            .iter()
+            .filter(|i| i.code == Code::MissingLabel)
+            .map(|i| format!("{}: {}", i.place(), i.message))
+            .collect();
         Some(if sheet_problems.is_empty() {
             standard.messages.render("unreadable-file.no_data", &[])
         } else {
-            standard.messages.render("unreadable-file.no_sheet_usable", &[("detalle", &sheet_problems.join("; "))])
+            standard.messages.render(
+                "unreadable-file.no_sheet_usable",
+                &[("detalle", &sheet_problems.join("; "))],
+            )
         })
     }
 
     /// Headers of personal-data columns dropped, across sheets.
     pub fn personal_columns(&self) -> Vec<String> {
-        let mut all: Vec<String> = self.sheets.iter().flat_map(|s| s.columnas_personales_descartadas.iter().cloned()).collect();
+        let mut all: Vec<String> = self
+            .sheets
+            .iter()
+            .flat_map(|s| s.columnas_personales_descartadas.iter().cloned())
+            .collect();
         all.sort();
         all.dedup();
         all

@@ -207,23 +207,36 @@ impl Dataset {
     pub fn check(&self, code_lists: &[&str]) -> Result<(), String> {
         let ident = |s: &str| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
         if !ident(&self.name) {
-            return Err(format!("dataset name «{}» must be lower-case letters, digits and _", self.name));
+            return Err(format!(
+                "dataset name «{}» must be lower-case letters, digits and _",
+                self.name
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for f in &self.fields {
             if !ident(&f.name) || PROVENANCE.contains(&f.name.as_str()) {
-                return Err(format!("{}: field name «{}» is not a valid column name", self.name, f.name));
+                return Err(format!(
+                    "{}: field name «{}» is not a valid column name",
+                    self.name, f.name
+                ));
             }
             if !seen.insert(f.name.as_str()) {
-                return Err(format!("{}: field «{}» is declared twice", self.name, f.name));
+                return Err(format!(
+                    "{}: field «{}» is declared twice",
+                    self.name, f.name
+                ));
             }
             if let Some(list) = &f.code_list {
                 if !code_lists.contains(&list.as_str()) {
-                    return Err(format!("{}.{}: unknown code list «{list}»", self.name, f.name));
+                    return Err(format!(
+                        "{}.{}: unknown code list «{list}»",
+                        self.name, f.name
+                    ));
                 }
             }
             if let Some(p) = &f.parse {
@@ -231,9 +244,18 @@ impl Dataset {
                     return Err(format!("{}.{}: unknown parser «{p}»", self.name, f.name));
                 }
             }
-            for reference in [f.derive.as_ref().map(|d| &d.from), f.parent.as_ref().map(|p| &p.field)].into_iter().flatten() {
+            for reference in [
+                f.derive.as_ref().map(|d| &d.from),
+                f.parent.as_ref().map(|p| &p.field),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 if self.field_index(reference).is_none() {
-                    return Err(format!("{}.{}: refers to unknown field «{reference}»", self.name, f.name));
+                    return Err(format!(
+                        "{}.{}: refers to unknown field «{reference}»",
+                        self.name, f.name
+                    ));
                 }
             }
         }

@@ -116,22 +116,33 @@ impl RawSheet {
     /// rows are as read, so only these are copied. Rows the reader left out (blank but for the
     /// merge) stay out, and so do blank cells that are not merged.
     pub fn merged_rows(&self, from_row: u32) -> Vec<RawRow> {
-        let mut filled: std::collections::BTreeMap<usize, RawRow> = std::collections::BTreeMap::new();
+        let mut filled: std::collections::BTreeMap<usize, RawRow> =
+            std::collections::BTreeMap::new();
         // Cells written by filling, bounded: a hostile file may claim thousands of merges over
         // every row.
         let mut budget: usize = MAX_FILLED_CELLS;
-        for m in self.merges.iter().filter(|m| m.first_row >= from_row && (m.last_row > m.first_row || m.last_col > m.first_col)) {
-            let Ok(first) = self.rows.binary_search_by_key(&m.first_row, |r| r.number) else { continue };
+        for m in self.merges.iter().filter(|m| {
+            m.first_row >= from_row && (m.last_row > m.first_row || m.last_col > m.first_col)
+        }) {
+            let Ok(first) = self.rows.binary_search_by_key(&m.first_row, |r| r.number) else {
+                continue;
+            };
             let value = self.rows[first].cell(m.first_col).clone();
             if value.is_blank() {
                 continue;
             }
             let end = self.rows.partition_point(|r| r.number <= m.last_row);
-            let cells = end.saturating_sub(first).saturating_mul(m.last_col.saturating_sub(m.first_col) + 1);
-            let Some(left) = budget.checked_sub(cells) else { break };
+            let cells = end
+                .saturating_sub(first)
+                .saturating_mul(m.last_col.saturating_sub(m.first_col) + 1);
+            let Some(left) = budget.checked_sub(cells) else {
+                break;
+            };
             budget = left;
             for index in first..end {
-                let Some(original) = self.rows.get(index) else { break };
+                let Some(original) = self.rows.get(index) else {
+                    break;
+                };
                 let row = filled.entry(index).or_insert_with(|| original.clone());
                 if row.cells.len() <= m.last_col {
                     row.cells.resize(m.last_col + 1, Cell::Empty);
@@ -180,29 +191,84 @@ mod tests {
     /// Merges fill the data below `from_row` only, blank cells only, within the cell budget.
     #[test]
     fn merges_fill_the_data_area_within_a_budget() {
-        let row = |number: u32, cells: Vec<Cell>| RawRow { number, cells, sum_formulas: false };
+        let row = |number: u32, cells: Vec<Cell>| RawRow {
+            number,
+            cells,
+            sum_formulas: false,
+        };
         let text = |t: &str| Cell::Text(t.to_string());
         let sheet = RawSheet {
             name: "h".into(),
-            rows: vec![row(1, vec![text("Programa"), text("x")]), row(2, vec![text("BA Elige"), text("a")]), row(3, vec![Cell::Empty, text("b")]), row(5, vec![Cell::Empty, text("c")])],
+            rows: vec![
+                row(1, vec![text("Programa"), text("x")]),
+                row(2, vec![text("BA Elige"), text("a")]),
+                row(3, vec![Cell::Empty, text("b")]),
+                row(5, vec![Cell::Empty, text("c")]),
+            ],
             truncated_columns: false,
-            merges: vec![Merge { first_row: 1, last_row: 2, first_col: 1, last_col: 1 }, Merge { first_row: 2, last_row: 5, first_col: 0, last_col: 0 }],
+            merges: vec![
+                Merge {
+                    first_row: 1,
+                    last_row: 2,
+                    first_col: 1,
+                    last_col: 1,
+                },
+                Merge {
+                    first_row: 2,
+                    last_row: 5,
+                    first_col: 0,
+                    last_col: 0,
+                },
+            ],
         };
         let filled = sheet.merged_rows(2);
         let first: Vec<(u32, &Cell)> = filled.iter().map(|r| (r.number, r.cell(0))).collect();
-        assert_eq!(first, [(2, &text("BA Elige")), (3, &text("BA Elige")), (5, &text("BA Elige"))]);
-        assert_eq!(filled[0].cell(1), &text("a"), "a merge starting in the header fills nothing");
+        assert_eq!(
+            first,
+            [
+                (2, &text("BA Elige")),
+                (3, &text("BA Elige")),
+                (5, &text("BA Elige"))
+            ]
+        );
+        assert_eq!(
+            filled[0].cell(1),
+            &text("a"),
+            "a merge starting in the header fills nothing"
+        );
         assert!(sheet.merged_rows(6).is_empty());
         // 10,000 merges over 1,000 rows: the budget stops the filling, quickly.
         let rows: Vec<RawRow> = (1..=1000).map(|n| row(n, vec![text("v"); 4])).collect();
-        let merges = vec![Merge { first_row: 1, last_row: 1000, first_col: 0, last_col: 3 }; 10_000];
-        let hostile = RawSheet { name: "h".into(), rows, truncated_columns: false, merges };
+        let merges = vec![
+            Merge {
+                first_row: 1,
+                last_row: 1000,
+                first_col: 0,
+                last_col: 3
+            };
+            10_000
+        ];
+        let hostile = RawSheet {
+            name: "h".into(),
+            rows,
+            truncated_columns: false,
+            merges,
+        };
         assert_eq!(hostile.merged_rows(1).len(), 1000);
     }
 
     #[test]
     fn column_letters_table() {
-        for (col, want) in [(0, "A"), (7, "H"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA"), (16383, "XFD")] {
+        for (col, want) in [
+            (0, "A"),
+            (7, "H"),
+            (25, "Z"),
+            (26, "AA"),
+            (27, "AB"),
+            (701, "ZZ"),
+            (702, "AAA"),
+            (16383, "XFD"),
+        ] {
             assert_eq!(column_letters(col), want);
         }
     }
@@ -213,6 +279,9 @@ mod tests {
         assert_eq!(Cell::Number(-5.0).as_written(), "-5");
         assert_eq!(Cell::Number(12.5).as_written(), "12.5");
         let d = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).and_then(|d| d.and_hms_opt(0, 0, 0));
-        assert_eq!(d.map(|d| Cell::Date(d).as_written()), Some("04/03/2019".to_string()));
+        assert_eq!(
+            d.map(|d| Cell::Date(d).as_written()),
+            Some("04/03/2019".to_string())
+        );
     }
 }

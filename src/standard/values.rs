@@ -77,10 +77,16 @@ pub fn parse_number_text(text: &str) -> Option<f64> {
         Some(rest) => (true, rest.to_string()),
         None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
     };
-    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return None;
     }
-    if !body.starts_with(|c: char| c.is_ascii_digit()) || !body.ends_with(|c: char| c.is_ascii_digit()) {
+    if !body.starts_with(|c: char| c.is_ascii_digit())
+        || !body.ends_with(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
     let dots = body.matches('.').count();
@@ -104,7 +110,11 @@ pub fn parse_number_text(text: &str) -> Option<f64> {
             // Both separators: the last one is the decimal separator.
             let last_dot = body.rfind('.')?;
             let last_comma = body.rfind(',')?;
-            let (thousand, decimal) = if last_comma > last_dot { ('.', ',') } else { (',', '.') };
+            let (thousand, decimal) = if last_comma > last_dot {
+                ('.', ',')
+            } else {
+                (',', '.')
+            };
             let (int, frac) = body.rsplit_once(decimal)?;
             if frac.contains(thousand) || int.contains(decimal) {
                 return None;
@@ -131,7 +141,9 @@ pub fn parse_number(cell: &Cell) -> Result<f64, ValueError> {
     match cell {
         Cell::Number(n) if n.is_finite() => Ok(*n),
         Cell::Text(t) => parse_number_text(t).ok_or(ValueError::Number),
-        Cell::Bool(_) | Cell::Date(_) | Cell::Error(_) | Cell::Empty | Cell::Number(_) => Err(ValueError::Number),
+        Cell::Bool(_) | Cell::Date(_) | Cell::Error(_) | Cell::Empty | Cell::Number(_) => {
+            Err(ValueError::Number)
+        }
     }
 }
 
@@ -149,7 +161,8 @@ fn from_serial(n: f64) -> Option<NaiveDate> {
     if !(20_000.0..=80_000.0).contains(&n) {
         return None;
     }
-    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(n.floor() as i64))
+    NaiveDate::from_ymd_opt(1899, 12, 30)?
+        .checked_add_signed(chrono::Duration::days(n.floor() as i64))
 }
 
 /// Splits a date text into its date tokens, dropping a trailing time (`10:30`, `T10:30:00`)
@@ -158,14 +171,23 @@ fn date_tokens(text: &str) -> Vec<String> {
     let mut t = text.trim().to_string();
     // ISO date-time: cut at the `T` that follows the date.
     if let Some(pos) = t.find('T') {
-        if pos >= 8 && t[..pos].chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/') {
+        if pos >= 8
+            && t[..pos]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '/')
+        {
             t.truncate(pos);
         }
     }
     let kept: Vec<&str> = t
         .split_whitespace()
         .filter(|chunk| !chunk.contains(':'))
-        .filter(|chunk| !matches!(chunk.to_lowercase().as_str(), "hs" | "hs." | "h" | "am" | "pm" | "a.m." | "p.m."))
+        .filter(|chunk| {
+            !matches!(
+                chunk.to_lowercase().as_str(),
+                "hs" | "hs." | "h" | "am" | "pm" | "a.m." | "p.m."
+            )
+        })
         .collect();
     fold(&kept.join(" "))
         .split(' ')
@@ -216,7 +238,11 @@ pub fn parse_date(cell: &Cell, lex: &Lexicon) -> Result<NaiveDate, ValueError> {
 /// allocating. `None` sends the text to the general path.
 fn parse_numeric_date(text: &str) -> Option<Result<NaiveDate, ValueError>> {
     let t = text.trim();
-    if t.len() > 10 || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'/' | b'-' | b'.')) {
+    if t.len() > 10
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'/' | b'-' | b'.'))
+    {
         return None;
     }
     let mut parts = t.split(['/', '-', '.']);
@@ -266,7 +292,9 @@ fn parse_date_text(text: &str, lex: &Lexicon) -> Result<NaiveDate, ValueError> {
 pub fn parse_yearmonth(cell: &Cell, lex: &Lexicon) -> Result<(i32, u32), ValueError> {
     match cell {
         Cell::Date(dt) => Ok((dt.year(), dt.month())),
-        Cell::Number(n) => from_serial(*n).map(|d| (d.year(), d.month())).ok_or(ValueError::YearMonth),
+        Cell::Number(n) => from_serial(*n)
+            .map(|d| (d.year(), d.month()))
+            .ok_or(ValueError::YearMonth),
         Cell::Text(t) => {
             let tokens = date_tokens(t);
             match tokens.len() {
@@ -284,7 +312,9 @@ pub fn parse_yearmonth(cell: &Cell, lex: &Lexicon) -> Result<(i32, u32), ValueEr
                         _ => Err(ValueError::YearMonth),
                     }
                 }
-                3 => parse_date_text(t, lex).map(|d| (d.year(), d.month())).map_err(|_| ValueError::YearMonth),
+                3 => parse_date_text(t, lex)
+                    .map(|d| (d.year(), d.month()))
+                    .map_err(|_| ValueError::YearMonth),
                 _ => Err(ValueError::YearMonth),
             }
         }
@@ -343,7 +373,15 @@ fn to_roman(mut n: i64) -> Option<String> {
         return None;
     }
     let mut out = String::new();
-    for (v, s) in [(50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")] {
+    for (v, s) in [
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ] {
         while n >= v {
             out.push_str(s);
             n -= v;
@@ -359,7 +397,11 @@ pub fn parse_comuna(cell: &Cell, lex: &Lexicon) -> Result<i64, ValueError> {
         Cell::Number(_) => parse_integer(cell).map_err(|_| ValueError::Comuna),
         Cell::Text(t) => {
             if let Some(n) = parse_number_text(t) {
-                return if n.fract() == 0.0 { Ok(n as i64) } else { Err(ValueError::Comuna) };
+                return if n.fract() == 0.0 {
+                    Ok(n as i64)
+                } else {
+                    Err(ValueError::Comuna)
+                };
             }
             let folded = fold(t);
             let mut rest = folded.as_str();
@@ -367,7 +409,9 @@ pub fn parse_comuna(cell: &Cell, lex: &Lexicon) -> Result<i64, ValueError> {
                 if let Some(r) = rest.strip_prefix(prefix.as_str()) {
                     // `C4` and `C 4` both lose the prefix; `cuatro` is not `c` + `uatro`.
                     let r = r.trim_start();
-                    if r.starts_with(|c: char| c.is_ascii_digit()) || rest.as_bytes().get(prefix.len()) == Some(&b' ') {
+                    if r.starts_with(|c: char| c.is_ascii_digit())
+                        || rest.as_bytes().get(prefix.len()) == Some(&b' ')
+                    {
                         rest = r;
                         break;
                     }
@@ -388,7 +432,8 @@ mod tests {
     use crate::standard::lexicon::LexiconFile;
 
     fn lex() -> Lexicon {
-        let file: LexiconFile = serde_json::from_str(crate::config::embedded::LEXICON).expect("shipped lexicon parses");
+        let file: LexiconFile =
+            serde_json::from_str(crate::config::embedded::LEXICON).expect("shipped lexicon parses");
         Lexicon::new(&file)
     }
 
@@ -423,7 +468,11 @@ mod tests {
             ("NaN", None),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_number_text(input), *want, "parse_number_text({input:?})");
+            assert_eq!(
+                parse_number_text(input),
+                *want,
+                "parse_number_text({input:?})"
+            );
         }
     }
 
@@ -468,9 +517,15 @@ mod tests {
             ("15/03", Err(ValueError::Date)),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_date(&text(input), &lex), *want, "parse_date({input:?})");
+            assert_eq!(
+                parse_date(&text(input), &lex),
+                *want,
+                "parse_date({input:?})"
+            );
         }
-        let cell = NaiveDate::from_ymd_opt(2019, 1, 14).and_then(|d| d.and_hms_opt(0, 0, 0)).map(Cell::Date);
+        let cell = NaiveDate::from_ymd_opt(2019, 1, 14)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(Cell::Date);
         assert_eq!(cell.map(|c| parse_date(&c, &lex)), Some(d(2019, 1, 14)));
         assert_eq!(parse_date(&Cell::Number(43539.0), &lex), d(2019, 3, 15));
         assert_eq!(parse_date(&Cell::Number(12.0), &lex), Err(ValueError::Date));
@@ -495,9 +550,15 @@ mod tests {
             ("primavera", Err(ValueError::YearMonth)),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_yearmonth(&text(input), &lex), *want, "parse_yearmonth({input:?})");
+            assert_eq!(
+                parse_yearmonth(&text(input), &lex),
+                *want,
+                "parse_yearmonth({input:?})"
+            );
         }
-        let cell = NaiveDate::from_ymd_opt(2019, 3, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(Cell::Date);
+        let cell = NaiveDate::from_ymd_opt(2019, 3, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(Cell::Date);
         assert_eq!(cell.map(|c| parse_yearmonth(&c, &lex)), Some(Ok((2019, 3))));
     }
 
@@ -525,7 +586,11 @@ mod tests {
             ("4.5", Err(ValueError::Comuna)),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_comuna(&text(input), &lex), *want, "parse_comuna({input:?})");
+            assert_eq!(
+                parse_comuna(&text(input), &lex),
+                *want,
+                "parse_comuna({input:?})"
+            );
         }
         assert_eq!(parse_comuna(&Cell::Number(4.0), &lex), Ok(4));
     }
@@ -533,8 +598,22 @@ mod tests {
     #[test]
     fn missing_tokens_are_null() {
         let lex = lex();
-        for token in ["", "  ", "-", "s/d", "S/D", "sin datos", "Sin Datos", "N/A", "n/d", "—"] {
-            assert!(is_missing(&text(token), &lex), "{token:?} should be missing");
+        for token in [
+            "",
+            "  ",
+            "-",
+            "s/d",
+            "S/D",
+            "sin datos",
+            "Sin Datos",
+            "N/A",
+            "n/d",
+            "—",
+        ] {
+            assert!(
+                is_missing(&text(token), &lex),
+                "{token:?} should be missing"
+            );
         }
         for token in ["0", "Palermo", "sd123"] {
             assert!(!is_missing(&text(token), &lex), "{token:?} is a value");

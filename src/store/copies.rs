@@ -70,7 +70,11 @@ impl HashToIds {
 
     /// The ids of rows with this hash.
     fn get(&self, hash: u64) -> impl Iterator<Item = i64> + '_ {
-        self.first.get(&hash).copied().into_iter().chain(self.more.get(&hash).into_iter().flatten().copied())
+        self.first
+            .get(&hash)
+            .copied()
+            .into_iter()
+            .chain(self.more.get(&hash).into_iter().flatten().copied())
     }
 }
 
@@ -90,9 +94,17 @@ impl CopyIndex {
     }
 
     /// The map of `organismo`'s current rows of `dataset`, loaded on first use.
-    fn load(&mut self, tx: &Transaction, dataset: &Dataset, organismo: &str) -> Result<&mut HashToIds, StoreError> {
+    fn load(
+        &mut self,
+        tx: &Transaction,
+        dataset: &Dataset,
+        organismo: &str,
+    ) -> Result<&mut HashToIds, StoreError> {
         use std::collections::hash_map::Entry;
-        match self.maps.entry((organismo.to_string(), dataset.name.clone())) {
+        match self
+            .maps
+            .entry((organismo.to_string(), dataset.name.clone()))
+        {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
                 let mut map = HashToIds::default();
@@ -147,7 +159,12 @@ fn iso_digits(year: i32, parts: &[u32]) -> Option<([u8; 10], usize)> {
     let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
     let mut buf = [0u8; 10];
     let digit = |n: u32| b'0' + (n % 10) as u8;
-    buf[..4].copy_from_slice(&[digit(year / 1000), digit(year / 100), digit(year / 10), digit(year)]);
+    buf[..4].copy_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+    ]);
     let mut len = 4;
     for &p in parts.iter().take(2) {
         if p > 99 {
@@ -183,7 +200,9 @@ fn hash_number(h: &mut FxHasher, n: f64) {
 #[cfg(test)]
 #[test]
 fn dates_hash_as_their_stored_text() {
-    let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 4).map(Value::Date).unwrap_or(Value::Null);
+    let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 4)
+        .map(Value::Date)
+        .unwrap_or(Value::Null);
     for v in [date, Value::YearMonth(2019, 11)] {
         let mut a = FxHasher::default();
         hash_value(&mut a, &v);
@@ -203,12 +222,25 @@ fn row_hash(values: &[Value]) -> u64 {
 
 /// The kept row a record repeats: among `organismo`'s current rows of `dataset` outside file
 /// `exclude` with the same hash, the first (by file, sheet, row) equal on every field.
-fn find(tx: &Transaction, dataset: &Dataset, map: &HashToIds, organismo: &str, hash: u64, values: &[Value], exclude: i64) -> Result<Option<(i64, Original)>, StoreError> {
+fn find(
+    tx: &Transaction,
+    dataset: &Dataset,
+    map: &HashToIds,
+    organismo: &str,
+    hash: u64,
+    values: &[Value],
+    exclude: i64,
+) -> Result<Option<(i64, Original)>, StoreError> {
     let mut ids = map.get(hash).peekable();
     if ids.peek().is_none() {
         return Ok(None);
     }
-    let equal: Vec<String> = dataset.fields.iter().enumerate().map(|(i, f)| format!("{} IS ?{}", f.name, i + 4)).collect();
+    let equal: Vec<String> = dataset
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{} IS ?{}", f.name, i + 4))
+        .collect();
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT _archivo_id, fuente_archivo, fuente_hoja, fuente_fila FROM {} WHERE _fila_id = ?1 AND organismo = ?2 AND _archivo_id <> ?3 AND {}",
         table(dataset),
@@ -220,10 +252,22 @@ fn find(tx: &Transaction, dataset: &Dataset, map: &HashToIds, organismo: &str, h
         bound.extend_from_slice(&[&id, &organismo, &exclude]);
         bound.extend(values.iter().map(|v| v as &dyn ToSql));
         let found = stmt
-            .query_row(bound.as_slice(), |r| Ok((r.get::<_, i64>(0)?, Original { organismo: organismo.to_string(), archivo: r.get(1)?, hoja: r.get(2)?, fila: r.get(3)? })))
+            .query_row(bound.as_slice(), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Original {
+                        organismo: organismo.to_string(),
+                        archivo: r.get(1)?,
+                        hoja: r.get(2)?,
+                        fila: r.get(3)?,
+                    },
+                ))
+            })
             .optional()?;
         if let Some((file, original)) = found {
-            let better = best.as_ref().is_none_or(|(_, b)| (&original.archivo, &original.hoja, original.fila) < (&b.archivo, &b.hoja, b.fila));
+            let better = best.as_ref().is_none_or(|(_, b)| {
+                (&original.archivo, &original.hoja, original.fila) < (&b.archivo, &b.hoja, b.fila)
+            });
             if better {
                 best = Some((file, original));
             }
@@ -256,12 +300,21 @@ pub(super) struct Inserted {
 
 /// Writes a version's records: as data, or as copies of rows another file of the organismo
 /// already holds (one rejection per sheet row).
-pub(super) fn insert_records(tx: &Transaction, index: &mut CopyIndex, datasets: &[Dataset], result: &FileResult, v: &Version, wording: CopyWording<'_>) -> Result<Inserted, StoreError> {
+pub(super) fn insert_records(
+    tx: &Transaction,
+    index: &mut CopyIndex,
+    datasets: &[Dataset],
+    result: &FileResult,
+    v: &Version,
+    wording: CopyWording<'_>,
+) -> Result<Inserted, StoreError> {
     let mut accepted = 0;
     let mut copy_rows: FxHashSet<(Arc<str>, u32)> = FxHashSet::default();
     let mut repeats: BTreeMap<String, FxHashSet<(Arc<str>, u32)>> = BTreeMap::new();
     for dataset in datasets {
-        let Some(records) = result.records.get(&dataset.name).filter(|r| !r.is_empty()) else { continue };
+        let Some(records) = result.records.get(&dataset.name).filter(|r| !r.is_empty()) else {
+            continue;
+        };
         let map = index.load(tx, dataset, v.organismo)?;
         let cols = field_columns(dataset);
         let placeholders: Vec<String> = (1..=cols.len() + 6).map(|i| format!("?{i}")).collect();
@@ -275,12 +328,21 @@ pub(super) fn insert_records(tx: &Transaction, index: &mut CopyIndex, datasets: 
         let mut bound: Vec<&dyn ToSql> = Vec::with_capacity(cols.len() + 6);
         for record in records {
             let hash = row_hash(&record.values);
-            if let Some((kept_in, original)) = find(tx, dataset, map, v.organismo, hash, &record.values, v.id)? {
+            if let Some((kept_in, original)) =
+                find(tx, dataset, map, v.organismo, hash, &record.values, v.id)?
+            {
                 copies.push((record, kept_in, original));
                 continue;
             }
             bound.clear();
-            bound.extend_from_slice(&[&v.id, &v.version_id, &v.organismo, &v.relative, &record.sheet, &record.row]);
+            bound.extend_from_slice(&[
+                &v.id,
+                &v.version_id,
+                &v.organismo,
+                &v.relative,
+                &record.sheet,
+                &record.row,
+            ]);
             bound.extend(record.values.iter().map(|x| x as &dyn ToSql));
             stmt.execute(bound.as_slice())?;
             map.add(hash, tx.last_insert_rowid());
@@ -307,15 +369,39 @@ pub(super) fn insert_records(tx: &Transaction, index: &mut CopyIndex, datasets: 
                 }
             };
             let mut row: Vec<&dyn ToSql> = Vec::with_capacity(cols.len() + 10);
-            row.extend_from_slice(&[&rechazo, kept_in, &original.hoja, &original.fila, &v.id, &v.version_id, &v.organismo, &v.relative, &record.sheet, &record.row]);
+            row.extend_from_slice(&[
+                &rechazo,
+                kept_in,
+                &original.hoja,
+                &original.fila,
+                &v.id,
+                &v.version_id,
+                &v.organismo,
+                &v.relative,
+                &record.sheet,
+                &record.row,
+            ]);
             row.extend(record.values.iter().map(|x| x as &dyn ToSql));
             copy_stmt.execute(row.as_slice())?;
-            repeats.entry(original.archivo.clone()).or_default().insert(key.clone());
+            repeats
+                .entry(original.archivo.clone())
+                .or_default()
+                .insert(key.clone());
             copy_rows.insert(key);
         }
     }
-    let repeats = repeats.into_iter().map(|(archivo, rows)| Repeat { archivo, filas: rows.len() }).collect();
-    Ok(Inserted { accepted, copy_rows, repeats })
+    let repeats = repeats
+        .into_iter()
+        .map(|(archivo, rows)| Repeat {
+            archivo,
+            filas: rows.len(),
+        })
+        .collect();
+    Ok(Inserted {
+        accepted,
+        copy_rows,
+        repeats,
+    })
 }
 
 fn insert_copy_sql(dataset: &Dataset) -> String {
@@ -344,7 +430,13 @@ struct Orphan {
 /// data in its own file. Copies are taken in the order versions are kept (earlier-modified
 /// file first, then path), so of several copies of a row that nothing repeats any more, that
 /// file's is the one that counts. Returns, by file, the rows that count again.
-pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Dataset], file_id: i64, wording: CopyWording<'_>) -> Result<Vec<Repeat>, StoreError> {
+pub(super) fn recheck(
+    tx: &Transaction,
+    index: &mut CopyIndex,
+    datasets: &[Dataset],
+    file_id: i64,
+    wording: CopyWording<'_>,
+) -> Result<Vec<Repeat>, StoreError> {
     let mut restored: BTreeMap<String, usize> = BTreeMap::new();
     let mut holders: BTreeSet<i64> = BTreeSet::new();
     for dataset in datasets {
@@ -362,7 +454,13 @@ pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Datas
                 for (i, f) in dataset.fields.iter().enumerate() {
                     values.push(typed_value(f.field_type, r.get_ref(i + 4)?));
                 }
-                Ok(Orphan { copia: r.get(0)?, rechazo: r.get(1)?, archivo: r.get(2)?, organismo: r.get(3)?, values })
+                Ok(Orphan {
+                    copia: r.get(0)?,
+                    rechazo: r.get(1)?,
+                    archivo: r.get(2)?,
+                    organismo: r.get(3)?,
+                    values,
+                })
             })?;
             rows.collect::<Result<_, _>>()?
         };
@@ -381,10 +479,32 @@ pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Datas
                     )?;
                 }
                 None => {
-                    let cols = [&["_archivo_id", "_version_id", "organismo", "fuente_archivo", "fuente_hoja", "fuente_fila"][..], &fields.iter().map(String::as_str).collect::<Vec<_>>()[..]].concat().join(", ");
-                    tx.execute(&format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {} WHERE _copia_id = ?1", table(dataset), copies_table(dataset)), [o.copia])?;
+                    let cols = [
+                        &[
+                            "_archivo_id",
+                            "_version_id",
+                            "organismo",
+                            "fuente_archivo",
+                            "fuente_hoja",
+                            "fuente_fila",
+                        ][..],
+                        &fields.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                    ]
+                    .concat()
+                    .join(", ");
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO {} ({cols}) SELECT {cols} FROM {} WHERE _copia_id = ?1",
+                            table(dataset),
+                            copies_table(dataset)
+                        ),
+                        [o.copia],
+                    )?;
                     map.add(hash, tx.last_insert_rowid());
-                    tx.execute(&format!("DELETE FROM {} WHERE _copia_id = ?1", copies_table(dataset)), [o.copia])?;
+                    tx.execute(
+                        &format!("DELETE FROM {} WHERE _copia_id = ?1", copies_table(dataset)),
+                        [o.copia],
+                    )?;
                     holders.insert(o.archivo);
                 }
             }
@@ -406,11 +526,25 @@ pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Datas
                 .optional()?;
             match first {
                 Some((organismo, archivo, fila, hoja)) => {
-                    let message = wording(&Original { organismo, archivo, hoja, fila });
-                    tx.execute("UPDATE rechazos SET mensaje = ?1 WHERE id = ?2", params![message, rechazo])?;
+                    let message = wording(&Original {
+                        organismo,
+                        archivo,
+                        hoja,
+                        fila,
+                    });
+                    tx.execute(
+                        "UPDATE rechazos SET mensaje = ?1 WHERE id = ?2",
+                        params![message, rechazo],
+                    )?;
                 }
                 None => {
-                    let holder: Option<String> = tx.query_row("SELECT fuente_archivo FROM rechazos WHERE id = ?1", [rechazo], |r| r.get(0)).optional()?;
+                    let holder: Option<String> = tx
+                        .query_row(
+                            "SELECT fuente_archivo FROM rechazos WHERE id = ?1",
+                            [rechazo],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
                     tx.execute("DELETE FROM rechazos WHERE id = ?1", [rechazo])?;
                     if let Some(holder) = holder {
                         *restored.entry(holder).or_default() += 1;
@@ -422,7 +556,10 @@ pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Datas
     for holder in holders {
         recount(tx, datasets, holder)?;
     }
-    Ok(restored.into_iter().map(|(archivo, filas)| Repeat { archivo, filas }).collect())
+    Ok(restored
+        .into_iter()
+        .map(|(archivo, filas)| Repeat { archivo, filas })
+        .collect())
 }
 
 /// Sets the counts of a file's current version from what the store holds for it: records in
@@ -430,7 +567,14 @@ pub(super) fn recheck(tx: &Transaction, index: &mut CopyIndex, datasets: &[Datas
 fn recount(tx: &Transaction, datasets: &[Dataset], file_id: i64) -> Result<(), StoreError> {
     let mut accepted: i64 = 0;
     for dataset in datasets {
-        accepted += tx.query_row(&format!("SELECT COUNT(*) FROM {} WHERE _archivo_id = ?1", table(dataset)), [file_id], |r| r.get::<_, i64>(0))?;
+        accepted += tx.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM {} WHERE _archivo_id = ?1",
+                table(dataset)
+            ),
+            [file_id],
+            |r| r.get::<_, i64>(0),
+        )?;
     }
     let rejected: i64 = tx.query_row(
         "SELECT COUNT(*) FROM (SELECT DISTINCT fuente_hoja, fuente_fila FROM rechazos WHERE archivo_id = ?1 AND fuente_fila IS NOT NULL) AS r",
@@ -445,18 +589,36 @@ fn recount(tx: &Transaction, datasets: &[Dataset], file_id: i64) -> Result<(), S
 }
 
 /// Rows rejected as copies, by pair of files, for one organismo.
-pub(super) fn repeated_rows(conn: &rusqlite::Connection, datasets: &[Dataset], organismo: &str) -> Result<Vec<super::RepeatedRows>, StoreError> {
+pub(super) fn repeated_rows(
+    conn: &rusqlite::Connection,
+    datasets: &[Dataset],
+    organismo: &str,
+) -> Result<Vec<super::RepeatedRows>, StoreError> {
     let mut pairs: BTreeMap<(String, String), BTreeSet<(String, i64)>> = BTreeMap::new();
     for dataset in datasets {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT c.fuente_archivo, a.ruta, c.fuente_hoja, c.fuente_fila FROM {} c JOIN archivos a ON a.id = c._de_archivo_id WHERE c.organismo = ?1",
             copies_table(dataset)
         ))?;
-        let rows = stmt.query_map([organismo], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))?;
+        let rows = stmt.query_map([organismo], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
         for row in rows {
             let (archivo, de, hoja, fila) = row?;
             pairs.entry((archivo, de)).or_default().insert((hoja, fila));
         }
     }
-    Ok(pairs.into_iter().map(|((archivo, de_archivo), rows)| super::RepeatedRows { archivo, de_archivo, filas: rows.len() as i64 }).collect())
+    Ok(pairs
+        .into_iter()
+        .map(|((archivo, de_archivo), rows)| super::RepeatedRows {
+            archivo,
+            de_archivo,
+            filas: rows.len() as i64,
+        })
+        .collect())
 }

@@ -33,32 +33,66 @@ pub(super) fn fingerprint(columns: &[ColumnReading]) -> Option<String> {
 
 /// Records the layouts of a version's sheets the organismo had never sent; returns how many
 /// were new.
-pub(super) fn record(tx: &Transaction, organismo: &str, file_id: i64, version_id: i64, received_at: &str, sheets: &[SheetReport]) -> Result<usize, StoreError> {
+pub(super) fn record(
+    tx: &Transaction,
+    organismo: &str,
+    file_id: i64,
+    version_id: i64,
+    received_at: &str,
+    sheets: &[SheetReport],
+) -> Result<usize, StoreError> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO disposiciones (organismo, huella, archivo_id, version_id, hoja, columnas, recibido_en) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (organismo, huella) DO NOTHING",
     )?;
     let mut new = 0;
     for sheet in sheets {
-        let Some(huella) = fingerprint(&sheet.columnas) else { continue };
-        let columnas = serde_json::to_string(&sheet.columnas).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        new += stmt.execute(params![organismo, huella, file_id, version_id, sheet.nombre, columnas, received_at])?;
+        let Some(huella) = fingerprint(&sheet.columnas) else {
+            continue;
+        };
+        let columnas = serde_json::to_string(&sheet.columnas)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        new += stmt.execute(params![
+            organismo,
+            huella,
+            file_id,
+            version_id,
+            sheet.nombre,
+            columnas,
+            received_at
+        ])?;
     }
     Ok(new)
 }
 
 /// The layouts first seen in the pass received at `received_at`, by file and sheet.
-pub(super) fn first_seen(conn: &Connection, organismo: &str, received_at: &str) -> Result<Vec<NewLayout>, StoreError> {
+pub(super) fn first_seen(
+    conn: &Connection,
+    organismo: &str,
+    received_at: &str,
+) -> Result<Vec<NewLayout>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.ruta, d.hoja, d.columnas FROM disposiciones d JOIN archivos a ON a.id = d.archivo_id
          WHERE d.organismo = ?1 AND d.recibido_en = ?2 ORDER BY a.ruta, d.version_id, d.hoja",
     )?;
-    let rows = stmt.query_map(params![organismo, received_at], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let rows = stmt.query_map(params![organismo, received_at], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (archivo, hoja, json) = row?;
-        let stored: Vec<StoredColumn> = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("disposición de {archivo}, hoja «{hoja}»: {e}")))?;
-        out.push(NewLayout { archivo, hoja, columnas: stored.into_iter().map(ColumnReading::from).collect() });
+        let stored: Vec<StoredColumn> = serde_json::from_str(&json).map_err(|e| {
+            StoreError::Corrupt(format!("disposición de {archivo}, hoja «{hoja}»: {e}"))
+        })?;
+        out.push(NewLayout {
+            archivo,
+            hoja,
+            columnas: stored.into_iter().map(ColumnReading::from).collect(),
+        });
     }
     Ok(out)
 }
@@ -75,27 +109,48 @@ struct StoredColumn {
 #[derive(Deserialize)]
 #[serde(tag = "por", rename_all = "snake_case")]
 enum StoredReason {
-    Encabezado { palabras: String },
-    Contenido { coinciden: usize, de: usize, lista: String },
+    Encabezado {
+        palabras: String,
+    },
+    Contenido {
+        coinciden: usize,
+        de: usize,
+        lista: String,
+    },
     Mapeo,
     Mensual,
     Anio,
     Personal,
-    SinUso { parecido: Option<String> },
+    SinUso {
+        parecido: Option<String>,
+    },
 }
 
 impl From<StoredColumn> for ColumnReading {
     fn from(c: StoredColumn) -> ColumnReading {
         let motivo = match c.motivo {
             StoredReason::Encabezado { palabras } => ReadingReason::Encabezado { palabras },
-            StoredReason::Contenido { coinciden, de, lista } => ReadingReason::Contenido { coinciden, de, lista },
+            StoredReason::Contenido {
+                coinciden,
+                de,
+                lista,
+            } => ReadingReason::Contenido {
+                coinciden,
+                de,
+                lista,
+            },
             StoredReason::Mapeo => ReadingReason::Mapeo,
             StoredReason::Mensual => ReadingReason::Mensual,
             StoredReason::Anio => ReadingReason::Anio,
             StoredReason::Personal => ReadingReason::Personal,
             StoredReason::SinUso { parecido } => ReadingReason::SinUso { parecido },
         };
-        ColumnReading { columna: c.columna, encabezado: c.encabezado, campo: c.campo, motivo }
+        ColumnReading {
+            columna: c.columna,
+            encabezado: c.encabezado,
+            campo: c.campo,
+            motivo,
+        }
     }
 }
 
@@ -103,24 +158,64 @@ impl From<StoredColumn> for ColumnReading {
 mod tests {
     use super::*;
 
-    fn column(columna: &str, encabezado: &str, campo: Option<&str>, motivo: ReadingReason) -> ColumnReading {
-        ColumnReading { columna: columna.into(), encabezado: encabezado.into(), campo: campo.map(str::to_string), motivo }
+    fn column(
+        columna: &str,
+        encabezado: &str,
+        campo: Option<&str>,
+        motivo: ReadingReason,
+    ) -> ColumnReading {
+        ColumnReading {
+            columna: columna.into(),
+            encabezado: encabezado.into(),
+            campo: campo.map(str::to_string),
+            motivo,
+        }
     }
 
     #[test]
     fn every_reading_survives_the_store_and_the_fingerprint_is_the_header_field_sequence() {
         let columns = vec![
-            column("A", "Programa", Some("programa"), ReadingReason::Encabezado { palabras: "programa".into() }),
-            column("B", "Lugar", Some("barrio"), ReadingReason::Contenido { coinciden: 18, de: 20, lista: "barrios".into() }),
+            column(
+                "A",
+                "Programa",
+                Some("programa"),
+                ReadingReason::Encabezado {
+                    palabras: "programa".into(),
+                },
+            ),
+            column(
+                "B",
+                "Lugar",
+                Some("barrio"),
+                ReadingReason::Contenido {
+                    coinciden: 18,
+                    de: 20,
+                    lista: "barrios".into(),
+                },
+            ),
             column("C", "Col3", Some("tema"), ReadingReason::Mapeo),
-            column("D", "Inscriptos enero", Some("inscriptos"), ReadingReason::Mensual),
+            column(
+                "D",
+                "Inscriptos enero",
+                Some("inscriptos"),
+                ReadingReason::Mensual,
+            ),
             column("E", "Año", Some("periodo"), ReadingReason::Anio),
             column("F", "DNI", None, ReadingReason::Personal),
-            column("G", "Observaciones", None, ReadingReason::SinUso { parecido: Some("resultado".into()) }),
+            column(
+                "G",
+                "Observaciones",
+                None,
+                ReadingReason::SinUso {
+                    parecido: Some("resultado".into()),
+                },
+            ),
             column("H", "", None, ReadingReason::SinUso { parecido: None }),
         ];
         let json = serde_json::to_string(&columns).unwrap_or_default();
-        let back: Vec<ColumnReading> = serde_json::from_str::<Vec<StoredColumn>>(&json).map(|v| v.into_iter().map(ColumnReading::from).collect()).unwrap_or_default();
+        let back: Vec<ColumnReading> = serde_json::from_str::<Vec<StoredColumn>>(&json)
+            .map(|v| v.into_iter().map(ColumnReading::from).collect())
+            .unwrap_or_default();
         assert_eq!(back, columns);
 
         let print = fingerprint(&columns);

@@ -45,7 +45,11 @@ pub struct Holder {
 impl Holder {
     /// This process, about to write the store with `command`.
     pub fn this_process(command: &str) -> Holder {
-        Holder { pid: std::process::id(), command: command.to_string(), since: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string() }
+        Holder {
+            pid: std::process::id(),
+            command: command.to_string(),
+            since: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        }
     }
 
     /// Whether it is the daemon, which holds the store until it is stopped.
@@ -56,7 +60,12 @@ impl Holder {
     /// The lock file's text.
     pub fn to_text(&self) -> String {
         // One line each: a command never holds a line break (it is ours, not the user's).
-        format!("pid={}\norden={}\ndesde={}\n", self.pid, self.command.replace('\n', " "), self.since)
+        format!(
+            "pid={}\norden={}\ndesde={}\n",
+            self.pid,
+            self.command.replace('\n', " "),
+            self.since
+        )
     }
 
     /// Reads the lock file's text; `None` when it names nobody (empty, or half written).
@@ -70,13 +79,21 @@ impl Holder {
                 _ => {}
             }
         }
-        Some(Holder { pid: pid?, command: command?, since: since? })
+        Some(Holder {
+            pid: pid?,
+            command: command?,
+            since: since?,
+        })
     }
 }
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "pid {}, «{}», desde {}", self.pid, self.command, self.since)
+        write!(
+            f,
+            "pid {}, «{}», desde {}",
+            self.pid, self.command, self.since
+        )
     }
 }
 
@@ -104,20 +121,41 @@ impl Busy {
     /// What a command that waits says when it starts to.
     pub fn waiting_message(&self, limit: Duration) -> String {
         // The daemon ends only when stopped: the wait is for one that is stopping.
-        let what = if self.holder.as_ref().is_some_and(Holder::is_daemon) { "por si se está deteniendo" } else { "a que termine" };
-        format!("{} está usando el almacén {}; se espera hasta {} s {what}…", self.who(), self.store.display(), limit.as_secs())
+        let what = if self.holder.as_ref().is_some_and(Holder::is_daemon) {
+            "por si se está deteniendo"
+        } else {
+            "a que termine"
+        };
+        format!(
+            "{} está usando el almacén {}; se espera hasta {} s {what}…",
+            self.who(),
+            self.store.display(),
+            limit.as_secs()
+        )
     }
 }
 
 impl std::fmt::Display for Busy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} está usando el almacén {}", self.who(), self.store.display())?;
+        write!(
+            f,
+            "{} está usando el almacén {}",
+            self.who(),
+            self.store.display()
+        )?;
         if !self.waited.is_zero() {
-            write!(f, "; se esperó {} s y no terminó", self.waited.as_secs().max(1))?;
+            write!(
+                f,
+                "; se esperó {} s y no terminó",
+                self.waited.as_secs().max(1)
+            )?;
         }
         let daemon = self.holder.as_ref().is_some_and(Holder::is_daemon);
         if daemon && self.wanted.starts_with(DAEMON) {
-            write!(f, ". Ya hay un daemon en marcha sobre este almacén: no se inicia otro")
+            write!(
+                f,
+                ". Ya hay un daemon en marcha sobre este almacén: no se inicia otro"
+            )
         } else if daemon {
             write!(
                 f,
@@ -148,7 +186,10 @@ pub enum LockError {
 
 /// The lock file of a store kept in `database`: `participa.db` → `participa.db.lock`.
 pub fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "participa.db".into());
+    let mut name = database
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "participa.db".into());
     name.push(".lock");
     database.with_file_name(name)
 }
@@ -182,10 +223,24 @@ fn read_holder(path: &Path) -> Option<Holder> {
 impl WriterLock {
     /// Takes the writer lock of the store kept in `database` for `me`, waiting up to `wait`
     /// while another process holds it (`waiting` is told once, when the wait starts).
-    pub fn acquire(database: &Path, me: &Holder, wait: Duration, waiting: &mut dyn FnMut(&Busy)) -> Result<WriterLock, LockError> {
+    pub fn acquire(
+        database: &Path,
+        me: &Holder,
+        wait: Duration,
+        waiting: &mut dyn FnMut(&Busy),
+    ) -> Result<WriterLock, LockError> {
         let path = lock_path(database);
-        let io = |error| LockError::Io { path: path.clone(), error };
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        let io = |error| LockError::Io {
+            path: path.clone(),
+            error,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
         let start = Instant::now();
         let mut told = false;
         loop {
@@ -193,10 +248,19 @@ impl WriterLock {
                 Ok(()) => break,
                 Err(TryLockError::WouldBlock) => {
                     let waited = start.elapsed();
-                    let busy = |waited| Busy { holder: read_holder(&path), wanted: me.command.clone(), store: database.to_path_buf(), waited };
+                    let busy = |waited| Busy {
+                        holder: read_holder(&path),
+                        wanted: me.command.clone(),
+                        store: database.to_path_buf(),
+                        waited,
+                    };
                     if waited >= wait {
                         // A command that does not wait did not wait, however long this took.
-                        return Err(LockError::Busy(Box::new(busy(if wait.is_zero() { Duration::ZERO } else { waited }))));
+                        return Err(LockError::Busy(Box::new(busy(if wait.is_zero() {
+                            Duration::ZERO
+                        } else {
+                            waited
+                        }))));
                     }
                     if !told {
                         waiting(&busy(Duration::ZERO));
@@ -234,13 +298,23 @@ mod tests {
 
     #[test]
     fn the_lock_file_names_its_holder_and_reads_back() {
-        let me = Holder { pid: 4242, command: "participa run".into(), since: "2026-12-01 17:40:03".into() };
+        let me = Holder {
+            pid: 4242,
+            command: "participa run".into(),
+            since: "2026-12-01 17:40:03".into(),
+        };
         assert_eq!(Holder::parse(&me.to_text()), Some(me.clone()));
         assert_eq!(Holder::parse(""), None);
         assert_eq!(Holder::parse("pid=12\n"), None, "half written");
         assert!(me.is_daemon());
-        assert_eq!(me.to_string(), "pid 4242, «participa run», desde 2026-12-01 17:40:03");
-        assert_eq!(lock_path(Path::new("/srv/p/participa.db")), Path::new("/srv/p/participa.db.lock"));
+        assert_eq!(
+            me.to_string(),
+            "pid 4242, «participa run», desde 2026-12-01 17:40:03"
+        );
+        assert_eq!(
+            lock_path(Path::new("/srv/p/participa.db")),
+            Path::new("/srv/p/participa.db.lock")
+        );
     }
 
     #[test]
@@ -248,11 +322,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let db = dir.path().join("participa.db");
         let first = Holder::this_process("participa ingest");
-        let held = WriterLock::acquire(&db, &first, Duration::ZERO, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let held = WriterLock::acquire(&db, &first, Duration::ZERO, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
         // A lock is per open file, so a second open in the same process is a second writer.
         let mut told = Vec::new();
         let second = Holder::this_process("participa report --period 2019-03");
-        let busy = match WriterLock::acquire(&db, &second, Duration::from_millis(300), &mut |b| told.push(b.clone())) {
+        let busy = match WriterLock::acquire(&db, &second, Duration::from_millis(300), &mut |b| {
+            told.push(b.clone())
+        }) {
             Err(LockError::Busy(busy)) => busy,
             other => panic!("the second writer got the lock: {other:?}"),
         };
@@ -260,20 +337,48 @@ mod tests {
         assert!(busy.waited >= Duration::from_millis(300));
         assert_eq!(told.len(), 1, "told once that it waits");
         let text = busy.to_string();
-        assert!(text.contains(&format!("pid {}", std::process::id())) && text.contains("«participa ingest»") && text.contains("se esperó"), "{text}");
+        assert!(
+            text.contains(&format!("pid {}", std::process::id()))
+                && text.contains("«participa ingest»")
+                && text.contains("se esperó"),
+            "{text}"
+        );
         drop(held);
-        assert_eq!(std::fs::read_to_string(lock_path(&db)).unwrap_or_default(), "", "emptied when let go");
-        let again = WriterLock::acquire(&db, &second, Duration::ZERO, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(Holder::parse(&std::fs::read_to_string(lock_path(&db)).unwrap_or_default()), Some(second));
+        assert_eq!(
+            std::fs::read_to_string(lock_path(&db)).unwrap_or_default(),
+            "",
+            "emptied when let go"
+        );
+        let again = WriterLock::acquire(&db, &second, Duration::ZERO, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            Holder::parse(&std::fs::read_to_string(lock_path(&db)).unwrap_or_default()),
+            Some(second)
+        );
         drop(again);
     }
 
     #[test]
     fn the_daemon_as_holder_is_explained_to_whoever_asks() {
-        let daemon = Holder { pid: 7, command: DAEMON.into(), since: "2026-12-01 17:40:03".into() };
-        let busy = |wanted: &str, waited| Busy { holder: Some(daemon.clone()), wanted: wanted.into(), store: "participa.db".into(), waited }.to_string();
+        let daemon = Holder {
+            pid: 7,
+            command: DAEMON.into(),
+            since: "2026-12-01 17:40:03".into(),
+        };
+        let busy = |wanted: &str, waited| {
+            Busy {
+                holder: Some(daemon.clone()),
+                wanted: wanted.into(),
+                store: "participa.db".into(),
+                waited,
+            }
+            .to_string()
+        };
         assert!(busy("participa run --once", Duration::ZERO).contains("Ya hay un daemon en marcha"));
         let by_hand = busy("participa ingest", Duration::from_secs(60));
-        assert!(by_hand.contains("se esperó 60 s") && by_hand.contains("Es el daemon"), "{by_hand}");
+        assert!(
+            by_hand.contains("se esperó 60 s") && by_hand.contains("Es el daemon"),
+            "{by_hand}"
+        );
     }
 }

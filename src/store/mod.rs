@@ -215,36 +215,74 @@ pub trait Store {
     /// the wait starts, then fails with [`lock::LockError::Busy`], naming the holder. The lock
     /// is the operating system's (a database server's, for a server store): it is let go when
     /// the holder ends, however it ends, so none is ever left stale.
-    fn lock_writer(&mut self, me: &Holder, wait: std::time::Duration, waiting: &mut dyn FnMut(&Busy)) -> Result<(), StoreError>;
+    fn lock_writer(
+        &mut self,
+        me: &Holder,
+        wait: std::time::Duration,
+        waiting: &mut dyn FnMut(&Busy),
+    ) -> Result<(), StoreError>;
     /// Creates or upgrades tables for the core schema and every dataset.
     fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError>;
     /// Files known for a source.
     fn known_files(&mut self, source: &str) -> Result<Vec<KnownFile>, StoreError>;
     /// Records that a file's size or time changed but its content did not.
-    fn touch_file(&mut self, source: &str, relative: &str, size: u64, mtime_ns: i64, seen_at: &str) -> Result<(), StoreError>;
+    fn touch_file(
+        &mut self,
+        source: &str,
+        relative: &str,
+        size: u64,
+        mtime_ns: i64,
+        seen_at: &str,
+    ) -> Result<(), StoreError>;
     /// Writes a new version: replaces the file's rows, in one transaction. Records equal to a
     /// current row of another file of the organismo are rejected as copies, worded by
     /// `wording`; copies that repeated this file's previous rows are checked again (counted in
     /// their own file when nothing repeats them any more), in the same transaction.
-    fn commit_file(&mut self, datasets: &[Dataset], submission: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError>;
+    fn commit_file(
+        &mut self,
+        datasets: &[Dataset],
+        submission: &Submission,
+        wording: CopyWording<'_>,
+    ) -> Result<Committed, StoreError>;
     /// Marks files as missing (their rows stay); returns how many changed state.
-    fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError>;
+    fn mark_missing(
+        &mut self,
+        source: &str,
+        relatives: &[String],
+        at: &str,
+    ) -> Result<usize, StoreError>;
     /// Marks files seen again as present.
-    fn mark_present(&mut self, source: &str, relatives: &[String], at: &str) -> Result<(), StoreError>;
+    fn mark_present(
+        &mut self,
+        source: &str,
+        relatives: &[String],
+        at: &str,
+    ) -> Result<(), StoreError>;
     /// Opens an ingest pass record.
     fn start_run(&mut self, at: &str) -> Result<i64, StoreError>;
     /// Closes an ingest pass record with its summary.
     fn finish_run(&mut self, id: i64, at: &str, summary_json: &str) -> Result<(), StoreError>;
     /// Streams a dataset's current rows as export strings (fields, then provenance).
-    fn export_dataset(&mut self, dataset: &Dataset, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError>;
+    fn export_dataset(
+        &mut self,
+        dataset: &Dataset,
+        each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>,
+    ) -> Result<(), ExportError>;
     /// Streams rejected rows: fuente_archivo, fuente_hoja, fuente_fila, campo, codigo, valor, mensaje.
-    fn export_rejections(&mut self, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError>;
+    fn export_rejections(
+        &mut self,
+        each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>,
+    ) -> Result<(), ExportError>;
     /// The list of files with their current state.
     fn files(&mut self) -> Result<Vec<FileRow>, StoreError>;
     /// Counts for status.
     fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError>;
     /// Streams typed rows of a dataset selected by date (for reports).
-    fn scan(&mut self, selection: &Selection, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError>;
+    fn scan(
+        &mut self,
+        selection: &Selection,
+        each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
+    ) -> Result<(), ExportError>;
     /// The versions with these ids, in id order.
     fn versions(&mut self, ids: &[i64]) -> Result<Vec<VersionInfo>, StoreError>;
     /// Present files whose current content gave no row: unreadable, or every row rejected.
@@ -255,7 +293,14 @@ pub trait Store {
     fn rejections(&mut self, version_ids: &[i64]) -> Result<Vec<Rejection>, StoreError>;
     /// Records a build of a period's report; returns the date of issue, which is `today` the
     /// first time and the recorded date after.
-    fn record_report(&mut self, period: &str, lang: &str, data_version: &str, today: &str, built_at: &str) -> Result<String, StoreError>;
+    fn record_report(
+        &mut self,
+        period: &str,
+        lang: &str,
+        data_version: &str,
+        today: &str,
+        built_at: &str,
+    ) -> Result<String, StoreError>;
     /// Adds a pending delivery unless one for the same message and recipient exists; true
     /// when added.
     fn ledger_add(&mut self, delivery: &NewDelivery) -> Result<bool, StoreError>;
@@ -263,10 +308,21 @@ pub trait Store {
     /// at or before that time (RFC 3339, UTC).
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError>;
     /// Records a delivery the server took, with the Message-ID the message carried.
-    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str, message_id: &str) -> Result<(), StoreError>;
+    fn ledger_sent(
+        &mut self,
+        id: i64,
+        at: &str,
+        reply: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError>;
     /// Records a failed attempt: pending again at `next_attempt_at`, or failed for good when
     /// there is none.
-    fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError>;
+    fn ledger_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// Puts the failed deliveries among `ids` back in the queue (pending, due now, their
     /// attempts counted again from zero); the others are left as they are. Returns the ids
     /// re-queued.
@@ -277,7 +333,12 @@ pub trait Store {
     /// problem), and makes every pending delivery due before `next_attempt_at` wait until
     /// then, without counting an attempt; in one transaction. Returns the problem and how many
     /// deliveries are pending.
-    fn mail_problem_failed(&mut self, at: &str, error: &str, next_attempt_at: &str) -> Result<(MailProblem, usize), StoreError>;
+    fn mail_problem_failed(
+        &mut self,
+        at: &str,
+        error: &str,
+        next_attempt_at: &str,
+    ) -> Result<(MailProblem, usize), StoreError>;
     /// Makes every pending delivery due before `until` wait until then (a setup problem holds
     /// it), with `error` as its last error and its attempts untouched; returns how many
     /// deliveries are pending.
@@ -287,18 +348,38 @@ pub trait Store {
     /// Whether a month's report (`2019-03/es`) was enqueued.
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError>;
     /// Enqueues a month's report for its recipients and marks it enqueued, in one transaction.
-    fn enqueue_report(&mut self, clave: &str, entries: &[NewDelivery], at: &str) -> Result<(), StoreError>;
+    fn enqueue_report(
+        &mut self,
+        clave: &str,
+        entries: &[NewDelivery],
+        at: &str,
+    ) -> Result<(), StoreError>;
     /// Records that a daemon job ran.
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError>;
     /// The daemon's jobs' last runs.
     fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError>;
     /// The organismo's rows rejected as copies of another of its files, by pair of files.
-    fn repeated_rows(&mut self, datasets: &[Dataset], organismo: &str) -> Result<Vec<RepeatedRows>, StoreError>;
+    fn repeated_rows(
+        &mut self,
+        datasets: &[Dataset],
+        organismo: &str,
+    ) -> Result<Vec<RepeatedRows>, StoreError>;
     /// Sheet layouts the organismo sent for the first time in the pass received at `received_at`
     /// (the pass's RFC 3339 time), by file and sheet.
-    fn new_layouts(&mut self, organismo: &str, received_at: &str) -> Result<Vec<NewLayout>, StoreError>;
+    fn new_layouts(
+        &mut self,
+        organismo: &str,
+        received_at: &str,
+    ) -> Result<Vec<NewLayout>, StoreError>;
     /// Whether an organismo has rows of a dataset dated from `from` to `to` (inclusive).
-    fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError>;
+    fn has_rows_between(
+        &mut self,
+        dataset: &Dataset,
+        date_field: &str,
+        organismo: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A delivery to add to the ledger.

@@ -13,8 +13,9 @@ use super::copies::{self, CopyIndex};
 use super::layouts;
 use super::lock::{Busy, Holder, WriterLock};
 use super::{
-    Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem, NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError, StoreStatus,
-    StoredRow, Submission, VersionInfo,
+    Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem,
+    NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError,
+    StoreStatus, StoredRow, Submission, VersionInfo,
 };
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
 use crate::standard::{Code, Value};
@@ -71,7 +72,9 @@ impl ToSql for Value {
             Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
             Value::Num(n) => ToSqlOutput::Owned(SqlValue::Real(*n)),
             Value::Year(y) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*y))),
-            Value::Date(_) | Value::YearMonth(..) => ToSqlOutput::Owned(SqlValue::Text(self.to_export())),
+            Value::Date(_) | Value::YearMonth(..) => {
+                ToSqlOutput::Owned(SqlValue::Text(self.to_export()))
+            }
         })
     }
 }
@@ -99,7 +102,12 @@ fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreErro
 }
 
 /// Hands each row of a scan to `each`, reusing `out`.
-fn read_rows(mut rows: rusqlite::Rows<'_>, ds: &Dataset, out: &mut StoredRow, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError> {
+fn read_rows(
+    mut rows: rusqlite::Rows<'_>,
+    ds: &Dataset,
+    out: &mut StoredRow,
+    each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
+) -> Result<(), ExportError> {
     let n = ds.fields.len();
     let text = |r: &rusqlite::Row, i: usize, into: &mut String| -> rusqlite::Result<()> {
         into.clear();
@@ -110,7 +118,11 @@ fn read_rows(mut rows: rusqlite::Rows<'_>, ds: &Dataset, out: &mut StoredRow, ea
     };
     while let Some(row) = rows.next().map_err(StoreError::from)? {
         for (i, f) in ds.fields.iter().enumerate() {
-            assign_value(&mut out.values[i], f.field_type, row.get_ref(i).map_err(StoreError::from)?);
+            assign_value(
+                &mut out.values[i],
+                f.field_type,
+                row.get_ref(i).map_err(StoreError::from)?,
+            );
         }
         text(row, n, &mut out.organismo).map_err(StoreError::from)?;
         text(row, n + 1, &mut out.archivo).map_err(StoreError::from)?;
@@ -127,8 +139,16 @@ fn iso_date(t: &[u8]) -> Option<chrono::NaiveDate> {
     if t.len() != 10 || t[4] != b'-' || t[7] != b'-' {
         return None;
     }
-    let num = |b: &[u8]| b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
-    chrono::NaiveDate::from_ymd_opt(i32::try_from(num(&t[..4])?).ok()?, num(&t[5..7])?, num(&t[8..])?)
+    let num = |b: &[u8]| {
+        b.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(num(&t[..4])?).ok()?,
+        num(&t[5..7])?,
+        num(&t[8..])?,
+    )
 }
 
 /// [`typed_value`] into `slot`, reusing its text's allocation.
@@ -148,7 +168,9 @@ pub(super) fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
     match (t, v) {
         (_, ValueRef::Null) => Value::Null,
         (FieldType::Integer, ValueRef::Integer(i)) => Value::Int(i),
-        (FieldType::Year, ValueRef::Integer(i)) => i32::try_from(i).map(Value::Year).unwrap_or(Value::Int(i)),
+        (FieldType::Year, ValueRef::Integer(i)) => {
+            i32::try_from(i).map(Value::Year).unwrap_or(Value::Int(i))
+        }
         (FieldType::Number, ValueRef::Integer(i)) => Value::Num(i as f64),
         (FieldType::Number | FieldType::Integer, ValueRef::Real(r)) => Value::Num(r),
         (FieldType::Date, ValueRef::Text(t)) => {
@@ -156,11 +178,15 @@ pub(super) fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
                 return Value::Date(d);
             }
             let text = String::from_utf8_lossy(t);
-            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map(Value::Date).unwrap_or_else(|_| Value::Text(text.into_owned()))
+            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map(Value::Date)
+                .unwrap_or_else(|_| Value::Text(text.into_owned()))
         }
         (FieldType::Yearmonth, ValueRef::Text(t)) => {
             let text = String::from_utf8_lossy(t);
-            let parsed = text.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)));
+            let parsed = text
+                .split_once('-')
+                .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)));
             match parsed {
                 Some((y, m)) if (1..=12).contains(&m) => Value::YearMonth(y, m),
                 _ => Value::Text(text.into_owned()),
@@ -197,11 +223,20 @@ impl SqliteStore {
         // files (half a million rows sorted on disk cost seconds of system time).
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        Ok(SqliteStore { conn, copies: CopyIndex::default(), path: path.to_path_buf(), writer: None })
+        Ok(SqliteStore {
+            conn,
+            copies: CopyIndex::default(),
+            path: path.to_path_buf(),
+            writer: None,
+        })
     }
 
     fn ensure_dataset_tables(&mut self, dataset: &Dataset) -> Result<(), StoreError> {
-        let fields: Vec<String> = dataset.fields.iter().map(|f| format!("{} {}", f.name, sql_type(f.field_type))).collect();
+        let fields: Vec<String> = dataset
+            .fields
+            .iter()
+            .map(|f| format!("{} {}", f.name, sql_type(f.field_type)))
+            .collect();
         let common = "_archivo_id BIGINT NOT NULL, _version_id BIGINT NOT NULL, organismo TEXT NOT NULL, \
                       fuente_archivo TEXT NOT NULL, fuente_hoja TEXT NOT NULL, fuente_fila BIGINT NOT NULL";
         let tx = self.conn.transaction()?;
@@ -225,12 +260,18 @@ impl SqliteStore {
         for t in tables {
             let existing: Vec<String> = {
                 let mut stmt = tx.prepare(&format!("PRAGMA table_info({t})"))?;
-                let names = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
+                let names = stmt
+                    .query_map([], |r| r.get::<_, String>(1))?
+                    .collect::<Result<Vec<_>, _>>()?;
                 names
             };
             for f in &dataset.fields {
                 if !existing.contains(&f.name) {
-                    tx.execute_batch(&format!("ALTER TABLE {t} ADD COLUMN {} {}", f.name, sql_type(f.field_type)))?;
+                    tx.execute_batch(&format!(
+                        "ALTER TABLE {t} ADD COLUMN {} {}",
+                        f.name,
+                        sql_type(f.field_type)
+                    ))?;
                 }
             }
         }
@@ -238,7 +279,13 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn insert_issues(tx: &rusqlite::Transaction, file_id: i64, version_id: i64, relative: &str, result: &crate::standard::FileResult) -> Result<(), StoreError> {
+    fn insert_issues(
+        tx: &rusqlite::Transaction,
+        file_id: i64,
+        version_id: i64,
+        relative: &str,
+        result: &crate::standard::FileResult,
+    ) -> Result<(), StoreError> {
         let mut rejected = tx.prepare_cached(
             "INSERT INTO rechazos (archivo_id, version_id, fuente_archivo, fuente_hoja, fuente_fila, columna, encabezado, campo, codigo, valor, mensaje)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -249,7 +296,17 @@ impl SqliteStore {
         )?;
         for issue in &result.issues {
             if issue.code == Code::Warning {
-                warned.execute(params![file_id, version_id, relative, issue.sheet, issue.row, issue.column, issue.field, issue.value, issue.message])?;
+                warned.execute(params![
+                    file_id,
+                    version_id,
+                    relative,
+                    issue.sheet,
+                    issue.row,
+                    issue.column,
+                    issue.field,
+                    issue.value,
+                    issue.message
+                ])?;
             } else {
                 rejected.execute(params![
                     file_id,
@@ -271,10 +328,20 @@ impl SqliteStore {
 }
 
 /// [`Store::commit_file`]: one transaction.
-fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Dataset], s: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError> {
+fn commit_version(
+    conn: &mut Connection,
+    index: &mut CopyIndex,
+    datasets: &[Dataset],
+    s: &Submission,
+    wording: CopyWording<'_>,
+) -> Result<Committed, StoreError> {
     let tx = conn.transaction()?;
     let existing: Option<(i64, Option<i64>)> = tx
-        .query_row("SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2", params![s.source, s.relative], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2",
+            params![s.source, s.relative],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let file_id = match existing {
         Some((id, _)) => {
@@ -296,7 +363,10 @@ fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Data
     };
     let previous = existing.and_then(|(_, v)| v);
     let (resultado, warnings) = match &s.outcome {
-        Outcome::Read(r) => ("leido", r.issues.iter().filter(|i| !i.is_error()).count() as i64),
+        Outcome::Read(r) => (
+            "leido",
+            r.issues.iter().filter(|i| !i.is_error()).count() as i64,
+        ),
         Outcome::Unreadable(_) => ("ilegible", 0),
     };
     // The counts are set below, once the rows are compared with the organismo's other files.
@@ -328,20 +398,44 @@ fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Data
                     params![s.received_at, file_id],
                 )?;
             }
-            tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)), [file_id])?;
-            tx.execute(&format!("DELETE FROM {} WHERE _archivo_id = ?1", copies::copies_table(dataset)), [file_id])?;
+            tx.execute(
+                &format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)),
+                [file_id],
+            )?;
+            tx.execute(
+                &format!(
+                    "DELETE FROM {} WHERE _archivo_id = ?1",
+                    copies::copies_table(dataset)
+                ),
+                [file_id],
+            )?;
         }
         tx.execute("DELETE FROM rechazos WHERE archivo_id = ?1", [file_id])?;
         tx.execute("DELETE FROM advertencias WHERE archivo_id = ?1", [file_id])?;
-        tx.execute("UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2", params![s.received_at, prev])?;
+        tx.execute(
+            "UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2",
+            params![s.received_at, prev],
+        )?;
     }
     let organismo = s.organismo.unwrap_or_default();
-    let version = copies::Version { id: file_id, version_id, organismo, relative: s.relative };
+    let version = copies::Version {
+        id: file_id,
+        version_id,
+        organismo,
+        relative: s.relative,
+    };
     let inserted = copies::insert_records(&tx, index, datasets, result, &version, wording)?;
     SqliteStore::insert_issues(&tx, file_id, version_id, s.relative, result)?;
     // Copies in other files that repeated this file's previous rows: still copies, or data again.
     let restored = copies::recheck(&tx, index, datasets, file_id, wording)?;
-    let new_layouts = layouts::record(&tx, organismo, file_id, version_id, s.received_at, &result.sheets)?;
+    let new_layouts = layouts::record(
+        &tx,
+        organismo,
+        file_id,
+        version_id,
+        s.received_at,
+        &result.sheets,
+    )?;
 
     let mut rejected_rows = inserted.copy_rows;
     for issue in result.issues.iter().filter(|i| i.is_error()) {
@@ -349,18 +443,36 @@ fn commit_version(conn: &mut Connection, index: &mut CopyIndex, datasets: &[Data
             rejected_rows.insert((std::sync::Arc::from(issue.sheet.as_str()), row));
         }
     }
-    let committed = Committed { accepted: inserted.accepted, rejected: rejected_rows.len(), repeats: inserted.repeats, restored, new_layouts };
+    let committed = Committed {
+        accepted: inserted.accepted,
+        rejected: rejected_rows.len(),
+        repeats: inserted.repeats,
+        restored,
+        new_layouts,
+    };
     tx.execute(
         "UPDATE versiones SET filas_aceptadas = ?1, filas_rechazadas = ?2 WHERE id = ?3",
-        params![committed.accepted as i64, committed.rejected as i64, version_id],
+        params![
+            committed.accepted as i64,
+            committed.rejected as i64,
+            version_id
+        ],
     )?;
-    tx.execute("UPDATE archivos SET version_actual = ?1 WHERE id = ?2", params![version_id, file_id])?;
+    tx.execute(
+        "UPDATE archivos SET version_actual = ?1 WHERE id = ?2",
+        params![version_id, file_id],
+    )?;
     tx.commit()?;
     Ok(committed)
 }
 
 impl Store for SqliteStore {
-    fn lock_writer(&mut self, me: &Holder, wait: std::time::Duration, waiting: &mut dyn FnMut(&Busy)) -> Result<(), StoreError> {
+    fn lock_writer(
+        &mut self,
+        me: &Holder,
+        wait: std::time::Duration,
+        waiting: &mut dyn FnMut(&Busy),
+    ) -> Result<(), StoreError> {
         if self.writer.is_none() {
             self.writer = Some(WriterLock::acquire(&self.path, me, wait, waiting)?);
         }
@@ -368,8 +480,14 @@ impl Store for SqliteStore {
     }
 
     fn migrate(&mut self, datasets: &[Dataset]) -> Result<(), StoreError> {
-        self.conn.execute_batch("CREATE TABLE IF NOT EXISTS version_esquema (version BIGINT NOT NULL)")?;
-        let current: i64 = self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM version_esquema", [], |r| r.get(0))?;
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS version_esquema (version BIGINT NOT NULL)",
+        )?;
+        let current: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM version_esquema",
+            [],
+            |r| r.get(0),
+        )?;
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let version = i as i64 + 1;
             if version <= current {
@@ -377,7 +495,10 @@ impl Store for SqliteStore {
             }
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
-            tx.execute("INSERT INTO version_esquema (version) VALUES (?1)", [version])?;
+            tx.execute(
+                "INSERT INTO version_esquema (version) VALUES (?1)",
+                [version],
+            )?;
             tx.commit()?;
         }
         for dataset in datasets {
@@ -387,14 +508,29 @@ impl Store for SqliteStore {
     }
 
     fn known_files(&mut self, source: &str) -> Result<Vec<KnownFile>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT ruta, tamano_bytes, mtime_ns, sha256, estado FROM archivos WHERE fuente = ?1")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ruta, tamano_bytes, mtime_ns, sha256, estado FROM archivos WHERE fuente = ?1",
+        )?;
         let rows = stmt.query_map([source], |r| {
-            Ok(KnownFile { relative: r.get(0)?, size: r.get::<_, i64>(1)? as u64, mtime_ns: r.get(2)?, sha256: r.get(3)?, estado: r.get(4)? })
+            Ok(KnownFile {
+                relative: r.get(0)?,
+                size: r.get::<_, i64>(1)? as u64,
+                mtime_ns: r.get(2)?,
+                sha256: r.get(3)?,
+                estado: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn touch_file(&mut self, source: &str, relative: &str, size: u64, mtime_ns: i64, seen_at: &str) -> Result<(), StoreError> {
+    fn touch_file(
+        &mut self,
+        source: &str,
+        relative: &str,
+        size: u64,
+        mtime_ns: i64,
+        seen_at: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE archivos SET tamano_bytes = ?1, mtime_ns = ?2, visto_por_ultima_vez = ?3, estado = 'presente', ausente_desde = NULL
              WHERE fuente = ?4 AND ruta = ?5",
@@ -403,7 +539,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn commit_file(&mut self, datasets: &[Dataset], s: &Submission, wording: CopyWording<'_>) -> Result<Committed, StoreError> {
+    fn commit_file(
+        &mut self,
+        datasets: &[Dataset],
+        s: &Submission,
+        wording: CopyWording<'_>,
+    ) -> Result<Committed, StoreError> {
         let SqliteStore { conn, copies, .. } = self;
         let written = commit_version(conn, copies, datasets, s, wording);
         if written.is_err() {
@@ -413,7 +554,12 @@ impl Store for SqliteStore {
         written
     }
 
-    fn mark_missing(&mut self, source: &str, relatives: &[String], at: &str) -> Result<usize, StoreError> {
+    fn mark_missing(
+        &mut self,
+        source: &str,
+        relatives: &[String],
+        at: &str,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut changed = 0;
         {
@@ -426,7 +572,12 @@ impl Store for SqliteStore {
         Ok(changed)
     }
 
-    fn mark_present(&mut self, source: &str, relatives: &[String], at: &str) -> Result<(), StoreError> {
+    fn mark_present(
+        &mut self,
+        source: &str,
+        relatives: &[String],
+        at: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached("UPDATE archivos SET estado = 'presente', ausente_desde = NULL, visto_por_ultima_vez = ?1 WHERE fuente = ?2 AND ruta = ?3")?;
@@ -441,24 +592,36 @@ impl Store for SqliteStore {
     fn start_run(&mut self, at: &str) -> Result<i64, StoreError> {
         // Another process may have written since the last pass: the index is loaded again.
         self.copies.clear();
-        self.conn.execute("INSERT INTO corridas (iniciada_en) VALUES (?1)", [at])?;
+        self.conn
+            .execute("INSERT INTO corridas (iniciada_en) VALUES (?1)", [at])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     fn finish_run(&mut self, id: i64, at: &str, summary_json: &str) -> Result<(), StoreError> {
         // Not kept between passes (a daemon would hold it for nothing).
         self.copies.clear();
-        self.conn.execute("UPDATE corridas SET terminada_en = ?1, resumen = ?2 WHERE id = ?3", params![at, summary_json, id])?;
+        self.conn.execute(
+            "UPDATE corridas SET terminada_en = ?1, resumen = ?2 WHERE id = ?3",
+            params![at, summary_json, id],
+        )?;
         Ok(())
     }
 
-    fn export_dataset(&mut self, dataset: &Dataset, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError> {
+    fn export_dataset(
+        &mut self,
+        dataset: &Dataset,
+        each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>,
+    ) -> Result<(), ExportError> {
         let mut cols = field_columns(dataset);
         cols.extend(PROVENANCE.iter().map(|c| c.to_string()));
         let list = cols.join(", ");
         let sql = match &dataset.snapshots {
             Some(snap) => {
-                let order: Vec<String> = snap.order_by.iter().map(|f| format!("d.{f} DESC NULLS LAST")).collect();
+                let order: Vec<String> = snap
+                    .order_by
+                    .iter()
+                    .map(|f| format!("d.{f} DESC NULLS LAST"))
+                    .collect();
                 let key: Vec<String> = snap.key.iter().map(|k| format!("d.{k}")).collect();
                 format!(
                     "SELECT {list} FROM (
@@ -470,7 +633,10 @@ impl Store for SqliteStore {
                     t = table(dataset)
                 )
             }
-            None => format!("SELECT {list} FROM {} ORDER BY fuente_archivo, fuente_hoja, fuente_fila, _fila_id", table(dataset)),
+            None => format!(
+                "SELECT {list} FROM {} ORDER BY fuente_archivo, fuente_hoja, fuente_fila, _fila_id",
+                table(dataset)
+            ),
         };
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
@@ -484,7 +650,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn export_rejections(&mut self, each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>) -> Result<(), ExportError> {
+    fn export_rejections(
+        &mut self,
+        each: &mut dyn FnMut(Vec<String>) -> std::io::Result<()>,
+    ) -> Result<(), ExportError> {
         let mut stmt = self.conn.prepare(
             "SELECT fuente_archivo, fuente_hoja, fuente_fila, COALESCE(campo, ''), codigo, valor, mensaje FROM rechazos
              WHERE fuente_fila IS NOT NULL ORDER BY fuente_archivo, fuente_hoja, fuente_fila, id",
@@ -515,7 +684,12 @@ impl Store for SqliteStore {
                 .ok()
                 .and_then(|v| v.get("problemas").cloned())
                 .and_then(|p| p.as_array().cloned())
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>().join("; "))
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
                 .unwrap_or_default();
             Ok(FileRow {
                 fuente: r.get(0)?,
@@ -535,7 +709,8 @@ impl Store for SqliteStore {
 
     fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError> {
         let c = &self.conn;
-        let count = |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let count =
+            |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
         let mut status = StoreStatus {
             archivos_presentes: count("SELECT COUNT(*) FROM archivos WHERE estado = 'presente'")?,
             archivos_ausentes: count("SELECT COUNT(*) FROM archivos WHERE estado = 'ausente'")?,
@@ -548,26 +723,41 @@ impl Store for SqliteStore {
             ..StoreStatus::default()
         };
         for d in datasets {
-            status.filas.push((d.name.clone(), count(&format!("SELECT COUNT(*) FROM {}", table(d)))?));
+            status.filas.push((
+                d.name.clone(),
+                count(&format!("SELECT COUNT(*) FROM {}", table(d)))?,
+            ));
         }
         status.ultima_corrida = c
-            .query_row("SELECT iniciada_en, terminada_en, resumen FROM corridas ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(
+                "SELECT iniciada_en, terminada_en, resumen FROM corridas ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
         let mut stmt = c.prepare(
             "SELECT COALESCE(a.organismo, ''), COUNT(*), COALESCE(SUM(v.filas_aceptadas), 0), COALESCE(SUM(v.filas_rechazadas), 0)
              FROM archivos a LEFT JOIN versiones v ON v.id = a.version_actual
              WHERE a.estado = 'presente' GROUP BY COALESCE(a.organismo, '') ORDER BY 1",
         )?;
-        status.organismos = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<Vec<_>, _>>()?;
+        status.organismos = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(status)
     }
 
-    fn scan(&mut self, sel: &Selection, each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>) -> Result<(), ExportError> {
+    fn scan(
+        &mut self,
+        sel: &Selection,
+        each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
+    ) -> Result<(), ExportError> {
         let ds = sel.dataset;
         let date_type = ds
             .field_index(sel.date_field)
             .map(|i| ds.fields[i].field_type)
-            .ok_or_else(|| StoreError::Corrupt(format!("{} no tiene el campo {}", ds.name, sel.date_field)))?;
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("{} no tiene el campo {}", ds.name, sel.date_field))
+            })?;
         let t = table(ds);
         let fields = ds
             .fields
@@ -576,7 +766,10 @@ impl Store for SqliteStore {
             .map(|(i, f)| {
                 // A snapshot's key and order are read whatever the caller wants: the latest
                 // snapshot per item is chosen on them.
-                let structural = ds.snapshots.as_ref().is_some_and(|s| s.key.contains(&f.name) || s.order_by.contains(&f.name));
+                let structural = ds
+                    .snapshots
+                    .as_ref()
+                    .is_some_and(|s| s.key.contains(&f.name) || s.order_by.contains(&f.name));
                 if structural || sel.wanted.is_none_or(|w| w.get(i).copied().unwrap_or(true)) {
                     f.name.clone()
                 } else {
@@ -588,7 +781,11 @@ impl Store for SqliteStore {
         let common = "organismo, fuente_archivo, fuente_hoja, fuente_fila, _version_id";
         let to = bound(date_type, sel.to);
         let from = sel.from.map(|d| bound(date_type, d));
-        let order = if sel.ordered { "ORDER BY fuente_archivo, fuente_hoja, fuente_fila" } else { "" };
+        let order = if sel.ordered {
+            "ORDER BY fuente_archivo, fuente_hoja, fuente_fila"
+        } else {
+            ""
+        };
         let sql = match (&ds.snapshots, sel.as_of) {
             (Some(snap), true) => {
                 let key: Vec<String> = snap.key.iter().map(|k| format!("d.{k}")).collect();
@@ -616,10 +813,21 @@ impl Store for SqliteStore {
         };
         let snapshot = sel.as_of && ds.snapshots.is_some();
         let n = ds.fields.len();
-        let mut out = StoredRow { values: vec![Value::Null; n], organismo: String::new(), archivo: String::new(), hoja: String::new(), fila: 0, version_id: 0 };
+        let mut out = StoredRow {
+            values: vec![Value::Null; n],
+            organismo: String::new(),
+            archivo: String::new(),
+            hoja: String::new(),
+            fila: 0,
+            version_id: 0,
+        };
         if snapshot || !sel.ordered {
             let mut stmt = self.conn.prepare(&sql)?;
-            let rows = if snapshot { stmt.query(params![to])? } else { stmt.query(params![to, from])? };
+            let rows = if snapshot {
+                stmt.query(params![to])?
+            } else {
+                stmt.query(params![to, from])?
+            };
             return read_rows(rows, ds, &mut out, each);
         }
         // In export order, file by file along the index on (file, sheet, row): the rows of a
@@ -630,7 +838,9 @@ impl Store for SqliteStore {
                 "SELECT a.id FROM archivos a WHERE EXISTS (SELECT 1 FROM {t} WHERE _archivo_id = a.id)
                  ORDER BY (SELECT fuente_archivo FROM {t} WHERE _archivo_id = a.id LIMIT 1), a.id"
             ))?;
-            let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
             ids
         };
         let mut stmt = self.conn.prepare(&format!(
@@ -672,7 +882,8 @@ impl Store for SqliteStore {
     }
 
     fn rejections(&mut self, version_ids: &[i64]) -> Result<Vec<Rejection>, StoreError> {
-        let list = serde_json::to_string(version_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let list =
+            serde_json::to_string(version_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT COALESCE(a.organismo, ''), r.fuente_archivo, r.fuente_hoja, r.fuente_fila, COALESCE(r.columna, ''), COALESCE(r.campo, ''), r.codigo, r.valor, r.mensaje
              FROM rechazos r JOIN archivos a ON a.id = r.archivo_id
@@ -695,14 +906,25 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn record_report(&mut self, period: &str, lang: &str, data_version: &str, today: &str, built_at: &str) -> Result<String, StoreError> {
+    fn record_report(
+        &mut self,
+        period: &str,
+        lang: &str,
+        data_version: &str,
+        today: &str,
+        built_at: &str,
+    ) -> Result<String, StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO informes (periodo, idioma, emitido_en, version_datos, construido_en) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (periodo, idioma) DO UPDATE SET version_datos = excluded.version_datos, construido_en = excluded.construido_en",
             params![period, lang, today, data_version, built_at],
         )?;
-        let issued: String = tx.query_row("SELECT emitido_en FROM informes WHERE periodo = ?1 AND idioma = ?2", params![period, lang], |r| r.get(0))?;
+        let issued: String = tx.query_row(
+            "SELECT emitido_en FROM informes WHERE periodo = ?1 AND idioma = ?2",
+            params![period, lang],
+            |r| r.get(0),
+        )?;
         tx.commit()?;
         Ok(issued)
     }
@@ -737,7 +959,13 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn ledger_sent(&mut self, id: i64, at: &str, reply: &str, message_id: &str) -> Result<(), StoreError> {
+    fn ledger_sent(
+        &mut self,
+        id: i64,
+        at: &str,
+        reply: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE entregas SET estado = 'enviado', intentos = intentos + 1, enviado_en = ?2, respuesta = ?3, message_id = ?4, proximo_intento_en = NULL WHERE id = ?1",
             params![id, at, reply, message_id],
@@ -745,7 +973,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn ledger_failed(&mut self, id: i64, error: &str, next_attempt_at: Option<&str>) -> Result<(), StoreError> {
+    fn ledger_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE entregas SET intentos = intentos + 1, ultimo_error = ?2, proximo_intento_en = ?3,
                     estado = CASE WHEN ?3 IS NULL THEN 'fallido' ELSE 'pendiente' END
@@ -782,7 +1015,12 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn mail_problem_failed(&mut self, at: &str, error: &str, next_attempt_at: &str) -> Result<(MailProblem, usize), StoreError> {
+    fn mail_problem_failed(
+        &mut self,
+        at: &str,
+        error: &str,
+        next_attempt_at: &str,
+    ) -> Result<(MailProblem, usize), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO problema_correo (id, error, desde, ultimo_fallo, fallos, proximo_intento_en) VALUES (1, ?1, ?2, ?2, 1, ?3)
@@ -809,10 +1047,19 @@ impl Store for SqliteStore {
     }
 
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM informes_encolados WHERE clave = ?1", params![clave], |r| r.get::<_, i64>(0))? > 0)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM informes_encolados WHERE clave = ?1",
+            params![clave],
+            |r| r.get::<_, i64>(0),
+        )? > 0)
     }
 
-    fn enqueue_report(&mut self, clave: &str, entries: &[NewDelivery], at: &str) -> Result<(), StoreError> {
+    fn enqueue_report(
+        &mut self,
+        clave: &str,
+        entries: &[NewDelivery],
+        at: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for e in entries {
             insert_delivery(&tx, e)?;
@@ -832,26 +1079,55 @@ impl Store for SqliteStore {
     }
 
     fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT nombre, ultima_ejecucion, resultado FROM trabajos ORDER BY nombre")?;
-        let rows = stmt.query_map([], |r| Ok(JobRun { nombre: r.get(0)?, ultima_ejecucion: r.get(1)?, resultado: r.get(2)? }))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT nombre, ultima_ejecucion, resultado FROM trabajos ORDER BY nombre")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(JobRun {
+                nombre: r.get(0)?,
+                ultima_ejecucion: r.get(1)?,
+                resultado: r.get(2)?,
+            })
+        })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn repeated_rows(&mut self, datasets: &[Dataset], organismo: &str) -> Result<Vec<RepeatedRows>, StoreError> {
+    fn repeated_rows(
+        &mut self,
+        datasets: &[Dataset],
+        organismo: &str,
+    ) -> Result<Vec<RepeatedRows>, StoreError> {
         copies::repeated_rows(&self.conn, datasets, organismo)
     }
 
-    fn new_layouts(&mut self, organismo: &str, received_at: &str) -> Result<Vec<NewLayout>, StoreError> {
+    fn new_layouts(
+        &mut self,
+        organismo: &str,
+        received_at: &str,
+    ) -> Result<Vec<NewLayout>, StoreError> {
         layouts::first_seen(&self.conn, organismo, received_at)
     }
 
-    fn has_rows_between(&mut self, dataset: &Dataset, date_field: &str, organismo: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<bool, StoreError> {
+    fn has_rows_between(
+        &mut self,
+        dataset: &Dataset,
+        date_field: &str,
+        organismo: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<bool, StoreError> {
         let date_type = dataset
             .field_index(date_field)
             .map(|i| dataset.fields[i].field_type)
-            .ok_or_else(|| StoreError::Corrupt(format!("{} no tiene el campo {date_field}", dataset.name)))?;
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("{} no tiene el campo {date_field}", dataset.name))
+            })?;
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE organismo = ?1 AND {date_field} >= ?2 AND {date_field} <= ?3)", table(dataset));
-        Ok(self.conn.query_row(&sql, params![organismo, bound(date_type, from), bound(date_type, to)], |r| r.get::<_, bool>(0))?)
+        Ok(self.conn.query_row(
+            &sql,
+            params![organismo, bound(date_type, from), bound(date_type, to)],
+            |r| r.get::<_, bool>(0),
+        )?)
     }
 }
 
@@ -863,12 +1139,22 @@ fn hold_pending(conn: &Connection, until: &str, error: &str) -> Result<usize, St
          WHERE estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en < ?1)",
         params![until, error],
     )?;
-    let waiting: i64 = conn.query_row("SELECT COUNT(*) FROM entregas WHERE estado = 'pendiente'", [], |r| r.get(0))?;
+    let waiting: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM entregas WHERE estado = 'pendiente'",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(usize::try_from(waiting).unwrap_or(0))
 }
 
 fn mail_problem_row(r: &rusqlite::Row) -> rusqlite::Result<MailProblem> {
-    Ok(MailProblem { error: r.get(0)?, desde: r.get(1)?, ultimo_fallo: r.get(2)?, fallos: r.get(3)?, proximo_intento_en: r.get(4)? })
+    Ok(MailProblem {
+        error: r.get(0)?,
+        desde: r.get(1)?,
+        ultimo_fallo: r.get(2)?,
+        fallos: r.get(3)?,
+        proximo_intento_en: r.get(4)?,
+    })
 }
 
 fn version_info(r: &rusqlite::Row) -> rusqlite::Result<VersionInfo> {

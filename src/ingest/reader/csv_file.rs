@@ -50,11 +50,17 @@ fn counts(lines: &[&str], delimiter: char) -> Vec<usize> {
 /// Picks the delimiter that splits the first lines most consistently into the most columns.
 pub fn detect_delimiter(text: &str) -> u8 {
     // Lines end at `\r`, `\n` or `\r\n` (a file saved on an old Mac has only `\r`).
-    let lines: Vec<&str> = text.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).take(30).collect();
+    let lines: Vec<&str> = text
+        .split(['\r', '\n'])
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .collect();
     let mut best = (0usize, 0usize, b',');
     for delimiter in [',', ';', '\t', '|'] {
         let c = counts(&lines, delimiter);
-        let Some(&most) = c.iter().max() else { continue };
+        let Some(&most) = c.iter().max() else {
+            continue;
+        };
         if most == 0 {
             continue;
         }
@@ -62,7 +68,10 @@ pub fn detect_delimiter(text: &str) -> u8 {
         for n in c.iter().filter(|&&n| n > 0) {
             *freq.entry(*n).or_insert(0usize) += 1;
         }
-        let (mode, agree) = freq.into_iter().max_by_key(|(n, f)| (*f, *n)).unwrap_or((0, 0));
+        let (mode, agree) = freq
+            .into_iter()
+            .max_by_key(|(n, f)| (*f, *n))
+            .unwrap_or((0, 0));
         let score = (agree, mode, delimiter as u8);
         if (score.0, score.1) > (best.0, best.1) {
             best = score;
@@ -107,7 +116,10 @@ struct RowNumbers<'a> {
 
 impl<'a> RowNumbers<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        RowNumbers { bytes, previous: None }
+        RowNumbers {
+            bytes,
+            previous: None,
+        }
     }
 
     /// The row of the record the csv crate started reading at byte `reported`.
@@ -186,16 +198,42 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
         let cells: Vec<Cell> = record
             .iter()
             .take(limits.max_columns)
-            .map(|v| if v.is_empty() { Cell::Empty } else { Cell::Text(super::bounded_text(v.to_string())) })
+            .map(|v| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(super::bounded_text(v.to_string()))
+                }
+            })
             .collect();
-        let row = RawRow { number: u32::try_from(row_number).unwrap_or(u32::MAX), cells, sum_formulas: false };
+        let row = RawRow {
+            number: u32::try_from(row_number).unwrap_or(u32::MAX),
+            cells,
+            sum_formulas: false,
+        };
         if !row.is_blank() {
             budget.cells(row.cells.len() as u64)?;
-            budget.text(row.cells.iter().map(|c| if let Cell::Text(t) = c { t.len() as u64 } else { 0 }).sum())?;
+            budget.text(
+                row.cells
+                    .iter()
+                    .map(|c| {
+                        if let Cell::Text(t) = c {
+                            t.len() as u64
+                        } else {
+                            0
+                        }
+                    })
+                    .sum(),
+            )?;
             rows.push(row);
         }
     }
-    Ok(vec![RawSheet { name: String::new(), rows, truncated_columns: truncated, merges: Vec::new() }])
+    Ok(vec![RawSheet {
+        name: String::new(),
+        rows,
+        truncated_columns: truncated,
+        merges: Vec::new(),
+    }])
 }
 
 #[cfg(test)]
@@ -207,7 +245,10 @@ mod tests {
     fn windows_1252_with_semicolons() {
         let bytes = b"Programa;Barrio\r\nVoluntariado;SAN CRIST\xd3BAL\r\n";
         let sheets = read_csv(bytes, &Limits::default()).expect("reads");
-        assert_eq!(sheets[0].rows[1].cells[1], Cell::Text("SAN CRISTÓBAL".into()));
+        assert_eq!(
+            sheets[0].rows[1].cells[1],
+            Cell::Text("SAN CRISTÓBAL".into())
+        );
         assert_eq!(sheets[0].rows[1].number, 2);
     }
 
@@ -230,7 +271,10 @@ mod tests {
         assert_eq!(numbers(b"a;b\r\rc;d\r\r\re;f"), [1, 3, 6]);
         assert_eq!(numbers(b"a;b\r\nc;d\r\n\r\ne;f\r\n"), [1, 2, 4]);
         // Mixed in one file, blank lines of each kind.
-        assert_eq!(numbers(b"a;b\r\nc;d\re;f\ng;h\r\n\ri;j\n\nk;l\r\rm;n"), [1, 2, 3, 4, 6, 8, 10]);
+        assert_eq!(
+            numbers(b"a;b\r\nc;d\re;f\ng;h\r\n\ri;j\n\nk;l\r\rm;n"),
+            [1, 2, 3, 4, 6, 8, 10]
+        );
         // A pair of different breaks is one line in LibreOffice, whichever comes first.
         assert_eq!(numbers(b"a;b\n\rc;d\n\r\ne;f"), [1, 2, 4]);
         // Leading blank lines.
@@ -257,7 +301,10 @@ mod tests {
     #[test]
     fn delimiter_of_a_cr_only_file_is_detected_per_line() {
         // The semicolon splits every line alike; the commas are more, but not on every line.
-        assert_eq!(detect_delimiter("Lugar;Monto\rPlaza 1, 2, 3 y 4;1,5\rx;2,5\r"), b';');
+        assert_eq!(
+            detect_delimiter("Lugar;Monto\rPlaza 1, 2, 3 y 4;1,5\rx;2,5\r"),
+            b';'
+        );
     }
 
     #[test]
@@ -269,7 +316,11 @@ mod tests {
     }
 
     fn budget(cells: u64, text: u64) -> Limits {
-        Limits { max_cells_per_file: cells, max_text_bytes_per_file: text, ..Limits::default() }
+        Limits {
+            max_cells_per_file: cells,
+            max_text_bytes_per_file: text,
+            ..Limits::default()
+        }
     }
 
     #[test]
@@ -277,14 +328,32 @@ mod tests {
         // The widest record (3), then two kept rows of 3 cells; the blank row costs nothing.
         let text = b"a,bb,\n,,\nccc,d,e\n";
         assert!(read_csv(text, &budget(9, 8)).is_ok());
-        assert_eq!(read_csv(text, &budget(8, 8)), Err(ReadError::OverBudget { spent: Spent::Cells, max: 8 }));
-        assert_eq!(read_csv(text, &budget(9, 7)), Err(ReadError::OverBudget { spent: Spent::Text, max: 7 }));
+        assert_eq!(
+            read_csv(text, &budget(8, 8)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 8
+            })
+        );
+        assert_eq!(
+            read_csv(text, &budget(9, 7)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 7
+            })
+        );
     }
 
     #[test]
     fn one_line_of_delimiters_is_refused_before_it_is_split() {
         let line = vec![b','; 3_000_000];
-        assert_eq!(read_csv(&line, &Limits::default()), Err(ReadError::OverBudget { spent: Spent::Cells, max: 2_000_000 }));
+        assert_eq!(
+            read_csv(&line, &Limits::default()),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 2_000_000
+            })
+        );
         // Quoted delimiters are text, not fields; blank lines are no record.
         assert_eq!(widest_record(b"\"a,b,c\",d\n\n\ne,f,g,h", b','), 4);
         assert_eq!(widest_record(b"", b','), 0);
@@ -292,7 +361,11 @@ mod tests {
 
     #[test]
     fn utf8_bom_is_dropped() {
-        let sheets = read_csv("\u{feff}Fecha,Comuna\n15/03/2019,4\n".as_bytes(), &Limits::default()).expect("reads");
+        let sheets = read_csv(
+            "\u{feff}Fecha,Comuna\n15/03/2019,4\n".as_bytes(),
+            &Limits::default(),
+        )
+        .expect("reads");
         assert_eq!(sheets[0].rows[0].cells[0], Cell::Text("Fecha".into()));
     }
 }

@@ -38,7 +38,11 @@ pub struct MergeList {
 
 impl MergeList {
     pub fn new(limits: &Limits) -> MergeList {
-        MergeList { kept: Vec::new(), max_rows: limits.max_rows as u64, max_columns: limits.max_columns as u64 }
+        MergeList {
+            kept: Vec::new(),
+            max_rows: limits.max_rows as u64,
+            max_columns: limits.max_columns as u64,
+        }
     }
 
     /// True once [`MAX_MERGES_PER_SHEET`] are kept: callers stop looking.
@@ -62,19 +66,28 @@ impl MergeList {
             return;
         }
         // Rows become 1-based, as `RawRow::number`; past u32 they could not be a row number.
-        let (Ok(first_row), Ok(last_row)) = (u32::try_from(first_row + 1), u32::try_from(last_row + 1)) else {
+        let (Ok(first_row), Ok(last_row)) =
+            (u32::try_from(first_row + 1), u32::try_from(last_row + 1))
+        else {
             return;
         };
-        let (Ok(first_col), Ok(last_col)) = (usize::try_from(first_col), usize::try_from(last_col)) else {
+        let (Ok(first_col), Ok(last_col)) = (usize::try_from(first_col), usize::try_from(last_col))
+        else {
             return;
         };
-        self.kept.push(Merge { first_row, last_row, first_col, last_col });
+        self.kept.push(Merge {
+            first_row,
+            last_row,
+            first_col,
+            last_col,
+        });
     }
 
     /// The merges sorted by first row, then first column (the standard relies on it), without
     /// exact repeats.
     pub fn finish(mut self) -> Vec<Merge> {
-        self.kept.sort_unstable_by_key(|m| (m.first_row, m.first_col, m.last_row, m.last_col));
+        self.kept
+            .sort_unstable_by_key(|m| (m.first_row, m.first_col, m.last_row, m.last_col));
         self.kept.dedup();
         self.kept
     }
@@ -107,7 +120,11 @@ pub fn ods_merges(bytes: &[u8], limits: &Limits) -> HashMap<String, Vec<Merge>> 
 }
 
 #[cfg(test)]
-fn scan_content(bytes: &[u8], limits: &Limits, found: &mut HashMap<String, Vec<Merge>>) -> Option<()> {
+fn scan_content(
+    bytes: &[u8],
+    limits: &Limits,
+    found: &mut HashMap<String, Vec<Merge>>,
+) -> Option<()> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let content = archive.by_name("content.xml").ok()?;
     // The container was checked against the unpacked limit by its declared sizes; `take` holds
@@ -138,7 +155,9 @@ fn scan_content(bytes: &[u8], limits: &Limits, found: &mut HashMap<String, Vec<M
 #[cfg(test)]
 fn table_name(e: &BytesStart<'_>) -> Option<String> {
     let raw = e.try_get_attribute("table:name").ok()??;
-    quick_xml::escape::unescape(&raw.value).ok().map(|name| name.into_owned())
+    quick_xml::escape::unescape(&raw.value)
+        .ok()
+        .map(|name| name.into_owned())
 }
 
 #[cfg(test)]
@@ -155,7 +174,11 @@ fn repeats(e: &BytesStart<'_>, key: &str) -> Option<u64> {
 /// A span (`number-rows-spanned`, `number-columns-spanned`): 1 when absent or unreadable (a
 /// span moves no other cell, so a bad one only loses its own merge).
 fn span(e: &BytesStart<'_>, key: &str) -> u64 {
-    e.try_get_attribute(key).ok().flatten().and_then(|a| a.value.parse().ok()).unwrap_or(1)
+    e.try_get_attribute(key)
+        .ok()
+        .flatten()
+        .and_then(|a| a.value.parse().ok())
+        .unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -189,7 +212,10 @@ fn scan_table<R: BufRead>(xml: &mut Reader<R>, limits: &Limits) -> Option<Vec<Me
                             break;
                         }
                         for s in &spanned {
-                            let last = (r.saturating_add(s.rows - 1), s.col.saturating_add(s.cols - 1));
+                            let last = (
+                                r.saturating_add(s.rows - 1),
+                                s.col.saturating_add(s.cols - 1),
+                            );
                             merges.add((r, s.col), last);
                         }
                     }
@@ -209,7 +235,11 @@ fn scan_table<R: BufRead>(xml: &mut Reader<R>, limits: &Limits) -> Option<Vec<Me
 #[cfg(test)]
 /// Reads one row up to its end tag and returns its spanned cells within `max_columns` (at most
 /// one per column, so at most `max_columns`).
-fn scan_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits) -> Option<Vec<Spanned>> {
+fn scan_row<R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    limits: &Limits,
+) -> Option<Vec<Spanned>> {
     let max_columns = limits.max_columns as u64;
     let mut col = 0u64;
     let mut spanned = Vec::new();
@@ -229,7 +259,10 @@ fn scan_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits)
         }
         let repeated = repeats(&e, "table:number-columns-repeated")?;
         if name == CELL {
-            let (rows, cols) = (span(&e, "table:number-rows-spanned"), span(&e, "table:number-columns-spanned"));
+            let (rows, cols) = (
+                span(&e, "table:number-rows-spanned"),
+                span(&e, "table:number-columns-spanned"),
+            );
             if rows > 1 || cols > 1 {
                 // A repeated spanned cell is each of its copies spanned (the copies overlap; the
                 // file says so, the standard decides).
@@ -240,7 +273,11 @@ fn scan_row<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, limits: &Limits)
                     }
                     // Clipped to the columns read, a one-row span in the last column is one cell.
                     if rows > 1 || c < max_columns - 1 {
-                        spanned.push(Spanned { col: c, rows: rows.max(1), cols: cols.max(1) });
+                        spanned.push(Spanned {
+                            col: c,
+                            rows: rows.max(1),
+                            cols: cols.max(1),
+                        });
                     }
                 }
             }
@@ -270,7 +307,12 @@ mod tests {
 
     /// A merge as written in a test: rows 1-based, columns 0-based, as `Merge`.
     fn m(first_row: u32, last_row: u32, first_col: usize, last_col: usize) -> Merge {
-        Merge { first_row, last_row, first_col, last_col }
+        Merge {
+            first_row,
+            last_row,
+            first_col,
+            last_col,
+        }
     }
 
     /// An ods package around `tables` (the inside of `office:spreadsheet`).
@@ -279,27 +321,46 @@ mod tests {
             r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
         );
         let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
-        zip_of(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("META-INF/manifest.xml", manifest), ("content.xml", &content)])
+        zip_of(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", manifest),
+            ("content.xml", &content),
+        ])
     }
 
     fn sheet<'a>(sheets: &'a [RawSheet], name: &str) -> &'a RawSheet {
         let found = sheets.iter().find(|s| s.name == name);
-        assert!(found.is_some(), "no sheet {name:?} in {:?}", sheets.iter().map(|s| &s.name).collect::<Vec<_>>());
+        assert!(
+            found.is_some(),
+            "no sheet {name:?} in {:?}",
+            sheets.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
         found.unwrap_or(&sheets[0])
     }
 
     fn cell(sheet: &RawSheet, number: u32, col: usize) -> Cell {
-        sheet.rows.iter().find(|r| r.number == number).map(|r| r.cell(col).clone()).unwrap_or(Cell::Empty)
+        sheet
+            .rows
+            .iter()
+            .find(|r| r.number == number)
+            .map(|r| r.cell(col).clone())
+            .unwrap_or(Cell::Empty)
     }
 
     /// The merges `make_merged.py` writes, in every format.
     fn talleres_merges() -> Vec<Merge> {
         vec![
-            m(1, 1, 0, 5),                                                          // A1:F1 title
-            m(3, 4, 0, 0), m(3, 4, 1, 1), m(3, 4, 2, 2), m(3, 4, 3, 3),             // A3:A4 … D3:D4
-            m(3, 3, 4, 7),                                                          // E3:H3 parent
-            m(3, 4, 8, 8),                                                          // I3:I4
-            m(5, 7, 1, 1), m(5, 8, 2, 2), m(8, 10, 1, 1), m(9, 12, 2, 2),           // B5:B7 C5:C8 B8:B10 C9:C12
+            m(1, 1, 0, 5), // A1:F1 title
+            m(3, 4, 0, 0),
+            m(3, 4, 1, 1),
+            m(3, 4, 2, 2),
+            m(3, 4, 3, 3), // A3:A4 … D3:D4
+            m(3, 3, 4, 7), // E3:H3 parent
+            m(3, 4, 8, 8), // I3:I4
+            m(5, 7, 1, 1),
+            m(5, 8, 2, 2),
+            m(8, 10, 1, 1),
+            m(9, 12, 2, 2), // B5:B7 C5:C8 B8:B10 C9:C12
         ]
     }
 
@@ -309,30 +370,58 @@ mod tests {
             let read = read_bytes(bytes, ext, &Limits::default());
             assert!(read.is_ok(), "{ext}: {read:?}");
             let sheets = read.unwrap_or_default();
-            assert_eq!(sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Talleres 2019", "Notas & fuentes"], "{ext}");
+            assert_eq!(
+                sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+                ["Talleres 2019", "Notas & fuentes"],
+                "{ext}"
+            );
             let talleres = sheet(&sheets, "Talleres 2019");
             assert_eq!(talleres.merges, talleres_merges(), "{ext}");
             // Each merge's value sits in its first cell as the cells reader numbers it.
-            assert_eq!(cell(talleres, 1, 0).text(), Some("Talleres barriales 2019 — participantes por taller"), "{ext}");
-            assert_eq!(cell(talleres, 3, 4).text(), Some("Participantes por edad"), "{ext}");
+            assert_eq!(
+                cell(talleres, 1, 0).text(),
+                Some("Talleres barriales 2019 — participantes por taller"),
+                "{ext}"
+            );
+            assert_eq!(
+                cell(talleres, 3, 4).text(),
+                Some("Participantes por edad"),
+                "{ext}"
+            );
             assert_eq!(cell(talleres, 4, 4).text(), Some("0 a 17"), "{ext}");
-            assert_eq!(cell(talleres, 5, 1).text(), Some("Reunión de vecinos"), "{ext}");
+            assert_eq!(
+                cell(talleres, 5, 1).text(),
+                Some("Reunión de vecinos"),
+                "{ext}"
+            );
             assert_eq!(cell(talleres, 6, 1), Cell::Empty, "{ext}");
             assert_eq!(cell(talleres, 9, 2).text(), Some("Comuna 8"), "{ext}");
             assert_eq!(cell(talleres, 12, 8), Cell::Number(25.0), "{ext}");
-            assert_eq!(sheet(&sheets, "Notas & fuentes").merges, [m(1, 2, 0, 2)], "{ext}");
+            assert_eq!(
+                sheet(&sheets, "Notas & fuentes").merges,
+                [m(1, 2, 0, 2)],
+                "{ext}"
+            );
         }
     }
 
     #[test]
     fn merges_past_the_limits_are_dropped_or_clipped() {
         // Columns A–E and rows 1–8 are read.
-        let limits = Limits { max_columns: 5, max_rows: 8, ..Limits::default() };
+        let limits = Limits {
+            max_columns: 5,
+            max_rows: 8,
+            ..Limits::default()
+        };
         let want = [
             m(1, 1, 0, 4), // A1:F1 clipped to A1:E1
-            m(3, 4, 0, 0), m(3, 4, 1, 1), m(3, 4, 2, 2), m(3, 4, 3, 3),
+            m(3, 4, 0, 0),
+            m(3, 4, 1, 1),
+            m(3, 4, 2, 2),
+            m(3, 4, 3, 3),
             // E3:H3 clipped to E3 alone merges nothing; I3:I4 starts past the columns read.
-            m(5, 7, 1, 1), m(5, 8, 2, 2),
+            m(5, 7, 1, 1),
+            m(5, 8, 2, 2),
             // B8:B10 clipped to B8 alone merges nothing; C9:C12 starts past the rows read.
         ];
         for (bytes, ext) in [(XLSX, "xlsx"), (XLS, "xls"), (ODS, "ods")] {
@@ -381,7 +470,11 @@ mod tests {
         ));
         let started = Instant::now();
         let read = read_bytes(&ods, "ods", &Limits::default());
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(read.is_ok(), "{read:?}");
         let sheets = read.unwrap_or_default();
         let hostil = sheet(&sheets, "Hostil");
@@ -399,12 +492,20 @@ mod tests {
         ));
         let started = Instant::now();
         let sheets = read_bytes(&ods, "ods", &Limits::default()).unwrap_or_default();
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         let merges = &sheet(&sheets, "Hoja1").merges;
         assert_eq!(merges.len(), MAX_MERGES_PER_SHEET);
         assert_eq!(merges.first(), Some(&m(1, 3, 0, 1)));
-        assert!(merges.iter().all(|m| m.last_col <= 255 && m.first_row <= m.last_row));
-        assert!(merges.windows(2).all(|w| (w[0].first_row, w[0].first_col) <= (w[1].first_row, w[1].first_col)));
+        assert!(merges
+            .iter()
+            .all(|m| m.last_col <= 255 && m.first_row <= m.last_row));
+        assert!(merges
+            .windows(2)
+            .all(|w| (w[0].first_row, w[0].first_col) <= (w[1].first_row, w[1].first_col)));
     }
 
     #[test]

@@ -12,10 +12,10 @@ mod csv_file;
 mod merges;
 #[cfg(test)]
 mod mutations;
-#[cfg(test)]
-mod test_support;
 mod ods;
 mod rows;
+#[cfg(test)]
+mod test_support;
 mod workbook;
 mod xls_scan;
 mod xlsx;
@@ -83,7 +83,10 @@ impl Budget {
                 self.cells_left = left;
                 Ok(())
             }
-            None => Err(ReadError::OverBudget { spent: Spent::Cells, max: self.max_cells }),
+            None => Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: self.max_cells,
+            }),
         }
     }
 
@@ -94,7 +97,10 @@ impl Budget {
                 self.text_left = left;
                 Ok(())
             }
-            None => Err(ReadError::OverBudget { spent: Spent::Text, max: self.max_text_bytes }),
+            None => Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: self.max_text_bytes,
+            }),
         }
     }
 
@@ -131,7 +137,10 @@ impl Default for Limits {
 /// Cuts a cell's text at [`MAX_CELL_CHARS`].
 pub fn bounded_text(mut text: String) -> String {
     if text.len() > MAX_CELL_CHARS {
-        let cut = text.char_indices().nth(MAX_CELL_CHARS).map_or(text.len(), |(i, _)| i);
+        let cut = text
+            .char_indices()
+            .nth(MAX_CELL_CHARS)
+            .map_or(text.len(), |(i, _)| i);
         text.truncate(cut);
     }
     text
@@ -173,13 +182,17 @@ pub enum ReadError {
         max: u64,
     },
     /// Encrypted with a password.
-    #[error("el archivo está protegido con contraseña; guárdelo sin contraseña y vuelva a enviarlo")]
+    #[error(
+        "el archivo está protegido con contraseña; guárdelo sin contraseña y vuelva a enviarlo"
+    )]
     Encrypted,
     /// The content is not the spreadsheet the name says.
     #[error("el contenido no es una planilla ({0}); ábralo y guárdelo de nuevo como .xlsx")]
     NotASpreadsheet(String),
     /// A spreadsheet that is damaged or truncated.
-    #[error("la planilla está dañada o incompleta ({0}); ábrala, guárdela de nuevo y vuelva a enviarla")]
+    #[error(
+        "la planilla está dañada o incompleta ({0}); ábrala, guárdela de nuevo y vuelva a enviarla"
+    )]
     Corrupt(String),
     /// Reading would cost more cells or text than a file may ([`Budget`]).
     #[error("{}", over_budget_text(*spent, *max))]
@@ -244,28 +257,44 @@ fn sniff(bytes: &[u8]) -> Sniffed {
 
 /// True when a CFB container holds an encrypted OOXML package (a password-protected .xlsx).
 fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
-    let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
     bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 /// Reads a file's bytes into sheets. `extension` is the lower-case extension without the dot.
 ///
 /// Never panics on bad input: a reader panic is caught and reported as a corrupt file.
-pub fn read_bytes(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+pub fn read_bytes(
+    bytes: &[u8],
+    extension: &str,
+    limits: &Limits,
+) -> Result<Vec<RawSheet>, ReadError> {
     match std::panic::catch_unwind(|| read_unguarded(bytes, extension, limits)) {
         Ok(r) => r,
-        Err(_) => Err(ReadError::Corrupt("el lector no pudo interpretarla".to_string())),
+        Err(_) => Err(ReadError::Corrupt(
+            "el lector no pudo interpretarla".to_string(),
+        )),
     }
 }
 
 /// [`read_bytes`] without its `catch_unwind`: the mutation test calls it so that a reader's
 /// panic fails the test instead of becoming a rejection.
-fn read_unguarded(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
+fn read_unguarded(
+    bytes: &[u8],
+    extension: &str,
+    limits: &Limits,
+) -> Result<Vec<RawSheet>, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
     if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(ReadError::TooLarge { size: bytes.len() as u64, max: limits.max_file_bytes });
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            max: limits.max_file_bytes,
+        });
     }
     if !matches!(extension, "xlsx" | "xlsm" | "xls" | "ods" | "csv") {
         return Err(ReadError::Unsupported(extension.to_string()));
@@ -273,17 +302,28 @@ fn read_unguarded(bytes: &[u8], extension: &str, limits: &Limits) -> Result<Vec<
     let sniffed = sniff(bytes);
     if sniffed == Sniffed::Zip {
         if let Some(size) = unpacked_size(bytes).filter(|s| *s > limits.max_unpacked_bytes) {
-            return Err(ReadError::TooLargeUnpacked { size, max: limits.max_unpacked_bytes });
+            return Err(ReadError::TooLargeUnpacked {
+                size,
+                max: limits.max_unpacked_bytes,
+            });
         }
     }
     match (sniffed, extension) {
         (Sniffed::Binary(what), _) => Err(ReadError::NotASpreadsheet(what.to_string())),
         (Sniffed::Cfb, _) if is_encrypted_ooxml(bytes) => Err(ReadError::Encrypted),
-        (Sniffed::Cfb, _) => xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits)),
-        (Sniffed::Zip, "ods") => ods::read_ods(bytes, limits).or_else(|e| xlsx::read_xlsx(bytes, limits).map_err(|_| e)),
-        (Sniffed::Zip, _) => xlsx::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e)),
+        (Sniffed::Cfb, _) => {
+            xls_scan::check(bytes, limits).and_then(|()| workbook::read_xls(bytes, limits))
+        }
+        (Sniffed::Zip, "ods") => {
+            ods::read_ods(bytes, limits).or_else(|e| xlsx::read_xlsx(bytes, limits).map_err(|_| e))
+        }
+        (Sniffed::Zip, _) => {
+            xlsx::read_xlsx(bytes, limits).or_else(|e| ods::read_ods(bytes, limits).map_err(|_| e))
+        }
         (Sniffed::Text, "csv") => csv_file::read_csv(bytes, limits),
-        (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet("parece un archivo de texto con otra extensión".to_string())),
+        (Sniffed::Text, _) => Err(ReadError::NotASpreadsheet(
+            "parece un archivo de texto con otra extensión".to_string(),
+        )),
     }
 }
 
@@ -296,24 +336,58 @@ mod tests {
     fn a_zip_that_unpacks_past_the_limit_is_not_opened() {
         use std::io::Write;
         let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-        let written = zipped.start_file("xl/worksheets/sheet1.xml", stored).and_then(|_| Ok(zipped.write_all(&[b' '; 4096])?));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let written = zipped
+            .start_file("xl/worksheets/sheet1.xml", stored)
+            .and_then(|_| Ok(zipped.write_all(&[b' '; 4096])?));
         assert!(written.is_ok());
         let bytes = zipped.finish().map(|c| c.into_inner()).unwrap_or_default();
-        let limits = Limits { max_unpacked_bytes: 1024, ..Limits::default() };
-        assert_eq!(read_bytes(&bytes, "xlsx", &limits), Err(ReadError::TooLargeUnpacked { size: 4096, max: 1024 }));
+        let limits = Limits {
+            max_unpacked_bytes: 1024,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read_bytes(&bytes, "xlsx", &limits),
+            Err(ReadError::TooLargeUnpacked {
+                size: 4096,
+                max: 1024
+            })
+        );
     }
 
     #[test]
     fn content_beats_extension() {
         let limits = Limits::default();
         assert_eq!(read_bytes(b"", "xlsx", &limits), Err(ReadError::Empty));
-        assert!(matches!(read_bytes(b"hola, mundo", "xlsx", &limits), Err(ReadError::NotASpreadsheet(_))));
-        assert!(matches!(read_bytes(b"\x89PNG\r\n\x1a\n....", "xls", &limits), Err(ReadError::NotASpreadsheet(_))));
-        assert_eq!(read_bytes(b"x", "pdf", &limits), Err(ReadError::Unsupported("pdf".into())));
-        assert!(matches!(read_bytes(b"PK\x03\x04garbage", "xlsx", &limits), Err(ReadError::Corrupt(_))));
-        let tiny = Limits { max_file_bytes: 3, ..Limits::default() };
-        assert_eq!(read_bytes(&"x".repeat(40_000).into_bytes(), "csv", &Limits::default()).map(|s| s[0].rows[0].cells[0].clone()), Ok(Cell::Text("x".repeat(MAX_CELL_CHARS))));
-        assert_eq!(read_bytes(b"a,b,c", "csv", &tiny), Err(ReadError::TooLarge { size: 5, max: 3 }));
+        assert!(matches!(
+            read_bytes(b"hola, mundo", "xlsx", &limits),
+            Err(ReadError::NotASpreadsheet(_))
+        ));
+        assert!(matches!(
+            read_bytes(b"\x89PNG\r\n\x1a\n....", "xls", &limits),
+            Err(ReadError::NotASpreadsheet(_))
+        ));
+        assert_eq!(
+            read_bytes(b"x", "pdf", &limits),
+            Err(ReadError::Unsupported("pdf".into()))
+        );
+        assert!(matches!(
+            read_bytes(b"PK\x03\x04garbage", "xlsx", &limits),
+            Err(ReadError::Corrupt(_))
+        ));
+        let tiny = Limits {
+            max_file_bytes: 3,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read_bytes(&"x".repeat(40_000).into_bytes(), "csv", &Limits::default())
+                .map(|s| s[0].rows[0].cells[0].clone()),
+            Ok(Cell::Text("x".repeat(MAX_CELL_CHARS)))
+        );
+        assert_eq!(
+            read_bytes(b"a,b,c", "csv", &tiny),
+            Err(ReadError::TooLarge { size: 5, max: 3 })
+        );
     }
 }

@@ -35,7 +35,9 @@ fn fixture_files() -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -52,7 +54,10 @@ fn fixture_files() -> Vec<PathBuf> {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// Damage to the bytes of a file: flipped bytes, a cut, a repeated run, digits made huge.
@@ -77,10 +82,22 @@ fn damage_bytes(bytes: &mut Vec<u8>, rng: &mut Rng) {
         }
         _ => {
             // A digit somewhere becomes a long number: counts, repeats, sizes, row numbers.
-            let digits: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| b.is_ascii_digit()).map(|(i, _)| i).collect();
+            let digits: Vec<usize> = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.is_ascii_digit())
+                .map(|(i, _)| i)
+                .collect();
             if !digits.is_empty() {
                 let at = digits[rng.below(digits.len())];
-                let huge = ["99999999", "1048576", "4294967295", "18446744073709551616", "0", "-1"][rng.below(6)];
+                let huge = [
+                    "99999999",
+                    "1048576",
+                    "4294967295",
+                    "18446744073709551616",
+                    "0",
+                    "-1",
+                ][rng.below(6)];
                 bytes.splice(at..=at, huge.bytes());
             }
         }
@@ -103,7 +120,8 @@ fn unzip(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
 
 fn zip_parts(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in parts {
         if out.start_file(name.as_str(), options).is_err() || out.write_all(data).is_err() {
             return Vec::new();
@@ -114,7 +132,12 @@ fn zip_parts(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
 
 /// Damage inside a package's XML parts, repacked with valid CRCs, so the XML parsers see it.
 fn damage_package(parts: &mut [(String, Vec<u8>)], rng: &mut Rng) {
-    let xml: Vec<usize> = parts.iter().enumerate().filter(|(_, (n, _))| n.ends_with(".xml")).map(|(i, _)| i).collect();
+    let xml: Vec<usize> = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| n.ends_with(".xml"))
+        .map(|(i, _)| i)
+        .collect();
     if xml.is_empty() {
         return;
     }
@@ -138,7 +161,9 @@ impl Hunt {
     fn from_env() -> Hunt {
         let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         Hunt {
-            skip: var("PARTICIPA_MUTATIONS_SKIP").map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
+            skip: var("PARTICIPA_MUTATIONS_SKIP")
+                .map(|s| s.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
             save: var("PARTICIPA_MUTATIONS_SAVE").is_some(),
             trace: var("PARTICIPA_MUTATIONS_TRACE").is_some(),
             keep_going: var("PARTICIPA_MUTATIONS_KEEP_GOING").is_some(),
@@ -159,7 +184,9 @@ fn damaged_fixtures_never_panic_and_stay_within_the_budget() {
         if hunt.skip.contains(&ext) {
             continue;
         }
-        let Ok(original) = std::fs::read(path) else { continue };
+        let Ok(original) = std::fs::read(path) else {
+            continue;
+        };
         let parts = unzip(&original);
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1));
         for round in 0..12 {
@@ -193,14 +220,25 @@ fn damaged_fixtures_never_panic_and_stay_within_the_budget() {
             assert!(outcome.is_ok(), "{} round {round} panicked", path.display());
             if let Ok(Ok(sheets)) = outcome {
                 read_after_damage += 1;
-                let cells: usize = sheets.iter().flat_map(|s| &s.rows).map(|r| r.cells.len()).sum();
-                assert!(cells as u64 <= limits.max_cells_per_file, "{} round {round}: {cells} cells", path.display());
+                let cells: usize = sheets
+                    .iter()
+                    .flat_map(|s| &s.rows)
+                    .map(|r| r.cells.len())
+                    .sum();
+                assert!(
+                    cells as u64 <= limits.max_cells_per_file,
+                    "{} round {round}: {cells} cells",
+                    path.display()
+                );
             }
         }
     }
     assert!(cases > 500, "cases: {cases}");
     // Some damage leaves a readable file (a flipped letter in a cell): the readers are reached.
-    assert!(read_after_damage > 50, "read after damage: {read_after_damage} of {cases}");
+    assert!(
+        read_after_damage > 50,
+        "read after damage: {read_after_damage} of {cases}"
+    );
 }
 
 /// Every file the mutation test or the fuzzer ever found crashing a reader (`fixtures/crashes/`,
@@ -211,9 +249,13 @@ fn files_that_once_crashed_a_reader_no_longer_do() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         seen += 1;
-        let outcome = std::panic::catch_unwind(|| read_unguarded(&bytes, &extension(&path), &Limits::default()));
+        let outcome = std::panic::catch_unwind(|| {
+            read_unguarded(&bytes, &extension(&path), &Limits::default())
+        });
         assert!(outcome.is_ok(), "{} panicked", path.display());
     }
     assert!(seen >= 2, "crash fixtures found: {seen}");

@@ -93,7 +93,13 @@ const MIN_EVENT_BYTES: u64 = 1 << 20;
 /// An XML reader over a part, configured as calamine reads the same part so both see the same
 /// elements, metered by the text budget.
 fn xml_of<R: Read>(part: R, limits: &Limits) -> Xml<R> {
-    let metered = Metered { inner: part, read: 0, stop_at: 0, per_event: limits.max_text_bytes_per_file.max(MIN_EVENT_BYTES), tripped: false };
+    let metered = Metered {
+        inner: part,
+        read: 0,
+        stop_at: 0,
+        per_event: limits.max_text_bytes_per_file.max(MIN_EVENT_BYTES),
+        tripped: false,
+    };
     let mut xml = Reader::from_reader(BufReader::new(metered));
     let config = xml.config_mut();
     config.check_end_names = false;
@@ -111,7 +117,10 @@ fn arm<R: Read>(xml: &mut Xml<R>) {
 fn failed<R: Read>(xml: &Xml<R>, e: quick_xml::Error) -> ReadError {
     let metered = xml.get_ref().get_ref();
     if metered.tripped {
-        ReadError::OverBudget { spent: Spent::Text, max: metered.per_event }
+        ReadError::OverBudget {
+            spent: Spent::Text,
+            max: metered.per_event,
+        }
     } else {
         corrupt(e)
     }
@@ -142,7 +151,9 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     check_mimetype(&mut archive)?;
     check_not_encrypted(&mut archive, limits)?;
-    let content = archive.by_name("content.xml").map_err(|e| corrupt(format!("content.xml: {e}")))?;
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|e| corrupt(format!("content.xml: {e}")))?;
     // The container was checked against the unpacked limit by its declared sizes; `take` holds
     // a part that lies about its size to the same limit.
     let mut xml = xml_of(content.take(limits.max_unpacked_bytes), limits);
@@ -153,7 +164,9 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
         match next(&mut xml, &mut buf)? {
             Event::Start(e) if e.name() == TABLE => {
                 // calamine skips a table without a name; so do we.
-                let Some(name) = attribute(&e, "table:name")? else { continue };
+                let Some(name) = attribute(&e, "table:name")? else {
+                    continue;
+                };
                 budget.cell_with_text(name.len())?;
                 sheets.push(read_table(&mut xml, name, limits, &mut budget)?);
             }
@@ -164,10 +177,16 @@ pub fn read_ods(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
 }
 
 /// The package's `mimetype` must begin with the spreadsheet type (as calamine checks it).
-fn check_mimetype<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>) -> Result<(), ReadError> {
-    let part = archive.by_name("mimetype").map_err(|e| corrupt(format!("mimetype: {e}")))?;
+fn check_mimetype<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), ReadError> {
+    let part = archive
+        .by_name("mimetype")
+        .map_err(|e| corrupt(format!("mimetype: {e}")))?;
     let mut head = Vec::with_capacity(MIMETYPE.len());
-    part.take(MIMETYPE.len() as u64).read_to_end(&mut head).map_err(corrupt)?;
+    part.take(MIMETYPE.len() as u64)
+        .read_to_end(&mut head)
+        .map_err(corrupt)?;
     if head == MIMETYPE {
         Ok(())
     } else {
@@ -176,14 +195,21 @@ fn check_mimetype<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>) -> 
 }
 
 /// A package whose manifest describes encrypted parts is password-protected.
-fn check_not_encrypted<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, limits: &Limits) -> Result<(), ReadError> {
-    let part = archive.by_name("META-INF/manifest.xml").map_err(|e| corrupt(format!("META-INF/manifest.xml: {e}")))?;
+fn check_not_encrypted<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let part = archive
+        .by_name("META-INF/manifest.xml")
+        .map_err(|e| corrupt(format!("META-INF/manifest.xml: {e}")))?;
     let mut xml = xml_of(part.take(limits.max_unpacked_bytes), limits);
     let mut buf = Vec::new();
     loop {
         buf.clear();
         match next(&mut xml, &mut buf)? {
-            Event::Start(e) if e.name() == QName("manifest:encryption-data") => return Err(ReadError::Encrypted),
+            Event::Start(e) if e.name() == QName("manifest:encryption-data") => {
+                return Err(ReadError::Encrypted)
+            }
             Event::Eof => return Ok(()),
             _ => {}
         }
@@ -196,7 +222,9 @@ fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, ReadError>
         let a = a.map_err(corrupt)?;
         if a.key.as_ref() == key {
             let raw = a.value.as_ref();
-            return quick_xml::escape::unescape(raw).map(|v| Some(v.into_owned())).map_err(corrupt);
+            return quick_xml::escape::unescape(raw)
+                .map(|v| Some(v.into_owned()))
+                .map_err(corrupt);
         }
     }
     Ok(None)
@@ -214,7 +242,11 @@ fn repeats(e: &BytesStart<'_>, key: &str) -> Result<u64, ReadError> {
 /// A span (`number-rows-spanned`, `number-columns-spanned`): 1 when absent or unreadable (a
 /// span moves no other cell, so a bad one only loses its own merge).
 fn span(e: &BytesStart<'_>, key: &str) -> u64 {
-    attribute(e, key).ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(1)
+    attribute(e, key)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 /// One spanned cell of a row: its column and how many rows and columns it covers.
@@ -239,8 +271,18 @@ struct Row {
 /// `table:table-header-rows`, `table:table-row-group`, `table:table-rows`) advances the row by
 /// its `number-rows-repeated`. Repeats are added (saturating), never expanded when empty:
 /// LibreOffice itself ends each sheet with one row repeated to row 1,048,576.
-fn read_table<R: Read>(xml: &mut Xml<R>, name: String, limits: &Limits, budget: &mut Budget) -> Result<RawSheet, ReadError> {
-    let mut sheet = RawSheet { name, rows: Vec::new(), truncated_columns: false, merges: Vec::new() };
+fn read_table<R: Read>(
+    xml: &mut Xml<R>,
+    name: String,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<RawSheet, ReadError> {
+    let mut sheet = RawSheet {
+        name,
+        rows: Vec::new(),
+        truncated_columns: false,
+        merges: Vec::new(),
+    };
     let mut merges = MergeList::new(limits);
     let mut row = 0u64;
     let mut buf = Vec::new();
@@ -281,7 +323,10 @@ fn add_merges(merges: &mut MergeList, row: u64, repeated: u64, spanned: &[Spanne
         }
         let r = row.saturating_add(k);
         for s in spanned {
-            let last = (r.saturating_add(s.rows - 1), s.col.saturating_add(s.cols - 1));
+            let last = (
+                r.saturating_add(s.rows - 1),
+                s.col.saturating_add(s.cols - 1),
+            );
             merges.add((r, s.col), last);
         }
     }
@@ -290,7 +335,14 @@ fn add_merges(merges: &mut MergeList, row: u64, repeated: u64, spanned: &[Spanne
 /// Stores a row's copies (1-based numbers from `row + 1`) up to `max_rows`. The first copy's
 /// values were charged as they were read; each row also costs the empty cells that fill it up to
 /// its last value, and each further copy all of its cells and text again.
-fn add_rows(rows: &mut Vec<RawRow>, row: u64, repeated: u64, cells: Vec<(usize, Cell, Option<String>)>, limits: &Limits, budget: &mut Budget) -> Result<(), ReadError> {
+fn add_rows(
+    rows: &mut Vec<RawRow>,
+    row: u64,
+    repeated: u64,
+    cells: Vec<(usize, Cell, Option<String>)>,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<(), ReadError> {
     let Some(width) = cells.last().map(|(col, _, _)| col + 1) else {
         return Ok(());
     };
@@ -306,7 +358,10 @@ fn add_rows(rows: &mut Vec<RawRow>, row: u64, repeated: u64, cells: Vec<(usize, 
             *slot = cell;
         }
     }
-    let numbers = dense.iter().filter(|c| matches!(c, Cell::Number(_))).count();
+    let numbers = dense
+        .iter()
+        .filter(|c| matches!(c, Cell::Number(_)))
+        .count();
     let last = row.saturating_add(repeated).min(limits.max_rows as u64);
     for r in row..last {
         if r == row {
@@ -316,8 +371,15 @@ fn add_rows(rows: &mut Vec<RawRow>, row: u64, repeated: u64, cells: Vec<(usize, 
             budget.text(text)?;
         }
         let number = u32::try_from(r + 1).unwrap_or(u32::MAX);
-        let sums = formulas.iter().filter(|f| is_sum_formula(f, number)).count();
-        rows.push(RawRow { number, cells: dense.clone(), sum_formulas: sums > 0 && sums == numbers });
+        let sums = formulas
+            .iter()
+            .filter(|f| is_sum_formula(f, number))
+            .count();
+        rows.push(RawRow {
+            number,
+            cells: dense.clone(),
+            sum_formulas: sums > 0 && sums == numbers,
+        });
     }
     Ok(())
 }
@@ -332,7 +394,12 @@ fn text_len(cell: &Cell) -> usize {
 /// Reads one row up to its end tag. Empty cells only move the column; a cell with a value is
 /// kept once per repeat within `max_columns` (each copy charged); copies past it only mark the
 /// sheet as cut. Spanned cells are kept within `max_columns` too (at most one per column).
-fn read_row<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>, limits: &Limits, budget: &mut Budget) -> Result<Row, ReadError> {
+fn read_row<R: Read>(
+    xml: &mut Xml<R>,
+    buf: &mut Vec<u8>,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Row, ReadError> {
     let max_columns = limits.max_columns as u64;
     let mut col = 0u64;
     let mut row = Row::default();
@@ -352,14 +419,21 @@ fn read_row<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>, limits: &Limits, budge
         };
         let repeated = repeats(&e, "table:number-columns-repeated")?;
         if end == CELL {
-            let (rows, cols) = (span(&e, "table:number-rows-spanned"), span(&e, "table:number-columns-spanned"));
+            let (rows, cols) = (
+                span(&e, "table:number-rows-spanned"),
+                span(&e, "table:number-columns-spanned"),
+            );
             if rows > 1 || cols > 1 {
                 // A repeated spanned cell is each of its copies spanned (the copies overlap; the
                 // file says so, the standard decides).
                 for c in col..col.saturating_add(repeated).min(max_columns) {
                     // Clipped to the columns read, a one-row span in the last column is one cell.
                     if rows > 1 || c < max_columns - 1 {
-                        row.spanned.push(Spanned { col: c, rows: rows.max(1), cols: cols.max(1) });
+                        row.spanned.push(Spanned {
+                            col: c,
+                            rows: rows.max(1),
+                            cols: cols.max(1),
+                        });
                     }
                 }
             }
@@ -390,7 +464,11 @@ fn read_row<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>, limits: &Limits, budge
 /// A cell's value, its formula, and whether its end tag was read. Mirrors calamine's
 /// `get_datatype`: the first value attribute wins; a string (or an error with an empty
 /// `string-value`) without `office:string-value` is the cell's paragraphs.
-fn cell_value<R: Read>(xml: &mut Xml<R>, e: &BytesStart<'_>, buf: &mut Vec<u8>) -> Result<(Cell, Option<String>, bool), ReadError> {
+fn cell_value<R: Read>(
+    xml: &mut Xml<R>,
+    e: &BytesStart<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<(Cell, Option<String>, bool), ReadError> {
     let mut is_string = false;
     let mut is_error = false;
     let mut value: Option<Cell> = None;
@@ -399,10 +477,17 @@ fn cell_value<R: Read>(xml: &mut Xml<R>, e: &BytesStart<'_>, buf: &mut Vec<u8>) 
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(corrupt)?;
         let raw = a.value.as_ref();
-        let decode = || quick_xml::escape::unescape(raw).map(|v| v.into_owned()).map_err(corrupt);
+        let decode = || {
+            quick_xml::escape::unescape(raw)
+                .map(|v| v.into_owned())
+                .map_err(corrupt)
+        };
         match a.key.as_ref() {
             "office:value" if value.is_none() => {
-                value = Some(Cell::Number(raw.parse().map_err(|_| corrupt(format!("office:value=\"{raw}\"")))?));
+                value = Some(Cell::Number(
+                    raw.parse()
+                        .map_err(|_| corrupt(format!("office:value=\"{raw}\"")))?,
+                ));
             }
             "office:string-value" if value.is_none() => {
                 let text = decode()?;
@@ -411,10 +496,18 @@ fn cell_value<R: Read>(xml: &mut Xml<R>, e: &BytesStart<'_>, buf: &mut Vec<u8>) 
             }
             "office:date-value" if value.is_none() => {
                 let text = decode()?;
-                value = Some(parse_iso(&text).map(Cell::Date).unwrap_or_else(|| Cell::Text(bounded_text(text))));
+                value = Some(
+                    parse_iso(&text)
+                        .map(Cell::Date)
+                        .unwrap_or_else(|| Cell::Text(bounded_text(text))),
+                );
             }
-            "office:time-value" if value.is_none() => value = Some(Cell::Text(bounded_text(decode()?))),
-            "office:boolean-value" if value.is_none() => value = Some(Cell::Bool(raw == "TRUE" || raw == "true")),
+            "office:time-value" if value.is_none() => {
+                value = Some(Cell::Text(bounded_text(decode()?)))
+            }
+            "office:boolean-value" if value.is_none() => {
+                value = Some(Cell::Bool(raw == "TRUE" || raw == "true"))
+            }
             "office:value-type" if value.is_none() => is_string = raw == "string",
             "calcext:value-type" => is_error = raw == "error",
             "table:formula" => formula = Some(decode()?),
@@ -451,7 +544,10 @@ fn paragraphs<R: Read>(xml: &mut Xml<R>, buf: &mut Vec<u8>) -> Result<String, Re
                 } else if let Some(c) = r.resolve_char_ref().map_err(corrupt)? {
                     push_text(&mut text, c.encode_utf8(&mut [0; 4]));
                 } else {
-                    return Err(corrupt(format!("&{};", <BytesRef<'_> as AsRef<str>>::as_ref(&r))));
+                    return Err(corrupt(format!(
+                        "&{};",
+                        <BytesRef<'_> as AsRef<str>>::as_ref(&r)
+                    )));
                 }
             }
             Event::End(e) if e.name() == CELL || e.name() == COVERED => return Ok(text),
@@ -499,17 +595,26 @@ mod tests {
         let content = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
         );
-        zip_of(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("META-INF/manifest.xml", MANIFEST), ("content.xml", &content)])
+        zip_of(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", MANIFEST),
+            ("content.xml", &content),
+        ])
     }
 
     fn ods_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             // fixtures/crashes holds damaged files on purpose.
             if path.is_dir() && !path.ends_with("crashes") {
                 ods_files(&path, out);
-            } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ods")) {
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ods"))
+            {
                 out.push(path);
             }
         }
@@ -519,7 +624,10 @@ mod tests {
     #[test]
     fn every_real_ods_file_reads_as_calamine_read_it() {
         let mut files = Vec::new();
-        ods_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"), &mut files);
+        ods_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
         ods_files(Path::new("/work/shared/samples/inbox"), &mut files);
         assert!(files.len() >= 10, "{files:?}");
         let limits = Limits::default();
@@ -566,8 +674,15 @@ mod tests {
             assert_eq!(ours, read_ods_calamine(&ods, &Limits::default()));
         }
         let sheets = read_ods(&ods_of(tables[0]), &Limits::default()).unwrap_or_default();
-        let text = sheets.first().and_then(|s| s.rows.get(1)).and_then(|r| r.cells.get(2)).cloned();
-        assert_eq!(text, Some(Cell::Text("uno   dos\ttres\ncuatro\ncinco seis & é".into())));
+        let text = sheets
+            .first()
+            .and_then(|s| s.rows.get(1))
+            .and_then(|r| r.cells.get(2))
+            .cloned();
+        assert_eq!(
+            text,
+            Some(Cell::Text("uno   dos\ttres\ncuatro\ncinco seis & é".into()))
+        );
     }
 
     #[test]
@@ -576,23 +691,54 @@ mod tests {
             r#"manifest:media-type="text/xml"/>"#,
             r#"manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry>"#,
         );
-        let ods = zip_of(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("META-INF/manifest.xml", &manifest), ("content.xml", "\u{1}\u{2}")]);
-        assert_eq!(read_ods(&ods, &Limits::default()), Err(ReadError::Encrypted));
-        assert_eq!(read_bytes(&ods, "ods", &Limits::default()), Err(ReadError::Encrypted));
-        let text = zip_of(&[("mimetype", "application/vnd.oasis.opendocument.text"), ("META-INF/manifest.xml", MANIFEST), ("content.xml", "<a/>")]);
-        assert!(matches!(read_ods(&text, &Limits::default()), Err(ReadError::Corrupt(_))));
+        let ods = zip_of(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", &manifest),
+            ("content.xml", "\u{1}\u{2}"),
+        ]);
+        assert_eq!(
+            read_ods(&ods, &Limits::default()),
+            Err(ReadError::Encrypted)
+        );
+        assert_eq!(
+            read_bytes(&ods, "ods", &Limits::default()),
+            Err(ReadError::Encrypted)
+        );
+        let text = zip_of(&[
+            ("mimetype", "application/vnd.oasis.opendocument.text"),
+            ("META-INF/manifest.xml", MANIFEST),
+            ("content.xml", "<a/>"),
+        ]);
+        assert!(matches!(
+            read_ods(&text, &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn a_table_cut_short_is_damaged_not_an_endless_loop() {
-        let cut = ods_of(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>a"#);
-        assert!(matches!(read_ods(&cut, &Limits::default()), Err(ReadError::Corrupt(_))));
-        let bad = ods_of(r#"<table:table table:name="H"><table:table-row table:number-rows-repeated="muchas"/></table:table>"#);
-        assert!(matches!(read_ods(&bad, &Limits::default()), Err(ReadError::Corrupt(_))));
+        let cut = ods_of(
+            r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>a"#,
+        );
+        assert!(matches!(
+            read_ods(&cut, &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
+        let bad = ods_of(
+            r#"<table:table table:name="H"><table:table-row table:number-rows-repeated="muchas"/></table:table>"#,
+        );
+        assert!(matches!(
+            read_ods(&bad, &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
     }
 
     fn limits(cells: u64, text: u64) -> Limits {
-        Limits { max_cells_per_file: cells, max_text_bytes_per_file: text, ..Limits::default() }
+        Limits {
+            max_cells_per_file: cells,
+            max_text_bytes_per_file: text,
+            ..Limits::default()
+        }
     }
 
     #[test]
@@ -604,8 +750,21 @@ mod tests {
         ));
         // The sheet (1), then the row: one value and nine empty cells before it.
         let sheets = read_ods(&ods, &limits(11, 1));
-        assert_eq!(sheets.as_ref().map(|s| s[0].rows.iter().map(|r| (r.number, r.cells.len())).collect::<Vec<_>>()), Ok(vec![(1_000_001, 10)]));
-        assert_eq!(read_ods(&ods, &limits(10, 1)), Err(ReadError::OverBudget { spent: Spent::Cells, max: 10 }));
+        assert_eq!(
+            sheets.as_ref().map(|s| s[0]
+                .rows
+                .iter()
+                .map(|r| (r.number, r.cells.len()))
+                .collect::<Vec<_>>()),
+            Ok(vec![(1_000_001, 10)])
+        );
+        assert_eq!(
+            read_ods(&ods, &limits(10, 1)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 10
+            })
+        );
     }
 
     #[test]
@@ -617,33 +776,76 @@ mod tests {
         };
         // A row of 300 copies keeps 256 (max_columns) and says columns were cut.
         let sheets = read_ods(&row(1, 300), &Limits::default()).unwrap_or_default();
-        assert_eq!((sheets[0].rows[0].cells.len(), sheets[0].truncated_columns), (256, true));
+        assert_eq!(
+            (sheets[0].rows[0].cells.len(), sheets[0].truncated_columns),
+            (256, true)
+        );
         // A row repeated a million times: cells charged copy by copy, rejected long before the end.
-        assert_eq!(read_ods(&row(1_000_000, 5), &Limits::default()), Err(ReadError::OverBudget { spent: Spent::Cells, max: 2_000_000 }));
+        assert_eq!(
+            read_ods(&row(1_000_000, 5), &Limits::default()),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 2_000_000
+            })
+        );
         // Text of every copy is charged (and the sheet's name, one byte).
-        assert_eq!(read_ods(&row(10, 10), &limits(1_000, 400)), Err(ReadError::OverBudget { spent: Spent::Text, max: 400 }));
+        assert_eq!(
+            read_ods(&row(10, 10), &limits(1_000, 400)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 400
+            })
+        );
         assert!(read_ods(&row(10, 10), &limits(1_000, 401)).is_ok());
         // Copies past max_rows are not kept, nor charged.
-        let few = Limits { max_rows: 3, ..limits(1 + 3, 1 + 12) };
-        assert_eq!(read_ods(&row(1_000_000, 1), &few).map(|s| s[0].rows.len()), Ok(3));
+        let few = Limits {
+            max_rows: 3,
+            ..limits(1 + 3, 1 + 12)
+        };
+        assert_eq!(
+            read_ods(&row(1_000_000, 1), &few).map(|s| s[0].rows.len()),
+            Ok(3)
+        );
     }
 
     #[test]
     fn one_text_node_longer_than_the_text_budget_is_refused_while_it_is_read() {
         let long = "x".repeat(3_000_000);
-        let ods = ods_of(&format!(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"#));
-        assert_eq!(read_ods(&ods, &limits(1_000, 2_000_000)), Err(ReadError::OverBudget { spent: Spent::Text, max: 2_000_000 }));
+        let ods = ods_of(&format!(
+            r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>{long}</text:p></table:table-cell></table:table-row></table:table>"#
+        ));
+        assert_eq!(
+            read_ods(&ods, &limits(1_000, 2_000_000)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 2_000_000
+            })
+        );
         // A skipped cell too (a number with a long annotation).
-        let ods = ods_of(&format!(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="float" office:value="1"><office:annotation><text:p>{long}</text:p></office:annotation></table:table-cell></table:table-row></table:table>"#));
-        assert_eq!(read_ods(&ods, &limits(1_000, 2_000_000)), Err(ReadError::OverBudget { spent: Spent::Text, max: 2_000_000 }));
+        let ods = ods_of(&format!(
+            r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="float" office:value="1"><office:annotation><text:p>{long}</text:p></office:annotation></table:table-cell></table:table-row></table:table>"#
+        ));
+        assert_eq!(
+            read_ods(&ods, &limits(1_000, 2_000_000)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 2_000_000
+            })
+        );
         assert!(read_ods(&ods, &limits(1_000, 4_000_000)).is_ok());
     }
 
     #[test]
     fn spaces_and_text_are_bounded_whatever_text_c_says() {
-        let ods = ods_of(r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b</text:p></table:table-cell></table:table-row></table:table>"#);
+        let ods = ods_of(
+            r#"<table:table table:name="H"><table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b</text:p></table:table-cell></table:table-row></table:table>"#,
+        );
         let sheets = read_ods(&ods, &Limits::default()).unwrap_or_default();
-        let text = match sheets.first().and_then(|s| s.rows.first()).and_then(|r| r.cells.first()) {
+        let text = match sheets
+            .first()
+            .and_then(|s| s.rows.first())
+            .and_then(|r| r.cells.first())
+        {
             Some(Cell::Text(t)) => Some((t.len(), t.starts_with("a "))),
             _ => None,
         };

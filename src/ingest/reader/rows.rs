@@ -13,15 +13,29 @@ pub fn parse_iso(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .ok()
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
 }
 
 /// Row numbers of the cell references in a formula's argument text (`$F$5:F30` → 5, 30).
 fn referenced_rows(args: &str) -> Vec<u32> {
     let mut rows = Vec::new();
     for reference in args.split([':', ',', ';']) {
-        let cleaned: String = reference.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        let digits: String = cleaned.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+        let cleaned: String = reference
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let digits: String = cleaned
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let letters = cleaned.len() - digits.len();
         if letters > 0 && cleaned[..letters].chars().all(|c| c.is_ascii_alphabetic()) {
             if let Ok(row) = digits.parse() {
@@ -54,10 +68,15 @@ pub fn is_sum_call(formula: &str) -> bool {
 /// The text after the opening parenthesis of a totals function call, in an upper-cased formula.
 fn sum_arguments(upper: &str) -> Option<&str> {
     let f = upper.trim_start_matches('=');
-    let f = f.strip_prefix("OF:").unwrap_or(f).trim_start_matches('=').trim_start();
-    ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("].iter().find_map(|p| f.strip_prefix(p))
+    let f = f
+        .strip_prefix("OF:")
+        .unwrap_or(f)
+        .trim_start_matches('=')
+        .trim_start();
+    ["SUM(", "SUMA(", "SUBTOTAL(", "SUBTOTALES("]
+        .iter()
+        .find_map(|p| f.strip_prefix(p))
 }
-
 
 /// Accumulates cells into rows as they stream in, tracking totals-formula rows.
 pub struct RowBuilder {
@@ -69,7 +88,12 @@ pub struct RowBuilder {
 
 impl RowBuilder {
     pub fn new(limits: &Limits) -> RowBuilder {
-        RowBuilder { rows: Vec::new(), numeric: Vec::new(), limits: *limits, truncated: false }
+        RowBuilder {
+            rows: Vec::new(),
+            numeric: Vec::new(),
+            limits: *limits,
+            truncated: false,
+        }
     }
 
     /// What keeping a non-empty cell at `(row, col)` (0-based) would cost, counted before the
@@ -92,7 +116,10 @@ impl RowBuilder {
             Some(last) if last.number == number => last.cells.len(),
             Some(last) if last.number < number => 0,
             None => 0,
-            Some(_) => self.rows.binary_search_by_key(&number, |r| r.number).map_or(0, |i| self.rows[i].cells.len()),
+            Some(_) => self
+                .rows
+                .binary_search_by_key(&number, |r| r.number)
+                .map_or(0, |i| self.rows[i].cells.len()),
         };
         Some(((col + 1).saturating_sub(len) as u64).max(1))
     }
@@ -114,19 +141,31 @@ impl RowBuilder {
         let index = match self.rows.last() {
             Some(last) if last.number == number => self.rows.len() - 1,
             Some(last) if last.number < number => {
-                self.rows.push(RawRow { number, ..RawRow::default() });
+                self.rows.push(RawRow {
+                    number,
+                    ..RawRow::default()
+                });
                 self.numeric.push((0, 0));
                 self.rows.len() - 1
             }
             None => {
-                self.rows.push(RawRow { number, ..RawRow::default() });
+                self.rows.push(RawRow {
+                    number,
+                    ..RawRow::default()
+                });
                 self.numeric.push((0, 0));
                 0
             }
             Some(_) => match self.rows.binary_search_by_key(&number, |r| r.number) {
                 Ok(i) => i,
                 Err(i) => {
-                    self.rows.insert(i, RawRow { number, ..RawRow::default() });
+                    self.rows.insert(
+                        i,
+                        RawRow {
+                            number,
+                            ..RawRow::default()
+                        },
+                    );
                     self.numeric.insert(i, (0, 0));
                     i
                 }
@@ -149,7 +188,12 @@ impl RowBuilder {
         for (row, (numbers, sums)) in self.rows.iter_mut().zip(self.numeric) {
             row.sum_formulas = sums > 0 && sums == numbers;
         }
-        RawSheet { name, rows: self.rows, truncated_columns: self.truncated, merges }
+        RawSheet {
+            name,
+            rows: self.rows,
+            truncated_columns: self.truncated,
+            merges,
+        }
     }
 }
 
@@ -160,10 +204,24 @@ mod tests {
     #[test]
     fn totals_formulas_in_every_dialect() {
         // Formulas in row 5 (the row of `SUM(H5:L5)`) or below a one-row table (`SUM(D2:D2)`).
-        for f in ["SUM(F1:F4)", "=SUM($F$1:$F$4)", "of:=SUM([.F1:.F4])", "=suma(B2:B4)", "SUBTOTAL(9,C2:C4)", "SUM(F2,F3,F4)", "SUM(D2:D2)"] {
+        for f in [
+            "SUM(F1:F4)",
+            "=SUM($F$1:$F$4)",
+            "of:=SUM([.F1:.F4])",
+            "=suma(B2:B4)",
+            "SUBTOTAL(9,C2:C4)",
+            "SUM(F2,F3,F4)",
+            "SUM(D2:D2)",
+        ] {
             assert!(is_sum_formula(f, 5), "{f}");
         }
-        for f in ["AVERAGE(F1:F4)", "F1+F2", "of:=[.F1]*2", "SUM(H5:L5)", "of:=SUM([.H5:.L5])"] {
+        for f in [
+            "AVERAGE(F1:F4)",
+            "F1+F2",
+            "of:=[.F1]*2",
+            "SUM(H5:L5)",
+            "of:=SUM([.H5:.L5])",
+        ] {
             assert!(!is_sum_formula(f, 5), "{f}");
         }
     }

@@ -7,7 +7,9 @@ pub fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
     let mut zipped = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     for (name, text) in parts {
-        let written = zipped.start_file(*name, options).and_then(|_| Ok(zipped.write_all(text.as_bytes())?));
+        let written = zipped
+            .start_file(*name, options)
+            .and_then(|_| Ok(zipped.write_all(text.as_bytes())?));
         assert!(written.is_ok(), "{name}");
     }
     zipped.finish().map(|c| c.into_inner()).unwrap_or_default()

@@ -28,7 +28,9 @@ fn from_data(value: Data) -> Cell {
             Some(d) if !dt.is_duration() => Cell::Date(d),
             _ => Cell::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) => parse_iso(&s).map(Cell::Date).unwrap_or(Cell::Text(super::bounded_text(s))),
+        Data::DateTimeIso(s) => parse_iso(&s)
+            .map(Cell::Date)
+            .unwrap_or(Cell::Text(super::bounded_text(s))),
         Data::DurationIso(s) => Cell::Text(super::bounded_text(s)),
         Data::Error(e) => Cell::Error(e.to_string()),
         Data::Empty => Cell::Empty,
@@ -42,7 +44,10 @@ fn from_dimensions(dimensions: &[Dimensions], limits: &Limits) -> Vec<Merge> {
         if merges.is_full() {
             break;
         }
-        merges.add((d.start.0.into(), d.start.1.into()), (d.end.0.into(), d.end.1.into()));
+        merges.add(
+            (d.start.0.into(), d.start.1.into()),
+            (d.end.0.into(), d.end.1.into()),
+        );
     }
     merges.finish()
 }
@@ -65,16 +70,30 @@ pub fn read_xlsx_calamine(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>
                 Err(e) => return Err(error(e)),
             };
             while let Some(cell) = reader.next_cell_with_formula().map_err(error)? {
-                builder.push(cell.pos.0, cell.pos.1, from_data(Data::from(cell.value)), cell.formula.as_deref());
+                builder.push(
+                    cell.pos.0,
+                    cell.pos.1,
+                    from_data(Data::from(cell.value)),
+                    cell.formula.as_deref(),
+                );
             }
         }
-        let merges = workbook.merge_cells_by_sheet_name(&name).map(|d| from_dimensions(&d, limits)).unwrap_or_default();
+        let merges = workbook
+            .merge_cells_by_sheet_name(&name)
+            .map(|d| from_dimensions(&d, limits))
+            .unwrap_or_default();
         sheets.push(builder.finish(name, merges));
     }
     Ok(sheets)
 }
 
-fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<String>>, merges: Vec<Merge>, limits: &Limits) -> RawSheet {
+fn from_ranges(
+    name: String,
+    values: &Range<Data>,
+    formulas: Option<&Range<String>>,
+    merges: Vec<Merge>,
+    limits: &Limits,
+) -> RawSheet {
     let mut builder = RowBuilder::new(limits);
     let Some((row0, col0)) = values.start() else {
         return builder.finish(name, merges);
@@ -85,8 +104,15 @@ fn from_ranges(name: String, values: &Range<Data>, formulas: Option<&Range<Strin
         }
         for (c, value) in row.iter().enumerate() {
             let (abs_row, abs_col) = (row0 + r as u32, col0 + c as u32);
-            let formula = formulas.and_then(|f| f.get_value((abs_row, abs_col))).filter(|f| !f.is_empty());
-            builder.push(abs_row, abs_col, from_data(value.clone()), formula.map(String::as_str));
+            let formula = formulas
+                .and_then(|f| f.get_value((abs_row, abs_col)))
+                .filter(|f| !f.is_empty());
+            builder.push(
+                abs_row,
+                abs_col,
+                from_data(value.clone()),
+                formula.map(String::as_str),
+            );
         }
     }
     builder.finish(name, merges)
@@ -100,11 +126,22 @@ pub fn read_xls(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     })?;
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
-        let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let values = workbook
+            .worksheet_range(&name)
+            .map_err(|e| ReadError::Corrupt(e.to_string()))?;
         let formulas = workbook.worksheet_formula(&name).ok();
         // Parsed with the workbook (MERGEDCELLS records); a sheet without them has none.
-        let merges = workbook.merge_cells_by_sheet_name(&name).map(|d| from_dimensions(&d, limits)).unwrap_or_default();
-        sheets.push(from_ranges(name, &values, formulas.as_ref(), merges, limits));
+        let merges = workbook
+            .merge_cells_by_sheet_name(&name)
+            .map(|d| from_dimensions(&d, limits))
+            .unwrap_or_default();
+        sheets.push(from_ranges(
+            name,
+            &values,
+            formulas.as_ref(),
+            merges,
+            limits,
+        ));
     }
     Ok(sheets)
 }
@@ -128,10 +165,18 @@ pub(super) fn read_ods_calamine(bytes: &[u8], limits: &Limits) -> Result<Vec<Raw
     let merges = ods_merges(bytes, limits);
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
-        let values = workbook.worksheet_range(&name).map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let values = workbook
+            .worksheet_range(&name)
+            .map_err(|e| ReadError::Corrupt(e.to_string()))?;
         let formulas = workbook.worksheet_formula(&name).ok();
         let sheet_merges = merges.get(&name).cloned().unwrap_or_default();
-        sheets.push(from_ranges(name, &values, formulas.as_ref(), sheet_merges, limits));
+        sheets.push(from_ranges(
+            name,
+            &values,
+            formulas.as_ref(),
+            sheet_merges,
+            limits,
+        ));
     }
     Ok(sheets)
 }

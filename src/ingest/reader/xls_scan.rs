@@ -41,15 +41,24 @@ const MINI_STREAM_CUTOFF: u64 = 4096;
 const MINI_SECTOR: usize = 64;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    b.get(at..at.checked_add(2)?)?.try_into().ok().map(u16::from_le_bytes)
+    b.get(at..at.checked_add(2)?)?
+        .try_into()
+        .ok()
+        .map(u16::from_le_bytes)
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at.checked_add(4)?)?.try_into().ok().map(u32::from_le_bytes)
+    b.get(at..at.checked_add(4)?)?
+        .try_into()
+        .ok()
+        .map(u32::from_le_bytes)
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at.checked_add(8)?)?.try_into().ok().map(u64::from_le_bytes)
+    b.get(at..at.checked_add(8)?)?
+        .try_into()
+        .ok()
+        .map(u64::from_le_bytes)
 }
 
 fn damaged(what: &str) -> ReadError {
@@ -82,7 +91,9 @@ impl Sectors<'_> {
         if u64::from(id) > self.max_id {
             return Err(damaged("un sector fuera del archivo"));
         }
-        let start = (id as usize).saturating_mul(self.size).saturating_add(self.offset);
+        let start = (id as usize)
+            .saturating_mul(self.size)
+            .saturating_add(self.offset);
         let end = start.saturating_add(self.size).min(self.data.len());
         Ok(self.data.get(start..end).unwrap_or_default())
     }
@@ -105,20 +116,26 @@ impl Sectors<'_> {
             if out.len() >= len {
                 break;
             }
-            id = *links.get(id as usize).ok_or_else(|| damaged("un sector sin enlace"))?;
+            id = *links
+                .get(id as usize)
+                .ok_or_else(|| damaged("un sector sin enlace"))?;
         }
         Ok(out)
     }
 }
 
 fn to_u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes.chunks_exact(4).filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
+    bytes
+        .chunks_exact(4)
+        .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
 }
 
 /// The `Workbook` (or `Book`) stream of a compound file, found as calamine finds it; `None`
 /// when there is neither.
 fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
-    let header = bytes.get(..512).ok_or_else(|| damaged("encabezado incompleto"))?;
+    let header = bytes
+        .get(..512)
+        .ok_or_else(|| damaged("encabezado incompleto"))?;
     let size: usize = match u16_at(header, 30) {
         Some(9) => 512,
         Some(12) => 4096,
@@ -129,8 +146,14 @@ fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
     }
     let version = u16_at(header, 26).unwrap_or_default();
     let field = |at| u32_at(header, at).ok_or_else(|| damaged("encabezado incompleto"));
-    let (dir_start, mini_fat_start, mini_fat_len, difat_start) = (field(48)?, field(60)?, field(64)?, field(68)?);
-    let sectors = Sectors { data: bytes, offset: size, size, max_id: (bytes.len() / size) as u64 };
+    let (dir_start, mini_fat_start, mini_fat_len, difat_start) =
+        (field(48)?, field(60)?, field(64)?, field(68)?);
+    let sectors = Sectors {
+        data: bytes,
+        offset: size,
+        size,
+        max_id: (bytes.len() / size) as u64,
+    };
 
     // The DIFAT: 109 FAT sector ids in the header, then a chain of sectors of them, each ending
     // with the next one's id.
@@ -160,14 +183,28 @@ fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
     let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
     let root = entries.first().ok_or_else(|| damaged("sin directorio"))?;
     let entry_start = |e: &[u8]| u32_at(e, 116).unwrap_or(ENDOFCHAIN);
-    let entry_len = |e: &[u8]| if size == 512 { u32_at(e, 120).map(u64::from) } else { u64_at(e, 120) }.unwrap_or_default();
+    let entry_len = |e: &[u8]| {
+        if size == 512 {
+            u32_at(e, 120).map(u64::from)
+        } else {
+            u64_at(e, 120)
+        }
+        .unwrap_or_default()
+    };
     if version != 3 && entry_start(root) == ENDOFCHAIN {
         return Err(damaged("directorio raíz vacío"));
     }
     let named = |wanted: &str| {
         entries.iter().find(|e| {
-            let units = e.get(..64).unwrap_or_default().chunks_exact(2).filter_map(|c| c.try_into().ok().map(u16::from_le_bytes)).take_while(|u| *u != 0);
-            let name: String = char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect();
+            let units = e
+                .get(..64)
+                .unwrap_or_default()
+                .chunks_exact(2)
+                .filter_map(|c| c.try_into().ok().map(u16::from_le_bytes))
+                .take_while(|u| *u != 0);
+            let name: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .collect();
             name.eq_ignore_ascii_case(wanted)
         })
     };
@@ -181,8 +218,14 @@ fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
         }
         let mini_stream = sectors.chain(entry_start(root), &fat, entry_len(root))?;
         let mini_fat_bytes = u64::from(mini_fat_len).saturating_mul(size as u64);
-        let mini_fat: Vec<u32> = to_u32s(&sectors.chain(mini_fat_start, &fat, mini_fat_bytes)?).collect();
-        let minis = Sectors { data: &mini_stream, offset: 0, size: MINI_SECTOR, max_id: sectors.max_id.saturating_mul(8) };
+        let mini_fat: Vec<u32> =
+            to_u32s(&sectors.chain(mini_fat_start, &fat, mini_fat_bytes)?).collect();
+        let minis = Sectors {
+            data: &mini_stream,
+            offset: 0,
+            size: MINI_SECTOR,
+            max_id: sectors.max_id.saturating_mul(8),
+        };
         Ok(Some(minis.chain(start, &mini_fat, len)?))
     } else {
         Ok(Some(sectors.chain(start, &fat, len)?))
@@ -221,7 +264,11 @@ impl<'a> Iterator for Records<'a> {
             let (_, more) = self.split()?;
             continues.push(more);
         }
-        Some(Record { typ, data, continues })
+        Some(Record {
+            typ,
+            data,
+            continues,
+        })
     }
 }
 
@@ -316,7 +363,11 @@ fn scan_workbook(stream: &[u8], budget: &mut Budget) -> Result<(), ReadError> {
     }
     for pos in sheets {
         // calamine slices the stream at this offset without checking it (a panic).
-        let Some(sheet) = stream.get(pos..) else { return Err(ReadError::Corrupt("una hoja empieza después del final del libro".to_string())) };
+        let Some(sheet) = stream.get(pos..) else {
+            return Err(ReadError::Corrupt(
+                "una hoja empieza después del final del libro".to_string(),
+            ));
+        };
         scan_sheet(sheet, &strings, budget)?;
     }
     Ok(())
@@ -341,7 +392,9 @@ impl Extent {
 
     /// Cells of the dense range calamine builds (`Range::from_sparse`).
     fn dense(&self) -> u64 {
-        self.corners.map_or(0, |((r0, c0), (r1, c1))| (u64::from(r1) - u64::from(r0) + 1).saturating_mul(u64::from(c1) - u64::from(c0) + 1))
+        self.corners.map_or(0, |((r0, c0), (r1, c1))| {
+            (u64::from(r1) - u64::from(r0) + 1).saturating_mul(u64::from(c1) - u64::from(c0) + 1)
+        })
     }
 }
 
@@ -349,14 +402,28 @@ impl Extent {
 /// calamine refuses, which fails the file there).
 fn dimensions(data: &[u8]) -> Option<u64> {
     let (rf, rl, mut cf, cl) = match data.len() {
-        10 => (u32::from(u16_at(data, 0)?), u32::from(u16_at(data, 2)?), u32::from(u16_at(data, 4)?), u32::from(u16_at(data, 6)?)),
-        14 | 16 => (u32_at(data, 0)?, u32_at(data, 4)?, u32::from(u16_at(data, 8)?), u32::from(u16_at(data, 10)?)),
+        10 => (
+            u32::from(u16_at(data, 0)?),
+            u32::from(u16_at(data, 2)?),
+            u32::from(u16_at(data, 4)?),
+            u32::from(u16_at(data, 6)?),
+        ),
+        14 | 16 => (
+            u32_at(data, 0)?,
+            u32_at(data, 4)?,
+            u32::from(u16_at(data, 8)?),
+            u32::from(u16_at(data, 10)?),
+        ),
         _ => return None,
     };
     if 0xFF < cf || cl < cf {
         cf = 0;
     }
-    let (start, end) = if 1 <= rl && 1 <= cl { ((rf, cf), (rl - 1, cl - 1)) } else { ((rf, cf), (rf, cf)) };
+    let (start, end) = if 1 <= rl && 1 <= cl {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
     // calamine subtracts in u32: an end before the start wraps to a huge count.
     let rows = u64::from(end.0.wrapping_sub(start.0).wrapping_add(1));
     let cols = u64::from(end.1.wrapping_sub(start.1).wrapping_add(1));
@@ -411,10 +478,16 @@ fn scan_sheet(stream: &[u8], strings: &[u64], budget: &mut Budget) -> Result<(),
             // MULRK: a run of numbers in one row. calamine computes `last - first + 1` in u16
             // (a panic when the run is reversed or spans every column): such a record is damage.
             0x00BD => {
-                let last = r.data.len().checked_sub(2).and_then(|at| u16_at(r.data, at));
+                let last = r
+                    .data
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|at| u16_at(r.data, at));
                 let fits = matches!((u16_at(r.data, 2), last), (Some(first), Some(last)) if last >= first && last - first < u16::MAX);
                 if !fits {
-                    return Err(ReadError::Corrupt("una serie de números (MULRK) con columnas imposibles".to_string()));
+                    return Err(ReadError::Corrupt(
+                        "una serie de números (MULRK) con columnas imposibles".to_string(),
+                    ));
                 }
                 if let (Some((row, col)), true) = (at(), r.data.len() >= 6) {
                     let n = ((r.data.len() - 6) / 6) as u32;
@@ -438,9 +511,14 @@ fn scan_sheet(stream: &[u8], strings: &[u64], budget: &mut Budget) -> Result<(),
             // MERGECELLS: calamine reads `count` ranges of 8 bytes with unchecked slices and a
             // u16 offset (a panic when the record is shorter or the count past 8,192).
             0x00E5 => {
-                let fits = u16_at(r.data, 0).is_some_and(|count| count <= 8192 && r.data.len() >= 2 + 8 * usize::from(count));
+                let fits = u16_at(r.data, 0).is_some_and(|count| {
+                    count <= 8192 && r.data.len() >= 2 + 8 * usize::from(count)
+                });
                 if !fits {
-                    return Err(ReadError::Corrupt("una lista de celdas combinadas (MERGECELLS) más corta de lo que dice".to_string()));
+                    return Err(ReadError::Corrupt(
+                        "una lista de celdas combinadas (MERGECELLS) más corta de lo que dice"
+                            .to_string(),
+                    ));
                 }
             }
             0x000A => break,
@@ -474,7 +552,11 @@ pub mod tests {
             let first = fat.len() as u32; // sector 0 is the FAT itself, listed first
             let n = sectors_of(bytes.len());
             for k in 0..n {
-                fat.push(if k + 1 == n { ENDOFCHAIN } else { first + k as u32 + 1 });
+                fat.push(if k + 1 == n {
+                    ENDOFCHAIN
+                } else {
+                    first + k as u32 + 1
+                });
             }
             let mut padded = bytes.to_vec();
             padded.resize(n * 512, 0);
@@ -486,12 +568,19 @@ pub mod tests {
             let mut mini_stream = stream.to_vec();
             mini_stream.resize(stream.len().div_ceil(64) * 64, 0);
             let n = mini_stream.len() / 64;
-            let mini_fat: Vec<u8> = (0..n).flat_map(|k| if k + 1 == n { ENDOFCHAIN } else { k as u32 + 1 }.to_le_bytes()).collect();
+            let mini_fat: Vec<u8> = (0..n)
+                .flat_map(|k| if k + 1 == n { ENDOFCHAIN } else { k as u32 + 1 }.to_le_bytes())
+                .collect();
             let ms = chain(&mut fat, &mut body, &mini_stream);
             let mf = chain(&mut fat, &mut body, &mini_fat);
             (0, ms, mf, mini_stream.len() as u32)
         } else {
-            (chain(&mut fat, &mut body, stream), ENDOFCHAIN, ENDOFCHAIN, 0)
+            (
+                chain(&mut fat, &mut body, stream),
+                ENDOFCHAIN,
+                ENDOFCHAIN,
+                0,
+            )
         };
         let entry = |name: &str, typ: u8, start: u32, len: u32| {
             let mut e = vec![0u8; 128];
@@ -537,11 +626,19 @@ pub mod tests {
     /// A BIFF8 workbook stream: globals (with `sst`, the SST record's data and its CONTINUEs, if
     /// any) and one sheet made of `cells` (records).
     pub fn workbook(sst: &[Vec<u8>], cells: &[Vec<u8>]) -> Vec<u8> {
-        let bof = |dt: u16| record(0x0809, &[&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0; 12]].concat());
+        let bof = |dt: u16| {
+            record(
+                0x0809,
+                &[&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0; 12]].concat(),
+            )
+        };
         let mut globals = bof(0x0005);
         globals.extend(record(0x0042, &1200u16.to_le_bytes()));
         let boundsheet_at = globals.len();
-        globals.extend(record(0x0085, &[0, 0, 0, 0, 0, 0, 5, 0, b'H', b'o', b'j', b'a', b'1']));
+        globals.extend(record(
+            0x0085,
+            &[0, 0, 0, 0, 0, 0, 5, 0, b'H', b'o', b'j', b'a', b'1'],
+        ));
         for (k, part) in sst.iter().enumerate() {
             globals.extend(record(if k == 0 { 0x00FC } else { 0x003C }, part));
         }
@@ -558,15 +655,43 @@ pub mod tests {
     }
 
     pub fn number(row: u16, col: u16, value: f64) -> Vec<u8> {
-        record(0x0203, &[&row.to_le_bytes()[..], &col.to_le_bytes(), &[0x0F, 0], &value.to_le_bytes()].concat())
+        record(
+            0x0203,
+            &[
+                &row.to_le_bytes()[..],
+                &col.to_le_bytes(),
+                &[0x0F, 0],
+                &value.to_le_bytes(),
+            ]
+            .concat(),
+        )
     }
 
     pub fn label_sst(row: u16, col: u16, index: u32) -> Vec<u8> {
-        record(0x00FD, &[&row.to_le_bytes()[..], &col.to_le_bytes(), &[0x0F, 0], &index.to_le_bytes()].concat())
+        record(
+            0x00FD,
+            &[
+                &row.to_le_bytes()[..],
+                &col.to_le_bytes(),
+                &[0x0F, 0],
+                &index.to_le_bytes(),
+            ]
+            .concat(),
+        )
     }
 
     pub fn dimensions_record(rows: u32, cols: u16) -> Vec<u8> {
-        record(0x0200, &[&0u32.to_le_bytes()[..], &rows.to_le_bytes(), &0u16.to_le_bytes(), &cols.to_le_bytes(), &[0, 0]].concat())
+        record(
+            0x0200,
+            &[
+                &0u32.to_le_bytes()[..],
+                &rows.to_le_bytes(),
+                &0u16.to_le_bytes(),
+                &cols.to_le_bytes(),
+                &[0, 0],
+            ]
+            .concat(),
+        )
     }
 
     /// An SST record's data for `strings` (compressed characters), cut into records of at
@@ -596,7 +721,11 @@ pub mod tests {
     }
 
     fn limits(cells: u64, text: u64) -> Limits {
-        Limits { max_cells_per_file: cells, max_text_bytes_per_file: text, ..Limits::default() }
+        Limits {
+            max_cells_per_file: cells,
+            max_text_bytes_per_file: text,
+            ..Limits::default()
+        }
     }
 
     fn read(stream: &[u8], limits: &Limits) -> Result<Vec<crate::standard::RawSheet>, ReadError> {
@@ -606,11 +735,19 @@ pub mod tests {
     #[test]
     fn a_small_workbook_is_read_from_the_mini_stream_or_the_sectors() {
         for pad in [0usize, 300] {
-            let cells: Vec<Vec<u8>> = (0..=pad as u16).map(|r| number(r, 1, f64::from(r))).collect();
-            let stream = workbook(&sst(&["hola"], 8224), &[cells, vec![label_sst(0, 0, 0)]].concat());
+            let cells: Vec<Vec<u8>> = (0..=pad as u16)
+                .map(|r| number(r, 1, f64::from(r)))
+                .collect();
+            let stream = workbook(
+                &sst(&["hola"], 8224),
+                &[cells, vec![label_sst(0, 0, 0)]].concat(),
+            );
             assert_eq!(stream.len() < 4096, pad == 0);
             let sheets = read(&stream, &Limits::default());
-            assert!(sheets.as_ref().is_ok_and(|s| s[0].rows.len() == pad + 1), "{sheets:?}");
+            assert!(
+                sheets.as_ref().is_ok_and(|s| s[0].rows.len() == pad + 1),
+                "{sheets:?}"
+            );
             assert_eq!(check(&cfb_of(&stream), &Limits::default()), Ok(()));
         }
     }
@@ -618,15 +755,44 @@ pub mod tests {
     #[test]
     fn a_far_corner_or_wide_dimensions_is_over_budget_before_calamine() {
         let far = workbook(&[], &[number(0, 0, 1.0), number(65_535, 255, 2.0)]);
-        assert_eq!(read(&far, &Limits::default()), Err(ReadError::OverBudget { spent: Spent::Cells, max: 2_000_000 }));
+        assert_eq!(
+            read(&far, &Limits::default()),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 2_000_000
+            })
+        );
         // 65,536 × 256 exactly fits a budget that size.
         assert_eq!(check(&cfb_of(&far), &limits(65_536 * 256, 100)), Ok(()));
         let dims = workbook(&[], &[dimensions_record(1_000_000, 256), number(0, 0, 1.0)]);
         assert_eq!(check(&cfb_of(&dims), &limits(256_000_000, 100)), Ok(()));
-        assert_eq!(check(&cfb_of(&dims), &limits(255_999_999, 100)), Err(ReadError::OverBudget { spent: Spent::Cells, max: 255_999_999 }));
+        assert_eq!(
+            check(&cfb_of(&dims), &limits(255_999_999, 100)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 255_999_999
+            })
+        );
         // An end before the start wraps in calamine's arithmetic: four billion rows.
-        let backwards = workbook(&[], &[record(0x0200, &[&10u32.to_le_bytes()[..], &5u32.to_le_bytes(), &[0, 0, 2, 0, 0, 0]].concat())]);
-        assert!(matches!(check(&cfb_of(&backwards), &Limits::default()), Err(ReadError::OverBudget { spent: Spent::Cells, .. })));
+        let backwards = workbook(
+            &[],
+            &[record(
+                0x0200,
+                &[
+                    &10u32.to_le_bytes()[..],
+                    &5u32.to_le_bytes(),
+                    &[0, 0, 2, 0, 0, 0],
+                ]
+                .concat(),
+            )],
+        );
+        assert!(matches!(
+            check(&cfb_of(&backwards), &Limits::default()),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -639,17 +805,33 @@ pub mod tests {
         let stream = workbook(&strings, &cells);
         // The table once (20,005) and ten references (200,000).
         assert_eq!(check(&cfb_of(&stream), &limits(1_000, 220_005)), Ok(()));
-        assert_eq!(check(&cfb_of(&stream), &limits(1_000, 220_004)), Err(ReadError::OverBudget { spent: Spent::Text, max: 220_004 }));
+        assert_eq!(
+            check(&cfb_of(&stream), &limits(1_000, 220_004)),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 220_004
+            })
+        );
         let sheets = read(&stream, &limits(1_000, 220_005)).unwrap_or_default();
         assert_eq!(sheets.first().map(|s| s.rows.len()), Some(10));
         // A reference to a string that is not there keeps nothing and costs nothing.
-        assert_eq!(check(&cfb_of(&workbook(&strings, &[label_sst(0, 0, 9)])), &limits(1_000, 20_005)), Ok(()));
+        assert_eq!(
+            check(
+                &cfb_of(&workbook(&strings, &[label_sst(0, 0, 9)])),
+                &limits(1_000, 20_005)
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn sst_sizes_follow_strings_across_continue_records() {
         let parts = sst(&["ab", "cdefgh", "ij"], 12);
-        let record = Record { typ: 0x00FC, data: &parts[0], continues: parts[1..].iter().map(Vec::as_slice).collect() };
+        let record = Record {
+            typ: 0x00FC,
+            data: &parts[0],
+            continues: parts[1..].iter().map(Vec::as_slice).collect(),
+        };
         assert_eq!(sst_sizes(&record), Some(vec![2, 6, 2]));
     }
 
@@ -659,14 +841,24 @@ pub mod tests {
         // A directory chain that loops on itself.
         let mut cyclic = good.clone();
         let dir_start = u32_at(&cyclic, 48).unwrap_or_default() as usize;
-        cyclic[512 + dir_start * 4..512 + dir_start * 4 + 4].copy_from_slice(&(dir_start as u32).to_le_bytes());
-        assert!(matches!(check(&cyclic, &Limits::default()), Err(ReadError::Corrupt(_))));
+        cyclic[512 + dir_start * 4..512 + dir_start * 4 + 4]
+            .copy_from_slice(&(dir_start as u32).to_le_bytes());
+        assert!(matches!(
+            check(&cyclic, &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
         // A header cut short.
-        assert!(matches!(check(&good[..300], &Limits::default()), Err(ReadError::Corrupt(_))));
+        assert!(matches!(
+            check(&good[..300], &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
         // A FAT sector past the end.
         let mut far = good;
         far[76..80].copy_from_slice(&90_000u32.to_le_bytes());
-        assert!(matches!(check(&far, &Limits::default()), Err(ReadError::Corrupt(_))));
+        assert!(matches!(
+            check(&far, &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
     }
 
     #[test]
@@ -677,19 +869,37 @@ pub mod tests {
                 // fixtures/crashes holds damaged files on purpose.
                 if path.is_dir() && !path.ends_with("crashes") {
                     walk(&path, out);
-                } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xls")) {
+                } else if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xls"))
+                {
                     out.push(path);
                 }
             }
         }
         let mut files = Vec::new();
-        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"), &mut files);
-        walk(std::path::Path::new("/work/shared/samples/inbox"), &mut files);
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        walk(
+            std::path::Path::new("/work/shared/samples/inbox"),
+            &mut files,
+        );
         for path in files {
             let bytes = std::fs::read(&path).unwrap_or_default();
             if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-                assert_eq!(check(&bytes, &Limits::default()), Ok(()), "{}", path.display());
-                assert!(workbook_stream(&bytes).is_ok_and(|s| s.is_some()), "{}", path.display());
+                assert_eq!(
+                    check(&bytes, &Limits::default()),
+                    Ok(()),
+                    "{}",
+                    path.display()
+                );
+                assert!(
+                    workbook_stream(&bytes).is_ok_and(|s| s.is_some()),
+                    "{}",
+                    path.display()
+                );
             }
         }
     }

@@ -61,14 +61,19 @@ fn corrupt(text: impl Into<String>) -> ReadError {
 
 fn zip_error(e: zip::result::ZipError, what: &str) -> ReadError {
     match e {
-        zip::result::ZipError::UnsupportedArchive(m) if m == zip::result::ZipError::PASSWORD_REQUIRED => ReadError::Encrypted,
+        zip::result::ZipError::UnsupportedArchive(m)
+            if m == zip::result::ZipError::PASSWORD_REQUIRED =>
+        {
+            ReadError::Encrypted
+        }
         other => corrupt(format!("{what}: {other}")),
     }
 }
 
 /// Reads every worksheet of an xlsx/xlsm workbook, within `limits` and the file's budget.
 pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_error(e, "el paquete zip no se puede abrir"))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| zip_error(e, "el paquete zip no se puede abrir"))?;
     let mut budget = Budget::new(limits);
     let book = Workbook::open(&mut archive, limits)?;
     let mut sheets = Vec::with_capacity(book.sheets.len());
@@ -88,20 +93,38 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErr
 fn part_index(archive: &Archive<'_>, path: &str) -> Option<usize> {
     archive.index_for_name(path).or_else(|| {
         let wanted = path.to_ascii_lowercase();
-        archive.file_names().position(|n| n.is_ok_and(|n| n.replace('\\', "/").to_ascii_lowercase() == wanted))
+        archive
+            .file_names()
+            .position(|n| n.is_ok_and(|n| n.replace('\\', "/").to_ascii_lowercase() == wanted))
     })
 }
 
 /// A part as a buffered reader, held to `max_unpacked` bytes whatever its header claims (the
 /// container's declared sizes were checked by `read_bytes`; `take` holds one that lies).
-fn open_part<'a, 'b>(archive: &'a mut Archive<'b>, index: usize, path: &str, max_unpacked: u64) -> Result<Part<'a, 'b>, ReadError> {
-    let part = archive.by_index(index).map_err(|e| zip_error(e, &format!("la parte {path} no se puede leer")))?;
-    Ok(BufReader::with_capacity(PART_BUFFER, part.take(max_unpacked)))
+fn open_part<'a, 'b>(
+    archive: &'a mut Archive<'b>,
+    index: usize,
+    path: &str,
+    max_unpacked: u64,
+) -> Result<Part<'a, 'b>, ReadError> {
+    let part = archive
+        .by_index(index)
+        .map_err(|e| zip_error(e, &format!("la parte {path} no se puede leer")))?;
+    Ok(BufReader::with_capacity(
+        PART_BUFFER,
+        part.take(max_unpacked),
+    ))
 }
 
 /// A whole small part (relationships, the workbook's sheet list); `None` when it is absent.
-fn small_part(archive: &mut Archive<'_>, path: &str, max_unpacked: u64) -> Result<Option<Vec<u8>>, ReadError> {
-    let Some(index) = part_index(archive, path) else { return Ok(None) };
+fn small_part(
+    archive: &mut Archive<'_>,
+    path: &str,
+    max_unpacked: u64,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let Some(index) = part_index(archive, path) else {
+        return Ok(None);
+    };
     let mut bytes = Vec::new();
     open_part(archive, index, path, max_unpacked)?
         .read_to_end(&mut bytes)
@@ -183,7 +206,8 @@ struct Workbook {
 impl Workbook {
     fn open(archive: &mut Archive<'_>, limits: &Limits) -> Result<Workbook, ReadError> {
         let max_unpacked = limits.max_unpacked_bytes;
-        let package_rels = small_part(archive, "_rels/.rels", max_unpacked)?.ok_or_else(|| corrupt("falta la parte _rels/.rels"))?;
+        let package_rels = small_part(archive, "_rels/.rels", max_unpacked)?
+            .ok_or_else(|| corrupt("falta la parte _rels/.rels"))?;
         let target = relationships(&package_rels, "_rels/.rels")?
             .into_iter()
             .find(|r| r.kind.ends_with("/relationships/officeDocument"))
@@ -195,7 +219,8 @@ impl Workbook {
             None => ("", workbook.as_str()),
         };
         let rels_path = format!("{dir}_rels/{file}.rels");
-        let rels = small_part(archive, &rels_path, max_unpacked)?.ok_or_else(|| corrupt(format!("falta la parte {rels_path}")))?;
+        let rels = small_part(archive, &rels_path, max_unpacked)?
+            .ok_or_else(|| corrupt(format!("falta la parte {rels_path}")))?;
         let rels = relationships(&rels, &rels_path)?;
         let resolve = |target: &str| match target.strip_prefix('/') {
             Some(absolute) => absolute.to_string(),
@@ -203,13 +228,17 @@ impl Workbook {
         };
         // The shared strings and styles by their relationship, else where calamine looks.
         let by_kind = |kind: &str, default: &str| {
-            rels.iter().find(|r| r.kind.ends_with(kind)).map_or_else(|| format!("{dir}{default}"), |r| resolve(&r.target))
+            rels.iter()
+                .find(|r| r.kind.ends_with(kind))
+                .map_or_else(|| format!("{dir}{default}"), |r| resolve(&r.target))
         };
         let strings_path = by_kind("/relationships/sharedStrings", "sharedStrings.xml");
         let styles_path = by_kind("/relationships/styles", "styles.xml");
-        let targets: HashMap<&str, &Relationship> = rels.iter().map(|r| (r.id.as_str(), r)).collect();
+        let targets: HashMap<&str, &Relationship> =
+            rels.iter().map(|r| (r.id.as_str(), r)).collect();
 
-        let xml = small_part(archive, &workbook, max_unpacked)?.ok_or_else(|| corrupt(format!("falta el libro {workbook}")))?;
+        let xml = small_part(archive, &workbook, max_unpacked)?
+            .ok_or_else(|| corrupt(format!("falta el libro {workbook}")))?;
         let mut reader = xml_reader(xml.as_slice());
         let (mut sheets, mut date1904) = (Vec::new(), false);
         loop {
@@ -219,15 +248,21 @@ impl Workbook {
                         let name = attribute(&e, "name", &workbook)?.unwrap_or_default();
                         let mut id = None;
                         for a in e.attributes().with_checks(false) {
-                            let a = a.map_err(|err| corrupt(format!("{workbook}: atributo ilegible: {err}")))?;
+                            let a = a.map_err(|err| {
+                                corrupt(format!("{workbook}: atributo ilegible: {err}"))
+                            })?;
                             if a.key.local_name().as_ref() == "id" {
                                 id = Some(a.value.into_owned());
                             }
                         }
-                        let rel = id
-                            .as_deref()
-                            .and_then(|id| targets.get(id))
-                            .ok_or_else(|| corrupt(format!("la hoja «{name}» no tiene su parte en {rels_path}")))?;
+                        let rel =
+                            id.as_deref()
+                                .and_then(|id| targets.get(id))
+                                .ok_or_else(|| {
+                                    corrupt(format!(
+                                        "la hoja «{name}» no tiene su parte en {rels_path}"
+                                    ))
+                                })?;
                         // Chart sheets, dialog sheets and macro sheets hold no table to read.
                         if rel.kind.rsplit('/').next() == Some("worksheet") {
                             sheets.push((name, resolve(&rel.target)));
@@ -247,14 +282,27 @@ impl Workbook {
             }
         }
         let strings = match part_index(archive, &strings_path) {
-            Some(index) => SharedStrings::read(open_part(archive, index, &strings_path, max_unpacked)?, &strings_path, limits)?,
+            Some(index) => SharedStrings::read(
+                open_part(archive, index, &strings_path, max_unpacked)?,
+                &strings_path,
+                limits,
+            )?,
             None => SharedStrings::default(),
         };
         let formats = match part_index(archive, &styles_path) {
-            Some(index) => read_formats(open_part(archive, index, &styles_path, max_unpacked)?, &styles_path)?,
+            Some(index) => read_formats(
+                open_part(archive, index, &styles_path, max_unpacked)?,
+                &styles_path,
+            )?,
             None => Vec::new(),
         };
-        Ok(Workbook { sheets, strings, formats, date1904, max_unpacked })
+        Ok(Workbook {
+            sheets,
+            strings,
+            formats,
+            date1904,
+            max_unpacked,
+        })
     }
 }
 
@@ -298,14 +346,19 @@ impl SharedStrings {
                     }
                     "si" if in_sst => {
                         let mut text = String::new();
-                        read_rich(&mut xml, &mut inner, &mut piece, "si", &mut text).map_err(|e| e.at(path))?;
+                        read_rich(&mut xml, &mut inner, &mut piece, "si", &mut text)
+                            .map_err(|e| e.at(path))?;
                         text
                     }
                     _ => continue,
                 },
                 Ok(Event::Empty(e)) if in_sst && e.local_name().as_ref() == "si" => String::new(),
                 Ok(Event::End(e)) if e.local_name().as_ref() == "sst" => return Ok(table),
-                Ok(Event::Eof) => return Err(corrupt(format!("{path}: la tabla de textos termina antes de tiempo"))),
+                Ok(Event::Eof) => {
+                    return Err(corrupt(format!(
+                        "{path}: la tabla de textos termina antes de tiempo"
+                    )))
+                }
                 Ok(_) => continue,
                 Err(e) => return Err(xml_error(path, xml.error_position(), e)),
             };
@@ -342,12 +395,17 @@ fn push_reference(name: &str, out: &mut String) -> Result<(), String> {
         "apos" => '\'',
         "quot" => '"',
         _ => {
-            let number = name.strip_prefix('#').ok_or_else(|| format!("entidad desconocida &{name};"))?;
+            let number = name
+                .strip_prefix('#')
+                .ok_or_else(|| format!("entidad desconocida &{name};"))?;
             let code = match number.strip_prefix('x') {
                 Some(hex) => u32::from_str_radix(hex, 16),
                 None => number.parse(),
             };
-            code.ok().filter(|&c| c != 0).and_then(char::from_u32).ok_or_else(|| format!("referencia de carácter inválida &{name};"))?
+            code.ok()
+                .filter(|&c| c != 0)
+                .and_then(char::from_u32)
+                .ok_or_else(|| format!("referencia de carácter inválida &{name};"))?
         }
     };
     out.push(resolved);
@@ -357,10 +415,17 @@ fn push_reference(name: &str, out: &mut String) -> Result<(), String> {
 /// Collects the text of the element just opened, up to the end tag named `end` (its local name),
 /// into `out` (EOLs normalised as XML 1.0 says, entities replaced), at most
 /// [`MAX_ELEMENT_BYTES`]; elements inside it are skipped, their text kept.
-fn read_text<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, end: &str, out: &mut String) -> Result<(), TextError> {
+fn read_text<R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    end: &str,
+    out: &mut String,
+) -> Result<(), TextError> {
     loop {
         buf.clear();
-        let event = xml.read_event_into(buf).map_err(|e| TextError::Xml(xml.error_position(), e.to_string()))?;
+        let event = xml
+            .read_event_into(buf)
+            .map_err(|e| TextError::Xml(xml.error_position(), e.to_string()))?;
         if out.len() > MAX_ELEMENT_BYTES {
             match event {
                 Event::End(e) if e.local_name().as_ref() == end => return Ok(()),
@@ -371,7 +436,9 @@ fn read_text<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, end: &str, out:
         match event {
             Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::CData(t) => out.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => push_reference(&r, out).map_err(|e| TextError::Xml(xml.buffer_position(), e))?,
+            Event::GeneralRef(r) => {
+                push_reference(&r, out).map_err(|e| TextError::Xml(xml.buffer_position(), e))?
+            }
             Event::End(e) if e.local_name().as_ref() == end => return Ok(()),
             Event::Eof => return Err(TextError::Truncated),
             _ => {}
@@ -383,23 +450,34 @@ fn read_text<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, end: &str, out:
 /// `closing`, appending to `out` every `<t>` that is not a phonetic reading (`<rPh>`): plain
 /// or rich text (`<r><t>…</t></r>`), each run trimmed of ASCII whitespace unless
 /// `xml:space="preserve"` and its `_xHHHH_` escapes decoded.
-fn read_rich<R: BufRead>(xml: &mut Reader<R>, buf: &mut Vec<u8>, piece: &mut String, closing: &str, out: &mut String) -> Result<(), TextError> {
+fn read_rich<R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    piece: &mut String,
+    closing: &str,
+    out: &mut String,
+) -> Result<(), TextError> {
     let mut phonetic = false;
     loop {
         buf.clear();
-        let event = xml.read_event_into(buf).map_err(|e| TextError::Xml(xml.error_position(), e.to_string()))?;
+        let event = xml
+            .read_event_into(buf)
+            .map_err(|e| TextError::Xml(xml.error_position(), e.to_string()))?;
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
                 "rPh" => phonetic = true,
                 "t" if !phonetic => {
-                    let preserve = e
-                        .attributes()
-                        .with_checks(false)
-                        .flatten()
-                        .any(|a| a.key.as_ref() == "xml:space" && a.value.as_ref() == "preserve");
+                    let preserve =
+                        e.attributes().with_checks(false).flatten().any(|a| {
+                            a.key.as_ref() == "xml:space" && a.value.as_ref() == "preserve"
+                        });
                     piece.clear();
                     read_text(xml, buf, "t", piece)?;
-                    let run = if preserve { piece.as_str() } else { piece.trim_matches([' ', '\t', '\r', '\n']) };
+                    let run = if preserve {
+                        piece.as_str()
+                    } else {
+                        piece.trim_matches([' ', '\t', '\r', '\n'])
+                    };
                     if out.len() <= MAX_ELEMENT_BYTES {
                         push_unescaped(run, out);
                     }
@@ -424,10 +502,16 @@ fn push_unescaped(text: &str, out: &mut String) {
     let bytes = text.as_bytes();
     let unit_at = |i: usize| -> Option<u16> {
         let b = bytes.get(i..i + 7)?;
-        if b[0] != b'_' || b[1] != b'x' || b[6] != b'_' || !b[2..6].iter().all(u8::is_ascii_hexdigit) {
+        if b[0] != b'_'
+            || b[1] != b'x'
+            || b[6] != b'_'
+            || !b[2..6].iter().all(u8::is_ascii_hexdigit)
+        {
             return None;
         }
-        std::str::from_utf8(&b[2..6]).ok().and_then(|h| u16::from_str_radix(h, 16).ok())
+        std::str::from_utf8(&b[2..6])
+            .ok()
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
     };
     let mut copied = 0;
     let mut i = 0;
@@ -443,7 +527,9 @@ fn push_unescaped(text: &str, out: &mut String) {
             0xD800..=0xDBFF => match unit_at(next) {
                 Some(low @ 0xDC00..=0xDFFF) => {
                     next += 7;
-                    char::from_u32(0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00))
+                    char::from_u32(
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00),
+                    )
                 }
                 _ => None,
             },
@@ -511,7 +597,8 @@ fn custom_kind(code: &str) -> NumberKind {
         } else if brackets == 0 && !after_a && matches!(c, 'a' | 'A') {
             after_a = true;
         } else if brackets == 0
-            && ((after_a && matches!(c, 'p' | 'm' | '/' | 'P' | 'M')) || (!after_a && matches!(c.to_ascii_lowercase(), 'd' | 'm' | 'h' | 'y' | 's')))
+            && ((after_a && matches!(c, 'p' | 'm' | '/' | 'P' | 'M'))
+                || (!after_a && matches!(c.to_ascii_lowercase(), 'd' | 'm' | 'h' | 'y' | 's')))
         {
             // `am/pm` after an `a`; a date or time letter otherwise.
             return NumberKind::Date;
@@ -536,14 +623,20 @@ fn read_formats(part: impl BufRead, path: &str) -> Result<Vec<NumberKind>, ReadE
         match xml.read_event_into(&mut buf) {
             Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
                 "numFmt" => {
-                    if let (Some(id), Some(code)) = (attribute(&e, "numFmtId", path)?, attribute(&e, "formatCode", path)?) {
+                    if let (Some(id), Some(code)) = (
+                        attribute(&e, "numFmtId", path)?,
+                        attribute(&e, "formatCode", path)?,
+                    ) {
                         custom.insert(id, custom_kind(&code));
                     }
                 }
                 "cellXfs" => in_cell_xfs = true,
                 "xf" if in_cell_xfs => {
                     let kind = match attribute(&e, "numFmtId", path)? {
-                        Some(id) => custom.get(&id).copied().unwrap_or_else(|| builtin_kind(&id)),
+                        Some(id) => custom
+                            .get(&id)
+                            .copied()
+                            .unwrap_or_else(|| builtin_kind(&id)),
                         None => NumberKind::Plain,
                     };
                     formats.push(kind);
@@ -565,7 +658,9 @@ fn serial_date(serial: f64, date1904: bool) -> Option<NaiveDateTime> {
     let days = if date1904 { serial + 1462.0 } else { serial };
     let days = if days >= 60.0 { days } else { days + 1.0 };
     let ms = (days * 86_400_000.0).round() as i64;
-    NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?.checked_add_signed(TimeDelta::try_milliseconds(ms)?)
+    NaiveDate::from_ymd_opt(1899, 12, 30)?
+        .and_hms_opt(0, 0, 0)?
+        .checked_add_signed(TimeDelta::try_milliseconds(ms)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,9 +713,13 @@ fn cell_position(text: &[u8]) -> Option<(u32, u32)> {
     if !(1..=3).contains(&letters) {
         return None;
     }
-    let column = column.iter().fold(0u32, |n, b| n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
+    let column = column.iter().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
     let row = row_number(row)?;
-    (1..=SHEET_COLUMNS).contains(&column).then_some((row, column - 1))
+    (1..=SHEET_COLUMNS)
+        .contains(&column)
+        .then_some((row, column - 1))
 }
 
 /// A row number `12` as a 0-based row within a sheet.
@@ -641,7 +740,10 @@ fn parse_range(text: &[u8]) -> Option<((u64, u64), (u64, u64))> {
         None => first,
     };
     let widen = |(r, c): (u32, u32)| (u64::from(r), u64::from(c));
-    corners.next().is_none().then_some((widen(first), widen(last)))
+    corners
+        .next()
+        .is_none()
+        .then_some((widen(first), widen(last)))
 }
 
 /// The attributes of a start tag as `(key, value)`, read straight from the tag's text without
@@ -654,7 +756,9 @@ struct RawAttributes<'a> {
 
 impl<'a> RawAttributes<'a> {
     fn of(e: &'a BytesStart<'_>) -> RawAttributes<'a> {
-        RawAttributes { rest: e.attributes_raw() }
+        RawAttributes {
+            rest: e.attributes_raw(),
+        }
     }
 }
 
@@ -688,12 +792,19 @@ impl<'a> Iterator for RawAttributes<'a> {
         while i < bytes.len() && space(bytes[i]) {
             i += 1;
         }
-        let Some(&quote @ (b'"' | b'\'')) = bytes.get(i) else { return Some(Err(text)) };
+        let Some(&quote @ (b'"' | b'\'')) = bytes.get(i) else {
+            return Some(Err(text));
+        };
         let value_start = i + 1;
-        let Some(length) = bytes[value_start..].iter().position(|&b| b == quote) else { return Some(Err(text)) };
+        let Some(length) = bytes[value_start..].iter().position(|&b| b == quote) else {
+            return Some(Err(text));
+        };
         // Every boundary is an ASCII byte, so every slice is whole characters.
         self.rest = &all[value_start + length + 1..];
-        Some(Ok((&all[start..key_end], &all[value_start..value_start + length])))
+        Some(Ok((
+            &all[start..key_end],
+            &all[value_start..value_start + length],
+        )))
     }
 }
 
@@ -710,8 +821,16 @@ struct SheetReader<'b, R: BufRead> {
     anchors: HashMap<u64, Anchor>,
 }
 
-fn read_sheet(archive: &mut Archive<'_>, book: &Workbook, name: &str, path: &str, limits: &Limits, budget: &mut Budget) -> Result<Option<RawSheet>, ReadError> {
-    let index = part_index(archive, path).ok_or_else(|| corrupt(format!("falta la parte {path} de la hoja «{name}»")))?;
+fn read_sheet(
+    archive: &mut Archive<'_>,
+    book: &Workbook,
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Option<RawSheet>, ReadError> {
+    let index = part_index(archive, path)
+        .ok_or_else(|| corrupt(format!("falta la parte {path} de la hoja «{name}»")))?;
     let part = open_part(archive, index, path, book.max_unpacked)?;
     let mut reader = SheetReader {
         xml: xml_reader(part),
@@ -740,7 +859,11 @@ impl<R: BufRead> SheetReader<'_, R> {
     }
 
     fn truncated(&self) -> ReadError {
-        corrupt(format!("{}: la hoja termina antes de tiempo (cerca del byte {})", self.path, self.xml.buffer_position()))
+        corrupt(format!(
+            "{}: la hoja termina antes de tiempo (cerca del byte {})",
+            self.path,
+            self.xml.buffer_position()
+        ))
     }
 
     fn bad_cell(&self, what: impl std::fmt::Display) -> ReadError {
@@ -755,8 +878,12 @@ impl<R: BufRead> SheetReader<'_, R> {
         loop {
             self.buf.clear();
             match self.xml.read_event_into(&mut self.buf) {
-                Ok(Event::Start(e)) if e.local_name().as_ref() == "sheetData" => return Ok(Some(true)),
-                Ok(Event::Empty(e)) if e.local_name().as_ref() == "sheetData" => return Ok(Some(false)),
+                Ok(Event::Start(e)) if e.local_name().as_ref() == "sheetData" => {
+                    return Ok(Some(true))
+                }
+                Ok(Event::Empty(e)) if e.local_name().as_ref() == "sheetData" => {
+                    return Ok(Some(false))
+                }
                 Ok(Event::Start(_) | Event::Empty(_)) => any_element = true,
                 Ok(Event::Eof) if any_element => return Ok(None),
                 Ok(Event::Eof) => return Err(self.truncated()),
@@ -768,7 +895,11 @@ impl<R: BufRead> SheetReader<'_, R> {
 
     /// Reads every cell up to `</sheetData>` into `builder`, charging `budget` for each kept
     /// cell and its text before the text is copied.
-    fn read_cells(&mut self, builder: &mut RowBuilder, budget: &mut Budget) -> Result<(), ReadError> {
+    fn read_cells(
+        &mut self,
+        builder: &mut RowBuilder,
+        budget: &mut Budget,
+    ) -> Result<(), ReadError> {
         // Where a row or cell without `r` is: after the previous one.
         let (mut row, mut col) = (0u32, 0u32);
         loop {
@@ -793,7 +924,13 @@ impl<R: BufRead> SheetReader<'_, R> {
                 "row" => {
                     let mut number = None;
                     for a in RawAttributes::of(&e) {
-                        let (key, value) = a.map_err(|text| bad_cell(self.path, self.xml.buffer_position(), format!("atributo ilegible «{text}»")))?;
+                        let (key, value) = a.map_err(|text| {
+                            bad_cell(
+                                self.path,
+                                self.xml.buffer_position(),
+                                format!("atributo ilegible «{text}»"),
+                            )
+                        })?;
                         if key == "r" {
                             number = Some(value);
                         }
@@ -801,7 +938,13 @@ impl<R: BufRead> SheetReader<'_, R> {
                     if let Some(r) = number {
                         // `r` may carry a column too (calamine ignores it).
                         let digits = r.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-                        row = row_number(digits.as_bytes()).ok_or_else(|| bad_cell(self.path, self.xml.buffer_position(), format!("número de fila inválido «{r}»")))?;
+                        row = row_number(digits.as_bytes()).ok_or_else(|| {
+                            bad_cell(
+                                self.path,
+                                self.xml.buffer_position(),
+                                format!("número de fila inválido «{r}»"),
+                            )
+                        })?;
                     }
                     if !has_content {
                         row = row.saturating_add(1);
@@ -811,10 +954,23 @@ impl<R: BufRead> SheetReader<'_, R> {
                 "c" => {
                     let (mut position, mut style, mut kind) = (None, None, CellType::Untyped);
                     for a in RawAttributes::of(&e) {
-                        let (key, value) = a.map_err(|text| bad_cell(self.path, self.xml.buffer_position(), format!("atributo ilegible «{text}»")))?;
+                        let (key, value) = a.map_err(|text| {
+                            bad_cell(
+                                self.path,
+                                self.xml.buffer_position(),
+                                format!("atributo ilegible «{text}»"),
+                            )
+                        })?;
                         match key {
                             "r" => {
-                                position = Some(cell_position(value.as_bytes()).ok_or_else(|| bad_cell(self.path, self.xml.buffer_position(), format!("referencia de celda inválida «{value}»")))?)
+                                position =
+                                    Some(cell_position(value.as_bytes()).ok_or_else(|| {
+                                        bad_cell(
+                                            self.path,
+                                            self.xml.buffer_position(),
+                                            format!("referencia de celda inválida «{value}»"),
+                                        )
+                                    })?)
                             }
                             // An `s` that is no number is the default format (as calamine).
                             "s" => style = Some(value.parse::<usize>().unwrap_or(0)),
@@ -846,7 +1002,11 @@ impl<R: BufRead> SheetReader<'_, R> {
     }
 
     /// Reads a cell's contents up to `</c>`: its value and its formula.
-    fn read_cell(&mut self, style: Option<usize>, kind: CellType) -> Result<(Value, Formula), ReadError> {
+    fn read_cell(
+        &mut self,
+        style: Option<usize>,
+        kind: CellType,
+    ) -> Result<(Value, Formula), ReadError> {
         let mut value = Value::Cell(Cell::Empty);
         let mut formula = Formula::None;
         loop {
@@ -865,16 +1025,28 @@ impl<R: BufRead> SheetReader<'_, R> {
                     self.text.clear();
                     if has_content {
                         let path = self.path;
-                        read_text(&mut self.xml, &mut self.inner, "v", &mut self.text).map_err(|e| e.at(path))?;
+                        read_text(&mut self.xml, &mut self.inner, "v", &mut self.text)
+                            .map_err(|e| e.at(path))?;
                     }
                     // An inline string's `<v>` repeats it; it is not the value.
-                    value = if skip { Value::Cell(Cell::Empty) } else { self.decode(style, kind)? };
+                    value = if skip {
+                        Value::Cell(Cell::Empty)
+                    } else {
+                        self.decode(style, kind)?
+                    };
                 }
                 "is" => {
                     self.text.clear();
                     if has_content {
                         let path = self.path;
-                        read_rich(&mut self.xml, &mut self.inner, &mut self.piece, "is", &mut self.text).map_err(|e| e.at(path))?;
+                        read_rich(
+                            &mut self.xml,
+                            &mut self.inner,
+                            &mut self.piece,
+                            "is",
+                            &mut self.text,
+                        )
+                        .map_err(|e| e.at(path))?;
                     }
                     value = Value::Cell(Cell::Text(bounded_text(std::mem::take(&mut self.text))));
                 }
@@ -891,7 +1063,8 @@ impl<R: BufRead> SheetReader<'_, R> {
                     self.formula.clear();
                     if has_content {
                         let path = self.path;
-                        read_text(&mut self.xml, &mut self.inner, "f", &mut self.formula).map_err(|e| e.at(path))?;
+                        read_text(&mut self.xml, &mut self.inner, "f", &mut self.formula)
+                            .map_err(|e| e.at(path))?;
                     }
                     formula = match (shared, index, range) {
                         (false, ..) => Formula::Own,
@@ -900,7 +1073,13 @@ impl<R: BufRead> SheetReader<'_, R> {
                         (true, Some(index), Some((first, _))) => {
                             if is_sum_call(&self.formula) {
                                 let base = (first.0 as u32, first.1 as u32);
-                                self.anchors.insert(index, Anchor { text: self.formula.clone(), base });
+                                self.anchors.insert(
+                                    index,
+                                    Anchor {
+                                        text: self.formula.clone(),
+                                        base,
+                                    },
+                                );
                             } else {
                                 self.anchors.remove(&index);
                             }
@@ -916,7 +1095,9 @@ impl<R: BufRead> SheetReader<'_, R> {
                     if has_content {
                         let name = e.name().as_ref().to_string();
                         self.inner.clear();
-                        self.xml.read_to_end_into(quick_xml::name::QName(&name), &mut self.inner).map_err(|e| xml_error(self.path, self.xml.error_position(), e))?;
+                        self.xml
+                            .read_to_end_into(quick_xml::name::QName(&name), &mut self.inner)
+                            .map_err(|e| xml_error(self.path, self.xml.error_position(), e))?;
                     }
                 }
             }
@@ -931,8 +1112,16 @@ impl<R: BufRead> SheetReader<'_, R> {
                 if v.is_empty() {
                     return Ok(Value::Cell(Cell::Empty));
                 }
-                let index = v.trim().parse::<usize>().ok().filter(|&i| self.book.strings.get(i).is_some());
-                return index.map(Value::Shared).ok_or_else(|| self.bad_cell(format!("la celda se refiere al texto compartido «{v}», que no existe")));
+                let index = v
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&i| self.book.strings.get(i).is_some());
+                return index.map(Value::Shared).ok_or_else(|| {
+                    self.bad_cell(format!(
+                        "la celda se refiere al texto compartido «{v}», que no existe"
+                    ))
+                });
             }
             CellType::Bool => match v.trim() {
                 "" => Cell::Empty,
@@ -948,7 +1137,9 @@ impl<R: BufRead> SheetReader<'_, R> {
                 push_unescaped(v, &mut text);
                 Cell::Text(bounded_text(text))
             }
-            CellType::Date => parse_iso(v).map_or_else(|| Cell::Text(bounded_text(v.to_string())), Cell::Date),
+            CellType::Date => {
+                parse_iso(v).map_or_else(|| Cell::Text(bounded_text(v.to_string())), Cell::Date)
+            }
             CellType::Number | CellType::Untyped => {
                 if v.is_empty() {
                     return Ok(Value::Cell(Cell::Empty));
@@ -960,7 +1151,8 @@ impl<R: BufRead> SheetReader<'_, R> {
                             None => Some(NumberKind::Plain),
                         };
                         match format {
-                            Some(NumberKind::Date) => serial_date(n, self.book.date1904).map_or(Cell::Number(n), Cell::Date),
+                            Some(NumberKind::Date) => serial_date(n, self.book.date1904)
+                                .map_or(Cell::Number(n), Cell::Date),
                             _ => Cell::Number(n),
                         }
                     }
@@ -976,11 +1168,20 @@ impl<R: BufRead> SheetReader<'_, R> {
 
     /// Hands a cell to `builder` when it keeps it, after charging `budget` for it: the cells its
     /// row grows by, and its text — a shared string's each time one refers to it.
-    fn keep(&mut self, builder: &mut RowBuilder, budget: &mut Budget, (row, col): (u32, u32), value: Value, formula: Formula) -> Result<(), ReadError> {
+    fn keep(
+        &mut self,
+        builder: &mut RowBuilder,
+        budget: &mut Budget,
+        (row, col): (u32, u32),
+        value: Value,
+        formula: Formula,
+    ) -> Result<(), ReadError> {
         if matches!(value, Value::Cell(Cell::Empty)) {
             return Ok(());
         }
-        let Some(cells) = builder.room(row, col) else { return Ok(()) };
+        let Some(cells) = builder.room(row, col) else {
+            return Ok(());
+        };
         let text_bytes = match &value {
             Value::Shared(i) => self.book.strings.get(*i).map_or(0, str::len),
             Value::Cell(Cell::Text(s) | Cell::Error(s)) => s.len(),
@@ -989,7 +1190,9 @@ impl<R: BufRead> SheetReader<'_, R> {
         budget.cells(cells)?;
         budget.text(text_bytes as u64)?;
         let cell = match value {
-            Value::Shared(i) => Cell::Text(self.book.strings.get(i).unwrap_or_default().to_string()),
+            Value::Shared(i) => {
+                Cell::Text(self.book.strings.get(i).unwrap_or_default().to_string())
+            }
             Value::Cell(cell) => cell,
         };
         // Only a number's formula matters (the totals-row rule).
@@ -998,7 +1201,10 @@ impl<R: BufRead> SheetReader<'_, R> {
             (Cell::Number(_), Formula::Own) => Some(self.formula.as_str()),
             (Cell::Number(_), Formula::Derived(index)) => match self.anchors.get(&index) {
                 Some(anchor) => {
-                    let offset = (i64::from(row) - i64::from(anchor.base.0), i64::from(col) - i64::from(anchor.base.1));
+                    let offset = (
+                        i64::from(row) - i64::from(anchor.base.0),
+                        i64::from(col) - i64::from(anchor.base.1),
+                    );
                     shifted = shift_references(&anchor.text, offset);
                     Some(shifted.as_str())
                 }
@@ -1047,9 +1253,20 @@ impl<R: BufRead> SheetReader<'_, R> {
 /// One reference of a formula: a cell `$A$1`, a whole column `$A` or a whole row `$1`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reference {
-    Cell { row: u32, col: u32, fixed_row: bool, fixed_col: bool },
-    Column { col: u32, fixed: bool },
-    Row { row: u32, fixed: bool },
+    Cell {
+        row: u32,
+        col: u32,
+        fixed_row: bool,
+        fixed_col: bool,
+    },
+    Column {
+        col: u32,
+        fixed: bool,
+    },
+    Row {
+        row: u32,
+        fixed: bool,
+    },
 }
 
 impl Reference {
@@ -1066,17 +1283,32 @@ impl Reference {
                     _ => return None,
                 },
                 c if c.is_ascii_alphabetic() && row == 0 => {
-                    col = col.checked_mul(26)?.checked_add(u32::from(c.to_ascii_uppercase() - b'A') + 1)?;
+                    col = col
+                        .checked_mul(26)?
+                        .checked_add(u32::from(c.to_ascii_uppercase() - b'A') + 1)?;
                 }
-                c if c.is_ascii_digit() => row = row.checked_mul(10)?.checked_add(u32::from(c - b'0'))?,
+                c if c.is_ascii_digit() => {
+                    row = row.checked_mul(10)?.checked_add(u32::from(c - b'0'))?
+                }
                 _ => return None,
             }
             i += 1;
         }
         let reference = match (col.checked_sub(1), row.checked_sub(1)) {
-            (Some(col), Some(row)) => Reference::Cell { row, col, fixed_row, fixed_col },
-            (Some(col), None) => Reference::Column { col, fixed: fixed_col },
-            (None, Some(row)) => Reference::Row { row, fixed: fixed_row },
+            (Some(col), Some(row)) => Reference::Cell {
+                row,
+                col,
+                fixed_row,
+                fixed_col,
+            },
+            (Some(col), None) => Reference::Column {
+                col,
+                fixed: fixed_col,
+            },
+            (None, Some(row)) => Reference::Row {
+                row,
+                fixed: fixed_row,
+            },
             (None, None) => return None,
         };
         reference.valid().then_some(reference)
@@ -1091,21 +1323,48 @@ impl Reference {
     }
 
     fn shifted(self, (rows, cols): (i64, i64)) -> Option<Reference> {
-        let move_by = |at: u32, by: i64, fixed: bool| if fixed { Some(at) } else { u32::try_from(i64::from(at) + by).ok() };
-        let moved = match self {
-            Reference::Cell { row, col, fixed_row, fixed_col } => {
-                Reference::Cell { row: move_by(row, rows, fixed_row)?, col: move_by(col, cols, fixed_col)?, fixed_row, fixed_col }
+        let move_by = |at: u32, by: i64, fixed: bool| {
+            if fixed {
+                Some(at)
+            } else {
+                u32::try_from(i64::from(at) + by).ok()
             }
-            Reference::Column { col, fixed } => Reference::Column { col: move_by(col, cols, fixed)?, fixed },
-            Reference::Row { row, fixed } => Reference::Row { row: move_by(row, rows, fixed)?, fixed },
+        };
+        let moved = match self {
+            Reference::Cell {
+                row,
+                col,
+                fixed_row,
+                fixed_col,
+            } => Reference::Cell {
+                row: move_by(row, rows, fixed_row)?,
+                col: move_by(col, cols, fixed_col)?,
+                fixed_row,
+                fixed_col,
+            },
+            Reference::Column { col, fixed } => Reference::Column {
+                col: move_by(col, cols, fixed)?,
+                fixed,
+            },
+            Reference::Row { row, fixed } => Reference::Row {
+                row: move_by(row, rows, fixed)?,
+                fixed,
+            },
         };
         moved.valid().then_some(moved)
     }
 
     fn write(self, out: &mut String) {
-        let column = |col: u32, out: &mut String| out.push_str(&crate::standard::sheet::column_letters(col as usize));
+        let column = |col: u32, out: &mut String| {
+            out.push_str(&crate::standard::sheet::column_letters(col as usize))
+        };
         match self {
-            Reference::Cell { row, col, fixed_row, fixed_col } => {
+            Reference::Cell {
+                row,
+                col,
+                fixed_row,
+                fixed_col,
+            } => {
                 if fixed_col {
                     out.push('$');
                 }
@@ -1141,7 +1400,10 @@ fn shift_token(token: &[u8], offset: (i64, i64), out: &mut String) -> Option<()>
             _ => return None,
         },
         Some(colon) => {
-            let (first, last) = (Reference::parse(&token[..colon])?, Reference::parse(&token[colon + 1..])?);
+            let (first, last) = (
+                Reference::parse(&token[..colon])?,
+                Reference::parse(&token[colon + 1..])?,
+            );
             if std::mem::discriminant(&first) != std::mem::discriminant(&last) {
                 return None;
             }
@@ -1218,8 +1480,14 @@ mod tests {
             let (mut entries, mut rels) = (String::new(), String::new());
             let mut parts = Vec::new();
             for (i, (name, target, xml)) in self.sheets.iter().enumerate() {
-                let path = target.strip_prefix('/').map_or_else(|| format!("xl/{target}"), str::to_string).to_lowercase();
-                entries.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#, n = i + 1));
+                let path = target
+                    .strip_prefix('/')
+                    .map_or_else(|| format!("xl/{target}"), str::to_string)
+                    .to_lowercase();
+                entries.push_str(&format!(
+                    r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#,
+                    n = i + 1
+                ));
                 rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"/>"#, n = i + 1));
                 parts.push((path, xml.clone()));
             }
@@ -1235,37 +1503,68 @@ mod tests {
                 r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr {}/><sheets>{entries}</sheets></workbook>"#,
                 self.workbook_pr
             );
-            let workbook_rels = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#);
+            let workbook_rels = format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            );
             let mut all = vec![
-                ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#),
-                ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+                (
+                    "[Content_Types].xml",
+                    r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#,
+                ),
+                (
+                    "_rels/.rels",
+                    r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+                ),
                 ("xl/workbook.xml", workbook.as_str()),
                 ("xl/_rels/workbook.xml.rels", workbook_rels.as_str()),
             ];
-            all.extend(parts.iter().map(|(path, xml)| (path.as_str(), xml.as_str())));
+            all.extend(
+                parts
+                    .iter()
+                    .map(|(path, xml)| (path.as_str(), xml.as_str())),
+            );
             zip_of(&all)
         }
     }
 
     /// A worksheet around `rows` (the inside of `<sheetData>`) and `tail` (what follows it).
     fn worksheet(rows: &str, tail: &str) -> String {
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="A1"/><sheetData>{rows}</sheetData>{tail}</worksheet>"#)
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="A1"/><sheetData>{rows}</sheetData>{tail}</worksheet>"#
+        )
     }
 
     fn one_sheet(rows: &str, tail: &str) -> Package<'static> {
-        Package { sheets: vec![("Hoja1", "worksheets/sheet1.xml", worksheet(rows, tail))], ..Package::default() }
+        Package {
+            sheets: vec![("Hoja1", "worksheets/sheet1.xml", worksheet(rows, tail))],
+            ..Package::default()
+        }
     }
 
     fn m(first_row: u32, last_row: u32, first_col: usize, last_col: usize) -> Merge {
-        Merge { first_row, last_row, first_col, last_col }
+        Merge {
+            first_row,
+            last_row,
+            first_col,
+            last_col,
+        }
     }
 
     fn cell(sheet: &RawSheet, number: u32, col: usize) -> Cell {
-        sheet.rows.iter().find(|r| r.number == number).map(|r| r.cell(col).clone()).unwrap_or(Cell::Empty)
+        sheet
+            .rows
+            .iter()
+            .find(|r| r.number == number)
+            .map(|r| r.cell(col).clone())
+            .unwrap_or(Cell::Empty)
     }
 
     fn date(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Cell {
-        Cell::Date(NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, s)).unwrap_or_default())
+        Cell::Date(
+            NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|d| d.and_hms_opt(h, mi, s))
+                .unwrap_or_default(),
+        )
     }
 
     /// Reads `bytes` with the new reader, asserts that calamine's path reads the same, and
@@ -1274,8 +1573,15 @@ mod tests {
         let limits = Limits::default();
         let new = read_xlsx(bytes, &limits);
         assert!(new.is_ok(), "{new:?}");
-        assert_eq!(new, read_xlsx_calamine(bytes, &limits), "calamine reads it otherwise");
-        new.unwrap_or_default().into_iter().next().unwrap_or_default()
+        assert_eq!(
+            new,
+            read_xlsx_calamine(bytes, &limits),
+            "calamine reads it otherwise"
+        );
+        new.unwrap_or_default()
+            .into_iter()
+            .next()
+            .unwrap_or_default()
     }
 
     const STYLES: &str = concat!(
@@ -1317,7 +1623,10 @@ mod tests {
         assert_eq!(cell(&sheet, 1, 3), date(2024, 1, 2, 0, 0, 0));
         assert_eq!(cell(&sheet, 2, 0), date(1904, 1, 1, 12, 0, 0));
         package.workbook_pr = r#"date1904="true""#;
-        assert_eq!(cell(&read_same(&package.bytes()), 3, 2), date(2024, 1, 2, 18, 0, 0));
+        assert_eq!(
+            cell(&read_same(&package.bytes()), 3, 2),
+            date(2024, 1, 2, 18, 0, 0)
+        );
     }
 
     #[test]
@@ -1364,13 +1673,41 @@ mod tests {
         package.strings = Some(strings.to_string());
         let sheet = read_same(&package.bytes());
         let text = |s: &str| Cell::Text(s.to_string());
-        assert_eq!(sheet.rows[0].cells, [text("plano"), text("rico y  negrita"), text("東京"), text("línea\r\notra & _x000D_"), text(""), text("")]);
-        assert_eq!(sheet.rows[1].cells, [text("en línea"), text("a b"), text("")]);
+        assert_eq!(
+            sheet.rows[0].cells,
+            [
+                text("plano"),
+                text("rico y  negrita"),
+                text("東京"),
+                text("línea\r\notra & _x000D_"),
+                text(""),
+                text("")
+            ]
+        );
+        assert_eq!(
+            sheet.rows[1].cells,
+            [text("en línea"), text("a b"), text("")]
+        );
         assert_eq!(
             sheet.rows[2].cells,
-            [Cell::Bool(true), Cell::Bool(false), Cell::Error("#DIV/0!".into()), Cell::Error("#N/A".into()), text("de fórmula\t"), text("")]
+            [
+                Cell::Bool(true),
+                Cell::Bool(false),
+                Cell::Error("#DIV/0!".into()),
+                Cell::Error("#N/A".into()),
+                text("de fórmula\t"),
+                text("")
+            ]
         );
-        assert_eq!(sheet.rows[3].cells, [text("no es número"), Cell::Number(-125.0), date(2020, 3, 4, 5, 6, 7), text("ayer")]);
+        assert_eq!(
+            sheet.rows[3].cells,
+            [
+                text("no es número"),
+                Cell::Number(-125.0),
+                date(2020, 3, 4, 5, 6, 7),
+                text("ayer")
+            ]
+        );
     }
 
     #[test]
@@ -1381,12 +1718,19 @@ mod tests {
             r#"<row><c t="inlineStr"><is><t>x</t></is></c></row>"#,
         );
         let sheet = read_same(&one_sheet(rows, "").bytes());
-        let numbers: Vec<(u32, Vec<Cell>)> = sheet.rows.iter().map(|r| (r.number, r.cells.clone())).collect();
+        let numbers: Vec<(u32, Vec<Cell>)> = sheet
+            .rows
+            .iter()
+            .map(|r| (r.number, r.cells.clone()))
+            .collect();
         let n = Cell::Number;
         assert_eq!(
             numbers,
             [
-                (1, vec![n(1.0), n(2.0), Cell::Empty, Cell::Empty, n(5.0), n(6.0)]),
+                (
+                    1,
+                    vec![n(1.0), n(2.0), Cell::Empty, Cell::Empty, n(5.0), n(6.0)]
+                ),
                 (4, vec![n(7.0), Cell::Empty, Cell::Empty, n(9.0)]),
                 (5, vec![Cell::Text("x".into())]),
             ]
@@ -1401,13 +1745,17 @@ mod tests {
             r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#,
         );
         // (calamine's own merge reader overflows on `C5:A3`.)
-        let sheets = read_xlsx(&one_sheet(rows, tail).bytes(), &Limits::default()).unwrap_or_default();
+        let sheets =
+            read_xlsx(&one_sheet(rows, tail).bytes(), &Limits::default()).unwrap_or_default();
         let sheet = &sheets[0];
         assert_eq!(sheet.merges, [m(1, 1, 0, 5), m(3, 5, 0, 2)]);
         assert_eq!(cell(sheet, 1, 0), Cell::Text("título".into()));
 
         // One bad merge: none of the sheet's is trusted, the cells are; so is a damaged tail.
-        for tail in [r#"<mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="A1:B99999999999"/></mergeCells>"#, r#"<mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="A1:B2' /></mergeCells>"#] {
+        for tail in [
+            r#"<mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="A1:B99999999999"/></mergeCells>"#,
+            r#"<mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="A1:B2' /></mergeCells>"#,
+        ] {
             let read = read_xlsx(&one_sheet(rows, tail).bytes(), &Limits::default());
             assert!(read.is_ok(), "{read:?}");
             let sheets = read.unwrap_or_default();
@@ -1426,7 +1774,14 @@ mod tests {
         let chart = r#"<?xml version="1.0" encoding="UTF-8"?><chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr/><drawing r:id="rId1"/></chartsheet>"#;
         let package = Package {
             sheets: vec![
-                ("Uno &amp; dos", "/xl/worksheets/uno.xml", worksheet(r#"<row r="1"><c r="A1"><v>1</v></c></row>"#, r#"<mergeCells><mergeCell ref="A1:C1"/></mergeCells>"#)),
+                (
+                    "Uno &amp; dos",
+                    "/xl/worksheets/uno.xml",
+                    worksheet(
+                        r#"<row r="1"><c r="A1"><v>1</v></c></row>"#,
+                        r#"<mergeCells><mergeCell ref="A1:C1"/></mergeCells>"#,
+                    ),
+                ),
                 ("Prefijo", "worksheets/Prefijo.xml", prefixed),
                 ("Gráfico", "worksheets/chart.xml", chart.to_string()),
             ],
@@ -1434,8 +1789,14 @@ mod tests {
         };
         let bytes = package.bytes();
         let sheets = read_xlsx(&bytes, &Limits::default()).unwrap_or_default();
-        assert_eq!(sheets, read_xlsx_calamine(&bytes, &Limits::default()).unwrap_or_default());
-        assert_eq!(sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Uno & dos", "Prefijo"]);
+        assert_eq!(
+            sheets,
+            read_xlsx_calamine(&bytes, &Limits::default()).unwrap_or_default()
+        );
+        assert_eq!(
+            sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["Uno & dos", "Prefijo"]
+        );
         assert_eq!(sheets[0].merges, [m(1, 1, 0, 2)]);
         assert_eq!(cell(&sheets[1], 1, 0), Cell::Text("sdk".into()));
         assert_eq!(sheets[1].merges, [m(1, 2, 0, 0), m(2, 3, 1, 2)]);
@@ -1457,38 +1818,95 @@ mod tests {
             r#"<row r="11"><c r="B11"><f>SUBTOTAL(9,B5:B7)</f><v>3</v></c><c r="C11" t="str"><f>"x"</f><v>x</v></c></row>"#,
         );
         let sheet = read_same(&one_sheet(rows, "").bytes());
-        let sums: Vec<(u32, bool)> = sheet.rows.iter().map(|r| (r.number, r.sum_formulas)).collect();
-        assert_eq!(sums, [(5, false), (6, false), (7, false), (8, true), (9, true), (10, false), (11, true)]);
-        assert_eq!(shift_references("SUM(B5:C5)+$A1*\"B5\"+LOG10(A$1)", (2, 1)), "SUM(C7:D7)+$A3*\"B5\"+LOG10(B$1)");
-        assert_eq!(shift_references("SUM(A1:A2, XFD1, 5:6, B:C)", (-1, 1)), "SUM(A1:A2, XFD1, 4:5, C:D)");
+        let sums: Vec<(u32, bool)> = sheet
+            .rows
+            .iter()
+            .map(|r| (r.number, r.sum_formulas))
+            .collect();
+        assert_eq!(
+            sums,
+            [
+                (5, false),
+                (6, false),
+                (7, false),
+                (8, true),
+                (9, true),
+                (10, false),
+                (11, true)
+            ]
+        );
+        assert_eq!(
+            shift_references("SUM(B5:C5)+$A1*\"B5\"+LOG10(A$1)", (2, 1)),
+            "SUM(C7:D7)+$A3*\"B5\"+LOG10(B$1)"
+        );
+        assert_eq!(
+            shift_references("SUM(A1:A2, XFD1, 5:6, B:C)", (-1, 1)),
+            "SUM(A1:A2, XFD1, 4:5, C:D)"
+        );
     }
 
     #[test]
     fn a_damaged_sheet_is_corrupt_with_where() {
-        let good = worksheet(r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>texto largo</t></is></c></row>"#, "");
+        let good = worksheet(
+            r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>texto largo</t></is></c></row>"#,
+            "",
+        );
         // Cut anywhere inside the cells, the part is short.
         let cut = good.find("<c r=\"B1\"").unwrap_or(0);
         for (broken, what) in [
             (good[..cut].to_string(), "termina antes de tiempo"),
-            (good[..cut + 12].to_string(), "`>` not found before end of input"),
-            (good.replace(r#"<c r="A1">"#, r#"<c r="A1" <v>"#), "sheet1.xml"),
-            (good.replace(r#"r="A1""#, r#"r="1A""#), "referencia de celda inválida «1A»"),
-            (good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="s">"#), "texto compartido «1»"),
-            (good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="b">"#).replace("<v>1</v>", "<v>2</v>"), "valor lógico inválido «2»"),
-            (good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="n">"#).replace("<v>1</v>", "<v>uno</v>"), "número inválido «uno»"),
-            (good.replace("<v>1</v>", "<v>&foo;</v>"), "entidad desconocida"),
+            (
+                good[..cut + 12].to_string(),
+                "`>` not found before end of input",
+            ),
+            (
+                good.replace(r#"<c r="A1">"#, r#"<c r="A1" <v>"#),
+                "sheet1.xml",
+            ),
+            (
+                good.replace(r#"r="A1""#, r#"r="1A""#),
+                "referencia de celda inválida «1A»",
+            ),
+            (
+                good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="s">"#),
+                "texto compartido «1»",
+            ),
+            (
+                good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="b">"#)
+                    .replace("<v>1</v>", "<v>2</v>"),
+                "valor lógico inválido «2»",
+            ),
+            (
+                good.replace(r#"<c r="A1">"#, r#"<c r="A1" t="n">"#)
+                    .replace("<v>1</v>", "<v>uno</v>"),
+                "número inválido «uno»",
+            ),
+            (
+                good.replace("<v>1</v>", "<v>&foo;</v>"),
+                "entidad desconocida",
+            ),
             (String::new(), "termina antes de tiempo"),
         ] {
-            let read = read_xlsx(&one_sheet("", "").bytes_with_sheet(&broken), &Limits::default());
+            let read = read_xlsx(
+                &one_sheet("", "").bytes_with_sheet(&broken),
+                &Limits::default(),
+            );
             match read {
-                Err(ReadError::Corrupt(text)) => assert!(text.contains(what), "{text} lacks {what}"),
+                Err(ReadError::Corrupt(text)) => {
+                    assert!(text.contains(what), "{text} lacks {what}")
+                }
                 other => panic!("{broken}: {other:?}"),
             }
         }
         // A package without its workbook, or no zip at all.
         let no_workbook = zip_of(&[("_rels/.rels", "<Relationships/>")]);
-        assert!(matches!(read_xlsx(&no_workbook, &Limits::default()), Err(ReadError::Corrupt(t)) if t.contains("officeDocument")));
-        assert!(matches!(read_xlsx(b"PK\x03\x04garbage", &Limits::default()), Err(ReadError::Corrupt(_))));
+        assert!(
+            matches!(read_xlsx(&no_workbook, &Limits::default()), Err(ReadError::Corrupt(t)) if t.contains("officeDocument"))
+        );
+        assert!(matches!(
+            read_xlsx(b"PK\x03\x04garbage", &Limits::default()),
+            Err(ReadError::Corrupt(_))
+        ));
     }
 
     impl Package<'_> {
@@ -1503,15 +1921,23 @@ mod tests {
         let read = |tag: &str| -> Vec<Result<(String, String), String>> {
             let mut reader = Reader::from_str(tag);
             match reader.read_event() {
-                Ok(Event::Start(e) | Event::Empty(e)) => RawAttributes::of(&e).map(|a| a.map(|(k, v)| (k.into(), v.into())).map_err(str::to_string)).collect(),
+                Ok(Event::Start(e) | Event::Empty(e)) => RawAttributes::of(&e)
+                    .map(|a| a.map(|(k, v)| (k.into(), v.into())).map_err(str::to_string))
+                    .collect(),
                 other => panic!("{other:?}"),
             }
         };
         let ok = |k: &str, v: &str| Ok((k.to_string(), v.to_string()));
-        assert_eq!(read(r#"<c r="A1" s='3'  t = "s"/>"#), [ok("r", "A1"), ok("s", "3"), ok("t", "s")]);
+        assert_eq!(
+            read(r#"<c r="A1" s='3'  t = "s"/>"#),
+            [ok("r", "A1"), ok("s", "3"), ok("t", "s")]
+        );
         assert_eq!(read("<c\n\tr=\"B2\"\n>"), [ok("r", "B2")]);
         assert_eq!(read(r#"<c r="a=b" />"#), [ok("r", "a=b")]);
-        assert_eq!(read(r#"<c r="A1" junk>"#), [ok("r", "A1"), Err("junk".into())]);
+        assert_eq!(
+            read(r#"<c r="A1" junk>"#),
+            [ok("r", "A1"), Err("junk".into())]
+        );
         assert_eq!(read(r#"<c r=A1>"#), [Err("r=A1".into())]);
     }
 
@@ -1520,39 +1946,104 @@ mod tests {
         let long = "x".repeat(40_000);
         let mut rows = String::new();
         for r in 1..=20 {
-            rows.push_str(&format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c><c r="B{r}"><v>{r}</v></c></row>"#));
+            rows.push_str(&format!(
+                r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c><c r="B{r}"><v>{r}</v></c></row>"#
+            ));
         }
         let mut package = one_sheet(&rows, "");
         package.strings = Some(format!("<si><t>{long}</t></si>"));
         let bytes = package.bytes();
         // The string is cut at 32,767 characters once, in the table; each reference costs that.
         let sheets = read_xlsx(&bytes, &Limits::default()).unwrap_or_default();
-        assert_eq!(cell(&sheets[0], 20, 0), Cell::Text("x".repeat(MAX_CELL_CHARS)));
-        let text_limit = Limits { max_text_bytes_per_file: 10 * MAX_CELL_CHARS as u64, ..Limits::default() };
-        assert_eq!(read_xlsx(&bytes, &text_limit), Err(ReadError::OverBudget { spent: Spent::Text, max: 10 * MAX_CELL_CHARS as u64 }));
-        let cell_limit = Limits { max_cells_per_file: 39, ..Limits::default() };
-        assert_eq!(read_xlsx(&bytes, &cell_limit), Err(ReadError::OverBudget { spent: Spent::Cells, max: 39 }));
-        assert!(read_xlsx(&bytes, &Limits { max_cells_per_file: 40, ..Limits::default() }).is_ok());
+        assert_eq!(
+            cell(&sheets[0], 20, 0),
+            Cell::Text("x".repeat(MAX_CELL_CHARS))
+        );
+        let text_limit = Limits {
+            max_text_bytes_per_file: 10 * MAX_CELL_CHARS as u64,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read_xlsx(&bytes, &text_limit),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                max: 10 * MAX_CELL_CHARS as u64
+            })
+        );
+        let cell_limit = Limits {
+            max_cells_per_file: 39,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read_xlsx(&bytes, &cell_limit),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 39
+            })
+        );
+        assert!(read_xlsx(
+            &bytes,
+            &Limits {
+                max_cells_per_file: 40,
+                ..Limits::default()
+            }
+        )
+        .is_ok());
         // Through read_bytes too (the ods fallback keeps the xlsx reason).
-        assert_eq!(read_bytes(&bytes, "xlsx", &cell_limit), Err(ReadError::OverBudget { spent: Spent::Cells, max: 39 }));
+        assert_eq!(
+            read_bytes(&bytes, "xlsx", &cell_limit),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 39
+            })
+        );
         // An empty cell far to the right of its row costs the row's width.
         let wide = one_sheet(r#"<row r="1"><c r="IV1"><v>1</v></c></row>"#, "").bytes();
-        assert_eq!(read_xlsx(&wide, &Limits { max_cells_per_file: 255, ..Limits::default() }), Err(ReadError::OverBudget { spent: Spent::Cells, max: 255 }));
+        assert_eq!(
+            read_xlsx(
+                &wide,
+                &Limits {
+                    max_cells_per_file: 255,
+                    ..Limits::default()
+                }
+            ),
+            Err(ReadError::OverBudget {
+                spent: Spent::Cells,
+                max: 255
+            })
+        );
         // The table itself is held to the text limit.
         let mut table = one_sheet("", "");
         table.strings = Some("<si><t>abc</t></si>".repeat(1000));
-        assert!(matches!(read_xlsx(&table.bytes(), &Limits { max_text_bytes_per_file: 5000, ..Limits::default() }), Err(ReadError::OverBudget { spent: Spent::Text, .. })));
+        assert!(matches!(
+            read_xlsx(
+                &table.bytes(),
+                &Limits {
+                    max_text_bytes_per_file: 5000,
+                    ..Limits::default()
+                }
+            ),
+            Err(ReadError::OverBudget {
+                spent: Spent::Text,
+                ..
+            })
+        ));
     }
 
     /// Every xlsx/xlsm file under `dir`.
     fn workbooks(dir: &Path, found: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             // fixtures/crashes holds damaged files on purpose.
             if path.is_dir() && !path.ends_with("crashes") {
                 workbooks(&path, found);
-            } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xlsm")) {
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xlsm"))
+            {
                 found.push(path);
             }
         }
@@ -1572,7 +2063,11 @@ mod tests {
             let new = read_xlsx(&bytes, &limits);
             match old {
                 Ok(old) => assert_eq!(new.as_ref(), Ok(&old), "{}", file.display()),
-                Err(e) => assert!(new.is_err(), "{}: calamine says {e}, the new reader reads it", file.display()),
+                Err(e) => assert!(
+                    new.is_err(),
+                    "{}: calamine says {e}, the new reader reads it",
+                    file.display()
+                ),
             }
         }
         files.len()

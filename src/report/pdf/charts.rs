@@ -3,11 +3,10 @@
 //!
 //! Draws on a `Layout`; the only arithmetic is geometry. Must not touch printpdf.
 
+use super::fonts::{style, Fonts, Style, Weight};
+use super::layout::{baseline, Item, Layout};
+use super::{AXIS, GRID, INK, MUTED, RULE, SERIES, TARGET, WHITE};
 use crate::report::model::{format_number, Chart, ChartKind, Lang};
-use super::{INK, MUTED, WHITE, RULE, GRID, AXIS, TARGET, SERIES};
-use super::fonts::{Weight, Style, style, Fonts};
-use super::layout::{Item, Layout, baseline};
-
 
 /// A value axis with round tick values.
 struct Axis {
@@ -21,7 +20,11 @@ impl Axis {
     /// An axis from `lo` to `hi` (which include zero) with about five round ticks; whole
     /// steps when the values are whole (counts are never drawn against «0,25»).
     pub(super) fn new(lo: f64, hi: f64, whole: bool) -> Axis {
-        let (lo, hi) = if hi - lo > 0.0 && (hi - lo).is_finite() { (lo, hi) } else { (lo.min(0.0), lo.max(0.0) + 1.0) };
+        let (lo, hi) = if hi - lo > 0.0 && (hi - lo).is_finite() {
+            (lo, hi)
+        } else {
+            (lo.min(0.0), lo.max(0.0) + 1.0)
+        };
         let raw = (hi - lo) / 4.0;
         let magnitude = 10f64.powf(raw.log10().floor());
         let step = [1.0, 2.0, 2.5, 5.0, 10.0, 20.0]
@@ -29,19 +32,35 @@ impl Axis {
             .map(|m| m * magnitude)
             .filter(|s| !whole || (*s >= 1.0 && s.fract() == 0.0))
             .find(|s| *s >= raw)
-            .unwrap_or(if whole { raw.ceil().max(1.0) } else { 10.0 * magnitude });
+            .unwrap_or(if whole {
+                raw.ceil().max(1.0)
+            } else {
+                10.0 * magnitude
+            });
         let (lo2, hi2) = ((lo / step).floor() * step, (hi / step).ceil() * step);
         let count = ((hi2 - lo2) / step).round();
         if !(step > 0.0 && count.is_finite() && (1.0..=20.0).contains(&count)) {
-            return Axis { lo, hi, ticks: vec![lo, hi], places: 2 };
+            return Axis {
+                lo,
+                hi,
+                ticks: vec![lo, hi],
+                places: 2,
+            };
         }
-        let ticks = (0..=count as usize).map(|i| lo2 + i as f64 * step).collect();
+        let ticks = (0..=count as usize)
+            .map(|i| lo2 + i as f64 * step)
+            .collect();
         // Enough decimals for the step (0.25 needs two).
         let places = (0..=4u8).find(|p| {
             let scaled = step * 10f64.powi(i32::from(*p));
             (scaled - scaled.round()).abs() < 1e-6
         });
-        Axis { lo: lo2, hi: hi2, ticks, places: places.unwrap_or(4) }
+        Axis {
+            lo: lo2,
+            hi: hi2,
+            ticks,
+            places: places.unwrap_or(4),
+        }
     }
 
     /// Where `v` falls between `lo` (0) and `hi` (1).
@@ -64,7 +83,15 @@ fn value_places(values: &[f64]) -> u8 {
 /// Draws a chart in the box (`x`, `y`, `w`, `h`): a frame, the title, the legend when there
 /// is more than one series, gridlines with tick values, value labels, category labels and the
 /// target line with its label. An empty chart shows `empty`.
-pub(super) fn draw_chart(lay: &mut Layout, chart: &Chart, x: f32, y: f32, w: f32, h: f32, empty: &str) {
+pub(super) fn draw_chart(
+    lay: &mut Layout,
+    chart: &Chart,
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+    empty: &str,
+) {
     let fonts = lay.fonts;
     lay.frame(x, y, w, h, 0.5, RULE);
     let pad = 9.0;
@@ -84,22 +111,44 @@ pub(super) fn draw_chart(lay: &mut Layout, chart: &Chart, x: f32, y: f32, w: f32
     if chart.series.len() > 1 {
         top = legend(lay, chart, ix, top, iw) + 4.0;
     }
-    let values: Vec<f64> = chart.series.iter().flat_map(|s| s.values.iter().take(n)).copied().filter(|v| v.is_finite()).collect();
+    let values: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().take(n))
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let target = chart.target.filter(|t| t.is_finite());
     if n == 0 || values.is_empty() || bottom - top < 40.0 {
         let st = style(9.0, Weight::Regular, MUTED);
         for (i, line) in lay.fonts.wrap(empty, st, iw).iter().enumerate() {
-            lay.text_center(x + w / 2.0, (top + bottom) / 2.0 + i as f32 * 12.0, st, line);
+            lay.text_center(
+                x + w / 2.0,
+                (top + bottom) / 2.0 + i as f32 * 12.0,
+                st,
+                line,
+            );
         }
         return;
     }
     let lo = values.iter().copied().chain(target).fold(0.0, f64::min);
     let hi = values.iter().copied().chain(target).fold(0.0, f64::max);
     let places = value_places(&values);
-    let axis = Axis::new(lo, hi, places == 0 && target.is_none_or(|t| t.fract() == 0.0));
-    let plot = PlotBox { x: ix, y: top, w: iw, h: bottom - top };
+    let axis = Axis::new(
+        lo,
+        hi,
+        places == 0 && target.is_none_or(|t| t.fract() == 0.0),
+    );
+    let plot = PlotBox {
+        x: ix,
+        y: top,
+        w: iw,
+        h: bottom - top,
+    };
     match chart.kind {
-        ChartKind::Column | ChartKind::Line => vertical_chart(lay, chart, &axis, places, target, plot),
+        ChartKind::Column | ChartKind::Line => {
+            vertical_chart(lay, chart, &axis, places, target, plot)
+        }
         ChartKind::Bar => horizontal_chart(lay, chart, &axis, places, target, plot),
     }
 }
@@ -132,13 +181,28 @@ fn legend(lay: &mut Layout, chart: &Chart, x: f32, y: f32, w: f32) -> f32 {
 }
 
 /// Columns or a line over the categories, values upwards.
-fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, target: Option<f64>, b: PlotBox) {
+fn vertical_chart(
+    lay: &mut Layout,
+    chart: &Chart,
+    axis: &Axis,
+    places: u8,
+    target: Option<f64>,
+    b: PlotBox,
+) {
     let fonts = lay.fonts;
     let lang = lay.lang;
     let n = chart.categories.len();
     let tick_st = style(6.5, Weight::Regular, MUTED);
-    let tick_labels: Vec<String> = axis.ticks.iter().map(|t| format_number(*t, axis.places, lang)).collect();
-    let axis_w = tick_labels.iter().map(|t| fonts.width(t, tick_st)).fold(0.0, f32::max) + 5.0;
+    let tick_labels: Vec<String> = axis
+        .ticks
+        .iter()
+        .map(|t| format_number(*t, axis.places, lang))
+        .collect();
+    let axis_w = tick_labels
+        .iter()
+        .map(|t| fonts.width(t, tick_st))
+        .fold(0.0, f32::max)
+        + 5.0;
     let plot_x = b.x + axis_w;
     let plot_w = (b.w - axis_w - 2.0).max(10.0);
     let slot = plot_w / n as f32;
@@ -146,9 +210,23 @@ fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, targ
     // Category labels: across, on up to two lines, when they fit their slot; otherwise
     // slanted at 45° and shortened.
     let cat_st = style(7.0, Weight::Regular, INK);
-    let across: Vec<Vec<String>> = chart.categories.iter().map(|c| fonts.wrap(c, cat_st, slot - 2.0)).collect();
-    let fits_across = chart.categories.iter().zip(&across).all(|(c, lines)| lines.len() <= 2 && fonts.longest_atom(c, cat_st) <= slot - 2.0);
-    let slant_len = chart.categories.iter().map(|c| fonts.natural_width(c, cat_st)).fold(0.0, f32::max).min(b.h * 0.3).min(70.0);
+    let across: Vec<Vec<String>> = chart
+        .categories
+        .iter()
+        .map(|c| fonts.wrap(c, cat_st, slot - 2.0))
+        .collect();
+    let fits_across = chart
+        .categories
+        .iter()
+        .zip(&across)
+        .all(|(c, lines)| lines.len() <= 2 && fonts.longest_atom(c, cat_st) <= slot - 2.0);
+    let slant_len = chart
+        .categories
+        .iter()
+        .map(|c| fonts.natural_width(c, cat_st))
+        .fold(0.0, f32::max)
+        .min(b.h * 0.3)
+        .min(70.0);
     let cat_h = if fits_across {
         across.iter().map(Vec::len).max().unwrap_or(1) as f32 * 8.5 + 5.0
     } else {
@@ -172,20 +250,43 @@ fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, targ
     lay.line((plot_x, zero), (plot_x + plot_w, zero), 0.8, AXIS);
 
     let nseries = chart.series.len().max(1);
-    let value_of = |k: usize, j: usize| chart.series.get(k).and_then(|s| s.values.get(j)).copied().filter(|v| v.is_finite());
-    let label_room = if chart.kind == ChartKind::Column { slot * 0.95 / nseries as f32 } else { slot * 0.95 };
+    let value_of = |k: usize, j: usize| {
+        chart
+            .series
+            .get(k)
+            .and_then(|s| s.values.get(j))
+            .copied()
+            .filter(|v| v.is_finite())
+    };
+    let label_room = if chart.kind == ChartKind::Column {
+        slot * 0.95 / nseries as f32
+    } else {
+        slot * 0.95
+    };
     let label_st = value_label_style(fonts, chart, places, lang, label_room, nseries);
 
     match chart.kind {
         ChartKind::Line => {
             for (k, _) in chart.series.iter().enumerate() {
                 let colour = SERIES[k % SERIES.len()];
-                let points: Vec<(f32, f32)> = (0..n).filter_map(|j| value_of(k, j).map(|v| (plot_x + (j as f32 + 0.5) * slot, y_of(v)))).collect();
+                let points: Vec<(f32, f32)> = (0..n)
+                    .filter_map(|j| {
+                        value_of(k, j).map(|v| (plot_x + (j as f32 + 0.5) * slot, y_of(v)))
+                    })
+                    .collect();
                 if points.len() > 1 {
-                    lay.push(Item::Stroke { points: points.clone(), width: 1.8, colour, dashed: false });
+                    lay.push(Item::Stroke {
+                        points: points.clone(),
+                        width: 1.8,
+                        colour,
+                        dashed: false,
+                    });
                 }
                 for (px, py) in &points {
-                    lay.push(Item::Shape { points: circle(*px, *py, 2.6), colour });
+                    lay.push(Item::Shape {
+                        points: circle(*px, *py, 2.6),
+                        colour,
+                    });
                 }
                 if let Some(lst) = label_st {
                     for j in 0..n {
@@ -206,10 +307,25 @@ fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, targ
                     let Some(v) = value_of(k, j) else { continue };
                     let bx = plot_x + j as f32 * slot + (slot - group) / 2.0 + k as f32 * bar_w;
                     let (y1, y2) = (y_of(v.max(0.0)), y_of(v.min(0.0)));
-                    lay.fill(bx + 0.3, y1, (bar_w - 0.6).max(0.3), y2 - y1, SERIES[k % SERIES.len()]);
+                    lay.fill(
+                        bx + 0.3,
+                        y1,
+                        (bar_w - 0.6).max(0.3),
+                        y2 - y1,
+                        SERIES[k % SERIES.len()],
+                    );
                     if let Some(lst) = label_st {
-                        let label_y = if v >= 0.0 { y1 - 2.5 } else { y2 + lst.size + 1.5 };
-                        lay.text_center(bx + bar_w / 2.0, label_y, lst, &format_number(v, places, lang));
+                        let label_y = if v >= 0.0 {
+                            y1 - 2.5
+                        } else {
+                            y2 + lst.size + 1.5
+                        };
+                        lay.text_center(
+                            bx + bar_w / 2.0,
+                            label_y,
+                            lst,
+                            &format_number(v, places, lang),
+                        );
                     }
                 }
             }
@@ -227,18 +343,32 @@ fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, targ
             let len = fonts.width(&text, cat_st);
             let d = std::f32::consts::FRAC_1_SQRT_2;
             // The label ends just under its tick and runs down to the left.
-            lay.text_at(cx - len * d + 2.5, plot_bottom + 6.0 + len * d, 45.0, cat_st, &text);
+            lay.text_at(
+                cx - len * d + 2.5,
+                plot_bottom + 6.0 + len * d,
+                45.0,
+                cat_st,
+                &text,
+            );
         }
     }
 
     if let Some(t) = target {
         let yy = y_of(t);
         lay.dashed((plot_x, yy), (plot_x + plot_w, yy), 1.0, TARGET);
-        let label = chart.target_label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| format_number(t, places, lang));
+        let label = chart
+            .target_label
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| format_number(t, places, lang));
         let st = style(7.0, Weight::Bold, TARGET);
         let label = fonts.fit(&label, st, plot_w * 0.6);
         let lw = fonts.width(&label, st);
-        let base = if yy - plot_top > 10.0 { yy - 3.0 } else { yy + 9.0 };
+        let base = if yy - plot_top > 10.0 {
+            yy - 3.0
+        } else {
+            yy + 9.0
+        };
         let lx = plot_x + plot_w - lw - 3.0;
         lay.fill(lx - 2.0, base - 7.0, lw + 4.0, 9.0, WHITE);
         lay.text(lx, base, st, &label);
@@ -246,13 +376,27 @@ fn vertical_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, targ
 }
 
 /// Horizontal bars: categories down the left, values to the right.
-fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, target: Option<f64>, b: PlotBox) {
+fn horizontal_chart(
+    lay: &mut Layout,
+    chart: &Chart,
+    axis: &Axis,
+    places: u8,
+    target: Option<f64>,
+    b: PlotBox,
+) {
     let fonts = lay.fonts;
     let lang = lay.lang;
     let n = chart.categories.len();
     let nseries = chart.series.len().max(1);
     let tick_st = style(6.5, Weight::Regular, MUTED);
-    let value_of = |k: usize, j: usize| chart.series.get(k).and_then(|s| s.values.get(j)).copied().filter(|v| v.is_finite());
+    let value_of = |k: usize, j: usize| {
+        chart
+            .series
+            .get(k)
+            .and_then(|s| s.values.get(j))
+            .copied()
+            .filter(|v| v.is_finite())
+    };
 
     let target_room = if target.is_some() { 11.0 } else { 0.0 };
     let plot_top = b.y + target_room;
@@ -264,7 +408,12 @@ fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, ta
     let slot = plot_h / n as f32;
     let cat_size = (slot * 0.8).clamp(4.0, 7.0);
     let cat_st = style(cat_size, Weight::Regular, INK);
-    let label_w = chart.categories.iter().map(|c| fonts.natural_width(c, cat_st)).fold(0.0, f32::max).min(b.w * 0.36);
+    let label_w = chart
+        .categories
+        .iter()
+        .map(|c| fonts.natural_width(c, cat_st))
+        .fold(0.0, f32::max)
+        .min(b.w * 0.36);
     let max_lines = if slot >= 2.0 * (cat_size + 1.5) { 2 } else { 1 };
 
     let band = (slot * 0.66).min(18.0 * nseries as f32);
@@ -284,7 +433,12 @@ fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, ta
     for t in &axis.ticks {
         let xx = x_of(*t);
         lay.line((xx, plot_top), (xx, plot_bottom), 0.4, GRID);
-        lay.text_center(xx, plot_bottom + 9.0, tick_st, &format_number(*t, axis.places, lang));
+        lay.text_center(
+            xx,
+            plot_bottom + 9.0,
+            tick_st,
+            &format_number(*t, axis.places, lang),
+        );
     }
     let zero = x_of(0.0);
     lay.line((zero, plot_top), (zero, plot_bottom), 0.8, AXIS);
@@ -295,13 +449,24 @@ fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, ta
         let leading = cat_size + 1.5;
         let first = band_top + (slot - lines.len() as f32 * leading) / 2.0;
         for (i, line) in lines.iter().enumerate() {
-            lay.text_right(plot_x - 5.0, baseline(first + i as f32 * leading, cat_size, leading), cat_st, line);
+            lay.text_right(
+                plot_x - 5.0,
+                baseline(first + i as f32 * leading, cat_size, leading),
+                cat_st,
+                line,
+            );
         }
         for k in 0..nseries {
             let Some(v) = value_of(k, j) else { continue };
             let by = band_top + (slot - band) / 2.0 + k as f32 * bar_h;
             let (x1, x2) = (x_of(v.min(0.0)), x_of(v.max(0.0)));
-            lay.fill(x1, by + 0.3, x2 - x1, (bar_h - 0.6).max(0.3), SERIES[k % SERIES.len()]);
+            lay.fill(
+                x1,
+                by + 0.3,
+                x2 - x1,
+                (bar_h - 0.6).max(0.3),
+                SERIES[k % SERIES.len()],
+            );
             if bar_h >= 4.0 {
                 let text = format_number(v, places, lang);
                 let base = baseline(by, value_st.size, bar_h);
@@ -317,7 +482,11 @@ fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, ta
     if let Some(t) = target {
         let xx = x_of(t);
         lay.dashed((xx, plot_top - 2.0), (xx, plot_bottom), 1.0, TARGET);
-        let label = chart.target_label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| format_number(t, places, lang));
+        let label = chart
+            .target_label
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| format_number(t, places, lang));
         let st = style(7.0, Weight::Bold, TARGET);
         let label = fonts.fit(&label, st, b.w * 0.6);
         let lw = fonts.width(&label, st);
@@ -328,11 +497,24 @@ fn horizontal_chart(lay: &mut Layout, chart: &Chart, axis: &Axis, places: u8, ta
 
 /// The style for value labels over columns or points, smaller if needed to fit `room`;
 /// `None` when even the smallest size would overlap (labels are then left out, all of them).
-fn value_label_style(fonts: &Fonts, chart: &Chart, places: u8, lang: Lang, room: f32, nseries: usize) -> Option<Style> {
+fn value_label_style(
+    fonts: &Fonts,
+    chart: &Chart,
+    places: u8,
+    lang: Lang,
+    room: f32,
+    nseries: usize,
+) -> Option<Style> {
     if chart.kind == ChartKind::Line && nseries > 1 {
         return None;
     }
-    let labels: Vec<String> = chart.series.iter().flat_map(|s| s.values.iter()).filter(|v| v.is_finite()).map(|v| format_number(*v, places, lang)).collect();
+    let labels: Vec<String> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .filter(|v| v.is_finite())
+        .map(|v| format_number(*v, places, lang))
+        .collect();
     [6.5, 6.0, 5.5, 5.0]
         .into_iter()
         .map(|size| style(size, Weight::Regular, INK))

@@ -5,14 +5,16 @@
 //! Decides what goes where, drawing through `figures`, `tables` and `charts`. Must not touch
 //! printpdf or format a value (every value arrives written by the model).
 
-use crate::report::model::{format_cell, Cell, ChartKind, Kind, Report, Table};
-use super::{PT_PER_MM, PAGE_W, MARGIN_X, CONTENT_W, HEADER_BASE, CONTENT_BOTTOM, FOOTER_BASE, INK, MUTED, WHITE, ACCENT, ACCENT_DARK, CITY_YELLOW, RULE};
-use super::fonts::{Weight, style, Fonts};
-use super::layout::{Item, Page, Outline, Layout, baseline};
-use super::figures::figures;
-use super::tables::draw_table;
 use super::charts::draw_chart;
-
+use super::figures::figures;
+use super::fonts::{style, Fonts, Weight};
+use super::layout::{baseline, Item, Layout, Outline, Page};
+use super::tables::draw_table;
+use super::{
+    ACCENT, ACCENT_DARK, CITY_YELLOW, CONTENT_BOTTOM, CONTENT_W, FOOTER_BASE, HEADER_BASE, INK,
+    MARGIN_X, MUTED, PAGE_W, PT_PER_MM, RULE, WHITE,
+};
+use crate::report::model::{format_cell, Cell, ChartKind, Kind, Report, Table};
 
 /// Lays out the whole report: cover, summary, contents, sections, data quality, rejected rows
 /// and annex, then the running header and footer (now that the page count is known).
@@ -21,7 +23,11 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
     let mut lay = Layout::new(fonts, report.meta.lang);
     let mut outline: Outline = Vec::new();
     // What an empty chart shows: the period has no data, or this chart has nothing (null).
-    let empty_chart = if report.meta.has_data { "—" } else { labels.no_data.as_str() };
+    let empty_chart = if report.meta.has_data {
+        "—"
+    } else {
+        labels.no_data.as_str()
+    };
 
     cover(&mut lay, report);
 
@@ -37,7 +43,13 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
         body.push((section.title.clone(), lay.page_index()));
         lay.heading(&section.title);
         if !section.description.trim().is_empty() {
-            lay.paragraph(MARGIN_X, CONTENT_W, style(9.5, Weight::Regular, INK), 13.5, &section.description);
+            lay.paragraph(
+                MARGIN_X,
+                CONTENT_W,
+                style(9.5, Weight::Regular, INK),
+                13.5,
+                &section.description,
+            );
             lay.y += 8.0;
         }
         figures(&mut lay, report, &section.figures);
@@ -53,19 +65,39 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
             lay.y += h + 16.0;
         }
         for table in &section.tables {
-            draw_table(&mut lay, report, table, Some(table.title.as_str()).filter(|t| !t.trim().is_empty()));
+            draw_table(
+                &mut lay,
+                report,
+                table,
+                Some(table.title.as_str()).filter(|t| !t.trim().is_empty()),
+            );
         }
-        let sources_title = if section.sources.title.trim().is_empty() { &labels.sources } else { &section.sources.title };
+        let sources_title = if section.sources.title.trim().is_empty() {
+            &labels.sources
+        } else {
+            &section.sources.title
+        };
         draw_table(&mut lay, report, &section.sources, Some(sources_title));
     }
 
     lay.new_page();
     body.push((labels.quality.clone(), lay.page_index()));
     lay.heading(&labels.quality);
-    draw_table(&mut lay, report, &report.quality, title_unless_heading(&report.quality, &labels.quality));
+    draw_table(
+        &mut lay,
+        report,
+        &report.quality,
+        title_unless_heading(&report.quality, &labels.quality),
+    );
     lay.subheading(&labels.silent);
     if report.silent.is_empty() {
-        lay.paragraph(MARGIN_X, CONTENT_W, style(9.5, Weight::Regular, INK), 13.5, &labels.none);
+        lay.paragraph(
+            MARGIN_X,
+            CONTENT_W,
+            style(9.5, Weight::Regular, INK),
+            13.5,
+            &labels.none,
+        );
     } else {
         let st = style(9.5, Weight::Regular, INK);
         for name in &report.silent {
@@ -85,12 +117,22 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
     lay.need(120.0);
     body.push((labels.rejected.clone(), lay.page_index()));
     lay.heading(&labels.rejected);
-    draw_table(&mut lay, report, &report.rejected, title_unless_heading(&report.rejected, &labels.rejected));
+    draw_table(
+        &mut lay,
+        report,
+        &report.rejected,
+        title_unless_heading(&report.rejected, &labels.rejected),
+    );
 
     lay.new_page();
     body.push((labels.annex.clone(), lay.page_index()));
     lay.heading(&labels.annex);
-    draw_table(&mut lay, report, &report.annex, title_unless_heading(&report.annex, &labels.annex));
+    draw_table(
+        &mut lay,
+        report,
+        &report.annex,
+        title_unless_heading(&report.annex, &labels.annex),
+    );
 
     // Contents: laid out once to learn how many pages they take, then again with the final
     // page numbers (the count cannot change: numbers sit in a fixed-width column).
@@ -130,28 +172,64 @@ fn cover(lay: &mut Layout, report: &Report) {
     let meta = &report.meta;
     let labels = &report.labels;
     let fonts = lay.fonts;
-    lay.pages.push(Page { items: Vec::new(), chrome: false });
+    lay.pages.push(Page {
+        items: Vec::new(),
+        chrome: false,
+    });
 
     let author_st = style(11.0, Weight::Regular, WHITE);
     let commitment_st = style(15.0, Weight::Bold, WHITE);
     let commitment = fonts.wrap_max(&meta.commitment, commitment_st, CONTENT_W, 10);
     let commitment_top = 40.0 * PT_PER_MM;
-    let band_h = (commitment_top + commitment.len() as f32 * 20.0 + 14.0 * PT_PER_MM).max(82.0 * PT_PER_MM);
+    let band_h =
+        (commitment_top + commitment.len() as f32 * 20.0 + 14.0 * PT_PER_MM).max(82.0 * PT_PER_MM);
     lay.fill(0.0, 0.0, PAGE_W, band_h, ACCENT_DARK);
     lay.fill(0.0, band_h, PAGE_W, 2.5 * PT_PER_MM, CITY_YELLOW);
-    for (i, line) in fonts.wrap_max(&meta.author, author_st, CONTENT_W, 2).iter().enumerate() {
-        lay.text(MARGIN_X, 24.0 * PT_PER_MM + i as f32 * 15.0, author_st, line);
+    for (i, line) in fonts
+        .wrap_max(&meta.author, author_st, CONTENT_W, 2)
+        .iter()
+        .enumerate()
+    {
+        lay.text(
+            MARGIN_X,
+            24.0 * PT_PER_MM + i as f32 * 15.0,
+            author_st,
+            line,
+        );
     }
     for (i, line) in commitment.iter().enumerate() {
-        lay.text(MARGIN_X, commitment_top + i as f32 * 20.0, commitment_st, line);
+        lay.text(
+            MARGIN_X,
+            commitment_top + i as f32 * 20.0,
+            commitment_st,
+            line,
+        );
     }
 
     lay.y = band_h + 30.0 * PT_PER_MM;
-    lay.paragraph(MARGIN_X, CONTENT_W, style(24.0, Weight::Bold, INK), 31.0, &meta.title);
+    lay.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        style(24.0, Weight::Bold, INK),
+        31.0,
+        &meta.title,
+    );
     lay.y += 8.0;
-    lay.paragraph(MARGIN_X, CONTENT_W, style(15.0, Weight::Regular, ACCENT), 20.0, &meta.period_label);
+    lay.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        style(15.0, Weight::Regular, ACCENT),
+        20.0,
+        &meta.period_label,
+    );
     lay.y += 6.0;
-    lay.paragraph(MARGIN_X, CONTENT_W, style(10.5, Weight::Regular, MUTED), 14.5, &meta.subject);
+    lay.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        style(10.5, Weight::Regular, MUTED),
+        14.5,
+        &meta.subject,
+    );
     lay.y += 14.0;
     if !meta.has_data {
         lay.notice(&labels.no_data);
@@ -160,23 +238,54 @@ fn cover(lay: &mut Layout, report: &Report) {
     // Who, when and from which data: at the foot of the cover.
     let rows = [
         (&labels.period, meta.period_label.clone()),
-        (&labels.issued, format_cell(&Cell::Date(meta.issued_on), Kind::Date, meta.lang)),
+        (
+            &labels.issued,
+            format_cell(&Cell::Date(meta.issued_on), Kind::Date, meta.lang),
+        ),
         (&labels.data_version, meta.data_version.clone()),
     ];
     let label_st = style(9.0, Weight::Regular, MUTED);
     let value_st = style(10.5, Weight::Bold, INK);
-    let label_w = rows.iter().map(|(l, _)| fonts.natural_width(l, label_st)).fold(0.0, f32::max).min(CONTENT_W * 0.4) + 14.0;
-    let block_h: f32 = rows.iter().map(|(_, v)| fonts.wrap(v, value_st, CONTENT_W - label_w).len() as f32 * 15.0 + 6.0).sum();
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| fonts.natural_width(l, label_st))
+        .fold(0.0, f32::max)
+        .min(CONTENT_W * 0.4)
+        + 14.0;
+    let block_h: f32 = rows
+        .iter()
+        .map(|(_, v)| fonts.wrap(v, value_st, CONTENT_W - label_w).len() as f32 * 15.0 + 6.0)
+        .sum();
     lay.y = lay.y.max(CONTENT_BOTTOM - block_h - 12.0);
     lay.need(block_h + 12.0);
-    lay.line((MARGIN_X, lay.y), (MARGIN_X + CONTENT_W, lay.y), 0.8, ACCENT);
+    lay.line(
+        (MARGIN_X, lay.y),
+        (MARGIN_X + CONTENT_W, lay.y),
+        0.8,
+        ACCENT,
+    );
     lay.y += 10.0;
     for (label, value) in rows {
         let top = lay.y;
-        for (i, line) in fonts.wrap(label, label_st, label_w - 14.0).iter().enumerate() {
-            lay.text(MARGIN_X, baseline(top + i as f32 * 15.0, label_st.size, 15.0), label_st, line);
+        for (i, line) in fonts
+            .wrap(label, label_st, label_w - 14.0)
+            .iter()
+            .enumerate()
+        {
+            lay.text(
+                MARGIN_X,
+                baseline(top + i as f32 * 15.0, label_st.size, 15.0),
+                label_st,
+                line,
+            );
         }
-        lay.paragraph(MARGIN_X + label_w, CONTENT_W - label_w, value_st, 15.0, &value);
+        lay.paragraph(
+            MARGIN_X + label_w,
+            CONTENT_W - label_w,
+            value_st,
+            15.0,
+            &value,
+        );
         lay.y += 6.0;
     }
 }
@@ -184,7 +293,13 @@ fn cover(lay: &mut Layout, report: &Report) {
 fn summary(lay: &mut Layout, report: &Report, empty_chart: &str) {
     let meta = &report.meta;
     lay.heading(&report.labels.summary);
-    lay.paragraph(MARGIN_X, CONTENT_W, style(10.0, Weight::Regular, MUTED), 14.0, &format!("{} — {}", meta.commitment, meta.period_label));
+    lay.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        style(10.0, Weight::Regular, MUTED),
+        14.0,
+        &format!("{} — {}", meta.commitment, meta.period_label),
+    );
     lay.y += 10.0;
     if !meta.has_data {
         lay.notice(&report.labels.no_data);
@@ -239,7 +354,12 @@ fn contents(fonts: &Fonts, report: &Report, head: &Outline, body: &Outline) -> V
         let number = (page + 1).to_string();
         let number_x = MARGIN_X + CONTENT_W - fonts.width(&number, st);
         if number_x - 6.0 > end_x + 6.0 {
-            lay.push(Item::Stroke { points: vec![(end_x + 6.0, base), (number_x - 6.0, base)], width: 0.6, colour: RULE, dashed: true });
+            lay.push(Item::Stroke {
+                points: vec![(end_x + 6.0, base), (number_x - 6.0, base)],
+                width: 0.6,
+                colour: RULE,
+                dashed: true,
+            });
         }
         lay.text(number_x, base, st, &number);
         lay.y += 6.0;
@@ -247,27 +367,69 @@ fn contents(fonts: &Fonts, report: &Report, head: &Outline, body: &Outline) -> V
     lay.pages
 }
 
-fn running_header_and_footer(fonts: &Fonts, report: &Report, page: &mut Page, number: usize, total: usize) {
+fn running_header_and_footer(
+    fonts: &Fonts,
+    report: &Report,
+    page: &mut Page,
+    number: usize,
+    total: usize,
+) {
     let meta = &report.meta;
     let labels = &report.labels;
     let st = style(7.5, Weight::Regular, MUTED);
     let right = MARGIN_X + CONTENT_W;
 
-    let period = fonts.fit(&format!("{}: {}", labels.period, meta.period_label), st, CONTENT_W * 0.45);
+    let period = fonts.fit(
+        &format!("{}: {}", labels.period, meta.period_label),
+        st,
+        CONTENT_W * 0.45,
+    );
     let period_w = fonts.width(&period, st);
     let left = fonts.fit(&meta.commitment, st, CONTENT_W - period_w - 18.0);
     let mut items = vec![
-        Item::Text { x: MARGIN_X, y: HEADER_BASE, angle: 0.0, style: st, text: left },
-        Item::Text { x: right - period_w, y: HEADER_BASE, angle: 0.0, style: st, text: period },
-        Item::Stroke { points: vec![(MARGIN_X, HEADER_BASE + 4.0), (right, HEADER_BASE + 4.0)], width: 0.4, colour: RULE, dashed: false },
-        Item::Stroke { points: vec![(MARGIN_X, FOOTER_BASE - 10.0), (right, FOOTER_BASE - 10.0)], width: 0.4, colour: RULE, dashed: false },
+        Item::Text {
+            x: MARGIN_X,
+            y: HEADER_BASE,
+            angle: 0.0,
+            style: st,
+            text: left,
+        },
+        Item::Text {
+            x: right - period_w,
+            y: HEADER_BASE,
+            angle: 0.0,
+            style: st,
+            text: period,
+        },
+        Item::Stroke {
+            points: vec![(MARGIN_X, HEADER_BASE + 4.0), (right, HEADER_BASE + 4.0)],
+            width: 0.4,
+            colour: RULE,
+            dashed: false,
+        },
+        Item::Stroke {
+            points: vec![(MARGIN_X, FOOTER_BASE - 10.0), (right, FOOTER_BASE - 10.0)],
+            width: 0.4,
+            colour: RULE,
+            dashed: false,
+        },
     ];
     // «{title} · Página N de M»: the title gives way if the line is too long, the page never.
     let page_part = format!(" · {} {} {} {}", labels.page, number, labels.of, total);
     let page_w = fonts.width(&page_part, st);
-    let footer = format!("{}{}", fonts.fit(&meta.title, st, CONTENT_W - page_w), page_part);
+    let footer = format!(
+        "{}{}",
+        fonts.fit(&meta.title, st, CONTENT_W - page_w),
+        page_part
+    );
     let footer = fonts.regular.clean(&footer);
     let footer_w = fonts.width(&footer, st);
-    items.push(Item::Text { x: MARGIN_X + (CONTENT_W - footer_w) / 2.0, y: FOOTER_BASE, angle: 0.0, style: st, text: footer });
+    items.push(Item::Text {
+        x: MARGIN_X + (CONTENT_W - footer_w) / 2.0,
+        y: FOOTER_BASE,
+        angle: 0.0,
+        style: st,
+        text: footer,
+    });
     page.items.extend(items);
 }

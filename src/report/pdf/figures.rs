@@ -3,11 +3,10 @@
 //! Draws on a `Layout`; the only arithmetic is how long a progress bar is. Must not touch
 //! printpdf.
 
+use super::fonts::{style, Weight};
+use super::layout::{baseline, Layout};
+use super::{ACCENT, ACCENT_DARK, BAR_TRACK, CONTENT_W, GOOD, INK, MARGIN_X, MUTED, RULE};
 use crate::report::model::{format_cell, format_figure, Cell, Figure, Kind, Lang, Report};
-use super::{MARGIN_X, CONTENT_W, INK, MUTED, ACCENT, ACCENT_DARK, RULE, GOOD, BAR_TRACK};
-use super::fonts::{Weight, style};
-use super::layout::{Layout, baseline};
-
 
 /// Key figures as a list: indicator (with its note), value, and target with a progress bar
 /// and the baseline.
@@ -31,11 +30,31 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
 
     let header = |lay: &mut Layout| {
         let base = baseline(lay.y, head_st.size, 14.0);
-        lay.text(x_label, base, head_st, &fonts.fit(&labels.indicator, head_st, label_w - 8.0));
-        lay.text_right(x_value + value_w - 8.0, base, head_st, &fonts.fit(&labels.value, head_st, value_w - 8.0));
-        lay.text(x_target + 14.0, base, head_st, &fonts.fit(&labels.target, head_st, target_w - 14.0));
+        lay.text(
+            x_label,
+            base,
+            head_st,
+            &fonts.fit(&labels.indicator, head_st, label_w - 8.0),
+        );
+        lay.text_right(
+            x_value + value_w - 8.0,
+            base,
+            head_st,
+            &fonts.fit(&labels.value, head_st, value_w - 8.0),
+        );
+        lay.text(
+            x_target + 14.0,
+            base,
+            head_st,
+            &fonts.fit(&labels.target, head_st, target_w - 14.0),
+        );
         lay.y += 14.0;
-        lay.line((MARGIN_X, lay.y), (MARGIN_X + CONTENT_W, lay.y), 0.8, ACCENT);
+        lay.line(
+            (MARGIN_X, lay.y),
+            (MARGIN_X + CONTENT_W, lay.y),
+            0.8,
+            ACCENT,
+        );
     };
     lay.need(14.0 + 40.0);
     header(lay);
@@ -53,8 +72,17 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
             vst.size -= 0.5;
         }
         let value_lines = fonts.wrap(&value, vst, value_w - 10.0);
-        let baseline_text = figure.baseline.map(|b| format!("{}: {}", labels.baseline, number_in_kind(b, figure.kind, lang)));
-        let baseline_lines = baseline_text.as_ref().map(|t| fonts.wrap(t, note_st, target_w - 14.0)).unwrap_or_default();
+        let baseline_text = figure.baseline.map(|b| {
+            format!(
+                "{}: {}",
+                labels.baseline,
+                number_in_kind(b, figure.kind, lang)
+            )
+        });
+        let baseline_lines = baseline_text
+            .as_ref()
+            .map(|t| fonts.wrap(t, note_st, target_w - 14.0))
+            .unwrap_or_default();
 
         let left_h = label_lines.len() as f32 * 12.5 + note_lines.len() as f32 * 10.0;
         let value_h = value_lines.len() as f32 * (vst.size + 3.0);
@@ -74,7 +102,12 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
             y += 10.0;
         }
         for (i, line) in value_lines.iter().enumerate() {
-            lay.text_right(x_value + value_w - 8.0, top + vst.size * 0.95 + i as f32 * (vst.size + 3.0), vst, line);
+            lay.text_right(
+                x_value + value_w - 8.0,
+                top + vst.size * 0.95 + i as f32 * (vst.size + 3.0),
+                vst,
+                line,
+            );
         }
 
         // Target: a progress bar and the target value.
@@ -87,15 +120,36 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
                 let progress = progress(figure, target);
                 lay.fill(bar_x, top + 2.0, bar_w, 8.0, BAR_TRACK);
                 if let Some(p) = progress {
-                    lay.fill(bar_x, top + 2.0, bar_w * p as f32, 8.0, if p >= 1.0 { GOOD } else { ACCENT });
+                    lay.fill(
+                        bar_x,
+                        top + 2.0,
+                        bar_w * p as f32,
+                        8.0,
+                        if p >= 1.0 { GOOD } else { ACCENT },
+                    );
                 }
                 let target_text = fonts.fit(&target_text, target_st, target_w * 0.5);
-                lay.text(bar_x + bar_w + 8.0, baseline(top, target_st.size, 12.0), target_st, &target_text);
+                lay.text(
+                    bar_x + bar_w + 8.0,
+                    baseline(top, target_st.size, 12.0),
+                    target_st,
+                    &target_text,
+                );
             }
-            None => lay.text(bar_x, baseline(top, target_st.size, 12.0), style(9.0, Weight::Regular, MUTED), "—"),
+            None => lay.text(
+                bar_x,
+                baseline(top, target_st.size, 12.0),
+                style(9.0, Weight::Regular, MUTED),
+                "—",
+            ),
         }
         for (i, line) in baseline_lines.iter().enumerate() {
-            lay.text(bar_x, baseline(top + 14.0 + i as f32 * 10.0, note_st.size, 10.0), note_st, line);
+            lay.text(
+                bar_x,
+                baseline(top + 14.0 + i as f32 * 10.0, note_st.size, 10.0),
+                note_st,
+                line,
+            );
         }
         lay.y += row_h;
         lay.line((MARGIN_X, lay.y), (MARGIN_X + CONTENT_W, lay.y), 0.4, RULE);

@@ -4,9 +4,9 @@
 //! Measures and nothing else: it must not place items on a page or touch printpdf (a face's
 //! glyph advances are read in `write`, the one file that does).
 
-use crate::report::ReportError;
-use super::Colour;
 use super::write::Face;
+use super::Colour;
+use crate::report::ReportError;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `reports/fonts/LICENSE-DejaVu.txt`): an open font
 /// with every character Spanish needs, embedded so the report prints the same everywhere.
@@ -32,7 +32,11 @@ pub(super) struct Style {
 }
 
 pub(super) const fn style(size: f32, weight: Weight, colour: Colour) -> Style {
-    Style { size, weight, colour }
+    Style {
+        size,
+        weight,
+        colour,
+    }
 }
 
 impl Face {
@@ -67,7 +71,10 @@ pub(super) struct Fonts {
 
 impl Fonts {
     pub(super) fn load() -> Result<Fonts, ReportError> {
-        Ok(Fonts { regular: Face::load(REGULAR_TTF, "DejaVuSans")?, bold: Face::load(BOLD_TTF, "DejaVuSans-Bold")? })
+        Ok(Fonts {
+            regular: Face::load(REGULAR_TTF, "DejaVuSans")?,
+            bold: Face::load(BOLD_TTF, "DejaVuSans-Bold")?,
+        })
     }
 
     pub(super) fn face(&self, weight: Weight) -> &Face {
@@ -100,7 +107,11 @@ impl Fonts {
                     continue;
                 }
                 let atom_w = face.width(atom, st.size);
-                let gap = if space_before && !line.is_empty() { space } else { 0.0 };
+                let gap = if space_before && !line.is_empty() {
+                    space
+                } else {
+                    0.0
+                };
                 if line_w + gap + atom_w <= max_w {
                     if gap > 0.0 {
                         line.push(' ');
@@ -141,7 +152,13 @@ impl Fonts {
 
     /// Like [`Fonts::wrap`], but at most `max_lines` lines; the last one ends in «…» when
     /// text was left out. Only for chart labels and running headers, never for table cells.
-    pub(super) fn wrap_max(&self, text: &str, st: Style, max_w: f32, max_lines: usize) -> Vec<String> {
+    pub(super) fn wrap_max(
+        &self,
+        text: &str,
+        st: Style,
+        max_w: f32,
+        max_lines: usize,
+    ) -> Vec<String> {
         let mut lines = self.wrap(text, st, max_w);
         if lines.len() > max_lines.max(1) {
             lines.truncate(max_lines.max(1));
@@ -181,13 +198,21 @@ impl Fonts {
     /// Width of the longest unbreakable piece of `text` (see [`Fonts::wrap`]).
     pub(super) fn longest_atom(&self, text: &str, st: Style) -> f32 {
         let face = self.face(st.weight);
-        text.split('\n').flat_map(|p| atoms(p).map(|(a, _)| face.width(a, st.size)).collect::<Vec<_>>()).fold(0.0, f32::max)
+        text.split('\n')
+            .flat_map(|p| {
+                atoms(p)
+                    .map(|(a, _)| face.width(a, st.size))
+                    .collect::<Vec<_>>()
+            })
+            .fold(0.0, f32::max)
     }
 
     /// Width of the widest line of `text` when not wrapped.
     pub(super) fn natural_width(&self, text: &str, st: Style) -> f32 {
         let face = self.face(st.weight);
-        text.split('\n').map(|p| face.width(&face.clean(p), st.size)).fold(0.0, f32::max)
+        text.split('\n')
+            .map(|p| face.width(&face.clean(p), st.size))
+            .fold(0.0, f32::max)
     }
 }
 

@@ -4,22 +4,44 @@
 //!
 //! Geometry only: it must not know what a table, chart or figure is, nor touch printpdf.
 
+use super::fonts::{style, Fonts, Style, Weight};
+use super::{
+    Colour, ACCENT, ACCENT_DARK, CONTENT_BOTTOM, CONTENT_TOP, CONTENT_W, MARGIN_X, NOTICE_EDGE,
+    NOTICE_FILL, NOTICE_INK,
+};
 use crate::report::model::Lang;
-use super::{MARGIN_X, CONTENT_W, CONTENT_TOP, CONTENT_BOTTOM, Colour, ACCENT, ACCENT_DARK, NOTICE_FILL, NOTICE_EDGE, NOTICE_INK};
-use super::fonts::{Weight, Style, style, Fonts};
-
 
 /// Something drawn on a page. Coordinates in points from the top-left corner.
 #[derive(Debug, Clone)]
 pub(super) enum Item {
     /// Text on one line, `y` its baseline; `angle` counter-clockwise in degrees.
-    Text { x: f32, y: f32, angle: f32, style: Style, text: String },
+    Text {
+        x: f32,
+        y: f32,
+        angle: f32,
+        style: Style,
+        text: String,
+    },
     /// A filled rectangle, `y` its top.
-    Fill { x: f32, y: f32, w: f32, h: f32, colour: Colour },
+    Fill {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        colour: Colour,
+    },
     /// An open line through `points`.
-    Stroke { points: Vec<(f32, f32)>, width: f32, colour: Colour, dashed: bool },
+    Stroke {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        colour: Colour,
+        dashed: bool,
+    },
     /// A filled polygon.
-    Shape { points: Vec<(f32, f32)>, colour: Colour },
+    Shape {
+        points: Vec<(f32, f32)>,
+        colour: Colour,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,11 +64,19 @@ pub(super) struct Layout<'a> {
 
 impl<'a> Layout<'a> {
     pub(super) fn new(fonts: &'a Fonts, lang: Lang) -> Layout<'a> {
-        Layout { fonts, lang, pages: Vec::new(), y: CONTENT_TOP }
+        Layout {
+            fonts,
+            lang,
+            pages: Vec::new(),
+            y: CONTENT_TOP,
+        }
     }
 
     pub(super) fn new_page(&mut self) {
-        self.pages.push(Page { items: Vec::new(), chrome: true });
+        self.pages.push(Page {
+            items: Vec::new(),
+            chrome: true,
+        });
         self.y = CONTENT_TOP;
     }
 
@@ -85,7 +115,13 @@ impl<'a> Layout<'a> {
     pub(super) fn text_at(&mut self, x: f32, y: f32, angle: f32, st: Style, text: &str) {
         let text = self.fonts.face(st.weight).clean(text);
         if !text.trim().is_empty() {
-            self.push(Item::Text { x, y, angle, style: st, text });
+            self.push(Item::Text {
+                x,
+                y,
+                angle,
+                style: st,
+                text,
+            });
         }
     }
 
@@ -106,15 +142,30 @@ impl<'a> Layout<'a> {
     }
 
     pub(super) fn line(&mut self, from: (f32, f32), to: (f32, f32), width: f32, colour: Colour) {
-        self.push(Item::Stroke { points: vec![from, to], width, colour, dashed: false });
+        self.push(Item::Stroke {
+            points: vec![from, to],
+            width,
+            colour,
+            dashed: false,
+        });
     }
 
     pub(super) fn dashed(&mut self, from: (f32, f32), to: (f32, f32), width: f32, colour: Colour) {
-        self.push(Item::Stroke { points: vec![from, to], width, colour, dashed: true });
+        self.push(Item::Stroke {
+            points: vec![from, to],
+            width,
+            colour,
+            dashed: true,
+        });
     }
 
     pub(super) fn frame(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32, colour: Colour) {
-        self.push(Item::Stroke { points: vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)], width, colour, dashed: false });
+        self.push(Item::Stroke {
+            points: vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)],
+            width,
+            colour,
+            dashed: false,
+        });
     }
 
     /// A wrapped paragraph in the flow, breaking pages between lines.
@@ -137,7 +188,12 @@ impl<'a> Layout<'a> {
             self.y += 21.0;
         }
         self.y += 3.0;
-        self.line((MARGIN_X, self.y), (MARGIN_X + CONTENT_W, self.y), 1.2, ACCENT);
+        self.line(
+            (MARGIN_X, self.y),
+            (MARGIN_X + CONTENT_W, self.y),
+            1.2,
+            ACCENT,
+        );
         self.y += 12.0;
     }
 
@@ -162,7 +218,12 @@ impl<'a> Layout<'a> {
         self.fill(MARGIN_X, self.y, CONTENT_W, h, NOTICE_FILL);
         self.fill(MARGIN_X, self.y, 4.0, h, NOTICE_EDGE);
         for (i, line) in lines.iter().enumerate() {
-            self.text(MARGIN_X + 14.0, baseline(self.y + 8.0 + i as f32 * 15.0, st.size, 15.0), st, line);
+            self.text(
+                MARGIN_X + 14.0,
+                baseline(self.y + 8.0 + i as f32 * 15.0, st.size, 15.0),
+                st,
+                line,
+            );
         }
         self.y += h + 12.0;
     }

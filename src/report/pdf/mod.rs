@@ -87,7 +87,14 @@ const NOTICE_EDGE: Colour = rgb(214, 140, 0);
 const NOTICE_INK: Colour = rgb(110, 62, 0);
 /// Series colours: the Okabe–Ito palette, told apart by colour-blind readers and in greyscale
 /// print by their different lightness.
-const SERIES: [Colour; 6] = [rgb(0, 114, 178), rgb(230, 159, 0), rgb(0, 158, 115), rgb(204, 121, 167), rgb(86, 180, 233), rgb(213, 94, 0)];
+const SERIES: [Colour; 6] = [
+    rgb(0, 114, 178),
+    rgb(230, 159, 0),
+    rgb(0, 158, 115),
+    rgb(204, 121, 167),
+    rgb(86, 180, 233),
+    rgb(213, 94, 0),
+];
 
 /// Renders the report as PDF bytes.
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {

@@ -1,11 +1,11 @@
 //! Tests of the PDF renderer: determinism, a period without data, long tables across pages,
 //! charts, wrapping and the fonts' coverage.
 
-use crate::report::model::{Cell, Chart, ChartKind, Kind, Table};
-use super::{INK, render};
-use super::fonts::{Weight, style, Fonts};
-use super::layout::{Item, Page};
 use super::document::layout;
+use super::fonts::{style, Fonts, Weight};
+use super::layout::{Item, Page};
+use super::{render, INK};
+use crate::report::model::{Cell, Chart, ChartKind, Kind, Table};
 
 use crate::report::example::example;
 use crate::report::model::{Column, Series};
@@ -48,23 +48,44 @@ fn a_long_table_continues_with_its_header_on_the_next_pages() {
     let mut report = example(0);
     let table = Table {
         title: "Doscientas filas".into(),
-        columns: vec![Column::new("Fila", Kind::Integer), Column::new("Texto", Kind::Text)],
-        rows: (0..200).map(|i| vec![Cell::Int(i), Cell::Text(format!("Fila número {i} de Núñez"))]).collect(),
+        columns: vec![
+            Column::new("Fila", Kind::Integer),
+            Column::new("Texto", Kind::Text),
+        ],
+        rows: (0..200)
+            .map(|i| {
+                vec![
+                    Cell::Int(i),
+                    Cell::Text(format!("Fila número {i} de Núñez")),
+                ]
+            })
+            .collect(),
         totals: Some(vec![Cell::Text("Total".into()), Cell::Empty]),
         note: None,
     };
     report.sections[0].tables = vec![table];
     let fonts = Fonts::load().unwrap();
     let (pages, _) = layout(&report, &fonts);
-    let with_rows: Vec<String> = pages.iter().map(page_texts).filter(|t| t.contains("Fila número")).collect();
-    assert!(with_rows.len() >= 3, "200 rows on {} pages", with_rows.len());
+    let with_rows: Vec<String> = pages
+        .iter()
+        .map(page_texts)
+        .filter(|t| t.contains("Fila número"))
+        .collect();
+    assert!(
+        with_rows.len() >= 3,
+        "200 rows on {} pages",
+        with_rows.len()
+    );
     for text in &with_rows[1..] {
         assert!(text.contains("Doscientas filas (continúa)"));
         assert!(text.contains("Texto"));
     }
     let all: String = with_rows.join("\n");
     for i in 0..200 {
-        assert!(all.contains(&format!("Fila número {i} de Núñez")), "row {i} missing");
+        assert!(
+            all.contains(&format!("Fila número {i} de Núñez")),
+            "row {i} missing"
+        );
     }
     assert!(render(&report).unwrap().starts_with(b"%PDF"));
 }
@@ -76,12 +97,22 @@ fn hostile_content_does_not_panic() {
     report.meta.title = long.clone();
     report.meta.commitment = String::new();
     report.summary_charts = vec![
-        Chart { title: String::new(), kind: ChartKind::Column, categories: vec![], series: vec![], target: None, target_label: None },
+        Chart {
+            title: String::new(),
+            kind: ChartKind::Column,
+            categories: vec![],
+            series: vec![],
+            target: None,
+            target_label: None,
+        },
         Chart {
             title: long.clone(),
             kind: ChartKind::Bar,
             categories: vec!["a".into(); 60],
-            series: vec![Series { name: "x".into(), values: vec![0.0; 60] }],
+            series: vec![Series {
+                name: "x".into(),
+                values: vec![0.0; 60],
+            }],
             target: Some(f64::NAN),
             target_label: None,
         },
@@ -89,12 +120,27 @@ fn hostile_content_does_not_panic() {
             title: "Línea".into(),
             kind: ChartKind::Line,
             categories: vec![long.clone(), "b".into()],
-            series: vec![Series { name: "x".into(), values: vec![f64::INFINITY, -3.0] }, Series { name: "y".into(), values: vec![] }],
+            series: vec![
+                Series {
+                    name: "x".into(),
+                    values: vec![f64::INFINITY, -3.0],
+                },
+                Series {
+                    name: "y".into(),
+                    values: vec![],
+                },
+            ],
             target: Some(1e12),
             target_label: Some(long.clone()),
         },
     ];
-    report.sections[0].tables.push(Table { title: String::new(), columns: vec![], rows: vec![vec![Cell::Int(1)]], totals: None, note: None });
+    report.sections[0].tables.push(Table {
+        title: String::new(),
+        columns: vec![],
+        rows: vec![vec![Cell::Int(1)]],
+        totals: None,
+        note: None,
+    });
     report.sections[0].tables.push(Table {
         title: "Vacía".into(),
         columns: vec![Column::new("A", Kind::Text)],
@@ -102,8 +148,13 @@ fn hostile_content_does_not_panic() {
         totals: None,
         note: Some(String::new()),
     });
-    report.sections[1].tables[0].rows.push(vec![Cell::Text(long.clone()), Cell::Text("\u{1F600}\t\u{0}x".into())]);
-    report.sections[1].tables[0].rows.push(vec![Cell::Text("x".repeat(20_000))]);
+    report.sections[1].tables[0].rows.push(vec![
+        Cell::Text(long.clone()),
+        Cell::Text("\u{1F600}\t\u{0}x".into()),
+    ]);
+    report.sections[1].tables[0]
+        .rows
+        .push(vec![Cell::Text("x".repeat(20_000))]);
     report.silent.clear();
     report.rejected.rows.clear();
     let bytes = render(&report).unwrap();

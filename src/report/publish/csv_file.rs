@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use chrono::Datelike;
 use sha2::{Digest, Sha256};
 
+use super::files::{io_at, safe_name};
+use super::resumen::{iso, PublishedDataset, PublishedFile};
+use super::CSV_MEDIATYPE;
 use crate::report::model::{Cell, DatasetPart};
 use crate::report::ReportError;
-use super::CSV_MEDIATYPE;
-use super::resumen::{PublishedFile, PublishedDataset, iso};
-use super::files::{safe_name, io_at};
 
 /// One dataset's CSV being written, hashed on the way.
 pub struct CsvFile {
@@ -33,37 +33,98 @@ impl CsvFile {
         let name = format!("{}.csv", safe_name(&part.name, "dataset name")?);
         let path = dir.join(&name);
         let file = fs::File::create(&path).map_err(io_at(&path))?;
-        let sink = HashingWriter { inner: io::BufWriter::with_capacity(1 << 16, file), hasher: Sha256::new(), bytes: 0 };
-        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).quote_style(csv::QuoteStyle::Necessary).from_writer(sink);
-        csv.write_record(&part.field_names).map_err(|e| io_at(&path)(csv_io(e)))?;
-        Ok(CsvFile { width: part.field_names.len(), path, name, dataset: part.name.clone(), title: part.title.clone(), rows: 0, buf: String::new(), csv })
+        let sink = HashingWriter {
+            inner: io::BufWriter::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let mut csv = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(sink);
+        csv.write_record(&part.field_names)
+            .map_err(|e| io_at(&path)(csv_io(e)))?;
+        Ok(CsvFile {
+            width: part.field_names.len(),
+            path,
+            name,
+            dataset: part.name.clone(),
+            title: part.title.clone(),
+            rows: 0,
+            buf: String::new(),
+            csv,
+        })
     }
 
     /// Writes a row.
     pub fn row(&mut self, row: &[Cell]) -> Result<(), ReportError> {
         if row.len() != self.width {
-            let source = io::Error::new(io::ErrorKind::InvalidData, format!("a row has {} values for {} columns", row.len(), self.width));
-            return Err(ReportError::Rows { dataset: self.dataset.clone(), source });
+            let source = io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a row has {} values for {} columns", row.len(), self.width),
+            );
+            return Err(ReportError::Rows {
+                dataset: self.dataset.clone(),
+                source,
+            });
         }
         for cell in row {
             self.buf.clear();
             csv_value(cell, &mut self.buf);
-            self.csv.write_field(&self.buf).map_err(|e| ReportError::Io { path: self.path.clone(), source: csv_io(e) })?;
+            self.csv
+                .write_field(&self.buf)
+                .map_err(|e| ReportError::Io {
+                    path: self.path.clone(),
+                    source: csv_io(e),
+                })?;
         }
-        self.csv.write_record(None::<&[u8]>).map_err(|e| ReportError::Io { path: self.path.clone(), source: csv_io(e) })?;
+        self.csv
+            .write_record(None::<&[u8]>)
+            .map_err(|e| ReportError::Io {
+                path: self.path.clone(),
+                source: csv_io(e),
+            })?;
         self.rows += 1;
         Ok(())
     }
 
     /// Flushes and syncs the file; what the data package and summary list of it.
     pub fn finish(self) -> Result<PublishedDataset, ReportError> {
-        let CsvFile { path, name, dataset, title, rows, csv, .. } = self;
-        let sink = csv.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
-        let HashingWriter { inner, hasher, bytes } = sink;
-        let file = inner.into_inner().map_err(|e| ReportError::Io { path: path.clone(), source: io::Error::other(e.to_string()) })?;
+        let CsvFile {
+            path,
+            name,
+            dataset,
+            title,
+            rows,
+            csv,
+            ..
+        } = self;
+        let sink = csv.into_inner().map_err(|e| ReportError::Io {
+            path: path.clone(),
+            source: io::Error::other(e.to_string()),
+        })?;
+        let HashingWriter {
+            inner,
+            hasher,
+            bytes,
+        } = sink;
+        let file = inner.into_inner().map_err(|e| ReportError::Io {
+            path: path.clone(),
+            source: io::Error::other(e.to_string()),
+        })?;
         file.sync_all().map_err(io_at(&path))?;
-        let csv = PublishedFile { file: name, bytes, sha256: hex::encode(hasher.finalize()), mediatype: CSV_MEDIATYPE.to_string() };
-        Ok(PublishedDataset { name: dataset, title, rows, csv })
+        let csv = PublishedFile {
+            file: name,
+            bytes,
+            sha256: hex::encode(hasher.finalize()),
+            mediatype: CSV_MEDIATYPE.to_string(),
+        };
+        Ok(PublishedDataset {
+            name: dataset,
+            title,
+            rows,
+            csv,
+        })
     }
 }
 

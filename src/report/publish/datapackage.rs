@@ -6,15 +6,18 @@
 use serde_json::{json, Map, Value as Json};
 use tracing::warn;
 
+use super::resumen::{Edition, PublishedDataset};
+use super::CSV_MEDIATYPE;
 use crate::report::model::{Column, DatasetPart, Kind, Report};
 use crate::standard::schema::{Field, FieldType, PROVENANCE};
-use super::CSV_MEDIATYPE;
-use super::resumen::{PublishedDataset, Edition};
 
 /// Licence of everything published: the data (CSVs, data package) and the documents (PDF, XLSX).
 /// CC BY 4.0 covers both databases and documents in one licence; ODC-BY would cover the data only.
-pub const LICENSE: License =
-    License { name: "CC-BY-4.0", title: "Creative Commons Attribution 4.0 International", path: "https://creativecommons.org/licenses/by/4.0/" };
+pub const LICENSE: License = License {
+    name: "CC-BY-4.0",
+    title: "Creative Commons Attribution 4.0 International",
+    path: "https://creativecommons.org/licenses/by/4.0/",
+};
 
 /// A licence as the data package names it.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +32,13 @@ pub struct License {
 
 /// The Frictionless Data Package (v1, profile `tabular-data-package`) of the period's CSVs.
 /// The PDF and XLSX are not resources: that profile accepts tabular resources only.
-pub(super) fn datapackage(period: &str, texts: &Edition, report: &Report, published: &[PublishedDataset], datasets: &[crate::standard::Dataset]) -> Json {
+pub(super) fn datapackage(
+    period: &str,
+    texts: &Edition,
+    report: &Report,
+    published: &[PublishedDataset],
+    datasets: &[crate::standard::Dataset],
+) -> Json {
     let resources: Vec<Json> = report
         .datasets
         .iter()

@@ -13,11 +13,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sha2::{Digest, Sha256};
 use tracing::warn;
 
+use super::csv_file::CsvFile;
+use super::resumen::PublishedFile;
+use super::{ASIDE_PREFIX, INDEX_TEMP_PREFIX, STAGE_PREFIX};
 use crate::report::model::DatasetPart;
 use crate::report::ReportError;
-use super::{STAGE_PREFIX, ASIDE_PREFIX, INDEX_TEMP_PREFIX};
-use super::resumen::PublishedFile;
-use super::csv_file::CsvFile;
 
 /// A period folder being written beside the published one; [`publish_staged`] puts it in
 /// place. Dropped unfinished, it is deleted.
@@ -37,7 +37,12 @@ impl Stage {
         recover(root, period)?;
         let dir = root.join(format!("{STAGE_PREFIX}{period}.{}", unique()));
         fs::create_dir(&dir).map_err(io_at(&dir))?;
-        Ok(Stage { root: root.to_path_buf(), period: period.to_string(), dir, done: false })
+        Ok(Stage {
+            root: root.to_path_buf(),
+            period: period.to_string(),
+            dir,
+            done: false,
+        })
     }
 
     /// Starts the CSV of a dataset in the staging folder.
@@ -55,7 +60,12 @@ impl Drop for Stage {
 }
 /// A file or folder name that is safe in a URL path and on every file system.
 pub(super) fn is_safe_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 200 && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 pub(super) fn safe_name<'a>(name: &'a str, what: &str) -> Result<&'a str, ReportError> {
@@ -64,7 +74,10 @@ pub(super) fn safe_name<'a>(name: &'a str, what: &str) -> Result<&'a str, Report
     } else {
         Err(ReportError::Io {
             path: PathBuf::from(name),
-            source: io::Error::new(io::ErrorKind::InvalidInput, format!("{what} «{name}» must be ASCII letters, digits, '-', '_' or '.'")),
+            source: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what} «{name}» must be ASCII letters, digits, '-', '_' or '.'"),
+            ),
         })
     }
 }
@@ -74,22 +87,40 @@ pub(super) fn is_lang_tag(tag: &str) -> bool {
 }
 
 /// Writes a small file whole, synced, and describes it.
-pub(super) fn write_bytes(dir: &Path, name: &str, bytes: &[u8], mediatype: &str) -> Result<PublishedFile, ReportError> {
+pub(super) fn write_bytes(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    mediatype: &str,
+) -> Result<PublishedFile, ReportError> {
     let path = dir.join(name);
     let mut file = fs::File::create(&path).map_err(io_at(&path))?;
     file.write_all(bytes).map_err(io_at(&path))?;
     file.sync_all().map_err(io_at(&path))?;
-    Ok(PublishedFile { file: name.to_string(), bytes: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)), mediatype: mediatype.to_string() })
+    Ok(PublishedFile {
+        file: name.to_string(),
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        mediatype: mediatype.to_string(),
+    })
 }
 
 /// Puts a complete staged period folder in place of the published one.
-pub(super) fn swap_in(root: &Path, stage: &Path, target: &Path, period: &str) -> Result<(), ReportError> {
+pub(super) fn swap_in(
+    root: &Path,
+    stage: &Path,
+    target: &Path,
+    period: &str,
+) -> Result<(), ReportError> {
     let aside = root.join(format!("{ASIDE_PREFIX}{period}.{}", unique()));
     let had_old = target.exists();
     if had_old {
         if let Err(e) = fs::rename(target, &aside) {
             remove_quietly(stage);
-            return Err(ReportError::Io { path: target.to_path_buf(), source: e });
+            return Err(ReportError::Io {
+                path: target.to_path_buf(),
+                source: e,
+            });
         }
     }
     if let Err(e) = fs::rename(stage, target) {
@@ -97,7 +128,10 @@ pub(super) fn swap_in(root: &Path, stage: &Path, target: &Path, period: &str) ->
             let _ = fs::rename(&aside, target);
         }
         remove_quietly(stage);
-        return Err(ReportError::Io { path: target.to_path_buf(), source: e });
+        return Err(ReportError::Io {
+            path: target.to_path_buf(),
+            source: e,
+        });
     }
     sync_dir(root);
     if had_old {
@@ -145,12 +179,18 @@ pub fn sweep_leftovers(root: &Path, now: SystemTime) -> usize {
     let mut done = 0;
     let mut asides: Vec<(String, PathBuf)> = Vec::new();
     for (name, path) in crate::leftovers::entries(root) {
-        let ours = name.starts_with(STAGE_PREFIX) || name.starts_with(INDEX_TEMP_PREFIX) || name.starts_with(ASIDE_PREFIX);
-        let running = crate::leftovers::pid_in(&name).is_some_and(crate::leftovers::other_process_running);
+        let ours = name.starts_with(STAGE_PREFIX)
+            || name.starts_with(INDEX_TEMP_PREFIX)
+            || name.starts_with(ASIDE_PREFIX);
+        let running =
+            crate::leftovers::pid_in(&name).is_some_and(crate::leftovers::other_process_running);
         if !ours || running || !crate::leftovers::is_stale(&path, now) {
             continue;
         }
-        match name.strip_prefix(ASIDE_PREFIX).and_then(|rest| rest.rsplit_once('.')) {
+        match name
+            .strip_prefix(ASIDE_PREFIX)
+            .and_then(|rest| rest.rsplit_once('.'))
+        {
             Some((period, _)) => asides.push((period.to_string(), path)),
             None => done += usize::from(crate::leftovers::remove(&path)),
         }
@@ -189,10 +229,20 @@ pub(super) fn sync_dir(dir: &Path) {
 /// A name part unique to this process and call, sortable by time.
 pub(super) fn unique() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{nanos:020}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{nanos:020}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub(super) fn io_at(path: &Path) -> impl Fn(io::Error) -> ReportError + '_ {
-    move |source| ReportError::Io { path: path.to_path_buf(), source }
+    move |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
+use super::datapackage::LICENSE;
+use super::files::{io_at, is_safe_name, sync_dir, unique};
+use super::resumen::{parse_iso, read_resumen, Edition, PublishedFile, Resumen};
+use super::INDEX_TEMP_PREFIX;
 use crate::report::model::{format_bytes, html_escape as esc, Lang};
 use crate::report::ReportError;
-use super::INDEX_TEMP_PREFIX;
-use super::resumen::{PublishedFile, Edition, Resumen, read_resumen, parse_iso};
-use super::datapackage::LICENSE;
-use super::files::{is_safe_name, sync_dir, unique, io_at};
 
 /// Rewrites `root/index.html` from every `root/*/resumen.json`, newest period first.
 pub fn write_index(root: &Path) -> Result<(), ReportError> {
@@ -32,7 +32,9 @@ pub fn write_index(root: &Path) -> Result<(), ReportError> {
         }
         match read_resumen(&dir) {
             Some(r) if r.period == name => periods.push((r, dir)),
-            Some(r) => warn!(folder = %dir.display(), period = %r.period, "resumen.json is for another period; not listed"),
+            Some(r) => {
+                warn!(folder = %dir.display(), period = %r.period, "resumen.json is for another period; not listed")
+            }
             None => {}
         }
     }
@@ -51,7 +53,10 @@ pub fn write_index(root: &Path) -> Result<(), ReportError> {
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&temp);
-        return Err(ReportError::Io { path: target, source: e });
+        return Err(ReportError::Io {
+            path: target,
+            source: e,
+        });
     }
     sync_dir(root);
     Ok(())
@@ -117,7 +122,8 @@ fn language_name(lang: &str) -> &str {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}\
+const STYLE: &str =
+    "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}\
 main{max-width:60rem;margin:0 auto;padding:1rem}\
 table{border-collapse:collapse;margin:1rem 0;width:100%}\
 caption{text-align:left;font-weight:bold;padding:.25rem 0}\
@@ -129,34 +135,76 @@ a{color:#0645ad}a:focus{outline:3px solid #f90}\
 
 /// The index page: an overview table of every edition, then each edition's key figures.
 fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
-    let editions: Vec<(&Resumen, &Path, &Edition)> = periods.iter().flat_map(|(r, dir)| r.editions.iter().map(move |e| (r, dir.as_path(), e))).collect();
-    let page_lang = editions.first().map(|(_, _, e)| e.lang.clone()).unwrap_or_else(|| "es".to_string());
-    let page_tag = editions.first().map(|(_, _, e)| e.lang_tag.clone()).unwrap_or_else(|| Lang::Es.tag().to_string());
+    let editions: Vec<(&Resumen, &Path, &Edition)> = periods
+        .iter()
+        .flat_map(|(r, dir)| r.editions.iter().map(move |e| (r, dir.as_path(), e)))
+        .collect();
+    let page_lang = editions
+        .first()
+        .map(|(_, _, e)| e.lang.clone())
+        .unwrap_or_else(|| "es".to_string());
+    let page_tag = editions
+        .first()
+        .map(|(_, _, e)| e.lang_tag.clone())
+        .unwrap_or_else(|| Lang::Es.tag().to_string());
     let w = words(&page_lang);
     let mut h = String::with_capacity(16 * 1024);
     h.push_str("<!DOCTYPE html>\n");
-    h.push_str(&format!("<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n", esc(&page_tag)));
+    h.push_str(&format!(
+        "<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
+        esc(&page_tag)
+    ));
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let commitment = editions.first().map(|(_, _, e)| e.commitment.as_str()).unwrap_or("");
-    let title = if commitment.is_empty() { w.heading.to_string() } else { format!("{} — {commitment}", w.heading) };
-    h.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", esc(&title)));
+    let commitment = editions
+        .first()
+        .map(|(_, _, e)| e.commitment.as_str())
+        .unwrap_or("");
+    let title = if commitment.is_empty() {
+        w.heading.to_string()
+    } else {
+        format!("{} — {commitment}", w.heading)
+    };
+    h.push_str(&format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        esc(&title)
+    ));
     h.push_str(&format!("<h1>{}</h1>\n", esc(w.heading)));
     if let Some((_, _, first)) = editions.first() {
-        h.push_str(&format!("<p>{} · {}</p>\n", esc(&first.commitment), esc(&first.author)));
+        h.push_str(&format!(
+            "<p>{} · {}</p>\n",
+            esc(&first.commitment),
+            esc(&first.author)
+        ));
     }
     if editions.is_empty() {
-        h.push_str(&format!("<p>{}</p>\n</main>\n</body>\n</html>\n", esc(w.empty)));
+        h.push_str(&format!(
+            "<p>{}</p>\n</main>\n</body>\n</html>\n",
+            esc(w.empty)
+        ));
         return h;
     }
 
     let first_labels = &editions[0].2.labels;
-    h.push_str(&format!("<table>\n<caption>{}</caption>\n<thead>\n<tr>", esc(w.caption)));
-    for head in [first_labels.period.as_str(), w.language, first_labels.issued.as_str(), first_labels.data_version.as_str(), w.files] {
+    h.push_str(&format!(
+        "<table>\n<caption>{}</caption>\n<thead>\n<tr>",
+        esc(w.caption)
+    ));
+    for head in [
+        first_labels.period.as_str(),
+        w.language,
+        first_labels.issued.as_str(),
+        first_labels.data_version.as_str(),
+        w.files,
+    ] {
         h.push_str(&format!("<th scope=\"col\">{}</th>", esc(head)));
     }
     h.push_str("</tr>\n</thead>\n<tbody>\n");
     for (r, dir, e) in &editions {
-        let lang_attr = if e.lang_tag != page_tag { format!(" lang=\"{}\"", esc(&e.lang_tag)) } else { String::new() };
+        let lang_attr = if e.lang_tag != page_tag {
+            format!(" lang=\"{}\"", esc(&e.lang_tag))
+        } else {
+            String::new()
+        };
         h.push_str(&format!(
             "<tr{lang_attr}><th scope=\"row\"><a href=\"#{id}\">{label}</a> <span class=\"note\">({period})</span></th><td>{lang}</td><td>{issued}</td><td><code>{version}</code></td><td>",
             id = esc(&anchor(r, e)),
@@ -170,7 +218,13 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
         let links: Vec<String> = [(&e.pdf, ew.report, "PDF"), (&e.xlsx, ew.workbook, "XLSX")]
             .into_iter()
             .filter(|(f, _, _)| exists(dir, f))
-            .map(|(f, what, format)| link(&r.period, f, &format!("{what} ({format}, {})", size(f.bytes, &e.lang))))
+            .map(|(f, what, format)| {
+                link(
+                    &r.period,
+                    f,
+                    &format!("{what} ({format}, {})", size(f.bytes, &e.lang)),
+                )
+            })
             .collect();
         h.push_str(&links.join(" · "));
         h.push_str("</td></tr>\n");
@@ -179,9 +233,16 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
 
     for (r, dir, e) in &editions {
         let ew = words(&e.lang);
-        let lang_attr = if e.lang_tag != page_tag { format!(" lang=\"{}\"", esc(&e.lang_tag)) } else { String::new() };
+        let lang_attr = if e.lang_tag != page_tag {
+            format!(" lang=\"{}\"", esc(&e.lang_tag))
+        } else {
+            String::new()
+        };
         let id = anchor(r, e);
-        h.push_str(&format!("<section{lang_attr} aria-labelledby=\"{id}\">\n", id = esc(&id)));
+        h.push_str(&format!(
+            "<section{lang_attr} aria-labelledby=\"{id}\">\n",
+            id = esc(&id)
+        ));
         h.push_str(&format!("<h2 id=\"{}\">{}</h2>\n", esc(&id), esc(&e.title)));
         h.push_str(&format!(
             "<p>{}: {} · {}: <code>{}</code></p>\n",
@@ -194,8 +255,17 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
             h.push_str(&format!("<p>{}</p>\n", esc(&e.labels.no_data)));
         }
         if !e.figures.is_empty() {
-            h.push_str(&format!("<table>\n<caption>{} — {}</caption>\n<thead>\n<tr>", esc(&e.labels.summary), esc(&e.period_label)));
-            for head in [&e.labels.indicator, &e.labels.value, &e.labels.target, &ew.note.to_string()] {
+            h.push_str(&format!(
+                "<table>\n<caption>{} — {}</caption>\n<thead>\n<tr>",
+                esc(&e.labels.summary),
+                esc(&e.period_label)
+            ));
+            for head in [
+                &e.labels.indicator,
+                &e.labels.value,
+                &e.labels.target,
+                &ew.note.to_string(),
+            ] {
                 h.push_str(&format!("<th scope=\"col\">{}</th>", esc(head)));
             }
             h.push_str("</tr>\n</thead>\n<tbody>\n");
@@ -213,20 +283,47 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
         h.push_str(&format!("<h3>{}</h3>\n<ul>\n", esc(ew.files)));
         for (f, what, format) in [(&e.pdf, ew.report, "PDF"), (&e.xlsx, ew.workbook, "XLSX")] {
             if exists(dir, f) {
-                h.push_str(&format!("<li>{}</li>\n", link(&r.period, f, &format!("{what} ({format}, {})", size(f.bytes, &e.lang)))));
+                h.push_str(&format!(
+                    "<li>{}</li>\n",
+                    link(
+                        &r.period,
+                        f,
+                        &format!("{what} ({format}, {})", size(f.bytes, &e.lang))
+                    )
+                ));
             }
         }
         for d in &r.datasets {
             if exists(dir, &d.csv) {
-                h.push_str(&format!("<li>{}</li>\n", link(&r.period, &d.csv, &format!("{}: {} (CSV, {})", ew.data, d.title, size(d.csv.bytes, &e.lang)))));
+                h.push_str(&format!(
+                    "<li>{}</li>\n",
+                    link(
+                        &r.period,
+                        &d.csv,
+                        &format!(
+                            "{}: {} (CSV, {})",
+                            ew.data,
+                            d.title,
+                            size(d.csv.bytes, &e.lang)
+                        )
+                    )
+                ));
             }
         }
         if exists(dir, &r.datapackage) {
-            h.push_str(&format!("<li>{}</li>\n", link(&r.period, &r.datapackage, &format!("{} (JSON)", ew.package))));
+            h.push_str(&format!(
+                "<li>{}</li>\n",
+                link(&r.period, &r.datapackage, &format!("{} (JSON)", ew.package))
+            ));
         }
         h.push_str("</ul>\n");
         if r.license == LICENSE.name {
-            h.push_str(&format!("<p>{}: <a href=\"{}\" rel=\"license\">{}</a></p>\n", esc(ew.license), esc(LICENSE.path), esc(LICENSE.title)));
+            h.push_str(&format!(
+                "<p>{}: <a href=\"{}\" rel=\"license\">{}</a></p>\n",
+                esc(ew.license),
+                esc(LICENSE.path),
+                esc(LICENSE.title)
+            ));
         }
         h.push_str("</section>\n");
     }
@@ -236,12 +333,26 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
 
 /// A link relative to the index: `<period>/<file>`, percent-encoded, with its text escaped.
 fn link(period: &str, file: &PublishedFile, text: &str) -> String {
-    format!("<a href=\"{}/{}\" type=\"{}\">{}</a>", esc(&percent_encode(period)), esc(&percent_encode(&file.file)), esc(&file.mediatype), esc(text))
+    format!(
+        "<a href=\"{}/{}\" type=\"{}\">{}</a>",
+        esc(&percent_encode(period)),
+        esc(&percent_encode(&file.file)),
+        esc(&file.mediatype),
+        esc(text)
+    )
 }
 
 fn anchor(r: &Resumen, e: &Edition) -> String {
     let raw = format!("informe-{}-{}", r.period, e.lang);
-    raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 fn exists(dir: &Path, f: &PublishedFile) -> bool {
@@ -256,7 +367,6 @@ fn exists(dir: &Path, f: &PublishedFile) -> bool {
 fn size(bytes: u64, lang: &str) -> String {
     format_bytes(bytes, if lang == "en" { Lang::En } else { Lang::Es })
 }
-
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
 fn percent_encode(segment: &str) -> String {

@@ -34,7 +34,6 @@
 //! `resumen` the `resumen.json` every period keeps for the index; `index` the `index.html`
 //! with its few words of its own.
 
-
 mod csv_file;
 mod datapackage;
 mod files;
@@ -56,7 +55,9 @@ pub use csv_file::CsvFile;
 pub use datapackage::{License, LICENSE};
 pub use files::{sweep_leftovers, Stage};
 pub use index::write_index;
-pub use resumen::{Edition, EditionLabels, PublishedDataset, PublishedFile, Resumen, SummaryFigure};
+pub use resumen::{
+    Edition, EditionLabels, PublishedDataset, PublishedFile, Resumen, SummaryFigure,
+};
 
 use datapackage::datapackage;
 use files::{is_safe_name, safe_name, swap_in, sync_dir, write_bytes};
@@ -75,7 +76,6 @@ const JSON_MEDIATYPE: &str = "application/json";
 const STAGE_PREFIX: &str = ".participa-new.";
 const ASIDE_PREFIX: &str = ".participa-old.";
 const INDEX_TEMP_PREFIX: &str = ".index.html.";
-
 
 /// The workbook's bytes, asked for once the CSVs are written: the caller can still be
 /// rendering it on another thread while the CSVs are written.
@@ -99,7 +99,12 @@ pub fn publish(
 /// Writes each dataset's CSV into `stage` from `rows`, handing every row to `also` too (with
 /// the dataset's position in `parts`), so one read of the rows can feed something else, such
 /// as the workbook. Returns what the data package lists of each CSV.
-pub fn stage_csvs(stage: &Stage, parts: &[DatasetPart], rows: &mut dyn RowSource, also: &mut dyn FnMut(usize, &[Cell])) -> Result<Vec<PublishedDataset>, ReportError> {
+pub fn stage_csvs(
+    stage: &Stage,
+    parts: &[DatasetPart],
+    rows: &mut dyn RowSource,
+    also: &mut dyn FnMut(usize, &[Cell]),
+) -> Result<Vec<PublishedDataset>, ReportError> {
     let mut published = Vec::with_capacity(parts.len());
     for (d, part) in parts.iter().enumerate() {
         let mut csv = stage.csv(part)?;
@@ -116,12 +121,14 @@ pub fn stage_csvs(stage: &Stage, parts: &[DatasetPart], rows: &mut dyn RowSource
         if let Some(e) = write_error {
             return Err(e);
         }
-        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
+        read.map_err(|source| ReportError::Rows {
+            dataset: part.name.clone(),
+            source,
+        })?;
         published.push(csv.finish()?);
     }
     Ok(published)
 }
-
 
 /// Writes the rest of the period folder into `stage` (whose CSVs are `published`) and puts it
 /// in place of the published one; then rewrites `root/index.html`. Returns the period folder.
@@ -135,7 +142,10 @@ pub fn publish_staged(
 ) -> Result<PathBuf, ReportError> {
     let meta = &report.meta;
     if meta.period != stage.period {
-        return Err(ReportError::Io { path: stage.dir.clone(), source: io::Error::other("the staging folder is for another period") });
+        return Err(ReportError::Io {
+            path: stage.dir.clone(),
+            source: io::Error::other("the staging folder is for another period"),
+        });
     }
     safe_name(&meta.file_stem, "file_stem")?;
     for part in &report.datasets {
@@ -160,21 +170,38 @@ fn write_period(
     datasets: &[crate::standard::Dataset],
 ) -> Result<(), ReportError> {
     let meta = &report.meta;
-    let pdf_file = write_bytes(stage, &format!("{}.pdf", meta.file_stem), pdf, PDF_MEDIATYPE)?;
+    let pdf_file = write_bytes(
+        stage,
+        &format!("{}.pdf", meta.file_stem),
+        pdf,
+        PDF_MEDIATYPE,
+    )?;
     for (part, done) in report.datasets.iter().zip(&published) {
         if done.rows != part.row_count {
             warn!(dataset = %part.name, expected = part.row_count, written = done.rows, "the CSV has a different number of rows than the report says");
         }
     }
-    let xlsx_file = write_bytes(stage, &format!("{}.xlsx", meta.file_stem), xlsx, XLSX_MEDIATYPE)?;
+    let xlsx_file = write_bytes(
+        stage,
+        &format!("{}.xlsx", meta.file_stem),
+        xlsx,
+        XLSX_MEDIATYPE,
+    )?;
 
     let mut editions = carried_editions(stage, target, report, &pdf_file, &xlsx_file);
     editions.push(edition(report, pdf_file, xlsx_file));
-    editions.sort_by(|a, b| lang_order(&a.lang).cmp(&lang_order(&b.lang)).then_with(|| a.lang.cmp(&b.lang)));
+    editions.sort_by(|a, b| {
+        lang_order(&a.lang)
+            .cmp(&lang_order(&b.lang))
+            .then_with(|| a.lang.cmp(&b.lang))
+    });
 
     // The package's texts come from the first edition (Spanish when there is one), so they do
     // not depend on which language was published last.
-    let primary = editions.first().cloned().unwrap_or_else(|| edition(report, PublishedFile::default(), PublishedFile::default()));
+    let primary = editions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| edition(report, PublishedFile::default(), PublishedFile::default()));
     let package = datapackage(&meta.period, &primary, report, &published, datasets);
     let package_bytes = serde_json::to_vec_pretty(&package)?;
     let package_file = write_bytes(stage, "datapackage.json", &package_bytes, JSON_MEDIATYPE)?;
@@ -191,7 +218,12 @@ fn write_period(
         datasets: published,
         editions,
     };
-    write_bytes(stage, "resumen.json", &serde_json::to_vec_pretty(&resumen)?, JSON_MEDIATYPE)?;
+    write_bytes(
+        stage,
+        "resumen.json",
+        &serde_json::to_vec_pretty(&resumen)?,
+        JSON_MEDIATYPE,
+    )?;
     sync_dir(stage);
     Ok(())
 }
@@ -242,7 +274,13 @@ fn edition(report: &Report, pdf: PublishedFile, xlsx: PublishedFile) -> Edition 
 
 /// Other languages' editions already published for this period from the same data version,
 /// with their PDF and XLSX linked (or copied) into `stage`.
-fn carried_editions(stage: &Path, target: &Path, report: &Report, pdf: &PublishedFile, xlsx: &PublishedFile) -> Vec<Edition> {
+fn carried_editions(
+    stage: &Path,
+    target: &Path,
+    report: &Report,
+    pdf: &PublishedFile,
+    xlsx: &PublishedFile,
+) -> Vec<Edition> {
     let Some(old) = read_resumen(target) else {
         return Vec::new();
     };
@@ -255,7 +293,10 @@ fn carried_editions(stage: &Path, target: &Path, report: &Report, pdf: &Publishe
             continue;
         }
         let names = [&e.pdf.file, &e.xlsx.file];
-        if names.iter().any(|n| **n == pdf.file || **n == xlsx.file || !is_safe_name(n)) {
+        if names
+            .iter()
+            .any(|n| **n == pdf.file || **n == xlsx.file || !is_safe_name(n))
+        {
             warn!(period = %report.meta.period, lang = %e.lang, "withdrawing the published edition in another language: its file names clash with this one's");
             continue;
         }
@@ -263,7 +304,9 @@ fn carried_editions(stage: &Path, target: &Path, report: &Report, pdf: &Publishe
         for name in names {
             let from = target.join(name);
             let to = stage.join(name);
-            if let Err(err) = fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ())) {
+            if let Err(err) =
+                fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ()))
+            {
                 warn!(file = %from.display(), error = %err, "withdrawing the published edition in another language: its file cannot be kept");
                 ok = false;
                 break;

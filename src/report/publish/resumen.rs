@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use tracing::warn;
 
-use crate::report::model::Cell;
+use super::files::{is_lang_tag, is_safe_name};
 use super::{RESUMEN_FORMAT, RESUMEN_VERSION};
-use super::files::{is_safe_name, is_lang_tag};
+use crate::report::model::Cell;
 
 /// A published file: name within the period folder, size and SHA-256 (hex).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -9,21 +9,24 @@ use chrono::NaiveDate;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
+use super::files::{recover, unique};
+use super::index::write_index;
+use super::resumen::Resumen;
+use super::{publish, ASIDE_PREFIX, STAGE_PREFIX};
 use crate::report::model::{Cell, Lang, Report, RowSource};
 use crate::report::ReportError;
-use super::{STAGE_PREFIX, ASIDE_PREFIX, publish};
-use super::resumen::Resumen;
-use super::index::write_index;
-use super::files::{recover, unique};
 
-use crate::report::example::{example, ExampleRows};
 use crate::config::embedded::DATASETS;
+use crate::report::example::{example, ExampleRows};
 use crate::standard::Dataset;
 
 const ROWS: u64 = 37;
 
 fn definitions() -> Vec<Dataset> {
-    DATASETS.iter().filter_map(|(_, text)| serde_json::from_str::<Dataset>(text).ok()).collect()
+    DATASETS
+        .iter()
+        .filter_map(|(_, text)| serde_json::from_str::<Dataset>(text).ok())
+        .collect()
 }
 
 fn february() -> Report {
@@ -55,8 +58,17 @@ fn english(mut r: Report) -> Report {
 }
 
 fn publish_example(root: &Path, report: &Report, pdf: &[u8]) -> PathBuf {
-    let mut rows = ExampleRows { rows_per_dataset: report.datasets.first().map(|d| d.row_count).unwrap_or(0) };
-    match publish(root, report, pdf, &mut || Ok(b"PK placeholder xlsx".to_vec()), &mut rows, &definitions()) {
+    let mut rows = ExampleRows {
+        rows_per_dataset: report.datasets.first().map(|d| d.row_count).unwrap_or(0),
+    };
+    match publish(
+        root,
+        report,
+        pdf,
+        &mut || Ok(b"PK placeholder xlsx".to_vec()),
+        &mut rows,
+        &definitions(),
+    ) {
         Ok(p) => p,
         Err(e) => panic!("publish failed: {e}"),
     }
@@ -68,7 +80,12 @@ pub(super) fn read(path: &Path) -> String {
 
 fn hidden_leftovers(root: &Path) -> Vec<String> {
     fs::read_dir(root)
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -81,11 +98,24 @@ fn two_months_newest_first_with_every_row() {
     assert_eq!(march, root.join("2019-03"));
 
     let index = read(&root.join("index.html"));
-    let (m, f) = (index.find("2019-03/participa-2019-03-es.pdf"), index.find("2019-02/participa-2019-02-es.pdf"));
-    assert!(m.is_some() && f.is_some() && m < f, "March must come before February:\n{index}");
+    let (m, f) = (
+        index.find("2019-03/participa-2019-03-es.pdf"),
+        index.find("2019-02/participa-2019-02-es.pdf"),
+    );
+    assert!(
+        m.is_some() && f.is_some() && m < f,
+        "March must come before February:\n{index}"
+    );
     assert!(index.starts_with("<!DOCTYPE html>\n<html lang=\"es-AR\">"));
-    assert!(index.contains("<main>") && index.contains("<caption>") && index.contains("<th scope=\"col\">"));
-    assert!(index.contains("8.144"), "key figures as the report writes them");
+    assert!(
+        index.contains("<main>")
+            && index.contains("<caption>")
+            && index.contains("<th scope=\"col\">")
+    );
+    assert!(
+        index.contains("8.144"),
+        "key figures as the report writes them"
+    );
     assert!(!index.contains("<script") && !index.contains("http://"));
 
     for (dataset, width) in [("instancias", 12), ("reconocimientos", 9)] {
@@ -93,7 +123,8 @@ fn two_months_newest_first_with_every_row() {
         let bytes = fs::read(&path).expect("csv");
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         assert_eq!(reader.headers().expect("header").len(), width);
-        let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+        let records: Vec<csv::StringRecord> =
+            reader.records().map(|r| r.expect("record")).collect();
         assert_eq!(records.len() as u64, ROWS, "{dataset}");
         assert!(bytes.windows(2).any(|w| w == b"\r\n"), "RFC 4180 line ends");
     }
@@ -103,7 +134,11 @@ fn two_months_newest_first_with_every_row() {
         first,
         "reunion_vecinos,2019-03-14,presencial,4,Almagro,,87,Seguridad y señalización en Núñez,ministerio-justicia-seguridad,ministerio-justicia-seguridad/comisarías_2019.xlsx,Marzo,2"
     );
-    assert!(hidden_leftovers(&root).is_empty(), "{:?}", hidden_leftovers(&root));
+    assert!(
+        hidden_leftovers(&root).is_empty(),
+        "{:?}",
+        hidden_leftovers(&root)
+    );
 }
 
 #[test]
@@ -122,29 +157,63 @@ fn the_package_describes_the_csvs_it_lists() {
         let path = dir.join(resource["path"].as_str().expect("path"));
         let bytes = fs::read(&path).expect("csv");
         assert_eq!(resource["bytes"], bytes.len() as u64);
-        assert_eq!(resource["hash"], format!("sha256:{}", hex::encode(Sha256::digest(&bytes))));
-        let header = String::from_utf8_lossy(&bytes).lines().next().unwrap_or("").to_string();
-        let names: Vec<&str> = resource["schema"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["name"].as_str()).collect();
+        assert_eq!(
+            resource["hash"],
+            format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+        );
+        let header = String::from_utf8_lossy(&bytes)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let names: Vec<&str> = resource["schema"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
         assert_eq!(names.join(","), header);
         for field in resource["schema"]["fields"].as_array().expect("fields") {
             let object = field.as_object().expect("object");
-            assert!(object.keys().all(|k| !k.starts_with("participa:")), "{field}");
+            assert!(
+                object.keys().all(|k| !k.starts_with("participa:")),
+                "{field}"
+            );
         }
     }
     let types: Vec<(&str, &str)> = resources[1]["schema"]["fields"]
         .as_array()
         .expect("fields")
         .iter()
-        .map(|f| (f["name"].as_str().unwrap_or(""), f["type"].as_str().unwrap_or("")))
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or(""),
+                f["type"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
-    assert!(types.contains(&("periodo", "yearmonth")) && types.contains(&("fuente_fila", "integer")), "{types:?}");
+    assert!(
+        types.contains(&("periodo", "yearmonth")) && types.contains(&("fuente_fila", "integer")),
+        "{types:?}"
+    );
     // Comuna is required by the standard, but a city-wide instance has none (the part's
     // `may_be_empty`): the package does not declare it required; programa stays required.
-    assert_eq!(resources[0]["schema"]["fields"][3]["constraints"], json!({ "minimum": 1, "maximum": 15 }));
-    assert_eq!(resources[0]["schema"]["fields"][0]["constraints"], json!({ "required": true }));
+    assert_eq!(
+        resources[0]["schema"]["fields"][3]["constraints"],
+        json!({ "minimum": 1, "maximum": 15 })
+    );
+    assert_eq!(
+        resources[0]["schema"]["fields"][0]["constraints"],
+        json!({ "required": true })
+    );
 
     let resumen: Resumen = serde_json::from_str(&read(&dir.join("resumen.json"))).expect("resumen");
-    assert_eq!(resumen.datapackage.sha256, hex::encode(Sha256::digest(fs::read(dir.join("datapackage.json")).expect("read"))));
+    assert_eq!(
+        resumen.datapackage.sha256,
+        hex::encode(Sha256::digest(
+            fs::read(dir.join("datapackage.json")).expect("read")
+        ))
+    );
     assert_eq!(resumen.editions.len(), 1);
     assert_eq!(resumen.editions[0].figures[1].value_text, "8.144");
     assert_eq!(resumen.editions[0].figures[1].value, json!(8144));
@@ -161,12 +230,22 @@ fn republishing_a_month_replaces_it() {
     second.meta.data_version = "00000000000000ff".into();
     let again = publish_example(root, &second, b"%PDF-1.7 second version");
     assert_eq!(dir, again);
-    assert_eq!(fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"), b"%PDF-1.7 second version");
-    assert!(!dir.join("stray.txt").exists(), "the whole folder is replaced");
+    assert_eq!(
+        fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"),
+        b"%PDF-1.7 second version"
+    );
+    assert!(
+        !dir.join("stray.txt").exists(),
+        "the whole folder is replaced"
+    );
     assert_eq!(read(&dir.join("instancias.csv")).lines().count(), 6);
     assert!(read(&root.join("index.html")).contains("00000000000000ff"));
     assert!(hidden_leftovers(root).is_empty());
-    let periods: Vec<_> = fs::read_dir(root).expect("dir").flatten().filter(|e| e.path().is_dir()).collect();
+    let periods: Vec<_> = fs::read_dir(root)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .collect();
     assert_eq!(periods.len(), 1);
 }
 
@@ -179,12 +258,21 @@ fn both_languages_of_a_period_are_listed() {
     let resumen: Resumen = serde_json::from_str(&read(&dir.join("resumen.json"))).expect("resumen");
     let langs: Vec<&str> = resumen.editions.iter().map(|e| e.lang.as_str()).collect();
     assert_eq!(langs, ["es", "en"]);
-    assert!(dir.join("participa-2019-03-en.pdf").is_file() && dir.join("participa-2019-03-es.pdf").is_file());
+    assert!(
+        dir.join("participa-2019-03-en.pdf").is_file()
+            && dir.join("participa-2019-03-es.pdf").is_file()
+    );
     let index = read(&root.join("index.html"));
-    assert!(index.contains("<tr lang=\"en\">") && index.contains("participa-2019-03-en.xlsx"), "{index}");
+    assert!(
+        index.contains("<tr lang=\"en\">") && index.contains("participa-2019-03-en.xlsx"),
+        "{index}"
+    );
     publish_example(root, &english(example(ROWS)), b"%PDF en 2");
     let package: Json = serde_json::from_str(&read(&dir.join("datapackage.json"))).expect("json");
-    assert_eq!(package["title"], "Informe de rendición de cuentas — marzo de 2019", "the Spanish edition's texts, whatever was published last");
+    assert_eq!(
+        package["title"], "Informe de rendición de cuentas — marzo de 2019",
+        "the Spanish edition's texts, whatever was published last"
+    );
 
     // Another data version withdraws the other language rather than mix versions.
     let mut newer = example(ROWS);
@@ -198,7 +286,11 @@ fn both_languages_of_a_period_are_listed() {
 fn broken_or_foreign_summaries_are_skipped() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();
-    for (folder, text) in [("2020-01", "{ not json"), ("2020-02", "{\"format\":\"something-else\"}"), ("assets", "")] {
+    for (folder, text) in [
+        ("2020-01", "{ not json"),
+        ("2020-02", "{\"format\":\"something-else\"}"),
+        ("assets", ""),
+    ] {
         fs::create_dir_all(root.join(folder)).expect("mkdir");
         fs::write(root.join(folder).join("resumen.json"), text).expect("write");
     }
@@ -216,7 +308,10 @@ fn every_text_is_escaped() {
     report.summary[0].label = "\"><img src=x onerror=alert(1)>".into();
     let dir = publish_example(tmp.path(), &report, b"%PDF");
     let index = read(&tmp.path().join("index.html"));
-    assert!(!index.contains("<script>") && !index.contains("<img"), "{index}");
+    assert!(
+        !index.contains("<script>") && !index.contains("<img"),
+        "{index}"
+    );
     assert!(index.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
     assert!(dir.join("resumen.json").is_file());
 }
@@ -234,8 +329,18 @@ fn unsafe_names_are_refused_and_leave_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut report = example(2);
     report.meta.period = "../2019-03".into();
-    let mut rows = ExampleRows { rows_per_dataset: 2 };
-    assert!(publish(tmp.path(), &report, b"", &mut || Ok(Vec::new()), &mut rows, &definitions()).is_err());
+    let mut rows = ExampleRows {
+        rows_per_dataset: 2,
+    };
+    assert!(publish(
+        tmp.path(),
+        &report,
+        b"",
+        &mut || Ok(Vec::new()),
+        &mut rows,
+        &definitions()
+    )
+    .is_err());
     assert_eq!(fs::read_dir(tmp.path()).expect("dir").count(), 0);
 }
 
@@ -243,15 +348,32 @@ fn unsafe_names_are_refused_and_leave_nothing() {
 fn a_failing_row_source_leaves_the_published_month_alone() {
     struct Failing;
     impl RowSource for Failing {
-        fn for_each_row(&mut self, _: &str, _: &mut dyn FnMut(&[Cell]) -> io::Result<()>) -> io::Result<()> {
+        fn for_each_row(
+            &mut self,
+            _: &str,
+            _: &mut dyn FnMut(&[Cell]) -> io::Result<()>,
+        ) -> io::Result<()> {
             Err(io::Error::other("store gone"))
         }
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = publish_example(tmp.path(), &example(3), b"%PDF old");
-    let result = publish(tmp.path(), &example(3), b"%PDF new", &mut || Ok(Vec::new()), &mut Failing, &definitions());
-    assert!(matches!(result, Err(ReportError::Rows { .. })), "{result:?}");
-    assert_eq!(fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"), b"%PDF old");
+    let result = publish(
+        tmp.path(),
+        &example(3),
+        b"%PDF new",
+        &mut || Ok(Vec::new()),
+        &mut Failing,
+        &definitions(),
+    );
+    assert!(
+        matches!(result, Err(ReportError::Rows { .. })),
+        "{result:?}"
+    );
+    assert_eq!(
+        fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"),
+        b"%PDF old"
+    );
     assert!(hidden_leftovers(tmp.path()).is_empty());
 }
 
@@ -264,6 +386,9 @@ fn a_crash_between_the_renames_is_undone_by_the_next_publish() {
     fs::rename(&dir, &aside).expect("set aside");
     fs::create_dir(root.join(format!("{STAGE_PREFIX}2019-03.{}", unique()))).expect("stage");
     recover(root, "2019-03").expect("recover");
-    assert_eq!(fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"), b"%PDF old");
+    assert_eq!(
+        fs::read(dir.join("participa-2019-03-es.pdf")).expect("pdf"),
+        b"%PDF old"
+    );
     assert!(hidden_leftovers(root).is_empty());
 }

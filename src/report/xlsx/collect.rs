@@ -6,11 +6,10 @@
 
 use chrono::NaiveDate;
 
+use super::widths::{cell_text, display_chars, Widths};
+use super::{MAX_WIDTH, WIDTH_SAMPLE_ROWS};
 use crate::report::model::{Cell, Kind, Lang};
 use crate::report::sheet_xml;
-use super::{WIDTH_SAMPLE_ROWS, MAX_WIDTH};
-use super::widths::{Widths, cell_text, display_chars};
-
 
 /// Every dataset's rows for the workbook, gathered as the store is read; see
 /// [`sheet_xml`] for why they are kept apart from the workbook writer.
@@ -32,7 +31,11 @@ pub(super) struct CollectedDataset {
 impl Collected {
     /// Nothing gathered yet; `lang` decides how dates and numbers are measured for widths.
     pub fn new(lang: Lang) -> Collected {
-        Collected { lang, strings: sheet_xml::Strings::default(), datasets: Vec::new() }
+        Collected {
+            lang,
+            strings: sheet_xml::Strings::default(),
+            datasets: Vec::new(),
+        }
     }
 
     /// Starts a dataset; returns the handle its rows are added with.
@@ -50,7 +53,9 @@ impl Collected {
     /// Adds a row to dataset `d`.
     pub fn row(&mut self, d: usize, cells: &[Cell]) {
         let lang = self.lang;
-        let Some(data) = self.datasets.get_mut(d) else { return };
+        let Some(data) = self.datasets.get_mut(d) else {
+            return;
+        };
         if data.sampled < WIDTH_SAMPLE_ROWS {
             data.sampled += 1;
             for (c, cell) in cells.iter().enumerate() {
@@ -67,12 +72,21 @@ impl Collected {
         }
         let kinds = &data.kinds;
         // A date Excel cannot number, or in a column that is not a date, is written as text.
-        let as_text = |c: usize, d: NaiveDate| excel_serial(d).is_none() || kinds.get(c) != Some(&Kind::Date);
-        let texts: Vec<Option<String>> = if cells.iter().enumerate().any(|(c, cell)| matches!(cell, Cell::Date(d) if as_text(c, *d))) {
-            cells.iter().enumerate().map(|(c, cell)| match cell {
-                Cell::Date(d) if as_text(c, *d) => Some(d.format("%Y-%m-%d").to_string()),
-                _ => None,
-            }).collect()
+        let as_text =
+            |c: usize, d: NaiveDate| excel_serial(d).is_none() || kinds.get(c) != Some(&Kind::Date);
+        let texts: Vec<Option<String>> = if cells
+            .iter()
+            .enumerate()
+            .any(|(c, cell)| matches!(cell, Cell::Date(d) if as_text(c, *d)))
+        {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| match cell {
+                    Cell::Date(d) if as_text(c, *d) => Some(d.format("%Y-%m-%d").to_string()),
+                    _ => None,
+                })
+                .collect()
         } else {
             Vec::new()
         };

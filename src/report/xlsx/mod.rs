@@ -58,7 +58,11 @@ pub fn render(report: &Report, rows: &mut dyn RowSource) -> Result<Vec<u8>, Repo
 }
 
 /// [`render`] with a different number of data rows per dataset sheet (tests use a small one).
-fn render_with(report: &Report, rows: &mut dyn RowSource, max_rows: u32) -> Result<Vec<u8>, ReportError> {
+fn render_with(
+    report: &Report,
+    rows: &mut dyn RowSource,
+    max_rows: u32,
+) -> Result<Vec<u8>, ReportError> {
     let mut collected = Collected::new(report.meta.lang);
     for part in &report.datasets {
         let d = collected.start(part);
@@ -66,7 +70,10 @@ fn render_with(report: &Report, rows: &mut dyn RowSource, max_rows: u32) -> Resu
             collected.row(d, cells);
             Ok(())
         });
-        read.map_err(|source| ReportError::Rows { dataset: part.name.clone(), source })?;
+        read.map_err(|source| ReportError::Rows {
+            dataset: part.name.clone(),
+            source,
+        })?;
     }
     render_collected_with(report, &collected, max_rows)
 }

@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-
 /// Hands out valid, unique sheet names: at most 31 UTF-16 units, none of `[]:*?/\`, no
 /// apostrophe at either end, unique ignoring case (as Excel compares them).
 #[derive(Default)]
@@ -28,10 +27,22 @@ impl SheetNames {
             .collect();
         let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
         let clean = clean.trim_matches(|c: char| c == '\'' || c.is_whitespace());
-        let base = if clean.is_empty() || clean.eq_ignore_ascii_case("history") { "Hoja" } else { clean };
+        let base = if clean.is_empty() || clean.eq_ignore_ascii_case("history") {
+            "Hoja"
+        } else {
+            clean
+        };
         for n in 1u32.. {
-            let suffix = if n == 1 { String::new() } else { format!(" ({n})") };
-            let name = format!("{}{suffix}", truncate_utf16(base, 31 - suffix.len()).trim_end_matches(|c: char| c == '\'' || c.is_whitespace()));
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!(" ({n})")
+            };
+            let name = format!(
+                "{}{suffix}",
+                truncate_utf16(base, 31 - suffix.len())
+                    .trim_end_matches(|c: char| c == '\'' || c.is_whitespace())
+            );
             if self.taken.insert(name.to_lowercase()) {
                 return name;
             }

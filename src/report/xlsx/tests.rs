@@ -1,8 +1,8 @@
 //! Tests of the XLSX renderer, reading the workbook back with calamine.
 
+use super::{render, render_with};
 use crate::report::model::{Cell, RowSource};
 use crate::report::ReportError;
-use super::{render, render_with};
 
 use std::io::Cursor;
 
@@ -17,7 +17,13 @@ fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
 #[test]
 fn sheets_in_order_with_valid_unique_names() {
     let report = example(30);
-    let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 30 }).expect("renders");
+    let bytes = render(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 30,
+        },
+    )
+    .expect("renders");
     let book = open(&bytes);
     let names = book.sheet_names();
     assert_eq!(
@@ -38,51 +44,114 @@ fn sheets_in_order_with_valid_unique_names() {
         .collect::<Vec<_>>()
     );
     for n in &names {
-        assert!(n.encode_utf16().count() <= 31 && !n.contains(['[', ']', ':', '*', '?', '/', '\\']), "{n}");
+        assert!(
+            n.encode_utf16().count() <= 31 && !n.contains(['[', ']', ':', '*', '?', '/', '\\']),
+            "{n}"
+        );
     }
 }
 
 #[test]
 fn dataset_sheets_hold_typed_rows_under_the_field_names() {
     let report = example(25);
-    let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 25 }).expect("renders");
+    let bytes = render(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 25,
+        },
+    )
+    .expect("renders");
     let mut book = open(&bytes);
-    let range = book.worksheet_range("instancias").expect("instancias sheet");
+    let range = book
+        .worksheet_range("instancias")
+        .expect("instancias sheet");
     assert_eq!(range.height(), 26);
-    let header: Vec<String> = range.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(header, report.datasets[0].field_names);
     let first = range.rows().nth(1).expect("first row");
     assert_eq!(first[0], Data::String("reunion_vecinos".into()));
-    assert!(matches!(first[1], Data::DateTime(_)), "fecha is a real date: {:?}", first[1]);
+    assert!(
+        matches!(first[1], Data::DateTime(_)),
+        "fecha is a real date: {:?}",
+        first[1]
+    );
     assert_eq!(first[3], Data::Float(4.0));
     assert_eq!(first[5], Data::Empty, "an empty cell stays blank");
     assert_eq!(first[11], Data::Float(2.0));
     let summary = book.worksheet_range("Resumen").expect("summary");
-    assert_eq!(summary.get_value((0, 0)), Some(&Data::String(report.meta.title.clone())));
+    assert_eq!(
+        summary.get_value((0, 0)),
+        Some(&Data::String(report.meta.title.clone()))
+    );
 }
 
 #[test]
 fn a_dataset_longer_than_a_sheet_continues_on_numbered_sheets() {
     let report = example(25);
-    let bytes = render_with(&report, &mut ExampleRows { rows_per_dataset: 25 }, 10).expect("renders");
+    let bytes = render_with(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 25,
+        },
+        10,
+    )
+    .expect("renders");
     let mut book = open(&bytes);
     let names = book.sheet_names();
-    for n in ["instancias", "instancias (2)", "instancias (3)", "reconocimientos", "reconocimientos (2)", "reconocimientos (3)"] {
+    for n in [
+        "instancias",
+        "instancias (2)",
+        "instancias (3)",
+        "reconocimientos",
+        "reconocimientos (2)",
+        "reconocimientos (3)",
+    ] {
         assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
     }
-    let heights: Vec<usize> =
-        ["instancias", "instancias (2)", "instancias (3)"].iter().map(|n| book.worksheet_range(n).expect("sheet").height()).collect();
-    assert_eq!(heights, vec![11, 11, 6], "10 + 10 + 5 rows, each under a header");
+    let heights: Vec<usize> = ["instancias", "instancias (2)", "instancias (3)"]
+        .iter()
+        .map(|n| book.worksheet_range(n).expect("sheet").height())
+        .collect();
+    assert_eq!(
+        heights,
+        vec![11, 11, 6],
+        "10 + 10 + 5 rows, each under a header"
+    );
     let third = book.worksheet_range("instancias (3)").expect("sheet");
-    assert_eq!(third.get_value((0, 0)), Some(&Data::String("programa".into())));
-    assert_eq!(third.get_value((5, 11)), Some(&Data::Float(26.0)), "the last row is row 25 of the source");
+    assert_eq!(
+        third.get_value((0, 0)),
+        Some(&Data::String("programa".into()))
+    );
+    assert_eq!(
+        third.get_value((5, 11)),
+        Some(&Data::Float(26.0)),
+        "the last row is row 25 of the source"
+    );
 }
 
 #[test]
 fn the_same_report_gives_the_same_bytes() {
     let report = example(100);
-    let a = render(&report, &mut ExampleRows { rows_per_dataset: 100 }).expect("renders");
-    let b = render(&report, &mut ExampleRows { rows_per_dataset: 100 }).expect("renders");
+    let a = render(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 100,
+        },
+    )
+    .expect("renders");
+    let b = render(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 100,
+        },
+    )
+    .expect("renders");
     assert!(a == b, "two renders differ");
 }
 
@@ -90,7 +159,11 @@ fn the_same_report_gives_the_same_bytes() {
 fn a_failing_row_source_is_a_rows_error() {
     struct Failing;
     impl RowSource for Failing {
-        fn for_each_row(&mut self, _: &str, _: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> std::io::Result<()> {
+        fn for_each_row(
+            &mut self,
+            _: &str,
+            _: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+        ) -> std::io::Result<()> {
             Err(std::io::Error::other("disk gone"))
         }
     }
@@ -110,10 +183,28 @@ fn odd_data_does_not_break_the_workbook() {
     report.sections[1].chart = None;
     report.sections[2].tables.clear();
     report.sections[2].figures.clear();
-    report.rejected.rows.push(vec![Cell::Text("x".repeat(40_000)), Cell::Num(f64::NAN), Cell::Int(i64::MAX), Cell::Empty]);
+    report.rejected.rows.push(vec![
+        Cell::Text("x".repeat(40_000)),
+        Cell::Num(f64::NAN),
+        Cell::Int(i64::MAX),
+        Cell::Empty,
+    ]);
     report.summary_charts[0].series[0].values.clear();
-    let bytes = render(&report, &mut ExampleRows { rows_per_dataset: 0 }).expect("renders");
+    let bytes = render(
+        &report,
+        &mut ExampleRows {
+            rows_per_dataset: 0,
+        },
+    )
+    .expect("renders");
     let book = open(&bytes);
     let names = book.sheet_names();
-    assert_eq!(&names[..3], &["Resumen - marzo -abril", "Resumen - marzo -abril (2)", "Hoja"]);
+    assert_eq!(
+        &names[..3],
+        &[
+            "Resumen - marzo -abril",
+            "Resumen - marzo -abril (2)",
+            "Hoja"
+        ]
+    );
 }

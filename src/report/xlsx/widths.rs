@@ -4,9 +4,9 @@
 //! Measures only: must not touch rust_xlsxwriter (`Widths::apply`, which sets them on a
 //! sheet, lives in `workbook`).
 
-use crate::report::model::{format_cell, Cell, Kind, Lang};
-use super::{TABLE_MAX_WIDTH, MAX_CELL_TEXT};
 use super::names::truncate_utf16;
+use super::{MAX_CELL_TEXT, TABLE_MAX_WIDTH};
+use crate::report::model::{format_cell, Cell, Kind, Lang};
 
 /// Widest content seen per column, in characters.
 #[derive(Clone)]
@@ -42,14 +42,16 @@ impl Widths {
 
     /// A header: bold, with room for the filter button.
     pub(super) fn see_header(&mut self, col: u16, text: &str) {
-        let longest = text.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0) as f64;
+        let longest = text
+            .split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0) as f64;
         let whole = text.chars().count() as f64;
         // A long header wraps (the header format wraps) rather than widening the column.
         self.see(col, (whole.min(24.0).max(longest)) * 1.1 + 3.0);
     }
-
 }
-
 
 /// Cuts text Excel would refuse (over 32,767 UTF-16 units) and keeps the rest.
 pub(super) fn cell_text(t: &str) -> &str {
@@ -64,7 +66,10 @@ pub(super) fn cell_text(t: &str) -> &str {
 pub(super) fn wrapped_lines(text: &str, width: f64) -> f64 {
     // An average letter is narrower than the «0» column widths are measured in.
     let per_line = (width * 1.1).max(1.0);
-    text.lines().map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0)).sum::<f64>().max(1.0)
+    text.lines()
+        .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))
+        .sum::<f64>()
+        .max(1.0)
 }
 
 /// The width a value takes as people read it.

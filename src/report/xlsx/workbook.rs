@@ -5,16 +5,23 @@
 //!
 //! Lays out and never computes, queries or translates.
 
-use rust_xlsxwriter::{Chart as XlChart, ChartAxisCrossing, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart as XlChart, ChartAxisCrossing, ChartLegendPosition, ChartLine, ChartLineDashType,
+    ChartType, DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 
+use super::collect::Collected;
+use super::names::{truncate_utf16, SheetNames};
+use super::widths::{cell_text, display_chars, wrapped_lines, Widths};
+use super::{CHART_HEIGHT, CHART_ROWS, CHART_WIDTH, MAX_DATA_ROWS, MIN_WIDTH, TABLE_MAX_WIDTH};
 use crate::report::model::{Cell, Chart, ChartKind, Column, Figure, Kind, Lang, Report, Table};
 use crate::report::{sheet_xml, ReportError};
-use super::{MAX_DATA_ROWS, TABLE_MAX_WIDTH, MIN_WIDTH, CHART_WIDTH, CHART_HEIGHT, CHART_ROWS};
-use super::names::{SheetNames, truncate_utf16};
-use super::widths::{Widths, cell_text, wrapped_lines, display_chars};
-use super::collect::Collected;
 
-pub(super) fn render_collected_with(report: &Report, collected: &Collected, max_rows: u32) -> Result<Vec<u8>, ReportError> {
+pub(super) fn render_collected_with(
+    report: &Report,
+    collected: &Collected,
+    max_rows: u32,
+) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&properties(report));
     let styles = Styles::new(report.meta.lang);
@@ -26,9 +33,23 @@ pub(super) fn render_collected_with(report: &Report, collected: &Collected, max_
         let name = names.claim(&section.title);
         workbook.push_worksheet(section_sheet(report, section, &styles, name)?);
     }
-    workbook.push_worksheet(quality_sheet(report, &styles, names.claim(&report.labels.quality))?);
-    workbook.push_worksheet(table_sheet(&report.labels.annex, &report.annex, &styles, names.claim(&report.labels.annex))?);
-    workbook.push_worksheet(table_sheet(&report.labels.rejected, &report.rejected, &styles, names.claim(&report.labels.rejected))?);
+    workbook.push_worksheet(quality_sheet(
+        report,
+        &styles,
+        names.claim(&report.labels.quality),
+    )?);
+    workbook.push_worksheet(table_sheet(
+        &report.labels.annex,
+        &report.annex,
+        &styles,
+        names.claim(&report.labels.annex),
+    )?);
+    workbook.push_worksheet(table_sheet(
+        &report.labels.rejected,
+        &report.rejected,
+        &styles,
+        names.claim(&report.labels.rejected),
+    )?);
     let mut bodies = Vec::new();
     let max_rows = max_rows.max(1) as usize;
     for part in &report.datasets {
@@ -36,17 +57,38 @@ pub(super) fn render_collected_with(report: &Report, collected: &Collected, max_
             .datasets
             .iter()
             .find(|d| d.name == part.name)
-            .ok_or_else(|| ReportError::Rows { dataset: part.name.clone(), source: std::io::Error::other("sus filas no se reunieron para el libro") })?;
+            .ok_or_else(|| ReportError::Rows {
+                dataset: part.name.clone(),
+                source: std::io::Error::other("sus filas no se reunieron para el libro"),
+            })?;
         let total = data.rows.len();
         let count = total.div_ceil(max_rows).max(1);
         for k in 0..count {
-            let name = if k == 0 { names.claim(&part.name) } else { names.claim(&format!("{} ({})", truncate_utf16(&part.name, 31 - 5), k + 1)) };
+            let name = if k == 0 {
+                names.claim(&part.name)
+            } else {
+                names.claim(&format!(
+                    "{} ({})",
+                    truncate_utf16(&part.name, 31 - 5),
+                    k + 1
+                ))
+            };
             let range = (k * max_rows).min(total)..((k + 1) * max_rows).min(total);
-            workbook.push_worksheet(dataset_sheet(part, &data.widths, &styles, &name, range.len())?);
+            workbook.push_worksheet(dataset_sheet(
+                part,
+                &data.widths,
+                &styles,
+                &name,
+                range.len(),
+            )?);
             if !range.is_empty() {
                 // The writer names its sheets' entries by their position, from 1.
                 let n = workbook.worksheets().len();
-                bodies.push(sheet_xml::SheetBody { entry: format!("xl/worksheets/sheet{n}.xml"), rows: &data.rows, range });
+                bodies.push(sheet_xml::SheetBody {
+                    entry: format!("xl/worksheets/sheet{n}.xml"),
+                    rows: &data.rows,
+                    range,
+                });
             }
         }
     }
@@ -66,7 +108,10 @@ fn properties(report: &Report) -> DocProperties {
         .set_author(&m.author)
         .set_company(&m.author)
         .set_keywords(format!("{}, {}", m.commitment, m.period))
-        .set_comment(format!("{}: {} · {}: {}", report.labels.period, m.period_label, report.labels.data_version, m.data_version))
+        .set_comment(format!(
+            "{}: {} · {}: {}",
+            report.labels.period, m.period_label, report.labels.data_version, m.data_version
+        ))
         .set_custom_property("lang", m.lang.tag())
         .set_custom_property("period", m.period.as_str())
         .set_custom_property("data_version", m.data_version.as_str())
@@ -173,7 +218,15 @@ impl Widths {
 // ---------------------------------------------------------------------------------------------
 
 /// Writes one value with its kind's format.
-fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, kind: Kind, bold: bool, s: &Styles) -> Result<(), XlsxError> {
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    kind: Kind,
+    bold: bool,
+    s: &Styles,
+) -> Result<(), XlsxError> {
     let format = s.cell_format(cell, kind, bold);
     match (cell, &format) {
         (Cell::Empty, _) => {}
@@ -213,23 +266,51 @@ struct Placed {
 }
 
 /// A header row; titles of number columns are right-aligned, over their numbers.
-fn write_header(ws: &mut Worksheet, row: u32, titles: &[&str], kinds: &[Kind], s: &Styles, widths: &mut Widths) -> Result<(), XlsxError> {
+fn write_header(
+    ws: &mut Worksheet,
+    row: u32,
+    titles: &[&str],
+    kinds: &[Kind],
+    s: &Styles,
+    widths: &mut Widths,
+) -> Result<(), XlsxError> {
     for (c, title) in titles.iter().enumerate() {
         let Ok(col) = u16::try_from(c) else { break };
-        let numeric = matches!(kinds.get(c), Some(Kind::Integer | Kind::Decimal(_) | Kind::Percent));
-        ws.write_string_with_format(row, col, cell_text(title), if numeric { &s.header_right } else { &s.header })?;
+        let numeric = matches!(
+            kinds.get(c),
+            Some(Kind::Integer | Kind::Decimal(_) | Kind::Percent)
+        );
+        ws.write_string_with_format(
+            row,
+            col,
+            cell_text(title),
+            if numeric { &s.header_right } else { &s.header },
+        )?;
         widths.see_header(col, title);
     }
     Ok(())
 }
 
 /// Writes a table at `row`: its title, header, rows, totals (bold) and note.
-fn write_table(ws: &mut Worksheet, row: u32, table: &Table, s: &Styles, widths: &mut Widths) -> Result<Placed, XlsxError> {
+fn write_table(
+    ws: &mut Worksheet,
+    row: u32,
+    table: &Table,
+    s: &Styles,
+    widths: &mut Widths,
+) -> Result<Placed, XlsxError> {
     write_table_titled(ws, row, table, true, s, widths)
 }
 
 /// [`write_table`], without the table's title when the sheet's says the same.
-fn write_table_titled(ws: &mut Worksheet, row: u32, table: &Table, titled: bool, s: &Styles, widths: &mut Widths) -> Result<Placed, XlsxError> {
+fn write_table_titled(
+    ws: &mut Worksheet,
+    row: u32,
+    table: &Table,
+    titled: bool,
+    s: &Styles,
+    widths: &mut Widths,
+) -> Result<Placed, XlsxError> {
     let mut r = row;
     if titled && !table.title.is_empty() {
         ws.write_string_with_format(r, 0, cell_text(&table.title), &s.subtitle)?;
@@ -240,11 +321,19 @@ fn write_table_titled(ws: &mut Worksheet, row: u32, table: &Table, titled: bool,
     let kinds: Vec<Kind> = table.columns.iter().map(|c| c.kind).collect();
     write_header(ws, r, &titles, &kinds, s, widths)?;
     r += 1;
-    let write_row = |ws: &mut Worksheet, r: u32, cells: &[Cell], bold: bool, widths: &mut Widths| -> Result<(), XlsxError> {
+    let write_row = |ws: &mut Worksheet,
+                     r: u32,
+                     cells: &[Cell],
+                     bold: bool,
+                     widths: &mut Widths|
+     -> Result<(), XlsxError> {
         let mut lines = 1.0f64;
         for (c, cell) in cells.iter().enumerate() {
             let Ok(col) = u16::try_from(c) else { break };
-            let kind = table.columns.get(c).map_or(Kind::Text, |col: &Column| col.kind);
+            let kind = table
+                .columns
+                .get(c)
+                .map_or(Kind::Text, |col: &Column| col.kind);
             write_cell(ws, r, col, cell, kind, bold, s)?;
             widths.see(col, display_chars(cell, kind, s.lang));
             if let Cell::Text(t) = cell {
@@ -270,17 +359,44 @@ fn write_table_titled(ws: &mut Worksheet, row: u32, table: &Table, titled: bool,
         ws.write_string_with_format(r, 0, cell_text(note), &s.note)?;
         r += 1;
     }
-    let cols = u16::try_from(table.columns.len()).unwrap_or(u16::MAX).max(1);
-    Ok(Placed { header_row, last_data_row, cols, next_row: r })
+    let cols = u16::try_from(table.columns.len())
+        .unwrap_or(u16::MAX)
+        .max(1);
+    Ok(Placed {
+        header_row,
+        last_data_row,
+        cols,
+        next_row: r,
+    })
 }
 
 /// The key-figures table: label, value, target, baseline, note.
-fn write_figures(ws: &mut Worksheet, row: u32, figures: &[Figure], report: &Report, s: &Styles, widths: &mut Widths) -> Result<Placed, XlsxError> {
+fn write_figures(
+    ws: &mut Worksheet,
+    row: u32,
+    figures: &[Figure],
+    report: &Report,
+    s: &Styles,
+    widths: &mut Widths,
+) -> Result<Placed, XlsxError> {
     let l = &report.labels;
     // The model has no word for the note column; its header stays empty.
     // Values are right-aligned whatever their kind.
-    let kinds = [Kind::Text, Kind::Integer, Kind::Integer, Kind::Integer, Kind::Text];
-    write_header(ws, row, &[&l.indicator, &l.value, &l.target, &l.baseline, ""], &kinds, s, widths)?;
+    let kinds = [
+        Kind::Text,
+        Kind::Integer,
+        Kind::Integer,
+        Kind::Integer,
+        Kind::Text,
+    ];
+    write_header(
+        ws,
+        row,
+        &[&l.indicator, &l.value, &l.target, &l.baseline, ""],
+        &kinds,
+        s,
+        widths,
+    )?;
     let mut r = row + 1;
     for f in figures {
         ws.write_string(r, 0, cell_text(&f.label))?;
@@ -289,7 +405,11 @@ fn write_figures(ws: &mut Worksheet, row: u32, figures: &[Figure], report: &Repo
         widths.see(1, display_chars(&f.value, f.kind, s.lang));
         // Targets and baselines are numbers in the figure's kind; a date or text figure has
         // none worth formatting, so they are written plain.
-        let number_kind = if matches!(f.kind, Kind::Date | Kind::Text) { Kind::Decimal(2) } else { f.kind };
+        let number_kind = if matches!(f.kind, Kind::Date | Kind::Text) {
+            Kind::Decimal(2)
+        } else {
+            f.kind
+        };
         for (col, v) in [(2u16, f.target), (3, f.baseline)] {
             if let Some(v) = v {
                 let cell = Cell::Num(v);
@@ -303,15 +423,36 @@ fn write_figures(ws: &mut Worksheet, row: u32, figures: &[Figure], report: &Repo
         }
         r += 1;
     }
-    Ok(Placed { header_row: row, last_data_row: r - 1, cols: 5, next_row: r })
+    Ok(Placed {
+        header_row: row,
+        last_data_row: r - 1,
+        cols: 5,
+        next_row: r,
+    })
 }
 
 /// A sheet title and, below it, a wrapped paragraph over `span` columns.
-fn write_paragraph(ws: &mut Worksheet, row: u32, text: &str, span: u16, widths: &Widths, s: &Styles) -> Result<(), XlsxError> {
+fn write_paragraph(
+    ws: &mut Worksheet,
+    row: u32,
+    text: &str,
+    span: u16,
+    widths: &Widths,
+    s: &Styles,
+) -> Result<(), XlsxError> {
     let span = span.max(6);
     // Characters per line across the merged columns, and the lines the text needs.
-    let line_chars: f64 = (0..span).map(|c| widths.0.get(usize::from(c)).map_or(10.0, |w| (w + 1.5).clamp(MIN_WIDTH, widths.1))).sum();
-    let lines = (text.chars().count() as f64 / (line_chars * 0.95).max(10.0)).ceil().max(1.0);
+    let line_chars: f64 = (0..span)
+        .map(|c| {
+            widths
+                .0
+                .get(usize::from(c))
+                .map_or(10.0, |w| (w + 1.5).clamp(MIN_WIDTH, widths.1))
+        })
+        .sum();
+    let lines = (text.chars().count() as f64 / (line_chars * 0.95).max(10.0))
+        .ceil()
+        .max(1.0);
     ws.merge_range(row, 0, row, span - 1, cell_text(text), &s.description)?;
     ws.set_row_height(row, 15.0 * lines + 2.0)?;
     Ok(())
@@ -337,8 +478,13 @@ fn chart_over_cells(
     if chart.categories.is_empty() || chart.series.is_empty() {
         return Ok(None);
     }
-    let Ok(n) = u32::try_from(chart.categories.len()) else { return Ok(None) };
-    let target_label = chart.target_label.clone().unwrap_or_else(|| report.labels.target.clone());
+    let Ok(n) = u32::try_from(chart.categories.len()) else {
+        return Ok(None);
+    };
+    let target_label = chart
+        .target_label
+        .clone()
+        .unwrap_or_else(|| report.labels.target.clone());
     // Title row, then header: category | series… | target.
     ws.write_string_with_format(row, col, cell_text(&chart.title), &s.subtitle)?;
     let header = row + 1;
@@ -353,7 +499,12 @@ fn chart_over_cells(
         ws.write_string_with_format(header, tc, cell_text(&target_label), &s.header_right)?;
         widths.see_header(tc, &target_label);
     }
-    let integral = chart.series.iter().flat_map(|x| &x.values).all(|v| v.fract() == 0.0) && chart.target.is_none_or(|t| t.fract() == 0.0);
+    let integral = chart
+        .series
+        .iter()
+        .flat_map(|x| &x.values)
+        .all(|v| v.fract() == 0.0)
+        && chart.target.is_none_or(|t| t.fract() == 0.0);
     let number = Format::new().set_num_format(if integral { "#,##0" } else { "#,##0.0" });
     for (i, category) in chart.categories.iter().enumerate() {
         let r = header + 1 + i as u32;
@@ -385,7 +536,10 @@ fn chart_over_cells(
     }
     if let (Some(_), Some(tc)) = (chart.target, target_col) {
         let mut dashed = ChartLine::new();
-        dashed.set_color(0xC00000).set_width(2.0).set_dash_type(ChartLineDashType::Dash);
+        dashed
+            .set_color(0xC00000)
+            .set_width(2.0)
+            .set_dash_type(ChartLineDashType::Dash);
         match chart.kind {
             // A line over the columns, on the same axis.
             ChartKind::Column => {
@@ -426,7 +580,9 @@ fn chart_over_cells(
         // In a bar chart the categories are on the y axis, listed bottom-up unless reversed;
         // crossing at the last category keeps the values' axis at the bottom.
         xl.x_axis().set_num_format(values_format);
-        xl.y_axis().set_reverse().set_crossing(ChartAxisCrossing::Max);
+        xl.y_axis()
+            .set_reverse()
+            .set_crossing(ChartAxisCrossing::Max);
     } else {
         xl.y_axis().set_num_format(values_format);
     }
@@ -453,7 +609,12 @@ fn summary_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
     ws.write_string_with_format(3, 0, cell_text(&l.period), &s.bold)?;
     ws.write_string(3, 1, cell_text(&m.period_label))?;
     ws.write_string_with_format(4, 0, cell_text(&l.issued), &s.bold)?;
-    ws.write_date_with_format(4, 1, m.issued_on, &s.date.clone().set_align(FormatAlign::Left))?;
+    ws.write_date_with_format(
+        4,
+        1,
+        m.issued_on,
+        &s.date.clone().set_align(FormatAlign::Left),
+    )?;
     ws.write_string_with_format(5, 0, cell_text(&l.data_version), &s.bold)?;
     ws.write_string(5, 1, cell_text(&m.data_version))?;
     for label in [&l.period, &l.issued, &l.data_version] {
@@ -476,7 +637,9 @@ fn summary_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
     let mut data_row = placed.next_row + 2;
     let mut chart_row = placed.header_row + 1;
     for chart in &report.summary_charts {
-        if let Some((xl, next)) = chart_over_cells(&mut ws, &name, data_row, 0, chart, report, s, &mut widths)? {
+        if let Some((xl, next)) =
+            chart_over_cells(&mut ws, &name, data_row, 0, chart, report, s, &mut widths)?
+        {
             ws.insert_chart_with_offset(chart_row, chart_col, &xl, 8, 4)?;
             chart_row += CHART_ROWS;
             data_row = next + 1;
@@ -488,7 +651,12 @@ fn summary_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
     Ok(ws)
 }
 
-fn section_sheet(report: &Report, section: &crate::report::model::Section, s: &Styles, name: String) -> Result<Worksheet, XlsxError> {
+fn section_sheet(
+    report: &Report,
+    section: &crate::report::model::Section,
+    s: &Styles,
+    name: String,
+) -> Result<Worksheet, XlsxError> {
     let mut ws = new_sheet(&name)?;
     let mut widths = Widths::default();
     ws.write_string_with_format(0, 0, cell_text(&section.title), &s.title)?;
@@ -513,7 +681,9 @@ fn section_sheet(report: &Report, section: &crate::report::model::Section, s: &S
     }
     // The chart's numbers after the tables; the chart itself beside the first table.
     if let Some(chart) = &section.chart {
-        if let Some((xl, next)) = chart_over_cells(&mut ws, &name, r, 0, chart, report, s, &mut widths)? {
+        if let Some((xl, next)) =
+            chart_over_cells(&mut ws, &name, r, 0, chart, report, s, &mut widths)?
+        {
             let anchor = first.as_ref().map_or(r, |p| p.header_row + 1);
             ws.insert_chart_with_offset(anchor, max_cols + 1, &xl, 8, 4)?;
             r = next + 1;
@@ -522,7 +692,14 @@ fn section_sheet(report: &Report, section: &crate::report::model::Section, s: &S
     let sources = write_table(&mut ws, r, &section.sources, s, &mut widths)?;
     max_cols = max_cols.max(sources.cols);
     widths.apply(&mut ws)?;
-    write_paragraph(&mut ws, description_row, &section.description, max_cols, &widths, s)?;
+    write_paragraph(
+        &mut ws,
+        description_row,
+        &section.description,
+        max_cols,
+        &widths,
+        s,
+    )?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     Ok(ws)
@@ -532,7 +709,14 @@ fn quality_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
     let mut ws = new_sheet(&name)?;
     let mut widths = Widths::default();
     ws.write_string_with_format(0, 0, cell_text(&report.labels.quality), &s.title)?;
-    let placed = write_table_titled(&mut ws, 2, &report.quality, report.quality.title != report.labels.quality, s, &mut widths)?;
+    let placed = write_table_titled(
+        &mut ws,
+        2,
+        &report.quality,
+        report.quality.title != report.labels.quality,
+        s,
+        &mut widths,
+    )?;
     ws.autofilter(placed.header_row, 0, placed.last_data_row, placed.cols - 1)?;
     ws.set_freeze_panes(placed.header_row + 1, 0)?;
     let mut r = placed.next_row + 1;
@@ -554,7 +738,12 @@ fn quality_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
 }
 
 /// A sheet holding one table under a title (annex, rejected rows).
-fn table_sheet(title: &str, table: &Table, s: &Styles, name: String) -> Result<Worksheet, XlsxError> {
+fn table_sheet(
+    title: &str,
+    table: &Table,
+    s: &Styles,
+    name: String,
+) -> Result<Worksheet, XlsxError> {
     let mut ws = new_sheet(&name)?;
     let mut widths = Widths::default();
     ws.write_string_with_format(0, 0, cell_text(title), &s.title)?;
@@ -567,11 +756,16 @@ fn table_sheet(title: &str, table: &Table, s: &Styles, name: String) -> Result<W
     Ok(ws)
 }
 
-
 /// A dataset sheet as the workbook writer makes it: the header row, formats of the date and
 /// percentage columns, widths, frozen header, filter over `rows` rows. The rows themselves
 /// are added by [`sheet_xml::splice`].
-fn dataset_sheet(part: &crate::report::model::DatasetPart, sampled: &Widths, s: &Styles, name: &str, rows: usize) -> Result<Worksheet, XlsxError> {
+fn dataset_sheet(
+    part: &crate::report::model::DatasetPart,
+    sampled: &Widths,
+    s: &Styles,
+    name: &str,
+    rows: usize,
+) -> Result<Worksheet, XlsxError> {
     let mut ws = new_sheet(name)?;
     let mut widths = sampled.clone();
     let titles: Vec<&str> = part.field_names.iter().map(String::as_str).collect();
@@ -593,7 +787,9 @@ fn dataset_sheet(part: &crate::report::model::DatasetPart, sampled: &Widths, s: 
             _ => {}
         }
     }
-    let last_col = u16::try_from(part.field_names.len()).unwrap_or(u16::MAX).saturating_sub(1);
+    let last_col = u16::try_from(part.field_names.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(1);
     ws.autofilter(0, 0, u32::try_from(rows).unwrap_or(MAX_DATA_ROWS), last_col)?;
     widths.apply(&mut ws)?;
     Ok(ws)

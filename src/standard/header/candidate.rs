@@ -6,13 +6,13 @@
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 
+use super::matcher::{Claim, ClaimCache, FieldClaim, Matcher};
+use super::{Header, MatchKind, Role, Strength, Tie, MAPPING_IGNORE};
 use crate::standard::fold::fold;
 use crate::standard::lexicon::Lexicon;
 use crate::standard::schema::Dataset;
 use crate::standard::sheet::Cell;
 use crate::standard::ReadingReason;
-use super::{Role, MatchKind, Strength, Tie, Header, MAPPING_IGNORE};
-use super::matcher::{FieldClaim, Claim, Matcher, ClaimCache};
 
 /// A header cell as a label. A date cell in a header names a month (`ene-19` formatted).
 pub(super) fn label_of(cell: &Cell, lex: &Lexicon) -> String {
@@ -21,7 +21,9 @@ pub(super) fn label_of(cell: &Cell, lex: &Lexicon) -> String {
         Cell::Number(n) => crate::standard::sheet::format_number(*n),
         Cell::Date(d) => {
             use chrono::Datelike;
-            lex.month_name(d.month()).map(|m| format!("{m} {}", d.year())).unwrap_or_default()
+            lex.month_name(d.month())
+                .map(|m| format!("{m} {}", d.year()))
+                .unwrap_or_default()
         }
         _ => String::new(),
     }
@@ -53,14 +55,22 @@ impl Candidate {
     /// of programmes and dates alone is not taken for data.
     pub(super) fn eligible(&self) -> bool {
         let enough = if self.city_wide { 3 } else { 2 };
-        (self.score.0 && self.score.2 >= enough) || (self.score.2 >= 3 && self.required_present >= 1 && self.measures_present >= 1)
+        (self.score.0 && self.score.2 >= enough)
+            || (self.score.2 >= 3 && self.required_present >= 1 && self.measures_present >= 1)
     }
 }
 
 /// Columns compete for fields: every (column, field) claim, strongest first, leftmost first on
 /// equal strength; each column and each field is taken once. Returns roles, reasons, the
 /// strength each field column won with, and the ties.
-pub(super) fn assign(claims: &[Claim]) -> (Vec<Role>, Vec<ReadingReason>, Vec<Option<Strength>>, Vec<Tie>) {
+pub(super) fn assign(
+    claims: &[Claim],
+) -> (
+    Vec<Role>,
+    Vec<ReadingReason>,
+    Vec<Option<Strength>>,
+    Vec<Tie>,
+) {
     let n = claims.len();
     let mut roles = vec![Role::Unmapped; n];
     let mut reasons = vec![ReadingReason::SinUso { parecido: None }; n];
@@ -74,7 +84,11 @@ pub(super) fn assign(claims: &[Claim]) -> (Vec<Role>, Vec<ReadingReason>, Vec<Op
                 reasons[c] = ReadingReason::Personal;
             }
             Claim::Wide { field, month, year } => {
-                roles[c] = Role::Wide { field: *field, month: *month, year: *year };
+                roles[c] = Role::Wide {
+                    field: *field,
+                    month: *month,
+                    year: *year,
+                };
                 reasons[c] = ReadingReason::Mensual;
             }
             Claim::Year => {
@@ -90,8 +104,16 @@ pub(super) fn assign(claims: &[Claim]) -> (Vec<Role>, Vec<ReadingReason>, Vec<Op
     for (strength, c, claim) in pairs {
         if let Some(&(chosen, s)) = taken.get(&claim.field) {
             // The same field, as strongly, from a column with nothing better to do.
-            if s == strength && strengths[c].is_none() && chosen != c && !ties.iter().any(|t: &Tie| t.other == c) {
-                ties.push(Tie { field: claim.field, chosen, other: c });
+            if s == strength
+                && strengths[c].is_none()
+                && chosen != c
+                && !ties.iter().any(|t: &Tie| t.other == c)
+            {
+                ties.push(Tie {
+                    field: claim.field,
+                    chosen,
+                    other: c,
+                });
             }
             continue;
         }
@@ -104,7 +126,9 @@ pub(super) fn assign(claims: &[Claim]) -> (Vec<Role>, Vec<ReadingReason>, Vec<Op
         reasons[c] = if strength.kind == MatchKind::Mapping {
             ReadingReason::Mapeo
         } else {
-            ReadingReason::Encabezado { palabras: claim.word.clone() }
+            ReadingReason::Encabezado {
+                palabras: claim.word.clone(),
+            }
         };
     }
     // A tie whose losing column found another field is no tie.
@@ -113,8 +137,20 @@ pub(super) fn assign(claims: &[Claim]) -> (Vec<Role>, Vec<ReadingReason>, Vec<Op
 }
 
 /// Applies the wide-layout rules and finds the required fields missing; scores the result.
-pub(super) fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned, labels: Vec<String>, data_start: usize, header_rows: Vec<u32>) -> Candidate {
-    let Assigned { mut roles, mut reasons, strengths, ties } = parts;
+pub(super) fn evaluate(
+    dataset_index: usize,
+    dataset: &Dataset,
+    parts: Assigned,
+    labels: Vec<String>,
+    data_start: usize,
+    header_rows: Vec<u32>,
+) -> Candidate {
+    let Assigned {
+        mut roles,
+        mut reasons,
+        strengths,
+        ties,
+    } = parts;
     let mut matched = HashSet::new();
     let mut has_year = false;
     let mut wide_fields = HashSet::new();
@@ -143,7 +179,8 @@ pub(super) fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned,
     // month labels), or when no plain column holds its fields. Plain columns beside complete
     // month columns (`Total inscriptos`) are the row's totals, not data.
     let wide_complete = !wide_fields.is_empty() && (has_year || !wide_without_year);
-    let wide_active = wide_complete || (!wide_fields.is_empty() && wide_fields.iter().all(|f| !matched.contains(f)));
+    let wide_active = wide_complete
+        || (!wide_fields.is_empty() && wide_fields.iter().all(|f| !matched.contains(f)));
     if wide_active {
         for (c, role) in roles.iter_mut().enumerate() {
             if let Role::Field(i) = role {
@@ -163,14 +200,20 @@ pub(super) fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned,
             }
         }
     }
-    let period_field = dataset.wide.as_ref().and_then(|w| dataset.field_index(&w.period_field));
+    let period_field = dataset
+        .wide
+        .as_ref()
+        .and_then(|w| dataset.field_index(&w.period_field));
     let mut missing_required = Vec::new();
     let mut city_wide = false;
     for (i, field) in dataset.fields.iter().enumerate() {
         if !field.constraints.required || matched.contains(&i) || field.default.is_some() {
             continue;
         }
-        let source = field.derive.as_ref().and_then(|d| dataset.field_index(&d.from));
+        let source = field
+            .derive
+            .as_ref()
+            .and_then(|d| dataset.field_index(&d.from));
         let derivable = source.is_some_and(|f| matched.contains(&f));
         let from_wide = wide_active && (has_year || !wide_without_year) && Some(i) == period_field;
         // City-wide rows: a sheet with neither the column nor its source names no comuna.
@@ -182,9 +225,21 @@ pub(super) fn evaluate(dataset_index: usize, dataset: &Dataset, parts: Assigned,
             }
         }
     }
-    let quality: usize = strengths.iter().flatten().map(|s| s.kind as usize + 1).sum();
-    let score = (missing_required.is_empty(), -(missing_required.len() as i64), matched.len(), quality);
-    let required_present = matched.iter().filter(|&&i| dataset.fields[i].constraints.required).count();
+    let quality: usize = strengths
+        .iter()
+        .flatten()
+        .map(|s| s.kind as usize + 1)
+        .sum();
+    let score = (
+        missing_required.is_empty(),
+        -(missing_required.len() as i64),
+        matched.len(),
+        quality,
+    );
+    let required_present = matched
+        .iter()
+        .filter(|&&i| dataset.fields[i].constraints.required)
+        .count();
     let measures_present = matched
         .iter()
         .filter(|&&i| dataset.fields[i].code_list.is_none() && dataset.fields[i].parse.is_none())
@@ -231,7 +286,10 @@ pub(super) struct Reading<'a> {
 impl Reading<'_> {
     /// Claims for a row of labels, the operator's mapping first.
     pub(super) fn claims(&self, labels: &[String], cache: &mut ClaimCache) -> Vec<Claim> {
-        labels.iter().map(|label| self.claim(label, cache)).collect()
+        labels
+            .iter()
+            .map(|label| self.claim(label, cache))
+            .collect()
     }
 
     pub(super) fn claim(&self, label: &str, cache: &mut ClaimCache) -> Claim {
@@ -242,8 +300,16 @@ impl Reading<'_> {
                     return Claim::Fields(Vec::new());
                 }
                 if let Some(i) = self.dataset.field_index(field) {
-                    let strength = Strength { kind: MatchKind::Mapping, words: 0, extra: Reverse(0) };
-                    return Claim::Fields(vec![FieldClaim { field: i, strength, word: label.to_string() }]);
+                    let strength = Strength {
+                        kind: MatchKind::Mapping,
+                        words: 0,
+                        extra: Reverse(0),
+                    };
+                    return Claim::Fields(vec![FieldClaim {
+                        field: i,
+                        strength,
+                        word: label.to_string(),
+                    }]);
                 }
             }
         }
@@ -252,7 +318,13 @@ impl Reading<'_> {
 
     /// Claims of a two-row header: the joined label's, unless the child alone says more (a
     /// child `Programa` under a parent `Datos de la actividad`).
-    pub(super) fn double_claims(&self, parents: &[Option<usize>], child: &crate::standard::sheet::RawRow, joined: &[String], cache: &mut ClaimCache) -> Vec<Claim> {
+    pub(super) fn double_claims(
+        &self,
+        parents: &[Option<usize>],
+        child: &crate::standard::sheet::RawRow,
+        joined: &[String],
+        cache: &mut ClaimCache,
+    ) -> Vec<Claim> {
         let joined_claims = self.claims(joined, cache);
         let strength = |c: &Claim| match c {
             Claim::Fields(list) => list.first().map(|f| f.strength),
@@ -267,12 +339,17 @@ impl Reading<'_> {
                     Cell::Text(t) => t.trim().to_string(),
                     _ => String::new(),
                 };
-                if child_label.is_empty() || !has_parent || matches!(claim, Claim::Wide { .. } | Claim::Personal | Claim::Year) {
+                if child_label.is_empty()
+                    || !has_parent
+                    || matches!(claim, Claim::Wide { .. } | Claim::Personal | Claim::Year)
+                {
                     return claim;
                 }
                 let alone = self.claim(&child_label, cache);
                 // `Nombre` under `Programa` is the programme's name, not a person's.
-                let only_name_words = fold(&child_label).split(' ').all(|t| self.lex.is_name_word(t));
+                let only_name_words = fold(&child_label)
+                    .split(' ')
+                    .all(|t| self.lex.is_name_word(t));
                 match (&alone, strength(&alone), strength(&claim)) {
                     (Claim::Personal, _, Some(_)) if only_name_words => claim,
                     (Claim::Personal | Claim::Wide { .. } | Claim::Year, _, _) => alone,

@@ -6,18 +6,22 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::candidate::Candidate;
+use super::{
+    Header, MatchKind, Role, CONTENT_MIN_VALUES, CONTENT_ROWS, CONTENT_SHARE, RESEMBLE_SHARE,
+};
 use crate::standard::schema::{Dataset, FieldType};
 use crate::standard::sheet::{Cell, RawSheet};
 use crate::standard::values;
 use crate::standard::{ReadingReason, Standard};
-use super::{CONTENT_ROWS, CONTENT_SHARE, CONTENT_MIN_VALUES, RESEMBLE_SHARE, Role, MatchKind, Header};
-use super::candidate::Candidate;
 
 /// Whether a field can be told from its column's values: codes, comunas and dates. Measures
 /// and free text never are.
 fn by_content(dataset: &Dataset, field: usize) -> bool {
     dataset.fields.get(field).is_some_and(|f| {
-        f.code_list.is_some() || f.parse.as_deref() == Some("comuna") || matches!(f.field_type, FieldType::Date | FieldType::Yearmonth)
+        f.code_list.is_some()
+            || f.parse.as_deref() == Some("comuna")
+            || matches!(f.field_type, FieldType::Date | FieldType::Yearmonth)
     })
 }
 
@@ -33,8 +37,20 @@ struct ContentScan<'a> {
 }
 
 impl<'a> ContentScan<'a> {
-    pub(super) fn new(sheet: &'a RawSheet, standard: &'a Standard, dataset: &'a Dataset, data_start: usize) -> ContentScan<'a> {
-        ContentScan { sheet, standard, dataset, data_start, counts: HashMap::new(), full: HashMap::new() }
+    pub(super) fn new(
+        sheet: &'a RawSheet,
+        standard: &'a Standard,
+        dataset: &'a Dataset,
+        data_start: usize,
+    ) -> ContentScan<'a> {
+        ContentScan {
+            sheet,
+            standard,
+            dataset,
+            data_start,
+            counts: HashMap::new(),
+            full: HashMap::new(),
+        }
     }
 
     /// (values of the field's kind, non-empty values) in the column's first data rows; the
@@ -60,31 +76,57 @@ impl<'a> ContentScan<'a> {
     }
 
     fn measure(&self, col: usize, field_index: usize, stop_early: bool) -> (usize, usize) {
-        let Some(field) = self.dataset.fields.get(field_index) else { return (0, 0) };
+        let Some(field) = self.dataset.fields.get(field_index) else {
+            return (0, 0);
+        };
         let lex = &self.standard.lexicon;
-        let list = field.code_list.as_ref().and_then(|l| self.standard.code_lists.get(l));
+        let list = field
+            .code_list
+            .as_ref()
+            .and_then(|l| self.standard.code_lists.get(l));
         let comuna = field.parse.as_deref() == Some("comuna");
         let (mut hits, mut written_out, mut seen) = (0usize, 0usize, 0usize);
         // The most values the scan can see.
-        let most = self.sheet.rows.len().saturating_sub(self.data_start).min(CONTENT_ROWS);
-        for row in self.sheet.rows.iter().skip(self.data_start).take(CONTENT_ROWS) {
+        let most = self
+            .sheet
+            .rows
+            .len()
+            .saturating_sub(self.data_start)
+            .min(CONTENT_ROWS);
+        for row in self
+            .sheet
+            .rows
+            .iter()
+            .skip(self.data_start)
+            .take(CONTENT_ROWS)
+        {
             let cell = row.cell(col);
             if values::is_missing(cell, lex) || cell.text().is_some_and(|t| lex.is_totals_word(t)) {
                 continue;
             }
             seen += 1;
             let hit = if let Some(list) = list {
-                cell.text().is_some_and(|t| list.lookup(&self.dataset.name, t).is_some())
+                cell.text()
+                    .is_some_and(|t| list.lookup(&self.dataset.name, t).is_some())
             } else if comuna {
                 // A bare number is any count; `Comuna 4`, `C.4`, `IV` are comunas.
                 let valid = values::parse_comuna(cell, lex).is_ok_and(|n| (1..=15).contains(&n));
-                let spelled = cell.text().is_some_and(|t| t.chars().any(char::is_alphabetic));
+                let spelled = cell
+                    .text()
+                    .is_some_and(|t| t.chars().any(char::is_alphabetic));
                 written_out += usize::from(valid && spelled);
                 valid
             } else {
                 match field.field_type {
-                    FieldType::Date => matches!(cell, Cell::Date(_)) || (matches!(cell, Cell::Text(_)) && values::parse_date(cell, lex).is_ok()),
-                    FieldType::Yearmonth => !matches!(cell, Cell::Number(_)) && values::parse_yearmonth(cell, lex).is_ok(),
+                    FieldType::Date => {
+                        matches!(cell, Cell::Date(_))
+                            || (matches!(cell, Cell::Text(_))
+                                && values::parse_date(cell, lex).is_ok())
+                    }
+                    FieldType::Yearmonth => {
+                        !matches!(cell, Cell::Number(_))
+                            && values::parse_yearmonth(cell, lex).is_ok()
+                    }
                     _ => false,
                 }
             };
@@ -105,21 +147,38 @@ impl<'a> ContentScan<'a> {
     /// True when the values name the field: enough of them, nearly all of its kind.
     fn names(&mut self, col: usize, field: usize) -> Option<(usize, usize)> {
         let (hits, seen) = self.count(col, field);
-        (seen >= CONTENT_MIN_VALUES && hits as f64 >= CONTENT_SHARE * seen as f64).then_some((hits, seen))
+        (seen >= CONTENT_MIN_VALUES && hits as f64 >= CONTENT_SHARE * seen as f64)
+            .then_some((hits, seen))
     }
 }
 
 /// Lets the values decide where the header could not: each field that content can tell and no
 /// header named goes to the unused (or weakly named) column whose values are nearly all of its
 /// kind; ties between equally named columns go to the one whose values fit.
-pub(super) fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standard: &Standard, mapping_cols: &HashSet<usize>) {
+pub(super) fn apply_content(
+    candidate: &mut Candidate,
+    sheet: &RawSheet,
+    standard: &Standard,
+    mapping_cols: &HashSet<usize>,
+) {
     let dataset = &standard.datasets[candidate.header.dataset];
     let header = &mut candidate.header;
     let mut scan = ContentScan::new(sheet, standard, dataset, header.data_start);
-    let width = header.roles.len().max(sheet.rows.iter().skip(header.data_start).take(CONTENT_ROWS).map(|r| r.cells.len()).max().unwrap_or(0));
+    let width = header.roles.len().max(
+        sheet
+            .rows
+            .iter()
+            .skip(header.data_start)
+            .take(CONTENT_ROWS)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0),
+    );
     header.roles.resize(width, Role::Empty);
     header.labels.resize(width, String::new());
-    header.reasons.resize(width, ReadingReason::SinUso { parecido: None });
+    header
+        .reasons
+        .resize(width, ReadingReason::SinUso { parecido: None });
     header.resembles.resize(width, None);
     candidate.strengths.resize(width, None);
 
@@ -182,7 +241,11 @@ pub(super) fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standar
         if let Some((col, (hits, seen))) = best {
             let lista = content_kind(standard, dataset, field);
             header.roles[col] = Role::Field(field);
-            header.reasons[col] = ReadingReason::Contenido { coinciden: hits, de: seen, lista };
+            header.reasons[col] = ReadingReason::Contenido {
+                coinciden: hits,
+                de: seen,
+                lista,
+            };
             candidate.strengths[col] = None;
         }
     }
@@ -191,7 +254,9 @@ pub(super) fn apply_content(candidate: &mut Candidate, sheet: &RawSheet, standar
 /// What a field's values are called in a column's reading: the code list's name, or
 /// the messages' words for comunas, dates and periods.
 fn content_kind(standard: &Standard, dataset: &Dataset, field: usize) -> String {
-    let Some(f) = dataset.fields.get(field) else { return String::new() };
+    let Some(f) = dataset.fields.get(field) else {
+        return String::new();
+    };
     if let Some(list) = &f.code_list {
         list.clone()
     } else if f.parse.as_deref() == Some("comuna") {
@@ -208,20 +273,37 @@ fn content_kind(standard: &Standard, dataset: &Dataset, field: usize) -> String 
 pub(super) fn note_resemblances(header: &mut Header, sheet: &RawSheet, standard: &Standard) {
     let dataset = &standard.datasets[header.dataset];
     let mut scan = ContentScan::new(sheet, standard, dataset, header.data_start);
-    let used: HashSet<usize> = header.roles.iter().filter_map(|r| if let Role::Field(i) = r { Some(*i) } else { None }).collect();
+    let used: HashSet<usize> = header
+        .roles
+        .iter()
+        .filter_map(|r| {
+            if let Role::Field(i) = r {
+                Some(*i)
+            } else {
+                None
+            }
+        })
+        .collect();
     for col in 0..header.roles.len() {
         if !matches!(header.roles[col], Role::Unmapped | Role::Empty) {
             continue;
         }
         let mut best: Option<(usize, usize, usize)> = None;
-        for field in (0..dataset.fields.len()).filter(|f| by_content(dataset, *f) && !used.contains(f)) {
+        for field in
+            (0..dataset.fields.len()).filter(|f| by_content(dataset, *f) && !used.contains(f))
+        {
             let (hits, seen) = scan.resemblance(col, field);
-            if seen > 0 && hits as f64 >= RESEMBLE_SHARE * seen as f64 && best.is_none_or(|(_, h, _)| hits > h) {
+            if seen > 0
+                && hits as f64 >= RESEMBLE_SHARE * seen as f64
+                && best.is_none_or(|(_, h, _)| hits > h)
+            {
                 best = Some((field, hits, seen));
             }
         }
         header.resembles[col] = best;
-        if let (Some((field, ..)), ReadingReason::SinUso { parecido }) = (best, &mut header.reasons[col]) {
+        if let (Some((field, ..)), ReadingReason::SinUso { parecido }) =
+            (best, &mut header.reasons[col])
+        {
             *parecido = Some(dataset.fields[field].name.clone());
         }
     }

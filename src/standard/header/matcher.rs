@@ -7,10 +7,10 @@
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 
+use super::{MatchKind, Role, Strength, MAX_LABEL_WORDS};
 use crate::standard::fold::fold;
 use crate::standard::lexicon::Lexicon;
 use crate::standard::schema::Dataset;
-use super::{MAX_LABEL_WORDS, Role, MatchKind, Strength};
 
 /// One field a header may name, with how strongly and by which configured word.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +25,11 @@ pub(super) struct FieldClaim {
 pub(super) enum Claim {
     Empty,
     Personal,
-    Wide { field: usize, month: u32, year: Option<i32> },
+    Wide {
+        field: usize,
+        month: u32,
+        year: Option<i32>,
+    },
     Year,
     /// Fields the header names, best first; none when it names nothing.
     Fields(Vec<FieldClaim>),
@@ -116,9 +120,17 @@ fn word_keys(word: &str) -> Vec<String> {
 fn word_set(field: usize, word: &str, lex: &Lexicon) -> Option<WordSet> {
     let folded = fold(&strip_parens(word));
     // Qualifiers stay in a configured word: `Nº de proyecto` is an id, `Proyecto` a title.
-    let mut words: Vec<String> = lex.content_words(&folded).into_iter().map(str::to_string).collect();
+    let mut words: Vec<String> = lex
+        .content_words(&folded)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     words.dedup();
-    (!words.is_empty()).then(|| WordSet { field, words, written: word.trim().to_string() })
+    (!words.is_empty()).then(|| WordSet {
+        field,
+        words,
+        written: word.trim().to_string(),
+    })
 }
 
 /// Folded words a header writes as abbreviations: three letters or more followed by a period
@@ -146,13 +158,19 @@ fn abbreviations(text: &str) -> HashSet<String> {
 fn age_ranges(text: &str, lex: &Lexicon) -> Vec<(u32, Option<u32>)> {
     let folded = fold(text);
     let tokens: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
-    let numbers: Vec<(usize, u32)> = tokens.iter().enumerate().filter_map(|(i, t)| t.parse::<u32>().ok().map(|n| (i, n))).collect();
+    let numbers: Vec<(usize, u32)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.parse::<u32>().ok().map(|n| (i, n)))
+        .collect();
     if numbers.iter().any(|(_, n)| *n > 120) {
         return Vec::new();
     }
     let has = |words: &[String], t: &str| words.iter().any(|w| w == t);
-    let before = |i: usize, words: &[String]| tokens.iter().take(i).rev().take(2).any(|t| has(words, t));
-    let after = |i: usize, words: &[String]| tokens.iter().skip(i + 1).take(2).any(|t| has(words, t));
+    let before =
+        |i: usize, words: &[String]| tokens.iter().take(i).rev().take(2).any(|t| has(words, t));
+    let after =
+        |i: usize, words: &[String]| tokens.iter().skip(i + 1).take(2).any(|t| has(words, t));
     let ages = lex.age_words();
     match numbers.as_slice() {
         [(_, a), (_, b)] if a < b => vec![(*a, Some(*b))],
@@ -162,7 +180,11 @@ fn age_ranges(text: &str, lex: &Lexicon) -> Vec<(u32, Option<u32>)> {
             if before(*i, &ages.up_to) {
                 vec![(0, Some(n))]
             } else if before(*i, &ages.below) {
-                n.checked_sub(1).map(|m| (0, Some(m))).into_iter().chain([(0, Some(n))]).collect()
+                n.checked_sub(1)
+                    .map(|m| (0, Some(m)))
+                    .into_iter()
+                    .chain([(0, Some(n))])
+                    .collect()
             } else if before(*i, &ages.above) {
                 vec![(n + 1, None), (n, None)]
             } else if after(*i, &ages.and_more) || plus {
@@ -183,8 +205,11 @@ impl Matcher {
         let mut sets = Vec::new();
         let mut wide_keys = HashMap::new();
         let mut wide_sets = Vec::new();
-        let wide_fields: Vec<&str> =
-            dataset.wide.as_ref().map(|w| w.month_fields.iter().map(String::as_str).collect()).unwrap_or_default();
+        let wide_fields: Vec<&str> = dataset
+            .wide
+            .as_ref()
+            .map(|w| w.month_fields.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let mut ages = Vec::new();
         for (i, field) in dataset.fields.iter().enumerate() {
             let mut words = field.header_words.clone();
@@ -192,7 +217,8 @@ impl Matcher {
             let wide = wide_fields.contains(&field.name.as_str());
             for word in &words {
                 for key in word_keys(word) {
-                    keys.entry(key.clone()).or_insert((i, word.trim().to_string()));
+                    keys.entry(key.clone())
+                        .or_insert((i, word.trim().to_string()));
                     if wide {
                         wide_keys.entry(key).or_insert(i);
                     }
@@ -213,7 +239,14 @@ impl Matcher {
             .as_ref()
             .map(|w| w.year_words.iter().flat_map(|y| word_keys(y)).collect())
             .unwrap_or_default();
-        Matcher { keys, sets, wide_keys, wide_sets, year_keys, ages }
+        Matcher {
+            keys,
+            sets,
+            wide_keys,
+            wide_sets,
+            year_keys,
+            ages,
+        }
     }
 
     /// The role a header text has on its own, when no other column competes for its field.
@@ -223,7 +256,9 @@ impl Matcher {
             Claim::Personal => Role::Personal,
             Claim::Wide { field, month, year } => Role::Wide { field, month, year },
             Claim::Year => Role::Year,
-            Claim::Fields(claims) => claims.first().map_or(Role::Unmapped, |c| Role::Field(c.field)),
+            Claim::Fields(claims) => claims
+                .first()
+                .map_or(Role::Unmapped, |c| Role::Field(c.field)),
         }
     }
 
@@ -254,7 +289,10 @@ impl Matcher {
         if let Some((i, word)) = candidates.iter().find_map(|c| self.keys.get(c)) {
             let claims = self.word_claims(text, lex);
             let exact_words = lex.content_words(&fold(word)).len();
-            if claims.first().is_some_and(|c| c.field != *i && c.strength.words > exact_words) {
+            if claims
+                .first()
+                .is_some_and(|c| c.field != *i && c.strength.words > exact_words)
+            {
                 return Claim::Fields(claims);
             }
             return Claim::Fields(vec![self.exact(*i, word)]);
@@ -270,14 +308,26 @@ impl Matcher {
     /// a field's words (`Instancia`, `Nombre Actividad`) tie, and the values or a warning
     /// settle it.
     fn exact(&self, field: usize, word: &str) -> FieldClaim {
-        FieldClaim { field, strength: Strength { kind: MatchKind::Exact, words: 0, extra: Reverse(0) }, word: word.to_string() }
+        FieldClaim {
+            field,
+            strength: Strength {
+                kind: MatchKind::Exact,
+                words: 0,
+                extra: Reverse(0),
+            },
+            word: word.to_string(),
+        }
     }
 
     /// Fields whose words the header contains, best first, one claim per field.
     fn word_claims(&self, text: &str, lex: &Lexicon) -> Vec<FieldClaim> {
         let (main, hints) = split_hints(text);
         let mut folded = fold(&main);
-        if lex.significant_words(&folded).iter().all(|w| lex.is_insignificant(w)) {
+        if lex
+            .significant_words(&folded)
+            .iter()
+            .all(|w| lex.is_insignificant(w))
+        {
             // `Cantidad (asistentes)`: the hint says what the counter counts.
             folded = format!("{folded} {}", fold(&hints)).trim().to_string();
         }
@@ -293,19 +343,42 @@ impl Matcher {
         let stands_for = |t: &str, w: &str| t == w || (abbreviated.contains(t) && w.starts_with(t));
         let mut best: HashMap<usize, FieldClaim> = HashMap::new();
         let mut offer = |claim: FieldClaim| {
-            let better = best.get(&claim.field).is_none_or(|b| claim.strength > b.strength);
+            let better = best
+                .get(&claim.field)
+                .is_none_or(|b| claim.strength > b.strength);
             if better {
                 best.insert(claim.field, claim);
             }
         };
         for set in &self.sets {
-            if !set.words.iter().all(|w| tokens.iter().any(|t| stands_for(t, w))) {
+            if !set
+                .words
+                .iter()
+                .all(|w| tokens.iter().any(|t| stands_for(t, w)))
+            {
                 continue;
             }
-            let leading = significant.first().is_some_and(|first| set.words.iter().any(|w| stands_for(first, w)));
-            let kind = if leading { MatchKind::Leading } else { MatchKind::Contained };
-            let extra = significant.iter().filter(|t| !set.words.iter().any(|w| stands_for(t, w))).count();
-            offer(FieldClaim { field: set.field, strength: Strength { kind, words: set.words.len(), extra: Reverse(extra) }, word: set.written.clone() });
+            let leading = significant
+                .first()
+                .is_some_and(|first| set.words.iter().any(|w| stands_for(first, w)));
+            let kind = if leading {
+                MatchKind::Leading
+            } else {
+                MatchKind::Contained
+            };
+            let extra = significant
+                .iter()
+                .filter(|t| !set.words.iter().any(|w| stands_for(t, w)))
+                .count();
+            offer(FieldClaim {
+                field: set.field,
+                strength: Strength {
+                    kind,
+                    words: set.words.len(),
+                    extra: Reverse(extra),
+                },
+                word: set.written.clone(),
+            });
         }
         for (from, to) in age_ranges(&main, lex) {
             if let Some(&(field, ..)) = self.ages.iter().find(|(_, a, b)| *a == from && *b == to) {
@@ -313,7 +386,15 @@ impl Matcher {
                     Some(to) => format!("{from} a {to}"),
                     None => format!("{from} y más"),
                 };
-                offer(FieldClaim { field, strength: Strength { kind: MatchKind::AgeRange, words: 2, extra: Reverse(0) }, word: shown });
+                offer(FieldClaim {
+                    field,
+                    strength: Strength {
+                        kind: MatchKind::AgeRange,
+                        words: 2,
+                        extra: Reverse(0),
+                    },
+                    word: shown,
+                });
                 break;
             }
         }
@@ -329,15 +410,24 @@ impl Matcher {
         if !lex.is_personal_header(full) {
             return false;
         }
-        let rest: Vec<&str> = full.split(' ').filter(|t| !t.is_empty() && !lex.is_name_word(t)).collect();
+        let rest: Vec<&str> = full
+            .split(' ')
+            .filter(|t| !t.is_empty() && !lex.is_name_word(t))
+            .collect();
         if lex.is_personal_header(&rest.join(" ")) {
             return true;
         }
         let main = fold(&split_hints(text).0);
-        let main: Vec<&str> = main.split(' ').filter(|t| !t.is_empty() && !lex.is_name_word(t)).collect();
+        let main: Vec<&str> = main
+            .split(' ')
+            .filter(|t| !t.is_empty() && !lex.is_name_word(t))
+            .collect();
         let main = main.join(" ");
         let significant = lex.significant_words(&main);
-        !self.sets.iter().any(|set| set.words.iter().all(|w| significant.contains(&w.as_str())))
+        !self
+            .sets
+            .iter()
+            .any(|set| set.words.iter().all(|w| significant.contains(&w.as_str())))
     }
 
     /// The wide-layout claim of a label holding exactly one month and a month field's words.
@@ -347,7 +437,12 @@ impl Matcher {
         }
         for c in candidates {
             let tokens: Vec<&str> = c.split(' ').collect();
-            let months: Vec<usize> = tokens.iter().enumerate().filter(|(_, t)| lex.month(t).is_some()).map(|(i, _)| i).collect();
+            let months: Vec<usize> = tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| lex.month(t).is_some())
+                .map(|(i, _)| i)
+                .collect();
             let [m] = months.as_slice() else { continue };
             let month = lex.month(tokens[*m])?;
             // A year next to the month: `2019`, or `19` as in `ene-19`.
@@ -355,7 +450,9 @@ impl Matcher {
                 let t = tokens.get(i)?;
                 match t.len() {
                     4 if t.chars().all(|c| c.is_ascii_digit()) => t.parse().ok(),
-                    2 if t.chars().all(|c| c.is_ascii_digit()) => t.parse::<i32>().ok().map(|y| 2000 + y),
+                    2 if t.chars().all(|c| c.is_ascii_digit()) => {
+                        t.parse::<i32>().ok().map(|y| 2000 + y)
+                    }
                     _ => None,
                 }
             };
@@ -398,7 +495,13 @@ pub(super) struct ClaimCache {
 }
 
 impl ClaimCache {
-    pub(super) fn claim(&mut self, dataset: usize, matcher: &Matcher, text: &str, lex: &Lexicon) -> Claim {
+    pub(super) fn claim(
+        &mut self,
+        dataset: usize,
+        matcher: &Matcher,
+        text: &str,
+        lex: &Lexicon,
+    ) -> Claim {
         let key = (dataset, text.to_string());
         if let Some(c) = self.claims.get(&key) {
             return c.clone();

@@ -149,15 +149,27 @@ pub const MAPPING_IGNORE: &str = "ignorar";
 /// values decide what the headers could not. Returns `None` when no row looks like a header of
 /// any dataset: at least two fields with every required one present, or three fields (then the
 /// missing ones are `missing-label`).
-pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], standard: &Standard, mapping: &ColumnMap) -> Option<Header> {
+pub fn find_header(
+    sheet: &RawSheet,
+    datasets: &[(usize, &Dataset, &Matcher)],
+    standard: &Standard,
+    mapping: &ColumnMap,
+) -> Option<Header> {
     let lex = &standard.lexicon;
-    let mapping: Vec<(String, String)> = mapping.iter().map(|(k, v)| (fold(k), v.clone())).collect();
+    let mapping: Vec<(String, String)> =
+        mapping.iter().map(|(k, v)| (fold(k), v.clone())).collect();
     let mut cache = ClaimCache::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let scan = sheet.rows.len().min(HEADER_SCAN_ROWS);
     for r in 0..scan {
         let row = &sheet.rows[r];
-        if row.cells.iter().filter(|c| matches!(c, Cell::Text(t) if !t.trim().is_empty())).count() < 2 {
+        if row
+            .cells
+            .iter()
+            .filter(|c| matches!(c, Cell::Text(t) if !t.trim().is_empty()))
+            .count()
+            < 2
+        {
             continue;
         }
         let parent_labels: Vec<String> = row.cells.iter().map(|c| label_of(c, lex)).collect();
@@ -166,18 +178,57 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         // A row holding numbers or dates is data, not the lower half of a header (unless a merged
         // parent above says otherwise).
         let child = child.filter(|c| structural || !looks_like_data(c, lex));
-        let parents = child.map(|c| parent_columns(sheet, r, &parent_labels, parent_labels.len().max(c.cells.len()))).unwrap_or_default();
+        let parents = child
+            .map(|c| {
+                parent_columns(
+                    sheet,
+                    r,
+                    &parent_labels,
+                    parent_labels.len().max(c.cells.len()),
+                )
+            })
+            .unwrap_or_default();
         let joined = child.map(|c| joined_labels(&parent_labels, c, &parents));
         for &(di, dataset, matcher) in datasets {
-            let reading = Reading { di, dataset, matcher, mapping: &mapping, lex };
+            let reading = Reading {
+                di,
+                dataset,
+                matcher,
+                mapping: &mapping,
+                lex,
+            };
             let claims = reading.claims(&parent_labels, &mut cache);
             let (roles, reasons, strengths, ties) = assign(&claims);
-            let single = evaluate(di, dataset, Assigned { roles, reasons, strengths, ties }, parent_labels.clone(), r + 1, vec![row.number]);
+            let single = evaluate(
+                di,
+                dataset,
+                Assigned {
+                    roles,
+                    reasons,
+                    strengths,
+                    ties,
+                },
+                parent_labels.clone(),
+                r + 1,
+                vec![row.number],
+            );
             let mut candidate = single;
             if let (Some(child), Some(joined)) = (child, &joined) {
                 let claims = reading.double_claims(&parents, child, joined, &mut cache);
                 let (roles, reasons, strengths, ties) = assign(&claims);
-                let double = evaluate(di, dataset, Assigned { roles, reasons, strengths, ties }, joined.clone(), r + 2, vec![row.number, child.number]);
+                let double = evaluate(
+                    di,
+                    dataset,
+                    Assigned {
+                        roles,
+                        reasons,
+                        strengths,
+                        ties,
+                    },
+                    joined.clone(),
+                    r + 2,
+                    vec![row.number, child.number],
+                );
                 let better = double.score.2 > candidate.score.2 && double.score >= candidate.score;
                 if (structural && double.score.2 >= 2) || better {
                     candidate = double;
@@ -200,14 +251,43 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
             .reasons
             .iter()
             .enumerate()
-            .filter(|(c, r)| **r == ReadingReason::Mapeo || (!mapping.is_empty() && candidate.header.labels.get(*c).is_some_and(|l| mapping.iter().any(|(k, _)| *k == fold(l)))))
+            .filter(|(c, r)| {
+                **r == ReadingReason::Mapeo
+                    || (!mapping.is_empty()
+                        && candidate
+                            .header
+                            .labels
+                            .get(*c)
+                            .is_some_and(|l| mapping.iter().any(|(k, _)| *k == fold(l))))
+            })
             .map(|(c, _)| c)
             .collect();
         apply_content(&mut candidate, sheet, standard, &mapping_cols);
         let dataset = &standard.datasets[candidate.header.dataset];
-        let Header { dataset: di, data_start, header_rows, roles, labels, reasons, ties, .. } = candidate.header;
+        let Header {
+            dataset: di,
+            data_start,
+            header_rows,
+            roles,
+            labels,
+            reasons,
+            ties,
+            ..
+        } = candidate.header;
         let strengths = candidate.strengths;
-        let rescored = evaluate(di, dataset, Assigned { roles, reasons, strengths, ties }, labels, data_start, header_rows);
+        let rescored = evaluate(
+            di,
+            dataset,
+            Assigned {
+                roles,
+                reasons,
+                strengths,
+                ties,
+            },
+            labels,
+            data_start,
+            header_rows,
+        );
         if rescored.eligible() && best.as_ref().is_none_or(|b| rescored.score > b.score) {
             best = Some(rescored);
         }
@@ -225,8 +305,13 @@ pub fn find_header(sheet: &RawSheet, datasets: &[(usize, &Dataset, &Matcher)], s
         }
         // A column the mapping leaves unused says so.
         for (c, label) in header.labels.iter().enumerate() {
-            let ignored = header.roles.get(c).is_some_and(|r| matches!(r, Role::Unmapped | Role::Empty))
-                && mapping.iter().any(|(k, v)| v == MAPPING_IGNORE && *k == fold(label));
+            let ignored = header
+                .roles
+                .get(c)
+                .is_some_and(|r| matches!(r, Role::Unmapped | Role::Empty))
+                && mapping
+                    .iter()
+                    .any(|(k, v)| v == MAPPING_IGNORE && *k == fold(label));
             if let (true, Some(reason)) = (ignored, header.reasons.get_mut(c)) {
                 *reason = ReadingReason::Mapeo;
             }

@@ -23,7 +23,11 @@ fn header_words_of_the_standard() {
         ("instancias", "Fecha de evento", Some("fecha")),
         ("instancias", "Fecha de la reunión", Some("fecha")),
         ("instancias", "Modalidad", Some("modalidad")),
-        ("instancias", "Modalidad (presencial/virtual)", Some("modalidad")),
+        (
+            "instancias",
+            "Modalidad (presencial/virtual)",
+            Some("modalidad"),
+        ),
         ("instancias", "Comuna", Some("comuna")),
         ("instancias", "Nº Comuna", Some("comuna")),
         ("instancias", "N° Comuna", Some("comuna")),
@@ -35,7 +39,11 @@ fn header_words_of_the_standard() {
         ("instancias", "Participantes", Some("participantes")),
         ("instancias", "Cant. participantes", Some("participantes")),
         ("instancias", "Asistentes", Some("participantes")),
-        ("instancias", "Cantidad de asistentes", Some("participantes")),
+        (
+            "instancias",
+            "Cantidad de asistentes",
+            Some("participantes"),
+        ),
         ("instancias", "Total participantes", Some("participantes")),
         ("instancias", "Inscriptos", Some("inscriptos")),
         ("instancias", "Inscriptos ", Some("inscriptos")),
@@ -69,8 +77,16 @@ fn header_words_of_the_standard() {
         ("iniciativas", "Avance", Some("avance")),
         ("iniciativas", "% de avance", Some("avance")),
         ("iniciativas", "Avance (%)", Some("avance")),
-        ("iniciativas", "Última actualización", Some("fecha_actualizacion")),
-        ("iniciativas", "Fecha de actualización", Some("fecha_actualizacion")),
+        (
+            "iniciativas",
+            "Última actualización",
+            Some("fecha_actualizacion"),
+        ),
+        (
+            "iniciativas",
+            "Fecha de actualización",
+            Some("fecha_actualizacion"),
+        ),
         ("reconocimientos", "Programa", Some("programa")),
         ("reconocimientos", "Período", Some("periodo")),
         ("reconocimientos", "Mes", Some("periodo")),
@@ -84,7 +100,11 @@ fn header_words_of_the_standard() {
         ("reconocimientos", "Premio", Some("beneficio")),
     ];
     for (dataset, text, want) in cases {
-        let index = std.datasets.iter().position(|d| d.name == *dataset).expect("dataset exists");
+        let index = std
+            .datasets
+            .iter()
+            .position(|d| d.name == *dataset)
+            .expect("dataset exists");
         let role = std.matcher(index).role(text, &std.lexicon);
         let got = match role {
             Role::Field(i) => Some(std.datasets[index].fields[i].name.as_str()),
@@ -97,17 +117,67 @@ fn header_words_of_the_standard() {
 #[test]
 fn wide_month_columns_and_personal_columns() {
     let std = standard();
-    let rec = std.datasets.iter().position(|d| d.name == "reconocimientos").expect("reconocimientos");
+    let rec = std
+        .datasets
+        .iter()
+        .position(|d| d.name == "reconocimientos")
+        .expect("reconocimientos");
     let m = std.matcher(rec);
     let inscriptos = std.datasets[rec].field_index("inscriptos").expect("field");
     let ganadores = std.datasets[rec].field_index("ganadores").expect("field");
-    assert_eq!(m.role("Inscriptos enero", &std.lexicon), Role::Wide { field: inscriptos, month: 1, year: None });
-    assert_eq!(m.role("Ganadores marzo", &std.lexicon), Role::Wide { field: ganadores, month: 3, year: None });
-    assert_eq!(m.role("Ganadores Marzo 2019", &std.lexicon), Role::Wide { field: ganadores, month: 3, year: Some(2019) });
-    assert_eq!(m.role("Ganadores de setiembre", &std.lexicon), Role::Wide { field: ganadores, month: 9, year: None });
+    assert_eq!(
+        m.role("Inscriptos enero", &std.lexicon),
+        Role::Wide {
+            field: inscriptos,
+            month: 1,
+            year: None
+        }
+    );
+    assert_eq!(
+        m.role("Ganadores marzo", &std.lexicon),
+        Role::Wide {
+            field: ganadores,
+            month: 3,
+            year: None
+        }
+    );
+    assert_eq!(
+        m.role("Ganadores Marzo 2019", &std.lexicon),
+        Role::Wide {
+            field: ganadores,
+            month: 3,
+            year: Some(2019)
+        }
+    );
+    assert_eq!(
+        m.role("Ganadores de setiembre", &std.lexicon),
+        Role::Wide {
+            field: ganadores,
+            month: 9,
+            year: None
+        }
+    );
     assert_eq!(m.role("año", &std.lexicon), Role::Year);
-    let ins = std.datasets.iter().position(|d| d.name == "instancias").expect("instancias");
-    for personal in ["Nombre y apellido del referente", "DNI", "Correo electrónico", "E-mail", "Teléfono", "Celular", "CUIL", "Domicilio", "Apellido"] {
-        assert_eq!(std.matcher(ins).role(personal, &std.lexicon), Role::Personal, "{personal}");
+    let ins = std
+        .datasets
+        .iter()
+        .position(|d| d.name == "instancias")
+        .expect("instancias");
+    for personal in [
+        "Nombre y apellido del referente",
+        "DNI",
+        "Correo electrónico",
+        "E-mail",
+        "Teléfono",
+        "Celular",
+        "CUIL",
+        "Domicilio",
+        "Apellido",
+    ] {
+        assert_eq!(
+            std.matcher(ins).role(personal, &std.lexicon),
+            Role::Personal,
+            "{personal}"
+        );
     }
 }

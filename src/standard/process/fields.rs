@@ -9,13 +9,13 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
+use super::redact;
 use crate::standard::fold::clean_text;
 use crate::standard::issue::Code;
 use crate::standard::schema::{Dataset, Field, FieldType};
 use crate::standard::sheet::Cell;
 use crate::standard::values::{self, ValueError};
 use crate::standard::{Standard, Value};
-use super::redact;
 
 /// A parse failure: code, message key and extra placeholders.
 type FieldError = (Code, &'static str, Vec<(&'static str, String)>);
@@ -23,12 +23,20 @@ type FieldError = (Code, &'static str, Vec<(&'static str, String)>);
 fn check_range(field: &Field, n: f64) -> Result<(), FieldError> {
     if let Some(min) = field.constraints.minimum {
         if n < min {
-            return Err((Code::ConstraintError, "constraint-error.minimum", vec![("limite", crate::standard::sheet::format_number(min))]));
+            return Err((
+                Code::ConstraintError,
+                "constraint-error.minimum",
+                vec![("limite", crate::standard::sheet::format_number(min))],
+            ));
         }
     }
     if let Some(max) = field.constraints.maximum {
         if n > max {
-            return Err((Code::ConstraintError, "constraint-error.maximum", vec![("limite", crate::standard::sheet::format_number(max))]));
+            return Err((
+                Code::ConstraintError,
+                "constraint-error.maximum",
+                vec![("limite", crate::standard::sheet::format_number(max))],
+            ));
         }
     }
     Ok(())
@@ -42,7 +50,13 @@ fn type_error(e: ValueError) -> FieldError {
 /// thousands of rows, and folding it once is enough.
 pub(super) type CodeMemo = RefCell<FxHashMap<usize, FxHashMap<String, Option<String>>>>;
 
-pub(super) fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field, cell: &Cell, memo: Option<(&CodeMemo, usize)>) -> Result<Value, FieldError> {
+pub(super) fn parse_field(
+    standard: &Standard,
+    dataset: &Dataset,
+    field: &Field,
+    cell: &Cell,
+    memo: Option<(&CodeMemo, usize)>,
+) -> Result<Value, FieldError> {
     let lex = &standard.lexicon;
     let value = match field.field_type {
         FieldType::String => {
@@ -50,12 +64,20 @@ pub(super) fn parse_field(standard: &Standard, dataset: &Dataset, field: &Field,
                 Cell::Text(t) => Cow::Borrowed(t),
                 other => Cow::Owned(other.as_written()),
             };
-            match field.code_list.as_ref().and_then(|l| standard.code_lists.get(l)) {
+            match field
+                .code_list
+                .as_ref()
+                .and_then(|l| standard.code_lists.get(l))
+            {
                 Some(list) => match memoised_lookup(list, dataset, &written, memo) {
                     Some(code) => Value::Text(code),
                     None => {
                         return Err(match list.suggest(&dataset.name, &written) {
-                            Some(s) => (Code::ConstraintError, "constraint-error.code_suggest", vec![("sugerencia", s.to_string())]),
+                            Some(s) => (
+                                Code::ConstraintError,
+                                "constraint-error.code_suggest",
+                                vec![("sugerencia", s.to_string())],
+                            ),
                             None => (Code::ConstraintError, "constraint-error.code", Vec::new()),
                         })
                     }
@@ -94,14 +116,20 @@ pub(super) fn month_only(cell: &Cell, lex: &crate::standard::lexicon::Lexicon) -
         Cell::Number(n) if n.fract() == 0.0 && (1.0..=12.0).contains(n) => Some(*n as u32),
         Cell::Text(t) => {
             let folded = crate::standard::fold::fold(t);
-            lex.month(&folded).or_else(|| folded.parse().ok().filter(|m| (1..=12).contains(m)))
+            lex.month(&folded)
+                .or_else(|| folded.parse().ok().filter(|m| (1..=12).contains(m)))
         }
         _ => None,
     }
 }
 
 /// [`CodeList::lookup`](crate::standard::codes::CodeList::lookup) through the sheet's memo.
-fn memoised_lookup(list: &crate::standard::codes::CodeList, dataset: &Dataset, written: &str, memo: Option<(&CodeMemo, usize)>) -> Option<String> {
+fn memoised_lookup(
+    list: &crate::standard::codes::CodeList,
+    dataset: &Dataset,
+    written: &str,
+    memo: Option<(&CodeMemo, usize)>,
+) -> Option<String> {
     let Some((memo, field)) = memo else {
         return list.lookup(&dataset.name, written).map(|e| e.code.clone());
     };
@@ -109,13 +137,29 @@ fn memoised_lookup(list: &crate::standard::codes::CodeList, dataset: &Dataset, w
         return known.clone();
     }
     let found = list.lookup(&dataset.name, written).map(|e| e.code.clone());
-    memo.borrow_mut().entry(field).or_default().insert(written.to_string(), found.clone());
+    memo.borrow_mut()
+        .entry(field)
+        .or_default()
+        .insert(written.to_string(), found.clone());
     found
 }
 
 /// The code-list column of the entry a field's code names (`comuna` of a barrio).
-pub(super) fn code_column(standard: &Standard, dataset: &Dataset, field: &Field, value: &Value, column: &str) -> Option<i64> {
-    let Value::Text(code) = value else { return None };
+pub(super) fn code_column(
+    standard: &Standard,
+    dataset: &Dataset,
+    field: &Field,
+    value: &Value,
+    column: &str,
+) -> Option<i64> {
+    let Value::Text(code) = value else {
+        return None;
+    };
     let list = standard.code_lists.get(field.code_list.as_ref()?)?;
-    list.by_code(&dataset.name, code)?.columns.get(column)?.trim().parse().ok()
+    list.by_code(&dataset.name, code)?
+        .columns
+        .get(column)?
+        .trim()
+        .parse()
+        .ok()
 }

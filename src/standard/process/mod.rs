@@ -25,7 +25,10 @@ use super::{FileContext, FileResult, Record, SheetOutcome, SheetReport, Standard
 use columns::{column_readings, unused_columns};
 use fields::CodeMemo;
 use record::{build_record, Place, Reporter};
-use rows::{blank_rows_between, fraction_columns, is_note_row, is_totals_row, row_hash, same_row, wide_months, Period};
+use rows::{
+    blank_rows_between, fraction_columns, is_note_row, is_totals_row, row_hash, same_row,
+    wide_months, Period,
+};
 
 /// Replaces e-mail addresses in free text: a person's address must never be stored.
 pub fn redact(text: String) -> String {
@@ -72,7 +75,9 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             let filled = header
                 .as_ref()
                 .filter(|h| h.missing_required.is_empty())
-                .map(|h| sheet.merged_rows(sheet.rows.get(h.data_start).map_or(u32::MAX, |r| r.number)))
+                .map(|h| {
+                    sheet.merged_rows(sheet.rows.get(h.data_start).map_or(u32::MAX, |r| r.number))
+                })
                 .unwrap_or_default();
             (header, filled)
         })
@@ -110,7 +115,10 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             let field = &dataset.fields[tie.field];
             let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
             let (chosen, other) = (column_letters(tie.chosen), column_letters(tie.other));
-            let message = standard.messages.render("warning.tie", &[("columna", &chosen), ("otra", &other), ("campo", &campo)]);
+            let message = standard.messages.render(
+                "warning.tie",
+                &[("columna", &chosen), ("otra", &other), ("campo", &campo)],
+            );
             result.issues.push(Issue {
                 sheet: sheet.name.clone(),
                 row: None,
@@ -127,12 +135,25 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             for &i in &header.missing_required {
                 let field = &dataset.fields[i];
                 let campo = field.title.clone().unwrap_or_else(|| field.name.clone());
-                let mut message = standard.messages.render("missing-label", &[("dataset", &dataset.name), ("campo", &campo)]);
+                let mut message = standard.messages.render(
+                    "missing-label",
+                    &[("dataset", &dataset.name), ("campo", &campo)],
+                );
                 if let Some((list, example)) = &unused {
-                    let organismo = if ctx.organismo.is_empty() { "ORGANISMO" } else { ctx.organismo.as_str() };
+                    let organismo = if ctx.organismo.is_empty() {
+                        "ORGANISMO"
+                    } else {
+                        ctx.organismo.as_str()
+                    };
                     let detail = standard.messages.render(
                         "missing-label.unused",
-                        &[("columnas", list), ("campo", &campo), ("organismo", organismo), ("encabezado", example), ("codigo", &field.name)],
+                        &[
+                            ("columnas", list),
+                            ("campo", &campo),
+                            ("organismo", organismo),
+                            ("encabezado", example),
+                            ("codigo", &field.name),
+                        ],
                     );
                     message = format!("{message} {detail}");
                 }
@@ -147,30 +168,61 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                     message,
                 });
             }
-            report.resultado = SheetOutcome::Rechazada { dataset: dataset.name.clone() };
+            report.resultado = SheetOutcome::Rechazada {
+                dataset: dataset.name.clone(),
+            };
             result.sheets.push(report);
             continue;
         }
-        report.resultado = SheetOutcome::Leida { dataset: dataset.name.clone() };
+        report.resultado = SheetOutcome::Leida {
+            dataset: dataset.name.clone(),
+        };
         report.filas_omitidas += blank_rows_between(sheet, header.data_start);
-        let reporter = Reporter { standard, header, fraction_columns: fraction_columns(dataset, header, sheet), codes: CodeMemo::default() };
+        let reporter = Reporter {
+            standard,
+            header,
+            fraction_columns: fraction_columns(dataset, header, sheet),
+            codes: CodeMemo::default(),
+        };
         let sheet_name: Arc<str> = Arc::from(sheet.name.as_str());
-        let key_fields: Vec<usize> = dataset.unique_in_file.iter().filter_map(|f| dataset.field_index(f)).collect();
+        let key_fields: Vec<usize> = dataset
+            .unique_in_file
+            .iter()
+            .filter_map(|f| dataset.field_index(f))
+            .collect();
         let records = result.records.entry(dataset.name.clone()).or_default();
 
         for read in sheet.rows.iter().skip(header.data_start) {
             // The row as filled by its merges, when any reach it.
-            let row = filled.binary_search_by_key(&read.number, |r| r.number).ok().and_then(|i| filled.get(i)).unwrap_or(read);
-            if row.is_blank() || is_totals_row(row, standard) || is_note_row(row, standard, dataset, header) {
+            let row = filled
+                .binary_search_by_key(&read.number, |r| r.number)
+                .ok()
+                .and_then(|i| filled.get(i))
+                .unwrap_or(read);
+            if row.is_blank()
+                || is_totals_row(row, standard)
+                || is_note_row(row, standard, dataset, header)
+            {
                 report.filas_omitidas += 1;
                 continue;
             }
-            let place = Place { sheet: &sheet.name, row: row.number };
+            let place = Place {
+                sheet: &sheet.name,
+                row: row.number,
+            };
             let dup_key = (header.dataset, row_hash(row));
-            let earlier = seen_rows.get(&dup_key).and_then(|rows| rows.iter().find(|(_, r)| same_row(r, row)));
+            let earlier = seen_rows
+                .get(&dup_key)
+                .and_then(|rows| rows.iter().find(|(_, r)| same_row(r, row)));
             if let Some((first_sheet, first)) = earlier {
-                let previous = if *first_sheet == sheet.name { first.number.to_string() } else { format!("{} de la hoja «{first_sheet}»", first.number) };
-                let message = standard.messages.render("duplicate-row", &[("fila_previa", &previous)]);
+                let previous = if *first_sheet == sheet.name {
+                    first.number.to_string()
+                } else {
+                    format!("{} de la hoja «{first_sheet}»", first.number)
+                };
+                let message = standard
+                    .messages
+                    .render("duplicate-row", &[("fila_previa", &previous)]);
                 result.issues.push(Issue {
                     sheet: sheet.name.clone(),
                     row: Some(row.number),
@@ -184,19 +236,23 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
                 report.filas_rechazadas += 1;
                 continue;
             }
-            seen_rows.entry(dup_key).or_default().push((&sheet.name, row));
+            seen_rows
+                .entry(dup_key)
+                .or_default()
+                .push((&sheet.name, row));
 
-            let months: Vec<Option<Period>> = if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
-                let m = wide_months(header, row, standard);
-                if m.is_empty() {
-                    // A row with no monthly figure at all is a placeholder, not data.
-                    report.filas_omitidas += 1;
-                    continue;
-                }
-                m.into_iter().map(Some).collect()
-            } else {
-                vec![None]
-            };
+            let months: Vec<Option<Period>> =
+                if header.roles.iter().any(|r| matches!(r, Role::Wide { .. })) {
+                    let m = wide_months(header, row, standard);
+                    if m.is_empty() {
+                        // A row with no monthly figure at all is a placeholder, not data.
+                        report.filas_omitidas += 1;
+                        continue;
+                    }
+                    m.into_iter().map(Some).collect()
+                } else {
+                    vec![None]
+                };
             let mut built = Vec::new();
             let mut row_errors = Vec::new();
             let mut row_warnings = Vec::new();
@@ -211,24 +267,41 @@ pub fn process_file(standard: &Standard, ctx: &FileContext, sheets: &[RawSheet])
             }
             if row_errors.is_empty() && !key_fields.is_empty() {
                 for values in &built {
-                    let key: Vec<String> = key_fields.iter().map(|&i| values[i].to_export()).collect();
+                    let key: Vec<String> =
+                        key_fields.iter().map(|&i| values[i].to_export()).collect();
                     if let Some(first) = seen_keys.get(&(header.dataset, key.clone())) {
                         let field = &dataset.fields[key_fields[0]];
-                        let col = header.roles.iter().position(|r| *r == Role::Field(key_fields[0]));
+                        let col = header
+                            .roles
+                            .iter()
+                            .position(|r| *r == Role::Field(key_fields[0]));
                         let first = first.to_string();
-                        row_errors.push(reporter.cell_issue(&place, field, col, Code::ConstraintError, &key.join(" "), "constraint-error.unique", &[("fila_previa", &first)]));
+                        row_errors.push(reporter.cell_issue(
+                            &place,
+                            field,
+                            col,
+                            Code::ConstraintError,
+                            &key.join(" "),
+                            "constraint-error.unique",
+                            &[("fila_previa", &first)],
+                        ));
                     }
                 }
                 if row_errors.is_empty() {
                     for values in &built {
-                        let key: Vec<String> = key_fields.iter().map(|&i| values[i].to_export()).collect();
+                        let key: Vec<String> =
+                            key_fields.iter().map(|&i| values[i].to_export()).collect();
                         seen_keys.insert((header.dataset, key), row.number);
                     }
                 }
             }
             if row_errors.is_empty() {
                 report.filas_aceptadas += built.len();
-                records.extend(built.into_iter().map(|values| Record { sheet: Arc::clone(&sheet_name), row: row.number, values }));
+                records.extend(built.into_iter().map(|values| Record {
+                    sheet: Arc::clone(&sheet_name),
+                    row: row.number,
+                    values,
+                }));
                 result.issues.extend(row_warnings);
             } else {
                 report.filas_rechazadas += 1;

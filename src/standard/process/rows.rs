@@ -3,12 +3,12 @@
 //!
 //! Reads rows against the header; must not build records or issues.
 
+use super::fields::parse_field;
 use crate::standard::header::{Header, Role};
 use crate::standard::schema::{Dataset, FieldType};
 use crate::standard::sheet::{Cell, RawRow, RawSheet};
 use crate::standard::values;
 use crate::standard::Standard;
-use super::fields::parse_field;
 
 pub(super) fn is_totals_row(row: &RawRow, standard: &Standard) -> bool {
     if row.sum_formulas {
@@ -17,14 +17,23 @@ pub(super) fn is_totals_row(row: &RawRow, standard: &Standard) -> bool {
     // The first text cell starts with `Total`…, or any text cell is just `Total` (a subtotal
     // under a row counter or a comuna number: `3 | 4 | Total | … | 30`).
     let lex = &standard.lexicon;
-    let mut texts = row.cells.iter().filter_map(Cell::text).filter(|t| !t.is_empty());
+    let mut texts = row
+        .cells
+        .iter()
+        .filter_map(Cell::text)
+        .filter(|t| !t.is_empty());
     texts.next().is_some_and(|t| lex.is_totals_label(t)) || texts.any(|t| lex.is_totals_word(t))
 }
 
 /// A lone text under or among the data that is not a value of its column: `Fuente: …`,
 /// `Elaborado por …`, `Datos provisorios`. A lone value that its column accepts (a known
 /// programme) is a data row with the rest missing, and is reported as such.
-pub(super) fn is_note_row(row: &RawRow, standard: &Standard, dataset: &Dataset, header: &Header) -> bool {
+pub(super) fn is_note_row(
+    row: &RawRow,
+    standard: &Standard,
+    dataset: &Dataset,
+    header: &Header,
+) -> bool {
     let mut filled = row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank());
     let (Some((col, Cell::Text(t))), None) = (filled.next(), filled.next()) else {
         return false;
@@ -37,7 +46,8 @@ pub(super) fn is_note_row(row: &RawRow, standard: &Standard, dataset: &Dataset, 
             let field = &dataset.fields[*i];
             // Free text would accept any note; a code, number or date column tells.
             let free_text = field.field_type == FieldType::String && field.code_list.is_none();
-            free_text || parse_field(standard, dataset, field, &Cell::Text(t.clone()), None).is_err()
+            free_text
+                || parse_field(standard, dataset, field, &Cell::Text(t.clone()), None).is_err()
         }
         _ => true,
     }
@@ -65,7 +75,8 @@ pub(super) fn fraction_columns(dataset: &Dataset, header: &Header, sheet: &RawSh
                     _ => None,
                 })
                 .collect();
-            numbers.iter().all(|n| (0.0..=1.0).contains(n)) && numbers.iter().any(|n| *n > 0.0 && *n < 1.0)
+            numbers.iter().all(|n| (0.0..=1.0).contains(n))
+                && numbers.iter().any(|n| *n > 0.0 && *n < 1.0)
         })
         .collect()
 }
@@ -77,7 +88,11 @@ pub(super) fn wide_months(header: &Header, row: &RawRow, standard: &Standard) ->
         .iter()
         .enumerate()
         .filter_map(|(c, role)| match role {
-            Role::Wide { month, year, .. } if !values::is_missing(row.cell(c), &standard.lexicon) => Some((*year, *month)),
+            Role::Wide { month, year, .. }
+                if !values::is_missing(row.cell(c), &standard.lexicon) =>
+            {
+                Some((*year, *month))
+            }
             _ => None,
         })
         .collect();
@@ -88,7 +103,11 @@ pub(super) fn wide_months(header: &Header, row: &RawRow, standard: &Standard) ->
 
 /// The cells that make a row what it is: up to the last non-blank one, text trimmed.
 fn significant(row: &RawRow) -> &[Cell] {
-    let end = row.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1);
+    let end = row
+        .cells
+        .iter()
+        .rposition(|c| !c.is_blank())
+        .map_or(0, |i| i + 1);
     &row.cells[..end]
 }
 
@@ -128,7 +147,10 @@ pub(super) fn row_hash(row: &RawRow) -> u64 {
 /// Blank rows among the data (rows a reader left out because nothing was in them): the rows
 /// between the header and the last row that the sheet's numbering skips.
 pub(super) fn blank_rows_between(sheet: &RawSheet, data_start: usize) -> usize {
-    let mut previous = data_start.checked_sub(1).and_then(|i| sheet.rows.get(i)).map(|r| r.number);
+    let mut previous = data_start
+        .checked_sub(1)
+        .and_then(|i| sheet.rows.get(i))
+        .map(|r| r.number);
     let mut blank = 0usize;
     for row in sheet.rows.iter().skip(data_start) {
         if let Some(p) = previous {
