@@ -888,6 +888,89 @@ fn a_feedback_that_waits_for_the_server_says_what_its_own_ingest_saw() {
     assert!(!second.contains("dos.csv"), "{second}");
 }
 
+/// The period's data version as its published data package says it.
+fn published_version(w: &Workdir, period: &str) -> String {
+    let path = w.dir.join(format!("publicacion/{period}/datapackage.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let package: Json = serde_json::from_str(&text).expect("datapackage JSON");
+    package["version"].as_str().unwrap_or_default().to_string()
+}
+
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_report_that_waits_for_the_server_is_sent_as_it_was_queued_even_after_a_rebuild() {
+    let w = samples();
+    let port = free_port();
+    set_smtp(&w, port);
+    // The server is down: January to March are built and queued, and wait.
+    run_once(&w, APRIL);
+    let pdf = w.dir.join("informes/participa-2019-03-es.pdf");
+    let queued_pdf = sha256_of(&pdf);
+    let queued_version = published_version(&w, "2019-03");
+
+    // Meanwhile a ministry sends more March rows and someone builds March again by hand.
+    w.drop_file(
+        "ministerio-cultura/tardio.csv",
+        b"Programa;Fecha;Barrio;Participantes\nBA Elige;20/03/2019;Palermo;777\n",
+    );
+    let later = "2019-04-02T12:00:30Z";
+    let ingest = w.run_at(later, &["ingest"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let rebuilt = w.run_at(later, &["report", "--period", "2019-03"]);
+    assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
+    let rebuilt_version = published_version(&w, "2019-03");
+    assert_ne!(
+        queued_version, rebuilt_version,
+        "the late rows change March's data"
+    );
+    assert_ne!(sha256_of(&pdf), queued_pdf, "the rebuild wrote a new PDF");
+
+    // The server is back: the waiting March message is the one that was queued, words and files.
+    let Some(server) = Server::start_on_port(port, &[]) else {
+        return;
+    };
+    run_once(&w, "2019-04-02T12:01:00Z");
+    let march: Vec<Json> = server
+        .received()
+        .into_iter()
+        .map(|(_, m)| m)
+        .filter(|m| {
+            m["message_id"]
+                .as_str()
+                .is_some_and(|id| id.contains("2019-03"))
+        })
+        .collect();
+    assert_eq!(march.len(), 2, "one March message per recipient: {march:?}");
+    for m in &march {
+        let parts = m["parts"].as_array().cloned().unwrap_or_default();
+        let text = parts
+            .iter()
+            .find(|p| p["content_type"] == "text/plain")
+            .and_then(|p| p["text"].as_str())
+            .unwrap_or_default();
+        assert!(
+            text.contains(&queued_version) && !text.contains(&rebuilt_version),
+            "the text gives the queued data version {queued_version}: {text}"
+        );
+        let attached = parts
+            .iter()
+            .find(|p| p["filename"] == "participa-2019-03-es.pdf")
+            .unwrap_or_else(|| panic!("the PDF is attached: {parts:?}"));
+        assert_eq!(
+            attached["sha256"], queued_pdf,
+            "the PDF attached is the one built when the report was queued"
+        );
+    }
+}
+
 /// Spawns `participa run` at `now` with its log on a piped stderr; the receiver gets a
 /// message when its start-up catch-up is over (the reminders job's line).
 fn spawn_daemon(

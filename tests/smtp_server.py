@@ -42,6 +42,7 @@ import sys
 import threading
 
 import email
+import hashlib
 import email.policy
 import logging
 import warnings
@@ -139,6 +140,7 @@ def inspect(path):
             "filename": part.get_filename(),
             "disposition": part.get_content_disposition(),
             "size": len(payload),
+            "sha256": hashlib.sha256(payload).hexdigest(),
             "text": part.get_content() if part.get_content_maintype() == "text" else None,
         })
     header = lambda name: str(msg[name]) if msg[name] is not None else None

@@ -83,7 +83,45 @@ pub fn report_message(
     message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Message, DeliverError> {
-    check_message_id(message_id)?;
+    let (mail, files) = report_mail(cfg, report, docs)?;
+    frozen_report_message(cfg, &mail, files.as_ref(), recipient, message_id, now)
+}
+
+/// What a report message says, made once when the report is queued and kept with the queue
+/// (see [`report_mail`]): a retry after an outage sends these words and these files, whatever
+/// the store or the report folder hold by then.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportMail {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body (a whole page).
+    pub html: String,
+    /// The attachments' file names.
+    pub pdf_name: String,
+    /// See `pdf_name`.
+    pub xlsx_name: String,
+    /// Whether the body says the files are attached (then [`ReportAttachments`] go with it).
+    pub attached: bool,
+}
+
+/// The bytes of the report's files, when the message carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportAttachments {
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// The XLSX workbook.
+    pub xlsx: Vec<u8>,
+}
+
+/// The words of the report message and, when they fit under `max_adjuntos_bytes`, its files,
+/// read now: what [`frozen_report_message`] sends to each recipient.
+pub fn report_mail(
+    cfg: &MailConfig,
+    report: &Report,
+    docs: &ReportDocs<'_>,
+) -> Result<(ReportMail, Option<ReportAttachments>), DeliverError> {
     let meta = &report.meta;
     let lang = meta.lang;
     let w = Words::of(lang);
@@ -265,16 +303,58 @@ pub fn report_message(
         Some(code) => format!("{} ({code})", meta.title),
         None => meta.title.clone(),
     };
-    let builder = base(cfg, &[recipient], &subject, message_id.to_string(), now)?;
-    let body = MultiPart::alternative_plain_html(text, page(lang.tag(), &meta.title, &html));
-    let message = match files {
-        Some((pdf, xlsx)) => builder.multipart(
+    let mail = ReportMail {
+        subject,
+        text,
+        html: page(lang.tag(), &meta.title, &html),
+        pdf_name,
+        xlsx_name,
+        attached: files.is_some(),
+    };
+    Ok((
+        mail,
+        files.map(|(pdf, xlsx)| ReportAttachments { pdf, xlsx }),
+    ))
+}
+
+/// The report message to one recipient, from what [`report_mail`] made. A mail that says its
+/// files are attached and comes without them is refused, never sent half.
+pub fn frozen_report_message(
+    cfg: &MailConfig,
+    mail: &ReportMail,
+    files: Option<&ReportAttachments>,
+    recipient: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliverError> {
+    check_message_id(message_id)?;
+    let builder = base(
+        cfg,
+        &[recipient],
+        &mail.subject,
+        message_id.to_string(),
+        now,
+    )?;
+    let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    let message = match (mail.attached, files) {
+        (true, Some(f)) => builder.multipart(
             MultiPart::mixed()
                 .multipart(body)
-                .singlepart(Attachment::new(pdf_name).body(pdf, content_type(PDF_TYPE)?))
-                .singlepart(Attachment::new(xlsx_name).body(xlsx, content_type(XLSX_TYPE)?)),
+                .singlepart(
+                    Attachment::new(mail.pdf_name.clone())
+                        .body(f.pdf.clone(), content_type(PDF_TYPE)?),
+                )
+                .singlepart(
+                    Attachment::new(mail.xlsx_name.clone())
+                        .body(f.xlsx.clone(), content_type(XLSX_TYPE)?),
+                ),
         ),
-        None => builder.multipart(body),
+        (true, None) => {
+            return Err(DeliverError::Build(
+                "el mensaje del informe dice que lleva sus archivos y no están".into(),
+            ))
+        }
+        (false, _) => builder.multipart(body),
     };
     message.map_err(|e| DeliverError::Build(e.to_string()))
 }

@@ -32,8 +32,9 @@ use sha2::{Digest, Sha256};
 
 pub use config::{MailConfig, Seguridad, Transporte};
 pub use message::{
-    alert_message, feedback_message, reminder_message, report_message, AcceptedFile, Feedback,
-    LayoutTable, RejectedRow, RepeatedFile, ReportDocs,
+    alert_message, feedback_message, frozen_report_message, reminder_message, report_mail,
+    report_message, AcceptedFile, Feedback, LayoutTable, RejectedRow, RepeatedFile,
+    ReportAttachments, ReportDocs, ReportMail,
 };
 pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavailable};
 

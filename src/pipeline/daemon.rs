@@ -54,7 +54,9 @@ use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
 use crate::report::model::{Lang, Report};
 use crate::schedule::{self, Wake};
-use crate::store::{Delivery, MailProblem, NewDelivery, SqliteStore, Store, StoreError};
+use crate::store::{
+    Delivery, MailProblem, NewDelivery, QueuedReport, SqliteStore, Store, StoreError,
+};
 
 /// Why a job could not run.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,9 @@ pub enum DaemonError {
     #[error("{0}")]
     NotFound(String),
 }
+
+/// A report message's words and, when it carries them, its files.
+type ReportMailAndFiles = (deliver::ReportMail, Option<deliver::ReportAttachments>);
 
 /// Ledger kinds.
 const REPORT: &str = "informe";
@@ -399,7 +404,7 @@ impl<'a> Daemon<'a> {
             .zone()
             .map_err(DaemonError::Config)?;
         let today = now.with_timezone(&zone).date_naive();
-        report(
+        let files = report(
             self.config,
             &mut self.store,
             period,
@@ -408,6 +413,27 @@ impl<'a> Daemon<'a> {
             &rfc(now),
         )?;
         let cfg = &self.config.settings.correo;
+        // What the message says and the files it carries are kept with the queue now, so a
+        // retry after an outage sends this report, not one built from what the store holds by
+        // then. A failure to make them is not fatal: the message is then made when sent.
+        let content = match deliver::report_mail(
+            cfg,
+            &files.report,
+            &deliver::ReportDocs {
+                pdf: &files.pdf,
+                xlsx: &files.xlsx,
+            },
+        ) {
+            Ok((mail, attachments)) => QueuedReport {
+                contenido: serde_json::to_string(&mail).ok(),
+                pdf: attachments.as_ref().map(|a| a.pdf.clone()),
+                xlsx: attachments.map(|a| a.xlsx),
+            },
+            Err(e) => {
+                warn!(error = %e, "no se pudo guardar el mensaje del informe; se armará al enviarlo");
+                QueuedReport::default()
+            }
+        };
         let entries: Vec<NewDelivery> = cfg
             .destinatarios
             .iter()
@@ -425,7 +451,8 @@ impl<'a> Daemon<'a> {
                 contenido: None,
             })
             .collect();
-        self.store.enqueue_report(&clave, &entries, &rfc(now))?;
+        self.store
+            .enqueue_report(&clave, &entries, &rfc(now), &content)?;
         info!(
             destinatarios = entries.len(),
             "informe construido y en cola"
@@ -538,7 +565,7 @@ impl<'a> Daemon<'a> {
                 self.mailer = make_mailer(self.config);
             }
         }
-        let mut models = BTreeMap::new();
+        let mut mails = BTreeMap::new();
         // Alerts enqueued by this pass are sent by it too.
         for _ in 0..2 {
             let due = self.store.ledger(Some(&rfc(due_at)))?;
@@ -551,7 +578,7 @@ impl<'a> Daemon<'a> {
                     return Ok(done);
                 }
                 // What the ledger keeps (the server's words), what the log says, and when to retry.
-                let (stored, shown, retry) = match self.send_one(&d, now, &mut models) {
+                let (stored, shown, retry) = match self.send_one(&d, now, &mut mails) {
                     Ok(receipt) => {
                         self.store.ledger_sent(
                             d.id,
@@ -724,13 +751,75 @@ impl<'a> Daemon<'a> {
             .cloned()
     }
 
-    /// Builds and sends one ledger row's message. `models` keeps the report models made in
+    /// A report ledger row's message as it was when queued; for a report queued by an older
+    /// release, made now from the report's files (built again when one was deleted: the same
+    /// data gives the same report).
+    fn report_mail_of(
+        &mut self,
+        d: &Delivery,
+        created: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<ReportMailAndFiles, Failure> {
+        let unmade = Failure::Message;
+        if let Some(q) = self
+            .store
+            .queued_report(&d.clave)
+            .map_err(|e| unmade(e.to_string()))?
+        {
+            if let Some(mail) = q
+                .contenido
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<deliver::ReportMail>(c).ok())
+            {
+                let files = match (q.pdf, q.xlsx) {
+                    (Some(pdf), Some(xlsx)) => Some(deliver::ReportAttachments { pdf, xlsx }),
+                    _ => None,
+                };
+                return Ok((mail, files));
+            }
+        }
+        let (period, lang) = d
+            .clave
+            .split_once('/')
+            .ok_or_else(|| unmade(format!("clave de informe inválida: {}", d.clave)))?;
+        let period =
+            Period::parse(period).ok_or_else(|| unmade(format!("período inválido: {period}")))?;
+        let lang = Lang::parse(lang).unwrap_or(self.lang);
+        let zone = self.config.settings.programacion.zone().map_err(unmade)?;
+        let today = created.with_timezone(&zone).date_naive();
+        let out = self
+            .config
+            .resolve(&self.config.settings.informe.dir_salida);
+        let stem = format!("participa-{period}-{}", lang.code());
+        let (pdf, xlsx) = (
+            out.join(format!("{stem}.pdf")),
+            out.join(format!("{stem}.xlsx")),
+        );
+        let model: Report = if pdf.exists() && xlsx.exists() {
+            build_report(self.config, &mut self.store, period, lang, today, &rfc(now))
+                .map(|(r, _)| r)
+        } else {
+            report(self.config, &mut self.store, period, lang, today, &rfc(now)).map(|f| f.report)
+        }
+        .map_err(|e| unmade(format!("no se pudo armar el informe {period}: {e}")))?;
+        deliver::report_mail(
+            &self.config.settings.correo,
+            &model,
+            &deliver::ReportDocs {
+                pdf: &pdf,
+                xlsx: &xlsx,
+            },
+        )
+        .map_err(|e| unmade(e.to_string()))
+    }
+
+    /// Builds and sends one ledger row's message. `mails` keeps the report messages made in
     /// this pass, by ledger key.
     fn send_one(
         &mut self,
         d: &Delivery,
         now: DateTime<Utc>,
-        models: &mut BTreeMap<String, Report>,
+        mails: &mut BTreeMap<String, ReportMailAndFiles>,
     ) -> Result<deliver::SendReceipt, Failure> {
         let unmade = Failure::Message;
         let to = self.address(d).ok_or_else(|| {
@@ -740,47 +829,18 @@ impl<'a> Daemon<'a> {
         let cfg = &self.config.settings.correo;
         let message = match d.tipo.as_str() {
             REPORT => {
-                let (period, lang) = d
-                    .clave
-                    .split_once('/')
-                    .ok_or_else(|| unmade(format!("clave de informe inválida: {}", d.clave)))?;
-                let period = Period::parse(period)
-                    .ok_or_else(|| unmade(format!("período inválido: {period}")))?;
-                let lang = Lang::parse(lang).unwrap_or(self.lang);
-                let zone = self.config.settings.programacion.zone().map_err(unmade)?;
-                let today = created.with_timezone(&zone).date_naive();
-                let out = self
-                    .config
-                    .resolve(&self.config.settings.informe.dir_salida);
-                let stem = format!("participa-{period}-{}", lang.code());
-                let (pdf, xlsx) = (
-                    out.join(format!("{stem}.pdf")),
-                    out.join(format!("{stem}.xlsx")),
-                );
-                // The files of an earlier build are used when they are there; a deleted one
-                // is built again (the same data gives the same report).
-                // The model is made once per report in a pass, not once per recipient.
-                if !models.contains_key(&d.clave) {
-                    let model = if pdf.exists() && xlsx.exists() {
-                        build_report(self.config, &mut self.store, period, lang, today, &rfc(now))
-                            .map(|(r, _)| r)
-                    } else {
-                        report(self.config, &mut self.store, period, lang, today, &rfc(now))
-                            .map(|f| f.report)
-                    }
-                    .map_err(|e| unmade(format!("no se pudo armar el informe {period}: {e}")))?;
-                    models.insert(d.clave.clone(), model);
+                // What the message said when the report was queued, made once per pass.
+                if !mails.contains_key(&d.clave) {
+                    let mail = self.report_mail_of(d, created, now)?;
+                    mails.insert(d.clave.clone(), mail);
                 }
-                let model = models
+                let (mail, files) = mails
                     .get(&d.clave)
-                    .ok_or_else(|| unmade(format!("informe {period} sin armar")))?;
-                deliver::report_message(
+                    .ok_or_else(|| unmade(format!("informe {} sin armar", d.clave)))?;
+                deliver::frozen_report_message(
                     cfg,
-                    model,
-                    &deliver::ReportDocs {
-                        pdf: &pdf,
-                        xlsx: &xlsx,
-                    },
+                    mail,
+                    files.as_ref(),
                     &to,
                     &d.message_id,
                     created,

@@ -347,13 +347,18 @@ pub trait Store {
     fn mail_problem_cleared(&mut self) -> Result<Option<MailProblem>, StoreError>;
     /// Whether a month's report (`2019-03/es`) was enqueued.
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError>;
-    /// Enqueues a month's report for its recipients and marks it enqueued, in one transaction.
+    /// Enqueues a month's report for its recipients and marks it enqueued with what its
+    /// message says, in one transaction.
     fn enqueue_report(
         &mut self,
         clave: &str,
         entries: &[NewDelivery],
         at: &str,
+        content: &QueuedReport,
     ) -> Result<(), StoreError>;
+    /// What a queued report's message says, as made when it was queued; `None` for a report
+    /// queued by an older release (made when sent).
+    fn queued_report(&mut self, clave: &str) -> Result<Option<QueuedReport>, StoreError>;
     /// Records that a daemon job ran.
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError>;
     /// The daemon's jobs' last runs.
@@ -399,6 +404,17 @@ pub struct NewDelivery {
     /// What the message says, made when it is enqueued (JSON; feedback and reminders), so a
     /// retry sends what the moment it belongs to saw.
     pub contenido: Option<String>,
+}
+
+/// A month's report message as it was when queued: shared by all its recipients' ledger rows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueuedReport {
+    /// The message's words (JSON, made by `deliver`).
+    pub contenido: Option<String>,
+    /// The PDF attached, when the message carries its files.
+    pub pdf: Option<Vec<u8>>,
+    /// The XLSX attached, when the message carries its files.
+    pub xlsx: Option<Vec<u8>>,
 }
 
 /// A ledger row.

@@ -14,8 +14,8 @@ use super::layouts;
 use super::lock::{Busy, Holder, WriterLock};
 use super::{
     Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem,
-    NewDelivery, NewLayout, Outcome, Rejection, RepeatedRows, Selection, Store, StoreError,
-    StoreStatus, StoredRow, Submission, VersionInfo,
+    NewDelivery, NewLayout, Outcome, QueuedReport, Rejection, RepeatedRows, Selection, Store,
+    StoreError, StoreStatus, StoredRow, Submission, VersionInfo,
 };
 use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
 use crate::standard::{Code, Value};
@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_entregas_recuperables.sql"),
     include_str!("migrations/0006_lecturas_en_archivo.sql"),
     include_str!("migrations/0007_entregas_contenido.sql"),
+    include_str!("migrations/0008_informes_contenido.sql"),
 ];
 
 /// SQLite implementation of [`Store`].
@@ -1059,14 +1060,36 @@ impl Store for SqliteStore {
         clave: &str,
         entries: &[NewDelivery],
         at: &str,
+        content: &QueuedReport,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for e in entries {
             insert_delivery(&tx, e)?;
         }
-        tx.execute("INSERT INTO informes_encolados (clave, encolado_en) VALUES (?1, ?2) ON CONFLICT (clave) DO NOTHING", params![clave, at])?;
+        tx.execute(
+            "INSERT INTO informes_encolados (clave, encolado_en, contenido, pdf, xlsx) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (clave) DO NOTHING",
+            params![clave, at, content.contenido, content.pdf, content.xlsx],
+        )?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn queued_report(&mut self, clave: &str) -> Result<Option<QueuedReport>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT contenido, pdf, xlsx FROM informes_encolados WHERE clave = ?1 AND contenido IS NOT NULL",
+                params![clave],
+                |r| {
+                    Ok(QueuedReport {
+                        contenido: r.get(0)?,
+                        pdf: r.get(1)?,
+                        xlsx: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError> {

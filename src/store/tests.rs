@@ -635,3 +635,47 @@ fn a_setup_problem_holds_pending_deliveries_without_spending_attempts_and_only_f
         "the last error stays until the next attempt"
     );
 }
+
+#[test]
+fn a_queued_report_keeps_its_words_and_files_and_a_second_enqueue_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let standard = standard();
+    let mut s = store(&dir, &standard);
+    let first = QueuedReport {
+        contenido: Some("{\"subject\":\"marzo\"}".into()),
+        pdf: Some(b"%PDF-1.7 first".to_vec()),
+        xlsx: Some(b"PK first".to_vec()),
+    };
+    let entries = [delivery("2019-03/es", "a"), delivery("2019-03/es", "b")];
+    s.enqueue_report("2019-03/es", &entries, "2019-04-02T12:00:00Z", &first)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s
+        .report_enqueued("2019-03/es")
+        .unwrap_or_else(|e| panic!("{e}")));
+    // The same period again (a second process that raced this one): the first content stays.
+    let second = QueuedReport {
+        contenido: Some("{\"subject\":\"otro\"}".into()),
+        pdf: Some(b"%PDF-1.7 second".to_vec()),
+        xlsx: None,
+    };
+    s.enqueue_report("2019-03/es", &[], "2019-04-02T12:05:00Z", &second)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.queued_report("2019-03/es")
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(first)
+    );
+    // A report queued without its words (an older release): made when sent.
+    s.enqueue_report(
+        "2019-02/es",
+        &[],
+        "2019-04-02T12:00:00Z",
+        &QueuedReport::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.queued_report("2019-02/es")
+            .unwrap_or_else(|e| panic!("{e}")),
+        None
+    );
+}
