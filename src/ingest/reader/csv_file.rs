@@ -4,9 +4,11 @@
 //! Memory is bounded by the file's [`Budget`]: every cell of a kept row (blank rows are not
 //! kept) and its text are charged as the row is made. The csv crate holds one record's fields
 //! at a time, all of them, however many columns are read: a single line of fifty million
-//! delimiters would be fifty million fields at once. So the widest record is measured first
-//! (csv-core, the csv crate's own parser, counting fields without keeping them) and charged to
-//! the same budget, as the one record held while the others are read.
+//! delimiters would be fifty million fields at once. So the widest record is charged to the
+//! same budget, as the one record held while the others are read: measured first (csv-core,
+//! the csv crate's own parser, counting fields without keeping them) when the file has more
+//! delimiters than cells left to spend, otherwise as the rows go by and charged at the end —
+//! no record can then be wider than the budget, and the common file is parsed once, not twice.
 
 use super::{Budget, Limits, ReadError};
 use crate::standard::{Cell, RawRow, RawSheet};
@@ -177,7 +179,13 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
     let mut budget = Budget::new(limits);
     let text = decode(bytes);
     let delimiter = detect_delimiter(&text);
-    budget.cells(widest_record(text.as_bytes(), delimiter))?;
+    // A record has at most one field more than the file has delimiters.
+    let delimiters = text.bytes().filter(|&b| b == delimiter).count() as u64;
+    let measured_first = delimiters >= budget.cells_left();
+    if measured_first {
+        budget.cells(widest_record(text.as_bytes(), delimiter))?;
+    }
+    let mut widest = 0u64;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -191,6 +199,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             break;
         }
         let record = record.map_err(|e| ReadError::Corrupt(format!("línea {}: {e}", index + 1)))?;
+        widest = widest.max(record.len() as u64);
         let row_number = numbers.row_at(record.position().map(csv::Position::byte));
         if record.len() > limits.max_columns {
             truncated = true;
@@ -227,6 +236,9 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<RawSheet>, ReadErro
             )?;
             rows.push(row);
         }
+    }
+    if !measured_first {
+        budget.cells(widest)?;
     }
     Ok(vec![RawSheet {
         name: String::new(),

@@ -76,6 +76,11 @@ impl Budget {
         }
     }
 
+    /// Cells still to spend.
+    pub fn cells_left(&self) -> u64 {
+        self.cells_left
+    }
+
     /// Spends `n` cells.
     pub fn cells(&mut self, n: u64) -> Result<(), ReadError> {
         match self.cells_left.checked_sub(n) {

@@ -27,7 +27,7 @@
 //! file (as before).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use quick_xml::events::{BytesStart, Event};
@@ -40,7 +40,70 @@ use crate::standard::{Cell, Merge, RawSheet};
 
 type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 /// One part of an [`Archive`], inflated as it is read.
-type Part<'a, 'b> = BufReader<std::io::Take<zip::read::ZipFile<'a, Cursor<&'b [u8]>>>>;
+type Part<'a, 'b> = PartReader<std::io::Take<zip::read::ZipFile<'a, Cursor<&'b [u8]>>>>;
+
+/// A buffered reader for a part, in place of `std::io::BufReader`: quick-xml asks for the
+/// buffer once or twice per XML event (some 14 million times for a tenth of the bench corpus),
+/// and std's `fill_buf`, not inlined into quick-xml's loop here and keeping count of the
+/// initialised bytes on every call, cost 3 % of a whole ingest (valgrind, BENCHMARKS.md). Here
+/// the buffer is zeroed once, the common case is a bounds check inlined into the caller, and
+/// only a refill is a call.
+pub(super) struct PartReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> PartReader<R> {
+    fn new(capacity: usize, inner: R) -> Self {
+        PartReader {
+            inner,
+            buf: vec![0; capacity.max(1)].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+        }
+    }
+
+    #[inline(never)]
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.pos = 0;
+        self.filled = 0;
+        let n = loop {
+            match self.inner.read(&mut self.buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.filled = n.min(self.buf.len());
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for PartReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for PartReader<R> {
+    #[inline]
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.refill()?;
+        }
+        Ok(self.buf.get(self.pos..self.filled).unwrap_or_default())
+    }
+
+    #[inline]
+    fn consume(&mut self, amount: usize) {
+        self.pos = self.pos.saturating_add(amount).min(self.filled);
+    }
+}
 
 /// How much of a part is inflated per read.
 const PART_BUFFER: usize = 64 * 1024;
@@ -110,10 +173,7 @@ fn open_part<'a, 'b>(
     let part = archive
         .by_index(index)
         .map_err(|e| zip_error(e, &format!("la parte {path} no se puede leer")))?;
-    Ok(BufReader::with_capacity(
-        PART_BUFFER,
-        part.take(max_unpacked),
-    ))
+    Ok(PartReader::new(PART_BUFFER, part.take(max_unpacked)))
 }
 
 /// A whole small part (relationships, the workbook's sheet list); `None` when it is absent.
@@ -751,36 +811,35 @@ fn parse_range(text: &[u8]) -> Option<((u64, u64), (u64, u64))> {
 /// whose values are references, numbers and type names that hold no entities (calamine reads
 /// them raw too). quick-xml's own iterator costs twice as much, about 4 % of an ingest.
 struct RawAttributes<'a> {
-    rest: &'a str,
+    rest: &'a [u8],
 }
 
 impl<'a> RawAttributes<'a> {
     fn of(e: &'a BytesStart<'_>) -> RawAttributes<'a> {
         RawAttributes {
-            rest: e.attributes_raw(),
+            rest: e.attributes_raw().as_bytes(),
         }
     }
 }
 
 impl<'a> Iterator for RawAttributes<'a> {
-    /// `Err` holds the text that is no attribute.
-    type Item = Result<(&'a str, &'a str), &'a str>;
+    /// Key and value as bytes (`str` slicing checks character boundaries on every call, and
+    /// this runs for every cell); `Err` holds the text that is no attribute.
+    type Item = Result<(&'a [u8], &'a [u8]), &'a [u8]>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // Bytes, not `str` searches: these run for every cell.
         let space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-        let all = self.rest;
-        let bytes = all.as_bytes();
+        let bytes = self.rest;
         let mut i = 0;
         while i < bytes.len() && (space(bytes[i]) || bytes[i] == b'/') {
             i += 1;
         }
-        self.rest = "";
+        self.rest = &[];
         if i == bytes.len() {
             return None;
         }
         let start = i;
-        let text = &all[start..];
+        let text = bytes.get(start..).unwrap_or_default();
         while i < bytes.len() && bytes[i] != b'=' {
             i += 1;
         }
@@ -796,16 +855,26 @@ impl<'a> Iterator for RawAttributes<'a> {
             return Some(Err(text));
         };
         let value_start = i + 1;
-        let Some(length) = bytes[value_start..].iter().position(|&b| b == quote) else {
+        let after = bytes.get(value_start..).unwrap_or_default();
+        let Some(length) = after.iter().position(|&b| b == quote) else {
             return Some(Err(text));
         };
-        // Every boundary is an ASCII byte, so every slice is whole characters.
-        self.rest = &all[value_start + length + 1..];
+        self.rest = after.get(length + 1..).unwrap_or_default();
         Some(Ok((
-            &all[start..key_end],
-            &all[value_start..value_start + length],
+            bytes.get(start..key_end).unwrap_or_default(),
+            after.get(..length).unwrap_or_default(),
         )))
     }
+}
+
+/// An attribute's bytes as text for a message.
+fn shown(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// An attribute's value as a number, as `str::parse` reads it.
+fn parsed<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
+    std::str::from_utf8(bytes).ok()?.parse().ok()
 }
 
 /// One worksheet part, read once.
@@ -928,21 +997,22 @@ impl<R: BufRead> SheetReader<'_, R> {
                             bad_cell(
                                 self.path,
                                 self.xml.buffer_position(),
-                                format!("atributo ilegible «{text}»"),
+                                format!("atributo ilegible «{}»", shown(text)),
                             )
                         })?;
-                        if key == "r" {
+                        if key == b"r" {
                             number = Some(value);
                         }
                     }
                     if let Some(r) = number {
                         // `r` may carry a column too (calamine ignores it).
-                        let digits = r.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-                        row = row_number(digits.as_bytes()).ok_or_else(|| {
+                        let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+                        let digits = r.get(letters..).unwrap_or_default();
+                        row = row_number(digits).ok_or_else(|| {
                             bad_cell(
                                 self.path,
                                 self.xml.buffer_position(),
-                                format!("número de fila inválido «{r}»"),
+                                format!("número de fila inválido «{}»", shown(r)),
                             )
                         })?;
                     }
@@ -958,31 +1028,30 @@ impl<R: BufRead> SheetReader<'_, R> {
                             bad_cell(
                                 self.path,
                                 self.xml.buffer_position(),
-                                format!("atributo ilegible «{text}»"),
+                                format!("atributo ilegible «{}»", shown(text)),
                             )
                         })?;
                         match key {
-                            "r" => {
-                                position =
-                                    Some(cell_position(value.as_bytes()).ok_or_else(|| {
-                                        bad_cell(
-                                            self.path,
-                                            self.xml.buffer_position(),
-                                            format!("referencia de celda inválida «{value}»"),
-                                        )
-                                    })?)
+                            b"r" => {
+                                position = Some(cell_position(value).ok_or_else(|| {
+                                    bad_cell(
+                                        self.path,
+                                        self.xml.buffer_position(),
+                                        format!("referencia de celda inválida «{}»", shown(value)),
+                                    )
+                                })?)
                             }
                             // An `s` that is no number is the default format (as calamine).
-                            "s" => style = Some(value.parse::<usize>().unwrap_or(0)),
-                            "t" => {
+                            b"s" => style = Some(parsed::<usize>(value).unwrap_or(0)),
+                            b"t" => {
                                 kind = match value {
-                                    "n" => CellType::Number,
-                                    "s" => CellType::Shared,
-                                    "b" => CellType::Bool,
-                                    "e" => CellType::Error,
-                                    "str" => CellType::Text,
-                                    "inlineStr" | "is" => CellType::Inline,
-                                    "d" => CellType::Date,
+                                    b"n" => CellType::Number,
+                                    b"s" => CellType::Shared,
+                                    b"b" => CellType::Bool,
+                                    b"e" => CellType::Error,
+                                    b"str" => CellType::Text,
+                                    b"inlineStr" | b"is" => CellType::Inline,
+                                    b"d" => CellType::Date,
                                     _ => CellType::Unknown,
                                 }
                             }
@@ -1054,9 +1123,9 @@ impl<R: BufRead> SheetReader<'_, R> {
                     let (mut shared, mut index, mut range) = (false, None, None);
                     for (key, value) in RawAttributes::of(&e).flatten() {
                         match key {
-                            "t" => shared = value == "shared",
-                            "si" => index = value.parse::<u64>().ok(),
-                            "ref" => range = parse_range(value.as_bytes()),
+                            b"t" => shared = value == b"shared",
+                            b"si" => index = parsed::<u64>(value),
+                            b"ref" => range = parse_range(value),
                             _ => {}
                         }
                     }
@@ -1460,6 +1529,55 @@ mod tests {
     use super::*;
 
     const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+
+    /// A reader that hands over at most 3 bytes per call and is interrupted now and then, as
+    /// an inflater can be.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        calls: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 5 == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+            }
+            let n = self.data.len().min(out.len()).min(3);
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_part_reader_hands_over_every_byte_in_order_whatever_its_buffer() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for capacity in [1, 2, 5, 64, 4096, 20_000] {
+            let mut r = PartReader::new(
+                capacity,
+                Trickle {
+                    data: &data,
+                    calls: 0,
+                },
+            );
+            let mut got = Vec::new();
+            // Half through fill_buf/consume (what quick-xml does), half through read.
+            loop {
+                let chunk = r.fill_buf().expect("fill_buf").to_vec();
+                if chunk.is_empty() {
+                    break;
+                }
+                let take = chunk.len().div_ceil(2);
+                got.extend_from_slice(&chunk[..take]);
+                r.consume(take);
+                let mut more = [0u8; 7];
+                let n = r.read(&mut more).expect("read");
+                got.extend_from_slice(&more[..n]);
+            }
+            assert_eq!(got, data, "capacity {capacity}");
+        }
+    }
 
     /// An xlsx package by hand.
     #[derive(Default)]
@@ -1922,7 +2040,10 @@ mod tests {
             let mut reader = Reader::from_str(tag);
             match reader.read_event() {
                 Ok(Event::Start(e) | Event::Empty(e)) => RawAttributes::of(&e)
-                    .map(|a| a.map(|(k, v)| (k.into(), v.into())).map_err(str::to_string))
+                    .map(|a| {
+                        a.map(|(k, v)| (shown(k).into_owned(), shown(v).into_owned()))
+                            .map_err(|t| shown(t).into_owned())
+                    })
                     .collect(),
                 other => panic!("{other:?}"),
             }
