@@ -1540,7 +1540,7 @@ mod tests {
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
             self.calls += 1;
-            if self.calls % 5 == 0 {
+            if self.calls.is_multiple_of(5) {
                 return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
             }
             let n = self.data.len().min(out.len()).min(3);
