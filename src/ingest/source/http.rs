@@ -23,7 +23,7 @@ use reqwest::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use reqwest::{Method, StatusCode, Url};
 
 use super::client::{without_query, Client, Downloaded, NetError};
-use super::webdav::{http_date_ns, open_url, segment_identity};
+use super::webdav::{etag_token, http_date_ns, open_url, segment_identity};
 use super::{
     extension_of, FolderProblem, FoundFile, Known, Location, OpenError, Opened, Source,
     SourceError, SourceScan, Unreadable,
@@ -206,7 +206,7 @@ impl HttpSource {
                     .unwrap_or_else(now_ns)
             });
             // Without validators the content is the token.
-            let token = server_etag.clone().or_else(|| {
+            let token = server_etag.as_deref().and_then(etag_token).or_else(|| {
                 if modified.is_none() {
                     sha.as_ref().map(|s| format!("sha256:{s}"))
                 } else {

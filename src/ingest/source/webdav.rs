@@ -239,7 +239,7 @@ fn parse_multistatus(
                     "status" => status_ok = value.split_whitespace().nth(1) == Some("200"),
                     "getcontentlength" => props.length = value.parse().ok(),
                     "getlastmodified" => props.modified = Some(value),
-                    "getetag" => props.etag = Some(value).filter(|v| !v.is_empty()),
+                    "getetag" => props.etag = etag_token(&value),
                     "propstat" => {
                         if let Some(m) = current.as_mut() {
                             if status_ok {
@@ -314,6 +314,14 @@ pub(super) fn segment_identity(segment: &str) -> String {
     {
         crate::names::escape_os(std::ffi::OsStr::new(&String::from_utf8_lossy(&bytes)))
     }
+}
+
+/// An ETag as a token: servers quote it in a header and often not in a `PROPFIND` answer, and
+/// mark it weak (`W/`) in one place and not the other; the token is what is inside.
+pub(super) fn etag_token(text: &str) -> Option<String> {
+    let t = text.trim();
+    let t = t.strip_prefix("W/").unwrap_or(t).trim_matches('"');
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// An HTTP date (`getlastmodified`, `Last-Modified`) as nanoseconds since the epoch.
@@ -492,7 +500,7 @@ pub(super) fn open_url(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let etag = header("etag");
+        let etag = header("etag").and_then(|e| etag_token(&e));
         let modified = header("last-modified").and_then(|m| http_date_ns(&m));
         changed = matches!((&etag, &entry.etag), (Some(now), Some(then)) if now != then)
             || matches!(modified, Some(m) if entry.mtime_ns != 0 && m != entry.mtime_ns);
