@@ -62,7 +62,10 @@ pub fn probar(config: &Config, format: Format) -> anyhow::Result<i32> {
             printable(&source.describe())
         );
         match &scan.error {
-            Some(error) => say!("{head}: NO SE PUDO LISTAR: {}", printable(&error.to_string())),
+            Some(error) => say!(
+                "{head}: NO SE PUDO LISTAR: {}",
+                printable(&error.to_string())
+            ),
             None => {
                 let mut line = format!(
                     "{head}: bien; {} de {}",
@@ -118,7 +121,10 @@ pub fn probar(config: &Config, format: Format) -> anyhow::Result<i32> {
         }
     }
     if format == Format::Json {
-        say!("{}", serde_json::json!({ "fuentes": report, "bien": all_ok }));
+        say!(
+            "{}",
+            serde_json::json!({ "fuentes": report, "bien": all_ok })
+        );
     }
     Ok(if all_ok { 0 } else { 1 })
 }

@@ -306,6 +306,28 @@ impl Client {
         accept: &dyn Fn(StatusCode) -> bool,
         take: &mut dyn FnMut(Response) -> Result<T, NetError>,
     ) -> Result<T, NetError> {
+        self.send_with(self.retries, url, build, accept, take)
+    }
+
+    /// [`Client::send`] tried once: a quick look (`status`) says what it finds now.
+    pub fn send_once<T>(
+        &self,
+        url: &Url,
+        build: &dyn Fn() -> RequestBuilder,
+        accept: &dyn Fn(StatusCode) -> bool,
+        take: &mut dyn FnMut(Response) -> Result<T, NetError>,
+    ) -> Result<T, NetError> {
+        self.send_with(0, url, build, accept, take)
+    }
+
+    fn send_with<T>(
+        &self,
+        retries: u32,
+        url: &Url,
+        build: &dyn Fn() -> RequestBuilder,
+        accept: &dyn Fn(StatusCode) -> bool,
+        take: &mut dyn FnMut(Response) -> Result<T, NetError>,
+    ) -> Result<T, NetError> {
         let mut wait = Duration::from_secs(1);
         let mut attempt = 0;
         loop {
@@ -315,7 +337,7 @@ impl Client {
                 Err(e) => Err(self.classify(&e, url)),
             };
             match result {
-                Err(e) if e.transient() && attempt < self.retries => {
+                Err(e) if e.transient() && attempt < retries => {
                     attempt += 1;
                     info!(direccion = %without_query(url), error = %e, intento = attempt, espera_segundos = wait.as_secs(), "fallo pasajero de la fuente: se reintenta");
                     std::thread::sleep(wait);
@@ -335,13 +357,10 @@ impl Client {
             if let Some(r) = err.downcast_ref::<RedirectRefused>() {
                 return NetError::Redirect(r.0.clone());
             }
-            if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            if let Some(tls) = find_tls(err) {
                 return NetError::Tls(host, tls_words(tls));
             }
             if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                    return NetError::Tls(host, tls_words(tls));
-                }
                 match io.kind() {
                     std::io::ErrorKind::TimedOut => {
                         return NetError::Timeout(host, self.timeout.as_secs())
@@ -470,6 +489,25 @@ fn redirect_refusal(to: &Url, previous: &[Url], max: usize, allowed: &[String]) 
         ));
     }
     None
+}
+
+/// The TLS error inside `err`, however deep: an `io::Error` hides what it wraps from
+/// `source()` (it hands over the wrapped error's own source), so each is opened with
+/// `get_ref()`.
+fn find_tls<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    if let Some(inner) = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        if let Some(tls) = find_tls(inner) {
+            return Some(tls);
+        }
+    }
+    err.source().and_then(find_tls)
 }
 
 /// A TLS failure in words.

@@ -460,7 +460,7 @@ impl Source for WebdavSource {
                 .body(PROPFIND_BODY)
         };
         self.client
-            .send(
+            .send_once(
                 &self.root,
                 &build,
                 &|s| s == StatusCode::MULTI_STATUS,
