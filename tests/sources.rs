@@ -649,3 +649,39 @@ fn published_links_are_fetched_only_when_they_changed() {
     let rows = parse_csv(&w.run(&["export", "archivos", "--format", "csv"]).stdout);
     assert_eq!(rows.len(), 1);
 }
+
+#[test]
+fn the_daemon_alerts_the_operator_while_a_source_cannot_be_listed() {
+    let w = Workdir::new();
+    // Nothing listens on a port just released.
+    let port = free_port();
+    set_sources(
+        &w,
+        &format!(
+            "[[sources]]\nname = \"nube\"\ntipo = \"webdav\"\nurl = \"http://127.0.0.1:{port}/\"\nreintentos = 0\n"
+        ),
+    );
+    let now = "2019-02-15T12:00:00Z";
+    let run = w.run_at(now, &["run", "--once"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let alert = w.dir.join("correo/alertas/fuentes.txt");
+    let text = std::fs::read_to_string(&alert).expect("the alert is written");
+    assert!(
+        text.contains("nube: no se pudo listar") && text.contains("no se pudo conectar"),
+        "{text}"
+    );
+    assert!(text.contains("No se retiró nada"), "{text}");
+
+    // The source answers again (here: the drop folder): the alert goes.
+    set_sources(&w, "[[sources]]\nname = \"local\"\npath = \"inbox\"\n");
+    w.drop_file(
+        "ministerio-a/reuniones.csv",
+        b"Programa;Fecha;Barrio;Participantes\nBA Elige;01/02/2019;Palermo;10\n",
+    );
+    let run = w.run_at(now, &["run", "--once"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        !alert.exists(),
+        "the alert is removed once every source answers"
+    );
+}

@@ -34,6 +34,7 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, info_span, warn};
 
 pub mod daemon;
+pub mod fuentes;
 pub mod reading;
 pub mod report;
 
