@@ -1137,7 +1137,8 @@ mod tests {
             .lines()
             .map(|l| {
                 let key = [
-                    "# [",
+                    "# [organismos",
+                    "# [[pins]]",
                     "# nombre =",
                     "# email =",
                     "# programa =",
@@ -1408,6 +1409,132 @@ mod tests {
             let err = check("enlace").expect_err("a link to the working folder");
             assert!(err.contains("store.sqlite_path"), "{err}");
         }
+    }
+
+    /// The example configuration with its commented WebDAV and HTTP sources switched on.
+    fn with_network_examples() -> String {
+        let text = embedded::EXAMPLE_CONFIG;
+        let start = text
+            .find("# [[sources]]\n# name = \"nube-ministerios\"")
+            .expect("the webdav example");
+        let end = text.find("\n[ingest]\n").expect("[ingest]");
+        let examples: String = text[start..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            // Keys and tables only; the prose around them stays out.
+            .filter(|l| {
+                l.starts_with('[')
+                    || l.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    })
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        format!("{}{examples}{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn the_documented_network_sources_parse_and_check() {
+        let settings = Settings::parse(&with_network_examples()).expect("parses");
+        settings.check().expect("checks");
+        let kinds: Vec<SourceKind> = settings.sources.iter().map(|s| s.tipo).collect();
+        assert_eq!(
+            kinds,
+            [SourceKind::Carpeta, SourceKind::Webdav, SourceKind::Http]
+        );
+        assert_eq!(settings.sources[2].urls.len(), 2);
+        assert_eq!(settings.sources[1].usuario.as_deref(), Some("participa"));
+        // The old form, without tipo, is a folder.
+        let old = embedded::EXAMPLE_CONFIG.replace("# tipo = \"carpeta\"\n", "");
+        let settings = Settings::parse(&old).expect("parses");
+        assert_eq!(settings.sources[0].tipo, SourceKind::Carpeta);
+        settings.check().expect("checks");
+    }
+
+    #[test]
+    fn a_network_source_keeps_its_secret_out_and_its_keys_to_its_kind() {
+        let base = with_network_examples();
+        let refused = |from: &str, to: &str, key: &str| {
+            assert!(base.contains(from), "{from}");
+            let text = base.replacen(from, to, 1);
+            let err = Settings::parse(&text)
+                .and_then(|s| s.check())
+                .expect_err(to);
+            assert!(err.contains(key), "{to}: {err}");
+        };
+        refused(
+            "usuario = \"participa\"",
+            "usuario = \"participa\"\nclave = \"secreta\"",
+            "sources[1].clave",
+        );
+        refused(
+            "usuario = \"participa\"",
+            "usuario = \"participa\"\npath = \"inbox\"",
+            "sources[1].path",
+        );
+        refused(
+            "seguir_enlaces = false",
+            "seguir_enlaces = false\nurl = \"https://x.example/\"",
+            "sources[0].url",
+        );
+        refused(
+            "clave_env = \"PARTICIPA_NUBE_CLAVE\"",
+            "clave_env = \"PARTICIPA_NUBE_CLAVE\"\nclave_archivo = \"c\"",
+            "clave_archivo",
+        );
+        refused(
+            "clave_env = \"PARTICIPA_NUBE_CLAVE\"",
+            "",
+            "sources[1].usuario",
+        );
+        refused(
+            "url = \"https://nube.example.gob.ar",
+            "url = \"http://nube.example.gob.ar",
+            "sources[1].url",
+        );
+        refused(
+            "url = \"https://nube.example.gob.ar/",
+            "url = \"https://u:p@nube.example.gob.ar/",
+            "sources[1].url",
+        );
+        refused(
+            "timeout_segundos = 30",
+            "timeout_segundos = 0",
+            "sources[1].timeout_segundos",
+        );
+        refused(
+            "max_entradas = 100000",
+            "max_entradas = 0",
+            "sources[1].max_entradas",
+        );
+        refused(
+            "archivo = \"obras_comunales.csv\"",
+            "archivo = \"../obras.csv\"",
+            "urls[1].archivo",
+        );
+        refused(
+            "archivo = \"obras_comunales.csv\"",
+            "archivo = \"reuniones.xlsx\"\norganismo2 = 1",
+            "organismo2",
+        );
+        // Without a secret, plain http:// is allowed (a spreadsheet published for anyone), and
+        // with one, only to this machine.
+        let open = base.replacen(
+            "url = \"https://datos.example.gob.ar/participacion",
+            "url = \"http://datos.example.gob.ar/participacion",
+            1,
+        );
+        Settings::parse(&open)
+            .and_then(|s| s.check())
+            .expect("http without a secret");
+        let local = base.replacen(
+            "url = \"https://nube.example.gob.ar/remote.php/dav/files/participa/entregas/\"",
+            "url = \"http://127.0.0.1:8080/\"",
+            1,
+        );
+        Settings::parse(&local)
+            .and_then(|s| s.check())
+            .expect("http with a secret to loopback");
     }
 
     #[test]
