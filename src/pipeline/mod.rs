@@ -235,6 +235,9 @@ pub struct IngestSummary {
     pub interrumpida: bool,
 }
 
+/// A file's tokens when first seen unchanged (size, time, ETag), and since when.
+type Sighting = (u64, i64, Option<String>, Instant);
+
 /// What a process remembers of the new and changed files it listed: the size, modification
 /// time and further change token (a network source's ETag) each had, and since when. A file is read only once it kept both for `settle_seconds`
 /// between two listings (settled means unchanged); its first sighting is never read. The
@@ -242,7 +245,7 @@ pub struct IngestSummary {
 /// it, which costs one wait, never a half-written read.
 #[derive(Debug, Default)]
 pub struct Sightings {
-    seen: HashMap<(String, String), (u64, i64, Option<String>, Instant)>,
+    seen: HashMap<(String, String), Sighting>,
 }
 
 impl Sightings {

@@ -214,10 +214,8 @@ fn parse_multistatus(
                     _ => {}
                 }
             }
-            Event::Empty(e) => {
-                if e.local_name().as_ref() == "collection" {
-                    props.collection = true;
-                }
+            Event::Empty(e) if e.local_name().as_ref() == "collection" => {
+                props.collection = true;
             }
             Event::Text(t) => {
                 text.push_str(&t.xml10_content());
