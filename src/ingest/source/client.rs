@@ -625,6 +625,30 @@ mod tests {
     }
 
     #[test]
+    fn redirects_stay_on_the_host_unless_allowed_never_loop_and_never_drop_tls() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        let start = [u("https://nube.example/dav/")];
+        let allowed = ["archivos.example".to_string()];
+        assert_eq!(
+            redirect_refusal(&u("https://nube.example/otra/"), &start, 5, &allowed),
+            None
+        );
+        assert_eq!(
+            redirect_refusal(&u("https://archivos.example/x"), &start, 5, &allowed),
+            None
+        );
+        let refused = |to: &str, previous: &[Url], max: usize| {
+            redirect_refusal(&u(to), previous, max, &allowed).unwrap_or_default()
+        };
+        assert!(refused("https://otro.example/x", &start, 5).contains("otro.example"));
+        assert!(refused("http://nube.example/dav/", &start, 5).contains("no se baja la seguridad"));
+        assert!(refused("https://nube.example:8443/dav/", &start, 5).contains("redirigir_a"));
+        assert!(refused("https://nube.example/dav/", &start, 5).contains("bucle"));
+        let chain = [u("https://nube.example/1"), u("https://nube.example/2")];
+        assert!(refused("https://nube.example/3", &chain, 1).contains("más de 1"));
+    }
+
+    #[test]
     fn a_stated_sha256_is_found_in_any_of_the_headers_servers_use() {
         let digest = Sha256::digest(b"hola");
         let mut headers = HeaderMap::new();
