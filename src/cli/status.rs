@@ -40,10 +40,17 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         .collect();
     let sources: Vec<serde_json::Value> = reach
         .iter()
-        .map(|(name, describe, reachable)| {
+        .zip(&config.settings.sources)
+        .map(|((name, describe, reachable), configured)| {
+            // `carpeta` as before for a folder, so scripts written for it keep working.
+            let folder = configured
+                .path
+                .as_deref()
+                .map(|p| config.resolve(p).display().to_string());
             serde_json::json!({
                 "nombre": name,
                 "donde": describe,
+                "carpeta": folder,
                 "accesible": reachable.is_ok(),
                 "problema": reachable.as_ref().err(),
             })
