@@ -685,3 +685,147 @@ fn the_daemon_alerts_the_operator_while_a_source_cannot_be_listed() {
         "the alert is removed once every source answers"
     );
 }
+
+/// Runs `openssl` with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn https_is_trusted_through_the_system_roots_or_the_ca_file_only() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    // A certificate authority of the city's own, and the server's certificate from it.
+    let pki = tempfile::tempdir().expect("pki");
+    let dir = pki.path();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=participa prueba CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "srv.key",
+            "-out",
+            "srv.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "srv.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    let site = tempfile::tempdir().expect("site");
+    let file = site.path().join("reuniones.csv");
+    std::fs::write(
+        &file,
+        "Programa;Fecha;Barrio;Participantes\nBA Elige;01/03/2019;Palermo;10\n",
+    )
+    .expect("write");
+    touch(&file, settled_time());
+    let port = free_port();
+    let script = format!(
+        "import http.server, ssl, functools\n\
+         h = functools.partial(http.server.SimpleHTTPRequestHandler, directory={site:?})\n\
+         s = http.server.ThreadingHTTPServer(('127.0.0.1', {port}), h)\n\
+         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+         c.load_cert_chain({cert:?}, {key:?})\n\
+         s.socket = c.wrap_socket(s.socket, server_side=True)\n\
+         import threading; threading.Timer(120, s.shutdown).start()\n\
+         s.serve_forever()\n",
+        site = site.path().display().to_string(),
+        cert = dir.join("srv.pem").display().to_string(),
+        key = dir.join("srv.key").display().to_string(),
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 https server");
+    wait_listening(port, &mut child);
+    let server = Server {
+        child,
+        port,
+        log: dir.join("none.log"),
+        _dir: pki,
+    };
+    let w = Workdir::new();
+    let block = |ca: &str| {
+        format!(
+            "[[sources]]\nname = \"publicados\"\ntipo = \"http\"\nreintentos = 0\n{ca}[[sources.urls]]\nurl = \"https://127.0.0.1:{}/reuniones.csv\"\norganismo = \"ministerio-a\"\n",
+            server.port
+        )
+    };
+    // The city's authority is not among the system's: refused, and said so.
+    set_sources(&w, &block(""));
+    let probe = w.run(&["fuentes", "probar"]);
+    assert_eq!(probe.code, 1, "{}", probe.stdout);
+    assert!(
+        probe.stdout.contains("TLS") && probe.stdout.contains("ca_archivo"),
+        "{}",
+        probe.stdout
+    );
+    // With its certificate in ca_archivo: read.
+    let ca = server._dir.path().join("ca.pem");
+    set_sources(
+        &w,
+        &block(&format!("ca_archivo = {:?}\n", ca.display().to_string())),
+    );
+    let probe = w.run(&["fuentes", "probar"]);
+    assert_eq!(probe.code, 0, "{}\n{}", probe.stdout, probe.stderr);
+    ingest(&w);
+    assert_eq!(w.export("instancias").len(), 1);
+}
