@@ -521,9 +521,76 @@ fn a_source_that_fails_is_a_clear_error_and_retracts_nothing() {
     // A listing that passes max_entradas.
     kept.fails_keeping_rows(&url, "max_entradas = 1\n", "más de 1 entradas");
 
+    // A share that suddenly lists no file (emptied by mistake, the wrong folder mounted).
+    let file = kept._share.path().join("ministerio-a/reuniones.csv");
+    let saved = std::fs::read(&file).expect("read");
+    std::fs::remove_file(&file).expect("remove");
+    kept.fails_keeping_rows(&url, "", "una lista sin ningún archivo");
+    std::fs::write(&file, saved).expect("put back");
+    touch(&file, settled_time());
+
     // The server gone.
     kept.server.stop();
     kept.fails_keeping_rows(&url, "reintentos = 0\n", "no se pudo conectar");
+}
+
+#[test]
+fn a_server_that_stops_in_the_middle_of_a_pass_retracts_nothing() {
+    if !have_wsgidav() {
+        return;
+    }
+    let mut kept = Kept::new();
+    // A new file on the share: the pass lists it, waits, and lists again — the server stops
+    // during the wait.
+    let new = kept._share.path().join("ministerio-a/nuevo.csv");
+    std::fs::write(
+        &new,
+        "Programa;Fecha;Barrio;Participantes\nBA Elige;02/03/2019;Recoleta;20\n",
+    )
+    .expect("write");
+    touch(&new, settled_time());
+    let path = kept.w.dir.join("participa.toml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    std::fs::write(
+        &path,
+        text.replace("settle_seconds = 1", "settle_seconds = 2")
+            .replace("clave-nube.txt\"\n", "clave-nube.txt\"\nreintentos = 0\n"),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_participa"))
+        .arg("ingest")
+        .current_dir(&kept.w.dir)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("PARTICIPA_NOW")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ingest starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut stopped = false;
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("se vuelve a listar") {
+            kept.server.stop();
+            stopped = true;
+        }
+    }
+    let out = child.wait_with_output().expect("ingest ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stopped, "the pass waited to list again");
+    assert!(
+        stdout.contains("ERROR de fuente") && stdout.contains("no se pudo conectar"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("se está copiando"), "{stdout}");
+    assert_eq!(
+        everything(&kept.w),
+        kept.rows,
+        "no row lost, nothing half read"
+    );
+    let status = status_json(&kept.w);
+    assert_eq!(status["almacen"]["archivos_ausentes"], 0, "{status}");
 }
 
 #[test]

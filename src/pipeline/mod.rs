@@ -775,6 +775,13 @@ pub fn ingest_with(
             let before = Instant::now();
             let again = source.list(&l.hints);
             let after = Instant::now();
+            if let Some(error) = again.error {
+                // The source failed between the two listings (a server that went down, a share
+                // unmounted): an error of the source, as if the first had failed — nothing read,
+                // nothing marked missing or present; the waiting files are seen next pass.
+                l.scan.error = Some(error);
+                continue;
+            }
             let now_listed: HashMap<&str, &FoundFile> = again
                 .files
                 .iter()
