@@ -14,6 +14,9 @@
 //! each downloads the one it reads — so a blocking call in the worker is the natural shape;
 //! reqwest runs its own small runtime thread for it. The daemon's tokio runtime only fires the
 //! schedule; jobs run on the main thread, outside it.
+//!
+//! Knows HTTP and the source's configuration; nothing of WebDAV, listings, the pipeline or the
+//! store.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

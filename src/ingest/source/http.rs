@@ -14,6 +14,9 @@
 //!
 //! A link that fails (DNS, a refused connection, 401, 5xx…) is an error of that entry alone —
 //! its stored version keeps its rows; every link failing is an error of the source.
+//!
+//! Talks to the servers through [`client`](super::client) only; knows nothing of the pipeline,
+//! the store or what a file holds.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

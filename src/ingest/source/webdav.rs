@@ -17,6 +17,9 @@
 //! retracted; a folder the server refuses alone (403, 404) is an error of that folder; a share
 //! that lists no file at all is an error of the source too (a server that suddenly shows an
 //! empty share is not believed).
+//!
+//! Talks to the server through [`client`](super::client) only; knows nothing of the pipeline,
+//! the store or what a file holds.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
