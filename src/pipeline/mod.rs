@@ -239,8 +239,9 @@ pub struct IngestSummary {
 type Sighting = (u64, i64, Option<String>, Instant);
 
 /// What a process remembers of the new and changed files it listed: the size, modification
-/// time and further change token (a network source's ETag) each had, and since when. A file is read only once it kept both for `settle_seconds`
-/// between two listings (settled means unchanged); its first sighting is never read. The
+/// time and further change token (a network source's ETag) each had, and since when. A file is
+/// read only once it kept them all for `settle_seconds` between two listings (settled means
+/// unchanged); its first sighting is never read. The
 /// daemon keeps one across its passes; a one-shot `ingest` starts empty, and a restart forgets
 /// it, which costs one wait, never a half-written read.
 #[derive(Debug, Default)]
