@@ -18,4 +18,5 @@ mod lock;
 mod report;
 mod robust;
 mod settle;
+mod sources;
 mod validate;

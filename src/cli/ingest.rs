@@ -85,7 +85,7 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
             FileStatus::EnCopia => "se está copiando; se leerá en la próxima pasada".to_string(),
             FileStatus::Ausente => "ya no está en la carpeta; sus filas se conservan".to_string(),
             FileStatus::ErrorDeLectura(m) => {
-                format!("no se pudo leer del disco ({m}); se reintentará en la próxima pasada")
+                format!("no se pudo obtener ({m}); se reintentará en la próxima pasada")
             }
             FileStatus::EnlaceNoSeguido(m) => m.clone(),
             FileStatus::SinCambios => continue,

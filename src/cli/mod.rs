@@ -10,6 +10,7 @@ pub mod out;
 
 mod entregas;
 mod export;
+mod fuentes;
 mod ingest;
 mod init;
 mod report;
@@ -115,6 +116,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Fuentes de archivos: `probar` se conecta a cada una, la lista y dice qué encontró o qué
+    /// falló (carpeta sin montar, DNS, TLS, usuario o clave, tiempo agotado), sin leer ni
+    /// guardar nada.
+    Fuentes {
+        /// Qué hacer con las fuentes.
+        #[command(subcommand)]
+        accion: FuentesAccion,
+        /// Formato de salida: text o json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Sources, files, row counts and the last ingest.
     Status {
         /// Output format.
@@ -132,6 +144,14 @@ pub enum Command {
         /// The reader's limits, comma-separated.
         limits: String,
     },
+}
+
+/// Acciones de `participa fuentes`.
+#[derive(Debug, Subcommand)]
+pub enum FuentesAccion {
+    /// Se conecta a cada fuente configurada y la lista como lo haría una ingesta: sale con 0
+    /// si todas respondieron, 1 si alguna falló.
+    Probar,
 }
 
 /// Acciones de `participa entregas`.
@@ -163,6 +183,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             export::run(&Config::load(cli.config.as_deref())?, &dataset, format)
         }
         Command::Validate { file, format } => validate::run(cli.config.as_deref(), &file, format),
+        Command::Fuentes {
+            accion: FuentesAccion::Probar,
+            format,
+        } => fuentes::probar(&Config::load(cli.config.as_deref())?, format),
         Command::Status { format } => status::run(&Config::load(cli.config.as_deref())?, format),
         Command::Template {
             dataset,

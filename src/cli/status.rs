@@ -32,13 +32,28 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         .filter(|f| f.estado == "presente" && f.problemas.contains(pipeline::reading::CRASHED))
         .map(|f| format!("{}/{}", f.fuente, f.ruta))
         .collect();
-    let sources: Vec<serde_json::Value> = config
-        .settings
-        .sources
+    // Each source says where it is and whether it can be reached now (one cheap step: a
+    // folder's existence, a network source's one request, no listing).
+    let reach: Vec<(String, String, Result<(), String>)> = pipeline::sources(config)
         .iter()
-        .map(|s| {
-            let path = config.resolve(&s.path);
-            serde_json::json!({ "nombre": s.name, "carpeta": path.display().to_string(), "accesible": path.is_dir() })
+        .map(|s| (s.name().to_string(), s.describe(), s.reachable()))
+        .collect();
+    let sources: Vec<serde_json::Value> = reach
+        .iter()
+        .zip(&config.settings.sources)
+        .map(|((name, describe, reachable), configured)| {
+            // `carpeta` as before for a folder, so scripts written for it keep working.
+            let folder = configured
+                .path
+                .as_deref()
+                .map(|p| config.resolve(p).display().to_string());
+            serde_json::json!({
+                "nombre": name,
+                "donde": describe,
+                "carpeta": folder,
+                "accesible": reachable.is_ok(),
+                "problema": reachable.as_ref().err(),
+            })
         })
         .collect();
     drop(store);
@@ -57,14 +72,16 @@ pub fn run(config: &Config, format: Format) -> anyhow::Result<i32> {
         return Ok(0);
     }
     say!("Configuración: {}", printable_path(&config.path));
-    for s in &config.settings.sources {
-        let path = config.resolve(&s.path);
-        say!(
-            "Fuente «{}»: {}{}",
-            printable(&s.name),
-            printable_path(&path),
-            if path.is_dir() { "" } else { " (NO ACCESIBLE)" }
-        );
+    for (name, describe, reachable) in &reach {
+        match reachable {
+            Ok(()) => say!("Fuente «{}»: {}", printable(name), printable(describe)),
+            Err(why) => say!(
+                "Fuente «{}»: {} (NO ACCESIBLE: {})",
+                printable(name),
+                printable(describe),
+                printable(why)
+            ),
+        }
     }
     say!(
         "Archivos: {} presentes, {} ausentes, {} ilegibles; {} versiones recibidas en total.",

@@ -277,6 +277,7 @@ impl<'a> Daemon<'a> {
             shutdown,
             &mut self.sightings,
         )?;
+        super::fuentes::update_alert(self.config, &summary.errores_de_fuente, now);
         let mut changed = std::collections::BTreeSet::new();
         for f in &summary.archivos {
             if matches!(

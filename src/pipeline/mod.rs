@@ -23,7 +23,6 @@
 //! nothing of files or SQL, `store` nothing of spreadsheets.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -35,11 +34,12 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, info_span, warn};
 
 pub mod daemon;
+pub mod fuentes;
 pub mod reading;
 pub mod report;
 
 use crate::config::Config;
-use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions, SourceScan};
+use crate::ingest::{self, FoundFile, Known, Limits, OpenError, ReadError, Source, SourceScan};
 use crate::names::{escape_os, printable};
 use crate::standard::{process_file, FileContext, FileResult, Standard};
 use crate::store::{
@@ -64,7 +64,27 @@ pub enum PipelineError {
 pub fn sweep_leftovers(config: &Config) -> usize {
     let now = SystemTime::now();
     let outbox = crate::deliver::Outbox::new(config.resolve(&config.settings.correo.dir_salida));
-    report::sweep_leftovers(config, now) + outbox.sweep_leftovers(now)
+    report::sweep_leftovers(config, now)
+        + outbox.sweep_leftovers(now)
+        + ingest::source::sweep(&downloads(config), now)
+}
+
+/// Where network sources put the files they download to be read (beside the store).
+pub fn downloads(config: &Config) -> ingest::source::Downloads {
+    ingest::source::Downloads::beside(&config.resolve(&config.settings.store.sqlite_path))
+}
+
+/// The configured sources, made for one pass (a network source reads its secret and CA file
+/// again each time, so a fixed one is used at the next pass).
+pub fn sources(config: &Config) -> Vec<Box<dyn Source>> {
+    let downloads = downloads(config);
+    let max = config.settings.ingest.max_file_bytes;
+    config
+        .settings
+        .sources
+        .iter()
+        .map(|s| ingest::source::build(s, &config.base, &downloads, max))
+        .collect()
 }
 
 /// Opens the configured store and brings its schema up to date, to read it.
@@ -215,19 +235,24 @@ pub struct IngestSummary {
     pub interrumpida: bool,
 }
 
-/// What a process remembers of the new and changed files it listed: the size and modification
-/// time each had, and since when. A file is read only once it kept both for `settle_seconds`
-/// between two listings (settled means unchanged); its first sighting is never read. The
+/// A file's tokens when first seen unchanged (size, time, ETag), and since when.
+type Sighting = (u64, i64, Option<String>, Instant);
+
+/// What a process remembers of the new and changed files it listed: the size, modification
+/// time and further change token (a network source's ETag) each had, and since when. A file is
+/// read only once it kept them all for `settle_seconds` between two listings (settled means
+/// unchanged); its first sighting is never read. The
 /// daemon keeps one across its passes; a one-shot `ingest` starts empty, and a restart forgets
 /// it, which costs one wait, never a half-written read.
 #[derive(Debug, Default)]
 pub struct Sightings {
-    seen: HashMap<(String, String), (u64, i64, Instant)>,
+    seen: HashMap<(String, String), Sighting>,
 }
 
 impl Sightings {
     /// Notes `f` as listed between `before` and `after`: true when it was seen with the same
-    /// size and time in a listing that ended at least `settle` before this one began.
+    /// tokens (size, time, ETag) in a listing that ended at least `settle` before this one
+    /// began.
     fn settled(
         &mut self,
         source: &str,
@@ -238,11 +263,14 @@ impl Sightings {
     ) -> bool {
         let key = (source.to_string(), f.relative.clone());
         match self.seen.get(&key) {
-            Some((size, mtime, since)) if *size == f.size && *mtime == f.mtime_ns => {
+            Some((size, mtime, etag, since))
+                if *size == f.size && *mtime == f.mtime_ns && *etag == f.etag =>
+            {
                 before.saturating_duration_since(*since) >= settle
             }
             _ => {
-                self.seen.insert(key, (f.size, f.mtime_ns, after));
+                self.seen
+                    .insert(key, (f.size, f.mtime_ns, f.etag.clone(), after));
                 false
             }
         }
@@ -255,9 +283,28 @@ impl Sightings {
     }
 }
 
+/// What the store knows of a source's files, as a source takes it.
+fn hints(known: &HashMap<String, KnownFile>) -> HashMap<String, Known> {
+    known
+        .iter()
+        .map(|(relative, k)| {
+            (
+                relative.clone(),
+                Known {
+                    size: k.size,
+                    mtime_ns: k.mtime_ns,
+                    sha256: k.sha256.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 /// One source as listed for a pass.
 struct Listed {
     scan: SourceScan,
+    /// What the store knows, as the source takes it (for the second listing).
+    hints: HashMap<String, Known>,
     known: HashMap<String, KnownFile>,
     /// Same size and time as the stored version.
     unchanged: Vec<FoundFile>,
@@ -284,6 +331,8 @@ fn sleep_until(deadline: Instant, shutdown: &AtomicBool) {
 /// that reads a suspect.
 struct ReadCtx<'a> {
     source: &'a str,
+    /// Where the files come from.
+    from: &'a dyn Source,
     journal: &'a Journal,
     child: &'a Mutex<()>,
 }
@@ -326,20 +375,6 @@ enum Prepared {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn stream_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 fn mtime_date(mtime_ns: i64) -> Option<NaiveDate> {
@@ -416,76 +451,82 @@ fn prepare(
             message: ReadError::Io(e.to_string()).to_string(),
         }
     };
-    let (sha256, outcome) = if found.size > limits.max_file_bytes {
-        // Hash without holding the file in memory; the content is not read.
-        match stream_sha256(&found.path) {
-            Ok(sha) => (
-                sha,
-                Err(ReadError::TooLarge {
-                    size: found.size,
-                    max: limits.max_file_bytes,
-                }
-                .to_string()),
-            ),
-            Err(e) => return disk_error(found, e),
+    // The bytes as a local file: the folder's file itself, or a download checked against its
+    // listing (a truncated or changed one never gets here).
+    let opened = match ctx.from.open(&found, limits.max_file_bytes) {
+        Ok(opened) => opened,
+        Err(OpenError::TooLarge { size, max, sha256 }) => {
+            let outcome = Err(ReadError::TooLarge { size, max }.to_string());
+            let report = report_json(&outcome);
+            return Prepared::Version {
+                found,
+                sha256,
+                outcome,
+                report,
+            };
         }
-    } else {
-        match std::fs::read(&found.path) {
-            Ok(bytes) => {
-                let sha = hex_sha256(&bytes);
-                if known.is_some_and(|k| k.sha256 == sha) {
-                    return Prepared::SameContent { found };
-                }
-                let outcome = match found.organismo.as_deref() {
-                    None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
-                    Some(organismo) => {
-                        let reading = Reading { fuente: ctx.source.to_string(), ruta: found.relative.clone(), tam: found.size, mtime: found.mtime_ns };
-                        let sheets = if suspect {
-                            let judged = {
-                                let _one_at_a_time = ctx.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                                reading::read_in_child(&found.path, &found.extension, limits)
-                            };
-                            match judged {
-                                ChildRead::Read(r) => {
-                                    info!("leído de nuevo aparte: no fue este archivo el que detuvo el proceso");
-                                    r
-                                }
-                                ChildRead::Died(how) => {
-                                    error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
-                                    Err(CRASHED.to_string())
-                                }
-                                ChildRead::NotRun(e) => {
-                                    warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
-                                    return Prepared::DiskError { found, message: format!("no se pudo leer aparte (se leía cuando el proceso se detuvo): {e}") };
-                                }
-                            }
-                        } else {
-                            ctx.journal.began(&reading);
-                            reading::read_sheets(&bytes, &found.extension, limits, &found.path).map_err(|e| e.to_string())
-                        };
-                        let outcome = sheets.and_then(|sheets| {
-                            let file_ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
-                            let result = process_file(standard, &file_ctx, &sheets);
-                            match result.no_data_reason(standard) {
-                                Some(reason) => Err(reason),
-                                None => Ok(result),
-                            }
-                        });
-                        ctx.journal.ended(&reading);
-                        outcome
-                    }
-                };
-                (sha, outcome)
-            }
-            Err(e) => return disk_error(found, e),
+        Err(OpenError::Changed) => {
+            info!("el archivo cambió desde que se listó: se está copiando; se leerá en la próxima pasada");
+            return Prepared::InProgress { found };
+        }
+        Err(OpenError::Failed(message)) => {
+            warn!("no se pudo obtener el archivo de la fuente: {}; se reintentará en la próxima pasada", printable(&message));
+            return Prepared::DiskError { found, message };
         }
     };
+    let path = opened.path();
+    let (sha256, outcome) = match std::fs::read(path) {
+        Ok(bytes) => {
+            let sha = hex_sha256(&bytes);
+            if known.is_some_and(|k| k.sha256 == sha) {
+                return Prepared::SameContent { found };
+            }
+            let outcome = match found.organismo.as_deref() {
+                None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
+                Some(organismo) => {
+                    let reading = Reading { fuente: ctx.source.to_string(), ruta: found.relative.clone(), tam: found.size, mtime: found.mtime_ns };
+                    let sheets = if suspect {
+                        let judged = {
+                            let _one_at_a_time = ctx.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            reading::read_in_child(path, &found.extension, limits)
+                        };
+                        match judged {
+                            ChildRead::Read(r) => {
+                                info!("leído de nuevo aparte: no fue este archivo el que detuvo el proceso");
+                                r
+                            }
+                            ChildRead::Died(how) => {
+                                error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
+                                Err(CRASHED.to_string())
+                            }
+                            ChildRead::NotRun(e) => {
+                                warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
+                                return Prepared::DiskError { found, message: format!("no se pudo leer aparte (se leía cuando el proceso se detuvo): {e}") };
+                            }
+                        }
+                    } else {
+                        ctx.journal.began(&reading);
+                        reading::read_sheets(&bytes, &found.extension, limits, path).map_err(|e| e.to_string())
+                    };
+                    let outcome = sheets.and_then(|sheets| {
+                        let file_ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
+                        let result = process_file(standard, &file_ctx, &sheets);
+                        match result.no_data_reason(standard) {
+                            Some(reason) => Err(reason),
+                            None => Ok(result),
+                        }
+                    });
+                    ctx.journal.ended(&reading);
+                    outcome
+                }
+            };
+            (sha, outcome)
+        }
+        Err(e) => return disk_error(found, e),
+    };
     // A file that changed while it was read is still being copied.
-    match std::fs::metadata(&found.path) {
-        Ok(meta)
-            if meta.len() == found.size
-                && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
-        _ => return Prepared::InProgress { found },
+    if !ctx.from.still_as_listed(&found) {
+        return Prepared::InProgress { found };
     }
     let report = report_json(&outcome);
     Prepared::Version {
@@ -675,29 +716,24 @@ pub fn ingest_with(
     let mut suspects: HashSet<Reading> = suspects.into_iter().collect();
     let child = Mutex::new(());
 
-    // First listing of every source.
+    // First listing of every source. What the store knows of each goes with it: a network
+    // source asks its server for an entry only if it changed since.
+    let sources = sources(config);
     let mut listed: Vec<Listed> = Vec::new();
-    for source in &settings.sources {
-        let root = config.resolve(&source.path);
+    for source in &sources {
+        let known: HashMap<String, KnownFile> = store
+            .known_files(source.name())?
+            .into_iter()
+            .map(|k| (k.relative.clone(), k))
+            .collect();
+        let hints = hints(&known);
         let before = Instant::now();
-        let scan = ingest::scan_folder(
-            &root,
-            &ScanOptions {
-                follow_links: source.seguir_enlaces,
-            },
-        );
+        let scan = source.list(&hints);
         let after = Instant::now();
-        let known: HashMap<String, KnownFile> = if scan.error.is_none() {
-            store
-                .known_files(&source.name)?
-                .into_iter()
-                .map(|k| (k.relative.clone(), k))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        info!(fuente = %printable(source.name()), archivos = scan.files.len(), pedidos = scan.requests, "fuente listada");
         let mut l = Listed {
             scan: SourceScan::default(),
+            hints,
             known,
             unchanged: Vec::new(),
             ready: Vec::new(),
@@ -707,10 +743,10 @@ pub fn ingest_with(
         for found in &scan.files {
             match l.known.get(&found.relative) {
                 Some(k) if k.size == found.size && k.mtime_ns == found.mtime_ns => {
-                    sightings.forget(&source.name, &found.relative);
+                    sightings.forget(source.name(), &found.relative);
                     l.unchanged.push(found.clone());
                 }
-                _ if sightings.settled(&source.name, found, before, after, settle) => {
+                _ if sightings.settled(source.name(), found, before, after, settle) => {
                     l.ready.push(found.clone())
                 }
                 _ => l.waiting.push(found.clone()),
@@ -728,7 +764,7 @@ pub fn ingest_with(
             "archivos nuevos o cambiados desde la última lista: se espera y se vuelve a listar; solo se leen los que no cambien"
         );
         sleep_until(Instant::now() + settle, shutdown);
-        for (source, l) in settings.sources.iter().zip(listed.iter_mut()) {
+        for (source, l) in sources.iter().zip(listed.iter_mut()) {
             if l.waiting.is_empty() {
                 continue;
             }
@@ -738,13 +774,15 @@ pub fn ingest_with(
                 continue;
             }
             let before = Instant::now();
-            let again = ingest::scan_folder(
-                &config.resolve(&source.path),
-                &ScanOptions {
-                    follow_links: source.seguir_enlaces,
-                },
-            );
+            let again = source.list(&l.hints);
             let after = Instant::now();
+            if let Some(error) = again.error {
+                // The source failed between the two listings (a server that went down, a share
+                // unmounted): an error of the source, as if the first had failed — nothing read,
+                // nothing marked missing or present; the waiting files are seen next pass.
+                l.scan.error = Some(error);
+                continue;
+            }
             let now_listed: HashMap<&str, &FoundFile> = again
                 .files
                 .iter()
@@ -752,7 +790,7 @@ pub fn ingest_with(
                 .collect();
             for w in waited {
                 match now_listed.get(w.relative.as_str()) {
-                    Some(f) if sightings.settled(&source.name, f, before, after, settle) => {
+                    Some(f) if sightings.settled(source.name(), f, before, after, settle) => {
                         l.ready.push((*f).clone())
                     }
                     _ => {
@@ -764,7 +802,9 @@ pub fn ingest_with(
         }
     }
 
-    for (source, l) in settings.sources.iter().zip(listed) {
+    for (source, l) in sources.iter().zip(listed) {
+        let source: &dyn Source = source.as_ref();
+        let name = source.name().to_string();
         let Listed {
             scan,
             known,
@@ -773,12 +813,12 @@ pub fn ingest_with(
             in_copy,
             ..
         } = l;
-        let fuente = printable(&source.name);
+        let fuente = printable(&name);
         summary.archivos_ignorados += scan.ignored.len();
         for relative in &in_copy {
             summary.archivos_en_copia += 1;
             summary.archivos.push(FileLine::unread(
-                &source.name,
+                &name,
                 relative.clone(),
                 FileStatus::EnCopia,
             ));
@@ -787,7 +827,7 @@ pub fn ingest_with(
             info!(fuente = %fuente, ruta = %link.relative, "{}", link.reason);
             summary.enlaces_no_seguidos += 1;
             summary.archivos.push(FileLine::unread(
-                &source.name,
+                &name,
                 link.relative.clone(),
                 FileStatus::EnlaceNoSeguido(link.reason.to_string()),
             ));
@@ -795,16 +835,14 @@ pub fn ingest_with(
         for folder in &scan.unreadable {
             warn!(fuente = %fuente, ruta = %folder.relative, "{}; sus archivos conservan sus filas y se reintentará en la próxima pasada", printable(&folder.problem.to_string()));
             summary.carpetas_ilegibles.push(FolderLine {
-                fuente: source.name.clone(),
+                fuente: name.clone(),
                 ruta: folder.relative.clone(),
                 motivo: folder.problem.to_string(),
             });
         }
         if let Some(error) = &scan.error {
             warn!(fuente = %fuente, "{}", printable(&error.to_string()));
-            summary
-                .errores_de_fuente
-                .push(format!("{}: {error}", source.name));
+            summary.errores_de_fuente.push(format!("{name}: {error}"));
             continue;
         }
         let mut back = Vec::new();
@@ -817,13 +855,13 @@ pub fn ingest_with(
             }
             summary.archivos_sin_cambios += 1;
             summary.archivos.push(FileLine::unread(
-                &source.name,
+                &name,
                 found.relative.clone(),
                 FileStatus::SinCambios,
             ));
         }
         let mut to_read = ready;
-        store.mark_present(&source.name, &back, &at)?;
+        store.mark_present(&name, &back, &at)?;
 
         // Gone files are reported; their rows stay until someone retracts them on purpose. A
         // file under a folder that could not be listed is not known to be gone.
@@ -838,27 +876,25 @@ pub fn ingest_with(
             .map(|k| k.relative.clone())
             .collect();
         if !gone.is_empty() {
-            store.mark_missing(&source.name, &gone, &at)?;
+            store.mark_missing(&name, &gone, &at)?;
             for relative in gone {
                 warn!(ruta = %printable(&relative), "archivo ausente: sus filas se conservan");
                 summary.archivos_ausentes += 1;
-                summary.archivos.push(FileLine::unread(
-                    &source.name,
-                    relative,
-                    FileStatus::Ausente,
-                ));
+                summary
+                    .archivos
+                    .push(FileLine::unread(&name, relative, FileStatus::Ausente));
             }
         }
 
         // Writing order: earlier-modified first, then by path (see the module's docs).
         to_read.sort_by(|a, b| (a.mtime_ns, &a.relative).cmp(&(b.mtime_ns, &b.relative)));
         for f in &to_read {
-            sightings.forget(&source.name, &f.relative);
+            sightings.forget(&name, &f.relative);
         }
         // Suspects of this source: read apart when their version is to be read; a version no
         // longer listed is gone, and so is the suspicion.
         let reading_of = |f: &FoundFile| Reading {
-            fuente: source.name.clone(),
+            fuente: name.clone(),
             ruta: f.relative.clone(),
             tam: f.size,
             mtime: f.mtime_ns,
@@ -869,14 +905,15 @@ pub fn ingest_with(
             .collect();
         let listed_now: HashSet<Reading> = scan.files.iter().map(reading_of).collect();
         suspects.retain(|r| {
-            let gone = r.fuente == source.name && !listed_now.contains(r);
+            let gone = r.fuente == name && !listed_now.contains(r);
             if gone {
                 journal.ended(r);
             }
             !gone
         });
         let read_ctx = ReadCtx {
-            source: &source.name,
+            source: &name,
+            from: source,
             journal: &journal,
             child: &child,
         };
@@ -940,7 +977,7 @@ pub fn ingest_with(
                         write_prepared(
                             store,
                             datasets,
-                            &source.name,
+                            &name,
                             &at,
                             known_ref,
                             prepared,

@@ -1,7 +1,8 @@
-//! Drop folders: lists the files a ministry left, skipping what is not a submission (hidden
-//! files, Office and LibreOffice locks, temporary files, FIFOs and devices). Listing only: no
-//! file is opened here, and whether a file is still being copied is not judged here but by
-//! comparing two listings (`pipeline`: settled means unchanged).
+//! Drop folders (`tipo = "carpeta"`, a local folder or a mounted share): lists the files a
+//! ministry left, skipping what is not a submission (hidden files, Office and LibreOffice
+//! locks, temporary files, FIFOs and devices), and hands a file over where it lies. Whether a
+//! file is still being copied is not judged here but by comparing two listings (`pipeline`:
+//! settled means unchanged), and after it is read ([`FolderSource::still_as_listed`]).
 //!
 //! A missing, unlistable or empty root is an error of the source, never "every file
 //! disappeared": the pipeline must not mark files missing on the word of an unmounted share. A
@@ -24,31 +25,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{DirEntry, Metadata};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use sha2::{Digest, Sha256};
+
+use super::{
+    extension_of, is_ignored_name, FolderProblem, FoundFile, Known, LinkSkip, Location, OpenError,
+    Opened, SkippedLink, Source, SourceError, SourceScan, Unreadable, MAX_DEPTH,
+};
 use crate::names::{escape_os, printable_path};
-
-/// Folders deeper than this below the root are not walked (reported, never retracted).
-pub const MAX_DEPTH: usize = 32;
-
-/// One file found in a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FoundFile {
-    /// Path relative to the source root, `/`-separated, each name through [`escape_os`]: the
-    /// file's identity.
-    pub relative: String,
-    /// First-level folder (the organismo code), or `None` for files lying at the root.
-    pub organismo: Option<String>,
-    /// Path on disk to read (a followed link's canonical target).
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub mtime_ns: i64,
-    /// Lower-case extension without the dot.
-    pub extension: String,
-}
 
 /// How to list a source.
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,144 +44,97 @@ pub struct ScanOptions {
     pub follow_links: bool,
 }
 
-/// Why a source as a whole gave nothing: nothing of it may be retracted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SourceError {
-    /// The root does not exist or is not a folder.
-    #[error("la carpeta {0} no existe o no es accesible (¿recurso compartido sin montar?)")]
-    Missing(String),
-    /// The root could not be listed.
-    #[error("no se pudo recorrer {0}: {1}")]
-    Unlistable(String, String),
-    /// The root holds no file at all.
-    #[error("la carpeta {0} está vacía (¿recurso compartido sin montar?)")]
-    Empty(String),
-    /// The root holds no file that can be read: every one is in a folder that could not be
-    /// listed or behind a link that is not followed.
-    #[error("la carpeta {folder} no tiene ningún archivo que se pueda leer ({unreadable} carpetas o entradas ilegibles, {links} enlaces simbólicos no seguidos)")]
-    NothingToRead {
-        /// The root, printable.
-        folder: String,
-        /// Paths that could not be listed.
-        unreadable: usize,
-        /// Links not followed.
-        links: usize,
-    },
+/// A drop folder as a [`Source`].
+pub struct FolderSource {
+    name: String,
+    root: PathBuf,
+    options: ScanOptions,
 }
 
-/// Why a path below the root could not be listed: its files keep what the store has.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FolderProblem {
-    /// The folder could not be opened (permissions, a share hiccup, not a folder after all).
-    #[error("no se pudo leer la carpeta: {0}")]
-    Unlistable(String),
-    /// The folder was opened but its listing broke off.
-    #[error("no se pudo leer la lista completa de la carpeta: {0}")]
-    PartialListing(String),
-    /// An entry whose type or size could not be known.
-    #[error("no se pudo saber qué es esta entrada: {0}")]
-    UnknownEntry(String),
-    /// Deeper than [`MAX_DEPTH`] folders.
-    #[error("está a más de {0} carpetas de profundidad: no se recorre")]
-    TooDeep(usize),
-}
-
-/// A path below the root that could not be listed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    /// Its path relative to the root (empty: the root's own listing broke off).
-    pub relative: String,
-    /// Why.
-    pub problem: FolderProblem,
-}
-
-/// Why a symbolic link was not followed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LinkSkip {
-    /// The source does not follow links (the default).
-    #[error("enlace simbólico: no se sigue (la fuente no tiene seguir_enlaces = true)")]
-    NotFollowed,
-    /// The target does not exist or cannot be reached.
-    #[error("enlace simbólico roto o inaccesible: {0}")]
-    Broken(String),
-    /// The target lies outside the source's folder.
-    #[error("enlace simbólico a {0}, fuera de la carpeta de la fuente: no se sigue")]
-    OutsideRoot(String),
-    /// The target lies in another organismo's folder: it is that organismo's file.
-    #[error("enlace simbólico a la carpeta de otro organismo ({0}): se lee allí, no dos veces")]
-    OtherOrganismo(String),
-    /// The target is read already, under another path.
-    #[error("enlace simbólico a algo que ya se lee como {}: no se lee dos veces", shown_relative(.0))]
-    AlreadyRead(String),
-}
-
-fn shown_relative(relative: &str) -> String {
-    if relative.is_empty() {
-        "la carpeta de la fuente".to_string()
-    } else {
-        format!("«{relative}»")
+impl FolderSource {
+    /// The folder `root` (resolved), listed with `options`.
+    pub fn new(name: &str, root: PathBuf, options: ScanOptions) -> FolderSource {
+        FolderSource {
+            name: name.to_string(),
+            root,
+            options,
+        }
     }
 }
 
-/// A symbolic link that was not followed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedLink {
-    /// The link's path relative to the root.
-    pub relative: String,
-    /// Why it was not followed.
-    pub reason: LinkSkip,
+/// The file on disk an entry of a folder names.
+fn disk_path(entry: &FoundFile) -> Result<&Path, OpenError> {
+    match &entry.location {
+        Location::Disk(path) => Ok(path),
+        Location::Url(_) => Err(OpenError::Failed(
+            "esta entrada no es de una carpeta".to_string(),
+        )),
+    }
 }
 
-/// What one pass over a source found.
-#[derive(Debug, Clone, Default)]
-pub struct SourceScan {
-    /// Every regular file listed (with its size and modification time).
-    pub files: Vec<FoundFile>,
-    /// Files skipped on purpose (locks, hidden, temporary, FIFOs, sockets, devices).
-    pub ignored: Vec<String>,
-    /// Symbolic links not followed.
-    pub links: Vec<SkippedLink>,
-    /// Paths below the root that could not be listed: errors of those paths alone.
-    pub unreadable: Vec<Unreadable>,
-    /// The source could not be listed, or holds nothing: nothing may be retracted.
-    pub error: Option<SourceError>,
+fn stream_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
-impl SourceScan {
-    /// True when `relative` is at or under a path that could not be listed: whether it is
-    /// still there is unknown, so it must not be marked missing.
-    pub fn is_unknown(&self, relative: &str) -> bool {
-        self.unreadable.iter().any(|u| {
-            u.relative.is_empty()
-                || relative == u.relative
-                || relative
-                    .strip_prefix(u.relative.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
+impl Source for FolderSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn describe(&self) -> String {
+        format!("carpeta {}", printable_path(&self.root))
+    }
+
+    fn list(&self, _: &HashMap<String, Known>) -> SourceScan {
+        scan_folder(&self.root, &self.options)
+    }
+
+    fn open(&self, entry: &FoundFile, max_bytes: u64) -> Result<Opened, OpenError> {
+        let path = disk_path(entry)?;
+        if entry.size > max_bytes {
+            // Hashed without holding the file in memory; the content is not read.
+            return match stream_sha256(path) {
+                Ok(sha256) => Err(OpenError::TooLarge {
+                    size: entry.size,
+                    max: max_bytes,
+                    sha256,
+                }),
+                Err(e) => Err(OpenError::Failed(e.to_string())),
+            };
+        }
+        // The file itself is read where it lies; whether it changed meanwhile is asked after
+        // (`still_as_listed`).
+        Ok(Opened {
+            path: path.to_path_buf(),
+            _download: None,
         })
     }
-}
 
-/// True for names that are never submissions: hidden files, `~$` Office locks, `.~lock.…#`
-/// LibreOffice locks, temporary and partial-download files, OS litter.
-pub fn is_ignored_name(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    name.starts_with('.')
-        || name.starts_with("~$")
-        || name.ends_with('#')
-        || name.ends_with('~')
-        || [
-            ".tmp",
-            ".temp",
-            ".part",
-            ".partial",
-            ".crdownload",
-            ".download",
-            ".swp",
-            ".bak",
-        ]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
-        || matches!(lower.as_str(), "thumbs.db" | "desktop.ini" | ".ds_store")
+    fn still_as_listed(&self, entry: &FoundFile) -> bool {
+        let Ok(path) = disk_path(entry) else {
+            return false;
+        };
+        std::fs::metadata(path)
+            .is_ok_and(|meta| meta.len() == entry.size && mtime_ns(&meta) == entry.mtime_ns)
+    }
+
+    fn reachable(&self) -> Result<(), String> {
+        if self.root.is_dir() {
+            Ok(())
+        } else {
+            Err(SourceError::Missing(printable_path(&self.root)).to_string())
+        }
+    }
 }
 
 fn mtime_ns(meta: &Metadata) -> i64 {
@@ -331,17 +271,14 @@ impl Walker<'_> {
         }
         self.claimed.insert(path.clone(), relative.clone());
         let organismo = relative.split_once('/').map(|(first, _)| first.to_string());
-        let extension = Path::new(name)
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
         self.scan.files.push(FoundFile {
             relative,
             organismo,
-            path,
+            location: Location::Disk(path),
             size: meta.len(),
             mtime_ns: mtime_ns(meta),
-            extension,
+            etag: None,
+            extension: extension_of(name),
         });
     }
 
@@ -431,23 +368,6 @@ pub fn scan_folder(root: &Path, options: &ScanOptions) -> SourceScan {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locks_hidden_and_temporary_files_are_ignored() {
-        for name in [
-            "~$datos.xlsx",
-            ".~lock.datos.xlsx#",
-            ".oculto.csv",
-            "archivo.tmp",
-            "copia.xlsx.part",
-            "Thumbs.db",
-        ] {
-            assert!(is_ignored_name(name), "{name}");
-        }
-        for name in ["datos.xlsx", "reuniones_2019.csv", "obras comunales.xls"] {
-            assert!(!is_ignored_name(name), "{name}");
-        }
-    }
 
     const OLD: std::time::Duration = std::time::Duration::from_secs(600);
 
