@@ -71,6 +71,31 @@ impl RowScan for StoreScan<'_> {
             Ok(())
         })
     }
+
+    fn snapshots(
+        &mut self,
+        spec: &ScanSpec,
+        each: &mut dyn FnMut(&ScanRow),
+    ) -> Result<(), ExportError> {
+        let selection = Selection {
+            dataset: spec.dataset,
+            date_field: spec.date_field,
+            from: None,
+            to: spec.to,
+            as_of: false,
+            ordered: false,
+            wanted: Some(spec.wanted),
+        };
+        self.store.snapshots(&selection, &mut |row| {
+            each(&ScanRow {
+                values: &row.values,
+                organismo: &row.organismo,
+                archivo: &row.archivo,
+                version_id: row.version_id,
+            });
+            Ok(())
+        })
+    }
 }
 
 /// The renderers' view of the store: each dataset's rows for the period, in export order.

@@ -7,11 +7,14 @@
 //! a word. Only `pipeline` calls them.
 
 pub mod build;
+mod followup;
+pub mod followup_text;
 pub mod model;
 pub mod pdf;
 pub mod publish;
 pub mod sheet_xml;
 pub mod template;
+mod trajectories;
 pub mod xlsx;
 
 #[doc(hidden)]
