@@ -734,3 +734,71 @@ fn the_results_of_the_period_are_listed_and_a_low_share_is_a_finding() {
         );
     }
 }
+
+/// The samples' March report (the acceptance tree): its results section lists every March
+/// instance, and its stages table counts at the close of March what the samples' truth says.
+#[test]
+fn the_samples_march_report_shows_results_and_stages() {
+    if !tools::require_tool("pdftotext") {
+        return;
+    }
+    let w = Workdir::new();
+    w.drop_tree(&fixtures().join("samples/inbox"));
+    w.ingest();
+    let run = w.run_at(APRIL_2, &["report", "--period", "2019-03"]);
+    assert_eq!(run.code, 0, "report: {}\n{}", run.stdout, run.stderr);
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("samples/truth.json")).expect("truth"),
+    )
+    .expect("json");
+    let text = tools::pdftotext(&report_file(&w, "2019-03", "pdf"));
+    let listing = between(
+        &text,
+        "Instancias con resultado registrado",
+        "Instancias del período y sus resultados",
+        "«—»",
+    );
+    let listed = listing
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            t.len() >= 10 && t[..10].ends_with("/03/2019")
+        })
+        .count();
+    assert_eq!(
+        Some(listed as i64),
+        truth["events"]["by_month"]["2019-03"]["instancias"].as_i64(),
+        "every March instance listed with its result"
+    );
+    let estados = code_names("estados");
+    let table = between(
+        &text,
+        "Etapas y trayectorias de las iniciativas",
+        "Al cierre de cada mes,",
+        "Cada iniciativa cuenta",
+    );
+    let header = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("Mes"))
+        .expect("header");
+    let mut columns: Vec<(usize, &String)> = estados
+        .iter()
+        .filter_map(|(code, (name, _))| header.find(name.as_str()).map(|at| (at, code)))
+        .collect();
+    columns.sort();
+    let march = words_after(table, "marzo de 2019");
+    for ((_, code), n) in columns.iter().zip(&march) {
+        let want = truth["initiatives"]["by_estado"][code.as_str()]
+            .as_i64()
+            .unwrap_or(0);
+        assert_eq!(
+            n.parse::<i64>().ok(),
+            Some(want),
+            "{code} at the close of March"
+        );
+    }
+    assert_eq!(
+        march.last().and_then(|n| n.parse::<i64>().ok()),
+        truth["initiatives"]["count"].as_i64()
+    );
+}
