@@ -802,3 +802,82 @@ fn the_samples_march_report_shows_results_and_stages() {
         truth["initiatives"]["count"].as_i64()
     );
 }
+
+/// A quoted-printable body as text (soft line breaks joined, `=XX` bytes decoded).
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The organismo whose March instances rarely record a result gets a reminder that says so;
+/// the one above the minimum gets none (both sent their month).
+#[test]
+fn an_organismo_below_the_minimum_is_reminded_and_one_above_it_is_not() {
+    let c = construction();
+    let w = Workdir::new();
+    copy_tree(&fixtures().join("followup/instancias"), &w.inbox(), SETTLED);
+    let config = w.dir.join("participa.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    for f in &c.instancias {
+        text.push_str(&format!(
+            "\n[organismos.{o}]\nemail = \"{o}@example.org\"\n",
+            o = f.organismo
+        ));
+    }
+    std::fs::write(&config, text).expect("config");
+    let run = w.run_at("2019-04-05T12:00:00Z", &["run", "--once"]);
+    assert_eq!(run.code, 0, "run --once: {}\n{}", run.stdout, run.stderr);
+    let outbox = w.dir.join("correo/salida");
+    let reminders: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".recordatorio."))
+        .collect();
+    for f in &c.instancias {
+        let march: Vec<&Instance> = f
+            .rows
+            .iter()
+            .filter(|r| r.fecha.starts_with("2019-03"))
+            .collect();
+        let with = march.iter().filter(|r| r.resultado.is_some()).count();
+        let share = with as f64 / march.len() as f64;
+        let to = format!("--{}@example.org.eml", f.organismo);
+        let mine: Vec<&String> = reminders.iter().filter(|n| n.ends_with(&to)).collect();
+        if share >= 0.5 {
+            assert!(
+                mine.is_empty(),
+                "{}: {share} needs no reminder",
+                f.organismo
+            );
+            continue;
+        }
+        assert_eq!(mine.len(), 1, "{}: {reminders:?}", f.organismo);
+        let eml = quoted_printable(&std::fs::read_to_string(outbox.join(mine[0])).expect("eml"));
+        let finding = format!(
+            "Instancias con resultado registrado: {} (mínimo: 50,0 %).",
+            es_percent(share)
+        );
+        assert!(eml.contains(&finding), "{finding} in:\n{eml}");
+        assert!(eml.contains("Recibimos los datos"), "{eml}");
+    }
+}

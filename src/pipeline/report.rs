@@ -252,6 +252,27 @@ pub fn build_report(
     Ok((report, figures))
 }
 
+/// Each organismo's data-quality findings for `period` (the minimums by organismo of
+/// `indicadores.toml`), in Spanish, the reminders' language: organismo code → sentences.
+pub fn findings(
+    config: &Config,
+    store: &mut dyn Store,
+    period: Period,
+) -> Result<BTreeMap<String, Vec<String>>, ReportRunError> {
+    let figures = indicators::compute(
+        &config.indicators,
+        &config.standard.datasets,
+        period,
+        &mut StoreScan { store },
+    )?;
+    Ok(report::findings(
+        &config.indicators,
+        &config.standard,
+        &figures,
+        Lang::Es,
+    ))
+}
+
 /// Rows of the rejected-rows table the PDF prints; the workbook and the published CSVs have
 /// them all.
 const PDF_REJECTED_ROWS: usize = 300;

@@ -402,6 +402,37 @@ fn below_minimum(n: &Names, r: &IndicatorResult) -> Option<(Table, Vec<Finding>)
     Some((table, findings))
 }
 
+/// Each organismo's data-quality findings (the minimums by organismo of `indicadores.toml`)
+/// in `lang`, by organismo code: what its reminder asks it to complete.
+pub fn findings(
+    indicators: &crate::indicators::IndicatorsConfig,
+    standard: &crate::standard::Standard,
+    figures: &crate::indicators::Figures,
+    lang: Lang,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let inputs = Inputs {
+        indicators,
+        standard,
+        figures,
+        lang,
+        versions: &[],
+        unusable: &[],
+        organismos: &[],
+        rejections: &[],
+        issued_on: figures.period.end(),
+        data_version: "",
+        dataset_rows: &figures.rows_published,
+    };
+    let n = Names::new(&inputs);
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in &figures.indicators {
+        for f in below_minimum(&n, r).map(|(_, f)| f).unwrap_or_default() {
+            out.entry(f.organismo).or_default().push(f.text);
+        }
+    }
+    out
+}
+
 /// Everything of the follow-up outside the sections.
 pub(super) fn build(inputs: &Inputs) -> FollowUp {
     let n = Names::new(inputs);

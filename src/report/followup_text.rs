@@ -258,6 +258,24 @@ static EN: Words = Words {
     comuna_description: |n, p| format!("{n} initiatives of the comuna, with every update reported up to the close of {p}."),
 };
 
+/// The paragraphs of the reminder to an organismo that sent its month with data-quality
+/// findings (in Spanish, the reminders' language): (organismo, month, deadline, findings).
+pub fn findings_reminder(
+    organismo: &str,
+    period_label: &str,
+    due: &str,
+    findings: &[String],
+) -> Vec<String> {
+    let list: Vec<String> = findings.iter().map(|f| format!("• {f}")).collect();
+    vec![
+        "Hola:".to_string(),
+        format!("Recibimos los datos de {organismo} correspondientes a {period_label}, gracias. Al revisarlos encontramos algo para completar:"),
+        list.join("\n"),
+        format!("Registrar el resultado de cada instancia (los acuerdos, lo que se decidió) permite mostrar a quienes participaron qué se hizo con su aporte. Pueden completar las planillas y volver a dejarlas en la carpeta compartida de su organismo antes del {due}."),
+        "Muchas gracias.".to_string(),
+    ]
+}
+
 /// The words of the published history's own columns: (name, Spanish title, description).
 pub const HISTORY_COLUMNS: [(&str, &str, &str); 4] = [
     (

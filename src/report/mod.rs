@@ -20,6 +20,8 @@ pub mod xlsx;
 #[doc(hidden)]
 pub mod example;
 
+pub use followup::findings;
+
 use std::path::PathBuf;
 
 /// Why a report could not be made.
