@@ -103,10 +103,15 @@ struct Update {
     avance: Option<f64>,
 }
 
+/// Updates with the version that sent them first.
+type Dated = Vec<(NaiveDate, usize, Update)>;
+/// Each initiative's last row as sent and its updates, by id.
+type Updates = BTreeMap<String, (SnapshotRow, Vec<Update>)>;
+
 /// Each initiative's distinct updates in the order the standard gives them (by their date, then
 /// by when they were sent): the same row sent again in a later version is one update.
-fn updates(c: &Construction) -> BTreeMap<String, (SnapshotRow, Vec<Update>)> {
-    let mut out: BTreeMap<String, (SnapshotRow, Vec<(NaiveDate, usize, Update)>)> = BTreeMap::new();
+fn updates(c: &Construction) -> Updates {
+    let mut out: BTreeMap<String, (SnapshotRow, Dated)> = BTreeMap::new();
     for (v, version) in c.iniciativas.versions.iter().enumerate() {
         for row in &version.rows {
             let u = Update {
@@ -137,10 +142,7 @@ fn until(list: &[Update], close: NaiveDate) -> Vec<Update> {
 }
 
 /// Initiatives by state at `close`.
-fn states_at(
-    all: &BTreeMap<String, (SnapshotRow, Vec<Update>)>,
-    close: NaiveDate,
-) -> BTreeMap<String, u64> {
+fn states_at(all: &Updates, close: NaiveDate) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for (_, list) in all.values() {
         if let Some(last) = until(list, close).last() {
@@ -152,7 +154,7 @@ fn states_at(
 
 /// Changes of state dated from `start` to `close`: (from, to) → count; `None` a first report.
 fn transitions(
-    all: &BTreeMap<String, (SnapshotRow, Vec<Update>)>,
+    all: &Updates,
     start: NaiveDate,
     close: NaiveDate,
 ) -> BTreeMap<(Option<String>, String), u64> {

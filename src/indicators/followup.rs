@@ -258,3 +258,64 @@ pub struct FollowUpResult {
     /// Each item's trajectory (`trayectorias`).
     pub trajectories: Option<Trajectories>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each follow-up key is checked against its dataset when the configuration loads, so a
+    /// typo or a key on the wrong kind of indicator fails before anything runs.
+    #[test]
+    fn follow_up_keys_that_cannot_work_are_refused_with_the_key_named() {
+        let standard = crate::config::embedded_standard().expect("shipped standard");
+        let base = crate::config::embedded::INDICATORS;
+        for (from, to, says) in [
+            (
+                "listado = [\"fecha\", \"programa\"",
+                "listado = [\"fechas\", \"programa\"",
+                "listado: «fechas» no es un campo de instancias",
+            ),
+            (
+                "por = [\"programa\", \"organismo\"]",
+                "por = [\"programa\"]",
+                "`minimo_por_organismo` necesita \"organismo\" en `por`",
+            ),
+            (
+                "minimo_por_organismo = 0.5",
+                "minimo_por_organismo = -1",
+                "`minimo_por_organismo` va de 0",
+            ),
+            (
+                "evolucion = \"estado\"",
+                "evolucion = \"estados\"",
+                "evolucion: «estados» no es un campo de iniciativas",
+            ),
+            (
+                "publicar = \"iniciativas_historial\"",
+                "publicar = \"instancias\"",
+                "ya es el nombre de un dataset",
+            ),
+            (
+                "titulo = \"titulo\"\ncomuna",
+                "titulo = \"nombre\"\ncomuna",
+                "trayectorias.titulo: «nombre» no es un campo",
+            ),
+        ] {
+            assert!(base.contains(from), "{from}");
+            let cfg = IndicatorsConfig::parse(&base.replacen(from, to, 1)).expect("parses");
+            let err = cfg.check(&standard).expect_err(to);
+            assert!(err.contains(says), "{to}: {err}");
+        }
+        // `evolucion` on a dataset of rows dated in the period (not shown at the close).
+        let wrong = base.replacen(
+            "minimo_por_organismo = 0.5",
+            "minimo_por_organismo = 0.5\nevolucion = \"programa\"",
+            1,
+        );
+        let err = IndicatorsConfig::parse(&wrong)
+            .expect("parses")
+            .check(&standard)
+            .expect_err("evolucion on instancias");
+        assert!(err.contains("estado_al_cierre"), "{err}");
+    }
+}
