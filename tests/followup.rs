@@ -6,170 +6,20 @@
 //! the standard's rule for snapshots, never from participa; then the PDF (pdftotext), the
 //! workbook (openpyxl), the published history, data package and web pages must all say it.
 
+mod truth;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use serde::Deserialize;
-
 use crate::tools;
 use crate::util::{copy_tree, fixtures, parse_csv, set_age, Workdir, SETTLED};
+use truth::{
+    code_names, construction, date, quoted_printable, states_at, transitions, until, updates,
+    Construction, Instance,
+};
 
 /// Early April 2019: March has closed.
 const APRIL_2: &str = "2019-04-02T12:00:00-03:00";
-
-#[derive(Deserialize)]
-struct Construction {
-    iniciativas: Initiatives,
-    instancias: Vec<InstanceFile>,
-}
-
-#[derive(Deserialize)]
-struct Initiatives {
-    file: String,
-    versions: Vec<Version>,
-}
-
-#[derive(Deserialize)]
-struct Version {
-    folder: String,
-    sent: String,
-    rows: Vec<SnapshotRow>,
-}
-
-#[derive(Deserialize, Clone)]
-struct SnapshotRow {
-    id: String,
-    titulo: String,
-    comuna: i64,
-    estado: String,
-    avance: Option<f64>,
-    fecha_actualizacion: String,
-}
-
-#[derive(Deserialize)]
-struct InstanceFile {
-    organismo: String,
-    rows: Vec<Instance>,
-}
-
-#[derive(Deserialize)]
-struct Instance {
-    fecha: String,
-    programa: String,
-    comuna: i64,
-    tema: String,
-    resultado: Option<String>,
-}
-
-fn construction() -> Construction {
-    let text = std::fs::read_to_string(fixtures().join("followup/construction.json"))
-        .expect("construction.json");
-    serde_json::from_str(&text).expect("construction.json parses")
-}
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("ISO date")
-}
-
-/// A code list of `config/standard/codes`: code → (name, order).
-fn code_names(list: &str) -> BTreeMap<String, (String, i64)> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("config/standard/codes/{list}.csv"));
-    let text = std::fs::read_to_string(path).expect("code list");
-    parse_csv(&text)
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let code = r
-                .get("estado")
-                .or(r.get("programa"))
-                .cloned()
-                .unwrap_or_default();
-            let order = r
-                .get("orden")
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(i as i64);
-            (code, (r["nombre"].clone(), order))
-        })
-        .collect()
-}
-
-/// One update of an initiative as the truth sees it.
-#[derive(Debug, Clone, PartialEq)]
-struct Update {
-    date: NaiveDate,
-    estado: String,
-    avance: Option<f64>,
-}
-
-/// Updates with the version that sent them first.
-type Dated = Vec<(NaiveDate, usize, Update)>;
-/// Each initiative's last row as sent and its updates, by id.
-type Updates = BTreeMap<String, (SnapshotRow, Vec<Update>)>;
-
-/// Each initiative's distinct updates in the order the standard gives them (by their date, then
-/// by when they were sent): the same row sent again in a later version is one update.
-fn updates(c: &Construction) -> Updates {
-    let mut out: BTreeMap<String, (SnapshotRow, Dated)> = BTreeMap::new();
-    for (v, version) in c.iniciativas.versions.iter().enumerate() {
-        for row in &version.rows {
-            let u = Update {
-                date: date(&row.fecha_actualizacion),
-                estado: row.estado.clone(),
-                avance: row.avance,
-            };
-            let entry = out
-                .entry(row.id.clone())
-                .or_insert_with(|| (row.clone(), Vec::new()));
-            entry.0 = row.clone();
-            if !entry.1.iter().any(|(_, _, x)| *x == u) {
-                entry.1.push((u.date, v, u));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(id, (row, mut list))| {
-            list.sort_by_key(|(d, v, _)| (*d, *v));
-            (id, (row, list.into_iter().map(|(_, _, u)| u).collect()))
-        })
-        .collect()
-}
-
-/// Updates dated up to `close`.
-fn until(list: &[Update], close: NaiveDate) -> Vec<Update> {
-    list.iter().filter(|u| u.date <= close).cloned().collect()
-}
-
-/// Initiatives by state at `close`.
-fn states_at(all: &Updates, close: NaiveDate) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for (_, list) in all.values() {
-        if let Some(last) = until(list, close).last() {
-            *out.entry(last.estado.clone()).or_default() += 1;
-        }
-    }
-    out
-}
-
-/// Changes of state dated from `start` to `close`: (from, to) → count; `None` a first report.
-fn transitions(
-    all: &Updates,
-    start: NaiveDate,
-    close: NaiveDate,
-) -> BTreeMap<(Option<String>, String), u64> {
-    let mut out = BTreeMap::new();
-    for (_, list) in all.values() {
-        let mut before: Option<String> = None;
-        for u in until(list, close) {
-            if u.date >= start && before.as_deref() != Some(u.estado.as_str()) {
-                *out.entry((before.clone(), u.estado.clone())).or_default() += 1;
-            }
-            before = Some(u.estado.clone());
-        }
-    }
-    out
-}
 
 /// Drops each version of the initiatives file in turn and ingests it when it was sent, then
 /// the instances; returns the working folder.
@@ -803,31 +653,6 @@ fn the_samples_march_report_shows_results_and_stages() {
         march.last().and_then(|n| n.parse::<i64>().ok()),
         truth["initiatives"]["count"].as_i64()
     );
-}
-
-/// A quoted-printable body as text (soft line breaks joined, `=XX` bytes decoded).
-fn quoted_printable(text: &str) -> String {
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The organismo whose March instances rarely record a result gets a reminder that says so;
