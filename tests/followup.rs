@@ -569,6 +569,21 @@ fn the_results_of_the_period_are_listed_and_a_low_share_is_a_finding() {
             );
         }
     }
+    // The English report says the same figure its own way.
+    if tools::require_tool("pdftotext") {
+        let run = w.run_at(APRIL_2, &["report", "--period", "2019-03", "--lang", "en"]);
+        assert_eq!(run.code, 0, "report --lang en: {}", run.stderr);
+        let english = tools::pdftotext(&w.dir.join("informes/participa-2019-03-en.pdf"));
+        let share = format!("{:.1}%", share(&all) * 100.0);
+        let section = between(
+            &english,
+            "Instances with a recorded result",
+            "Indicator",
+            "By programme",
+        );
+        assert!(section.contains(&share), "{share} in:\n{section}");
+        assert!(english.contains("The period's instances and their results"));
+    }
     // The period's web page lists them too.
     let page = std::fs::read_to_string(
         w.dir

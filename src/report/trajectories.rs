@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::followup::Names;
-use super::followup_text::{format_cell, HISTORY_COLUMNS};
+use super::followup_text::{format_cell, words, Lang, HISTORY_COLUMNS};
 use super::model::{
     Annex, Cell, Column, ComunaPage, DatasetPart, FollowUp, History, ItemPage, Kind, Listing,
     Pages, SchemaField, Table,
@@ -87,7 +87,7 @@ pub(super) fn add(n: &Names, r: &IndicatorResult, out: &mut FollowUp) {
     let title = n.pick(&r.def.titulo_es, &r.def.titulo_en);
     out.annex = Some(annex(n, &f, items, t.stale_days, &title));
     out.trajectories = Some(sheet(n, &f, items, &r.def.id));
-    out.history = Some(history(n, &f, items));
+    out.history = Some(history(&f, items));
     let pages = out.pages.get_or_insert_with(|| empty_pages(n));
     pages.comunas = comuna_pages(n, &f, items, &title);
 }
@@ -269,7 +269,8 @@ enum Source {
     DaysSince,
 }
 
-fn history(n: &Names, f: &Fields, items: &[Trajectory]) -> History {
+fn history(f: &Fields, items: &[Trajectory]) -> History {
+    let spanish = words(Lang::Es);
     let ds = f.ds;
     let own = |name: &str| {
         HISTORY_COLUMNS
@@ -389,13 +390,15 @@ fn history(n: &Names, f: &Fields, items: &[Trajectory]) -> History {
     History {
         part: DatasetPart {
             name: f.def.publicar.clone(),
-            title: n.w.trajectories_title.to_string(),
+            // The data package is one per period, whatever language was published last: its
+            // texts are Spanish, like the standard's field titles.
+            title: spanish.trajectories_title.to_string(),
             columns,
             field_names: names,
             row_count: rows.len() as u64,
             may_be_empty: Vec::new(),
         },
-        description: n.w.history_description.to_string(),
+        description: spanish.history_description.to_string(),
         schema,
         rows,
     }
