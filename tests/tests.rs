@@ -10,6 +10,7 @@ mod hostile_xlsx;
 
 mod crash;
 mod export;
+mod followup;
 mod hostile;
 mod ingest;
 mod init_status;

@@ -789,13 +789,15 @@ fn layouts_html(layouts: &[LayoutTable], lang: Lang) -> String {
 }
 
 /// A polite reminder (in Spanish) to a ministry contact that nothing was received from
-/// `organismo` for `period_label` («marzo de 2019»), due by `deadline`.
+/// `organismo` for `period_label` («marzo de 2019»), due by `deadline`; with `findings`, that
+/// what was received needs completing (those data-quality findings).
 pub fn reminder_message(
     cfg: &MailConfig,
     organismo: &str,
     to: &str,
     period_label: &str,
     deadline: NaiveDate,
+    findings: &[String],
     now: DateTime<Utc>,
 ) -> Result<Message, DeliverError> {
     let subject = format!("Recordatorio: datos de {period_label} de {organismo}");
@@ -806,6 +808,13 @@ pub fn reminder_message(
         "Para enviarlos, dejen las planillas en la carpeta compartida de su organismo, como de costumbre. Si ya las dejaron en estos días, pueden ignorar este mensaje; si en el período no hubo actividad, respondan a este mensaje para que quede registrado.".to_string(),
         "Muchas gracias.".to_string(),
     ];
+    // An organismo that sent the month with data-quality findings is asked to complete them.
+    let paragraphs = match findings {
+        [] => paragraphs.to_vec(),
+        _ => {
+            crate::report::followup_text::findings_reminder(organismo, period_label, &due, findings)
+        }
+    };
     let text = format!(
         "{}\n\n-- \n{}\n",
         paragraphs.join("\n\n"),

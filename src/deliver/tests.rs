@@ -973,6 +973,7 @@ fn a_reminder_and_an_alert() {
         "datos@cultura.example.gob.ar",
         "marzo de 2019",
         deadline,
+        &[],
         now(),
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -9,7 +9,10 @@ use chrono::{Datelike, NaiveDate};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::config::{FilterValue, IndicatorDef, IndicatorsConfig, Measure, Part};
+use super::followup::FollowUpResult;
+use super::listing::ListingAcc;
 use super::period::{Month, Period};
+use super::stages::{self, Snapshots};
 use crate::standard::{Dataset, Value};
 
 /// One stored row as a scan gives it.
@@ -49,6 +52,16 @@ pub trait RowScan {
     type Error;
     /// Calls `each` for every row the spec selects.
     fn scan(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), Self::Error>;
+    /// Calls `each` for every snapshot of a snapshot dataset dated on or before `spec.to`, the
+    /// current ones and those a re-submission replaced: item by item, each item's in the
+    /// order its current one is chosen (the order fields, then reception), so that an item's
+    /// state on a day is its last snapshot dated on or before it. `spec.from` and
+    /// `spec.as_of` are not used.
+    fn snapshots(
+        &mut self,
+        spec: &ScanSpec,
+        each: &mut dyn FnMut(&ScanRow),
+    ) -> Result<(), Self::Error>;
 }
 
 /// One group of a breakdown.
@@ -109,6 +122,8 @@ pub struct IndicatorResult {
     pub months: Vec<(Month, f64)>,
     /// Each source file's share in the period.
     pub sources: Vec<SourceShare>,
+    /// The follow-up keys' results: rows listed, a field over time, trajectories.
+    pub followup: FollowUpResult,
 }
 
 /// How a file version was used by the report.
@@ -175,7 +190,7 @@ pub fn days_filter(s: &str) -> Option<i64> {
 /// The most days a `>=Nd` filter may name: a century (more could not be subtracted from a date).
 pub const MAX_FILTER_DAYS: i64 = 36_500;
 
-enum Op {
+pub(super) enum Op {
     Eq(String),
     In(Vec<String>),
     Present,
@@ -183,12 +198,12 @@ enum Op {
     OlderThan(NaiveDate),
 }
 
-struct Filter {
+pub(super) struct Filter {
     index: usize,
     op: Op,
 }
 
-fn compile_filters(
+pub(super) fn compile_filters(
     ds: &Dataset,
     f: &BTreeMap<String, FilterValue>,
     close: NaiveDate,
@@ -210,7 +225,7 @@ fn compile_filters(
 }
 
 /// Writes a value as a grouping key (codes and numbers as exported, dates ISO).
-fn key_of(v: &Value, out: &mut String) {
+pub(super) fn key_of(v: &Value, out: &mut String) {
     out.clear();
     match v {
         Value::Null => {}
@@ -231,7 +246,7 @@ fn key_of(v: &Value, out: &mut String) {
     }
 }
 
-fn passes(filters: &[Filter], values: &[Value], buf: &mut String) -> bool {
+pub(super) fn passes(filters: &[Filter], values: &[Value], buf: &mut String) -> bool {
     filters.iter().all(|f| {
         let v = values.get(f.index).unwrap_or(&Value::Null);
         match &f.op {
@@ -264,7 +279,7 @@ fn month_of(v: &Value) -> Option<Month> {
 }
 
 /// The last day a dating value covers: the date itself, or a month's last day.
-fn day_of(v: &Value) -> Option<NaiveDate> {
+pub(super) fn day_of(v: &Value) -> Option<NaiveDate> {
     match v {
         Value::Date(d) => Some(*d),
         Value::YearMonth(..) => month_of(v).map(Month::last_day),
@@ -499,6 +514,9 @@ pub fn compute<S: RowScan>(
     }
     let mut buf = String::new();
     let mut key = String::new();
+    // By position in `compiled` while scanning, by configuration order once done.
+    let mut listings: FxHashMap<usize, ListingAcc> = FxHashMap::default();
+    let mut followups: FxHashMap<usize, FollowUpResult> = FxHashMap::default();
     for ds in datasets {
         let Some(dating) = cfg.datasets.get(&ds.name) else {
             continue;
@@ -518,7 +536,16 @@ pub fn compute<S: RowScan>(
         let mut wanted = vec![false; ds.fields.len()];
         wanted[date_index] = true;
         for &k in &mine {
-            for i in compiled[k].1.fields_read() {
+            if let Some(l) = ListingAcc::new(&compiled[k].1.def, ds) {
+                listings.insert(k, l);
+            }
+            let listed = listings.get(&k).map(|l| l.fields().to_vec());
+            for i in compiled[k]
+                .1
+                .fields_read()
+                .into_iter()
+                .chain(listed.into_iter().flatten())
+            {
                 if let Some(w) = wanted.get_mut(i) {
                     *w = true;
                 }
@@ -582,7 +609,10 @@ pub fn compute<S: RowScan>(
                     continue;
                 }
                 Compiled::add(fields, &mut c.period, &contrib, row.values, &mut buf);
-                for (g, (_, index, skip_empty)) in c.by.iter().enumerate() {
+                if let Some(listing) = listings.get_mut(&k) {
+                    listing.push(row, day);
+                }
+                for (g, (name, index, skip_empty)) in c.by.iter().enumerate() {
                     match index {
                         Some(i) => {
                             let v = row.values.get(*i).unwrap_or(&Value::Null);
@@ -590,6 +620,10 @@ pub fn compute<S: RowScan>(
                                 continue;
                             }
                             key_of(v, &mut key)
+                        }
+                        None if name == "organismo" => {
+                            key.clear();
+                            key.push_str(row.organismo);
                         }
                         None => {
                             key.clear();
@@ -623,9 +657,45 @@ pub fn compute<S: RowScan>(
             ds.name.clone(),
             if as_of { scanned } else { in_period_rows },
         );
+        let over_time: Vec<usize> = mine
+            .iter()
+            .copied()
+            .filter(|k| {
+                let def = &compiled[*k].1.def;
+                def.evolucion.is_some() || def.trayectorias.is_some()
+            })
+            .collect();
+        if as_of && !over_time.is_empty() {
+            let mut snapshots = Snapshots::new(ds, date_index);
+            let every = vec![true; ds.fields.len()];
+            let spec = ScanSpec {
+                wanted: &every,
+                ..spec
+            };
+            scan.snapshots(&spec, &mut |row: &ScanRow| snapshots.push(row))?;
+            let first = cfg.start().unwrap_or(period.first_month());
+            for k in over_time {
+                let c = &compiled[k].1;
+                followups.insert(
+                    compiled[k].0,
+                    FollowUpResult {
+                        evolution: stages::evolution(
+                            &c.def, ds, &snapshots, &c.filters, first, period,
+                        ),
+                        trajectories: stages::trajectories(
+                            &c.def, ds, &snapshots, &c.filters, period,
+                        ),
+                        listing: None,
+                    },
+                );
+            }
+        }
+    }
+    for (k, listing) in listings {
+        followups.entry(compiled[k].0).or_default().listing = Some(listing.finish());
     }
     compiled.sort_by_key(|(i, _)| *i);
-    for (_, c) in compiled {
+    for (i, c) in compiled {
         let breakdowns =
             c.by.iter()
                 .zip(&c.groups)
@@ -706,6 +776,7 @@ pub fn compute<S: RowScan>(
             breakdowns,
             months,
             sources,
+            followup: followups.remove(&i).unwrap_or_default(),
             def: c.def,
         });
     }
@@ -759,6 +830,22 @@ mod tests {
                     && spec.from.is_none_or(|f| first >= f)
                     && first <= spec.to
                 {
+                    each(&ScanRow {
+                        values,
+                        organismo: org,
+                        archivo: file,
+                        version_id: *version,
+                    });
+                }
+            }
+            Ok(())
+        }
+
+        fn snapshots(&mut self, spec: &ScanSpec, each: &mut dyn FnMut(&ScanRow)) -> Result<(), ()> {
+            let i = spec.dataset.field_index(spec.date_field).ok_or(())?;
+            for (ds, values, org, file, version) in &self.rows {
+                let dated = values.get(i).and_then(day_of).is_some_and(|d| d <= spec.to);
+                if *ds == spec.dataset.name && dated {
                     each(&ScanRow {
                         values,
                         organismo: org,

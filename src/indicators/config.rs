@@ -122,6 +122,8 @@ pub enum ChartChoice {
     Barras,
     /// A line (cumulative by month against the target).
     Linea,
+    /// Stacked columns: the values of `evolucion` at each month's close.
+    Apiladas,
 }
 
 /// One indicator.
@@ -156,7 +158,7 @@ pub struct IndicatorDef {
     pub denominador: Option<Part>,
     /// A ratio's scale: 1 gives a share (printed as %), 100 "per 100".
     pub escala: Option<f64>,
-    /// Breakdowns: dataset fields, or `mes`.
+    /// Breakdowns: dataset fields, `mes` (the row's month) or `organismo` (who sent it).
     #[serde(default)]
     pub por: Vec<String>,
     /// Also the cumulative value since the commitment's start.
@@ -180,6 +182,22 @@ pub struct IndicatorDef {
     /// Its chart also goes on the summary page.
     #[serde(default)]
     pub grafico_en_resumen: bool,
+    /// Fields of the period's rows listed one by one (the instances with their results).
+    #[serde(default)]
+    pub listado: Vec<String>,
+    /// The most rows the listing holds (default [`super::followup::LISTING_MAX_ROWS`]).
+    pub listado_maximo: Option<u32>,
+    /// The listing's title in Spanish (its table, its workbook sheet).
+    pub listado_titulo_es: Option<String>,
+    /// The same in English.
+    pub listado_titulo_en: Option<String>,
+    /// Organismos whose value (by `organismo`) is below this are a data-quality finding.
+    pub minimo_por_organismo: Option<f64>,
+    /// For a dataset shown at the close: the field counted at each month's close since the
+    /// commitment's start, and whose changes in the period are counted.
+    pub evolucion: Option<String>,
+    /// For a dataset shown at the close: each item's trajectory.
+    pub trayectorias: Option<super::followup::TrajectoryDef>,
 }
 
 impl IndicatorsConfig {
@@ -317,8 +335,9 @@ impl IndicatorsConfig {
                 Ok(())
             };
             filters(&ind.filtro)?;
+            super::followup::check(self, ind, ds).map_err(|e| at(&e))?;
             for p in &ind.por {
-                if p != "mes" {
+                if p != "mes" && p != "organismo" {
                     field(p)?;
                 }
             }

@@ -6,7 +6,10 @@
 
 pub mod compute;
 pub mod config;
+pub mod followup;
+mod listing;
 pub mod period;
+mod stages;
 
 pub use compute::{compute, Figures, IndicatorResult, RowScan, ScanRow, ScanSpec};
 pub use config::IndicatorsConfig;

@@ -470,7 +470,17 @@ impl<'a> Daemon<'a> {
             return Ok("no es día de recordatorios".into());
         };
         let mut queued = 0;
-        for org in self.late_organismos(month)? {
+        // Organismos that sent the month with a data-quality finding are reminded too.
+        let findings = super::report::findings(self.config, &mut self.store, month)?;
+        let mut due = self.late_organismos(month)?;
+        due.extend(
+            findings
+                .keys()
+                .filter(|o| !due.contains(o))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        for org in due {
             let Some(email) = self
                 .config
                 .settings
@@ -480,7 +490,9 @@ impl<'a> Daemon<'a> {
             else {
                 continue;
             };
-            let contenido = serde_json::to_string(&self.reminder_content(&org, month)).ok();
+            let mut content = self.reminder_content(&org, month);
+            content.hallazgos = findings.get(&org).cloned().unwrap_or_default();
+            let contenido = serde_json::to_string(&content).ok();
             let entry = NewDelivery {
                 tipo: REMINDER.into(),
                 clave: format!("{org}/{month}"),
@@ -874,6 +886,7 @@ impl<'a> Daemon<'a> {
                     &to,
                     &content.mes,
                     deadline,
+                    &content.hallazgos,
                     created,
                 )
                 .map_err(|e| unmade(e.to_string()))?
@@ -1033,6 +1046,9 @@ struct ReminderContent {
     mes: String,
     /// The deadline, `AAAA-MM-DD`.
     plazo: String,
+    /// Data-quality findings of the month it sent (none: it sent nothing).
+    #[serde(default)]
+    hallazgos: Vec<String>,
 }
 
 impl Daemon<'_> {
@@ -1056,6 +1072,7 @@ impl Daemon<'_> {
             organismo: name,
             mes: spanish_month(period),
             plazo: deadline.format("%Y-%m-%d").to_string(),
+            hallazgos: Vec::new(),
         }
     }
 }

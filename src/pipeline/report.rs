@@ -71,6 +71,31 @@ impl RowScan for StoreScan<'_> {
             Ok(())
         })
     }
+
+    fn snapshots(
+        &mut self,
+        spec: &ScanSpec,
+        each: &mut dyn FnMut(&ScanRow),
+    ) -> Result<(), ExportError> {
+        let selection = Selection {
+            dataset: spec.dataset,
+            date_field: spec.date_field,
+            from: None,
+            to: spec.to,
+            as_of: false,
+            ordered: false,
+            wanted: Some(spec.wanted),
+        };
+        self.store.snapshots(&selection, &mut |row| {
+            each(&ScanRow {
+                values: &row.values,
+                organismo: &row.organismo,
+                archivo: &row.archivo,
+                version_id: row.version_id,
+            });
+            Ok(())
+        })
+    }
 }
 
 /// The renderers' view of the store: each dataset's rows for the period, in export order.
@@ -225,6 +250,27 @@ pub fn build_report(
         dataset_rows: &figures.rows_published,
     });
     Ok((report, figures))
+}
+
+/// Each organismo's data-quality findings for `period` (the minimums by organismo of
+/// `indicadores.toml`), in Spanish, the reminders' language: organismo code → sentences.
+pub fn findings(
+    config: &Config,
+    store: &mut dyn Store,
+    period: Period,
+) -> Result<BTreeMap<String, Vec<String>>, ReportRunError> {
+    let figures = indicators::compute(
+        &config.indicators,
+        &config.standard.datasets,
+        period,
+        &mut StoreScan { store },
+    )?;
+    Ok(report::findings(
+        &config.indicators,
+        &config.standard,
+        &figures,
+        Lang::Es,
+    ))
 }
 
 /// Rows of the rejected-rows table the PDF prints; the workbook and the published CSVs have

@@ -136,6 +136,9 @@ impl Ctx<'_> {
         if field == "mes" {
             return self.t("Mes", "Month");
         }
+        if field == "organismo" {
+            return "Organismo".to_string();
+        }
         if !es(self.lang) {
             let english = match field {
                 "programa" => Some("Programme"),
@@ -189,6 +192,9 @@ impl Ctx<'_> {
         }
         if field == "comuna" {
             return format!("Comuna {key}");
+        }
+        if field == "organismo" {
+            return self.organismo_name(key);
         }
         let list = self.field(dataset, field).and_then(|f| f.code_list.clone());
         list.and_then(|l| self.inputs.standard.code_lists.get(&l))
@@ -476,6 +482,9 @@ impl Ctx<'_> {
 
     fn chart(&self, r: &IndicatorResult) -> Option<Chart> {
         let choice = r.def.grafico?;
+        if let Some(stacked) = super::followup::chart(self.inputs, r) {
+            return Some(stacked);
+        }
         let title = self.title(r);
         if choice == ChartChoice::Linea && r.def.acumulado {
             let months = self.month_rows(r);
@@ -504,6 +513,7 @@ impl Ctx<'_> {
             ChartChoice::Barras => ChartKind::Bar,
             ChartChoice::Columnas => ChartKind::Column,
             ChartChoice::Linea => ChartKind::Line,
+            ChartChoice::Apiladas => ChartKind::StackedColumn,
         };
         let (categories, values): (Vec<String>, Vec<f64>) = if !r.fields.is_empty() {
             r.fields
@@ -678,6 +688,7 @@ impl Ctx<'_> {
             }
             tables.push(self.breakdown_table(r, b));
         }
+        super::followup::extend_section(self.inputs, r, &mut figures, &mut tables);
         Section {
             id: r.def.id.clone(),
             title: format!("{n}. {}", self.title(r)),
@@ -1030,6 +1041,7 @@ pub fn build(inputs: &Inputs) -> Report {
         annex: ctx.annex(),
         rejected: ctx.rejected(),
         datasets: ctx.datasets(),
+        followup: super::followup::build(inputs),
     }
 }
 
@@ -1056,6 +1068,10 @@ mod tests {
                     version_id: if i < 2 { 1 } else { 2 },
                 });
             }
+            Ok(())
+        }
+
+        fn snapshots(&mut self, _: &ScanSpec, _: &mut dyn FnMut(&ScanRow)) -> Result<(), ()> {
             Ok(())
         }
     }

@@ -544,6 +544,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
                 may_be_empty: Vec::new(),
             },
         ],
+        followup: Default::default(),
     }
 }
 

@@ -7,15 +7,20 @@
 //! a word. Only `pipeline` calls them.
 
 pub mod build;
+mod followup;
+pub mod followup_text;
 pub mod model;
 pub mod pdf;
 pub mod publish;
 pub mod sheet_xml;
 pub mod template;
+mod trajectories;
 pub mod xlsx;
 
 #[doc(hidden)]
 pub mod example;
+
+pub use followup::findings;
 
 use std::path::PathBuf;
 

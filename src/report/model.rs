@@ -201,6 +201,8 @@ pub enum ChartKind {
     Bar,
     /// A line over the categories (cumulative series over months).
     Line,
+    /// Vertical bars, the series stacked on each other (states at each month's close).
+    StackedColumn,
 }
 
 /// A series of a chart: one value per category.
@@ -320,6 +322,140 @@ pub struct Report {
     pub rejected: Table,
     /// The standard datasets for the period.
     pub datasets: Vec<DatasetPart>,
+    /// The follow-up of processes: rows listed, findings, trajectories and their pages.
+    pub followup: FollowUp,
+}
+
+/// The follow-up of processes (STANDARD.md §7, indicators 8 and 9) beyond a section's own
+/// figures, tables and chart: every text already in the report's language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FollowUp {
+    /// Rows a section lists one by one (the period's instances with their results): the PDF
+    /// prints each at the end of its section, the workbook gives each a sheet, the period's
+    /// web page a table.
+    pub listings: Vec<Listing>,
+    /// Findings of the data-quality section, as tables under its own (organismos below a
+    /// configured minimum share).
+    pub quality: Vec<Table>,
+    /// The organismos of those findings, each with a sentence saying what it lacks.
+    pub findings: Vec<Finding>,
+    /// The annex of trajectories: its title and tables (the initiatives that changed in the
+    /// period, those without an update for long).
+    pub annex: Option<Annex>,
+    /// Every trajectory, one row per update: the workbook's sheet.
+    pub trajectories: Option<Listing>,
+    /// Every update as a published dataset (CSV with its Table Schema).
+    pub history: Option<History>,
+    /// The published site's pages: the period's and one per comuna.
+    pub pages: Option<Pages>,
+}
+
+/// A table of rows listed one by one, with the sheet that holds it in the workbook.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    /// Id of the section it belongs to.
+    pub section: String,
+    /// The workbook sheet's title.
+    pub sheet: String,
+    /// The rows.
+    pub table: Table,
+}
+
+/// An organismo with a finding of data quality.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Its code (its folder).
+    pub organismo: String,
+    /// What the finding says, in a sentence.
+    pub text: String,
+}
+
+/// An annex of the PDF after the source files.
+#[derive(Debug, Clone, Serialize)]
+pub struct Annex {
+    /// Heading.
+    pub title: String,
+    /// A paragraph saying what it holds.
+    pub description: String,
+    /// Its tables.
+    pub tables: Vec<Table>,
+}
+
+/// A published dataset that is not a standard one: its columns, rows and Table Schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// Name, columns and row count (`iniciativas_historial`).
+    pub part: DatasetPart,
+    /// Description for the data package.
+    pub description: String,
+    /// Each column's Table Schema field, in column order.
+    pub schema: Vec<SchemaField>,
+    /// The rows, each as long as the columns.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A field of a Table Schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaField {
+    /// Name (the CSV header).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Frictionless type: `string`, `integer`, `number`, `date`, `boolean`.
+    pub kind: String,
+    /// Every row has it.
+    pub required: bool,
+    /// Least value.
+    pub minimum: Option<f64>,
+    /// Greatest value.
+    pub maximum: Option<f64>,
+}
+
+/// Web pages of the period beside the index: the follow-up page, and a page per comuna.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pages {
+    /// The follow-up page: its title.
+    pub title: String,
+    /// What it holds, in a paragraph.
+    pub description: String,
+    /// How to find a row (the page has no script: the browser's search, the CSV).
+    pub search_hint: String,
+    /// Its tables: the listed rows, the states by month, the changes of the period.
+    pub tables: Vec<Table>,
+    /// Heading of the list of comuna pages.
+    pub comunas_title: String,
+    /// «Volver» / «Back», on every page.
+    pub back: String,
+    /// The link text from the index to the follow-up page.
+    pub link_text: String,
+    /// One page per comuna with items.
+    pub comunas: Vec<ComunaPage>,
+}
+
+/// A comuna's page: its items and their trajectories.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComunaPage {
+    /// The comuna's number.
+    pub comuna: i64,
+    /// Title («Comuna 4: iniciativas y su seguimiento»).
+    pub title: String,
+    /// What it holds.
+    pub description: String,
+    /// One entry per item.
+    pub items: Vec<ItemPage>,
+}
+
+/// An item on its comuna's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemPage {
+    /// Its title for people.
+    pub title: String,
+    /// Label and value pairs (id, programme, state, progress, last update, days since).
+    pub facts: Vec<(String, String)>,
+    /// Its updates, oldest first.
+    pub steps: Table,
 }
 
 /// Writes a value as people read it in the report's language: `15.349` and `38,6 %` in

@@ -22,6 +22,7 @@
 //! it ends; readers need none.
 
 mod copies;
+mod history;
 mod layouts;
 pub mod lock;
 mod sqlite;
@@ -279,6 +280,16 @@ pub trait Store {
     fn status(&mut self, datasets: &[Dataset]) -> Result<StoreStatus, StoreError>;
     /// Streams typed rows of a dataset selected by date (for reports).
     fn scan(
+        &mut self,
+        selection: &Selection,
+        each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
+    ) -> Result<(), ExportError>;
+    /// Streams every snapshot of a snapshot dataset dated on or before `selection.to`, the
+    /// current rows and those a re-submission moved to the history, item by item (the
+    /// dataset's key) and, within an item, in the order the current one is chosen (its order
+    /// fields, then reception, then current after replaced): an item's state on a day is its
+    /// last snapshot dated on or before it. `from`, `as_of` and `ordered` are not used.
+    fn snapshots(
         &mut self,
         selection: &Selection,
         each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,

@@ -55,7 +55,7 @@ pub(super) fn table(dataset: &Dataset) -> String {
     format!("ds_{}", dataset.name)
 }
 
-fn history_table(dataset: &Dataset) -> String {
+pub(super) fn history_table(dataset: &Dataset) -> String {
     format!("ds_{}_historial", dataset.name)
 }
 
@@ -103,7 +103,7 @@ fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreErro
 }
 
 /// Hands each row of a scan to `each`, reusing `out`.
-fn read_rows(
+pub(super) fn read_rows(
     mut rows: rusqlite::Rows<'_>,
     ds: &Dataset,
     out: &mut StoredRow,
@@ -201,7 +201,7 @@ pub(super) fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
 }
 
 /// A date bound as the dating field stores it: `2019-03-31`, or `2019-03` for a year-month.
-fn bound(t: FieldType, d: chrono::NaiveDate) -> String {
+pub(super) fn bound(t: FieldType, d: chrono::NaiveDate) -> String {
     match t {
         FieldType::Yearmonth => d.format("%Y-%m").to_string(),
         _ => d.format("%Y-%m-%d").to_string(),
@@ -853,6 +853,14 @@ impl Store for SqliteStore {
             read_rows(stmt.query(params![to, from, id])?, ds, &mut out, each)?;
         }
         Ok(())
+    }
+
+    fn snapshots(
+        &mut self,
+        sel: &Selection,
+        each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
+    ) -> Result<(), ExportError> {
+        super::history::snapshots(&self.conn, sel, each)
     }
 
     fn versions(&mut self, ids: &[i64]) -> Result<Vec<VersionInfo>, StoreError> {

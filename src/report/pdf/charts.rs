@@ -9,11 +9,11 @@ use super::{AXIS, GRID, INK, MUTED, RULE, SERIES, TARGET, WHITE};
 use crate::report::model::{format_number, Chart, ChartKind, Lang};
 
 /// A value axis with round tick values.
-struct Axis {
+pub(super) struct Axis {
     lo: f64,
     hi: f64,
-    ticks: Vec<f64>,
-    places: u8,
+    pub(super) ticks: Vec<f64>,
+    pub(super) places: u8,
 }
 
 impl Axis {
@@ -64,7 +64,7 @@ impl Axis {
     }
 
     /// Where `v` falls between `lo` (0) and `hi` (1).
-    fn frac(&self, v: f64) -> f32 {
+    pub(super) fn frac(&self, v: f64) -> f32 {
         ((v - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0) as f32
     }
 }
@@ -111,13 +111,17 @@ pub(super) fn draw_chart(
     if chart.series.len() > 1 {
         top = legend(lay, chart, ix, top, iw) + 4.0;
     }
-    let values: Vec<f64> = chart
-        .series
-        .iter()
-        .flat_map(|s| s.values.iter().take(n))
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
+    let values: Vec<f64> = if chart.kind == ChartKind::StackedColumn {
+        super::stacked::totals(chart)
+    } else {
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().take(n))
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect()
+    };
     let target = chart.target.filter(|t| t.is_finite());
     if n == 0 || values.is_empty() || bottom - top < 40.0 {
         let st = style(9.0, Weight::Regular, MUTED);
@@ -150,16 +154,17 @@ pub(super) fn draw_chart(
             vertical_chart(lay, chart, &axis, places, target, plot)
         }
         ChartKind::Bar => horizontal_chart(lay, chart, &axis, places, target, plot),
+        ChartKind::StackedColumn => super::stacked::draw(lay, chart, &axis, plot),
     }
 }
 
 /// The area a chart's axes and marks may use.
 #[derive(Clone, Copy)]
-struct PlotBox {
-    x: f32,
-    y: f32,
-    w: f32,
-    h: f32,
+pub(super) struct PlotBox {
+    pub(super) x: f32,
+    pub(super) y: f32,
+    pub(super) w: f32,
+    pub(super) h: f32,
 }
 
 /// The series' legend: a colour swatch and the name of each, wrapping; returns the y below.

@@ -72,6 +72,15 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
                 Some(table.title.as_str()).filter(|t| !t.trim().is_empty()),
             );
         }
+        let listings = report.followup.listings.iter();
+        for listing in listings.filter(|l| l.section == section.id) {
+            draw_table(
+                &mut lay,
+                report,
+                &listing.table,
+                Some(listing.table.title.as_str()),
+            );
+        }
         let sources_title = if section.sources.title.trim().is_empty() {
             &labels.sources
         } else {
@@ -112,6 +121,10 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
             }
         }
     }
+    for table in &report.followup.quality {
+        lay.y += 10.0;
+        draw_table(&mut lay, report, table, Some(table.title.as_str()));
+    }
     lay.y += 18.0;
 
     lay.need(120.0);
@@ -133,6 +146,17 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
         &report.annex,
         title_unless_heading(&report.annex, &labels.annex),
     );
+    if let Some(annex) = &report.followup.annex {
+        lay.new_page();
+        body.push((annex.title.clone(), lay.page_index()));
+        lay.heading(&annex.title);
+        let st = style(9.5, Weight::Regular, INK);
+        lay.paragraph(MARGIN_X, CONTENT_W, st, 13.5, &annex.description);
+        lay.y += 8.0;
+        for table in &annex.tables {
+            draw_table(&mut lay, report, table, Some(table.title.as_str()));
+        }
+    }
 
     // Contents: laid out once to learn how many pages they take, then again with the final
     // page numbers (the count cannot change: numbers sit in a fixed-width column).

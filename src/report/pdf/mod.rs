@@ -23,7 +23,7 @@
 //! - `fonts`: the two embedded faces' text measurement and line breaking;
 //! - `layout`: positioned items on pages, and the cursor that fills them;
 //! - `document`: cover, summary, contents, sections, annex, running header and footer;
-//! - `figures`, `tables`, `charts`: one kind of block each;
+//! - `figures`, `tables`, `charts` (and `stacked`, its stacked columns): one kind of block each;
 //! - `write`: the only file that touches printpdf (and its allsorts and lopdf): reads the
 //!   fonts' metrics, subsets them and writes the laid-out pages.
 
@@ -32,6 +32,7 @@ mod document;
 mod figures;
 mod fonts;
 mod layout;
+mod stacked;
 mod tables;
 #[cfg(test)]
 mod tests;

@@ -122,7 +122,7 @@ fn language_name(lang: &str) -> &str {
     }
 }
 
-const STYLE: &str =
+pub(super) const STYLE: &str =
     "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}\
 main{max-width:60rem;margin:0 auto;padding:1rem}\
 table{border-collapse:collapse;margin:1rem 0;width:100%}\
@@ -292,6 +292,10 @@ fn index_html(periods: &[(Resumen, PathBuf)]) -> String {
                     )
                 ));
             }
+        }
+        if let Some(page) = e.pages.first().filter(|p| exists(dir, &p.file)) {
+            let text = &page.title;
+            h.push_str(&format!("<li>{}</li>\n", link(&r.period, &page.file, text)));
         }
         for d in &r.datasets {
             if exists(dir, &d.csv) {

@@ -37,7 +37,9 @@
 mod csv_file;
 mod datapackage;
 mod files;
+mod history;
 mod index;
+mod pages;
 mod resumen;
 #[cfg(test)]
 mod tests;
@@ -56,7 +58,7 @@ pub use datapackage::{License, LICENSE};
 pub use files::{sweep_leftovers, Stage};
 pub use index::write_index;
 pub use resumen::{
-    Edition, EditionLabels, PublishedDataset, PublishedFile, Resumen, SummaryFigure,
+    Edition, EditionLabels, PublishedDataset, PublishedFile, PublishedPage, Resumen, SummaryFigure,
 };
 
 use datapackage::datapackage;
@@ -188,8 +190,11 @@ fn write_period(
         XLSX_MEDIATYPE,
     )?;
 
-    let mut editions = carried_editions(stage, target, report, &pdf_file, &xlsx_file);
-    editions.push(edition(report, pdf_file, xlsx_file));
+    let pages = pages::write_pages(stage, report)?;
+    let mut editions = carried_editions(stage, target, report, &pdf_file, &xlsx_file, &pages);
+    let mut ours = edition(report, pdf_file, xlsx_file);
+    ours.pages = pages;
+    editions.push(ours);
     editions.sort_by(|a, b| {
         lang_order(&a.lang)
             .cmp(&lang_order(&b.lang))
@@ -202,7 +207,15 @@ fn write_period(
         .first()
         .cloned()
         .unwrap_or_else(|| edition(report, PublishedFile::default(), PublishedFile::default()));
-    let package = datapackage(&meta.period, &primary, report, &published, datasets);
+    let mut package = datapackage(&meta.period, &primary, report, &published, datasets);
+    let mut published = published;
+    if let Some(h) = &report.followup.history {
+        let (csv, resource) = history::write_history(stage, h)?;
+        if let Some(resources) = package["resources"].as_array_mut() {
+            resources.push(resource);
+        }
+        published.push(csv);
+    }
     let package_bytes = serde_json::to_vec_pretty(&package)?;
     let package_file = write_bytes(stage, "datapackage.json", &package_bytes, JSON_MEDIATYPE)?;
 
@@ -269,6 +282,7 @@ fn edition(report: &Report, pdf: PublishedFile, xlsx: PublishedFile) -> Edition 
             .collect(),
         pdf,
         xlsx,
+        pages: Vec::new(),
     }
 }
 
@@ -280,6 +294,7 @@ fn carried_editions(
     report: &Report,
     pdf: &PublishedFile,
     xlsx: &PublishedFile,
+    pages: &[PublishedPage],
 ) -> Vec<Edition> {
     let Some(old) = read_resumen(target) else {
         return Vec::new();
@@ -292,11 +307,12 @@ fn carried_editions(
                 "withdrawing the published edition in another language: it was built from another data version; build it again");
             continue;
         }
-        let names = [&e.pdf.file, &e.xlsx.file];
-        if names
-            .iter()
-            .any(|n| **n == pdf.file || **n == xlsx.file || !is_safe_name(n))
-        {
+        let mut names = vec![&e.pdf.file, &e.xlsx.file];
+        names.extend(e.pages.iter().map(|p| &p.file.file));
+        let ours = |n: &String| {
+            *n == pdf.file || *n == xlsx.file || pages.iter().any(|p| p.file.file == *n)
+        };
+        if names.iter().any(|n| ours(n) || !is_safe_name(n)) {
             warn!(period = %report.meta.period, lang = %e.lang, "withdrawing the published edition in another language: its file names clash with this one's");
             continue;
         }

@@ -115,6 +115,19 @@ pub struct Edition {
     pub pdf: PublishedFile,
     /// The workbook.
     pub xlsx: PublishedFile,
+    /// Its web pages (the follow-up page first, then one per comuna); none before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PublishedPage>,
+}
+
+/// A web page of an edition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedPage {
+    /// The file.
+    #[serde(flatten)]
+    pub file: PublishedFile,
+    /// What a link to it says.
+    pub title: String,
 }
 
 /// `resumen.json`: what the index needs about one published period.
@@ -168,7 +181,10 @@ pub(super) fn read_resumen(dir: &Path) -> Option<Resumen> {
         return None;
     }
     resumen.editions.retain(|e| {
-        let ok = is_lang_tag(&e.lang_tag) && is_safe_name(&e.pdf.file) && is_safe_name(&e.xlsx.file);
+        let ok = is_lang_tag(&e.lang_tag)
+            && is_safe_name(&e.pdf.file)
+            && is_safe_name(&e.xlsx.file)
+            && e.pages.iter().all(|p| is_safe_name(&p.file.file));
         if !ok {
             warn!(file = %path.display(), lang = %e.lang, "an edition in resumen.json has unusable names; not listed");
         }

@@ -10,11 +10,13 @@
 //! The file is reproducible: its creation date is the report's date of issue and the zip
 //! entries carry a fixed timestamp, so rendering the same report twice gives the same bytes.
 //!
-//! The rooms: `workbook`, the only file that touches rust_xlsxwriter; `collect`, the dataset
+//! The rooms: `workbook`, with `followup` (the follow-up's sheets) the only files that touch
+//! rust_xlsxwriter; `collect`, the dataset
 //! rows gathered before the workbook is written; `names` and `widths`, sheet names and column
 //! widths, pure.
 
 mod collect;
+mod followup;
 mod names;
 #[cfg(test)]
 mod tests;

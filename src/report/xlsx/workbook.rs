@@ -1,7 +1,7 @@
-//! The only file of the XLSX renderer that touches rust_xlsxwriter: formats, the summary,
-//! section, quality, annex and rejected-rows sheets with their tables and native charts, the
-//! dataset sheets' frame (header row, formats, filter), document properties, and the hand-off
-//! of the rows to `sheet_xml`.
+//! With `followup`, the only file of the XLSX renderer touching rust_xlsxwriter: formats, the
+//! summary, section, quality, annex and rejected-rows sheets with their tables and native
+//! charts, the dataset sheets' frame (header row, formats, filter), document properties, and
+//! the hand-off of the rows to `sheet_xml`.
 //!
 //! Lays out and never computes, queries or translates.
 
@@ -33,6 +33,7 @@ pub(super) fn render_collected_with(
         let name = names.claim(&section.title);
         workbook.push_worksheet(section_sheet(report, section, &styles, name)?);
     }
+    super::followup::sheets(&mut workbook, report, &styles, &mut names)?;
     workbook.push_worksheet(quality_sheet(
         report,
         &styles,
@@ -122,7 +123,7 @@ fn properties(report: &Report) -> DocProperties {
 // Formats and column widths.
 // ---------------------------------------------------------------------------------------------
 
-struct Styles {
+pub(super) struct Styles {
     lang: Lang,
     title: Format,
     subtitle: Format,
@@ -256,13 +257,13 @@ fn write_cell(
 }
 
 /// Where a table landed.
-struct Placed {
+pub(super) struct Placed {
     header_row: u32,
     /// Last data row (the header row when there is none); the totals row is not included.
     last_data_row: u32,
     cols: u16,
     /// First free row after the table and its note.
-    next_row: u32,
+    pub(super) next_row: u32,
 }
 
 /// A header row; titles of number columns are right-aligned, over their numbers.
@@ -292,7 +293,7 @@ fn write_header(
 }
 
 /// Writes a table at `row`: its title, header, rows, totals (bold) and note.
-fn write_table(
+pub(super) fn write_table(
     ws: &mut Worksheet,
     row: u32,
     table: &Table,
@@ -525,6 +526,7 @@ fn chart_over_cells(
         ChartKind::Column => ChartType::Column,
         ChartKind::Bar => ChartType::Bar,
         ChartKind::Line => ChartType::Line,
+        ChartKind::StackedColumn => ChartType::ColumnStacked,
     };
     let mut xl = XlChart::new(chart_type);
     for (j, _) in chart.series.iter().enumerate() {
@@ -542,7 +544,7 @@ fn chart_over_cells(
             .set_dash_type(ChartLineDashType::Dash);
         match chart.kind {
             // A line over the columns, on the same axis.
-            ChartKind::Column => {
+            ChartKind::Column | ChartKind::StackedColumn => {
                 let mut line = XlChart::new(ChartType::Line);
                 line.add_series()
                     .set_name((sheet, header, tc))
@@ -731,6 +733,7 @@ fn quality_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
         widths.see_text(0, organismo);
         r += 1;
     }
+    super::followup::quality(&mut ws, r + 1, report, s, &mut widths)?;
     widths.apply(&mut ws)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
@@ -738,7 +741,7 @@ fn quality_sheet(report: &Report, s: &Styles, name: String) -> Result<Worksheet,
 }
 
 /// A sheet holding one table under a title (annex, rejected rows).
-fn table_sheet(
+pub(super) fn table_sheet(
     title: &str,
     table: &Table,
     s: &Styles,
