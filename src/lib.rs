@@ -31,3 +31,4 @@ pub mod report;
 pub mod schedule;
 pub mod standard;
 pub mod store;
+pub mod text;

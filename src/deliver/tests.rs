@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use super::*;
 use crate::report::example::example;
-use crate::report::model::Lang;
+use crate::text::Lang;
 
 #[path = "../../tests/smtp.rs"]
 mod smtp;
@@ -632,9 +632,7 @@ fn starttls_and_implicit_tls_with_the_citys_own_authority_and_auth() {
 
 #[test]
 fn an_english_report_has_an_english_subject_and_figures() {
-    let mut report = example(0);
-    report.meta.lang = Lang::En;
-    report.meta.title = "Accountability report — March 2019".into();
+    let mut report = crate::report::example::english(example(0));
     report.meta.commitment =
         "Commitment BUE0008: citizen participation in the City of Buenos Aires".into();
     report.meta.file_stem = "participa-2019-03-en".into();

@@ -52,9 +52,10 @@ use super::{
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
-use crate::report::model::{Lang, Report};
+use crate::report::model::Report;
 use crate::schedule::{self, Wake};
 use crate::store::{Delivery, MailProblem, NewDelivery, SqliteStore, Store, StoreError};
+use crate::text::Lang;
 
 /// Why a job could not run.
 #[derive(Debug, thiserror::Error)]
@@ -838,9 +839,7 @@ impl<'a> Daemon<'a> {
                     .get(org)
                     .and_then(|o| o.nombre.clone())
                     .unwrap_or_else(|| org.to_string());
-                let xlsx = rejected_workbook(&content.rejected)
-                    .ok()
-                    .filter(|_| !content.rejected.is_empty());
+                let xlsx = rejected_workbook(&content.rejected, self.lang);
                 let feedback = deliver::Feedback {
                     organismo: &name,
                     accepted: &content.accepted,
@@ -993,57 +992,26 @@ impl Daemon<'_> {
         .unwrap_or(next);
         ReminderContent {
             organismo: name,
-            mes: spanish_month(period),
+            mes: crate::text::period_label(period, Lang::Es),
             plazo: deadline.format("%Y-%m-%d").to_string(),
         }
     }
 }
 
-/// «marzo de 2019».
-fn spanish_month(p: Period) -> String {
-    const NAMES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let d = p.start();
-    format!("{} de {}", NAMES[(d.month0() as usize).min(11)], d.year())
-}
-
-/// The rejected rows as a workbook for the ministry.
-fn rejected_workbook(rows: &[deliver::RejectedRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Filas rechazadas")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in ["Archivo", "Hoja", "Fila", "Campo", "Motivo"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+/// The rejected rows as the workbook a feedback attaches; none when there are none, or when
+/// it cannot be made (the message still lists them).
+fn rejected_workbook(rows: &[deliver::RejectedRow], lang: Lang) -> Option<Vec<u8>> {
+    if rows.is_empty() {
+        return None;
     }
-    for (i, r) in rows.iter().enumerate() {
-        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        ws.write_string(row, 0, &r.file)?;
-        ws.write_string(row, 1, &r.sheet)?;
-        ws.write_number(row, 2, r.row as f64)?;
-        ws.write_string(row, 3, &r.cell)?;
-        ws.write_string(row, 4, &r.reason)?;
+    let table = deliver::rejected_rows_table(rows, lang);
+    match crate::report::xlsx::table_workbook(&table.title, &table, lang) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            warn!(error = %e, "no se pudo armar la planilla de filas rechazadas; la devolución va sin ella");
+            None
+        }
     }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, u32::try_from(rows.len()).unwrap_or(0), 4)?;
-    ws.set_column_width(0, 40)?;
-    ws.set_column_width(4, 80)?;
-    wb.save_to_buffer()
 }
 
 /// `participa status`'s view of the daemon.

@@ -10,12 +10,13 @@ use tracing::{info, info_span};
 use crate::config::Config;
 use crate::indicators::{self, Figures, Period, RowScan, ScanRow, ScanSpec};
 use crate::report::build::{self, Inputs};
-use crate::report::model::{Cell, DatasetPart, Lang, Report, RowSource, Table};
+use crate::report::model::{Cell, DatasetPart, Report, RowSource, Table};
 use crate::report::publish::{PublishedDataset, Stage};
 use crate::report::xlsx::Collected;
 use crate::report::{self, ReportError};
 use crate::standard::Value;
 use crate::store::{ExportError, Selection, Store, StoreError};
+use crate::text::Lang;
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -243,11 +244,11 @@ fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
         rows: view.rejected.rows[..PDF_REJECTED_ROWS].to_vec(),
         ..view.rejected.clone()
     };
-    view.rejected.note = Some(if report.meta.lang == Lang::Es {
-        format!("Se muestran las primeras {PDF_REJECTED_ROWS} de {total} filas rechazadas; el libro XLSX las tiene todas.")
-    } else {
-        format!("The first {PDF_REJECTED_ROWS} of {total} rejected rows are shown; the XLSX workbook has them all.")
-    });
+    view.rejected.note = Some(crate::text::report::rejected_rows_cut(
+        PDF_REJECTED_ROWS,
+        total,
+        report.meta.lang,
+    ));
     std::borrow::Cow::Owned(view)
 }
 
