@@ -22,6 +22,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod deliver;
+pub mod fsutil;
 pub mod indicators;
 pub mod ingest;
 pub mod leftovers;

@@ -12,8 +12,7 @@
 //! `SmtpTransport` reports both as the same "permanent error".
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -198,11 +197,13 @@ impl Outbox {
         Outbox { dir }
     }
 
-    /// Deletes the temporary files (`.<name>.eml.tmp`) of messages whose writing a crash
-    /// interrupted, once stale ([`crate::leftovers`]); returns how many.
+    /// Deletes the temporary files of messages whose writing a crash interrupted
+    /// ([`crate::fsutil::write_atomic`]'s, and `.<name>.eml.tmp` of earlier releases), once
+    /// stale ([`crate::leftovers`]); returns how many.
     pub fn sweep_leftovers(&self, now: SystemTime) -> usize {
         crate::leftovers::sweep_files(&self.dir, now, |name| {
-            name.starts_with('.') && name.ends_with(".eml.tmp")
+            crate::fsutil::temp_target(name).is_some_and(|t| t.ends_with(".eml"))
+                || (name.starts_with('.') && name.ends_with(".eml.tmp"))
         })
     }
 
@@ -214,8 +215,8 @@ impl Outbox {
 
 impl Mailer for Outbox {
     /// Writes `<dir>/<date>-<message-id>--<recipient>.eml` (date from the message's `Date`,
-    /// both names sanitised): written to a hidden temporary file, synced, then renamed, so a
-    /// reader never sees half a message. The same message to the same recipient lands on the
+    /// both names sanitised) atomically ([`crate::fsutil::write_atomic`]), so a reader never
+    /// sees half a message. The same message to the same recipient lands on the
     /// same name, so writing it again replaces it instead of adding a copy.
     fn send(&mut self, msg: &Message, envelope_to: &str) -> Result<SendReceipt, SendError> {
         let (_, address) = envelope_for(msg, envelope_to)?;
@@ -240,21 +241,8 @@ impl Mailer for Outbox {
             text: format!("bandeja de salida {}: {what}: {e}", self.dir.display()),
         };
         fs::create_dir_all(&self.dir).map_err(|e| io("no se pudo crear", e))?;
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        let written = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&msg.formatted())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(io("no se pudo escribir", e));
-        }
-        // The rename is durable only once the folder itself is synced.
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
+        crate::fsutil::write_atomic(&path, &msg.formatted())
+            .map_err(|e| io("no se pudo escribir", e))?;
         info!(to = %address, message_id = %message_id, path = %path.display(), "mensaje guardado en la bandeja de salida");
         Ok(SendReceipt {
             server_reply: format!("guardado en {}", path.display()),

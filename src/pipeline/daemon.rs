@@ -647,7 +647,7 @@ impl<'a> Daemon<'a> {
     /// Writes (or brings up to date) the alert file of the setup problem.
     fn write_alert(&self, problem: &MailProblem, waiting: usize, now: DateTime<Utc>) {
         let path = alert_path(self.config);
-        if let Err(io) = write_atomic(
+        if let Err(io) = crate::fsutil::write_atomic(
             &path,
             setup_alert_text(self.config, problem, waiting, now).as_bytes(),
         ) {
@@ -681,7 +681,7 @@ impl<'a> Daemon<'a> {
             "{text}\nResuelto: {} (el servidor aceptó un mensaje).\n",
             rfc(now)
         );
-        if write_atomic(&resolved, text.as_bytes()).is_ok() {
+        if crate::fsutil::write_atomic(&resolved, text.as_bytes()).is_ok() {
             let _ = std::fs::remove_file(&path);
         }
     }
@@ -1160,21 +1160,6 @@ pub fn alert_path(config: &Config) -> PathBuf {
         _ => config.resolve(std::path::Path::new("alertas")),
     };
     folder.join("servidor-de-correo.txt")
-}
-
-/// Writes a file beside its place and renames it, so a reader never sees half of it.
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The alert file's text: what failed, since when, what waits, and what to do. Names where

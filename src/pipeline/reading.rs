@@ -109,8 +109,7 @@ impl Journal {
             path: path.to_path_buf(),
         };
         let compacted: String = suspects.iter().filter_map(|r| line("leyendo", r)).collect();
-        let tmp = path.with_extension("lecturas.nuevo");
-        let written = std::fs::write(&tmp, compacted).and_then(|()| std::fs::rename(&tmp, path));
+        let written = crate::fsutil::write_atomic(path, compacted.as_bytes());
         match written.and_then(|()| File::options().append(true).open(path)) {
             Ok(f) => journal.file = Some(f),
             Err(e) => {

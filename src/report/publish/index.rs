@@ -5,15 +5,13 @@
 //! Must not read the store or the reports' other files; writes the page atomically.
 
 use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
 use super::datapackage::LICENSE;
-use super::files::{io_at, is_safe_name, sync_dir, unique};
+use super::files::{io_at, is_safe_name};
 use super::resumen::{parse_iso, read_resumen, Edition, PublishedFile, Resumen};
-use super::INDEX_TEMP_PREFIX;
 use crate::report::ReportError;
 use crate::text::web::IndexWords;
 use crate::text::{bytes as format_bytes, html_escape as esc, Lang};
@@ -46,22 +44,10 @@ pub fn write_index(root: &Path) -> Result<(), ReportError> {
     });
     let html = index_html(&periods);
     let target = root.join("index.html");
-    let temp = root.join(format!("{INDEX_TEMP_PREFIX}{}", unique()));
-    let written = (|| -> io::Result<()> {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(html.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temp, &target)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(ReportError::Io {
-            path: target,
-            source: e,
-        });
-    }
-    sync_dir(root);
-    Ok(())
+    crate::fsutil::write_atomic(&target, html.as_bytes()).map_err(|source| ReportError::Io {
+        path: target,
+        source,
+    })
 }
 
 /// The index's own words in the language of a `resumen.json` edition (`es`, `en`; Spanish

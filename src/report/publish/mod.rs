@@ -60,8 +60,9 @@ pub use resumen::{
     Edition, EditionLabels, PublishedDataset, PublishedFile, Resumen, SummaryFigure,
 };
 
+use crate::fsutil::sync_dir;
 use datapackage::datapackage;
-use files::{is_safe_name, safe_name, swap_in, sync_dir, write_bytes};
+use files::{is_safe_name, safe_name, swap_in, write_bytes};
 use index::lang_order;
 use resumen::{iso, raw_value, read_resumen};
 
@@ -76,6 +77,8 @@ const XLSX_MEDIATYPE: &str = "application/vnd.openxmlformats-officedocument.spre
 const JSON_MEDIATYPE: &str = "application/json";
 const STAGE_PREFIX: &str = ".participa-new.";
 const ASIDE_PREFIX: &str = ".participa-old.";
+/// How the index's temporary files start (`fsutil::write_atomic`'s `.index.html.<random>.tmp`,
+/// and `.index.html.<unique>` of earlier releases).
 const INDEX_TEMP_PREFIX: &str = ".index.html.";
 
 /// The workbook's bytes, asked for once the CSVs are written: the caller can still be
