@@ -24,8 +24,14 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         bail!("--lang «{code}»: los informes se escriben en «es» o «en»");
     };
     pipeline::sweep_leftovers(config);
+    let zone = config
+        .settings
+        .programacion
+        .zone()
+        .map_err(anyhow::Error::msg)?;
+    // The day on the configured wall clock, whatever the host's zone: the date of issue.
+    let today = crate::clock::today(zone);
     let now = crate::clock::now();
-    let today = now.with_timezone(&chrono::Local).date_naive();
     if !period.is_closed(today) {
         note!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
     }

@@ -399,7 +399,7 @@ impl<'a> Daemon<'a> {
             .programacion
             .zone()
             .map_err(DaemonError::Config)?;
-        let today = now.with_timezone(&zone).date_naive();
+        let today = crate::clock::date_in(now, zone);
         report(
             self.config,
             &mut self.store,
@@ -749,7 +749,7 @@ impl<'a> Daemon<'a> {
                     .ok_or_else(|| unmade(format!("período inválido: {period}")))?;
                 let lang = Lang::parse(lang).unwrap_or(self.lang);
                 let zone = self.config.settings.programacion.zone().map_err(unmade)?;
-                let today = created.with_timezone(&zone).date_naive();
+                let today = crate::clock::date_in(created, zone);
                 let out = self
                     .config
                     .resolve(&self.config.settings.informe.dir_salida);

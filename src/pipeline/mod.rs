@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{error, info, info_span, warn};
@@ -342,9 +343,16 @@ fn stream_sha256(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-fn mtime_date(mtime_ns: i64) -> Option<NaiveDate> {
+/// The day a file was modified on the wall clock of `zone`.
+fn mtime_date(mtime_ns: i64, zone: Tz) -> Option<NaiveDate> {
     let utc = DateTime::<Utc>::from_timestamp(mtime_ns.div_euclid(1_000_000_000), 0)?;
-    Some(utc.with_timezone(&Local).date_naive())
+    Some(crate::clock::date_in(utc, zone))
+}
+
+/// The configured zone; UTC only if it could not be read, which the configuration's check
+/// (run before anything) rules out.
+pub(crate) fn configured_zone(config: &Config) -> Tz {
+    config.settings.programacion.zone().unwrap_or(Tz::UTC)
 }
 
 /// The context the standard needs for a file, from configuration.
@@ -361,7 +369,7 @@ pub fn file_context(
     FileContext {
         organismo: organismo.unwrap_or_default().to_string(),
         path: relative.to_string(),
-        submitted: mtime_date(mtime_ns),
+        submitted: mtime_date(mtime_ns, configured_zone(config)),
         pinned_dataset: pin.map(|p| p.dataset.clone()),
         default_programa: pin.and_then(|p| p.programa.clone()).or(org_programa),
         reporting_period: config.settings.reporting_period(),
@@ -1117,7 +1125,13 @@ pub fn validate_file(
         None => FileContext {
             organismo: organismo.unwrap_or_default(),
             path: relative,
-            submitted: mtime_date(mtime),
+            // Outside a working folder, the zone a new one is configured with.
+            submitted: mtime_date(
+                mtime,
+                crate::schedule::ScheduleConfig::default()
+                    .zone()
+                    .unwrap_or(Tz::UTC),
+            ),
             ..FileContext::default()
         },
     };

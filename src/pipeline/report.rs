@@ -222,6 +222,7 @@ pub fn build_report(
         organismos: &organismos,
         rejections: &rejections,
         issued_on,
+        zone: super::configured_zone(config),
         data_version: &data_version,
         dataset_rows: &figures.rows_published,
     });

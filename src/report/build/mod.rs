@@ -44,6 +44,8 @@ pub struct Inputs<'a> {
     pub rejections: &'a [Rejection],
     /// Date of issue.
     pub issued_on: NaiveDate,
+    /// The configured wall clock: the day a file was received on.
+    pub zone: chrono_tz::Tz,
     /// Data version (see [`data_version`]).
     pub data_version: &'a str,
     /// Rows each dataset publishes for the period.

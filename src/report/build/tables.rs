@@ -90,7 +90,7 @@ impl Ctx<'_> {
                 .map(|f| f.rows_used)
                 .unwrap_or(0);
             let received = chrono::DateTime::parse_from_rfc3339(&v.recibido_en)
-                .map(|d| Cell::Date(d.date_naive()))
+                .map(|d| Cell::Date(crate::clock::date_in(d.to_utc(), inputs.zone)))
                 .unwrap_or(Cell::Text(v.recibido_en.clone()));
             rows.push(vec![
                 Cell::Text(self.organismo_name(&v.organismo)),

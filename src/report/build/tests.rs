@@ -101,6 +101,7 @@ fn city_wide_instances_are_a_named_line_after_the_comunas_in_both_languages() {
             organismos: &[],
             rejections: &[],
             issued_on: NaiveDate::from_ymd_opt(2019, 4, 2).unwrap_or_default(),
+            zone: chrono_tz::Tz::UTC,
             data_version: "0123456789abcdef",
             dataset_rows: &figures.rows_published,
         };
