@@ -24,11 +24,7 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         bail!("--lang «{code}»: los informes se escriben en «es» o «en»");
     };
     pipeline::sweep_leftovers(config);
-    let zone = config
-        .settings
-        .programacion
-        .zone()
-        .map_err(anyhow::Error::msg)?;
+    let zone = config.settings.programacion.zone()?;
     // The day on the configured wall clock, whatever the host's zone: the date of issue.
     let today = crate::clock::today(zone);
     let now = crate::clock::now();

@@ -339,24 +339,15 @@ pub(super) fn base(
     now: DateTime<Utc>,
 ) -> Result<MessageBuilder, DeliverError> {
     if to.is_empty() {
-        return Err(DeliverError::Recipient(
-            "el mensaje no tiene destinatarios".to_string(),
-        ));
+        return Err(DeliverError::NoRecipient);
     }
-    let from = cfg
-        .sender()
-        .map_err(|e| DeliverError::Config(format!("correo.remitente: {e}")))?;
+    let from = cfg.sender()?;
     let mut builder = Message::builder()
         .from(from)
         .subject(subject)
         .message_id(Some(message_id))
         .date(SystemTime::from(now));
-    if let Some(r) = &cfg.responder_a {
-        let reply: Mailbox = r.parse().map_err(|e| {
-            DeliverError::Config(format!(
-                "correo.responder_a: «{r}» no es una dirección válida ({e})"
-            ))
-        })?;
+    if let Some(reply) = cfg.reply_to()? {
         builder = builder.reply_to(reply);
     }
     for address in to {

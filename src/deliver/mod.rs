@@ -32,7 +32,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use config::{MailConfig, Seguridad, Transporte};
+pub use config::{MailConfig, MailConfigError, Seguridad, Transporte};
 pub use feedback::{
     feedback_message, rejected_rows_table, AcceptedFile, Feedback, LayoutTable, RejectedRow,
     RepeatedFile,
@@ -44,11 +44,14 @@ pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavai
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
     /// The `[correo]` configuration is not usable (the message names the key).
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] MailConfigError),
     /// An address is malformed or outside `correo.dominios_permitidos`.
     #[error("destinatario: {0}")]
-    Recipient(String),
+    Recipient(#[source] MailConfigError),
+    /// A message with nobody to send it to.
+    #[error("destinatario: el mensaje no tiene destinatarios")]
+    NoRecipient,
     /// A file to attach, a password file or a certificate could not be read.
     #[error("no se pudo leer {}: {source}", path.display())]
     Io {

@@ -27,7 +27,7 @@ use lettre::transport::smtp::response::Response;
 use lettre::{Address, Message};
 use tracing::{info, warn};
 
-use super::config::{MailConfig, Seguridad, Transporte};
+use super::config::{MailConfig, MailConfigError, Seguridad, Transporte};
 use super::DeliverError;
 
 /// Sends one message to one envelope recipient.
@@ -121,7 +121,7 @@ impl SendError {
 /// The transport `cfg` asks for; relative paths are resolved against `base_dir` (the
 /// configuration's folder).
 pub fn mailer(cfg: &MailConfig, base_dir: &Path) -> Result<Box<dyn Mailer + Send>, DeliverError> {
-    cfg.check().map_err(DeliverError::Config)?;
+    cfg.check()?;
     Ok(match cfg.transporte {
         Transporte::Archivo => {
             Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida)))
@@ -305,17 +305,22 @@ impl Smtp {
     /// environment variable or the file it names and the extra root certificate, if any;
     /// relative paths are resolved against `base_dir`.
     pub fn new(cfg: &MailConfig, base_dir: &Path) -> Result<Smtp, DeliverError> {
-        cfg.check().map_err(DeliverError::Config)?;
+        cfg.check()?;
         let host = cfg
             .smtp_host
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| {
-                DeliverError::Config("correo.smtp_host: falta el servidor SMTP".to_string())
+            .ok_or_else(|| MailConfigError::Invalid {
+                key: "correo.smtp_host",
+                problem: "falta el servidor SMTP".to_string(),
             })?;
         if cfg.smtp_seguridad == Seguridad::Ninguna && !super::config::is_loopback(host) {
-            return Err(DeliverError::Config(format!("correo.smtp_seguridad: \"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»")));
+            return Err(MailConfigError::Invalid {
+                key: "correo.smtp_seguridad",
+                problem: format!("\"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»"),
+            }
+            .into());
         }
         let host = host
             .trim_start_matches('[')

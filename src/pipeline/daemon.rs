@@ -63,6 +63,9 @@ pub enum DaemonError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Rows could not be read out of the store.
+    #[error(transparent)]
+    Export(#[from] crate::store::ExportError),
     /// The ingest failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
@@ -72,6 +75,9 @@ pub enum DaemonError {
     /// Mail is not usable (configuration, password).
     #[error(transparent)]
     Deliver(#[from] deliver::DeliverError),
+    /// `[programacion]` is not usable, or the scheduler could not start.
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
     /// The configuration is not usable for the daemon.
     #[error("{0}")]
     Config(String),
@@ -334,7 +340,7 @@ impl<'a> Daemon<'a> {
     /// The months whose report is due at `now`, oldest first.
     pub fn due_months(&self, now: DateTime<Utc>) -> Result<Vec<Period>, DaemonError> {
         let p = &self.config.settings.programacion;
-        let zone = p.zone().map_err(DaemonError::Config)?;
+        let zone = p.zone()?;
         let first = match &p.informes_desde {
             Some(m) => schedule::parse_month(m),
             None => self.config.indicators.start().ok().and_then(|m| schedule::parse_month(&m.to_string())),
@@ -393,12 +399,7 @@ impl<'a> Daemon<'a> {
         }
         let span = info_span!("informe_mensual", periodo = %period);
         let _guard = span.enter();
-        let zone = self
-            .config
-            .settings
-            .programacion
-            .zone()
-            .map_err(DaemonError::Config)?;
+        let zone = self.config.settings.programacion.zone()?;
         let today = crate::clock::date_in(now, zone);
         report(
             self.config,
@@ -438,7 +439,7 @@ impl<'a> Daemon<'a> {
     /// reminder, from the configured day on.
     pub fn reminders(&mut self, now: DateTime<Utc>) -> Result<String, DaemonError> {
         let p = &self.config.settings.programacion;
-        let zone = p.zone().map_err(DaemonError::Config)?;
+        let zone = p.zone()?;
         let Some(month) = schedule::reminder_month(now, zone, p.dia_recordatorio) else {
             return Ok("no es día de recordatorios".into());
         };
@@ -748,7 +749,12 @@ impl<'a> Daemon<'a> {
                 let period = Period::parse(period)
                     .ok_or_else(|| unmade(format!("período inválido: {period}")))?;
                 let lang = Lang::parse(lang).unwrap_or(self.lang);
-                let zone = self.config.settings.programacion.zone().map_err(unmade)?;
+                let zone = self
+                    .config
+                    .settings
+                    .programacion
+                    .zone()
+                    .map_err(|e| unmade(e.to_string()))?;
                 let today = crate::clock::date_in(created, zone);
                 let out = self
                     .config
@@ -928,21 +934,19 @@ impl<'a> Daemon<'a> {
             })
             .collect();
         let mut rejected = Vec::new();
-        self.store
-            .export_rejections(&mut |r: Vec<String>| {
-                if r.first().is_some_and(|f| f.starts_with(&prefix)) {
-                    let get = |i: usize| r.get(i).cloned().unwrap_or_default();
-                    rejected.push(deliver::RejectedRow {
-                        file: get(0).strip_prefix(&prefix).unwrap_or(&get(0)).to_string(),
-                        sheet: get(1),
-                        row: get(2).parse().unwrap_or(0),
-                        cell: get(3),
-                        reason: get(6),
-                    });
-                }
-                Ok(())
-            })
-            .map_err(|e| DaemonError::Config(e.to_string()))?;
+        self.store.export_rejections(&mut |r: Vec<String>| {
+            if r.first().is_some_and(|f| f.starts_with(&prefix)) {
+                let get = |i: usize| r.get(i).cloned().unwrap_or_default();
+                rejected.push(deliver::RejectedRow {
+                    file: get(0).strip_prefix(&prefix).unwrap_or(&get(0)).to_string(),
+                    sheet: get(1),
+                    row: get(2).parse().unwrap_or(0),
+                    cell: get(3),
+                    reason: get(6),
+                });
+            }
+            Ok(())
+        })?;
         Ok(FeedbackContent {
             accepted,
             rejected,
@@ -1075,7 +1079,7 @@ impl Daemon<'_> {
     /// What the daemon has done and has to do, at `now`.
     pub fn status(&mut self, now: DateTime<Utc>) -> Result<DaemonStatus, DaemonError> {
         let p = self.config.settings.programacion.clone();
-        let zone = p.zone().map_err(DaemonError::Config)?;
+        let zone = p.zone()?;
         let runs = self.store.jobs()?;
         let trabajos = [
             ("ingesta", &p.ingesta),
@@ -1401,5 +1405,5 @@ pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), Daemon
     schedule::run(&config.settings.programacion, shutdown, &mut |wake| {
         daemon.wake(wake, crate::clock::now(), &flag)
     })
-    .map_err(DaemonError::Config)
+    .map_err(DaemonError::Schedule)
 }

@@ -308,6 +308,27 @@ impl Progress for NoProgress {
     fn finish(&self) {}
 }
 
+/// Why a file version is rejected whole: stored as one `unreadable-file` entry whose message is
+/// this text, for the ministry clerk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// The reader refused it (damaged, encrypted, over its budget, too large).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The reader refused it in the child process that read it apart (the child's words).
+    #[error("{0}")]
+    ReadApart(String),
+    /// It lies in the root of the drop folder, outside every organismo's folder.
+    #[error("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo")]
+    Loose,
+    /// Reading it stopped the process, and stopped the child that read it again apart.
+    #[error("{}", CRASHED)]
+    Crashed,
+    /// It was read, but no sheet holds data the standard knows (the standard's words).
+    #[error("{0}")]
+    NoData(String),
+}
+
 /// What reading one changed file produced, before it is written.
 enum Prepared {
     /// Content identical to the known version (only size or time changed).
@@ -320,7 +341,7 @@ enum Prepared {
     Version {
         found: FoundFile,
         sha256: String,
-        outcome: Result<FileResult, String>,
+        outcome: Result<FileResult, Unreadable>,
         report: String,
     },
 }
@@ -379,7 +400,7 @@ pub fn file_context(
 
 /// The file report stored with each version: sheets, ignored columns, dropped personal columns
 /// (headers only) and whole-file or whole-sheet problems.
-fn report_json(outcome: &Result<FileResult, String>) -> String {
+fn report_json(outcome: &Result<FileResult, Unreadable>) -> String {
     let value = match outcome {
         Ok(result) => {
             let problemas: Vec<String> = result
@@ -394,7 +415,7 @@ fn report_json(outcome: &Result<FileResult, String>) -> String {
                 "problemas": problemas,
             })
         }
-        Err(message) => serde_json::json!({ "problemas": [message] }),
+        Err(why) => serde_json::json!({ "problemas": [why.to_string()] }),
     };
     value.to_string()
 }
@@ -429,11 +450,10 @@ fn prepare(
         match stream_sha256(&found.path) {
             Ok(sha) => (
                 sha,
-                Err(ReadError::TooLarge {
+                Err(Unreadable::Read(ReadError::TooLarge {
                     size: found.size,
                     max: limits.max_file_bytes,
-                }
-                .to_string()),
+                })),
             ),
             Err(e) => return disk_error(found, e),
         }
@@ -445,12 +465,20 @@ fn prepare(
                     return Prepared::SameContent { found };
                 }
                 let outcome = match found.organismo.as_deref() {
-                    None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
+                    None => Err(Unreadable::Loose),
                     Some(organismo) => {
-                        let reading = Reading { fuente: ctx.source.to_string(), ruta: found.relative.clone(), tam: found.size, mtime: found.mtime_ns };
+                        let reading = Reading {
+                            fuente: ctx.source.to_string(),
+                            ruta: found.relative.clone(),
+                            tam: found.size,
+                            mtime: found.mtime_ns,
+                        };
                         let sheets = if suspect {
                             let judged = {
-                                let _one_at_a_time = ctx.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                                let _one_at_a_time = ctx
+                                    .child
+                                    .lock()
+                                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                                 reading::read_in_child(&found.path, &found.extension, limits)
                             };
                             match judged {
@@ -460,7 +488,7 @@ fn prepare(
                                 }
                                 ChildRead::Died(how) => {
                                     error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
-                                    Err(CRASHED.to_string())
+                                    Err(Unreadable::Crashed)
                                 }
                                 ChildRead::NotRun(e) => {
                                     warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
@@ -469,13 +497,19 @@ fn prepare(
                             }
                         } else {
                             ctx.journal.began(&reading);
-                            reading::read_sheets(&bytes, &found.extension, limits, &found.path).map_err(|e| e.to_string())
+                            reading::read_sheets(&bytes, &found.extension, limits, &found.path)
+                                .map_err(Unreadable::Read)
                         };
                         let outcome = sheets.and_then(|sheets| {
-                            let file_ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
+                            let file_ctx = file_context(
+                                config,
+                                Some(organismo),
+                                &found.relative,
+                                found.mtime_ns,
+                            );
                             let result = process_file(standard, &file_ctx, &sheets);
                             match result.no_data_reason(standard) {
-                                Some(reason) => Err(reason),
+                                Some(reason) => Err(Unreadable::NoData(reason)),
                                 None => Ok(result),
                             }
                         });
@@ -1043,7 +1077,7 @@ fn write_prepared(
                 received_at: at,
                 outcome: match &outcome {
                     Ok(r) => Outcome::Read(r),
-                    Err(m) => Outcome::Unreadable(m.clone()),
+                    Err(why) => Outcome::Unreadable(why.to_string()),
                 },
                 report_json: &report,
             };
@@ -1057,15 +1091,16 @@ fn write_prepared(
                         FileStatus::Cambiado
                     }
                 }
-                Err(m) => {
-                    warn!(ruta = %found.relative, "archivo rechazado: {}", printable(m));
-                    if m == CRASHED {
+                Err(why) => {
+                    let message = why.to_string();
+                    warn!(ruta = %found.relative, "archivo rechazado: {}", printable(&message));
+                    if *why == Unreadable::Crashed {
                         summary
                             .detuvieron_el_proceso
                             .push(format!("{source}/{}", found.relative));
                     }
                     summary.archivos_rechazados += 1;
-                    FileStatus::Ilegible(m.clone())
+                    FileStatus::Ilegible(message)
                 }
             };
             if matches!(estado, FileStatus::Nuevo) {

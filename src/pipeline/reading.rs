@@ -189,8 +189,8 @@ fn test_hooks(_: &Path) {}
 
 /// What reading a suspect in a child gave.
 pub enum ChildRead {
-    /// The child read it (or the reader rejected it with a reason): innocent.
-    Read(Result<Vec<RawSheet>, String>),
+    /// The child read it (or the reader rejected it, with the reader's words): innocent.
+    Read(Result<Vec<RawSheet>, super::Unreadable>),
     /// The child died reading it: the culprit. How it died.
     Died(String),
     /// The child could not be started: judged next pass.
@@ -233,7 +233,7 @@ pub fn read_in_child(path: &Path, extension: &str, limits: &Limits) -> ChildRead
         Ok(WireResult::Ok(sheets)) => {
             ChildRead::Read(Ok(sheets.into_iter().map(WireSheet::into_sheet).collect()))
         }
-        Ok(WireResult::Err(m)) => ChildRead::Read(Err(m)),
+        Ok(WireResult::Err(m)) => ChildRead::Read(Err(super::Unreadable::ReadApart(m))),
         Err(_) => ChildRead::Died("su salida está incompleta".into()),
     }
 }
