@@ -21,6 +21,11 @@
 //!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
+//!
+//! Here: opening the store, and the pass (listing, reading in parallel, writing in order).
+//! Beside it: `settle` (sightings), `prepare` (one file read and standardised), `gate` (workers
+//! a few files ahead of the writer), `summary` (what a pass tells), [`reading`] (the journal
+//! and the child), [`report`] (a report's run), [`daemon`] (the service).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -36,8 +41,12 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, info_span, warn};
 
 pub mod daemon;
+mod gate;
+mod prepare;
 pub mod reading;
 pub mod report;
+mod settle;
+mod summary;
 
 use crate::config::Config;
 use crate::ingest::{self, FoundFile, Limits, ReadError, ScanOptions, SourceScan};
@@ -46,7 +55,14 @@ use crate::standard::{process_file, FileContext, FileResult, Standard};
 use crate::store::{
     Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission,
 };
+use gate::{CloseOnPanic, Gate};
+pub(crate) use prepare::configured_zone;
+pub use prepare::{file_context, validate_file, Unreadable};
+use prepare::{prepare, Prepared, ReadCtx};
 use reading::{ChildRead, Journal, Reading, CRASHED};
+pub use settle::Sightings;
+use settle::{sleep_until, Listed};
+pub use summary::{FileLine, FileStatus, FolderLine, IngestSummary};
 
 /// Errors that stop a pass (a bad file never does).
 #[derive(Debug, thiserror::Error)]
@@ -100,195 +116,6 @@ pub fn open_store_to_write(config: &Config, writer: Writer<'_>) -> Result<Sqlite
     Ok(store)
 }
 
-/// What happened to one file in a pass.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileStatus {
-    /// First time seen.
-    Nuevo,
-    /// Content changed: a re-submission.
-    Cambiado,
-    /// Same content as before (not read again).
-    SinCambios,
-    /// Could not be read; the message says why.
-    Ilegible(String),
-    /// Being copied; left for the next pass.
-    EnCopia,
-    /// Gone from the source; its rows stay.
-    Ausente,
-    /// Could not be read from disk this pass; nothing recorded, tried again next pass.
-    ErrorDeLectura(String),
-    /// A symbolic link that is not followed (the message says why); nothing read.
-    EnlaceNoSeguido(String),
-}
-
-/// A folder (or entry) of a source that could not be listed this pass: its files were not
-/// read, and those already stored keep their rows (they are not marked missing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FolderLine {
-    /// Source name.
-    pub fuente: String,
-    /// Path relative to the source root.
-    pub ruta: String,
-    /// Why it could not be listed.
-    pub motivo: String,
-}
-
-/// One file's line in the pass summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileLine {
-    /// Source name.
-    pub fuente: String,
-    /// Relative path.
-    pub ruta: String,
-    /// What happened.
-    pub estado: FileStatus,
-    /// Rows accepted.
-    pub filas_aceptadas: usize,
-    /// Rows rejected.
-    pub filas_rechazadas: usize,
-    /// Rows of this file rejected because another file of the organismo already had them, by
-    /// that file (included in `filas_rechazadas`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub repite: Vec<Repeat>,
-    /// Rows of other files that repeated this file's previous version, are no longer in it,
-    /// and count again in their own file, by that file.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub recuperadas: Vec<Repeat>,
-}
-
-impl FileLine {
-    /// A file considered but not read this pass (unchanged, being copied, gone…).
-    fn unread(fuente: &str, ruta: String, estado: FileStatus) -> FileLine {
-        FileLine {
-            fuente: fuente.to_string(),
-            ruta,
-            estado,
-            filas_aceptadas: 0,
-            filas_rechazadas: 0,
-            repite: Vec::new(),
-            recuperadas: Vec::new(),
-        }
-    }
-}
-
-/// The summary of one pass.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct IngestSummary {
-    /// Files seen for the first time.
-    pub archivos_nuevos: usize,
-    /// Re-submissions.
-    pub archivos_cambiados: usize,
-    /// Unchanged files.
-    pub archivos_sin_cambios: usize,
-    /// Files rejected whole.
-    pub archivos_rechazados: usize,
-    /// Files gone from their source.
-    pub archivos_ausentes: usize,
-    /// Files still being copied.
-    pub archivos_en_copia: usize,
-    /// Files that could not be read from disk this pass (tried again next pass).
-    pub errores_de_lectura: usize,
-    /// Lock, hidden and temporary files skipped.
-    pub archivos_ignorados: usize,
-    /// Symbolic links not followed (each listed in `archivos`).
-    pub enlaces_no_seguidos: usize,
-    /// Rows accepted in files read this pass.
-    pub filas_aceptadas: usize,
-    /// Rows rejected in files read this pass.
-    pub filas_rechazadas: usize,
-    /// Of those, rows rejected because another file of the same organismo already had them.
-    pub filas_repetidas: usize,
-    /// Warnings in files read this pass.
-    pub advertencias: usize,
-    /// Sources that could not be listed or were empty (nothing was retracted).
-    pub errores_de_fuente: Vec<String>,
-    /// Folders that could not be listed (the rest of their source was read; nothing of them
-    /// was retracted).
-    pub carpetas_ilegibles: Vec<FolderLine>,
-    /// Every file considered.
-    pub archivos: Vec<FileLine>,
-    /// Files (`fuente/ruta`) whose reading stopped the process in an earlier pass: each such
-    /// version is rejected (`unreadable-file`, [`reading::CRASHED`]) and the rest was read.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub detuvieron_el_proceso: Vec<String>,
-    /// True when a shutdown request stopped the pass early.
-    pub interrumpida: bool,
-}
-
-/// What a process remembers of the new and changed files it listed: the size and modification
-/// time each had, and since when. A file is read only once it kept both for `settle_seconds`
-/// between two listings (settled means unchanged); its first sighting is never read. The
-/// daemon keeps one across its passes; a one-shot `ingest` starts empty, and a restart forgets
-/// it, which costs one wait, never a half-written read.
-#[derive(Debug, Default)]
-pub struct Sightings {
-    seen: HashMap<(String, String), (u64, i64, Instant)>,
-}
-
-impl Sightings {
-    /// Notes `f` as listed between `before` and `after`: true when it was seen with the same
-    /// size and time in a listing that ended at least `settle` before this one began.
-    fn settled(
-        &mut self,
-        source: &str,
-        f: &FoundFile,
-        before: Instant,
-        after: Instant,
-        settle: Duration,
-    ) -> bool {
-        let key = (source.to_string(), f.relative.clone());
-        match self.seen.get(&key) {
-            Some((size, mtime, since)) if *size == f.size && *mtime == f.mtime_ns => {
-                before.saturating_duration_since(*since) >= settle
-            }
-            _ => {
-                self.seen.insert(key, (f.size, f.mtime_ns, after));
-                false
-            }
-        }
-    }
-
-    /// A file was read (or is known): its sighting is not needed any more.
-    fn forget(&mut self, source: &str, relative: &str) {
-        self.seen
-            .remove(&(source.to_string(), relative.to_string()));
-    }
-}
-
-/// One source as listed for a pass.
-struct Listed {
-    scan: SourceScan,
-    known: HashMap<String, KnownFile>,
-    /// Same size and time as the stored version.
-    unchanged: Vec<FoundFile>,
-    /// New or changed, and unchanged over two listings `settle_seconds` apart: to read.
-    ready: Vec<FoundFile>,
-    /// New or changed, seen once: listed again after the wait.
-    waiting: Vec<FoundFile>,
-    /// Still being copied (changed between the listings, or gone meanwhile): next pass.
-    in_copy: Vec<String>,
-}
-
-/// Sleeps until `deadline`, waking early when `shutdown` is set.
-fn sleep_until(deadline: Instant, shutdown: &AtomicBool) {
-    loop {
-        let now = Instant::now();
-        if now >= deadline || shutdown.load(Ordering::Relaxed) {
-            return;
-        }
-        std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
-    }
-}
-
-/// What the workers share to read files: the journal of readings and the one child at a time
-/// that reads a suspect.
-struct ReadCtx<'a> {
-    source: &'a str,
-    journal: &'a Journal,
-    child: &'a Mutex<()>,
-}
-
 /// Progress reporting for one-off commands; the daemon passes [`NoProgress`].
 pub trait Progress: Sync {
     /// `total` files will be read.
@@ -306,242 +133,6 @@ impl Progress for NoProgress {
     fn start(&self, _: usize) {}
     fn advance(&self, _: &str) {}
     fn finish(&self) {}
-}
-
-/// Why a file version is rejected whole: stored as one `unreadable-file` entry whose message is
-/// this text, for the ministry clerk.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Unreadable {
-    /// The reader refused it (damaged, encrypted, over its budget, too large).
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    /// The reader refused it in the child process that read it apart (the child's words).
-    #[error("{0}")]
-    ReadApart(String),
-    /// It lies in the root of the drop folder, outside every organismo's folder.
-    #[error("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo")]
-    Loose,
-    /// Reading it stopped the process, and stopped the child that read it again apart.
-    #[error("{}", CRASHED)]
-    Crashed,
-    /// It was read, but no sheet holds data the standard knows (the standard's words).
-    #[error("{0}")]
-    NoData(String),
-}
-
-/// What reading one changed file produced, before it is written.
-enum Prepared {
-    /// Content identical to the known version (only size or time changed).
-    SameContent { found: FoundFile },
-    /// Changed while being read: next pass.
-    InProgress { found: FoundFile },
-    /// Could not be read from disk (permissions, a share hiccup): reported, tried next pass.
-    DiskError { found: FoundFile, message: String },
-    /// A new version to write.
-    Version {
-        found: FoundFile,
-        sha256: String,
-        outcome: Result<FileResult, Unreadable>,
-        report: String,
-    },
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn stream_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// The day a file was modified on the wall clock of `zone`.
-fn mtime_date(mtime_ns: i64, zone: Tz) -> Option<NaiveDate> {
-    let utc = DateTime::<Utc>::from_timestamp(mtime_ns.div_euclid(1_000_000_000), 0)?;
-    Some(crate::clock::date_in(utc, zone))
-}
-
-/// The configured zone; UTC only if it could not be read, which the configuration's check
-/// (run before anything) rules out.
-pub(crate) fn configured_zone(config: &Config) -> Tz {
-    config.settings.programacion.zone().unwrap_or(Tz::UTC)
-}
-
-/// The context the standard needs for a file, from configuration.
-pub fn file_context(
-    config: &Config,
-    organismo: Option<&str>,
-    relative: &str,
-    mtime_ns: i64,
-) -> FileContext {
-    let pin = config.pin_for(relative);
-    let org_programa = organismo
-        .and_then(|o| config.settings.organismos.get(o))
-        .and_then(|o| o.programa.clone());
-    FileContext {
-        organismo: organismo.unwrap_or_default().to_string(),
-        path: relative.to_string(),
-        submitted: mtime_date(mtime_ns, configured_zone(config)),
-        pinned_dataset: pin.map(|p| p.dataset.clone()),
-        default_programa: pin.and_then(|p| p.programa.clone()).or(org_programa),
-        reporting_period: config.settings.reporting_period(),
-        column_map: config.column_map(organismo, relative),
-    }
-}
-
-/// The file report stored with each version: sheets, ignored columns, dropped personal columns
-/// (headers only) and whole-file or whole-sheet problems.
-fn report_json(outcome: &Result<FileResult, Unreadable>) -> String {
-    let value = match outcome {
-        Ok(result) => {
-            let problemas: Vec<String> = result
-                .issues
-                .iter()
-                .filter(|i| i.row.is_none() && i.is_error())
-                .map(|i| format!("{}: {}", i.place(), i.message))
-                .collect();
-            serde_json::json!({
-                "hojas": result.sheets,
-                "columnas_personales_descartadas": result.personal_columns(),
-                "problemas": problemas,
-            })
-        }
-        Err(why) => serde_json::json!({ "problemas": [why.to_string()] }),
-    };
-    value.to_string()
-}
-
-/// Reads and standardises one file. Pure with respect to the store; safe to run in parallel.
-///
-/// Reading begins with a line in the journal ([`reading`]); a `suspect` (a file being read when
-/// an earlier process died) is read alone in a child process instead, and rejected if the child
-/// dies too.
-#[allow(clippy::too_many_arguments)] // the pass's state, passed down rather than bundled for one call
-fn prepare(
-    config: &Config,
-    standard: &Standard,
-    limits: &Limits,
-    known: Option<&KnownFile>,
-    found: FoundFile,
-    run: &tracing::Span,
-    ctx: &ReadCtx<'_>,
-    suspect: bool,
-) -> Prepared {
-    // Worker threads do not inherit the pass's span; name it as the parent explicitly.
-    let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
-    let disk_error = |found: FoundFile, e: std::io::Error| {
-        warn!("no se pudo leer el archivo del disco: {e}; se reintentará en la próxima pasada");
-        Prepared::DiskError {
-            found,
-            message: ReadError::Io(e.to_string()).to_string(),
-        }
-    };
-    let (sha256, outcome) = if found.size > limits.max_file_bytes {
-        // Hash without holding the file in memory; the content is not read.
-        match stream_sha256(&found.path) {
-            Ok(sha) => (
-                sha,
-                Err(Unreadable::Read(ReadError::TooLarge {
-                    size: found.size,
-                    max: limits.max_file_bytes,
-                })),
-            ),
-            Err(e) => return disk_error(found, e),
-        }
-    } else {
-        match std::fs::read(&found.path) {
-            Ok(bytes) => {
-                let sha = hex_sha256(&bytes);
-                if known.is_some_and(|k| k.sha256 == sha) {
-                    return Prepared::SameContent { found };
-                }
-                let outcome = match found.organismo.as_deref() {
-                    None => Err(Unreadable::Loose),
-                    Some(organismo) => {
-                        let reading = Reading {
-                            fuente: ctx.source.to_string(),
-                            ruta: found.relative.clone(),
-                            tam: found.size,
-                            mtime: found.mtime_ns,
-                        };
-                        let sheets = if suspect {
-                            let judged = {
-                                let _one_at_a_time = ctx
-                                    .child
-                                    .lock()
-                                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                                reading::read_in_child(&found.path, &found.extension, limits)
-                            };
-                            match judged {
-                                ChildRead::Read(r) => {
-                                    info!("leído de nuevo aparte: no fue este archivo el que detuvo el proceso");
-                                    r
-                                }
-                                ChildRead::Died(how) => {
-                                    error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
-                                    Err(Unreadable::Crashed)
-                                }
-                                ChildRead::NotRun(e) => {
-                                    warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
-                                    return Prepared::DiskError { found, message: format!("no se pudo leer aparte (se leía cuando el proceso se detuvo): {e}") };
-                                }
-                            }
-                        } else {
-                            ctx.journal.began(&reading);
-                            reading::read_sheets(&bytes, &found.extension, limits, &found.path)
-                                .map_err(Unreadable::Read)
-                        };
-                        let outcome = sheets.and_then(|sheets| {
-                            let file_ctx = file_context(
-                                config,
-                                Some(organismo),
-                                &found.relative,
-                                found.mtime_ns,
-                            );
-                            let result = process_file(standard, &file_ctx, &sheets);
-                            match result.no_data_reason(standard) {
-                                Some(reason) => Err(Unreadable::NoData(reason)),
-                                None => Ok(result),
-                            }
-                        });
-                        ctx.journal.ended(&reading);
-                        outcome
-                    }
-                };
-                (sha, outcome)
-            }
-            Err(e) => return disk_error(found, e),
-        }
-    };
-    // A file that changed while it was read is still being copied.
-    match std::fs::metadata(&found.path) {
-        Ok(meta)
-            if meta.len() == found.size
-                && meta.modified().ok().map(systime_ns) == Some(found.mtime_ns) => {}
-        _ => return Prepared::InProgress { found },
-    }
-    let report = report_json(&outcome);
-    Prepared::Version {
-        found,
-        sha256,
-        outcome,
-        report,
-    }
-}
-
-fn systime_ns(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
-        .unwrap_or(0)
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -571,79 +162,6 @@ pub fn copy_message(standard: &Standard, o: &Original) -> String {
                 ("archivo_previo", archivo),
             ],
         )
-    }
-}
-
-/// Hands files out to the workers in writing order, at most `window` ahead of the next one to
-/// write, so results wait for their turn in bounded number.
-struct Gate {
-    state: Mutex<GateState>,
-    turn: Condvar,
-    window: usize,
-    total: usize,
-}
-
-struct GateState {
-    next: usize,
-    written: usize,
-    closed: bool,
-}
-
-impl Gate {
-    fn new(total: usize, window: usize) -> Gate {
-        Gate {
-            state: Mutex::new(GateState {
-                next: 0,
-                written: 0,
-                closed: false,
-            }),
-            turn: Condvar::new(),
-            window: window.max(1),
-            total,
-        }
-    }
-
-    /// The next file to read, when the writer is close enough; `None` when there is none left or
-    /// the pass stopped.
-    fn take(&self) -> Option<usize> {
-        let mut state = self.state.lock().ok()?;
-        loop {
-            if state.closed || state.next >= self.total {
-                return None;
-            }
-            if state.next < state.written + self.window {
-                state.next += 1;
-                return Some(state.next - 1);
-            }
-            state = self.turn.wait(state).ok()?;
-        }
-    }
-
-    /// `n` files are written.
-    fn written(&self, n: usize) {
-        if let Ok(mut state) = self.state.lock() {
-            state.written = n;
-        }
-        self.turn.notify_all();
-    }
-
-    /// No more files are handed out.
-    fn close(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            state.closed = true;
-        }
-        self.turn.notify_all();
-    }
-}
-
-/// Closes the gate when dropped by a panicking thread.
-struct CloseOnPanic<'a>(&'a Gate);
-
-impl Drop for CloseOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.close();
-        }
     }
 }
 
@@ -1129,72 +647,4 @@ fn write_prepared(
         }
     }
     Ok(())
-}
-
-/// Reads and checks one file without storing it (`participa validate`).
-pub fn validate_file(
-    config: Option<&Config>,
-    standard: &Standard,
-    path: &Path,
-) -> Result<FileResult, ReadError> {
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let limits = config.map(|c| c.settings.limits()).unwrap_or_default();
-    let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
-    let organismo = path.parent().and_then(|p| p.file_name()).map(escape_os);
-    let name = path.file_name().map(escape_os).unwrap_or_default();
-    let relative = match &organismo {
-        Some(o) => format!("{o}/{name}"),
-        None => name,
-    };
-    let mtime = std::fs::metadata(path)
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .map(systime_ns)
-        .unwrap_or(0);
-    let ctx = match config {
-        Some(c) => file_context(c, organismo.as_deref(), &relative, mtime),
-        None => FileContext {
-            organismo: organismo.unwrap_or_default(),
-            path: relative,
-            // Outside a working folder, the zone a new one is configured with.
-            submitted: mtime_date(
-                mtime,
-                crate::schedule::ScheduleConfig::default()
-                    .zone()
-                    .unwrap_or(Tz::UTC),
-            ),
-            ..FileContext::default()
-        },
-    };
-    Ok(process_file(standard, &ctx, &sheets))
-}
-
-#[cfg(test)]
-mod gate_tests {
-    use super::Gate;
-
-    #[test]
-    fn the_gate_hands_files_out_in_order_never_too_far_ahead_of_the_writer() {
-        let gate = Gate::new(5, 2);
-        assert_eq!((gate.take(), gate.take()), (Some(0), Some(1)));
-        std::thread::scope(|s| {
-            // A third file would be two ahead of the writer: it waits until one is written.
-            let waiting = s.spawn(|| gate.take());
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            assert!(!waiting.is_finished());
-            gate.written(1);
-            assert_eq!(waiting.join().ok().flatten(), Some(2));
-        });
-        std::thread::scope(|s| {
-            // A writer that stops releases the workers waiting for their turn.
-            let waiting = s.spawn(|| gate.take());
-            gate.close();
-            assert_eq!(waiting.join().ok().flatten(), None);
-        });
-        assert_eq!(gate.take(), None);
-    }
 }

@@ -176,26 +176,17 @@ struct Draft<'a, 'r> {
 }
 
 impl Draft<'_, '_> {
-    /// An issue about `field`'s cell in column `col`.
-    fn issue(
-        &self,
-        field: &Field,
-        col: Option<usize>,
-        code: Code,
-        value: &str,
-        key: &str,
-        extra: &[(&str, &str)],
-    ) -> Issue {
-        self.reporter
-            .cell_issue(self.place, field, col, code, value, key, extra)
-    }
-
-    /// An issue of a rule: an error or a warning, as the rule says.
-    fn push_by_severity(&mut self, severity: Severity, issue: Issue) {
-        if severity == Severity::Error {
-            self.errors.push(issue)
+    /// An issue about field `i`'s cell: a warning when `code` says so, else an error (which
+    /// rejects the row).
+    fn note(&mut self, i: usize, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) {
+        let field = &self.dataset.fields[i];
+        let issue =
+            self.reporter
+                .cell_issue(self.place, field, self.col_of[i], code, value, key, extra);
+        if code == Code::Warning {
+            self.warnings.push(issue);
         } else {
-            self.warnings.push(issue)
+            self.errors.push(issue);
         }
     }
 
@@ -241,8 +232,7 @@ impl Draft<'_, '_> {
                     self.failed[i] = true;
                     let extra: Vec<(&str, &str)> =
                         extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                    let issue = self.issue(field, Some(c), code, &cell.as_written(), key, &extra);
-                    self.errors.push(issue);
+                    self.note(i, code, &cell.as_written(), key, &extra);
                 }
             }
         }
@@ -257,10 +247,11 @@ impl Draft<'_, '_> {
         let Some(p) = dataset.field_index(&wide.period_field) else {
             return;
         };
-        let field = &dataset.fields[p];
         if let Some(y) = column_year {
             self.values[p] = Value::YearMonth(y, m);
         }
+        // The period's cell is the year column's.
+        self.col_of[p] = self.year_col;
         let cell = self
             .year_col
             .map(|c| self.row.cell(c))
@@ -270,19 +261,10 @@ impl Draft<'_, '_> {
                 Ok(y) => self.values[p] = Value::YearMonth(y, m),
                 Err(e) => {
                     self.failed[p] = true;
-                    let issue = self.issue(
-                        field,
-                        self.year_col,
-                        Code::TypeError,
-                        &cell.as_written(),
-                        e.message_key(),
-                        &[],
-                    );
-                    self.errors.push(issue);
+                    self.note(p, Code::TypeError, &cell.as_written(), e.message_key(), &[]);
                 }
             }
         }
-        self.col_of[p] = self.year_col;
     }
 
     /// Values derived from another field's code (comuna from barrio), where none was given.
@@ -336,15 +318,14 @@ impl Draft<'_, '_> {
                     .map(|c| self.row.cell(c).as_written())
                     .unwrap_or_default();
                 let (e, g) = (expected.to_string(), given.to_string());
-                let issue = self.issue(
-                    field,
-                    self.col_of[i],
+                let extra = [("esperado", e.as_str()), ("dado", g.as_str())];
+                self.note(
+                    i,
                     Code::ConstraintError,
                     &cell,
                     "constraint-error.parent",
-                    &[("esperado", &e), ("dado", &g)],
+                    &extra,
                 );
-                self.errors.push(issue);
             }
         }
     }
@@ -381,15 +362,7 @@ impl Draft<'_, '_> {
                 let written = self.col_of[i]
                     .map(|c| self.row.cell(c).as_written())
                     .unwrap_or_default();
-                let issue = self.issue(
-                    field,
-                    self.col_of[i],
-                    Code::RequiredValue,
-                    &written,
-                    key,
-                    &[],
-                );
-                self.errors.push(issue);
+                self.note(i, Code::RequiredValue, &written, key, &[]);
             }
         }
     }
@@ -448,15 +421,12 @@ impl Draft<'_, '_> {
             .and_then(|c| self.reporter.header.labels.get(c))
             .cloned()
             .unwrap_or_else(|| limit.to_string());
-        let issue = self.issue(
-            &dataset.fields[f],
-            self.col_of[f],
-            rule_code(severity),
-            &av,
-            "constraint-error.less_or_equal",
-            &[("limite", &bv), ("limite_campo", &limit_label)],
-        );
-        self.push_by_severity(severity, issue);
+        let extra = [
+            ("limite", bv.as_str()),
+            ("limite_campo", limit_label.as_str()),
+        ];
+        let key = "constraint-error.less_or_equal";
+        self.note(f, rule_code(severity), &av, key, &extra);
     }
 
     /// The `parts` add up to `total` (participants by age band), when all are numbers.
@@ -480,52 +450,37 @@ impl Draft<'_, '_> {
             return;
         }
         let s = crate::standard::sheet::format_number(sum);
-        let issue = self.issue(
-            &dataset.fields[t],
-            self.col_of[t],
+        let total_text = self.values[t].to_export();
+        let extra = [("suma", s.as_str())];
+        self.note(
+            t,
             rule_code(severity),
-            &self.values[t].to_export(),
+            &total_text,
             "warning.sum_equals",
-            &[("suma", &s)],
+            &extra,
         );
-        self.push_by_severity(severity, issue);
     }
 
     /// Dates worth a second look: outside the reporting period, or after the file's date.
     fn date_warnings(&mut self) {
         let (ctx, dataset) = (self.ctx, self.dataset);
         for (i, field) in dataset.fields.iter().enumerate() {
-            let (true, Value::Date(d)) = (field.in_reporting_period, &self.values[i]) else {
+            let (true, &Value::Date(d)) = (field.in_reporting_period, &self.values[i]) else {
                 continue;
             };
             let shown = d.format("%d/%m/%Y").to_string();
             if let Some((from, to)) = ctx.reporting_period {
-                if *d < from || *d > to {
+                if d < from || d > to {
                     let (f, t) = (
                         from.format("%d/%m/%Y").to_string(),
                         to.format("%d/%m/%Y").to_string(),
                     );
-                    let issue = self.issue(
-                        field,
-                        self.col_of[i],
-                        Code::Warning,
-                        &shown,
-                        "warning.out_of_period",
-                        &[("desde", &f), ("hasta", &t)],
-                    );
-                    self.warnings.push(issue);
+                    let extra = [("desde", f.as_str()), ("hasta", t.as_str())];
+                    self.note(i, Code::Warning, &shown, "warning.out_of_period", &extra);
                 }
             }
-            if ctx.submitted.is_some_and(|s| *d > s + Duration::days(1)) {
-                let issue = self.issue(
-                    field,
-                    self.col_of[i],
-                    Code::Warning,
-                    &shown,
-                    "warning.future",
-                    &[],
-                );
-                self.warnings.push(issue);
+            if ctx.submitted.is_some_and(|s| d > s + Duration::days(1)) {
+                self.note(i, Code::Warning, &shown, "warning.future", &[]);
             }
         }
     }
