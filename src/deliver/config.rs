@@ -13,40 +13,44 @@ use lettre::message::Mailbox;
 use lettre::Address;
 use serde::Deserialize;
 
-/// Where messages go.
+/// Where messages go (`correo.transporte`: `archivo` or `smtp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transporte {
+pub enum Transport {
     /// Each message is written as an `.eml` file to `dir_salida`: works with no mail server,
     /// and a person (or another program) can look at exactly what would have been sent.
     #[default]
-    Archivo,
+    #[serde(rename = "archivo")]
+    File,
     /// Sent through an SMTP server.
+    #[serde(rename = "smtp")]
     Smtp,
 }
 
-/// How the SMTP connection is protected.
+/// How the SMTP connection is protected (`correo.smtp_seguridad`: `starttls`, `tls` or
+/// `ninguna`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Seguridad {
+pub enum Security {
     /// Plain connection upgraded with STARTTLS, which must succeed before credentials or mail
     /// are sent (no silent downgrade). Default port 587.
     #[default]
-    Starttls,
+    #[serde(rename = "starttls")]
+    StartTls,
     /// TLS from the first byte (SMTPS). Default port 465.
+    #[serde(rename = "tls")]
     Tls,
     /// No encryption. Only allowed towards a loopback host (a local relay on the same
     /// machine), where nothing crosses a network. Default port 25.
-    Ninguna,
+    #[serde(rename = "ninguna")]
+    Plain,
 }
 
-impl Seguridad {
+impl Security {
     /// The port used when `smtp_puerto` is not given.
     pub fn default_port(self) -> u16 {
         match self {
-            Seguridad::Starttls => 587,
-            Seguridad::Tls => 465,
-            Seguridad::Ninguna => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::Plain => 25,
         }
     }
 }
@@ -69,7 +73,7 @@ impl fmt::Debug for Refused {
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
     /// `"archivo"` (default: `.eml` files in `dir_salida`) or `"smtp"`.
-    pub transporte: Transporte,
+    pub transporte: Transport,
     /// The outbox folder for `transporte = "archivo"`, relative to the configuration's folder.
     pub dir_salida: PathBuf,
     /// SMTP server host name (required with `transporte = "smtp"`).
@@ -77,7 +81,7 @@ pub struct MailConfig {
     /// SMTP server port; default from `smtp_seguridad` (587, 465 or 25).
     pub smtp_puerto: Option<u16>,
     /// `"starttls"` (default), `"tls"` or `"ninguna"` (loopback hosts only).
-    pub smtp_seguridad: Seguridad,
+    pub smtp_seguridad: Security,
     /// SMTP user name; with it, one of `smtp_clave_env` or `smtp_clave_archivo`.
     pub smtp_usuario: Option<String>,
     /// Name of the environment variable holding the SMTP password (e.g. `PARTICIPA_SMTP_CLAVE`).
@@ -119,11 +123,11 @@ pub struct MailConfig {
 impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
-            transporte: Transporte::Archivo,
+            transporte: Transport::File,
             dir_salida: PathBuf::from("correo/salida"),
             smtp_host: None,
             smtp_puerto: None,
-            smtp_seguridad: Seguridad::Starttls,
+            smtp_seguridad: Security::StartTls,
             smtp_usuario: None,
             smtp_clave_env: None,
             smtp_clave_archivo: None,
@@ -286,7 +290,7 @@ impl MailConfig {
             self.administradores.iter().map(String::as_str),
         )?;
         self.check_password_source()?;
-        if self.transporte == Transporte::Smtp {
+        if self.transporte == Transport::Smtp {
             self.check_smtp()?;
         }
         Ok(())
@@ -322,7 +326,7 @@ impl MailConfig {
         if self.smtp_puerto == Some(0) {
             return Err(invalid("correo.smtp_puerto", "0 no es un puerto"));
         }
-        if self.smtp_seguridad == Seguridad::Ninguna && !is_loopback(host) {
+        if self.smtp_seguridad == Security::Plain && !is_loopback(host) {
             return Err(invalid("correo.smtp_seguridad", format!(
                 "\"ninguna\" solo se permite con un servidor en esta misma máquina (localhost, 127.0.0.1, ::1), no con «{host}»: use \"starttls\" o \"tls\""
             )));
@@ -510,7 +514,7 @@ mod tests {
 
     fn smtp() -> MailConfig {
         MailConfig {
-            transporte: Transporte::Smtp,
+            transporte: Transport::Smtp,
             smtp_host: Some("smtp.example.gob.ar".into()),
             remitente: "Participa <participa@example.gob.ar>".into(),
             url_publicacion: Some("https://datos.example.gob.ar/informes/".into()),
@@ -526,7 +530,7 @@ mod tests {
     #[test]
     fn defaults_work_with_no_server() {
         let cfg: MailConfig = toml::from_str("").expect("empty [correo]");
-        assert_eq!(cfg.transporte, Transporte::Archivo);
+        assert_eq!(cfg.transporte, Transport::File);
         assert_eq!(cfg.dir_salida, PathBuf::from("correo/salida"));
         assert_eq!(cfg.check(), Ok(()));
         assert_eq!(smtp().check(), Ok(()));
@@ -544,12 +548,12 @@ mod tests {
 
         let err = |cfg: MailConfig| cfg.check().expect_err("must be refused").to_string();
         let e = err(MailConfig {
-            smtp_seguridad: Seguridad::Ninguna,
+            smtp_seguridad: Security::Plain,
             ..smtp()
         });
         assert!(e.starts_with("correo.smtp_seguridad:"), "{e}");
         let local = MailConfig {
-            smtp_seguridad: Seguridad::Ninguna,
+            smtp_seguridad: Security::Plain,
             smtp_host: Some("127.0.0.1".into()),
             ..smtp()
         };

@@ -32,7 +32,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use config::{MailConfig, MailConfigError, Seguridad, Transporte};
+pub use config::{MailConfig, MailConfigError, Security, Transport};
 pub use feedback::{
     feedback_message, rejected_rows_table, AcceptedFile, Feedback, LayoutTable, RejectedRow,
     RepeatedFile,

@@ -45,10 +45,10 @@ fn text_of(m: &Json, content_type: &str) -> String {
 
 fn smtp_cfg(port: u16) -> MailConfig {
     MailConfig {
-        transporte: Transporte::Smtp,
+        transporte: Transport::Smtp,
         smtp_host: Some("127.0.0.1".into()),
         smtp_puerto: Some(port),
-        smtp_seguridad: Seguridad::Ninguna,
+        smtp_seguridad: Security::Plain,
         remitente: "Participa BA <participa@example.gob.ar>".into(),
         responder_a: Some("Equipo de datos <datos@example.gob.ar>".into()),
         url_publicacion: Some("https://datos.example.gob.ar/informes/".into()),
@@ -290,7 +290,7 @@ fn a_server_that_cannot_be_reached_is_ours_not_the_recipients() {
     ] {
         let cfg = MailConfig {
             smtp_host: Some(host),
-            smtp_seguridad: Seguridad::Tls,
+            smtp_seguridad: Security::Tls,
             ..smtp_cfg(port)
         };
         let (msg, _) = report_to(&cfg, &docs, to);
@@ -581,8 +581,8 @@ fn starttls_and_implicit_tls_with_the_citys_own_authority_and_auth() {
     let to = "control@example.gob.ar";
 
     for (security, extra) in [
-        (Seguridad::Starttls, None),
-        (Seguridad::Tls, Some("--implicit-tls")),
+        (Security::StartTls, None),
+        (Security::Tls, Some("--implicit-tls")),
     ] {
         let mut args = vec![
             "--user",
@@ -692,7 +692,7 @@ fn starttls_is_never_silently_skipped() {
     std::env::set_var("PARTICIPA_TEST_SMTP_CLAVE_SIN_TLS", PASSWORD);
     let cfg = MailConfig {
         smtp_host: Some("localhost".into()),
-        smtp_seguridad: Seguridad::Starttls,
+        smtp_seguridad: Security::StartTls,
         smtp_usuario: Some("participa".into()),
         smtp_clave_env: Some("PARTICIPA_TEST_SMTP_CLAVE_SIN_TLS".into()),
         ..smtp_cfg(server.port)

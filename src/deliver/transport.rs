@@ -27,7 +27,7 @@ use lettre::transport::smtp::response::Response;
 use lettre::{Address, Message};
 use tracing::{info, warn};
 
-use super::config::{MailConfig, MailConfigError, Seguridad, Transporte};
+use super::config::{MailConfig, MailConfigError, Security, Transport};
 use super::DeliverError;
 
 /// Sends one message to one envelope recipient.
@@ -123,10 +123,8 @@ impl SendError {
 pub fn mailer(cfg: &MailConfig, base_dir: &Path) -> Result<Box<dyn Mailer + Send>, DeliverError> {
     cfg.check()?;
     Ok(match cfg.transporte {
-        Transporte::Archivo => {
-            Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida)))
-        }
-        Transporte::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
+        Transport::File => Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida))),
+        Transport::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
     })
 }
 
@@ -279,7 +277,7 @@ fn file_part(s: &str) -> String {
 pub struct Smtp {
     host: String,
     port: u16,
-    security: Seguridad,
+    security: Security,
     tls: Option<TlsParameters>,
     user: Option<String>,
     credentials: Option<Credentials>,
@@ -315,7 +313,7 @@ impl Smtp {
                 key: "correo.smtp_host",
                 problem: "falta el servidor SMTP".to_string(),
             })?;
-        if cfg.smtp_seguridad == Seguridad::Ninguna && !super::config::is_loopback(host) {
+        if cfg.smtp_seguridad == Security::Plain && !super::config::is_loopback(host) {
             return Err(MailConfigError::Invalid {
                 key: "correo.smtp_seguridad",
                 problem: format!("\"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»"),
@@ -327,8 +325,8 @@ impl Smtp {
             .trim_end_matches(']')
             .to_string();
         let tls = match cfg.smtp_seguridad {
-            Seguridad::Ninguna => None,
-            Seguridad::Starttls | Seguridad::Tls => {
+            Security::Plain => None,
+            Security::StartTls | Security::Tls => {
                 let mut builder = TlsParameters::builder(host.clone());
                 if let Some(ca) = &cfg.smtp_ca_archivo {
                     let path = MailConfig::resolve(base_dir, ca);
@@ -375,7 +373,7 @@ impl Smtp {
         to: &Address,
         data: &[u8],
     ) -> Result<Response, SendError> {
-        if self.security == Seguridad::Starttls {
+        if self.security == Security::StartTls {
             let params = self.tls.as_ref().ok_or_else(|| SendError::Setup {
                 code: None,
                 text: "STARTTLS sin parámetros TLS".to_string(),
@@ -425,7 +423,7 @@ impl Mailer for Smtp {
         let (envelope, to) = envelope_for(msg, envelope_to)?;
         let message_id = message_id_of(msg);
         let data = msg.formatted();
-        let wrapper = if self.security == Seguridad::Tls {
+        let wrapper = if self.security == Security::Tls {
             self.tls.as_ref()
         } else {
             None

@@ -299,7 +299,7 @@ impl<'a> Daemon<'a> {
         for f in &summary.archivos {
             if matches!(
                 f.estado,
-                FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)
+                FileStatus::New | FileStatus::Changed | FileStatus::Rejected(_)
             ) {
                 if let Some(org) = f.ruta.split('/').next().filter(|_| f.ruta.contains('/')) {
                     changed.insert(org.to_string());

@@ -340,7 +340,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &source.name,
                 relative.clone(),
-                FileStatus::EnCopia,
+                FileStatus::BeingCopied,
             ));
         }
         for link in &scan.links {
@@ -349,7 +349,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &source.name,
                 link.relative.clone(),
-                FileStatus::EnlaceNoSeguido(link.reason.to_string()),
+                FileStatus::LinkNotFollowed(link.reason.to_string()),
             ));
         }
         for folder in &scan.unreadable {
@@ -379,7 +379,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &source.name,
                 found.relative.clone(),
-                FileStatus::SinCambios,
+                FileStatus::Unchanged,
             ));
         }
         let mut to_read = ready;
@@ -405,7 +405,7 @@ pub fn ingest_with(
                 summary.archivos.push(FileLine::unread(
                     &source.name,
                     relative,
-                    FileStatus::Ausente,
+                    FileStatus::Missing,
                 ));
             }
         }
@@ -557,7 +557,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::SinCambios,
+                FileStatus::Unchanged,
             ));
         }
         Prepared::InProgress { found } => {
@@ -566,7 +566,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::EnCopia,
+                FileStatus::BeingCopied,
             ));
         }
         Prepared::DiskError { found, message } => {
@@ -575,7 +575,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::ErrorDeLectura(message),
+                FileStatus::DiskError(message),
             ));
         }
         Prepared::Version {
@@ -604,9 +604,9 @@ fn write_prepared(
                 Ok(r) => {
                     summary.advertencias += r.issues.iter().filter(|i| !i.is_error()).count();
                     if is_new {
-                        FileStatus::Nuevo
+                        FileStatus::New
                     } else {
-                        FileStatus::Cambiado
+                        FileStatus::Changed
                     }
                 }
                 Err(why) => {
@@ -618,12 +618,12 @@ fn write_prepared(
                             .push(format!("{source}/{}", found.relative));
                     }
                     summary.archivos_rechazados += 1;
-                    FileStatus::Ilegible(message)
+                    FileStatus::Rejected(message)
                 }
             };
-            if matches!(estado, FileStatus::Nuevo) {
+            if matches!(estado, FileStatus::New) {
                 summary.archivos_nuevos += 1;
-            } else if matches!(estado, FileStatus::Cambiado) {
+            } else if matches!(estado, FileStatus::Changed) {
                 summary.archivos_cambiados += 1;
             }
             let repeated: usize = committed.repeats.iter().map(|r| r.filas).sum();

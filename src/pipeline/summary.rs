@@ -5,24 +5,31 @@ use super::*;
 
 /// What happened to one file in a pass.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 pub enum FileStatus {
     /// First time seen.
-    Nuevo,
+    #[serde(rename = "nuevo")]
+    New,
     /// Content changed: a re-submission.
-    Cambiado,
+    #[serde(rename = "cambiado")]
+    Changed,
     /// Same content as before (not read again).
-    SinCambios,
-    /// Could not be read; the message says why.
-    Ilegible(String),
+    #[serde(rename = "sin_cambios")]
+    Unchanged,
+    /// Rejected whole: could not be read, or held no data; the message says why.
+    #[serde(rename = "ilegible")]
+    Rejected(String),
     /// Being copied; left for the next pass.
-    EnCopia,
+    #[serde(rename = "en_copia")]
+    BeingCopied,
     /// Gone from the source; its rows stay.
-    Ausente,
+    #[serde(rename = "ausente")]
+    Missing,
     /// Could not be read from disk this pass; nothing recorded, tried again next pass.
-    ErrorDeLectura(String),
+    #[serde(rename = "error_de_lectura")]
+    DiskError(String),
     /// A symbolic link that is not followed (the message says why); nothing read.
-    EnlaceNoSeguido(String),
+    #[serde(rename = "enlace_no_seguido")]
+    LinkNotFollowed(String),
 }
 
 /// A folder (or entry) of a source that could not be listed this pass: its files were not

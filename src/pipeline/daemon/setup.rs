@@ -117,15 +117,15 @@ fn setup_alert_text(
 ) -> String {
     let c = &config.settings.correo;
     let server = match c.transporte {
-        deliver::Transporte::Archivo => format!(
+        deliver::Transport::File => format!(
             "bandeja de salida {}",
             config.resolve(&c.dir_salida).display()
         ),
-        deliver::Transporte::Smtp => {
+        deliver::Transport::Smtp => {
             let security = match c.smtp_seguridad {
-                deliver::Seguridad::Starttls => "starttls",
-                deliver::Seguridad::Tls => "tls",
-                deliver::Seguridad::Ninguna => "ninguna",
+                deliver::Security::StartTls => "starttls",
+                deliver::Security::Tls => "tls",
+                deliver::Security::Plain => "ninguna",
             };
             let mut s = format!(
                 "{}:{} (smtp_seguridad = \"{security}\")",
