@@ -20,7 +20,7 @@ use crate::fsutil::sync_dir;
 use crate::report::model::DatasetPart;
 use crate::report::ReportError;
 
-/// A period folder being written beside the published one; [`publish_staged`] puts it in
+/// A period folder being written beside the published one; [`publish_staged`](super::publish_staged) puts it in
 /// place. Dropped unfinished, it is deleted.
 pub struct Stage {
     pub(super) root: PathBuf,
