@@ -23,6 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use calamine::{open_workbook_auto, Data, Reader};
 use chrono::{Datelike, NaiveDate};
+use participa::text::{calendar::month_name, Lang};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -145,20 +146,6 @@ const CATEGORIAS_RECONOCIMIENTO: [&str; 6] = [
     "Reciclaje domiciliario",
     "Puntos verdes",
     "Consorcios",
-];
-const MESES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1082,7 +1069,7 @@ fn gen_reconocimientos(
         Out::text("Programa"),
         Out::text("Categoría"),
     ];
-    for mes in MESES {
+    for mes in (1..=12).map(|m| month_name(m, Lang::Es)) {
         header.push(Out::Text(format!("Inscriptos {mes}")));
         header.push(Out::Text(format!("Ganadores {mes}")));
     }

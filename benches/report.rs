@@ -21,8 +21,8 @@ use chrono::NaiveDate;
 use participa::config::Config;
 use participa::indicators::Period;
 use participa::pipeline;
-use participa::report::model::Lang;
 use participa::store::{Selection, Store};
+use participa::text::Lang;
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 

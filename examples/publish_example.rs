@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use participa::config::embedded::DATASETS;
-use participa::report::example::{example, ExampleRows};
-use participa::report::model::{Lang, Report};
+use participa::report::example::{english, example, ExampleRows};
+use participa::report::model::Report;
 use participa::report::publish::publish;
 use participa::standard::Dataset;
 
@@ -27,22 +27,6 @@ fn february() -> Report {
     for d in &mut r.datasets {
         d.row_count = 50;
     }
-    r
-}
-
-fn english(mut r: Report) -> Report {
-    r.meta.lang = Lang::En;
-    r.meta.title = "Accountability report — March 2019".into();
-    r.meta.period_label = "March 2019".into();
-    r.meta.file_stem = format!("participa-{}-en", r.meta.period);
-    r.meta.subject = "Citizen participation indicators, March 2019".into();
-    r.labels.summary = "Summary".into();
-    r.labels.period = "Period".into();
-    r.labels.issued = "Date of issue".into();
-    r.labels.data_version = "Data version".into();
-    r.labels.indicator = "Indicator".into();
-    r.labels.value = "Value".into();
-    r.labels.target = "Target".into();
     r
 }
 

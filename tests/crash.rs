@@ -6,9 +6,9 @@
 //! Debug builds only (the hooks are not compiled into a release binary; `scripts/test` runs
 //! this module in a debug build after the release suite): a file whose name holds `participa-test-aborta` aborts whoever reads it,
 //! every time (a hostile file), and one holding `participa-test-lento` takes two seconds (so
-//! it is in flight when the other aborts).
+//! it is in flight when the other aborts, or keeps a pass running while a test kills it).
 
-use crate::util::Workdir;
+use crate::util::{meeting_file, Workdir};
 
 const ROW: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;01/03/2019;Palermo;10\n";
 const TWO: &str = "Programa;Fecha;Barrio;Participantes\nBA Elige;04/03/2019;Flores;4\nBA Elige;05/03/2019;Flores;5\n";
@@ -139,4 +139,75 @@ fn a_replaced_culprit_is_read_again_and_a_sound_pass_leaves_no_suspect() {
                 == journal.lines().filter(|l| l.contains("leido")).count(),
         "{journal}"
     );
+}
+
+/// A pass killed (SIGKILL) while it writes leaves only whole files in the store, and the next
+/// pass completes the work: the same rows as a pass never interrupted. The last file read is
+/// slow (two seconds, the debug hook), so the pass is still running, with files stored and one
+/// not, when it is killed, however fast the machine: the test checks that it was.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "needs the debug build's test hooks: scripts/test runs it in a debug build"
+)]
+fn a_killed_ingest_leaves_only_whole_files_and_the_next_pass_completes_the_work() {
+    let killed = Workdir::new();
+    let reference = Workdir::new();
+    // Read last: the newest file, and the last name.
+    let slow = "organismo-4/zz-participa-test-lento.csv";
+    let names: Vec<String> = (0..300)
+        .map(|i| format!("organismo-{}/reuniones_{i:03}.csv", i % 5))
+        .chain(std::iter::once(slow.to_string()))
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        killed.drop_file(name, meeting_file(i).as_bytes());
+        reference.drop_file(name, meeting_file(i).as_bytes());
+    }
+    reference.ingest();
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_participa"))
+        .arg("ingest")
+        .current_dir(&killed.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Killed as soon as a first file is stored; the slow one keeps the pass running meanwhile.
+    let db = rusqlite::Connection::open(killed.dir.join("participa.db")).expect("db");
+    let stored = || -> i64 {
+        db.query_row("SELECT COUNT(*) FROM versiones", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    while stored() == 0 && child.try_wait().ok().flatten().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child
+        .kill()
+        .expect("the pass is still running when it is killed");
+    let status = child.wait().expect("wait");
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "killed, not finished: {status:?}");
+    }
+    let when_killed = stored();
+    assert!(
+        when_killed > 0 && when_killed < names.len() as i64,
+        "killed mid-pass: {when_killed} of {} files stored",
+        names.len()
+    );
+
+    // Whatever was committed is whole: each stored version has exactly the rows it counted.
+    let partial: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM archivos a JOIN versiones v ON v.id = a.version_actual
+             WHERE v.filas_aceptadas <> (SELECT COUNT(*) FROM ds_instancias d WHERE d._archivo_id = a.id)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(partial, 0, "a file was half-written");
+    drop(db);
+    killed.ingest();
+    assert_eq!(killed.export("instancias").len(), names.len() * 200);
+    assert_eq!(killed.export("instancias"), reference.export("instancias"));
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::{fixtures, set_age, sum, Workdir, SETTLED};
+use crate::util::{fixtures, meeting_file, set_age, sum, Workdir, SETTLED};
 
 fn truth(tree: &str) -> serde_json::Value {
     let text =
@@ -568,76 +568,6 @@ fn the_store_is_a_real_sqlite_file_in_the_working_folder() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .expect("pragma");
     assert_eq!(mode, "wal");
-}
-
-/// 200 meetings; the topic names the file, so no row repeats a row of another file (those
-/// would be counted once).
-fn meeting_file(i: usize) -> String {
-    let barrios = [
-        "Palermo",
-        "Recoleta",
-        "Flores",
-        "La Boca",
-        "Villa Urquiza",
-        "Almagro",
-    ];
-    let mut text = String::from("Programa;Fecha;Barrio;Participantes;Tema\n");
-    for r in 0..200 {
-        text.push_str(&format!(
-            "BA Elige;{}/03/2019;{};{};Reunión {i}\n",
-            1 + (r % 28),
-            barrios[(i + r) % barrios.len()],
-            (i * 7 + r) % 150
-        ));
-    }
-    text
-}
-
-#[test]
-fn a_killed_ingest_leaves_only_whole_files_and_the_next_pass_completes_the_work() {
-    let killed = Workdir::new();
-    let reference = Workdir::new();
-    for i in 0..300 {
-        let name = format!("organismo-{}/reuniones_{i:03}.csv", i % 5);
-        killed.drop_file(&name, meeting_file(i).as_bytes());
-        reference.drop_file(&name, meeting_file(i).as_bytes());
-    }
-    reference.ingest();
-
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_participa"))
-        .arg("ingest")
-        .current_dir(&killed.dir)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    // Kill it as soon as the first file is committed (or when it is done, on a fast machine).
-    let db = rusqlite::Connection::open(killed.dir.join("participa.db")).expect("db");
-    for _ in 0..100_000 {
-        let written: i64 = db
-            .query_row("SELECT COUNT(*) FROM versiones", [], |r| r.get(0))
-            .unwrap_or(0);
-        if written > 0 || child.try_wait().ok().flatten().is_some() {
-            break;
-        }
-        std::thread::yield_now();
-    }
-    child.kill().ok();
-    child.wait().expect("wait");
-
-    // Whatever was committed is whole: each stored version has exactly the rows it counted.
-    let partial: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM archivos a JOIN versiones v ON v.id = a.version_actual
-             WHERE v.filas_aceptadas <> (SELECT COUNT(*) FROM ds_instancias d WHERE d._archivo_id = a.id)",
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
-    assert_eq!(partial, 0, "a file was half-written");
-    drop(db);
-    killed.ingest();
-    assert_eq!(killed.export("instancias").len(), 300 * 200);
-    assert_eq!(killed.export("instancias"), reference.export("instancias"));
 }
 
 #[test]

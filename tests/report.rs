@@ -359,6 +359,34 @@ fn rebuilding_a_closed_month_gives_the_same_document_and_new_data_a_new_version(
     );
 }
 
+/// The date of issue is the day on the configured wall clock (`[programacion] zona_horaria`,
+/// Buenos Aires in the example), whatever zone the machine that builds the report is set to.
+#[test]
+fn the_date_of_issue_is_the_configured_zones_day_wherever_the_report_is_built() {
+    let w = Workdir::new();
+    // 22:30 of March 31 in Buenos Aires; already April 1 in Tokyo and in UTC.
+    let run: crate::util::Run = std::process::Command::new(env!("CARGO_BIN_EXE_participa"))
+        .args(["report", "--period", "2019-03"])
+        .current_dir(&w.dir)
+        .env_remove("RUST_LOG")
+        .env("PARTICIPA_NOW", "2019-04-01T01:30:00Z")
+        .env("TZ", "Asia/Tokyo")
+        .output()
+        .expect("the participa binary runs")
+        .into();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let first_line = run.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first_line.contains("2019-03-31"),
+        "issued on March 31: {first_line}"
+    );
+    assert!(
+        run.stderr.contains("todavía no cerró"),
+        "March has not closed in Buenos Aires: {}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_month_without_data_still_gives_a_report_that_says_so() {
     let w = samples();

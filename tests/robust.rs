@@ -242,6 +242,13 @@ fn leave_leftovers(w: &Workdir) -> Leftovers {
             outbox.join(".20190401T090000Z-abc_example.org--x_example.org.eml.tmp"),
             true,
         ),
+        // The names of the one atomic writer (`fsutil::write_atomic`): `.<name>.<random>.tmp`.
+        file(informes.join(".participa-2019-02-es.pdf.Ab3xYz.tmp"), true),
+        file(publicacion.join(".index.html.Qw7eRt.tmp"), true),
+        file(
+            outbox.join(".20190401T090000Z-ghi_example.org--x_example.org.eml.Zx9cVb.tmp"),
+            true,
+        ),
     ];
     folder(publicacion.join("2018-11"), true);
     // An old folder set aside whose period is missing: the crash came between the renames.
@@ -264,6 +271,7 @@ fn leave_leftovers(w: &Workdir) -> Leftovers {
         file(informes.join("borrador.pdf.tmp"), true),
         file(publicacion.join("notas.tmp"), true),
         file(outbox.join("mensaje.eml.tmp"), true),
+        file(informes.join(".borrador.pdf.Ab3xYz.tmp"), true),
     ];
     Leftovers {
         stale,

@@ -342,3 +342,26 @@ pub fn participa_bounded(cwd: &Path, args: &[&str]) -> Bounded {
     });
     Bounded { run, peak_kib }
 }
+
+/// 200 meetings; the topic names the file, so no row repeats a row of another file (those
+/// would be counted once).
+pub fn meeting_file(i: usize) -> String {
+    let barrios = [
+        "Palermo",
+        "Recoleta",
+        "Flores",
+        "La Boca",
+        "Villa Urquiza",
+        "Almagro",
+    ];
+    let mut text = String::from("Programa;Fecha;Barrio;Participantes;Tema\n");
+    for r in 0..200 {
+        text.push_str(&format!(
+            "BA Elige;{}/03/2019;{};{};Reunión {i}\n",
+            1 + (r % 28),
+            barrios[(i + r) % barrios.len()],
+            (i * 7 + r) % 150
+        ));
+    }
+    text
+}

@@ -31,7 +31,7 @@ impl Progress for Bar {
 }
 
 /// «fila» or «filas».
-fn filas(n: usize) -> &'static str {
+fn rows_word(n: usize) -> &'static str {
     if n == 1 {
         "fila"
     } else {
@@ -73,22 +73,24 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
     };
     for line in &summary.archivos {
         let what = match &line.estado {
-            FileStatus::Nuevo => format!(
+            FileStatus::New => format!(
                 "nuevo: {} filas aceptadas, {} rechazadas",
                 line.filas_aceptadas, line.filas_rechazadas
             ),
-            FileStatus::Cambiado => format!(
+            FileStatus::Changed => format!(
                 "reemplazado: {} filas aceptadas, {} rechazadas",
                 line.filas_aceptadas, line.filas_rechazadas
             ),
-            FileStatus::Ilegible(m) => format!("rechazado entero: {m}"),
-            FileStatus::EnCopia => "se está copiando; se leerá en la próxima pasada".to_string(),
-            FileStatus::Ausente => "ya no está en la carpeta; sus filas se conservan".to_string(),
-            FileStatus::ErrorDeLectura(m) => {
+            FileStatus::Rejected(m) => format!("rechazado entero: {m}"),
+            FileStatus::BeingCopied => {
+                "se está copiando; se leerá en la próxima pasada".to_string()
+            }
+            FileStatus::Missing => "ya no está en la carpeta; sus filas se conservan".to_string(),
+            FileStatus::DiskError(m) => {
                 format!("no se pudo obtener ({m}); se reintentará en la próxima pasada")
             }
-            FileStatus::EnlaceNoSeguido(m) => m.clone(),
-            FileStatus::SinCambios => continue,
+            FileStatus::LinkNotFollowed(m) => m.clone(),
+            FileStatus::Unchanged => continue,
         };
         say!(
             "{}/{}: {}",
@@ -105,7 +107,7 @@ pub fn run(config: &Config) -> anyhow::Result<i32> {
                 "  {} repite {} {} de {}; se cuentan una sola vez.",
                 short(&line.ruta),
                 r.filas,
-                filas(r.filas),
+                rows_word(r.filas),
                 short(&r.archivo)
             );
         }

@@ -20,18 +20,13 @@ pub fn run(dir: &Path) -> anyhow::Result<i32> {
         .with_context(|| format!("no se pudo crear {}", dir.display()))?;
     for (relative, contents) in embedded::standard_files() {
         let path = dir.join("standard").join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("no se pudo crear {}", parent.display()))?;
-        }
-        std::fs::write(&path, contents)
-            .with_context(|| format!("no se pudo escribir {}", path.display()))?;
+        write(&path, contents.as_bytes())?;
     }
     let indicators_path = dir.join("indicadores.toml");
-    std::fs::write(&indicators_path, embedded::INDICATORS)
-        .with_context(|| format!("no se pudo escribir {}", indicators_path.display()))?;
-    std::fs::write(&config_path, embedded::EXAMPLE_CONFIG)
-        .with_context(|| format!("no se pudo escribir {}", config_path.display()))?;
+    write(&indicators_path, embedded::INDICATORS.as_bytes())?;
+    // Last: a folder without it is not a working folder yet, so an interrupted `init` can run
+    // again.
+    write(&config_path, embedded::EXAMPLE_CONFIG.as_bytes())?;
     let config = Config::load(Some(&config_path))?;
     pipeline::open_store(&config)?;
     say!("Carpeta de trabajo lista en {}", dir.display());
@@ -44,4 +39,10 @@ pub fn run(dir: &Path) -> anyhow::Result<i32> {
     );
     say!("Siguiente paso: copie las planillas en la bandeja y ejecute `participa ingest` dentro de la carpeta.");
     Ok(0)
+}
+
+/// Writes one file of the working folder whole ([`crate::fsutil::write_atomic`]).
+fn write(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    crate::fsutil::write_atomic(path, contents)
+        .with_context(|| format!("no se pudo escribir {}", path.display()))
 }

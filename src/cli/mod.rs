@@ -108,10 +108,11 @@ pub enum Command {
     },
     /// Registro de entregas de correo: cada mensaje por destinatario (id, tipo, período u
     /// organismo, destinatario como hash, estado, intentos, último error, próximo intento).
-    Entregas {
+    #[command(name = "entregas")]
+    Deliveries {
         /// Qué hacer con las entregas (sin acción: listarlas).
         #[command(subcommand)]
-        accion: Option<EntregasAccion>,
+        action: Option<DeliveriesAction>,
         /// Formato de salida: text o json.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -136,7 +137,7 @@ pub enum Command {
     /// Internal: reads one file in a child process, under an address-space limit, for an
     /// ingest that suspects it stopped an earlier process; writes its sheets to stdout.
     #[command(name = "leer-archivo-aislado", hide = true)]
-    LeerArchivoAislado {
+    ReadFileApart {
         /// The file.
         path: PathBuf,
         /// Its extension, lower case.
@@ -156,12 +157,13 @@ pub enum FuentesAccion {
 
 /// Acciones de `participa entregas`.
 #[derive(Debug, Subcommand)]
-pub enum EntregasAccion {
+pub enum DeliveriesAction {
     /// Vuelve a poner en la cola entregas fallidas (una sola vez: las que ya volvieron a la
     /// cola no cambian hasta que fallen de nuevo); el daemon o `participa run --once` las
     /// envía.
     #[command(group(ArgGroup::new("cuales").required(true).args(["id", "periodo", "fallidas"])))]
-    Reintentar {
+    #[command(name = "reintentar")]
+    Requeue {
         /// La entrega con este id (`participa entregas` lo muestra).
         #[arg(long)]
         id: Option<i64>,
@@ -205,20 +207,20 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             send,
         ),
         Command::Run { once } => run::run(&Config::load(cli.config.as_deref())?, once),
-        Command::LeerArchivoAislado {
+        Command::ReadFileApart {
             path,
             extension,
             limits,
         } => Ok(crate::pipeline::reading::child_main(
             &path, &extension, &limits,
         )),
-        Command::Entregas {
-            accion: None,
+        Command::Deliveries {
+            action: None,
             format,
         } => entregas::list(&Config::load(cli.config.as_deref())?, format),
-        Command::Entregas {
-            accion:
-                Some(EntregasAccion::Reintentar {
+        Command::Deliveries {
+            action:
+                Some(DeliveriesAction::Requeue {
                     id,
                     periodo,
                     fallidas,

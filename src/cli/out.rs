@@ -3,11 +3,11 @@
 //! denies them (`clippy::print_stdout`, `clippy::print_stderr`) and every command prints
 //! through two macros:
 //!
-//! - [`say!`] writes a line to stdout; a failed write becomes an [`OutputError`] returned with
+//! - `say!` writes a line to stdout; a failed write becomes an [`OutputError`] returned with
 //!   `?`, which ends the command: quietly with status 0 when the reader closed the pipe
 //!   (`participa validate x.xlsx | head`: the reader's choice, not a failure), with a message
 //!   on stderr and status 2 otherwise (the output is incomplete);
-//! - [`note!`] writes a line to stderr and drops it when stderr cannot be written: there is
+//! - `note!` writes a line to stderr and drops it when stderr cannot be written: there is
 //!   nowhere left to say so. The logs (`init_logging`) do the same.
 
 use std::fmt;

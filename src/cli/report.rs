@@ -6,7 +6,7 @@ use anyhow::bail;
 use crate::config::Config;
 use crate::indicators::Period;
 use crate::pipeline::{self, Writer};
-use crate::report::model::{format_figure, Lang};
+use crate::text::Lang;
 
 /// Builds, writes and publishes the report; prints where the files are and the key figures.
 /// The store is held (for the date of issue, the ledger) from before the figures are read to
@@ -19,14 +19,15 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
     if let Err(e) = config.indicators.check_period(period) {
         bail!("--period: {e}");
     }
-    let lang = match lang.unwrap_or(&config.settings.informe.idioma) {
-        "es" => Lang::Es,
-        "en" => Lang::En,
-        other => bail!("--lang «{other}»: los informes se escriben en «es» o «en»"),
+    let code = lang.unwrap_or(&config.settings.informe.idioma);
+    let Some(lang) = Lang::parse(code) else {
+        bail!("--lang «{code}»: los informes se escriben en «es» o «en»");
     };
     pipeline::sweep_leftovers(config);
+    let zone = config.settings.programacion.zone()?;
+    // The day on the configured wall clock, whatever the host's zone: the date of issue.
+    let today = crate::clock::today(zone);
     let now = crate::clock::now();
-    let today = now.with_timezone(&chrono::Local).date_naive();
     if !period.is_closed(today) {
         note!("aviso: el período {period} todavía no cerró; sus cifras pueden cambiar con los archivos que lleguen.");
     }
@@ -66,7 +67,7 @@ pub fn run(config: &Config, period: &str, lang: Option<&str>, send: bool) -> any
         say!("  {}", r.labels.no_data);
     }
     for f in &r.summary {
-        say!("  {}: {}", f.label, format_figure(f, lang));
+        say!("  {}: {}", f.label, f.value_text);
     }
     say!("PDF:        {}", files.pdf.display());
     say!("XLSX:       {}", files.xlsx.display());

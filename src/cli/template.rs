@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::config::{self, Config};
-use crate::pipeline::report::write_atomic;
+use crate::fsutil::write_atomic;
 use crate::report::template;
 
 /// Writes the template; inside a working folder its standard applies, anywhere else the

@@ -623,15 +623,15 @@ impl Config {
             embedded::INDICATORS.to_string()
         };
         let indicators =
-            IndicatorsConfig::parse(&indicators_text).map_err(|message| ConfigError::Parse {
+            IndicatorsConfig::parse(&indicators_text).map_err(|e| ConfigError::Parse {
                 path: indicators_path.clone(),
-                message,
+                message: e.to_string(),
             })?;
         indicators
             .check(&standard)
-            .map_err(|message| ConfigError::Invalid {
+            .map_err(|e| ConfigError::Invalid {
                 path: indicators_path,
-                message,
+                message: e.to_string(),
             })?;
         Config::assemble(path, base, settings, standard, indicators)
     }
@@ -1077,14 +1077,14 @@ pub fn load_standard(dir: &Path, language: &str) -> Result<Standard, ConfigError
             .unwrap_or_default();
         texts.code_lists.push((name, read(&file)?));
     }
-    Standard::from_texts(&texts).map_err(|message| ConfigError::Invalid {
+    Standard::from_texts(&texts).map_err(|e| ConfigError::Invalid {
         path: dir.to_path_buf(),
-        message,
+        message: e.to_string(),
     })
 }
 
 /// The standard shipped inside the binary.
-pub fn embedded_standard() -> Result<Standard, String> {
+pub fn embedded_standard() -> Result<Standard, crate::standard::StandardError> {
     let texts = StandardTexts {
         datasets: embedded::DATASETS
             .iter()

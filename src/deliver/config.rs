@@ -13,40 +13,44 @@ use lettre::message::Mailbox;
 use lettre::Address;
 use serde::Deserialize;
 
-/// Where messages go.
+/// Where messages go (`correo.transporte`: `archivo` or `smtp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transporte {
+pub enum Transport {
     /// Each message is written as an `.eml` file to `dir_salida`: works with no mail server,
     /// and a person (or another program) can look at exactly what would have been sent.
     #[default]
-    Archivo,
+    #[serde(rename = "archivo")]
+    File,
     /// Sent through an SMTP server.
+    #[serde(rename = "smtp")]
     Smtp,
 }
 
-/// How the SMTP connection is protected.
+/// How the SMTP connection is protected (`correo.smtp_seguridad`: `starttls`, `tls` or
+/// `ninguna`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Seguridad {
+pub enum Security {
     /// Plain connection upgraded with STARTTLS, which must succeed before credentials or mail
     /// are sent (no silent downgrade). Default port 587.
     #[default]
-    Starttls,
+    #[serde(rename = "starttls")]
+    StartTls,
     /// TLS from the first byte (SMTPS). Default port 465.
+    #[serde(rename = "tls")]
     Tls,
     /// No encryption. Only allowed towards a loopback host (a local relay on the same
     /// machine), where nothing crosses a network. Default port 25.
-    Ninguna,
+    #[serde(rename = "ninguna")]
+    Plain,
 }
 
-impl Seguridad {
+impl Security {
     /// The port used when `smtp_puerto` is not given.
     pub fn default_port(self) -> u16 {
         match self {
-            Seguridad::Starttls => 587,
-            Seguridad::Tls => 465,
-            Seguridad::Ninguna => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::Plain => 25,
         }
     }
 }
@@ -69,7 +73,7 @@ impl fmt::Debug for Refused {
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
     /// `"archivo"` (default: `.eml` files in `dir_salida`) or `"smtp"`.
-    pub transporte: Transporte,
+    pub transporte: Transport,
     /// The outbox folder for `transporte = "archivo"`, relative to the configuration's folder.
     pub dir_salida: PathBuf,
     /// SMTP server host name (required with `transporte = "smtp"`).
@@ -77,7 +81,7 @@ pub struct MailConfig {
     /// SMTP server port; default from `smtp_seguridad` (587, 465 or 25).
     pub smtp_puerto: Option<u16>,
     /// `"starttls"` (default), `"tls"` or `"ninguna"` (loopback hosts only).
-    pub smtp_seguridad: Seguridad,
+    pub smtp_seguridad: Security,
     /// SMTP user name; with it, one of `smtp_clave_env` or `smtp_clave_archivo`.
     pub smtp_usuario: Option<String>,
     /// Name of the environment variable holding the SMTP password (e.g. `PARTICIPA_SMTP_CLAVE`).
@@ -119,11 +123,11 @@ pub struct MailConfig {
 impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
-            transporte: Transporte::Archivo,
+            transporte: Transport::File,
             dir_salida: PathBuf::from("correo/salida"),
             smtp_host: None,
             smtp_puerto: None,
-            smtp_seguridad: Seguridad::Starttls,
+            smtp_seguridad: Security::StartTls,
             smtp_usuario: None,
             smtp_clave_env: None,
             smtp_clave_archivo: None,
@@ -173,36 +177,109 @@ const MAX_TIMEOUT_SECONDS: u64 = 600;
 /// `max_adjuntos_bytes` at most: 100 MB, more than any mail server takes.
 const MAX_ATTACHMENT_BYTES: u64 = 100_000_000;
 
+/// Why `[correo]`, or an address given elsewhere, cannot be used. The message names the key
+/// (`correo.<key>`); an address's own problem ([`Address`](Self::Address),
+/// [`NotAllowed`](Self::NotAllowed)) is placed under the key that gave it with
+/// [`Key`](Self::Key).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailConfigError {
+    /// A key's value is not usable: the key, and why.
+    #[error("{key}: {problem}")]
+    Invalid {
+        /// The key, `correo.<key>`.
+        key: &'static str,
+        /// Why, and what to write instead.
+        problem: String,
+    },
+    /// An address that does not parse.
+    #[error("«{address}» no es una dirección de correo válida ({reason})")]
+    Address {
+        /// The address as written.
+        address: String,
+        /// The parser's words.
+        reason: String,
+    },
+    /// An address outside `correo.dominios_permitidos`.
+    #[error("«{address}» no está en un dominio permitido (correo.dominios_permitidos = [{allowed}]); agregue su dominio allí si corresponde")]
+    NotAllowed {
+        /// The address as written.
+        address: String,
+        /// The allowed domains, as listed.
+        allowed: String,
+    },
+    /// The sender (`correo.remitente`) does not parse.
+    #[error(
+        "«{sender}» no es una dirección válida, escriba \"Nombre <direccion@dominio>\" ({reason})"
+    )]
+    Sender {
+        /// The sender as written.
+        sender: String,
+        /// The parser's words.
+        reason: String,
+    },
+    /// A problem of the value of `key` (an address in a list, the sender).
+    #[error("{key}: {source}")]
+    Key {
+        /// The key, e.g. `organismos.cultura.email`.
+        key: String,
+        /// The problem.
+        source: Box<MailConfigError>,
+    },
+}
+
+/// The configuration's own checks (`config::Settings::check`) still gather their messages as
+/// text; a mail problem joins them as its message.
+impl From<MailConfigError> for String {
+    fn from(e: MailConfigError) -> String {
+        e.to_string()
+    }
+}
+
+impl MailConfigError {
+    /// This problem placed under `key` (the key whose value it is about).
+    pub fn under(self, key: &str) -> MailConfigError {
+        MailConfigError::Key {
+            key: key.to_string(),
+            source: Box::new(self),
+        }
+    }
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> MailConfigError {
+    MailConfigError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
 impl MailConfig {
-    /// Checks every key alone and together; the message names the key (`correo.<key>`).
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks every key alone and together; the error names the key (`correo.<key>`).
+    pub fn check(&self) -> Result<(), MailConfigError> {
         if self.smtp_clave.is_some() {
-            return Err("correo.smtp_clave: la contraseña no va en participa.toml; ponga el nombre de una variable de entorno en smtp_clave_env o la ruta de un archivo en smtp_clave_archivo".to_string());
+            return Err(invalid("correo.smtp_clave", "la contraseña no va en participa.toml; ponga el nombre de una variable de entorno en smtp_clave_env o la ruta de un archivo en smtp_clave_archivo"));
         }
         if self.dir_salida.as_os_str().is_empty() {
-            return Err("correo.dir_salida: no puede estar vacío".to_string());
+            return Err(invalid("correo.dir_salida", "no puede estar vacío"));
         }
         if self.timeout_segundos == 0 || self.timeout_segundos > MAX_TIMEOUT_SECONDS {
-            return Err(format!(
-                "correo.timeout_segundos: debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})",
-                self.timeout_segundos
+            return Err(invalid(
+                "correo.timeout_segundos",
+                format!(
+                    "debe estar entre 1 y {MAX_TIMEOUT_SECONDS} (es {})",
+                    self.timeout_segundos
+                ),
             ));
         }
         if self.max_adjuntos_bytes > MAX_ATTACHMENT_BYTES {
-            return Err(format!("correo.max_adjuntos_bytes: debe estar entre 0 y {MAX_ATTACHMENT_BYTES} (es {}); 0 envía siempre el enlace solo", self.max_adjuntos_bytes));
+            return Err(invalid("correo.max_adjuntos_bytes", format!("debe estar entre 0 y {MAX_ATTACHMENT_BYTES} (es {}); 0 envía siempre el enlace solo", self.max_adjuntos_bytes)));
         }
-        self.sender()
-            .map_err(|e| format!("correo.remitente: {e}"))?;
-        if let Some(r) = &self.responder_a {
-            r.parse::<Mailbox>().map_err(|e| {
-                format!("correo.responder_a: «{r}» no es una dirección válida ({e})")
-            })?;
-        }
+        self.sender()?;
+        self.reply_to()?;
         if let Some(url) = &self.url_publicacion {
-            check_url(url).map_err(|e| format!("correo.url_publicacion: {e}"))?;
+            check_url(url)?;
         }
         for d in &self.dominios_permitidos {
-            check_domain(d).map_err(|e| format!("correo.dominios_permitidos: {e}"))?;
+            check_domain(d)?;
         }
         self.check_recipients(
             "correo.destinatarios",
@@ -213,74 +290,84 @@ impl MailConfig {
             self.administradores.iter().map(String::as_str),
         )?;
         self.check_password_source()?;
-        if self.transporte == Transporte::Smtp {
+        if self.transporte == Transport::Smtp {
             self.check_smtp()?;
         }
         Ok(())
     }
 
-    fn check_password_source(&self) -> Result<(), String> {
-        match (&self.smtp_usuario, &self.smtp_clave_env, &self.smtp_clave_archivo) {
-            (_, Some(_), Some(_)) => Err("correo.smtp_clave_env y correo.smtp_clave_archivo: indique solo uno de los dos".to_string()),
-            (None, Some(_), None) => Err("correo.smtp_clave_env: hay contraseña pero falta correo.smtp_usuario".to_string()),
-            (None, None, Some(_)) => Err("correo.smtp_clave_archivo: hay contraseña pero falta correo.smtp_usuario".to_string()),
-            (Some(u), None, None) => Err(format!("correo.smtp_usuario: «{u}» necesita una contraseña: indique correo.smtp_clave_env (una variable de entorno) o correo.smtp_clave_archivo (un archivo)")),
-            (Some(u), _, _) if u.trim().is_empty() => Err("correo.smtp_usuario: no puede estar vacío".to_string()),
-            (_, Some(var), None) if !valid_env_name(var) => Err(format!("correo.smtp_clave_env: «{var}» no es un nombre de variable de entorno (letras, dígitos y _, sin empezar por dígito)")),
-            (_, None, Some(path)) if path.as_os_str().is_empty() => Err("correo.smtp_clave_archivo: no puede estar vacío".to_string()),
-            _ => Ok(()),
-        }
+    fn check_password_source(&self) -> Result<(), MailConfigError> {
+        let (key, problem) = match (&self.smtp_usuario, &self.smtp_clave_env, &self.smtp_clave_archivo) {
+            (_, Some(_), Some(_)) => ("correo.smtp_clave_env", "y correo.smtp_clave_archivo: indique solo uno de los dos".to_string()),
+            (None, Some(_), None) => ("correo.smtp_clave_env", "hay contraseña pero falta correo.smtp_usuario".to_string()),
+            (None, None, Some(_)) => ("correo.smtp_clave_archivo", "hay contraseña pero falta correo.smtp_usuario".to_string()),
+            (Some(u), None, None) => ("correo.smtp_usuario", format!("«{u}» necesita una contraseña: indique correo.smtp_clave_env (una variable de entorno) o correo.smtp_clave_archivo (un archivo)")),
+            (Some(u), _, _) if u.trim().is_empty() => ("correo.smtp_usuario", "no puede estar vacío".to_string()),
+            (_, Some(var), None) if !valid_env_name(var) => ("correo.smtp_clave_env", format!("«{var}» no es un nombre de variable de entorno (letras, dígitos y _, sin empezar por dígito)")),
+            (_, None, Some(path)) if path.as_os_str().is_empty() => ("correo.smtp_clave_archivo", "no puede estar vacío".to_string()),
+            _ => return Ok(()),
+        };
+        Err(invalid(key, problem))
     }
 
-    fn check_smtp(&self) -> Result<(), String> {
+    fn check_smtp(&self) -> Result<(), MailConfigError> {
         let host = match self.smtp_host.as_deref().map(str::trim) {
             Some(h) if !h.is_empty() => h,
             _ => {
-                return Err(
-                    "correo.smtp_host: falta el servidor SMTP (transporte = \"smtp\")".to_string(),
-                )
+                return Err(invalid(
+                    "correo.smtp_host",
+                    "falta el servidor SMTP (transporte = \"smtp\")",
+                ))
             }
         };
         if host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
-            return Err(format!("correo.smtp_host: «{host}» no es un nombre de servidor (sin esquema, usuario ni ruta: p. ej. smtp.example.gob.ar)"));
+            return Err(invalid("correo.smtp_host", format!("«{host}» no es un nombre de servidor (sin esquema, usuario ni ruta: p. ej. smtp.example.gob.ar)")));
         }
         if self.smtp_puerto == Some(0) {
-            return Err("correo.smtp_puerto: 0 no es un puerto".to_string());
+            return Err(invalid("correo.smtp_puerto", "0 no es un puerto"));
         }
-        if self.smtp_seguridad == Seguridad::Ninguna && !is_loopback(host) {
-            return Err(format!(
-                "correo.smtp_seguridad: \"ninguna\" solo se permite con un servidor en esta misma máquina (localhost, 127.0.0.1, ::1), no con «{host}»: use \"starttls\" o \"tls\""
-            ));
+        if self.smtp_seguridad == Security::Plain && !is_loopback(host) {
+            return Err(invalid("correo.smtp_seguridad", format!(
+                "\"ninguna\" solo se permite con un servidor en esta misma máquina (localhost, 127.0.0.1, ::1), no con «{host}»: use \"starttls\" o \"tls\""
+            )));
         }
         if self.url_publicacion.is_none() {
-            return Err("correo.url_publicacion: falta la dirección web de la carpeta publicada; los mensajes enlazan el informe".to_string());
+            return Err(invalid(
+                "correo.url_publicacion",
+                "falta la dirección web de la carpeta publicada; los mensajes enlazan el informe",
+            ));
         }
         if self.dominios_permitidos.is_empty() {
-            return Err("correo.dominios_permitidos: con transporte = \"smtp\" indique a qué dominios se puede enviar (p. ej. [\"buenosaires.gob.ar\"])".to_string());
+            return Err(invalid("correo.dominios_permitidos", "con transporte = \"smtp\" indique a qué dominios se puede enviar (p. ej. [\"buenosaires.gob.ar\"])"));
         }
         Ok(())
     }
 
     /// Checks addresses from another key (e.g. `organismos.X.email`): each must parse and be in
-    /// an allowed domain. `key` names them in the message.
+    /// an allowed domain. `key` names them in the error.
     pub fn check_recipients<'a>(
         &self,
         key: &str,
         addresses: impl IntoIterator<Item = &'a str>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MailConfigError> {
         for a in addresses {
-            self.allowed_recipient(a)
-                .map_err(|e| format!("{key}: {e}"))?;
+            self.allowed_recipient(a).map_err(|e| e.under(key))?;
         }
         Ok(())
     }
 
     /// The address, if it parses and its domain is allowed; otherwise why not (without a key).
-    pub fn allowed_recipient(&self, address: &str) -> Result<Address, String> {
-        let parsed: Address = address
-            .trim()
-            .parse()
-            .map_err(|e| format!("«{address}» no es una dirección de correo válida ({e})"))?;
+    pub fn allowed_recipient(&self, address: &str) -> Result<Address, MailConfigError> {
+        let parsed: Address =
+            address
+                .trim()
+                .parse()
+                .map_err(
+                    |e: lettre::address::AddressError| MailConfigError::Address {
+                        address: address.to_string(),
+                        reason: e.to_string(),
+                    },
+                )?;
         if self.dominios_permitidos.is_empty() {
             return Ok(parsed);
         }
@@ -292,18 +379,37 @@ impl MailConfig {
         if allowed {
             Ok(parsed)
         } else {
-            Err(format!("«{address}» no está en un dominio permitido (correo.dominios_permitidos = [{}]); agregue su dominio allí si corresponde", self.dominios_permitidos.join(", ")))
+            Err(MailConfigError::NotAllowed {
+                address: address.to_string(),
+                allowed: self.dominios_permitidos.join(", "),
+            })
         }
     }
 
-    /// The From mailbox.
-    pub fn sender(&self) -> Result<Mailbox, String> {
+    /// The From mailbox (the error is under `correo.remitente`).
+    pub fn sender(&self) -> Result<Mailbox, MailConfigError> {
         self.remitente.parse::<Mailbox>().map_err(|e| {
-            format!(
-                "«{}» no es una dirección válida, escriba \"Nombre <direccion@dominio>\" ({e})",
-                self.remitente
-            )
+            MailConfigError::Sender {
+                sender: self.remitente.clone(),
+                reason: e.to_string(),
+            }
+            .under("correo.remitente")
         })
+    }
+
+    /// The Reply-To mailbox, when one is configured.
+    pub fn reply_to(&self) -> Result<Option<Mailbox>, MailConfigError> {
+        self.responder_a
+            .as_deref()
+            .map(|r| {
+                r.parse::<Mailbox>().map_err(|e| {
+                    invalid(
+                        "correo.responder_a",
+                        format!("«{r}» no es una dirección válida ({e})"),
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// The domain for Message-IDs: the sender's, so ids are unique to this installation.
@@ -354,33 +460,37 @@ fn valid_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn check_url(url: &str) -> Result<(), String> {
+/// `correo.url_publicacion`: an http(s) address of a folder, without query or fragment.
+fn check_url(url: &str) -> Result<(), MailConfigError> {
+    let bad = |problem: String| invalid("correo.url_publicacion", problem);
     let u = url.trim();
     let rest = u
         .strip_prefix("https://")
         .or_else(|| u.strip_prefix("http://"))
-        .ok_or_else(|| format!("«{url}» debe empezar con https:// (o http://)"))?;
+        .ok_or_else(|| bad(format!("«{url}» debe empezar con https:// (o http://)")))?;
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty()
         || u.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
     {
-        return Err(format!("«{url}» no es una dirección web válida"));
+        return Err(bad(format!("«{url}» no es una dirección web válida")));
     }
     if u.contains(['?', '#']) {
-        return Err(format!(
+        return Err(bad(format!(
             "«{url}»: sin ? ni #: es la carpeta base, a la que se agrega el período"
-        ));
+        )));
     }
     Ok(())
 }
 
-fn check_domain(d: &str) -> Result<(), String> {
+/// One of `correo.dominios_permitidos`: a domain name, without `@`.
+fn check_domain(d: &str) -> Result<(), MailConfigError> {
+    let bad = |problem: String| invalid("correo.dominios_permitidos", problem);
     let t = d.trim();
     if t.starts_with('@') {
-        return Err(format!(
+        return Err(bad(format!(
             "«{d}»: escriba el dominio sin @ ({})",
             t.trim_start_matches('@')
-        ));
+        )));
     }
     let ok = !t.is_empty()
         && t.contains('.')
@@ -392,9 +502,9 @@ fn check_domain(d: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(bad(format!(
             "«{d}» no es un dominio (p. ej. buenosaires.gob.ar)"
-        ))
+        )))
     }
 }
 
@@ -404,7 +514,7 @@ mod tests {
 
     fn smtp() -> MailConfig {
         MailConfig {
-            transporte: Transporte::Smtp,
+            transporte: Transport::Smtp,
             smtp_host: Some("smtp.example.gob.ar".into()),
             remitente: "Participa <participa@example.gob.ar>".into(),
             url_publicacion: Some("https://datos.example.gob.ar/informes/".into()),
@@ -420,7 +530,7 @@ mod tests {
     #[test]
     fn defaults_work_with_no_server() {
         let cfg: MailConfig = toml::from_str("").expect("empty [correo]");
-        assert_eq!(cfg.transporte, Transporte::Archivo);
+        assert_eq!(cfg.transporte, Transport::File);
         assert_eq!(cfg.dir_salida, PathBuf::from("correo/salida"));
         assert_eq!(cfg.check(), Ok(()));
         assert_eq!(smtp().check(), Ok(()));
@@ -436,14 +546,14 @@ mod tests {
         assert!(toml::from_str::<MailConfig>("smtp_servidor = \"x\"").is_err());
         assert!(toml::from_str::<MailConfig>("transporte = \"sendmail\"").is_err());
 
-        let err = |cfg: MailConfig| cfg.check().expect_err("must be refused");
+        let err = |cfg: MailConfig| cfg.check().expect_err("must be refused").to_string();
         let e = err(MailConfig {
-            smtp_seguridad: Seguridad::Ninguna,
+            smtp_seguridad: Security::Plain,
             ..smtp()
         });
         assert!(e.starts_with("correo.smtp_seguridad:"), "{e}");
         let local = MailConfig {
-            smtp_seguridad: Seguridad::Ninguna,
+            smtp_seguridad: Security::Plain,
             smtp_host: Some("127.0.0.1".into()),
             ..smtp()
         };
@@ -532,7 +642,10 @@ mod tests {
         let cfg: MailConfig =
             toml::from_str("smtp_usuario = \"u\"\nsmtp_clave = \"hunter2-secreto\"")
                 .expect("parses so it can be refused");
-        let e = cfg.check().expect_err("a password in the file is refused");
+        let e = cfg
+            .check()
+            .expect_err("a password in the file is refused")
+            .to_string();
         assert!(
             e.starts_with("correo.smtp_clave:") && !e.contains("hunter2"),
             "{e}"

@@ -2,10 +2,11 @@
 //!
 //! - [`config`]: `[correo]` of `participa.toml` (transport, sender, links, allowed domains) and
 //!   its checks;
-//! - [`message`]: the monthly report to an oversight recipient, feedback (rows accepted and
-//!   rejected, files that repeat another's rows, how a new sheet layout was read) and reminders
-//!   to a ministry contact, alerts to administrators, each a complete [`lettre::Message`] with a
-//!   plain-text and an HTML part;
+//! - [`message`]: the monthly report to an oversight recipient, reminders to a ministry
+//!   contact, alerts to administrators, each a complete [`lettre::Message`] with a plain-text
+//!   and an HTML part, and what every message shares (headers, the HTML page);
+//! - [`feedback`]: the feedback to a ministry contact (rows accepted and rejected, files that
+//!   repeat another's rows, how a new sheet layout was read);
 //! - [`transport`]: the [`Mailer`] trait and its two transports, an outbox folder of `.eml`
 //!   files ([`Outbox`], the default, so the program works with no server) and SMTP ([`Smtp`]).
 //!
@@ -16,10 +17,11 @@
 //!
 //! Must not depend on the store, the scheduler or the report renderers: it reads the report
 //! model ([`crate::report::model`]), the standard's sheet reports (how columns were read) and
-//! files given by path, and knows nothing of when or whether a message should be sent: that is
+//! files given by path, and takes every word from [`crate::text`]; and knows nothing of when or whether a message should be sent: that is
 //! the delivery ledger's business.
 
 pub mod config;
+pub mod feedback;
 pub mod message;
 pub mod transport;
 
@@ -30,10 +32,13 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use config::{MailConfig, Seguridad, Transporte};
+pub use config::{MailConfig, MailConfigError, Security, Transport};
+pub use feedback::{
+    feedback_message, rejected_rows_table, AcceptedFile, Feedback, LayoutTable, RejectedRow,
+    RepeatedFile,
+};
 pub use message::{
-    alert_message, feedback_message, frozen_report_message, reminder_message, report_mail,
-    report_message, AcceptedFile, Feedback, LayoutTable, RejectedRow, RepeatedFile,
+    alert_message, frozen_report_message, reminder_message, report_mail, report_message,
     ReportAttachments, ReportDocs, ReportMail,
 };
 pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavailable};
@@ -42,11 +47,14 @@ pub use transport::{mailer, Mailer, Outbox, SendError, SendReceipt, Smtp, Unavai
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
     /// The `[correo]` configuration is not usable (the message names the key).
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] MailConfigError),
     /// An address is malformed or outside `correo.dominios_permitidos`.
     #[error("destinatario: {0}")]
-    Recipient(String),
+    Recipient(#[source] MailConfigError),
+    /// A message with nobody to send it to.
+    #[error("destinatario: el mensaje no tiene destinatarios")]
+    NoRecipient,
     /// A file to attach, a password file or a certificate could not be read.
     #[error("no se pudo leer {}: {source}", path.display())]
     Io {

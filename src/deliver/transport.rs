@@ -12,8 +12,7 @@
 //! `SmtpTransport` reports both as the same "permanent error".
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -28,7 +27,7 @@ use lettre::transport::smtp::response::Response;
 use lettre::{Address, Message};
 use tracing::{info, warn};
 
-use super::config::{MailConfig, Seguridad, Transporte};
+use super::config::{MailConfig, MailConfigError, Security, Transport};
 use super::DeliverError;
 
 /// Sends one message to one envelope recipient.
@@ -122,12 +121,10 @@ impl SendError {
 /// The transport `cfg` asks for; relative paths are resolved against `base_dir` (the
 /// configuration's folder).
 pub fn mailer(cfg: &MailConfig, base_dir: &Path) -> Result<Box<dyn Mailer + Send>, DeliverError> {
-    cfg.check().map_err(DeliverError::Config)?;
+    cfg.check()?;
     Ok(match cfg.transporte {
-        Transporte::Archivo => {
-            Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida)))
-        }
-        Transporte::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
+        Transport::File => Box::new(Outbox::new(MailConfig::resolve(base_dir, &cfg.dir_salida))),
+        Transport::Smtp => Box::new(Smtp::new(cfg, base_dir)?),
     })
 }
 
@@ -198,11 +195,13 @@ impl Outbox {
         Outbox { dir }
     }
 
-    /// Deletes the temporary files (`.<name>.eml.tmp`) of messages whose writing a crash
-    /// interrupted, once stale ([`crate::leftovers`]); returns how many.
+    /// Deletes the temporary files of messages whose writing a crash interrupted
+    /// ([`crate::fsutil::write_atomic`]'s, and `.<name>.eml.tmp` of earlier releases), once
+    /// stale ([`crate::leftovers`]); returns how many.
     pub fn sweep_leftovers(&self, now: SystemTime) -> usize {
         crate::leftovers::sweep_files(&self.dir, now, |name| {
-            name.starts_with('.') && name.ends_with(".eml.tmp")
+            crate::fsutil::temp_target(name).is_some_and(|t| t.ends_with(".eml"))
+                || (name.starts_with('.') && name.ends_with(".eml.tmp"))
         })
     }
 
@@ -214,8 +213,8 @@ impl Outbox {
 
 impl Mailer for Outbox {
     /// Writes `<dir>/<date>-<message-id>--<recipient>.eml` (date from the message's `Date`,
-    /// both names sanitised): written to a hidden temporary file, synced, then renamed, so a
-    /// reader never sees half a message. The same message to the same recipient lands on the
+    /// both names sanitised) atomically ([`crate::fsutil::write_atomic`]), so a reader never
+    /// sees half a message. The same message to the same recipient lands on the
     /// same name, so writing it again replaces it instead of adding a copy.
     fn send(&mut self, msg: &Message, envelope_to: &str) -> Result<SendReceipt, SendError> {
         let (_, address) = envelope_for(msg, envelope_to)?;
@@ -240,21 +239,8 @@ impl Mailer for Outbox {
             text: format!("bandeja de salida {}: {what}: {e}", self.dir.display()),
         };
         fs::create_dir_all(&self.dir).map_err(|e| io("no se pudo crear", e))?;
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        let written = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&msg.formatted())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(io("no se pudo escribir", e));
-        }
-        // The rename is durable only once the folder itself is synced.
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
+        crate::fsutil::write_atomic(&path, &msg.formatted())
+            .map_err(|e| io("no se pudo escribir", e))?;
         info!(to = %address, message_id = %message_id, path = %path.display(), "mensaje guardado en la bandeja de salida");
         Ok(SendReceipt {
             server_reply: format!("guardado en {}", path.display()),
@@ -291,7 +277,7 @@ fn file_part(s: &str) -> String {
 pub struct Smtp {
     host: String,
     port: u16,
-    security: Seguridad,
+    security: Security,
     tls: Option<TlsParameters>,
     user: Option<String>,
     credentials: Option<Credentials>,
@@ -317,25 +303,30 @@ impl Smtp {
     /// environment variable or the file it names and the extra root certificate, if any;
     /// relative paths are resolved against `base_dir`.
     pub fn new(cfg: &MailConfig, base_dir: &Path) -> Result<Smtp, DeliverError> {
-        cfg.check().map_err(DeliverError::Config)?;
+        cfg.check()?;
         let host = cfg
             .smtp_host
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| {
-                DeliverError::Config("correo.smtp_host: falta el servidor SMTP".to_string())
+            .ok_or_else(|| MailConfigError::Invalid {
+                key: "correo.smtp_host",
+                problem: "falta el servidor SMTP".to_string(),
             })?;
-        if cfg.smtp_seguridad == Seguridad::Ninguna && !super::config::is_loopback(host) {
-            return Err(DeliverError::Config(format!("correo.smtp_seguridad: \"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»")));
+        if cfg.smtp_seguridad == Security::Plain && !super::config::is_loopback(host) {
+            return Err(MailConfigError::Invalid {
+                key: "correo.smtp_seguridad",
+                problem: format!("\"ninguna\" solo se permite con un servidor en esta misma máquina, no con «{host}»"),
+            }
+            .into());
         }
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
         let tls = match cfg.smtp_seguridad {
-            Seguridad::Ninguna => None,
-            Seguridad::Starttls | Seguridad::Tls => {
+            Security::Plain => None,
+            Security::StartTls | Security::Tls => {
                 let mut builder = TlsParameters::builder(host.clone());
                 if let Some(ca) = &cfg.smtp_ca_archivo {
                     let path = MailConfig::resolve(base_dir, ca);
@@ -382,7 +373,7 @@ impl Smtp {
         to: &Address,
         data: &[u8],
     ) -> Result<Response, SendError> {
-        if self.security == Seguridad::Starttls {
+        if self.security == Security::StartTls {
             let params = self.tls.as_ref().ok_or_else(|| SendError::Setup {
                 code: None,
                 text: "STARTTLS sin parámetros TLS".to_string(),
@@ -432,7 +423,7 @@ impl Mailer for Smtp {
         let (envelope, to) = envelope_for(msg, envelope_to)?;
         let message_id = message_id_of(msg);
         let data = msg.formatted();
-        let wrapper = if self.security == Seguridad::Tls {
+        let wrapper = if self.security == Security::Tls {
             self.tls.as_ref()
         } else {
             None

@@ -200,6 +200,54 @@ pub struct IndicatorDef {
     pub trayectorias: Option<super::followup::TrajectoryDef>,
 }
 
+/// Why `indicadores.toml` is not usable, or a period is outside the commitment's years. The
+/// message names the key or the indicator.
+#[derive(Debug, thiserror::Error)]
+pub enum IndicatorsError {
+    /// The TOML does not parse, or has a key it should not.
+    #[error(transparent)]
+    Syntax(#[from] toml::de::Error),
+    /// `compromiso.inicio` is not a month.
+    #[error("compromiso.inicio: «{0}» no es un mes AAAA-MM")]
+    Start(String),
+    /// A period outside [`IndicatorsConfig::months_window`].
+    #[error("el período {period} está fuera de los años del compromiso (compromiso.inicio = {start} en indicadores.toml): se admiten períodos entre {first} y {last}")]
+    Outside {
+        /// The period asked for.
+        period: Period,
+        /// `compromiso.inicio` as written.
+        start: String,
+        /// The first month allowed.
+        first: Month,
+        /// The last month allowed.
+        last: Month,
+    },
+    /// `[datasets.<key>]` is wrong: the key below `datasets.`, and why.
+    #[error("datasets.{key}: {problem}")]
+    Dating {
+        /// E.g. `instancias.fecha`.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An indicator is wrong: its id, and why.
+    #[error("indicador «{id}»: {problem}")]
+    Indicator {
+        /// The indicator's id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The configuration's own checks (`config::check_months`) still gather their messages as
+/// text; an indicators problem joins them as its message.
+impl From<IndicatorsError> for String {
+    fn from(e: IndicatorsError) -> String {
+        e.to_string()
+    }
+}
+
 impl IndicatorsConfig {
     /// The name of the line of `dataset`'s rows that leave `field` empty, when the
     /// configuration gives one (`[datasets.<name>.sin_dato.<field>]`).
@@ -208,25 +256,21 @@ impl IndicatorsConfig {
     }
 
     /// Parses the TOML text.
-    pub fn parse(text: &str) -> Result<IndicatorsConfig, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<IndicatorsConfig, IndicatorsError> {
+        Ok(toml::from_str(text)?)
     }
 
     /// First month of the commitment.
-    pub fn start(&self) -> Result<Month, String> {
-        Month::parse(&self.compromiso.inicio).ok_or_else(|| {
-            format!(
-                "compromiso.inicio: «{}» no es un mes AAAA-MM",
-                self.compromiso.inicio
-            )
-        })
+    pub fn start(&self) -> Result<Month, IndicatorsError> {
+        Month::parse(&self.compromiso.inicio)
+            .ok_or_else(|| IndicatorsError::Start(self.compromiso.inicio.clone()))
     }
 
     /// The months a report, and every month configured, may fall in: from January
     /// [`YEARS_BEFORE_START`] years before the commitment's start to December
     /// [`YEARS_AFTER_START`] years after it (2014-01 to 2029-12 for a start in 2019). A
     /// period outside is a typo (`0000-01`, `9999-12`), never a report to publish.
-    pub fn months_window(&self) -> Result<(Month, Month), String> {
+    pub fn months_window(&self) -> Result<(Month, Month), IndicatorsError> {
         let start = self.start()?;
         Ok((
             Month {
@@ -241,58 +285,69 @@ impl IndicatorsConfig {
     }
 
     /// `period` falls in [`Self::months_window`], or why not, for the person who asked.
-    pub fn check_period(&self, period: Period) -> Result<(), String> {
+    pub fn check_period(&self, period: Period) -> Result<(), IndicatorsError> {
         let (first, last) = self.months_window()?;
         if period.first_month() < first || period.last_month() > last {
-            return Err(format!(
-                "el período {period} está fuera de los años del compromiso (compromiso.inicio = {} en indicadores.toml): se admiten períodos entre {first} y {last}",
-                self.compromiso.inicio
-            ));
+            return Err(IndicatorsError::Outside {
+                period,
+                start: self.compromiso.inicio.clone(),
+                first,
+                last,
+            });
         }
         Ok(())
     }
 
     /// Checks every name against the standard, so that a typo fails before anything runs.
-    pub fn check(&self, standard: &Standard) -> Result<(), String> {
+    pub fn check(&self, standard: &Standard) -> Result<(), IndicatorsError> {
         self.start()?;
         for (name, dating) in &self.datasets {
+            let bad = |key: String, problem: String| IndicatorsError::Dating { key, problem };
             let ds = standard
                 .dataset(name)
-                .ok_or_else(|| format!("datasets.{name}: no existe ese dataset"))?;
+                .ok_or_else(|| bad(name.clone(), "no existe ese dataset".to_string()))?;
             let f = ds
                 .field_index(&dating.fecha)
                 .map(|i| &ds.fields[i])
                 .ok_or_else(|| {
-                    format!(
-                        "datasets.{name}.fecha: «{}» no es un campo de {name}",
-                        dating.fecha
+                    bad(
+                        format!("{name}.fecha"),
+                        format!("«{}» no es un campo de {name}", dating.fecha),
                     )
                 })?;
             if !matches!(f.field_type, FieldType::Date | FieldType::Yearmonth) {
-                return Err(format!(
-                    "datasets.{name}.fecha: «{}» no es una fecha ni un mes",
-                    dating.fecha
+                return Err(bad(
+                    format!("{name}.fecha"),
+                    format!("«{}» no es una fecha ni un mes", dating.fecha),
                 ));
             }
             if dating.estado_al_cierre && ds.snapshots.is_none() {
-                return Err(format!(
-                    "datasets.{name}.estado_al_cierre: {name} no guarda instantáneas"
+                return Err(bad(
+                    format!("{name}.estado_al_cierre"),
+                    format!("{name} no guarda instantáneas"),
                 ));
             }
             for (field, label) in &dating.sin_dato {
                 if ds.field_index(field).is_none() {
-                    return Err(format!(
-                        "datasets.{name}.sin_dato: «{field}» no es un campo de {name}"
+                    return Err(bad(
+                        format!("{name}.sin_dato"),
+                        format!("«{field}» no es un campo de {name}"),
                     ));
                 }
                 if label.es.trim().is_empty() || label.en.trim().is_empty() {
-                    return Err(format!("datasets.{name}.sin_dato.{field}: falta el nombre en español (es) o en inglés (en)"));
+                    return Err(bad(
+                        format!("{name}.sin_dato.{field}"),
+                        "falta el nombre en español (es) o en inglés (en)".to_string(),
+                    ));
                 }
             }
         }
         let mut ids = std::collections::HashSet::new();
         for ind in &self.indicadores {
-            let at = |what: &str| format!("indicador «{}»: {what}", ind.id);
+            let at = |what: &str| IndicatorsError::Indicator {
+                id: ind.id.clone(),
+                problem: what.to_string(),
+            };
             if !ids.insert(ind.id.as_str()) {
                 return Err(at("id repetido"));
             }
@@ -313,14 +368,14 @@ impl IndicatorsConfig {
                     ind.dataset
                 )));
             }
-            let field = |name: &str| -> Result<(), String> {
+            let field = |name: &str| -> Result<(), IndicatorsError> {
                 if ds.field_index(name).is_some() {
                     Ok(())
                 } else {
                     Err(at(&format!("«{name}» no es un campo de {}", ind.dataset)))
                 }
             };
-            let filters = |f: &BTreeMap<String, FilterValue>| -> Result<(), String> {
+            let filters = |f: &BTreeMap<String, FilterValue>| -> Result<(), IndicatorsError> {
                 for (k, v) in f {
                     field(k)?;
                     if let FilterValue::One(s) = v {
@@ -436,7 +491,8 @@ mod tests {
         let err = IndicatorsConfig::parse(&typo)
             .expect("parses")
             .check(&standard)
-            .expect_err("must fail");
+            .expect_err("must fail")
+            .to_string();
         assert!(
             err.contains("«comunas» no es un campo de instancias"),
             "{err}"
@@ -446,6 +502,7 @@ mod tests {
             .expect("parses")
             .check(&standard)
             .expect_err("must fail")
+            .to_string()
             .contains("sin_dato.comuna"));
     }
 
@@ -467,7 +524,8 @@ mod tests {
         ] {
             let err = cfg
                 .check_period(Period::parse(bad).expect("period"))
-                .expect_err(bad);
+                .expect_err(bad)
+                .to_string();
             assert!(
                 err.contains(&format!("el período {bad}"))
                     && err.contains("entre 2014-01 y 2029-12"),
@@ -503,7 +561,7 @@ mod tests {
         let text = crate::config::embedded::INDICATORS
             .replace("campo = \"participantes\"", "campo = \"participante\"");
         let cfg = IndicatorsConfig::parse(&text).expect("parses");
-        let err = cfg.check(&standard).expect_err("must fail");
+        let err = cfg.check(&standard).expect_err("must fail").to_string();
         assert!(
             err.contains("«participante» no es un campo de instancias"),
             "{err}"
@@ -514,6 +572,7 @@ mod tests {
         );
         assert!(IndicatorsConfig::parse(&unknown_key)
             .expect_err("unknown key")
+            .to_string()
             .contains("meat"));
     }
 }

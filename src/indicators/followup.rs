@@ -304,7 +304,7 @@ mod tests {
             assert!(base.contains(from), "{from}");
             let cfg = IndicatorsConfig::parse(&base.replacen(from, to, 1)).expect("parses");
             let err = cfg.check(&standard).expect_err(to);
-            assert!(err.contains(says), "{to}: {err}");
+            assert!(err.to_string().contains(says), "{to}: {err}");
         }
         // `evolucion` on a dataset of rows dated in the period (not shown at the close).
         let wrong = base.replacen(
@@ -316,6 +316,6 @@ mod tests {
             .expect("parses")
             .check(&standard)
             .expect_err("evolucion on instancias");
-        assert!(err.contains("estado_al_cierre"), "{err}");
+        assert!(err.to_string().contains("estado_al_cierre"), "{err}");
     }
 }

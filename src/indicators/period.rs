@@ -1,5 +1,5 @@
 //! Report periods: a month (`2019-03`), a quarter (`2019-Q1`, also `2019-T1`) or a year
-//! (`2019`).
+//! (`2019`). Their names for people are `text::calendar`'s.
 
 use std::fmt;
 
@@ -137,24 +137,6 @@ impl Period {
     pub fn is_closed(self, today: NaiveDate) -> bool {
         today > self.end()
     }
-
-    /// For people: «marzo de 2019», «primer trimestre de 2019», «2019» (and in English).
-    pub fn label(self, english: bool) -> String {
-        match self {
-            Period::Month(m) => month_label(m, english),
-            Period::Quarter(y, q) => {
-                let es = ["primer", "segundo", "tercer", "cuarto"];
-                let en = ["First", "Second", "Third", "Fourth"];
-                let i = (q as usize).saturating_sub(1).min(3);
-                if english {
-                    format!("{} quarter of {y}", en[i])
-                } else {
-                    format!("{} trimestre de {y}", es[i])
-                }
-            }
-            Period::Year(y) => y.to_string(),
-        }
-    }
 }
 
 impl fmt::Display for Period {
@@ -165,52 +147,6 @@ impl fmt::Display for Period {
             Period::Year(y) => write!(f, "{y:04}"),
         }
     }
-}
-
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// «marzo de 2019» / «March 2019».
-pub fn month_label(m: Month, english: bool) -> String {
-    let i = (m.month as usize).saturating_sub(1).min(11);
-    if english {
-        format!("{} {}", MONTHS_EN[i], m.year)
-    } else {
-        format!("{} de {}", MONTHS_ES[i], m.year)
-    }
-}
-
-/// «mar 2019» / «Mar 2019», for chart axes.
-pub fn month_short(m: Month, english: bool) -> String {
-    let i = (m.month as usize).saturating_sub(1).min(11);
-    let name = if english { MONTHS_EN[i] } else { MONTHS_ES[i] };
-    format!("{} {}", name.chars().take(3).collect::<String>(), m.year)
 }
 
 #[cfg(test)]
@@ -240,8 +176,6 @@ mod tests {
         for bad in ["2019-13", "19-03", "2019-Q5", "marzo", "", "2019-00"] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
-        assert_eq!(p.label(false), "marzo de 2019");
-        assert_eq!(q.label(true), "First quarter of 2019");
         assert!(!p.is_closed(NaiveDate::from_ymd_opt(2019, 3, 31).unwrap_or_default()));
         assert!(p.is_closed(NaiveDate::from_ymd_opt(2019, 4, 1).unwrap_or_default()));
     }

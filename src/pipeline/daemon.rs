@@ -35,6 +35,11 @@
 //! pending and send them both. The daemon is the store's writer for its whole life (its writer
 //! lock, `store::lock`), so a second `participa run` refuses to start, and an `ingest` or a
 //! `report --send` by hand waits for it and then says the daemon is running.
+//!
+//! Here: the jobs, the reports' queue and the delivery pass. Beside it: `feedback` and
+//! `reminders` (what those messages say, kept with their rows), `setup` (the mail setup
+//! problem and its alert file), `ledger` (`participa entregas`, alerts of failed deliveries),
+//! `status`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -44,6 +49,20 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::{error, info, info_span, warn};
 
+mod feedback;
+mod ledger;
+mod reminders;
+mod setup;
+mod status;
+
+pub use ledger::{deliveries, requeue, DeliveryView, Requeue, Requeued};
+pub use setup::{alert_path, failures_in_a_row};
+pub use status::{DaemonStatus, JobStatus, MailProblemStatus};
+
+use feedback::{rejected_workbook, FeedbackContent};
+use reminders::ReminderContent;
+use setup::{problem_status, SETUP_PROBLEM};
+
 use super::report::{build_report, report};
 use super::{
     ingest_with, open_store, open_store_to_write, FileStatus, NoProgress, PipelineError, Sightings,
@@ -52,11 +71,12 @@ use super::{
 use crate::config::Config;
 use crate::deliver::{self, Mailer, SendError};
 use crate::indicators::Period;
-use crate::report::model::{Lang, Report};
+use crate::report::model::Report;
 use crate::schedule::{self, Wake};
 use crate::store::{
     Delivery, MailProblem, NewDelivery, QueuedReport, SqliteStore, Store, StoreError,
 };
+use crate::text::Lang;
 
 /// Why a job could not run.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +84,9 @@ pub enum DaemonError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Rows could not be read out of the store.
+    #[error(transparent)]
+    Export(#[from] crate::store::ExportError),
     /// The ingest failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
@@ -73,6 +96,9 @@ pub enum DaemonError {
     /// Mail is not usable (configuration, password).
     #[error(transparent)]
     Deliver(#[from] deliver::DeliverError),
+    /// `[programacion]` is not usable, or the scheduler could not start.
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
     /// The configuration is not usable for the daemon.
     #[error("{0}")]
     Config(String),
@@ -93,9 +119,6 @@ const ALERT: &str = "alerta";
 /// Ledger states.
 const PENDING: &str = "pendiente";
 const FAILED: &str = "fallido";
-
-/// How a setup problem is named wherever it is shown.
-const SETUP_PROBLEM: &str = "el servidor de correo rechaza la configuración";
 
 /// The first 16 hex digits of SHA-256 of the lower-case address: how the ledger names a
 /// recipient without holding the address.
@@ -282,7 +305,7 @@ impl<'a> Daemon<'a> {
         for f in &summary.archivos {
             if matches!(
                 f.estado,
-                FileStatus::Nuevo | FileStatus::Cambiado | FileStatus::Ilegible(_)
+                FileStatus::New | FileStatus::Changed | FileStatus::Rejected(_)
             ) {
                 if let Some(org) = f.ruta.split('/').next().filter(|_| f.ruta.contains('/')) {
                     changed.insert(org.to_string());
@@ -317,15 +340,7 @@ impl<'a> Daemon<'a> {
                     None
                 }
             };
-            let entry = NewDelivery {
-                tipo: FEEDBACK.into(),
-                clave,
-                destinatario: recipient_key(&email),
-                message_id: String::new(),
-                creado_en: rfc(now),
-                contenido,
-            };
-            if self.store.ledger_add(&entry)? {
+            if self.queue(FEEDBACK, clave, &email, now, contenido)? {
                 queued += 1;
             }
         }
@@ -339,7 +354,7 @@ impl<'a> Daemon<'a> {
     /// The months whose report is due at `now`, oldest first.
     pub fn due_months(&self, now: DateTime<Utc>) -> Result<Vec<Period>, DaemonError> {
         let p = &self.config.settings.programacion;
-        let zone = p.zone().map_err(DaemonError::Config)?;
+        let zone = p.zone()?;
         let first = match &p.informes_desde {
             Some(m) => schedule::parse_month(m),
             None => self.config.indicators.start().ok().and_then(|m| schedule::parse_month(&m.to_string())),
@@ -398,13 +413,8 @@ impl<'a> Daemon<'a> {
         }
         let span = info_span!("informe_mensual", periodo = %period);
         let _guard = span.enter();
-        let zone = self
-            .config
-            .settings
-            .programacion
-            .zone()
-            .map_err(DaemonError::Config)?;
-        let today = now.with_timezone(&zone).date_naive();
+        let zone = self.config.settings.programacion.zone()?;
+        let today = crate::clock::date_in(now, zone);
         let files = report(
             self.config,
             &mut self.store,
@@ -459,80 +469,6 @@ impl<'a> Daemon<'a> {
             "informe construido y en cola"
         );
         Ok(true)
-    }
-
-    /// Organismos (with a contact) that have no rows for the month just closed get one
-    /// reminder, from the configured day on.
-    pub fn reminders(&mut self, now: DateTime<Utc>) -> Result<String, DaemonError> {
-        let p = &self.config.settings.programacion;
-        let zone = p.zone().map_err(DaemonError::Config)?;
-        let Some(month) = schedule::reminder_month(now, zone, p.dia_recordatorio) else {
-            return Ok("no es día de recordatorios".into());
-        };
-        let mut queued = 0;
-        // Organismos that sent the month with a data-quality finding are reminded too.
-        let findings = super::report::findings(self.config, &mut self.store, month)?;
-        let mut due = self.late_organismos(month)?;
-        due.extend(
-            findings
-                .keys()
-                .filter(|o| !due.contains(o))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-        for org in due {
-            let Some(email) = self
-                .config
-                .settings
-                .organismos
-                .get(&org)
-                .and_then(|o| o.email.clone())
-            else {
-                continue;
-            };
-            let mut content = self.reminder_content(&org, month);
-            content.hallazgos = findings.get(&org).cloned().unwrap_or_default();
-            let contenido = serde_json::to_string(&content).ok();
-            let entry = NewDelivery {
-                tipo: REMINDER.into(),
-                clave: format!("{org}/{month}"),
-                destinatario: recipient_key(&email),
-                message_id: String::new(),
-                creado_en: rfc(now),
-                contenido,
-            };
-            if self.store.ledger_add(&entry)? {
-                queued += 1;
-            }
-        }
-        Ok(format!("{queued} recordatorios en cola para {month}"))
-    }
-
-    /// Configured organismos with no dated rows in `month` in any dataset.
-    pub fn late_organismos(&mut self, month: Period) -> Result<Vec<String>, DaemonError> {
-        let mut late = Vec::new();
-        for org in self.config.settings.organismos.keys() {
-            let mut sent = false;
-            for ds in &self.config.standard.datasets {
-                let Some(dating) = self.config.indicators.datasets.get(&ds.name) else {
-                    continue;
-                };
-                if self.store.has_rows_between(
-                    ds,
-                    &dating.fecha,
-                    org,
-                    month.start(),
-                    month.end(),
-                )? {
-                    sent = true;
-                    break;
-                }
-            }
-            if !sent {
-                late.push(org.clone());
-            }
-        }
-        Ok(late)
     }
 
     /// Sends every pending delivery that is due, each on its own: a failure of the recipient's
@@ -651,119 +587,6 @@ impl<'a> Daemon<'a> {
         Ok(done)
     }
 
-    /// Records a setup failure: no attempt is counted, every pending delivery waits (the wait
-    /// doubles with each failure in a row, capped), and the problem is logged and written to
-    /// the alerts folder. Returns the problem and how many deliveries wait.
-    fn setup_failed(
-        &mut self,
-        e: &SendError,
-        now: DateTime<Utc>,
-    ) -> Result<(MailProblem, usize), DaemonError> {
-        let failures = self
-            .store
-            .mail_problem()?
-            .map_or(1, |p| p.fallos.saturating_add(1));
-        let wait = self
-            .config
-            .settings
-            .programacion
-            .setup_delay_seconds(u32::try_from(failures).unwrap_or(u32::MAX));
-        let (problem, waiting) =
-            self.store
-                .mail_problem_failed(&rfc(now), e.text(), &rfc(later(now, wait)))?;
-        error!(
-            desde = %problem.desde,
-            fallos = problem.fallos,
-            entregas_en_espera = waiting,
-            proximo_intento = %problem.proximo_intento_en,
-            "{SETUP_PROBLEM}: {}; ninguna entrega pierde intentos: todas esperan a que se corrija",
-            problem.error
-        );
-        self.write_alert(&problem, waiting, now);
-        Ok((problem, waiting))
-    }
-
-    /// Writes (or brings up to date) the alert file of the setup problem.
-    fn write_alert(&self, problem: &MailProblem, waiting: usize, now: DateTime<Utc>) {
-        let path = alert_path(self.config);
-        if let Err(io) = write_atomic(
-            &path,
-            setup_alert_text(self.config, problem, waiting, now).as_bytes(),
-        ) {
-            warn!(path = %path.display(), error = %io, "no se pudo escribir el aviso del problema de correo");
-        }
-    }
-
-    /// The server took a message: the setup problem, if one was open, is over.
-    fn setup_recovered(&mut self, now: DateTime<Utc>) {
-        let problem = match self.store.mail_problem_cleared() {
-            Ok(Some(p)) => p,
-            Ok(None) => return,
-            Err(e) => {
-                warn!(error = %e, "no se pudo cerrar el problema de correo registrado");
-                return;
-            }
-        };
-        info!(desde = %problem.desde, fallos = problem.fallos, "el servidor de correo vuelve a aceptar los mensajes; las entregas en espera salen");
-        // The alert stays in the folder as a record, renamed and with its end written.
-        let path = alert_path(self.config);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return;
-        };
-        let stamp: String = problem
-            .desde
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let resolved = path.with_file_name(format!("servidor-de-correo-{stamp}-resuelto.txt"));
-        let text = format!(
-            "{text}\nResuelto: {} (el servidor aceptó un mensaje).\n",
-            rfc(now)
-        );
-        if write_atomic(&resolved, text.as_bytes()).is_ok() {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
-
-    /// Enqueues an alert to every administrator about `d`, failed for good (the message quotes
-    /// the ledger row, with its last error). A delivery put back in the queue by hand that
-    /// fails again is alerted again.
-    fn alert(&mut self, d: &Delivery, now: DateTime<Utc>) -> Result<(), DaemonError> {
-        for admin in &self.config.settings.correo.administradores {
-            let mut clave = format!("{}/{}/{}", d.tipo, d.clave, d.destinatario);
-            if d.reencolados > 0 {
-                clave.push_str(&format!("+{}", d.reencolados));
-            }
-            self.store.ledger_add(&NewDelivery {
-                tipo: ALERT.into(),
-                clave,
-                destinatario: recipient_key(admin),
-                message_id: String::new(),
-                creado_en: rfc(now),
-                contenido: None,
-            })?;
-        }
-        Ok(())
-    }
-
-    /// The configured address behind a ledger recipient key.
-    fn address(&self, d: &Delivery) -> Option<String> {
-        let s = &self.config.settings;
-        let candidates: Vec<&String> = match d.tipo.as_str() {
-            REPORT => s.correo.destinatarios.iter().collect(),
-            ALERT => s.correo.administradores.iter().collect(),
-            _ => s
-                .organismos
-                .values()
-                .filter_map(|o| o.email.as_ref())
-                .collect(),
-        };
-        candidates
-            .into_iter()
-            .find(|a| recipient_key(a) == d.destinatario)
-            .cloned()
-    }
-
     /// A report ledger row's message as it was when queued; for a report queued by an older
     /// release, made now from the report's files (built again when one was deleted: the same
     /// data gives the same report).
@@ -798,8 +621,13 @@ impl<'a> Daemon<'a> {
         let period =
             Period::parse(period).ok_or_else(|| unmade(format!("período inválido: {period}")))?;
         let lang = Lang::parse(lang).unwrap_or(self.lang);
-        let zone = self.config.settings.programacion.zone().map_err(unmade)?;
-        let today = created.with_timezone(&zone).date_naive();
+        let zone = self
+            .config
+            .settings
+            .programacion
+            .zone()
+            .map_err(|e| unmade(e.to_string()))?;
+        let today = crate::clock::date_in(created, zone);
         let out = self
             .config
             .resolve(&self.config.settings.informe.dir_salida);
@@ -905,16 +733,8 @@ impl<'a> Daemon<'a> {
                         .feedback_content(org, pass)
                         .map_err(|e| unmade(e.to_string()))?,
                 };
-                let name = self
-                    .config
-                    .settings
-                    .organismos
-                    .get(org)
-                    .and_then(|o| o.nombre.clone())
-                    .unwrap_or_else(|| org.to_string());
-                let xlsx = rejected_workbook(&content.rejected)
-                    .ok()
-                    .filter(|_| !content.rejected.is_empty());
+                let name = self.organismo_name(org);
+                let xlsx = rejected_workbook(&content.rejected, self.lang);
                 let feedback = deliver::Feedback {
                     organismo: &name,
                     accepted: &content.accepted,
@@ -960,401 +780,37 @@ impl<'a> Daemon<'a> {
         };
         self.mailer.send(&message, &to).map_err(Failure::Send)
     }
-
-    /// The organismo's present files with their accepted rows, every rejected row of its files,
-    /// which of its files repeat rows of which, and the sheet layouts it sent for the first time
-    /// in the pass received at `pass`.
-    fn feedback_content(&mut self, org: &str, pass: &str) -> Result<FeedbackContent, DaemonError> {
-        let prefix = format!("{org}/");
-        let short = |path: &str| path.strip_prefix(&prefix).unwrap_or(path).to_string();
-        let repeated = self
-            .store
-            .repeated_rows(&self.config.standard.datasets, org)?
-            .into_iter()
-            .map(|r| deliver::RepeatedFile {
-                file: short(&r.archivo),
-                of: short(&r.de_archivo),
-                rows: u64::try_from(r.filas).unwrap_or(0),
-            })
-            .collect();
-        // How a new layout was read is a help, not the message: a stored reading that cannot be
-        // read back (an older release's) leaves the tables out rather than the feedback.
-        let layouts = match self.store.new_layouts(org, pass) {
-            Ok(found) => found
-                .into_iter()
-                .map(|l| deliver::LayoutTable {
-                    file: short(&l.archivo),
-                    sheet: l.hoja,
-                    columns: l.columnas,
-                })
-                .collect(),
-            Err(e) => {
-                warn!(organismo = org, error = %e, "no se pudo leer cómo se leyeron las hojas nuevas; la devolución va sin esas tablas");
-                Vec::new()
-            }
-        };
-        let files = self.store.files()?;
-        let accepted = files
-            .iter()
-            .filter(|f| f.organismo == org && f.estado == "presente")
-            .map(|f| deliver::AcceptedFile {
-                file: f.ruta.strip_prefix(&prefix).unwrap_or(&f.ruta).to_string(),
-                rows: u64::try_from(f.filas_aceptadas).unwrap_or(0),
-            })
-            .collect();
-        let mut rejected = Vec::new();
-        self.store
-            .export_rejections(&mut |r: Vec<String>| {
-                if r.first().is_some_and(|f| f.starts_with(&prefix)) {
-                    let get = |i: usize| r.get(i).cloned().unwrap_or_default();
-                    rejected.push(deliver::RejectedRow {
-                        file: get(0).strip_prefix(&prefix).unwrap_or(&get(0)).to_string(),
-                        sheet: get(1),
-                        row: get(2).parse().unwrap_or(0),
-                        cell: get(3),
-                        reason: get(6),
-                    });
-                }
-                Ok(())
-            })
-            .map_err(|e| DaemonError::Config(e.to_string()))?;
-        Ok(FeedbackContent {
-            accepted,
-            rejected,
-            repeated,
-            layouts,
-        })
-    }
-}
-
-/// What a feedback message says: read from the store right after the pass it belongs to, and
-/// kept with the ledger row (JSON), so a retry says the same.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct FeedbackContent {
-    accepted: Vec<deliver::AcceptedFile>,
-    rejected: Vec<deliver::RejectedRow>,
-    repeated: Vec<deliver::RepeatedFile>,
-    layouts: Vec<deliver::LayoutTable>,
-}
-
-/// What a reminder says, made when it is enqueued and kept with the ledger row.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ReminderContent {
-    /// The organismo's name.
-    organismo: String,
-    /// «marzo de 2019».
-    mes: String,
-    /// The deadline, `AAAA-MM-DD`.
-    plazo: String,
-    /// Data-quality findings of the month it sent (none: it sent nothing).
-    #[serde(default)]
-    hallazgos: Vec<String>,
 }
 
 impl Daemon<'_> {
-    /// The reminder to `org` about `period`, from the configuration as it is now.
-    fn reminder_content(&self, org: &str, period: Period) -> ReminderContent {
-        let name = self
-            .config
+    /// The organismo's configured name, or its code.
+    fn organismo_name(&self, org: &str) -> String {
+        self.config
             .settings
             .organismos
             .get(org)
             .and_then(|o| o.nombre.clone())
-            .unwrap_or_else(|| org.to_string());
-        let next = period.end().succ_opt().unwrap_or(period.end());
-        let deadline = NaiveDate::from_ymd_opt(
-            next.year(),
-            next.month(),
-            self.config.settings.programacion.dia_limite,
-        )
-        .unwrap_or(next);
-        ReminderContent {
-            organismo: name,
-            mes: spanish_month(period),
-            plazo: deadline.format("%Y-%m-%d").to_string(),
-            hallazgos: Vec::new(),
-        }
+            .unwrap_or_else(|| org.to_string())
     }
-}
 
-/// «marzo de 2019».
-fn spanish_month(p: Period) -> String {
-    const NAMES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let d = p.start();
-    format!("{} de {}", NAMES[(d.month0() as usize).min(11)], d.year())
-}
-
-/// The rejected rows as a workbook for the ministry.
-fn rejected_workbook(rows: &[deliver::RejectedRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Filas rechazadas")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in ["Archivo", "Hoja", "Fila", "Campo", "Motivo"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        ws.write_string(row, 0, &r.file)?;
-        ws.write_string(row, 1, &r.sheet)?;
-        ws.write_number(row, 2, r.row as f64)?;
-        ws.write_string(row, 3, &r.cell)?;
-        ws.write_string(row, 4, &r.reason)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, u32::try_from(rows.len()).unwrap_or(0), 4)?;
-    ws.set_column_width(0, 40)?;
-    ws.set_column_width(4, 80)?;
-    wb.save_to_buffer()
-}
-
-/// `participa status`'s view of the daemon.
-#[derive(Debug, Serialize)]
-pub struct DaemonStatus {
-    /// Each job: last run, its outcome, next run.
-    pub trabajos: Vec<JobStatus>,
-    /// Months whose report is due and not yet built and enqueued.
-    pub meses_pendientes: Vec<String>,
-    /// Deliveries pending (with their next attempt) or failed.
-    pub entregas_pendientes: Vec<Delivery>,
-    /// Deliveries failed for good.
-    pub entregas_fallidas: Vec<Delivery>,
-    /// Deliveries sent.
-    pub entregas_enviadas: usize,
-    /// Organismos with nothing for the month just closed.
-    pub organismos_atrasados: Vec<String>,
-    /// The month `organismos_atrasados` is about.
-    pub mes_cerrado: Option<String>,
-    /// The mail setup problem every delivery waits for, when there is one.
-    pub problema_correo: Option<MailProblemStatus>,
-}
-
-/// The mail setup problem in [`DaemonStatus`].
-#[derive(Debug, Serialize)]
-pub struct MailProblemStatus {
-    /// «el servidor de correo rechaza la configuración: …», with the server's words.
-    pub mensaje: String,
-    /// The server's words (or why the transport could not be made).
-    pub error: String,
-    /// The first failure (RFC 3339, UTC).
-    pub desde: String,
-    /// The last failure.
-    pub ultimo_fallo: String,
-    /// Failures in a row.
-    pub fallos: i64,
-    /// No delivery is tried before this.
-    pub proximo_intento_en: String,
-    /// Deliveries pending.
-    pub entregas_en_espera: usize,
-    /// The alert file.
-    pub aviso: String,
-}
-
-/// One job in [`DaemonStatus`].
-#[derive(Debug, Serialize)]
-pub struct JobStatus {
-    /// ingesta | informes | recordatorios.
-    pub nombre: String,
-    /// Cron expression.
-    pub cron: String,
-    /// Last run (RFC 3339, UTC).
-    pub ultima: Option<String>,
-    /// Its outcome.
-    pub resultado: Option<String>,
-    /// Next run (RFC 3339, UTC).
-    pub proxima: Option<String>,
-}
-
-impl Daemon<'_> {
-    /// What the daemon has done and has to do, at `now`.
-    pub fn status(&mut self, now: DateTime<Utc>) -> Result<DaemonStatus, DaemonError> {
-        let p = self.config.settings.programacion.clone();
-        let zone = p.zone().map_err(DaemonError::Config)?;
-        let runs = self.store.jobs()?;
-        let trabajos = [
-            ("ingesta", &p.ingesta),
-            ("informes", &p.informes),
-            ("recordatorios", &p.recordatorios),
-        ]
-        .into_iter()
-        .map(|(name, cron)| {
-            let run = runs.iter().find(|r| r.nombre == name);
-            JobStatus {
-                nombre: name.into(),
-                cron: cron.clone(),
-                ultima: run.map(|r| r.ultima_ejecucion.clone()),
-                resultado: run.map(|r| r.resultado.clone()),
-                proxima: schedule::next_run(cron, zone, now).map(rfc),
-            }
-        })
-        .collect();
-        let mut meses_pendientes = Vec::new();
-        for m in self.due_months(now)? {
-            if !self
-                .store
-                .report_enqueued(&format!("{m}/{}", self.lang.code()))?
-            {
-                meses_pendientes.push(m.to_string());
-            }
-        }
-        let ledger = self.store.ledger(None)?;
-        let entregas_enviadas = ledger.iter().filter(|d| d.estado == "enviado").count();
-        let entregas_pendientes = ledger
-            .iter()
-            .filter(|d| d.estado == "pendiente")
-            .cloned()
-            .collect();
-        let entregas_fallidas = ledger
-            .iter()
-            .filter(|d| d.estado == "fallido")
-            .cloned()
-            .collect();
-        let closed = schedule::reminder_month(now, zone, 1);
-        let organismos_atrasados = match closed {
-            Some(m) => self.late_organismos(m)?,
-            None => Vec::new(),
-        };
-        let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
-        let problema_correo = self
-            .store
-            .mail_problem()?
-            .map(|p| problem_status(self.config, p, waiting));
-        Ok(DaemonStatus {
-            trabajos,
-            meses_pendientes,
-            entregas_pendientes,
-            entregas_fallidas,
-            entregas_enviadas,
-            organismos_atrasados,
-            mes_cerrado: closed.map(|m| m.to_string()),
-            problema_correo,
-        })
-    }
-}
-
-fn problem_status(config: &Config, p: MailProblem, waiting: usize) -> MailProblemStatus {
-    MailProblemStatus {
-        mensaje: format!("{SETUP_PROBLEM}: {}", p.error),
-        error: p.error,
-        desde: p.desde,
-        ultimo_fallo: p.ultimo_fallo,
-        fallos: p.fallos,
-        proximo_intento_en: p.proximo_intento_en,
-        entregas_en_espera: waiting,
-        aviso: alert_path(config).display().to_string(),
-    }
-}
-
-/// Where a setup problem is written while it lasts: `alertas/servidor-de-correo.txt` beside
-/// the outbox folder (`correo/alertas/` by default), readable without the mail server.
-pub fn alert_path(config: &Config) -> PathBuf {
-    let outbox = config.resolve(&config.settings.correo.dir_salida);
-    let folder = match outbox.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.join("alertas"),
-        _ => config.resolve(std::path::Path::new("alertas")),
-    };
-    folder.join("servidor-de-correo.txt")
-}
-
-/// Writes a file beside its place and renames it, so a reader never sees half of it.
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// The alert file's text: what failed, since when, what waits, and what to do. Names where
-/// the password comes from, never the password.
-fn setup_alert_text(
-    config: &Config,
-    p: &MailProblem,
-    waiting: usize,
-    now: DateTime<Utc>,
-) -> String {
-    let c = &config.settings.correo;
-    let server = match c.transporte {
-        deliver::Transporte::Archivo => format!(
-            "bandeja de salida {}",
-            config.resolve(&c.dir_salida).display()
-        ),
-        deliver::Transporte::Smtp => {
-            let security = match c.smtp_seguridad {
-                deliver::Seguridad::Starttls => "starttls",
-                deliver::Seguridad::Tls => "tls",
-                deliver::Seguridad::Ninguna => "ninguna",
-            };
-            let mut s = format!(
-                "{}:{} (smtp_seguridad = \"{security}\")",
-                c.smtp_host.as_deref().unwrap_or("?"),
-                c.port()
-            );
-            if let Some(user) = &c.smtp_usuario {
-                s.push_str(&format!(", usuario «{user}»"));
-                if let Some(var) = &c.smtp_clave_env {
-                    s.push_str(&format!(", contraseña de la variable de entorno {var}"));
-                } else if let Some(file) = &c.smtp_clave_archivo {
-                    s.push_str(&format!(
-                        ", contraseña del archivo {}",
-                        config.resolve(file).display()
-                    ));
-                }
-            }
-            s
-        }
-    };
-    format!(
-        "participa: {SETUP_PROBLEM}\n\n\
-         Error: {error}\n\
-         Servidor: {server}\n\
-         Desde: {desde}\n\
-         Último intento: {ultimo} ({fallos})\n\
-         Próximo intento: {proximo}\n\
-         Entregas en espera: {waiting} (al {now}; ninguna pierde intentos por este problema)\n\n\
-         El problema es de la configuración de participa o del servidor de correo (contraseña, usuario, TLS,\n\
-         nombre o puerto del servidor), no de los destinatarios. Corrija [correo] en participa.toml, o la\n\
-         contraseña en su archivo (se vuelve a leer en cada intento) o en su variable de entorno (reinicie el\n\
-         servicio para que la lea). Las entregas salen solas en el próximo intento; `participa entregas` las\n\
-         lista y `participa status` muestra este aviso. Este archivo se renombra como resuelto cuando el\n\
-         servidor vuelve a aceptar un mensaje.\n",
-        error = p.error,
-        desde = p.desde,
-        ultimo = p.ultimo_fallo,
-        fallos = failures_in_a_row(p.fallos),
-        proximo = p.proximo_intento_en,
-        now = rfc(now),
-    )
-}
-
-/// «1 intento fallido», «3 intentos fallidos seguidos».
-pub fn failures_in_a_row(n: i64) -> String {
-    if n == 1 {
-        "1 intento fallido".into()
-    } else {
-        format!("{n} intentos fallidos seguidos")
+    /// Writes a ledger row for a message to `address` (feedback, a reminder), its content made
+    /// now; false when the row was there already.
+    fn queue(
+        &mut self,
+        tipo: &str,
+        clave: String,
+        address: &str,
+        now: DateTime<Utc>,
+        contenido: Option<String>,
+    ) -> Result<bool, DaemonError> {
+        Ok(self.store.ledger_add(&NewDelivery {
+            tipo: tipo.into(),
+            clave,
+            destinatario: recipient_key(address),
+            message_id: String::new(),
+            creado_en: rfc(now),
+            contenido,
+        })?)
     }
 }
 
@@ -1376,141 +832,6 @@ pub fn send_report(
     daemon.deliver(now, &never, true)
 }
 
-/// One ledger row as `participa entregas` shows it: the row, and what it is about.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliveryView {
-    /// The ledger row.
-    #[serde(flatten)]
-    pub entrega: Delivery,
-    /// The month (or period) it is about: a report's, a reminder's.
-    pub periodo: Option<String>,
-    /// The organismo it is for: feedback, reminders.
-    pub organismo: Option<String>,
-}
-
-/// What a ledger key says: (period, organismo).
-fn about(tipo: &str, clave: &str) -> (Option<String>, Option<String>) {
-    match tipo {
-        REPORT => (clave.split_once('/').map(|(p, _)| p.to_string()), None),
-        REMINDER => clave.rsplit_once('/').map_or((None, None), |(o, m)| {
-            (Some(m.to_string()), Some(o.to_string()))
-        }),
-        FEEDBACK => (
-            None,
-            Some(clave.split_once('/').map_or(clave, |(o, _)| o).to_string()),
-        ),
-        // `tipo/clave/destinatario`: what the alert is about.
-        ALERT => match clave
-            .rsplit_once('/')
-            .and_then(|(head, _)| head.split_once('/'))
-        {
-            Some((t, c)) if t != ALERT => about(t, c),
-            _ => (None, None),
-        },
-        _ => (None, None),
-    }
-}
-
-fn view(d: Delivery) -> DeliveryView {
-    let (periodo, organismo) = about(&d.tipo, &d.clave);
-    DeliveryView {
-        entrega: d,
-        periodo,
-        organismo,
-    }
-}
-
-/// `participa entregas`: every ledger row, oldest first, and the mail setup problem, if any.
-pub fn deliveries(
-    config: &Config,
-) -> Result<(Vec<DeliveryView>, Option<MailProblemStatus>), DaemonError> {
-    let mut store = open_store(config)?;
-    let ledger = store.ledger(None)?;
-    let waiting = ledger.iter().filter(|d| d.estado == PENDING).count();
-    let problem = store
-        .mail_problem()?
-        .map(|p| problem_status(config, p, waiting));
-    Ok((ledger.into_iter().map(view).collect(), problem))
-}
-
-/// Which failed deliveries to put back in the queue.
-#[derive(Debug, Clone)]
-pub enum Requeue {
-    /// One, by id.
-    Id(i64),
-    /// Those about a month (reports and reminders), `2019-03`.
-    Period(String),
-    /// Every failed one.
-    Failed,
-}
-
-/// What `participa entregas reintentar` did.
-#[derive(Debug)]
-pub struct Requeued {
-    /// Put back in the queue.
-    pub requeued: Vec<DeliveryView>,
-    /// Named (by id or period) but not failed, so left as they are.
-    pub not_failed: Vec<DeliveryView>,
-}
-
-/// `participa entregas reintentar`: puts the chosen failed deliveries back in the queue
-/// (pending, due now, their attempts counted from zero), through the ledger: only a failed
-/// row moves, so asking twice re-queues once. The daemon or `run --once` sends them.
-pub fn requeue(config: &Config, which: &Requeue) -> Result<Requeued, DaemonError> {
-    let mut store = open_store(config)?;
-    let ledger: Vec<DeliveryView> = store.ledger(None)?.into_iter().map(view).collect();
-    let chosen: Vec<DeliveryView> = match which {
-        Requeue::Id(id) => {
-            let found: Vec<DeliveryView> =
-                ledger.into_iter().filter(|v| v.entrega.id == *id).collect();
-            if found.is_empty() {
-                return Err(DaemonError::NotFound(format!(
-                    "no hay ninguna entrega con id {id} (`participa entregas` las lista)"
-                )));
-            }
-            found
-        }
-        Requeue::Period(p) => {
-            let month = schedule::parse_month(p)
-                .map(|m| m.to_string())
-                .ok_or_else(|| {
-                    DaemonError::NotFound(format!("--periodo «{p}»: se escribe como 2019-03"))
-                })?;
-            ledger
-                .into_iter()
-                .filter(|v| v.periodo.as_deref() == Some(month.as_str()))
-                .collect()
-        }
-        Requeue::Failed => ledger
-            .into_iter()
-            .filter(|v| v.entrega.estado == FAILED)
-            .collect(),
-    };
-    let ids: Vec<i64> = chosen
-        .iter()
-        .filter(|v| v.entrega.estado == FAILED)
-        .map(|v| v.entrega.id)
-        .collect();
-    let moved = store.ledger_requeue(&ids)?;
-    let (mut requeued, mut not_failed) = (Vec::new(), Vec::new());
-    for mut v in chosen {
-        if moved.contains(&v.entrega.id) {
-            v.entrega.estado = PENDING.into();
-            v.entrega.intentos = 0;
-            v.entrega.proximo_intento_en = None;
-            v.entrega.reencolados += 1;
-            info!(id = v.entrega.id, tipo = %v.entrega.tipo, clave = %v.entrega.clave, "entrega fallida puesta de nuevo en la cola");
-            requeued.push(v);
-        } else {
-            not_failed.push(v);
-        }
-    }
-    Ok(Requeued {
-        requeued,
-        not_failed,
-    })
-}
-
 /// `participa run`: the daemon, until SIGTERM or Ctrl-C. With `once`, every job once and exit.
 /// It is the store's writer for its whole life: another daemon, an `ingest` or a `report` is
 /// kept out until it ends (`writer` says how long it waits for one already there).
@@ -1526,5 +847,5 @@ pub fn run(config: &Config, once: bool, writer: Writer<'_>) -> Result<(), Daemon
     schedule::run(&config.settings.programacion, shutdown, &mut |wake| {
         daemon.wake(wake, crate::clock::now(), &flag)
     })
-    .map_err(DaemonError::Config)
+    .map_err(DaemonError::Schedule)
 }

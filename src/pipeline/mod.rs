@@ -21,6 +21,11 @@
 //!
 //! Stages stay ignorant of each other: `ingest` knows nothing of the standard's rules, `standard`
 //! nothing of files or SQL, `store` nothing of spreadsheets.
+//!
+//! Here: opening the store, and the pass (listing, reading in parallel, writing in order).
+//! Beside it: `settle` (sightings), `prepare` (one file read and standardised), `gate` (workers
+//! a few files ahead of the writer), `summary` (what a pass tells), [`reading`] (the journal
+//! and the child), [`report`] (a report's run), [`daemon`] (the service).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -28,15 +33,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{error, info, info_span, warn};
 
 pub mod daemon;
 pub mod fuentes;
+mod gate;
+mod prepare;
 pub mod reading;
 pub mod report;
+mod settle;
+mod summary;
 
 use crate::config::Config;
 use crate::ingest::{self, FoundFile, Known, Limits, OpenError, ReadError, Source, SourceScan};
@@ -45,7 +55,14 @@ use crate::standard::{process_file, FileContext, FileResult, Standard};
 use crate::store::{
     Busy, Holder, KnownFile, Original, Outcome, Repeat, SqliteStore, Store, StoreError, Submission,
 };
+use gate::{CloseOnPanic, Gate};
+pub(crate) use prepare::configured_zone;
+pub use prepare::{file_context, validate_file, Unreadable};
+use prepare::{prepare, Prepared, ReadCtx};
 use reading::{ChildRead, Journal, Reading, CRASHED};
+pub use settle::Sightings;
+use settle::{hints, sleep_until, Listed};
+pub use summary::{FileLine, FileStatus, FolderLine, IngestSummary};
 
 /// Errors that stop a pass (a bad file never does).
 #[derive(Debug, thiserror::Error)]
@@ -119,224 +136,6 @@ pub fn open_store_to_write(config: &Config, writer: Writer<'_>) -> Result<Sqlite
     Ok(store)
 }
 
-/// What happened to one file in a pass.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileStatus {
-    /// First time seen.
-    Nuevo,
-    /// Content changed: a re-submission.
-    Cambiado,
-    /// Same content as before (not read again).
-    SinCambios,
-    /// Could not be read; the message says why.
-    Ilegible(String),
-    /// Being copied; left for the next pass.
-    EnCopia,
-    /// Gone from the source; its rows stay.
-    Ausente,
-    /// Could not be read from disk this pass; nothing recorded, tried again next pass.
-    ErrorDeLectura(String),
-    /// A symbolic link that is not followed (the message says why); nothing read.
-    EnlaceNoSeguido(String),
-}
-
-/// A folder (or entry) of a source that could not be listed this pass: its files were not
-/// read, and those already stored keep their rows (they are not marked missing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FolderLine {
-    /// Source name.
-    pub fuente: String,
-    /// Path relative to the source root.
-    pub ruta: String,
-    /// Why it could not be listed.
-    pub motivo: String,
-}
-
-/// One file's line in the pass summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileLine {
-    /// Source name.
-    pub fuente: String,
-    /// Relative path.
-    pub ruta: String,
-    /// What happened.
-    pub estado: FileStatus,
-    /// Rows accepted.
-    pub filas_aceptadas: usize,
-    /// Rows rejected.
-    pub filas_rechazadas: usize,
-    /// Rows of this file rejected because another file of the organismo already had them, by
-    /// that file (included in `filas_rechazadas`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub repite: Vec<Repeat>,
-    /// Rows of other files that repeated this file's previous version, are no longer in it,
-    /// and count again in their own file, by that file.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub recuperadas: Vec<Repeat>,
-}
-
-impl FileLine {
-    /// A file considered but not read this pass (unchanged, being copied, gone…).
-    fn unread(fuente: &str, ruta: String, estado: FileStatus) -> FileLine {
-        FileLine {
-            fuente: fuente.to_string(),
-            ruta,
-            estado,
-            filas_aceptadas: 0,
-            filas_rechazadas: 0,
-            repite: Vec::new(),
-            recuperadas: Vec::new(),
-        }
-    }
-}
-
-/// The summary of one pass.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct IngestSummary {
-    /// Files seen for the first time.
-    pub archivos_nuevos: usize,
-    /// Re-submissions.
-    pub archivos_cambiados: usize,
-    /// Unchanged files.
-    pub archivos_sin_cambios: usize,
-    /// Files rejected whole.
-    pub archivos_rechazados: usize,
-    /// Files gone from their source.
-    pub archivos_ausentes: usize,
-    /// Files still being copied.
-    pub archivos_en_copia: usize,
-    /// Files that could not be read from disk this pass (tried again next pass).
-    pub errores_de_lectura: usize,
-    /// Lock, hidden and temporary files skipped.
-    pub archivos_ignorados: usize,
-    /// Symbolic links not followed (each listed in `archivos`).
-    pub enlaces_no_seguidos: usize,
-    /// Rows accepted in files read this pass.
-    pub filas_aceptadas: usize,
-    /// Rows rejected in files read this pass.
-    pub filas_rechazadas: usize,
-    /// Of those, rows rejected because another file of the same organismo already had them.
-    pub filas_repetidas: usize,
-    /// Warnings in files read this pass.
-    pub advertencias: usize,
-    /// Sources that could not be listed or were empty (nothing was retracted).
-    pub errores_de_fuente: Vec<String>,
-    /// Folders that could not be listed (the rest of their source was read; nothing of them
-    /// was retracted).
-    pub carpetas_ilegibles: Vec<FolderLine>,
-    /// Every file considered.
-    pub archivos: Vec<FileLine>,
-    /// Files (`fuente/ruta`) whose reading stopped the process in an earlier pass: each such
-    /// version is rejected (`unreadable-file`, [`reading::CRASHED`]) and the rest was read.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub detuvieron_el_proceso: Vec<String>,
-    /// True when a shutdown request stopped the pass early.
-    pub interrumpida: bool,
-}
-
-/// A file's tokens when first seen unchanged (size, time, ETag), and since when.
-type Sighting = (u64, i64, Option<String>, Instant);
-
-/// What a process remembers of the new and changed files it listed: the size, modification
-/// time and further change token (a network source's ETag) each had, and since when. A file is
-/// read only once it kept them all for `settle_seconds` between two listings (settled means
-/// unchanged); its first sighting is never read. The
-/// daemon keeps one across its passes; a one-shot `ingest` starts empty, and a restart forgets
-/// it, which costs one wait, never a half-written read.
-#[derive(Debug, Default)]
-pub struct Sightings {
-    seen: HashMap<(String, String), Sighting>,
-}
-
-impl Sightings {
-    /// Notes `f` as listed between `before` and `after`: true when it was seen with the same
-    /// tokens (size, time, ETag) in a listing that ended at least `settle` before this one
-    /// began.
-    fn settled(
-        &mut self,
-        source: &str,
-        f: &FoundFile,
-        before: Instant,
-        after: Instant,
-        settle: Duration,
-    ) -> bool {
-        let key = (source.to_string(), f.relative.clone());
-        match self.seen.get(&key) {
-            Some((size, mtime, etag, since))
-                if *size == f.size && *mtime == f.mtime_ns && *etag == f.etag =>
-            {
-                before.saturating_duration_since(*since) >= settle
-            }
-            _ => {
-                self.seen
-                    .insert(key, (f.size, f.mtime_ns, f.etag.clone(), after));
-                false
-            }
-        }
-    }
-
-    /// A file was read (or is known): its sighting is not needed any more.
-    fn forget(&mut self, source: &str, relative: &str) {
-        self.seen
-            .remove(&(source.to_string(), relative.to_string()));
-    }
-}
-
-/// What the store knows of a source's files, as a source takes it.
-fn hints(known: &HashMap<String, KnownFile>) -> HashMap<String, Known> {
-    known
-        .iter()
-        .map(|(relative, k)| {
-            (
-                relative.clone(),
-                Known {
-                    size: k.size,
-                    mtime_ns: k.mtime_ns,
-                    sha256: k.sha256.clone(),
-                },
-            )
-        })
-        .collect()
-}
-
-/// One source as listed for a pass.
-struct Listed {
-    scan: SourceScan,
-    /// What the store knows, as the source takes it (for the second listing).
-    hints: HashMap<String, Known>,
-    known: HashMap<String, KnownFile>,
-    /// Same size and time as the stored version.
-    unchanged: Vec<FoundFile>,
-    /// New or changed, and unchanged over two listings `settle_seconds` apart: to read.
-    ready: Vec<FoundFile>,
-    /// New or changed, seen once: listed again after the wait.
-    waiting: Vec<FoundFile>,
-    /// Still being copied (changed between the listings, or gone meanwhile): next pass.
-    in_copy: Vec<String>,
-}
-
-/// Sleeps until `deadline`, waking early when `shutdown` is set.
-fn sleep_until(deadline: Instant, shutdown: &AtomicBool) {
-    loop {
-        let now = Instant::now();
-        if now >= deadline || shutdown.load(Ordering::Relaxed) {
-            return;
-        }
-        std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
-    }
-}
-
-/// What the workers share to read files: the journal of readings and the one child at a time
-/// that reads a suspect.
-struct ReadCtx<'a> {
-    source: &'a str,
-    /// Where the files come from.
-    from: &'a dyn Source,
-    journal: &'a Journal,
-    child: &'a Mutex<()>,
-}
-
 /// Progress reporting for one-off commands; the daemon passes [`NoProgress`].
 pub trait Progress: Sync {
     /// `total` files will be read.
@@ -354,193 +153,6 @@ impl Progress for NoProgress {
     fn start(&self, _: usize) {}
     fn advance(&self, _: &str) {}
     fn finish(&self) {}
-}
-
-/// What reading one changed file produced, before it is written.
-enum Prepared {
-    /// Content identical to the known version (only size or time changed).
-    SameContent { found: FoundFile },
-    /// Changed while being read: next pass.
-    InProgress { found: FoundFile },
-    /// Could not be read from disk (permissions, a share hiccup): reported, tried next pass.
-    DiskError { found: FoundFile, message: String },
-    /// A new version to write.
-    Version {
-        found: FoundFile,
-        sha256: String,
-        outcome: Result<FileResult, String>,
-        report: String,
-    },
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn mtime_date(mtime_ns: i64) -> Option<NaiveDate> {
-    let utc = DateTime::<Utc>::from_timestamp(mtime_ns.div_euclid(1_000_000_000), 0)?;
-    Some(utc.with_timezone(&Local).date_naive())
-}
-
-/// The context the standard needs for a file, from configuration.
-pub fn file_context(
-    config: &Config,
-    organismo: Option<&str>,
-    relative: &str,
-    mtime_ns: i64,
-) -> FileContext {
-    let pin = config.pin_for(relative);
-    let org_programa = organismo
-        .and_then(|o| config.settings.organismos.get(o))
-        .and_then(|o| o.programa.clone());
-    FileContext {
-        organismo: organismo.unwrap_or_default().to_string(),
-        path: relative.to_string(),
-        submitted: mtime_date(mtime_ns),
-        pinned_dataset: pin.map(|p| p.dataset.clone()),
-        default_programa: pin.and_then(|p| p.programa.clone()).or(org_programa),
-        reporting_period: config.settings.reporting_period(),
-        column_map: config.column_map(organismo, relative),
-    }
-}
-
-/// The file report stored with each version: sheets, ignored columns, dropped personal columns
-/// (headers only) and whole-file or whole-sheet problems.
-fn report_json(outcome: &Result<FileResult, String>) -> String {
-    let value = match outcome {
-        Ok(result) => {
-            let problemas: Vec<String> = result
-                .issues
-                .iter()
-                .filter(|i| i.row.is_none() && i.is_error())
-                .map(|i| format!("{}: {}", i.place(), i.message))
-                .collect();
-            serde_json::json!({
-                "hojas": result.sheets,
-                "columnas_personales_descartadas": result.personal_columns(),
-                "problemas": problemas,
-            })
-        }
-        Err(message) => serde_json::json!({ "problemas": [message] }),
-    };
-    value.to_string()
-}
-
-/// Reads and standardises one file. Pure with respect to the store; safe to run in parallel.
-///
-/// Reading begins with a line in the journal ([`reading`]); a `suspect` (a file being read when
-/// an earlier process died) is read alone in a child process instead, and rejected if the child
-/// dies too.
-#[allow(clippy::too_many_arguments)] // the pass's state, passed down rather than bundled for one call
-fn prepare(
-    config: &Config,
-    standard: &Standard,
-    limits: &Limits,
-    known: Option<&KnownFile>,
-    found: FoundFile,
-    run: &tracing::Span,
-    ctx: &ReadCtx<'_>,
-    suspect: bool,
-) -> Prepared {
-    // Worker threads do not inherit the pass's span; name it as the parent explicitly.
-    let _span = info_span!(parent: run, "archivo", ruta = %found.relative).entered();
-    let disk_error = |found: FoundFile, e: std::io::Error| {
-        warn!("no se pudo leer el archivo del disco: {e}; se reintentará en la próxima pasada");
-        Prepared::DiskError {
-            found,
-            message: ReadError::Io(e.to_string()).to_string(),
-        }
-    };
-    // The bytes as a local file: the folder's file itself, or a download checked against its
-    // listing (a truncated or changed one never gets here).
-    let opened = match ctx.from.open(&found, limits.max_file_bytes) {
-        Ok(opened) => opened,
-        Err(OpenError::TooLarge { size, max, sha256 }) => {
-            let outcome = Err(ReadError::TooLarge { size, max }.to_string());
-            let report = report_json(&outcome);
-            return Prepared::Version {
-                found,
-                sha256,
-                outcome,
-                report,
-            };
-        }
-        Err(OpenError::Changed) => {
-            info!("el archivo cambió desde que se listó: se está copiando; se leerá en la próxima pasada");
-            return Prepared::InProgress { found };
-        }
-        Err(OpenError::Failed(message)) => {
-            warn!("no se pudo obtener el archivo de la fuente: {}; se reintentará en la próxima pasada", printable(&message));
-            return Prepared::DiskError { found, message };
-        }
-    };
-    let path = opened.path();
-    let (sha256, outcome) = match std::fs::read(path) {
-        Ok(bytes) => {
-            let sha = hex_sha256(&bytes);
-            if known.is_some_and(|k| k.sha256 == sha) {
-                return Prepared::SameContent { found };
-            }
-            let outcome = match found.organismo.as_deref() {
-                None => Err("el archivo está suelto en la raíz de la carpeta compartida; muévalo a la carpeta de su organismo".to_string()),
-                Some(organismo) => {
-                    let reading = Reading { fuente: ctx.source.to_string(), ruta: found.relative.clone(), tam: found.size, mtime: found.mtime_ns };
-                    let sheets = if suspect {
-                        let judged = {
-                            let _one_at_a_time = ctx.child.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                            reading::read_in_child(path, &found.extension, limits)
-                        };
-                        match judged {
-                            ChildRead::Read(r) => {
-                                info!("leído de nuevo aparte: no fue este archivo el que detuvo el proceso");
-                                r
-                            }
-                            ChildRead::Died(how) => {
-                                error!("{CRASHED}: la pasada anterior se detuvo mientras lo leía y, leído de nuevo aparte, el lector {how}; se rechaza esta versión y se sigue con los demás");
-                                Err(CRASHED.to_string())
-                            }
-                            ChildRead::NotRun(e) => {
-                                warn!("no se pudo leer aparte este archivo, que se estaba leyendo cuando el proceso se detuvo: {e}; se reintentará en la próxima pasada");
-                                return Prepared::DiskError { found, message: format!("no se pudo leer aparte (se leía cuando el proceso se detuvo): {e}") };
-                            }
-                        }
-                    } else {
-                        ctx.journal.began(&reading);
-                        reading::read_sheets(&bytes, &found.extension, limits, path).map_err(|e| e.to_string())
-                    };
-                    let outcome = sheets.and_then(|sheets| {
-                        let file_ctx = file_context(config, Some(organismo), &found.relative, found.mtime_ns);
-                        let result = process_file(standard, &file_ctx, &sheets);
-                        match result.no_data_reason(standard) {
-                            Some(reason) => Err(reason),
-                            None => Ok(result),
-                        }
-                    });
-                    ctx.journal.ended(&reading);
-                    outcome
-                }
-            };
-            (sha, outcome)
-        }
-        Err(e) => return disk_error(found, e),
-    };
-    // A file that changed while it was read is still being copied.
-    if !ctx.from.still_as_listed(&found) {
-        return Prepared::InProgress { found };
-    }
-    let report = report_json(&outcome);
-    Prepared::Version {
-        found,
-        sha256,
-        outcome,
-        report,
-    }
-}
-
-fn systime_ns(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
-        .unwrap_or(0)
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -570,79 +182,6 @@ pub fn copy_message(standard: &Standard, o: &Original) -> String {
                 ("archivo_previo", archivo),
             ],
         )
-    }
-}
-
-/// Hands files out to the workers in writing order, at most `window` ahead of the next one to
-/// write, so results wait for their turn in bounded number.
-struct Gate {
-    state: Mutex<GateState>,
-    turn: Condvar,
-    window: usize,
-    total: usize,
-}
-
-struct GateState {
-    next: usize,
-    written: usize,
-    closed: bool,
-}
-
-impl Gate {
-    fn new(total: usize, window: usize) -> Gate {
-        Gate {
-            state: Mutex::new(GateState {
-                next: 0,
-                written: 0,
-                closed: false,
-            }),
-            turn: Condvar::new(),
-            window: window.max(1),
-            total,
-        }
-    }
-
-    /// The next file to read, when the writer is close enough; `None` when there is none left or
-    /// the pass stopped.
-    fn take(&self) -> Option<usize> {
-        let mut state = self.state.lock().ok()?;
-        loop {
-            if state.closed || state.next >= self.total {
-                return None;
-            }
-            if state.next < state.written + self.window {
-                state.next += 1;
-                return Some(state.next - 1);
-            }
-            state = self.turn.wait(state).ok()?;
-        }
-    }
-
-    /// `n` files are written.
-    fn written(&self, n: usize) {
-        if let Ok(mut state) = self.state.lock() {
-            state.written = n;
-        }
-        self.turn.notify_all();
-    }
-
-    /// No more files are handed out.
-    fn close(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            state.closed = true;
-        }
-        self.turn.notify_all();
-    }
-}
-
-/// Closes the gate when dropped by a panicking thread.
-struct CloseOnPanic<'a>(&'a Gate);
-
-impl Drop for CloseOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.close();
-        }
     }
 }
 
@@ -820,7 +359,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &name,
                 relative.clone(),
-                FileStatus::EnCopia,
+                FileStatus::BeingCopied,
             ));
         }
         for link in &scan.links {
@@ -829,7 +368,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &name,
                 link.relative.clone(),
-                FileStatus::EnlaceNoSeguido(link.reason.to_string()),
+                FileStatus::LinkNotFollowed(link.reason.to_string()),
             ));
         }
         for folder in &scan.unreadable {
@@ -857,7 +396,7 @@ pub fn ingest_with(
             summary.archivos.push(FileLine::unread(
                 &name,
                 found.relative.clone(),
-                FileStatus::SinCambios,
+                FileStatus::Unchanged,
             ));
         }
         let mut to_read = ready;
@@ -882,7 +421,7 @@ pub fn ingest_with(
                 summary.archivos_ausentes += 1;
                 summary
                     .archivos
-                    .push(FileLine::unread(&name, relative, FileStatus::Ausente));
+                    .push(FileLine::unread(&name, relative, FileStatus::Missing));
             }
         }
 
@@ -1034,7 +573,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::SinCambios,
+                FileStatus::Unchanged,
             ));
         }
         Prepared::InProgress { found } => {
@@ -1043,7 +582,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::EnCopia,
+                FileStatus::BeingCopied,
             ));
         }
         Prepared::DiskError { found, message } => {
@@ -1052,7 +591,7 @@ fn write_prepared(
             summary.archivos.push(FileLine::unread(
                 source,
                 found.relative,
-                FileStatus::ErrorDeLectura(message),
+                FileStatus::DiskError(message),
             ));
         }
         Prepared::Version {
@@ -1072,7 +611,7 @@ fn write_prepared(
                 received_at: at,
                 outcome: match &outcome {
                     Ok(r) => Outcome::Read(r),
-                    Err(m) => Outcome::Unreadable(m.clone()),
+                    Err(why) => Outcome::Unreadable(why.to_string()),
                 },
                 report_json: &report,
             };
@@ -1081,25 +620,26 @@ fn write_prepared(
                 Ok(r) => {
                     summary.advertencias += r.issues.iter().filter(|i| !i.is_error()).count();
                     if is_new {
-                        FileStatus::Nuevo
+                        FileStatus::New
                     } else {
-                        FileStatus::Cambiado
+                        FileStatus::Changed
                     }
                 }
-                Err(m) => {
-                    warn!(ruta = %found.relative, "archivo rechazado: {}", printable(m));
-                    if m == CRASHED {
+                Err(why) => {
+                    let message = why.to_string();
+                    warn!(ruta = %found.relative, "archivo rechazado: {}", printable(&message));
+                    if *why == Unreadable::Crashed {
                         summary
                             .detuvieron_el_proceso
                             .push(format!("{source}/{}", found.relative));
                     }
                     summary.archivos_rechazados += 1;
-                    FileStatus::Ilegible(m.clone())
+                    FileStatus::Rejected(message)
                 }
             };
-            if matches!(estado, FileStatus::Nuevo) {
+            if matches!(estado, FileStatus::New) {
                 summary.archivos_nuevos += 1;
-            } else if matches!(estado, FileStatus::Cambiado) {
+            } else if matches!(estado, FileStatus::Changed) {
                 summary.archivos_cambiados += 1;
             }
             let repeated: usize = committed.repeats.iter().map(|r| r.filas).sum();
@@ -1123,66 +663,4 @@ fn write_prepared(
         }
     }
     Ok(())
-}
-
-/// Reads and checks one file without storing it (`participa validate`).
-pub fn validate_file(
-    config: Option<&Config>,
-    standard: &Standard,
-    path: &Path,
-) -> Result<FileResult, ReadError> {
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let limits = config.map(|c| c.settings.limits()).unwrap_or_default();
-    let sheets = ingest::read_bytes(&bytes, &extension, &limits)?;
-    let organismo = path.parent().and_then(|p| p.file_name()).map(escape_os);
-    let name = path.file_name().map(escape_os).unwrap_or_default();
-    let relative = match &organismo {
-        Some(o) => format!("{o}/{name}"),
-        None => name,
-    };
-    let mtime = std::fs::metadata(path)
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .map(systime_ns)
-        .unwrap_or(0);
-    let ctx = match config {
-        Some(c) => file_context(c, organismo.as_deref(), &relative, mtime),
-        None => FileContext {
-            organismo: organismo.unwrap_or_default(),
-            path: relative,
-            submitted: mtime_date(mtime),
-            ..FileContext::default()
-        },
-    };
-    Ok(process_file(standard, &ctx, &sheets))
-}
-
-#[cfg(test)]
-mod gate_tests {
-    use super::Gate;
-
-    #[test]
-    fn the_gate_hands_files_out_in_order_never_too_far_ahead_of_the_writer() {
-        let gate = Gate::new(5, 2);
-        assert_eq!((gate.take(), gate.take()), (Some(0), Some(1)));
-        std::thread::scope(|s| {
-            // A third file would be two ahead of the writer: it waits until one is written.
-            let waiting = s.spawn(|| gate.take());
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            assert!(!waiting.is_finished());
-            gate.written(1);
-            assert_eq!(waiting.join().ok().flatten(), Some(2));
-        });
-        std::thread::scope(|s| {
-            // A writer that stops releases the workers waiting for their turn.
-            let waiting = s.spawn(|| gate.take());
-            gate.close();
-            assert_eq!(waiting.join().ok().flatten(), None);
-        });
-        assert_eq!(gate.take(), None);
-    }
 }

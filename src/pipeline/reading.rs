@@ -109,8 +109,7 @@ impl Journal {
             path: path.to_path_buf(),
         };
         let compacted: String = suspects.iter().filter_map(|r| line("leyendo", r)).collect();
-        let tmp = path.with_extension("lecturas.nuevo");
-        let written = std::fs::write(&tmp, compacted).and_then(|()| std::fs::rename(&tmp, path));
+        let written = crate::fsutil::write_atomic(path, compacted.as_bytes());
         match written.and_then(|()| File::options().append(true).open(path)) {
             Ok(f) => journal.file = Some(f),
             Err(e) => {
@@ -190,8 +189,8 @@ fn test_hooks(_: &Path) {}
 
 /// What reading a suspect in a child gave.
 pub enum ChildRead {
-    /// The child read it (or the reader rejected it with a reason): innocent.
-    Read(Result<Vec<RawSheet>, String>),
+    /// The child read it (or the reader rejected it, with the reader's words): innocent.
+    Read(Result<Vec<RawSheet>, super::Unreadable>),
     /// The child died reading it: the culprit. How it died.
     Died(String),
     /// The child could not be started: judged next pass.
@@ -234,7 +233,7 @@ pub fn read_in_child(path: &Path, extension: &str, limits: &Limits) -> ChildRead
         Ok(WireResult::Ok(sheets)) => {
             ChildRead::Read(Ok(sheets.into_iter().map(WireSheet::into_sheet).collect()))
         }
-        Ok(WireResult::Err(m)) => ChildRead::Read(Err(m)),
+        Ok(WireResult::Err(m)) => ChildRead::Read(Err(super::Unreadable::ReadApart(m))),
         Err(_) => ChildRead::Died("su salida está incompleta".into()),
     }
 }

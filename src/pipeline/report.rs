@@ -10,12 +10,13 @@ use tracing::{info, info_span};
 use crate::config::Config;
 use crate::indicators::{self, Figures, Period, RowScan, ScanRow, ScanSpec};
 use crate::report::build::{self, Inputs};
-use crate::report::model::{Cell, DatasetPart, Lang, Report, RowSource, Table};
+use crate::report::model::{Cell, DatasetPart, Report, RowSource, Table};
 use crate::report::publish::{PublishedDataset, Stage};
 use crate::report::xlsx::Collected;
 use crate::report::{self, ReportError};
 use crate::standard::Value;
 use crate::store::{ExportError, Selection, Store, StoreError};
+use crate::text::Lang;
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +247,7 @@ pub fn build_report(
         organismos: &organismos,
         rejections: &rejections,
         issued_on,
+        zone: super::configured_zone(config),
         data_version: &data_version,
         dataset_rows: &figures.rows_published,
     });
@@ -289,41 +291,34 @@ fn pdf_view(report: &Report) -> std::borrow::Cow<'_, Report> {
         rows: view.rejected.rows[..PDF_REJECTED_ROWS].to_vec(),
         ..view.rejected.clone()
     };
-    view.rejected.note = Some(if report.meta.lang == Lang::Es {
-        format!("Se muestran las primeras {PDF_REJECTED_ROWS} de {total} filas rechazadas; el libro XLSX las tiene todas.")
-    } else {
-        format!("The first {PDF_REJECTED_ROWS} of {total} rejected rows are shown; the XLSX workbook has them all.")
-    });
+    view.rejected.note = Some(crate::text::report::rejected_rows_cut(
+        PDF_REJECTED_ROWS,
+        total,
+        report.meta.lang,
+    ));
     std::borrow::Cow::Owned(view)
 }
 
-/// Writes `bytes` to `path` through a temporary file (`<name>.tmp`) renamed into place, so a
-/// reader never sees half a file. A crash leaves the temporary file; [`sweep_leftovers`]
-/// deletes a report's.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io {
+/// Writes a report file atomically ([`crate::fsutil::write_atomic`]); a crash leaves its
+/// temporary file, which [`sweep_leftovers`] deletes.
+fn write_report_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    crate::fsutil::write_atomic(path, bytes).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("part")
-    ));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
-/// Deletes the temporary files a crash left in the report folders (`[informe] dir_salida`:
-/// `participa-*.pdf.tmp` and `.xlsx.tmp`; `dir_publicacion`: see
+/// Deletes the temporary files a crash left in the report folders (`[informe] dir_salida`: a
+/// report's PDF or XLSX being written; `dir_publicacion`: see
 /// [`report::publish::sweep_leftovers`]) once stale ([`crate::leftovers`]); returns how many.
 pub fn sweep_leftovers(config: &Config, now: std::time::SystemTime) -> usize {
     let out_dir = config.resolve(&config.settings.informe.dir_salida);
+    let report_file =
+        |n: &str| n.starts_with("participa-") && (n.ends_with(".pdf") || n.ends_with(".xlsx"));
+    // `participa-….pdf.tmp`: the name earlier releases wrote to.
     let ours = |name: &str| {
-        name.starts_with("participa-")
-            && (name.ends_with(".pdf.tmp") || name.ends_with(".xlsx.tmp"))
+        crate::fsutil::temp_target(name).is_some_and(report_file)
+            || name.strip_suffix(".tmp").is_some_and(report_file)
     };
     crate::leftovers::sweep_files(&out_dir, now, ours)
         + report::publish::sweep_leftovers(
@@ -410,7 +405,7 @@ pub fn report(
         let pdf_path = out_dir.join(format!("{}.pdf", report.meta.file_stem));
         let xlsx_path = out_dir.join(format!("{}.xlsx", report.meta.file_stem));
         let pdf = report::pdf::render(&pdf_view(&report))?;
-        write_atomic(&pdf_path, &pdf)?;
+        write_report_file(&pdf_path, &pdf)?;
         let (stage, published, collected) = match rows.join() {
             Ok(result) => result?,
             Err(_) => {
@@ -429,7 +424,7 @@ pub fn report(
         );
         let xlsx = report::xlsx::render_collected(&report, &collected)?;
         drop(collected);
-        write_atomic(&xlsx_path, &xlsx)?;
+        write_report_file(&xlsx_path, &xlsx)?;
         let published = report::publish::publish_staged(
             stage,
             &report,

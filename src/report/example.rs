@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::model::*;
+use crate::text::Lang;
 
 /// Rows for [`example`]'s datasets: the same made-up row repeated with a changing row number.
 pub struct ExampleRows {
@@ -60,6 +61,33 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 fn text(s: &str) -> Cell {
     Cell::Text(s.to_string())
+}
+
+/// [`example`]'s report as if built in English: language, title, labels and the figures'
+/// texts (the rest stays in Spanish, as made-up data may).
+pub fn english(mut r: Report) -> Report {
+    r.meta.lang = Lang::En;
+    r.meta.title = "Accountability report — March 2019".into();
+    r.meta.period_label = "March 2019".into();
+    r.meta.file_stem = format!("participa-{}-en", r.meta.period);
+    r.meta.subject = "Citizen participation indicators, March 2019".into();
+    r.labels = Labels::of(Lang::En);
+    let figures = r
+        .summary
+        .iter_mut()
+        .chain(r.sections.iter_mut().flat_map(|s| s.figures.iter_mut()));
+    for f in figures {
+        *f = Figure::new(
+            Lang::En,
+            std::mem::take(&mut f.label),
+            f.value.clone(),
+            f.kind,
+            f.target,
+            f.baseline,
+            f.note.take(),
+        );
+    }
+    r
 }
 
 /// A Spanish report for March 2019 with datasets of `rows_per_dataset` rows.
@@ -155,8 +183,8 @@ pub fn example(rows_per_dataset: u64) -> Report {
         title: "1. Instancias de participación".into(),
         description: "Reuniones, encuentros y actividades con vecinos y vecinas realizados en el período, y el acumulado desde el inicio del compromiso contra la meta de 300 (hito 3.3).".into(),
         figures: vec![
-            Figure { label: "Instancias en el período".into(), value: Cell::Int(79), kind: Kind::Integer, target: None, baseline: None, note: None },
-            Figure { label: "Instancias acumuladas".into(), value: Cell::Int(166), kind: Kind::Integer, target: Some(300.0), baseline: Some(0.0), note: Some("55,3 % de la meta".into()) },
+            Figure::new(Lang::Es, "Instancias en el período".into(), Cell::Int(79), Kind::Integer, None, None, None),
+            Figure::new(Lang::Es, "Instancias acumuladas".into(), Cell::Int(166), Kind::Integer, Some(300.0), Some(0.0), Some("55,3 % de la meta".into())),
         ],
         tables: vec![
             Table {
@@ -192,7 +220,7 @@ pub fn example(rows_per_dataset: u64) -> Report {
         id: "participantes".into(),
         title: "2. Participantes por comuna".into(),
         description: "Personas que asistieron, por comuna. Una instancia sin el dato no suma cero: se informa aparte.".into(),
-        figures: vec![Figure { label: "Participantes en el período".into(), value: Cell::Int(8144), kind: Kind::Integer, target: None, baseline: None, note: Some("2 instancias sin el dato".into()) }],
+        figures: vec![Figure::new(Lang::Es, "Participantes en el período".into(), Cell::Int(8144), Kind::Integer, None, None, Some("2 instancias sin el dato".into()))],
         tables: vec![Table {
             title: "Participantes por comuna".into(),
             columns: vec![Column::new("Comuna", Kind::Text), Column::new("Participantes", Kind::Integer), Column::new("Proporción", Kind::Percent)],
@@ -215,14 +243,15 @@ pub fn example(rows_per_dataset: u64) -> Report {
         title: "5. Seguimiento de iniciativas".into(),
         description:
             "Iniciativas por estado actual (la última actualización recibida de cada una).".into(),
-        figures: vec![Figure {
-            label: "Avance medio".into(),
-            value: Cell::Num(47.25),
-            kind: Kind::Decimal(1),
-            target: None,
-            baseline: None,
-            note: None,
-        }],
+        figures: vec![Figure::new(
+            Lang::Es,
+            "Avance medio".into(),
+            Cell::Num(47.25),
+            Kind::Decimal(1),
+            None,
+            None,
+            None,
+        )],
         tables: vec![Table {
             title: "Iniciativas por estado".into(),
             columns: vec![
@@ -317,69 +346,53 @@ pub fn example(rows_per_dataset: u64) -> Report {
             has_data: true,
             file_stem: "participa-2019-03-es".into(),
         },
-        labels: Labels {
-            summary: "Resumen".into(),
-            contents: "Contenido".into(),
-            quality: "Calidad y oportunidad de los datos".into(),
-            annex: "Anexo: archivos de origen".into(),
-            rejected: "Filas rechazadas".into(),
-            page: "Página".into(),
-            of: "de".into(),
-            issued: "Fecha de emisión".into(),
-            data_version: "Versión de los datos".into(),
-            period: "Período".into(),
-            continued: "(continúa)".into(),
-            target: "Meta".into(),
-            baseline: "Línea de base".into(),
-            no_data: "No se recibieron datos para este período.".into(),
-            silent: "Organismos que no enviaron datos del período".into(),
-            none: "Ninguno".into(),
-            sources: "Fuentes de esta sección".into(),
-            indicator: "Indicador".into(),
-            value: "Valor".into(),
-            cumulative: "Acumulado".into(),
-        },
+        labels: Labels::of(Lang::Es),
         summary: vec![
-            Figure {
-                label: "Instancias acumuladas".into(),
-                value: Cell::Int(166),
-                kind: Kind::Integer,
-                target: Some(300.0),
-                baseline: Some(0.0),
-                note: Some("79 en el período".into()),
-            },
-            Figure {
-                label: "Participantes en el período".into(),
-                value: Cell::Int(8144),
-                kind: Kind::Integer,
-                target: None,
-                baseline: None,
-                note: None,
-            },
-            Figure {
-                label: "Barrios alcanzados".into(),
-                value: Cell::Int(48),
-                kind: Kind::Integer,
-                target: Some(48.0),
-                baseline: None,
-                note: Some("de 48".into()),
-            },
-            Figure {
-                label: "Proporción de instancias virtuales".into(),
-                value: Cell::Num(0.3855),
-                kind: Kind::Percent,
-                target: None,
-                baseline: None,
-                note: None,
-            },
-            Figure {
-                label: "Ganadores cada 100 inscriptos".into(),
-                value: Cell::Num(9.24),
-                kind: Kind::Decimal(1),
-                target: None,
-                baseline: None,
-                note: None,
-            },
+            Figure::new(
+                Lang::Es,
+                "Instancias acumuladas".into(),
+                Cell::Int(166),
+                Kind::Integer,
+                Some(300.0),
+                Some(0.0),
+                Some("79 en el período".into()),
+            ),
+            Figure::new(
+                Lang::Es,
+                "Participantes en el período".into(),
+                Cell::Int(8144),
+                Kind::Integer,
+                None,
+                None,
+                None,
+            ),
+            Figure::new(
+                Lang::Es,
+                "Barrios alcanzados".into(),
+                Cell::Int(48),
+                Kind::Integer,
+                Some(48.0),
+                None,
+                Some("de 48".into()),
+            ),
+            Figure::new(
+                Lang::Es,
+                "Proporción de instancias virtuales".into(),
+                Cell::Num(0.3855),
+                Kind::Percent,
+                None,
+                None,
+                None,
+            ),
+            Figure::new(
+                Lang::Es,
+                "Ganadores cada 100 inscriptos".into(),
+                Cell::Num(9.24),
+                Kind::Decimal(1),
+                None,
+                None,
+                None,
+            ),
         ],
         summary_charts,
         sections: vec![instancias, participantes, estados],

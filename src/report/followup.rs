@@ -225,14 +225,15 @@ pub(super) fn extend_section(
             (n.w.changes_figure, changes),
             (n.w.first_reports_figure, first),
         ] {
-            figures.push(Figure {
-                label: label.to_string(),
-                value: Cell::Int(value as i64),
-                kind: Kind::Integer,
-                target: None,
-                baseline: None,
-                note: None,
-            });
+            figures.push(Figure::new(
+                n.lang,
+                label.to_string(),
+                Cell::Int(value as i64),
+                Kind::Integer,
+                None,
+                None,
+                None,
+            ));
         }
     }
 }
@@ -420,6 +421,8 @@ pub fn findings(
         organismos: &[],
         rejections: &[],
         issued_on: figures.period.end(),
+        // Findings name no dates: any wall clock gives the same words.
+        zone: chrono_tz::Tz::UTC,
         data_version: "",
         dataset_rows: &figures.rows_published,
     };

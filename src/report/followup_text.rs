@@ -3,11 +3,41 @@
 //! model, and the few words of the published pages. Kept in one file so that a language is
 //! one place.
 //!
-//! Texts only: no figure is computed here. The number and date formats are the model's
-//! (`format_cell`, `format_number`), re-exported here so the follow-up's files name them once.
+//! Texts only: no figure is computed here. The number, date and month formats are the
+//! model's and `text`'s, named here so the follow-up's files name them once.
 
-pub use super::model::{format_cell, format_number, Lang};
-pub use crate::indicators::period::{month_label, month_short};
+pub use super::model::format_cell;
+use crate::indicators::period::{Month, Period};
+pub use crate::text::{html_escape, Lang};
+
+/// Lang of an `english` switch.
+fn lang_of(english: bool) -> Lang {
+    if english {
+        Lang::En
+    } else {
+        Lang::Es
+    }
+}
+
+/// A number with `places` decimals, as the report writes it.
+pub fn format_number(n: f64, places: u8, lang: Lang) -> String {
+    crate::text::number(n, places, lang)
+}
+
+/// «marzo de 2019» / «March 2019».
+pub fn month_label(m: Month, english: bool) -> String {
+    crate::text::month_label(m, lang_of(english))
+}
+
+/// «mar. 2019» / «Mar 2019».
+pub fn month_short(m: Month, english: bool) -> String {
+    crate::text::month_short(m, lang_of(english))
+}
+
+/// A period's name in the report's language.
+pub fn period_label(p: Period, english: bool) -> String {
+    crate::text::period_label(p, lang_of(english))
+}
 
 /// The follow-up's words in one language.
 pub struct Words {
@@ -257,24 +287,6 @@ static EN: Words = Words {
     comuna_title: |c, t| format!("Comuna {c} — {t}"),
     comuna_description: |n, p| format!("{n} initiatives of the comuna, with every update reported up to the close of {p}."),
 };
-
-/// The paragraphs of the reminder to an organismo that sent its month with data-quality
-/// findings (in Spanish, the reminders' language): (organismo, month, deadline, findings).
-pub fn findings_reminder(
-    organismo: &str,
-    period_label: &str,
-    due: &str,
-    findings: &[String],
-) -> Vec<String> {
-    let list: Vec<String> = findings.iter().map(|f| format!("• {f}")).collect();
-    vec![
-        "Hola:".to_string(),
-        format!("Recibimos los datos de {organismo} correspondientes a {period_label}, gracias. Al revisarlos encontramos algo para completar:"),
-        list.join("\n"),
-        format!("Registrar el resultado de cada instancia (los acuerdos, lo que se decidió) permite mostrar a quienes participaron qué se hizo con su aporte. Pueden completar las planillas y volver a dejarlas en la carpeta compartida de su organismo antes del {due}."),
-        "Muchas gracias.".to_string(),
-    ]
-}
 
 /// The words of the published history's own columns: (name, Spanish title, description).
 pub const HISTORY_COLUMNS: [(&str, &str, &str); 4] = [

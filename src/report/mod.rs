@@ -4,7 +4,7 @@
 //! and the blank ministry template (`template`).
 //!
 //! Renderers see only the model: they must not query the store, compute a figure or translate
-//! a word. Only `pipeline` calls them.
+//! a word (every word is [`crate::text`]'s, chosen by `build`). Only `pipeline` calls them.
 
 pub mod build;
 mod followup;

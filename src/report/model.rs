@@ -5,47 +5,14 @@
 //! language, so renderers never translate, compute or query: two renderers of one `Report`
 //! can never disagree on a figure.
 //!
-//! Must not depend on the store, on printpdf or on rust_xlsxwriter.
+//! Must not depend on the store, on printpdf or on rust_xlsxwriter. Its fixed words
+//! ([`Labels`]) and how its values are written come from [`crate::text`].
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// Language of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Spanish (the default).
-    Es,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// The language of a code (`es`, `en`).
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim() {
-            "es" => Some(Lang::Es),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The short code used in file names, configuration and the store: `es` or `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En => "en",
-        }
-    }
-
-    /// BCP 47 tag, for the PDF's and the workbook's metadata and the HTML `lang` attribute.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Es => "es-AR",
-            Lang::En => "en",
-        }
-    }
-}
+pub use crate::text::report::Labels;
+use crate::text::{format, Lang};
 
 /// Who, what and when: the cover, the metadata and the footer of every page.
 #[derive(Debug, Clone, Serialize)]
@@ -77,51 +44,6 @@ pub struct Meta {
     pub has_data: bool,
     /// Base name of the output files: `participa-2019-03-es`.
     pub file_stem: String,
-}
-
-/// Fixed words the renderers print around the content, in the report's language.
-#[derive(Debug, Clone, Serialize)]
-pub struct Labels {
-    /// «Resumen» / «Summary».
-    pub summary: String,
-    /// «Contenido» / «Contents».
-    pub contents: String,
-    /// «Calidad y oportunidad de los datos» / «Data quality and timeliness».
-    pub quality: String,
-    /// «Anexo: archivos de origen» / «Annex: source files».
-    pub annex: String,
-    /// «Filas rechazadas» / «Rejected rows».
-    pub rejected: String,
-    /// «Página» / «Page».
-    pub page: String,
-    /// «de» / «of» (as in «Página 3 de 12»).
-    pub of: String,
-    /// «Fecha de emisión» / «Date of issue».
-    pub issued: String,
-    /// «Versión de los datos» / «Data version».
-    pub data_version: String,
-    /// «Período» / «Period».
-    pub period: String,
-    /// «(continúa)» / «(continued)», after a table title on the next page.
-    pub continued: String,
-    /// «Meta» / «Target».
-    pub target: String,
-    /// «Línea de base» / «Baseline».
-    pub baseline: String,
-    /// Sentence printed when the period has no data.
-    pub no_data: String,
-    /// «Organismos que no enviaron datos del período» / «Bodies that sent nothing…».
-    pub silent: String,
-    /// «Ninguno» / «None».
-    pub none: String,
-    /// «Fuentes de esta sección» / «Sources of this section».
-    pub sources: String,
-    /// «Indicador» / «Indicator»; «Valor» / «Value» (summary table headers).
-    pub indicator: String,
-    /// «Valor» / «Value».
-    pub value: String,
-    /// «Acumulado» / «Cumulative».
-    pub cumulative: String,
 }
 
 /// How a column's values are written.
@@ -234,6 +156,11 @@ pub struct Chart {
 /// One key figure: a value, and where there is one, its target.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
+    /// The value as people read it ([`format_cell`] in the report's language): what the
+    /// PDF, the web page and the e-mail print.
+    pub value_text: String,
+    /// The target as people read it, written like the value.
+    pub target_text: Option<String>,
     /// What it is, e.g. «Instancias de participación (acumulado)».
     pub label: String,
     /// The value.
@@ -246,6 +173,30 @@ pub struct Figure {
     pub baseline: Option<f64>,
     /// Short note, e.g. «79 en el período».
     pub note: Option<String>,
+}
+
+impl Figure {
+    /// A figure, its value and target written in `lang`.
+    pub fn new(
+        lang: Lang,
+        label: String,
+        value: Cell,
+        kind: Kind,
+        target: Option<f64>,
+        baseline: Option<f64>,
+        note: Option<String>,
+    ) -> Figure {
+        Figure {
+            value_text: format_cell(&value, kind, lang),
+            target_text: target.map(|t| format_cell(&Cell::Num(t), kind, lang)),
+            label,
+            value,
+            kind,
+            target,
+            baseline,
+            note,
+        }
+    }
 }
 
 /// One indicator's section.
@@ -458,105 +409,27 @@ pub struct ItemPage {
     pub steps: Table,
 }
 
-/// Writes a value as people read it in the report's language: `15.349` and `38,6 %` in
-/// Spanish, `15,349` and `38.6%` in English; dates `31/03/2019` and `2019-03-31`; null «—».
-/// The PDF and the web page both use this, so they print the same text.
+/// Writes a value as people read it in the report's language (see [`crate::text::format`]):
+/// `15.349` and `38,6 %` in Spanish, `15,349` and `38.6%` in English; dates `31/03/2019` and
+/// `2019-03-31`; null «—». Every renderer uses this, so they print the same text.
 pub fn format_cell(cell: &Cell, kind: Kind, lang: Lang) -> String {
     match cell {
-        Cell::Empty => "—".to_string(),
+        Cell::Empty => format::NONE.to_string(),
         Cell::Text(t) => t.clone(),
-        Cell::Date(d) => match lang {
-            Lang::Es => d.format("%d/%m/%Y").to_string(),
-            Lang::En => d.format("%Y-%m-%d").to_string(),
-        },
-        Cell::Int(i) => match kind {
-            Kind::Percent => format_number(*i as f64 * 100.0, 1, lang) + percent_sign(lang),
-            Kind::Decimal(p) => format_number(*i as f64, p, lang),
-            _ => format_number(*i as f64, 0, lang),
-        },
-        Cell::Num(n) => match kind {
-            Kind::Percent => format_number(n * 100.0, 1, lang) + percent_sign(lang),
-            Kind::Decimal(p) => format_number(*n, p, lang),
-            Kind::Integer => format_number(*n, 0, lang),
-            _ => format_number(*n, 2, lang),
-        },
+        Cell::Date(d) => format::date(*d, lang),
+        Cell::Int(i) => format_number_of(*i as f64, kind, 0, lang),
+        Cell::Num(n) => format_number_of(*n, kind, 2, lang),
     }
 }
 
-fn percent_sign(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Es => " %",
-        Lang::En => "%",
+/// A number as its column's kind says; `places` when the kind names none.
+fn format_number_of(n: f64, kind: Kind, places: u8, lang: Lang) -> String {
+    match kind {
+        Kind::Percent => format::percent(n, lang),
+        Kind::Decimal(p) => format::number(n, p, lang),
+        Kind::Integer => format::number(n, 0, lang),
+        Kind::Text | Kind::Date => format::number(n, places, lang),
     }
-}
-
-/// A number with `places` decimals and thousands grouped in the language's way.
-pub fn format_number(n: f64, places: u8, lang: Lang) -> String {
-    if !n.is_finite() {
-        return "—".to_string();
-    }
-    let (thousands, decimal) = match lang {
-        Lang::Es => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let text = format!("{:.*}", usize::from(places), n.abs());
-    let (int_part, frac_part) = match text.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (text.clone(), None),
-    };
-    let mut grouped = String::new();
-    let digits: Vec<char> = int_part.chars().collect();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(thousands);
-        }
-        grouped.push(*c);
-    }
-    let negative = n < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    out.push_str(&grouped);
-    if let Some(f) = frac_part {
-        out.push(decimal);
-        out.push_str(&f);
-    }
-    out
-}
-
-/// A file size as people read it: `950 B`, `93 kB`, `41,8 MB` (decimal units).
-pub fn format_bytes(bytes: u64, lang: Lang) -> String {
-    let b = bytes as f64;
-    if bytes < 1000 {
-        format!("{bytes} B")
-    } else if bytes < 1_000_000 {
-        format!("{} kB", format_number(b / 1000.0, 0, lang))
-    } else {
-        format!("{} MB", format_number(b / 1_000_000.0, 1, lang))
-    }
-}
-
-/// HTML-escapes text for element content and quoted attribute values (the web index and
-/// the e-mails' HTML bodies).
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The text of a figure's value (see [`format_cell`]).
-pub fn format_figure(f: &Figure, lang: Lang) -> String {
-    format_cell(&f.value, f.kind, lang)
 }
 
 #[cfg(test)]
@@ -564,12 +437,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_read_the_way_each_language_writes_them() {
-        assert_eq!(format_number(15349.0, 0, Lang::Es), "15.349");
-        assert_eq!(format_number(15349.0, 0, Lang::En), "15,349");
-        assert_eq!(format_number(1234567.891, 2, Lang::Es), "1.234.567,89");
-        assert_eq!(format_number(-0.0001, 1, Lang::En), "0.0");
-        assert_eq!(format_number(-1500.0, 0, Lang::En), "-1,500");
+    fn cells_are_written_as_their_kind_says() {
         assert_eq!(
             format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::Es),
             "38,6 %"
@@ -578,6 +446,11 @@ mod tests {
             format_cell(&Cell::Num(0.3855), Kind::Percent, Lang::En),
             "38.6%"
         );
+        assert_eq!(
+            format_cell(&Cell::Int(15349), Kind::Integer, Lang::Es),
+            "15.349"
+        );
+        assert_eq!(format_cell(&Cell::Num(2.5), Kind::Text, Lang::En), "2.50");
         assert_eq!(format_cell(&Cell::Empty, Kind::Integer, Lang::Es), "—");
     }
 }

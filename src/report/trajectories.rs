@@ -407,11 +407,10 @@ fn history(f: &Fields, items: &[Trajectory]) -> History {
 /// The follow-up page's words, before its tables are known.
 pub(super) fn empty_pages(n: &Names) -> Pages {
     let w = n.w;
-    let period = n
-        .inputs
-        .figures
-        .period
-        .label(n.lang == super::followup_text::Lang::En);
+    let period = super::followup_text::period_label(
+        n.inputs.figures.period,
+        n.lang == super::followup_text::Lang::En,
+    );
     Pages {
         title: (w.page_title)(&period),
         description: w.page_description.to_string(),
@@ -433,11 +432,10 @@ fn comuna_pages(n: &Names, f: &Fields, items: &[Trajectory], title: &str) -> Vec
             by.entry(c).or_default().push(t);
         }
     }
-    let period = n
-        .inputs
-        .figures
-        .period
-        .label(lang == super::followup_text::Lang::En);
+    let period = super::followup_text::period_label(
+        n.inputs.figures.period,
+        lang == super::followup_text::Lang::En,
+    );
     by.into_iter()
         .map(|(comuna, list)| ComunaPage {
             comuna,

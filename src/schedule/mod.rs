@@ -79,55 +79,118 @@ impl Default for ScheduleConfig {
     }
 }
 
+/// Why `[programacion]` is not usable, or the scheduler could not run. The message names the
+/// key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// `zona_horaria` is not an IANA zone.
+    #[error("programacion.zona_horaria: «{0}» is not an IANA time zone such as America/Argentina/Buenos_Aires")]
+    Zone(String),
+    /// A cron expression the scheduler cannot read.
+    #[error(
+        "«{expr}» is not a cron expression with seconds (sec min hour day month weekday): {reason}"
+    )]
+    Cron {
+        /// The expression.
+        expr: String,
+        /// The parser's words.
+        reason: String,
+    },
+    /// A cron expression of `programacion.<key>`.
+    #[error("programacion.{key}: {source}")]
+    Key {
+        /// `ingesta`, `informes` or `recordatorios`.
+        key: &'static str,
+        /// What is wrong with it.
+        source: Box<ScheduleError>,
+    },
+    /// `informes_desde` or `informes_hasta` is not a month.
+    #[error("programacion.{key}: «{value}» is not a month such as 2019-01")]
+    Month {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+    },
+    /// A day of the month some month does not have.
+    #[error("programacion.dia_recordatorio and dia_limite must be between 1 and 28 (every month has them)")]
+    Day,
+    /// A number out of its range (the message of `config::within`: the key and the range).
+    #[error("{0}")]
+    Range(String),
+    /// The scheduler could not start: what it was doing and why.
+    #[error("{what}: {reason}")]
+    Start {
+        /// What failed.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The configuration's own checks (`config::Settings::check`) still gather their messages as
+/// text; a schedule problem joins them as its message.
+impl From<ScheduleError> for String {
+    fn from(e: ScheduleError) -> String {
+        e.to_string()
+    }
+}
+
 impl ScheduleConfig {
-    /// Checks every key; the message names it.
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks every key; the error names it.
+    pub fn check(&self) -> Result<(), ScheduleError> {
         self.zone()?;
         for (key, expr) in [
             ("ingesta", &self.ingesta),
             ("informes", &self.informes),
             ("recordatorios", &self.recordatorios),
         ] {
-            parse_cron(expr).map_err(|e| format!("programacion.{key}: {e}"))?;
+            parse_cron(expr).map_err(|e| ScheduleError::Key {
+                key,
+                source: Box::new(e),
+            })?;
         }
         for (key, month) in [
             ("informes_desde", &self.informes_desde),
             ("informes_hasta", &self.informes_hasta),
         ] {
             if let Some(m) = month {
-                parse_month(m).ok_or_else(|| {
-                    format!("programacion.{key}: «{m}» is not a month such as 2019-01")
+                parse_month(m).ok_or_else(|| ScheduleError::Month {
+                    key,
+                    value: m.clone(),
                 })?;
             }
         }
         if !(1..=28).contains(&self.dia_recordatorio) || !(1..=28).contains(&self.dia_limite) {
-            return Err("programacion.dia_recordatorio and dia_limite must be between 1 and 28 (every month has them)".into());
+            return Err(ScheduleError::Day);
         }
         crate::config::within(
             "programacion.reintentos_max",
             u64::from(self.reintentos_max),
             1,
             u64::from(MAX_ATTEMPTS),
-        )?;
+        )
+        .map_err(ScheduleError::Range)?;
         crate::config::within(
             "programacion.reintento_inicial_segundos",
             self.reintento_inicial_segundos,
             1,
             MAX_RETRY_SECONDS,
-        )?;
+        )
+        .map_err(ScheduleError::Range)?;
         crate::config::within(
             "programacion.reintento_max_segundos",
             self.reintento_max_segundos,
             self.reintento_inicial_segundos,
             MAX_RETRY_SECONDS,
         )
-        .map_err(|e| format!("{e} (at least reintento_inicial_segundos)"))?;
+        .map_err(|e| ScheduleError::Range(format!("{e} (at least reintento_inicial_segundos)")))?;
         Ok(())
     }
 
     /// The time zone.
-    pub fn zone(&self) -> Result<Tz, String> {
-        Tz::from_str(&self.zona_horaria).map_err(|_| format!("programacion.zona_horaria: «{}» is not an IANA time zone such as America/Argentina/Buenos_Aires", self.zona_horaria))
+    pub fn zone(&self) -> Result<Tz, ScheduleError> {
+        Tz::from_str(&self.zona_horaria).map_err(|_| ScheduleError::Zone(self.zona_horaria.clone()))
     }
 
     /// The wait before attempt `attempts + 1` after `attempts` failed ones (exponential,
@@ -157,13 +220,16 @@ impl ScheduleConfig {
 }
 
 /// A six-field cron expression (seconds first), as the scheduler reads it.
-pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
+pub fn parse_cron(expr: &str) -> Result<croner::Cron, ScheduleError> {
     croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
         .dom_and_dow(true)
         .build()
         .parse(expr)
-        .map_err(|e| format!("«{expr}» is not a cron expression with seconds (sec min hour day month weekday): {e}"))
+        .map_err(|e| ScheduleError::Cron {
+            expr: expr.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// The next time `expr` fires after `after`, read on the wall clock of `zone` (a time a
@@ -256,13 +322,13 @@ pub fn run(
     cfg: &ScheduleConfig,
     shutdown: Arc<AtomicBool>,
     work: &mut dyn FnMut(Wake),
-) -> Result<(), String> {
+) -> Result<(), ScheduleError> {
     let zone = cfg.zone()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| start_failed("no se pudo crear el planificador", e))?;
     let (tx, rx) = std::sync::mpsc::channel::<Option<Wake>>();
     // The handlers are installed here, before any work starts, so a stop asked for at any
     // moment after start-up is a clean one.
@@ -271,9 +337,9 @@ pub fn run(
         use tokio::signal::unix::{signal, SignalKind};
         let _entered = runtime.enter();
         let interrupt = signal(SignalKind::interrupt())
-            .map_err(|e| format!("no se puede escuchar Ctrl-C: {e}"))?;
+            .map_err(|e| start_failed("no se puede escuchar Ctrl-C", e))?;
         let terminate = signal(SignalKind::terminate())
-            .map_err(|e| format!("no se puede escuchar SIGTERM: {e}"))?;
+            .map_err(|e| start_failed("no se puede escuchar SIGTERM", e))?;
         (interrupt, terminate)
     };
     {
@@ -305,9 +371,12 @@ pub fn run(
     let scheduler = runtime.block_on(async {
         let sched = tokio_cron_scheduler::JobScheduler::new()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| start_failed("no se pudo crear el planificador", e))?;
         let mut ids = add_jobs(&sched, &jobs, zone, &tx).await?;
-        sched.start().await.map_err(|e| e.to_string())?;
+        sched
+            .start()
+            .await
+            .map_err(|e| start_failed("no se pudo arrancar el planificador", e))?;
         // Remake the jobs when the zone's offset changes (see above).
         let watcher_sched = sched.clone();
         let watcher_tx = tx.clone();
@@ -339,7 +408,7 @@ pub fn run(
                 }
             }
         });
-        Ok::<_, String>(sched)
+        Ok::<_, ScheduleError>(sched)
     })?;
 
     // Catch-up at start: everything that is due is done now, not at the next fire.
@@ -367,12 +436,20 @@ pub fn run(
     Ok(())
 }
 
+/// The scheduler could not start while doing `what`.
+fn start_failed(what: &'static str, e: impl std::fmt::Display) -> ScheduleError {
+    ScheduleError::Start {
+        what,
+        reason: e.to_string(),
+    }
+}
+
 async fn add_jobs(
     sched: &tokio_cron_scheduler::JobScheduler,
     jobs: &[(Wake, String)],
     zone: Tz,
     tx: &std::sync::mpsc::Sender<Option<Wake>>,
-) -> Result<Vec<uuid::Uuid>, String> {
+) -> Result<Vec<uuid::Uuid>, ScheduleError> {
     let mut ids = Vec::new();
     for (wake, expr) in jobs {
         let wake = *wake;
@@ -385,8 +462,16 @@ async fn add_jobs(
                     let _ = tx.send(Some(wake));
                 })
             })
-            .map_err(|e| format!("«{expr}»: {e}"))?;
-        ids.push(sched.add(job).await.map_err(|e| e.to_string())?);
+            .map_err(|e| ScheduleError::Cron {
+                expr: expr.clone(),
+                reason: e.to_string(),
+            })?;
+        ids.push(
+            sched
+                .add(job)
+                .await
+                .map_err(|e| start_failed("no se pudo programar un trabajo", e))?,
+        );
     }
     Ok(ids)
 }
@@ -523,12 +608,17 @@ mod tests {
         assert!(bad
             .check()
             .unwrap_err()
+            .to_string()
             .contains("programacion.zona_horaria"));
         let bad = ScheduleConfig {
             informes: "0 6 * * *".into(),
             ..ScheduleConfig::default()
         };
-        assert!(bad.check().unwrap_err().contains("programacion.informes"));
+        assert!(bad
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("programacion.informes"));
         assert!(ScheduleConfig::default().check().is_ok());
     }
 }

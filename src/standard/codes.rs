@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::fold::fold;
+use super::StandardError;
 
 /// One code and its columns.
 #[derive(Debug, Clone)]
@@ -33,18 +34,23 @@ pub struct CodeList {
 impl CodeList {
     /// Parses a code list CSV: first column the code, optional `nombre` and `alias`
     /// (`|`-separated) columns, any other columns kept.
-    pub fn parse(name: &str, csv_text: &str) -> Result<CodeList, String> {
+    pub fn parse(name: &str, csv_text: &str) -> Result<CodeList, StandardError> {
+        let bad = |line: Option<usize>, problem: String| StandardError::CodeList {
+            list: name.to_string(),
+            line,
+            problem,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_reader(csv_text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| format!("code list {name}: {e}"))?
+            .map_err(|e| bad(None, e.to_string()))?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
         if headers.is_empty() {
-            return Err(format!("code list {name}: no header"));
+            return Err(bad(None, "no header".to_string()));
         }
         let scoped = headers.iter().any(|h| h == "dataset");
         let mut list = CodeList {
@@ -54,7 +60,7 @@ impl CodeList {
             scoped,
         };
         for (line, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| format!("code list {name}, line {}: {e}", line + 2))?;
+            let record = record.map_err(|e| bad(Some(line + 2), e.to_string()))?;
             let mut columns: HashMap<String, String> = headers
                 .iter()
                 .cloned()
@@ -62,7 +68,7 @@ impl CodeList {
                 .collect();
             let code = columns.remove(&headers[0]).unwrap_or_default();
             if code.is_empty() {
-                return Err(format!("code list {name}, line {}: empty code", line + 2));
+                return Err(bad(Some(line + 2), "empty code".to_string()));
             }
             let entry_name = columns
                 .get("nombre")
@@ -92,8 +98,9 @@ impl CodeList {
                             .get(other)
                             .map(|e| e.code.as_str())
                             .unwrap_or_default();
-                        return Err(format!(
-                            "code list {name}: «{w}» names both {other_code} and {code}"
+                        return Err(bad(
+                            None,
+                            format!("«{w}» names both {other_code} and {code}"),
                         ));
                     }
                 }

@@ -109,9 +109,12 @@ pub struct Messages {
 
 impl Messages {
     /// Parses a messages JSON object (keys starting with `_` are comments).
-    pub fn parse(json: &str) -> Result<Messages, String> {
+    pub fn parse(json: &str) -> Result<Messages, super::StandardError> {
         let templates: HashMap<String, String> =
-            serde_json::from_str(json).map_err(|e| format!("messages: {e}"))?;
+            serde_json::from_str(json).map_err(|source| super::StandardError::Json {
+                file: "messages".to_string(),
+                source,
+            })?;
         Ok(Messages {
             templates: templates
                 .into_iter()

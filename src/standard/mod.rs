@@ -120,11 +120,59 @@ pub struct Standard {
     matchers: Vec<Matcher>,
 }
 
+/// Why the standard's files cannot be used; the message names the file and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum StandardError {
+    /// A JSON file (the lexicon, the messages, a dataset) that does not parse.
+    #[error("{file}: {source}")]
+    Json {
+        /// The file.
+        file: String,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// A code list's CSV that cannot be used.
+    #[error("code list {list}{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    CodeList {
+        /// The list's name.
+        list: String,
+        /// The line, when the problem is one line's.
+        line: Option<usize>,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The messages lack keys every message file must have.
+    #[error("messages file lacks {}", .0.join(", "))]
+    MissingMessages(Vec<String>),
+    /// A dataset definition that refers to what does not exist or names badly.
+    #[error("{file}: {problem}")]
+    Definition {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: schema::DefinitionError,
+    },
+    /// Two files define the same dataset.
+    #[error("{file}: dataset «{name}» is defined twice")]
+    Twice {
+        /// The second file.
+        file: String,
+        /// The dataset.
+        name: String,
+    },
+    /// No dataset at all.
+    #[error("the standard defines no dataset")]
+    NoDataset,
+}
+
 impl Standard {
     /// Parses and cross-checks the texts; the error names the file and what is wrong.
-    pub fn from_texts(texts: &StandardTexts) -> Result<Standard, String> {
+    pub fn from_texts(texts: &StandardTexts) -> Result<Standard, StandardError> {
         let lexicon_file: LexiconFile =
-            serde_json::from_str(&texts.lexicon).map_err(|e| format!("lexicon.json: {e}"))?;
+            serde_json::from_str(&texts.lexicon).map_err(|source| StandardError::Json {
+                file: "lexicon.json".to_string(),
+                source,
+            })?;
         let lexicon = Lexicon::new(&lexicon_file);
         let mut messages = Messages::parse(&texts.messages)?;
         if let Some(fallback) = &texts.fallback_messages {
@@ -132,7 +180,9 @@ impl Standard {
         }
         let missing = messages.missing_keys();
         if !missing.is_empty() {
-            return Err(format!("messages file lacks {}", missing.join(", ")));
+            return Err(StandardError::MissingMessages(
+                missing.iter().map(ToString::to_string).collect(),
+            ));
         }
         let mut code_lists = HashMap::new();
         for (name, text) in &texts.code_lists {
@@ -142,20 +192,26 @@ impl Standard {
         let mut datasets = Vec::new();
         for (file, text) in &texts.datasets {
             let dataset: Dataset =
-                serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+                serde_json::from_str(text).map_err(|source| StandardError::Json {
+                    file: file.clone(),
+                    source,
+                })?;
             dataset
                 .check(&list_names)
-                .map_err(|e| format!("{file}: {e}"))?;
+                .map_err(|problem| StandardError::Definition {
+                    file: file.clone(),
+                    problem,
+                })?;
             if datasets.iter().any(|d: &Dataset| d.name == dataset.name) {
-                return Err(format!(
-                    "{file}: dataset «{}» is defined twice",
-                    dataset.name
-                ));
+                return Err(StandardError::Twice {
+                    file: file.clone(),
+                    name: dataset.name,
+                });
             }
             datasets.push(dataset);
         }
         if datasets.is_empty() {
-            return Err("the standard defines no dataset".to_string());
+            return Err(StandardError::NoDataset);
         }
         datasets.sort_by(|a, b| a.name.cmp(&b.name));
         let matchers = datasets.iter().map(|d| Matcher::new(d, &lexicon)).collect();

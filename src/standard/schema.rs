@@ -197,6 +197,48 @@ pub struct Dataset {
 /// The provenance columns every stored row carries, after the dataset's fields.
 pub const PROVENANCE: [&str; 4] = ["organismo", "fuente_archivo", "fuente_hoja", "fuente_fila"];
 
+/// What is wrong in a dataset's definition (the caller names the file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionError {
+    /// The dataset's name is not a valid table name.
+    #[error("dataset name «{0}» must be lower-case letters, digits and _")]
+    DatasetName(String),
+    /// A field's name is not a valid column name (or is a provenance column's).
+    #[error("{dataset}: field name «{field}» is not a valid column name")]
+    FieldName {
+        /// The dataset.
+        dataset: String,
+        /// The field.
+        field: String,
+    },
+    /// A field declared twice.
+    #[error("{dataset}: field «{field}» is declared twice")]
+    Twice {
+        /// The dataset.
+        dataset: String,
+        /// The field.
+        field: String,
+    },
+    /// A field names a code list, a parser or another field that does not exist.
+    #[error("{dataset}.{field}: {what}")]
+    Unknown {
+        /// The dataset.
+        dataset: String,
+        /// The field.
+        field: String,
+        /// What it names, e.g. «unknown code list «barrios»».
+        what: String,
+    },
+    /// A rule, the key of snapshots or the wide layout names a field that does not exist.
+    #[error("{dataset}: rule refers to unknown field «{field}»")]
+    RuleField {
+        /// The dataset.
+        dataset: String,
+        /// The field named.
+        field: String,
+    },
+}
+
 impl Dataset {
     /// Index of the field called `name`.
     pub fn field_index(&self, name: &str) -> Option<usize> {
@@ -204,7 +246,7 @@ impl Dataset {
     }
 
     /// Checks names and references so a bad edit fails at start-up, not mid-run.
-    pub fn check(&self, code_lists: &[&str]) -> Result<(), String> {
+    pub fn check(&self, code_lists: &[&str]) -> Result<(), DefinitionError> {
         let ident = |s: &str| {
             !s.is_empty()
                 && s.chars()
@@ -212,36 +254,35 @@ impl Dataset {
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
         if !ident(&self.name) {
-            return Err(format!(
-                "dataset name «{}» must be lower-case letters, digits and _",
-                self.name
-            ));
+            return Err(DefinitionError::DatasetName(self.name.clone()));
         }
+        let unknown = |field: &str, what: String| DefinitionError::Unknown {
+            dataset: self.name.clone(),
+            field: field.to_string(),
+            what,
+        };
         let mut seen = std::collections::HashSet::new();
         for f in &self.fields {
             if !ident(&f.name) || PROVENANCE.contains(&f.name.as_str()) {
-                return Err(format!(
-                    "{}: field name «{}» is not a valid column name",
-                    self.name, f.name
-                ));
+                return Err(DefinitionError::FieldName {
+                    dataset: self.name.clone(),
+                    field: f.name.clone(),
+                });
             }
             if !seen.insert(f.name.as_str()) {
-                return Err(format!(
-                    "{}: field «{}» is declared twice",
-                    self.name, f.name
-                ));
+                return Err(DefinitionError::Twice {
+                    dataset: self.name.clone(),
+                    field: f.name.clone(),
+                });
             }
             if let Some(list) = &f.code_list {
                 if !code_lists.contains(&list.as_str()) {
-                    return Err(format!(
-                        "{}.{}: unknown code list «{list}»",
-                        self.name, f.name
-                    ));
+                    return Err(unknown(&f.name, format!("unknown code list «{list}»")));
                 }
             }
             if let Some(p) = &f.parse {
                 if p != "comuna" {
-                    return Err(format!("{}.{}: unknown parser «{p}»", self.name, f.name));
+                    return Err(unknown(&f.name, format!("unknown parser «{p}»")));
                 }
             }
             for reference in [
@@ -252,9 +293,9 @@ impl Dataset {
             .flatten()
             {
                 if self.field_index(reference).is_none() {
-                    return Err(format!(
-                        "{}.{}: refers to unknown field «{reference}»",
-                        self.name, f.name
+                    return Err(unknown(
+                        &f.name,
+                        format!("refers to unknown field «{reference}»"),
                     ));
                 }
             }
@@ -282,7 +323,10 @@ impl Dataset {
         }
         for r in refs {
             if self.field_index(r).is_none() {
-                return Err(format!("{}: rule refers to unknown field «{r}»", self.name));
+                return Err(DefinitionError::RuleField {
+                    dataset: self.name.clone(),
+                    field: r.clone(),
+                });
             }
         }
         Ok(())

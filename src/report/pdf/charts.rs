@@ -6,7 +6,8 @@
 use super::fonts::{style, Fonts, Style, Weight};
 use super::layout::{baseline, Item, Layout};
 use super::{AXIS, GRID, INK, MUTED, RULE, SERIES, TARGET, WHITE};
-use crate::report::model::{format_number, Chart, ChartKind, Lang};
+use crate::report::model::{Chart, ChartKind};
+use crate::text::{number as format_number, Lang};
 
 /// A value axis with round tick values.
 pub(super) struct Axis {

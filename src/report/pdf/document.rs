@@ -14,7 +14,7 @@ use super::{
     ACCENT, ACCENT_DARK, CITY_YELLOW, CONTENT_BOTTOM, CONTENT_W, FOOTER_BASE, HEADER_BASE, INK,
     MARGIN_X, MUTED, PAGE_W, PT_PER_MM, RULE, WHITE,
 };
-use crate::report::model::{format_cell, Cell, ChartKind, Kind, Report, Table};
+use crate::report::model::{ChartKind, Report, Table};
 
 /// Lays out the whole report: cover, summary, contents, sections, data quality, rejected rows
 /// and annex, then the running header and footer (now that the page count is known).
@@ -26,13 +26,13 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
     let empty_chart = if report.meta.has_data {
         "—"
     } else {
-        labels.no_data.as_str()
+        labels.no_data
     };
 
     cover(&mut lay, report);
 
     lay.new_page();
-    outline.push((labels.summary.clone(), lay.page_index()));
+    outline.push((labels.summary.to_string(), lay.page_index()));
     summary(&mut lay, report, empty_chart);
 
     // The contents go here, but their page numbers are only known once the rest is laid out.
@@ -82,30 +82,30 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
             );
         }
         let sources_title = if section.sources.title.trim().is_empty() {
-            &labels.sources
+            labels.sources
         } else {
-            &section.sources.title
+            section.sources.title.as_str()
         };
         draw_table(&mut lay, report, &section.sources, Some(sources_title));
     }
 
     lay.new_page();
-    body.push((labels.quality.clone(), lay.page_index()));
-    lay.heading(&labels.quality);
+    body.push((labels.quality.to_string(), lay.page_index()));
+    lay.heading(labels.quality);
     draw_table(
         &mut lay,
         report,
         &report.quality,
-        title_unless_heading(&report.quality, &labels.quality),
+        title_unless_heading(&report.quality, labels.quality),
     );
-    lay.subheading(&labels.silent);
+    lay.subheading(labels.silent);
     if report.silent.is_empty() {
         lay.paragraph(
             MARGIN_X,
             CONTENT_W,
             style(9.5, Weight::Regular, INK),
             13.5,
-            &labels.none,
+            labels.none,
         );
     } else {
         let st = style(9.5, Weight::Regular, INK);
@@ -128,23 +128,23 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
     lay.y += 18.0;
 
     lay.need(120.0);
-    body.push((labels.rejected.clone(), lay.page_index()));
-    lay.heading(&labels.rejected);
+    body.push((labels.rejected.to_string(), lay.page_index()));
+    lay.heading(labels.rejected);
     draw_table(
         &mut lay,
         report,
         &report.rejected,
-        title_unless_heading(&report.rejected, &labels.rejected),
+        title_unless_heading(&report.rejected, labels.rejected),
     );
 
     lay.new_page();
-    body.push((labels.annex.clone(), lay.page_index()));
-    lay.heading(&labels.annex);
+    body.push((labels.annex.to_string(), lay.page_index()));
+    lay.heading(labels.annex);
     draw_table(
         &mut lay,
         report,
         &report.annex,
-        title_unless_heading(&report.annex, &labels.annex),
+        title_unless_heading(&report.annex, labels.annex),
     );
     if let Some(annex) = &report.followup.annex {
         lay.new_page();
@@ -168,7 +168,7 @@ pub(super) fn layout(report: &Report, fonts: &Fonts) -> (Vec<Page>, Outline) {
         }
     }
     let toc = contents(fonts, report, &outline, &body);
-    outline.push((labels.contents.clone(), contents_at));
+    outline.push((labels.contents.to_string(), contents_at));
     outline.extend(body);
     let mut pages = lay.pages;
     pages.splice(contents_at..contents_at, toc);
@@ -256,16 +256,13 @@ fn cover(lay: &mut Layout, report: &Report) {
     );
     lay.y += 14.0;
     if !meta.has_data {
-        lay.notice(&labels.no_data);
+        lay.notice(labels.no_data);
     }
 
     // Who, when and from which data: at the foot of the cover.
     let rows = [
         (&labels.period, meta.period_label.clone()),
-        (
-            &labels.issued,
-            format_cell(&Cell::Date(meta.issued_on), Kind::Date, meta.lang),
-        ),
+        (&labels.issued, crate::text::date(meta.issued_on, meta.lang)),
         (&labels.data_version, meta.data_version.clone()),
     ];
     let label_st = style(9.0, Weight::Regular, MUTED);
@@ -316,7 +313,7 @@ fn cover(lay: &mut Layout, report: &Report) {
 
 fn summary(lay: &mut Layout, report: &Report, empty_chart: &str) {
     let meta = &report.meta;
-    lay.heading(&report.labels.summary);
+    lay.heading(report.labels.summary);
     lay.paragraph(
         MARGIN_X,
         CONTENT_W,
@@ -326,7 +323,7 @@ fn summary(lay: &mut Layout, report: &Report, empty_chart: &str) {
     );
     lay.y += 10.0;
     if !meta.has_data {
-        lay.notice(&report.labels.no_data);
+        lay.notice(report.labels.no_data);
     }
     figures(lay, report, &report.summary);
 
@@ -362,7 +359,7 @@ fn summary(lay: &mut Layout, report: &Report, empty_chart: &str) {
 fn contents(fonts: &Fonts, report: &Report, head: &Outline, body: &Outline) -> Vec<Page> {
     let mut lay = Layout::new(fonts, report.meta.lang);
     lay.new_page();
-    lay.heading(&report.labels.contents);
+    lay.heading(report.labels.contents);
     let st = style(10.5, Weight::Regular, INK);
     let number_w = 40.0;
     for (title, page) in head.iter().chain(body) {

@@ -6,7 +6,8 @@
 use super::fonts::{style, Weight};
 use super::layout::{baseline, Layout};
 use super::{ACCENT, ACCENT_DARK, BAR_TRACK, CONTENT_W, GOOD, INK, MARGIN_X, MUTED, RULE};
-use crate::report::model::{format_cell, format_figure, Cell, Figure, Kind, Lang, Report};
+use crate::report::model::{format_cell, Cell, Figure, Kind, Report};
+use crate::text::Lang;
 
 /// Key figures as a list: indicator (with its note), value, and target with a progress bar
 /// and the baseline.
@@ -34,19 +35,19 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
             x_label,
             base,
             head_st,
-            &fonts.fit(&labels.indicator, head_st, label_w - 8.0),
+            &fonts.fit(labels.indicator, head_st, label_w - 8.0),
         );
         lay.text_right(
             x_value + value_w - 8.0,
             base,
             head_st,
-            &fonts.fit(&labels.value, head_st, value_w - 8.0),
+            &fonts.fit(labels.value, head_st, value_w - 8.0),
         );
         lay.text(
             x_target + 14.0,
             base,
             head_st,
-            &fonts.fit(&labels.target, head_st, target_w - 14.0),
+            &fonts.fit(labels.target, head_st, target_w - 14.0),
         );
         lay.y += 14.0;
         lay.line(
@@ -65,13 +66,13 @@ pub(super) fn figures(lay: &mut Layout, report: &Report, figures: &[Figure]) {
             Some(note) if !note.trim().is_empty() => fonts.wrap(note, note_st, label_w - 8.0),
             _ => Vec::new(),
         };
-        let value = format_figure(figure, lang);
+        let value = &figure.value_text;
         // A value too wide for its column is drawn smaller rather than over its neighbour.
         let mut vst = value_st;
-        while vst.size > 7.0 && fonts.width(&value, vst) > value_w - 10.0 {
+        while vst.size > 7.0 && fonts.width(value, vst) > value_w - 10.0 {
             vst.size -= 0.5;
         }
-        let value_lines = fonts.wrap(&value, vst, value_w - 10.0);
+        let value_lines = fonts.wrap(value, vst, value_w - 10.0);
         let baseline_text = figure.baseline.map(|b| {
             format!(
                 "{}: {}",

@@ -9,7 +9,7 @@ use super::{
     Colour, ACCENT, ACCENT_DARK, CONTENT_BOTTOM, CONTENT_TOP, CONTENT_W, MARGIN_X, NOTICE_EDGE,
     NOTICE_FILL, NOTICE_INK,
 };
-use crate::report::model::Lang;
+use crate::text::Lang;
 
 /// Something drawn on a page. Coordinates in points from the top-left corner.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 //! every SHA-256 in full, and every page but the cover says which page of how many it is.
 //!
 //! It depends on the model only. It must not query the store, compute a figure or translate a
-//! word: every number arrives formatted by [`format_cell`] and every word in `report.labels`,
+//! word: every number arrives formatted by [`format_cell`](crate::report::model::format_cell) and every word in `report.labels`,
 //! so this PDF, the workbook and the web page cannot disagree. The only arithmetic here is
 //! geometry (how long a bar or a progress bar is drawn).
 //!

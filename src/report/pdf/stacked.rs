@@ -8,7 +8,8 @@ use super::charts::{Axis, PlotBox};
 use super::fonts::{style, Weight};
 use super::layout::Layout;
 use super::{AXIS, GRID, INK, MUTED, SERIES};
-use crate::report::model::{format_number, Chart};
+use crate::report::followup_text::format_number;
+use crate::report::model::Chart;
 
 /// Each category's total of the series (what the axis must reach).
 pub(super) fn totals(chart: &Chart) -> Vec<f64> {

@@ -205,7 +205,7 @@ pub(super) fn draw_table(lay: &mut Layout, report: &Report, table: &Table, title
             CONTENT_W,
             style(9.0, Weight::Regular, MUTED),
             13.0,
-            &labels.none,
+            labels.none,
         );
         lay.y += 14.0;
         return;
@@ -357,7 +357,7 @@ pub(super) fn draw_table(lay: &mut Layout, report: &Report, table: &Table, title
             MARGIN_X + geo.pad_x,
             baseline(lay.y + geo.pad_y, mst.size, geo.leading),
             mst,
-            &labels.none,
+            labels.none,
         );
         lay.y += h;
     }

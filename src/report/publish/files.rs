@@ -16,10 +16,11 @@ use tracing::warn;
 use super::csv_file::CsvFile;
 use super::resumen::PublishedFile;
 use super::{ASIDE_PREFIX, INDEX_TEMP_PREFIX, STAGE_PREFIX};
+use crate::fsutil::sync_dir;
 use crate::report::model::DatasetPart;
 use crate::report::ReportError;
 
-/// A period folder being written beside the published one; [`publish_staged`] puts it in
+/// A period folder being written beside the published one; [`publish_staged`](super::publish_staged) puts it in
 /// place. Dropped unfinished, it is deleted.
 pub struct Stage {
     pub(super) root: PathBuf,
@@ -216,13 +217,6 @@ fn remove_quietly(dir: &Path) {
         if e.kind() != io::ErrorKind::NotFound {
             warn!(folder = %dir.display(), error = %e, "cannot delete a temporary folder");
         }
-    }
-}
-
-/// Makes renames in `dir` durable (best effort: not every file system can sync a folder).
-pub(super) fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 

@@ -1,20 +1,20 @@
 //! `index.html`: every published period, newest first, rebuilt from the periods'
-//! `resumen.json` alone, with the few page words the model's labels do not carry (`Words`).
+//! `resumen.json` alone, with the few page words the model's labels do not carry
+//! (`text::web`).
 //!
 //! Must not read the store or the reports' other files; writes the page atomically.
 
 use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
 use super::datapackage::LICENSE;
-use super::files::{io_at, is_safe_name, sync_dir, unique};
+use super::files::{io_at, is_safe_name};
 use super::resumen::{parse_iso, read_resumen, Edition, PublishedFile, Resumen};
-use super::INDEX_TEMP_PREFIX;
-use crate::report::model::{format_bytes, html_escape as esc, Lang};
 use crate::report::ReportError;
+use crate::text::web::IndexWords;
+use crate::text::{bytes as format_bytes, html_escape as esc, Lang};
 
 /// Rewrites `root/index.html` from every `root/*/resumen.json`, newest period first.
 pub fn write_index(root: &Path) -> Result<(), ReportError> {
@@ -44,81 +44,24 @@ pub fn write_index(root: &Path) -> Result<(), ReportError> {
     });
     let html = index_html(&periods);
     let target = root.join("index.html");
-    let temp = root.join(format!("{INDEX_TEMP_PREFIX}{}", unique()));
-    let written = (|| -> io::Result<()> {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(html.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temp, &target)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(ReportError::Io {
-            path: target,
-            source: e,
-        });
-    }
-    sync_dir(root);
-    Ok(())
+    crate::fsutil::write_atomic(&target, html.as_bytes()).map_err(|source| ReportError::Io {
+        path: target,
+        source,
+    })
 }
 
-/// The few page words of the index that the model's labels do not carry.
-struct Words {
-    heading: &'static str,
-    caption: &'static str,
-    language: &'static str,
-    files: &'static str,
-    report: &'static str,
-    workbook: &'static str,
-    data: &'static str,
-    package: &'static str,
-    license: &'static str,
-    empty: &'static str,
-    note: &'static str,
-}
-
-const WORDS_ES: Words = Words {
-    heading: "Informes de rendición de cuentas",
-    caption: "Informes publicados, del más reciente al más antiguo",
-    language: "Idioma",
-    files: "Archivos",
-    report: "Informe",
-    workbook: "Libro de cálculo",
-    data: "Datos abiertos",
-    package: "Paquete de datos Frictionless",
-    license: "Licencia",
-    empty: "Todavía no hay informes publicados.",
-    note: "Nota",
-};
-
-const WORDS_EN: Words = Words {
-    heading: "Accountability reports",
-    caption: "Published reports, newest first",
-    language: "Language",
-    files: "Files",
-    report: "Report",
-    workbook: "Workbook",
-    data: "Open data",
-    package: "Frictionless data package",
-    license: "Licence",
-    empty: "No report has been published yet.",
-    note: "Note",
-};
-
-fn words(lang: &str) -> &'static Words {
-    if lang == "en" {
-        &WORDS_EN
-    } else {
-        &WORDS_ES
-    }
+/// The index's own words in the language of a `resumen.json` edition (`es`, `en`; Spanish
+/// for any other).
+fn words(lang: &str) -> &'static IndexWords {
+    IndexWords::of(Lang::parse(lang).unwrap_or(Lang::Es))
 }
 
 /// The language's own name, as people of that language write it.
 fn language_name(lang: &str) -> &str {
-    match lang {
-        "es" => "Español",
-        "en" => "English",
-        other => other,
+    // An unknown code is shown as it is.
+    match Lang::parse(lang) {
+        Some(known) => known.own_name(),
+        None => lang,
     }
 }
 
@@ -369,7 +312,7 @@ fn exists(dir: &Path, f: &PublishedFile) -> bool {
 
 /// A file size for people, in the language's number format.
 fn size(bytes: u64, lang: &str) -> String {
-    format_bytes(bytes, if lang == "en" { Lang::En } else { Lang::Es })
+    format_bytes(bytes, Lang::parse(lang).unwrap_or(Lang::Es))
 }
 
 /// Percent-encodes one path segment (RFC 3986 unreserved characters stay).

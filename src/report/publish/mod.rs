@@ -6,9 +6,9 @@
 //!
 //! Like the other renderers, this module only lays out a [`Report`]: it must not query the store,
 //! compute a figure or translate a word. Every figure and date it prints comes already written
-//! from the model (through [`format_cell`]); rows are streamed from a [`RowSource`] into the CSVs
-//! and never held in memory. The only words of its own are the few page words of the index that
-//! [`Labels`](super::model::Labels) does not carry yet (see `Words`).
+//! from the model (its figures' texts, [`crate::text::date`]); rows are streamed from a
+//! [`RowSource`] into the CSVs and never held in memory. The index's few page words that
+//! [`Labels`](super::model::Labels) does not carry are `text::web`'s.
 //!
 //! Writes are atomic as the web server sees them:
 //! - a period is written into a hidden staging folder beside it (`.participa-new.<period>.*`),
@@ -50,8 +50,9 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
-use super::model::{format_cell, format_figure, Cell, DatasetPart, Kind, Lang, Report, RowSource};
+use super::model::{Cell, DatasetPart, Report, RowSource};
 use super::ReportError;
+use crate::text::Lang;
 
 pub use csv_file::CsvFile;
 pub use datapackage::{License, LICENSE};
@@ -61,8 +62,9 @@ pub use resumen::{
     Edition, EditionLabels, PublishedDataset, PublishedFile, PublishedPage, Resumen, SummaryFigure,
 };
 
+use crate::fsutil::sync_dir;
 use datapackage::datapackage;
-use files::{is_safe_name, safe_name, swap_in, sync_dir, write_bytes};
+use files::{is_safe_name, safe_name, swap_in, write_bytes};
 use index::lang_order;
 use resumen::{iso, raw_value, read_resumen};
 
@@ -77,6 +79,8 @@ const XLSX_MEDIATYPE: &str = "application/vnd.openxmlformats-officedocument.spre
 const JSON_MEDIATYPE: &str = "application/json";
 const STAGE_PREFIX: &str = ".participa-new.";
 const ASIDE_PREFIX: &str = ".participa-old.";
+/// How the index's temporary files start (`fsutil::write_atomic`'s `.index.html.<random>.tmp`,
+/// and `.index.html.<unique>` of earlier releases).
 const INDEX_TEMP_PREFIX: &str = ".index.html.";
 
 /// The workbook's bytes, asked for once the CSVs are written: the caller can still be
@@ -255,27 +259,27 @@ fn edition(report: &Report, pdf: PublishedFile, xlsx: PublishedFile) -> Edition 
         author: meta.author.clone(),
         period_label: meta.period_label.clone(),
         issued_on: iso(meta.issued_on),
-        issued_text: format_cell(&Cell::Date(meta.issued_on), Kind::Date, lang),
+        issued_text: crate::text::date(meta.issued_on, lang),
         data_version: meta.data_version.clone(),
         has_data: meta.has_data,
         labels: EditionLabels {
-            period: labels.period.clone(),
-            issued: labels.issued.clone(),
-            data_version: labels.data_version.clone(),
-            summary: labels.summary.clone(),
-            indicator: labels.indicator.clone(),
-            value: labels.value.clone(),
-            target: labels.target.clone(),
-            no_data: labels.no_data.clone(),
+            period: labels.period.to_string(),
+            issued: labels.issued.to_string(),
+            data_version: labels.data_version.to_string(),
+            summary: labels.summary.to_string(),
+            indicator: labels.indicator.to_string(),
+            value: labels.value.to_string(),
+            target: labels.target.to_string(),
+            no_data: labels.no_data.to_string(),
         },
         figures: report
             .summary
             .iter()
             .map(|f| SummaryFigure {
                 label: f.label.clone(),
-                value_text: format_figure(f, lang),
+                value_text: f.value_text.clone(),
                 value: raw_value(&f.value),
-                target_text: f.target.map(|t| format_cell(&Cell::Num(t), f.kind, lang)),
+                target_text: f.target_text.clone(),
                 target: f.target.filter(|t| t.is_finite()),
                 note: f.note.clone(),
             })

@@ -12,8 +12,9 @@ use std::path::Path;
 use super::files::write_bytes;
 use super::index::STYLE;
 use super::resumen::PublishedPage;
-use crate::report::model::{format_cell, html_escape as esc, Cell, Kind, Pages, Report, Table};
+use crate::report::model::{format_cell, Cell, Kind, Pages, Report, Table};
 use crate::report::ReportError;
+use crate::text::html_escape as esc;
 
 const HTML_MEDIATYPE: &str = "text/html";
 

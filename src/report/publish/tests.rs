@@ -13,11 +13,11 @@ use super::files::{recover, unique};
 use super::index::write_index;
 use super::resumen::Resumen;
 use super::{publish, ASIDE_PREFIX, STAGE_PREFIX};
-use crate::report::model::{Cell, Lang, Report, RowSource};
+use crate::report::model::{Cell, Report, RowSource};
 use crate::report::ReportError;
 
 use crate::config::embedded::DATASETS;
-use crate::report::example::{example, ExampleRows};
+use crate::report::example::{english, example, ExampleRows};
 use crate::standard::Dataset;
 
 const ROWS: u64 = 37;
@@ -38,22 +38,6 @@ fn february() -> Report {
     r.meta.period_end = NaiveDate::from_ymd_opt(2019, 2, 28).unwrap_or_default();
     r.meta.issued_on = NaiveDate::from_ymd_opt(2019, 3, 4).unwrap_or_default();
     r.meta.file_stem = "participa-2019-02-es".into();
-    r
-}
-
-fn english(mut r: Report) -> Report {
-    r.meta.lang = Lang::En;
-    r.meta.title = "Accountability report — March 2019".into();
-    r.meta.period_label = "March 2019".into();
-    r.meta.file_stem = format!("participa-{}-en", r.meta.period);
-    r.meta.subject = "Citizen participation indicators, March 2019".into();
-    r.labels.summary = "Summary".into();
-    r.labels.period = "Period".into();
-    r.labels.issued = "Date of issue".into();
-    r.labels.data_version = "Data version".into();
-    r.labels.indicator = "Indicator".into();
-    r.labels.value = "Value".into();
-    r.labels.target = "Target".into();
     r
 }
 

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 
 use super::widths::{cell_text, display_chars, Widths};
 use super::{MAX_WIDTH, WIDTH_SAMPLE_ROWS};
-use crate::report::model::{Cell, Kind, Lang};
+use crate::report::model::{Cell, Kind};
 use crate::report::sheet_xml;
+use crate::text::Lang;
 
 /// Every dataset's rows for the workbook, gathered as the store is read; see
 /// [`sheet_xml`] for why they are kept apart from the workbook writer.

@@ -1,6 +1,7 @@
 //! The report as an XLSX workbook (STANDARD.md §8): a summary sheet, one sheet per indicator
 //! section with its tables and a native Excel chart, the data-quality, annex and rejected-rows
-//! sheets, and one sheet per standard dataset with the period's rows.
+//! sheets, and one sheet per standard dataset with the period's rows. Also any one [`Table`] as
+//! a workbook of its own (the rejected rows attached to a ministry's feedback).
 //!
 //! Lays out a [`Report`] and nothing else: it must not depend on the store, the indicators'
 //! figures or the configuration, and it never computes, queries or translates. Dataset rows come
@@ -26,8 +27,9 @@ mod workbook;
 pub use collect::Collected;
 use workbook::render_collected_with;
 
-use super::model::{Cell, Report, RowSource};
+use super::model::{Cell, Report, RowSource, Table};
 use super::ReportError;
+use crate::text::Lang;
 
 /// Data rows per sheet: Excel's 1,048,576 rows less the header.
 pub const MAX_DATA_ROWS: u32 = 1_048_575;
@@ -90,4 +92,14 @@ fn render_with(
 /// not collected.
 pub fn render_collected(report: &Report, collected: &Collected) -> Result<Vec<u8>, ReportError> {
     render_collected_with(report, collected, MAX_DATA_ROWS)
+}
+
+/// `table` alone as a workbook: one sheet named and titled `title`, the header frozen and
+/// filtered, numbers and dates written in `lang`'s way.
+///
+/// # Errors
+///
+/// [`ReportError::Xlsx`] when the workbook writer fails.
+pub fn table_workbook(title: &str, table: &Table, lang: Lang) -> Result<Vec<u8>, ReportError> {
+    Ok(workbook::table_workbook(title, table, lang)?)
 }

@@ -177,7 +177,7 @@ fn a_failing_row_source_is_a_rows_error() {
 fn odd_data_does_not_break_the_workbook() {
     let mut report = example(0);
     report.meta.has_data = false;
-    report.labels.summary = "Resumen: [marzo]/abril*?".into();
+    report.labels.summary = "Resumen: [marzo]/abril*?";
     report.sections[0].title = "Resumen: [marzo]/abril*?".into();
     report.sections[1].title = "'".into();
     report.sections[1].chart = None;

@@ -6,7 +6,8 @@
 
 use super::names::truncate_utf16;
 use super::{MAX_CELL_TEXT, TABLE_MAX_WIDTH};
-use crate::report::model::{format_cell, Cell, Kind, Lang};
+use crate::report::model::{format_cell, Cell, Kind};
+use crate::text::Lang;
 
 /// Widest content seen per column, in characters.
 #[derive(Clone)]

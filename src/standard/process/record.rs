@@ -89,7 +89,9 @@ impl Reporter<'_> {
 }
 
 /// Builds one record from a row (one month of it for wide sheets): values, or the errors that
-/// reject the row. Warnings ride along with accepted values.
+/// reject the row. Warnings ride along with accepted values. The steps run in this order, each
+/// seeing what the previous ones left: a derived value is never a parsed one, a default never
+/// fills a cell that failed, rules compare finished values.
 pub(super) fn build_record(
     standard: &Standard,
     ctx: &FileContext,
@@ -99,10 +101,43 @@ pub(super) fn build_record(
     row: &RawRow,
     month: Option<Period>,
 ) -> Result<(Vec<Value>, Vec<Issue>), Vec<Issue>> {
-    let fraction_columns = &reporter.fraction_columns;
-    let header = reporter.header;
-    let n = dataset.fields.len();
-    let mut col_of: Vec<Option<usize>> = vec![None; n];
+    let (col_of, year_col) = columns(reporter.header, dataset.fields.len(), month);
+    let mut draft = Draft {
+        standard,
+        ctx,
+        dataset,
+        reporter,
+        place,
+        row,
+        month,
+        col_of,
+        year_col,
+        values: vec![Value::Null; dataset.fields.len()],
+        failed: vec![false; dataset.fields.len()],
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    draft.parse_cells();
+    draft.wide_period();
+    draft.derive();
+    draft.check_parents();
+    draft.defaults_and_required();
+    draft.cross_field_rules();
+    draft.date_warnings();
+    if draft.errors.is_empty() {
+        Ok((draft.values, draft.warnings))
+    } else {
+        Err(draft.errors)
+    }
+}
+
+/// The column of each field (for a wide sheet, the one of `month`) and the year column.
+fn columns(
+    header: &Header,
+    fields: usize,
+    month: Option<Period>,
+) -> (Vec<Option<usize>>, Option<usize>) {
+    let mut col_of: Vec<Option<usize>> = vec![None; fields];
     let mut year_col = None;
     for (c, role) in header.roles.iter().enumerate() {
         match role {
@@ -116,319 +151,346 @@ pub(super) fn build_record(
             _ => {}
         }
     }
-    let mut values = vec![Value::Null; n];
-    let mut errors: Vec<Issue> = Vec::new();
-    let mut warnings: Vec<Issue> = Vec::new();
-    let mut failed = vec![false; n];
-    let lex = &standard.lexicon;
+    (col_of, year_col)
+}
 
-    for (i, field) in dataset.fields.iter().enumerate() {
-        let Some(c) = col_of[i] else { continue };
-        let cell = row.cell(c);
-        if values::is_missing(cell, lex) {
-            continue;
+/// A record being built from one row: the values so far, which fields failed, and the issues.
+struct Draft<'a, 'r> {
+    standard: &'a Standard,
+    ctx: &'a FileContext,
+    dataset: &'a Dataset,
+    reporter: &'a Reporter<'r>,
+    place: &'a Place<'a>,
+    row: &'a RawRow,
+    /// The month of a wide sheet's column pair being read.
+    month: Option<Period>,
+    /// Each field's column.
+    col_of: Vec<Option<usize>>,
+    /// The year column, if any.
+    year_col: Option<usize>,
+    values: Vec<Value>,
+    /// Fields whose cell was rejected: no default or derivation fills them.
+    failed: Vec<bool>,
+    errors: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+impl Draft<'_, '_> {
+    /// An issue about field `i`'s cell: a warning when `code` says so, else an error (which
+    /// rejects the row).
+    fn note(&mut self, i: usize, code: Code, value: &str, key: &str, extra: &[(&str, &str)]) {
+        let field = &self.dataset.fields[i];
+        let issue =
+            self.reporter
+                .cell_issue(self.place, field, self.col_of[i], code, value, key, extra);
+        if code == Code::Warning {
+            self.warnings.push(issue);
+        } else {
+            self.errors.push(issue);
         }
-        let parsed = parse_field(standard, dataset, field, cell, Some((&reporter.codes, i)))
+    }
+
+    /// Each field's cell parsed; a cell that does not parse is an error and its field failed.
+    fn parse_cells(&mut self) {
+        let (standard, dataset, row) = (self.standard, self.dataset, self.row);
+        let lex = &standard.lexicon;
+        for (i, field) in dataset.fields.iter().enumerate() {
+            let Some(c) = self.col_of[i] else { continue };
+            let cell = row.cell(c);
+            if values::is_missing(cell, lex) {
+                continue;
+            }
+            let parsed = parse_field(
+                standard,
+                dataset,
+                field,
+                cell,
+                Some((&self.reporter.codes, i)),
+            )
             .or_else(|e| {
                 // A `Mes` column holding only the month, beside a year column: `marzo` + `2019`.
                 match (
                     field.field_type,
                     month_only(cell, lex),
-                    year_col.map(|y| values::parse_year(row.cell(y))),
+                    self.year_col.map(|y| values::parse_year(row.cell(y))),
                 ) {
-                    (FieldType::Yearmonth, Some(m), Some(Ok(y))) if month.is_none() => {
+                    (FieldType::Yearmonth, Some(m), Some(Ok(y))) if self.month.is_none() => {
                         Ok(Value::YearMonth(y, m))
                     }
                     _ => Err(e),
                 }
             });
-        match parsed {
-            Ok(Value::Num(n))
-                if fraction_columns.contains(&c) && matches!(cell, Cell::Number(_)) =>
-            {
-                values[i] = Value::Num(n * 100.0)
-            }
-            Ok(v) => values[i] = v,
-            Err((code, key, extra)) => {
-                failed[i] = true;
-                let extra: Vec<(&str, &str)> =
-                    extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                errors.push(reporter.cell_issue(
-                    place,
-                    field,
-                    Some(c),
-                    code,
-                    &cell.as_written(),
-                    key,
-                    &extra,
-                ));
-            }
-        }
-    }
-
-    // Wide sheets: the period is the year column plus the month of the column pair.
-    if let (Some((column_year, m)), Some(wide)) = (month, dataset.wide.as_ref()) {
-        if let Some(p) = dataset.field_index(&wide.period_field) {
-            let field = &dataset.fields[p];
-            if let Some(y) = column_year {
-                values[p] = Value::YearMonth(y, m);
-            }
-            let cell = year_col.map(|c| row.cell(c)).unwrap_or(&Cell::Empty);
-            if values[p].is_null() && !values::is_missing(cell, lex) {
-                match values::parse_year(cell) {
-                    Ok(y) => values[p] = Value::YearMonth(y, m),
-                    Err(e) => {
-                        failed[p] = true;
-                        errors.push(reporter.cell_issue(
-                            place,
-                            field,
-                            year_col,
-                            Code::TypeError,
-                            &cell.as_written(),
-                            e.message_key(),
-                            &[],
-                        ));
-                    }
+            match parsed {
+                Ok(Value::Num(n))
+                    if self.reporter.fraction_columns.contains(&c)
+                        && matches!(cell, Cell::Number(_)) =>
+                {
+                    self.values[i] = Value::Num(n * 100.0)
                 }
-            }
-            col_of[p] = year_col;
-        }
-    }
-
-    // Derivations (comuna from barrio), then parent checks (barrio within comuna).
-    for (i, field) in dataset.fields.iter().enumerate() {
-        if let (Value::Null, Some(derive)) = (&values[i], &field.derive) {
-            if let Some(from) = dataset.field_index(&derive.from) {
-                if let Some(v) = code_column(
-                    standard,
-                    dataset,
-                    &dataset.fields[from],
-                    &values[from],
-                    &derive.column,
-                ) {
-                    values[i] = Value::Int(v);
+                Ok(v) => self.values[i] = v,
+                Err((code, key, extra)) => {
+                    self.failed[i] = true;
+                    let extra: Vec<(&str, &str)> =
+                        extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    self.note(i, code, &cell.as_written(), key, &extra);
                 }
             }
         }
     }
-    for (i, field) in dataset.fields.iter().enumerate() {
-        let Some(parent) = &field.parent else {
-            continue;
+
+    /// Wide sheets: the period is the year column plus the month of the column pair.
+    fn wide_period(&mut self) {
+        let dataset = self.dataset;
+        let (Some((column_year, m)), Some(wide)) = (self.month, dataset.wide.as_ref()) else {
+            return;
         };
-        let Some(p) = dataset.field_index(&parent.field) else {
-            continue;
+        let Some(p) = dataset.field_index(&wide.period_field) else {
+            return;
         };
-        let (Some(expected), Value::Int(given)) = (
-            code_column(standard, dataset, field, &values[i], &parent.column),
-            &values[p],
-        ) else {
-            continue;
-        };
-        if expected != *given {
-            failed[i] = true;
-            let cell = col_of[i]
-                .map(|c| row.cell(c).as_written())
-                .unwrap_or_default();
-            let (e, g) = (expected.to_string(), given.to_string());
-            errors.push(reporter.cell_issue(
-                place,
-                field,
-                col_of[i],
-                Code::ConstraintError,
-                &cell,
-                "constraint-error.parent",
-                &[("esperado", &e), ("dado", &g)],
-            ));
+        if let Some(y) = column_year {
+            self.values[p] = Value::YearMonth(y, m);
+        }
+        // The period's cell is the year column's.
+        self.col_of[p] = self.year_col;
+        let cell = self
+            .year_col
+            .map(|c| self.row.cell(c))
+            .unwrap_or(&Cell::Empty);
+        if self.values[p].is_null() && !values::is_missing(cell, &self.standard.lexicon) {
+            match values::parse_year(cell) {
+                Ok(y) => self.values[p] = Value::YearMonth(y, m),
+                Err(e) => {
+                    self.failed[p] = true;
+                    self.note(p, Code::TypeError, &cell.as_written(), e.message_key(), &[]);
+                }
+            }
         }
     }
 
-    // Defaults, then required values.
-    for (i, field) in dataset.fields.iter().enumerate() {
-        if !values[i].is_null() || failed[i] {
-            continue;
-        }
-        match field.default.as_deref() {
-            Some("submission_date") => {
-                if let Some(d) = ctx.submitted {
-                    values[i] = Value::Date(d);
-                }
-            }
-            Some(code) => {
-                let chosen = if field.code_list.as_deref() == Some("programas") {
-                    ctx.default_programa.as_deref().unwrap_or(code)
-                } else {
-                    code
-                };
-                values[i] = Value::Text(chosen.to_string());
-            }
-            None => {}
-        }
-        if values[i].is_null() && field.constraints.required {
-            // City-wide rows: the sheet has neither the column nor the one it derives from.
-            if field.optional_without_column
-                && col_of[i].is_none()
-                && !reporter.has_source_column(dataset, field)
-            {
+    /// Values derived from another field's code (comuna from barrio), where none was given.
+    fn derive(&mut self) {
+        let dataset = self.dataset;
+        for (i, field) in dataset.fields.iter().enumerate() {
+            let (Value::Null, Some(derive)) = (&self.values[i], &field.derive) else {
                 continue;
-            }
-            let derived_from_failed = field
-                .derive
-                .as_ref()
-                .and_then(|d| dataset.field_index(&d.from))
-                .is_some_and(|f| failed[f]);
-            if derived_from_failed {
-                continue;
-            }
-            let key = if field.derive.is_some() {
-                "required-value.derivable"
-            } else {
-                "required-value"
             };
-            let written = col_of[i]
-                .map(|c| row.cell(c).as_written())
-                .unwrap_or_default();
-            errors.push(reporter.cell_issue(
-                place,
-                field,
-                col_of[i],
-                Code::RequiredValue,
-                &written,
-                key,
-                &[],
-            ));
-        }
-    }
-
-    // Cross-field rules.
-    for rule in &dataset.rules {
-        match rule {
-            Rule::LessOrEqual {
-                field,
-                limit,
-                severity,
-            } => {
-                let (Some(f), Some(l)) = (dataset.field_index(field), dataset.field_index(limit))
-                else {
-                    continue;
-                };
-                let (Some(a), Some(b)) = (values[f].as_f64(), values[l].as_f64()) else {
-                    continue;
-                };
-                if a > b {
-                    let (av, bv) = (values[f].to_export(), values[l].to_export());
-                    let limit_label = col_of[l]
-                        .and_then(|c| header.labels.get(c))
-                        .cloned()
-                        .unwrap_or_else(|| limit.clone());
-                    let code = if *severity == Severity::Error {
-                        Code::ConstraintError
-                    } else {
-                        Code::Warning
-                    };
-                    let issue = reporter.cell_issue(
-                        place,
-                        &dataset.fields[f],
-                        col_of[f],
-                        code,
-                        &av,
-                        "constraint-error.less_or_equal",
-                        &[("limite", &bv), ("limite_campo", &limit_label)],
-                    );
-                    if *severity == Severity::Error {
-                        errors.push(issue)
-                    } else {
-                        warnings.push(issue)
-                    }
-                }
-            }
-            Rule::SumEquals {
-                parts,
-                total,
-                severity,
-            } => {
-                let Some(t) = dataset.field_index(total) else {
-                    continue;
-                };
-                let Some(total_value) = values[t].as_f64() else {
-                    continue;
-                };
-                let part_values: Option<Vec<f64>> = parts
-                    .iter()
-                    .map(|p| dataset.field_index(p).and_then(|i| values[i].as_f64()))
-                    .collect();
-                let Some(part_values) = part_values else {
-                    continue;
-                };
-                let sum: f64 = part_values.iter().sum();
-                if (sum - total_value).abs() > 1e-9 {
-                    let code = if *severity == Severity::Error {
-                        Code::ConstraintError
-                    } else {
-                        Code::Warning
-                    };
-                    let s = crate::standard::sheet::format_number(sum);
-                    let issue = reporter.cell_issue(
-                        place,
-                        &dataset.fields[t],
-                        col_of[t],
-                        code,
-                        &values[t].to_export(),
-                        "warning.sum_equals",
-                        &[("suma", &s)],
-                    );
-                    if *severity == Severity::Error {
-                        errors.push(issue)
-                    } else {
-                        warnings.push(issue)
-                    }
-                }
+            let Some(from) = dataset.field_index(&derive.from) else {
+                continue;
+            };
+            if let Some(v) = code_column(
+                self.standard,
+                dataset,
+                &dataset.fields[from],
+                &self.values[from],
+                &derive.column,
+            ) {
+                self.values[i] = Value::Int(v);
             }
         }
     }
 
-    // Dates worth a second look.
-    for (i, field) in dataset.fields.iter().enumerate() {
-        let (true, Value::Date(d)) = (field.in_reporting_period, &values[i]) else {
-            continue;
-        };
-        let shown = || d.format("%d/%m/%Y").to_string();
-        if let Some((from, to)) = ctx.reporting_period {
-            if *d < from || *d > to {
-                let shown = shown();
-                let (f, t) = (
-                    from.format("%d/%m/%Y").to_string(),
-                    to.format("%d/%m/%Y").to_string(),
+    /// A value within its parent (barrio within comuna): the parent given must be the one the
+    /// code list says.
+    fn check_parents(&mut self) {
+        let dataset = self.dataset;
+        for (i, field) in dataset.fields.iter().enumerate() {
+            let Some(parent) = &field.parent else {
+                continue;
+            };
+            let Some(p) = dataset.field_index(&parent.field) else {
+                continue;
+            };
+            let (Some(expected), Value::Int(given)) = (
+                code_column(
+                    self.standard,
+                    dataset,
+                    field,
+                    &self.values[i],
+                    &parent.column,
+                ),
+                &self.values[p],
+            ) else {
+                continue;
+            };
+            if expected != *given {
+                self.failed[i] = true;
+                let cell = self.col_of[i]
+                    .map(|c| self.row.cell(c).as_written())
+                    .unwrap_or_default();
+                let (e, g) = (expected.to_string(), given.to_string());
+                let extra = [("esperado", e.as_str()), ("dado", g.as_str())];
+                self.note(
+                    i,
+                    Code::ConstraintError,
+                    &cell,
+                    "constraint-error.parent",
+                    &extra,
                 );
-                warnings.push(reporter.cell_issue(
-                    place,
-                    field,
-                    col_of[i],
-                    Code::Warning,
-                    &shown,
-                    "warning.out_of_period",
-                    &[("desde", &f), ("hasta", &t)],
-                ));
-            }
-        }
-        if let Some(submitted) = ctx.submitted {
-            if *d > submitted + Duration::days(1) {
-                let shown = shown();
-                warnings.push(reporter.cell_issue(
-                    place,
-                    field,
-                    col_of[i],
-                    Code::Warning,
-                    &shown,
-                    "warning.future",
-                    &[],
-                ));
             }
         }
     }
 
-    if errors.is_empty() {
-        Ok((values, warnings))
+    /// Defaults (the file's date, the configured programme), then required values.
+    fn defaults_and_required(&mut self) {
+        let (ctx, dataset) = (self.ctx, self.dataset);
+        for (i, field) in dataset.fields.iter().enumerate() {
+            if !self.values[i].is_null() || self.failed[i] {
+                continue;
+            }
+            match field.default.as_deref() {
+                Some("submission_date") => {
+                    if let Some(d) = ctx.submitted {
+                        self.values[i] = Value::Date(d);
+                    }
+                }
+                Some(code) => {
+                    let chosen = if field.code_list.as_deref() == Some("programas") {
+                        ctx.default_programa.as_deref().unwrap_or(code)
+                    } else {
+                        code
+                    };
+                    self.values[i] = Value::Text(chosen.to_string());
+                }
+                None => {}
+            }
+            if self.values[i].is_null() && field.constraints.required && self.missing_counts(i) {
+                let key = if field.derive.is_some() {
+                    "required-value.derivable"
+                } else {
+                    "required-value"
+                };
+                let written = self.col_of[i]
+                    .map(|c| self.row.cell(c).as_written())
+                    .unwrap_or_default();
+                self.note(i, Code::RequiredValue, &written, key, &[]);
+            }
+        }
+    }
+
+    /// Whether required field `i`, empty, is an error of its own: not for city-wide rows (the
+    /// sheet has neither the column nor the one it derives from), nor when the field it
+    /// derives from already failed (one error is enough).
+    fn missing_counts(&self, i: usize) -> bool {
+        let (dataset, field) = (self.dataset, &self.dataset.fields[i]);
+        if field.optional_without_column
+            && self.col_of[i].is_none()
+            && !self.reporter.has_source_column(dataset, field)
+        {
+            return false;
+        }
+        let derived_from_failed = field
+            .derive
+            .as_ref()
+            .and_then(|d| dataset.field_index(&d.from))
+            .is_some_and(|f| self.failed[f]);
+        !derived_from_failed
+    }
+
+    /// The dataset's rules across fields, each an error or a warning as it says.
+    fn cross_field_rules(&mut self) {
+        for rule in &self.dataset.rules {
+            match rule {
+                Rule::LessOrEqual {
+                    field,
+                    limit,
+                    severity,
+                } => self.less_or_equal(field, limit, *severity),
+                Rule::SumEquals {
+                    parts,
+                    total,
+                    severity,
+                } => self.sum_equals(parts, total, *severity),
+            }
+        }
+    }
+
+    /// `field` at most `limit` (inscriptos and ganadores), when both are numbers.
+    fn less_or_equal(&mut self, field: &str, limit: &str, severity: Severity) {
+        let dataset = self.dataset;
+        let (Some(f), Some(l)) = (dataset.field_index(field), dataset.field_index(limit)) else {
+            return;
+        };
+        let (Some(a), Some(b)) = (self.values[f].as_f64(), self.values[l].as_f64()) else {
+            return;
+        };
+        if a <= b {
+            return;
+        }
+        let (av, bv) = (self.values[f].to_export(), self.values[l].to_export());
+        let limit_label = self.col_of[l]
+            .and_then(|c| self.reporter.header.labels.get(c))
+            .cloned()
+            .unwrap_or_else(|| limit.to_string());
+        let extra = [
+            ("limite", bv.as_str()),
+            ("limite_campo", limit_label.as_str()),
+        ];
+        let key = "constraint-error.less_or_equal";
+        self.note(f, rule_code(severity), &av, key, &extra);
+    }
+
+    /// The `parts` add up to `total` (participants by age band), when all are numbers.
+    fn sum_equals(&mut self, parts: &[String], total: &str, severity: Severity) {
+        let dataset = self.dataset;
+        let Some(t) = dataset.field_index(total) else {
+            return;
+        };
+        let Some(total_value) = self.values[t].as_f64() else {
+            return;
+        };
+        let part_values: Option<Vec<f64>> = parts
+            .iter()
+            .map(|p| dataset.field_index(p).and_then(|i| self.values[i].as_f64()))
+            .collect();
+        let Some(part_values) = part_values else {
+            return;
+        };
+        let sum: f64 = part_values.iter().sum();
+        if (sum - total_value).abs() <= 1e-9 {
+            return;
+        }
+        let s = crate::standard::sheet::format_number(sum);
+        let total_text = self.values[t].to_export();
+        let extra = [("suma", s.as_str())];
+        self.note(
+            t,
+            rule_code(severity),
+            &total_text,
+            "warning.sum_equals",
+            &extra,
+        );
+    }
+
+    /// Dates worth a second look: outside the reporting period, or after the file's date.
+    fn date_warnings(&mut self) {
+        let (ctx, dataset) = (self.ctx, self.dataset);
+        for (i, field) in dataset.fields.iter().enumerate() {
+            let (true, &Value::Date(d)) = (field.in_reporting_period, &self.values[i]) else {
+                continue;
+            };
+            let shown = d.format("%d/%m/%Y").to_string();
+            if let Some((from, to)) = ctx.reporting_period {
+                if d < from || d > to {
+                    let (f, t) = (
+                        from.format("%d/%m/%Y").to_string(),
+                        to.format("%d/%m/%Y").to_string(),
+                    );
+                    let extra = [("desde", f.as_str()), ("hasta", t.as_str())];
+                    self.note(i, Code::Warning, &shown, "warning.out_of_period", &extra);
+                }
+            }
+            if ctx.submitted.is_some_and(|s| d > s + Duration::days(1)) {
+                self.note(i, Code::Warning, &shown, "warning.future", &[]);
+            }
+        }
+    }
+}
+
+/// The code of a rule's issue: a constraint error, or a warning.
+fn rule_code(severity: Severity) -> Code {
+    if severity == Severity::Error {
+        Code::ConstraintError
     } else {
-        Err(errors)
+        Code::Warning
     }
 }
