@@ -445,11 +445,9 @@ fn seguir_enlaces_is_a_source_key_and_defaults_to_no() {
             .all(|s| !s.seguir_enlaces),
         "default"
     );
-    let text =
-        embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlaces = true");
+    let text = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlaces = true");
     assert!(Settings::parse(&text).expect("parses").sources[0].seguir_enlaces);
-    let typo =
-        embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlace = true");
+    let typo = embedded::EXAMPLE_CONFIG.replace("seguir_enlaces = false", "seguir_enlace = true");
     assert!(Settings::parse(&typo)
         .expect_err("unknown key")
         .contains("seguir_enlace"));
