@@ -3,7 +3,14 @@ use std::path::{Path, PathBuf};
 
 use super::super::workbook::read_xlsx_calamine;
 use super::super::{read_bytes, Spent};
+use super::formula::shift_references;
+use super::sheet::{shown, RawAttributes};
+use super::styles::{builtin_kind, custom_kind, NumberKind};
 use super::*;
+use crate::standard::{Cell, Merge};
+use chrono::NaiveDate;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
 const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
@@ -88,7 +95,12 @@ impl Package<'_> {
         }
         if let Some(strings) = &self.strings {
             rels.push_str(r#"<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
-            parts.push(("xl/sharedStrings.xml".into(), format!(r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">{strings}</sst>"#)));
+            parts.push((
+                "xl/sharedStrings.xml".into(),
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">{strings}</sst>"#
+                ),
+            ));
         }
         if let Some(styles) = &self.styles {
             rels.push_str(r#"<Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#);
@@ -340,8 +352,7 @@ fn merges_after_the_cells_in_the_same_pass() {
         r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#,
     );
     // (calamine's own merge reader overflows on `C5:A3`.)
-    let sheets =
-        read_xlsx(&one_sheet(rows, tail).bytes(), &Limits::default()).unwrap_or_default();
+    let sheets = read_xlsx(&one_sheet(rows, tail).bytes(), &Limits::default()).unwrap_or_default();
     let sheet = &sheets[0];
     assert_eq!(sheet.merges, [m(1, 1, 0, 5), m(3, 5, 0, 2)]);
     assert_eq!(cell(sheet, 1, 0), Cell::Text("título".into()));
