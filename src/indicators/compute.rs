@@ -1,19 +1,27 @@
 //! One pass over each dataset's rows feeds every indicator at once: the period's value, the
 //! cumulative value, each breakdown and each source file's share, so that a year of half a
 //! million instances is read once, not once per table.
+//!
+//! Pure: rows arrive through [`RowScan`]; it must not depend on the store, the report or the
+//! text. The filters of an indicator's part are in [`filter`].
+
+mod filter;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::config::{FilterValue, IndicatorDef, IndicatorsConfig, Measure, Part};
+use super::config::{IndicatorDef, IndicatorsConfig, Measure, Part};
 use super::followup::FollowUpResult;
 use super::listing::ListingAcc;
 use super::period::{Month, Period};
 use super::stages::{self, Snapshots};
 use crate::standard::{Dataset, Value};
+use filter::{compile_filters, month_of};
+pub(super) use filter::{day_of, key_of, passes, Filter};
+pub use filter::{days_filter, MAX_FILTER_DAYS};
 
 /// One stored row as a scan gives it.
 #[derive(Debug, Clone, Copy)]
@@ -173,117 +181,6 @@ impl Figures {
             .filter(|f| f.rows_in_period > 0)
             .map(|f| f.organismo.clone())
             .collect()
-    }
-}
-
-/// `>=90d` → 90.
-pub fn days_filter(s: &str) -> Option<i64> {
-    s.strip_prefix(">=")?
-        .trim()
-        .strip_suffix('d')?
-        .trim()
-        .parse()
-        .ok()
-        .filter(|d: &i64| (0..=MAX_FILTER_DAYS).contains(d))
-}
-
-/// The most days a `>=Nd` filter may name: a century (more could not be subtracted from a date).
-pub const MAX_FILTER_DAYS: i64 = 36_500;
-
-pub(super) enum Op {
-    Eq(String),
-    In(Vec<String>),
-    Present,
-    /// The date is at least this many days before the period's close.
-    OlderThan(NaiveDate),
-}
-
-pub(super) struct Filter {
-    index: usize,
-    op: Op,
-}
-
-pub(super) fn compile_filters(
-    ds: &Dataset,
-    f: &BTreeMap<String, FilterValue>,
-    close: NaiveDate,
-) -> Vec<Filter> {
-    f.iter()
-        .filter_map(|(k, v)| {
-            let index = ds.field_index(k)?;
-            let op = match v {
-                FilterValue::One(s) if s == "*" => Op::Present,
-                FilterValue::One(s) => match days_filter(s) {
-                    Some(days) => Op::OlderThan(close - chrono::Duration::days(days)),
-                    None => Op::Eq(s.clone()),
-                },
-                FilterValue::Any(list) => Op::In(list.clone()),
-            };
-            Some(Filter { index, op })
-        })
-        .collect()
-}
-
-/// Writes a value as a grouping key (codes and numbers as exported, dates ISO).
-pub(super) fn key_of(v: &Value, out: &mut String) {
-    out.clear();
-    match v {
-        Value::Null => {}
-        Value::Text(t) => out.push_str(t),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Year(y) => {
-            let _ = write!(out, "{y}");
-        }
-        Value::Num(n) => out.push_str(&crate::standard::sheet::format_number(*n)),
-        Value::Date(d) => {
-            let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
-        }
-        Value::YearMonth(y, m) => {
-            let _ = write!(out, "{y:04}-{m:02}");
-        }
-    }
-}
-
-pub(super) fn passes(filters: &[Filter], values: &[Value], buf: &mut String) -> bool {
-    filters.iter().all(|f| {
-        let v = values.get(f.index).unwrap_or(&Value::Null);
-        match &f.op {
-            Op::Present => !v.is_null(),
-            Op::OlderThan(limit) => match v {
-                Value::Date(d) => d <= limit,
-                _ => false,
-            },
-            Op::Eq(want) => {
-                key_of(v, buf);
-                buf == want
-            }
-            Op::In(list) => {
-                key_of(v, buf);
-                list.iter().any(|w| w == buf)
-            }
-        }
-    })
-}
-
-fn month_of(v: &Value) -> Option<Month> {
-    match v {
-        Value::Date(d) => Some(Month::of(*d)),
-        Value::YearMonth(y, m) => Some(Month {
-            year: *y,
-            month: *m,
-        }),
-        _ => None,
-    }
-}
-
-/// The last day a dating value covers: the date itself, or a month's last day.
-pub(super) fn day_of(v: &Value) -> Option<NaiveDate> {
-    match v {
-        Value::Date(d) => Some(*d),
-        Value::YearMonth(..) => month_of(v).map(Month::last_day),
-        _ => None,
     }
 }
 

@@ -2,11 +2,18 @@
 //!
 //! Besides the connection it keeps one pass's in-memory index of the rows each organismo
 //! holds, to find rows already sent in another file ([`super::copies`]).
+//!
+//! Its parts: [`values`] standard values as SQLite values and the tables' names, [`commit`]
+//! one file's result written, [`ledger`] the service's bookkeeping (deliveries, the mail
+//! problem, queued reports, jobs); this file opens the store and answers the [`Store`] calls.
+
+mod commit;
+mod ledger;
+mod values;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
-use rusqlite::ToSql;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::copies::{self, CopyIndex};
@@ -14,11 +21,14 @@ use super::layouts;
 use super::lock::{Busy, Holder, WriterLock};
 use super::{
     Committed, CopyWording, Delivery, ExportError, FileRow, JobRun, KnownFile, MailProblem,
-    NewDelivery, NewLayout, Outcome, QueuedReport, Rejection, RepeatedRows, Selection, Store,
-    StoreError, StoreStatus, StoredRow, Submission, VersionInfo,
+    NewDelivery, NewLayout, QueuedReport, Rejection, RepeatedRows, Selection, Store, StoreError,
+    StoreStatus, StoredRow, Submission, VersionInfo,
 };
-use crate::standard::schema::{Dataset, FieldType, PROVENANCE};
-use crate::standard::{Code, Value};
+use crate::standard::schema::{Dataset, PROVENANCE};
+use crate::standard::Value;
+use commit::commit_version;
+pub(super) use values::{bound, field_columns, history_table, read_rows, table, typed_value};
+use values::{export_value, sql_type};
 
 /// Core schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -41,171 +51,6 @@ pub struct SqliteStore {
     /// Held while this handle is the store's writer; declared last, so it is let go after the
     /// connection has closed.
     writer: Option<WriterLock>,
-}
-
-fn sql_type(t: FieldType) -> &'static str {
-    match t {
-        FieldType::Integer | FieldType::Year => "BIGINT",
-        FieldType::Number => "DOUBLE PRECISION",
-        FieldType::String | FieldType::Date | FieldType::Yearmonth => "TEXT",
-    }
-}
-
-pub(super) fn table(dataset: &Dataset) -> String {
-    format!("ds_{}", dataset.name)
-}
-
-pub(super) fn history_table(dataset: &Dataset) -> String {
-    format!("ds_{}_historial", dataset.name)
-}
-
-pub(super) fn field_columns(dataset: &Dataset) -> Vec<String> {
-    dataset.fields.iter().map(|f| f.name.clone()).collect()
-}
-
-/// Binds a standard value without copying text: dates ISO, periods `YYYY-MM`, years as
-/// integers.
-impl ToSql for Value {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self {
-            Value::Null => ToSqlOutput::Owned(SqlValue::Null),
-            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
-            Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
-            Value::Num(n) => ToSqlOutput::Owned(SqlValue::Real(*n)),
-            Value::Year(y) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*y))),
-            Value::Date(_) | Value::YearMonth(..) => {
-                ToSqlOutput::Owned(SqlValue::Text(self.to_export()))
-            }
-        })
-    }
-}
-
-/// Renders a stored value the way exports write it.
-fn export_value(v: SqlValue) -> String {
-    match v {
-        SqlValue::Null => String::new(),
-        SqlValue::Integer(i) => i.to_string(),
-        SqlValue::Real(r) => crate::standard::sheet::format_number(r),
-        SqlValue::Text(t) => t,
-        SqlValue::Blob(_) => String::new(),
-    }
-}
-
-/// A pending ledger row, unless the same message to the same recipient has one; true when
-/// added.
-fn insert_delivery(conn: &Connection, e: &NewDelivery) -> Result<bool, StoreError> {
-    let n = conn.execute(
-        "INSERT INTO entregas (tipo, clave, destinatario, message_id, estado, creado_en, contenido) VALUES (?1, ?2, ?3, ?4, 'pendiente', ?5, ?6)
-         ON CONFLICT (tipo, clave, destinatario) DO NOTHING",
-        params![e.tipo, e.clave, e.destinatario, e.message_id, e.creado_en, e.contenido],
-    )?;
-    Ok(n == 1)
-}
-
-/// Hands each row of a scan to `each`, reusing `out`.
-pub(super) fn read_rows(
-    mut rows: rusqlite::Rows<'_>,
-    ds: &Dataset,
-    out: &mut StoredRow,
-    each: &mut dyn FnMut(&StoredRow) -> std::io::Result<()>,
-) -> Result<(), ExportError> {
-    let n = ds.fields.len();
-    let text = |r: &rusqlite::Row, i: usize, into: &mut String| -> rusqlite::Result<()> {
-        into.clear();
-        if let ValueRef::Text(t) = r.get_ref(i)? {
-            into.push_str(&String::from_utf8_lossy(t));
-        }
-        Ok(())
-    };
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        for (i, f) in ds.fields.iter().enumerate() {
-            assign_value(
-                &mut out.values[i],
-                f.field_type,
-                row.get_ref(i).map_err(StoreError::from)?,
-            );
-        }
-        text(row, n, &mut out.organismo).map_err(StoreError::from)?;
-        text(row, n + 1, &mut out.archivo).map_err(StoreError::from)?;
-        text(row, n + 2, &mut out.hoja).map_err(StoreError::from)?;
-        out.fila = row.get(n + 3).map_err(StoreError::from)?;
-        out.version_id = row.get(n + 4).map_err(StoreError::from)?;
-        each(out)?;
-    }
-    Ok(())
-}
-
-/// `YYYY-MM-DD` without the general date parser: reports read half a million dates.
-fn iso_date(t: &[u8]) -> Option<chrono::NaiveDate> {
-    if t.len() != 10 || t[4] != b'-' || t[7] != b'-' {
-        return None;
-    }
-    let num = |b: &[u8]| {
-        b.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    chrono::NaiveDate::from_ymd_opt(
-        i32::try_from(num(&t[..4])?).ok()?,
-        num(&t[5..7])?,
-        num(&t[8..])?,
-    )
-}
-
-/// [`typed_value`] into `slot`, reusing its text's allocation.
-fn assign_value(slot: &mut Value, t: FieldType, v: ValueRef<'_>) {
-    if let (Value::Text(old), ValueRef::Text(new)) = (&mut *slot, v) {
-        if !matches!(t, FieldType::Date | FieldType::Yearmonth) {
-            old.clear();
-            old.push_str(&String::from_utf8_lossy(new));
-            return;
-        }
-    }
-    *slot = typed_value(t, v);
-}
-
-/// Reads a stored value back as the standard value of a field of this type.
-pub(super) fn typed_value(t: FieldType, v: ValueRef<'_>) -> Value {
-    match (t, v) {
-        (_, ValueRef::Null) => Value::Null,
-        (FieldType::Integer, ValueRef::Integer(i)) => Value::Int(i),
-        (FieldType::Year, ValueRef::Integer(i)) => {
-            i32::try_from(i).map(Value::Year).unwrap_or(Value::Int(i))
-        }
-        (FieldType::Number, ValueRef::Integer(i)) => Value::Num(i as f64),
-        (FieldType::Number | FieldType::Integer, ValueRef::Real(r)) => Value::Num(r),
-        (FieldType::Date, ValueRef::Text(t)) => {
-            if let Some(d) = iso_date(t) {
-                return Value::Date(d);
-            }
-            let text = String::from_utf8_lossy(t);
-            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                .map(Value::Date)
-                .unwrap_or_else(|_| Value::Text(text.into_owned()))
-        }
-        (FieldType::Yearmonth, ValueRef::Text(t)) => {
-            let text = String::from_utf8_lossy(t);
-            let parsed = text
-                .split_once('-')
-                .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)));
-            match parsed {
-                Some((y, m)) if (1..=12).contains(&m) => Value::YearMonth(y, m),
-                _ => Value::Text(text.into_owned()),
-            }
-        }
-        (_, ValueRef::Text(t)) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        (_, ValueRef::Integer(i)) => Value::Int(i),
-        (_, ValueRef::Real(r)) => Value::Num(r),
-        (_, ValueRef::Blob(_)) => Value::Null,
-    }
-}
-
-/// A date bound as the dating field stores it: `2019-03-31`, or `2019-03` for a year-month.
-pub(super) fn bound(t: FieldType, d: chrono::NaiveDate) -> String {
-    match t {
-        FieldType::Yearmonth => d.format("%Y-%m").to_string(),
-        _ => d.format("%Y-%m-%d").to_string(),
-    }
 }
 
 /// An id list bound as one JSON array and expanded by SQLite's json_each, so a report
@@ -279,192 +124,6 @@ impl SqliteStore {
         tx.commit()?;
         Ok(())
     }
-
-    fn insert_issues(
-        tx: &rusqlite::Transaction,
-        file_id: i64,
-        version_id: i64,
-        relative: &str,
-        result: &crate::standard::FileResult,
-    ) -> Result<(), StoreError> {
-        let mut rejected = tx.prepare_cached(
-            "INSERT INTO rechazos (archivo_id, version_id, fuente_archivo, fuente_hoja, fuente_fila, columna, encabezado, campo, codigo, valor, mensaje)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
-        let mut warned = tx.prepare_cached(
-            "INSERT INTO advertencias (archivo_id, version_id, fuente_archivo, fuente_hoja, fuente_fila, columna, campo, valor, mensaje)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for issue in &result.issues {
-            if issue.code == Code::Warning {
-                warned.execute(params![
-                    file_id,
-                    version_id,
-                    relative,
-                    issue.sheet,
-                    issue.row,
-                    issue.column,
-                    issue.field,
-                    issue.value,
-                    issue.message
-                ])?;
-            } else {
-                rejected.execute(params![
-                    file_id,
-                    version_id,
-                    relative,
-                    issue.sheet,
-                    issue.row,
-                    issue.column,
-                    issue.header,
-                    issue.field,
-                    issue.code.as_str(),
-                    issue.value,
-                    issue.message
-                ])?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// [`Store::commit_file`]: one transaction.
-fn commit_version(
-    conn: &mut Connection,
-    index: &mut CopyIndex,
-    datasets: &[Dataset],
-    s: &Submission,
-    wording: CopyWording<'_>,
-) -> Result<Committed, StoreError> {
-    let tx = conn.transaction()?;
-    let existing: Option<(i64, Option<i64>)> = tx
-        .query_row(
-            "SELECT id, version_actual FROM archivos WHERE fuente = ?1 AND ruta = ?2",
-            params![s.source, s.relative],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let file_id = match existing {
-        Some((id, _)) => {
-            tx.execute(
-                "UPDATE archivos SET organismo = ?1, estado = 'presente', tamano_bytes = ?2, mtime_ns = ?3, sha256 = ?4,
-                 visto_por_ultima_vez = ?5, ausente_desde = NULL WHERE id = ?6",
-                params![s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at, id],
-            )?;
-            id
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO archivos (fuente, ruta, organismo, estado, tamano_bytes, mtime_ns, sha256, visto_por_ultima_vez)
-                 VALUES (?1, ?2, ?3, 'presente', ?4, ?5, ?6, ?7)",
-                params![s.source, s.relative, s.organismo, s.size as i64, s.mtime_ns, s.sha256, s.received_at],
-            )?;
-            tx.last_insert_rowid()
-        }
-    };
-    let previous = existing.and_then(|(_, v)| v);
-    let (resultado, warnings) = match &s.outcome {
-        Outcome::Read(r) => (
-            "leido",
-            r.issues.iter().filter(|i| !i.is_error()).count() as i64,
-        ),
-        Outcome::Unreadable(_) => ("ilegible", 0),
-    };
-    // The counts are set below, once the rows are compared with the organismo's other files.
-    tx.execute(
-        "INSERT INTO versiones (archivo_id, sha256, tamano_bytes, mtime_ns, recibido_en, resultado, filas_aceptadas, filas_rechazadas, advertencias, informe)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8)",
-        params![file_id, s.sha256, s.size as i64, s.mtime_ns, s.received_at, resultado, warnings, s.report_json],
-    )?;
-    let version_id = tx.last_insert_rowid();
-
-    // An unreadable re-submission keeps the previous version's rows: a half-saved file must
-    // not wipe a ministry's data. It is recorded and reported.
-    let Outcome::Read(result) = &s.outcome else {
-        tx.commit()?;
-        return Ok(Committed::default());
-    };
-    if let Some(prev) = previous {
-        for dataset in datasets {
-            if dataset.snapshots.is_some() {
-                let cols = [&["_archivo_id", "_version_id"][..], &PROVENANCE[..]]
-                    .concat()
-                    .iter()
-                    .map(|c| c.to_string())
-                    .chain(field_columns(dataset))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                tx.execute(
-                    &format!("INSERT INTO {h} (_reemplazada_en, {cols}) SELECT ?1, {cols} FROM {t} WHERE _archivo_id = ?2", h = history_table(dataset), t = table(dataset)),
-                    params![s.received_at, file_id],
-                )?;
-            }
-            tx.execute(
-                &format!("DELETE FROM {} WHERE _archivo_id = ?1", table(dataset)),
-                [file_id],
-            )?;
-            tx.execute(
-                &format!(
-                    "DELETE FROM {} WHERE _archivo_id = ?1",
-                    copies::copies_table(dataset)
-                ),
-                [file_id],
-            )?;
-        }
-        tx.execute("DELETE FROM rechazos WHERE archivo_id = ?1", [file_id])?;
-        tx.execute("DELETE FROM advertencias WHERE archivo_id = ?1", [file_id])?;
-        tx.execute(
-            "UPDATE versiones SET reemplazada_en = ?1 WHERE id = ?2",
-            params![s.received_at, prev],
-        )?;
-    }
-    let organismo = s.organismo.unwrap_or_default();
-    let version = copies::Version {
-        id: file_id,
-        version_id,
-        organismo,
-        relative: s.relative,
-    };
-    let inserted = copies::insert_records(&tx, index, datasets, result, &version, wording)?;
-    SqliteStore::insert_issues(&tx, file_id, version_id, s.relative, result)?;
-    // Copies in other files that repeated this file's previous rows: still copies, or data again.
-    let restored = copies::recheck(&tx, index, datasets, file_id, wording)?;
-    let new_layouts = layouts::record(
-        &tx,
-        organismo,
-        file_id,
-        version_id,
-        s.received_at,
-        &result.sheets,
-    )?;
-
-    let mut rejected_rows = inserted.copy_rows;
-    for issue in result.issues.iter().filter(|i| i.is_error()) {
-        if let Some(row) = issue.row {
-            rejected_rows.insert((std::sync::Arc::from(issue.sheet.as_str()), row));
-        }
-    }
-    let committed = Committed {
-        accepted: inserted.accepted,
-        rejected: rejected_rows.len(),
-        repeats: inserted.repeats,
-        restored,
-        new_layouts,
-    };
-    tx.execute(
-        "UPDATE versiones SET filas_aceptadas = ?1, filas_rechazadas = ?2 WHERE id = ?3",
-        params![
-            committed.accepted as i64,
-            committed.rejected as i64,
-            version_id
-        ],
-    )?;
-    tx.execute(
-        "UPDATE archivos SET version_actual = ?1 WHERE id = ?2",
-        params![version_id, file_id],
-    )?;
-    tx.commit()?;
-    Ok(committed)
 }
 
 impl Store for SqliteStore {
@@ -923,49 +582,15 @@ impl Store for SqliteStore {
         today: &str,
         built_at: &str,
     ) -> Result<String, StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO informes (periodo, idioma, emitido_en, version_datos, construido_en) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (periodo, idioma) DO UPDATE SET version_datos = excluded.version_datos, construido_en = excluded.construido_en",
-            params![period, lang, today, data_version, built_at],
-        )?;
-        let issued: String = tx.query_row(
-            "SELECT emitido_en FROM informes WHERE periodo = ?1 AND idioma = ?2",
-            params![period, lang],
-            |r| r.get(0),
-        )?;
-        tx.commit()?;
-        Ok(issued)
+        ledger::record_report(&mut self.conn, period, lang, data_version, today, built_at)
     }
 
     fn ledger_add(&mut self, e: &NewDelivery) -> Result<bool, StoreError> {
-        insert_delivery(&self.conn, e)
+        ledger::insert_delivery(&self.conn, e)
     }
 
     fn ledger(&mut self, only_due_at: Option<&str>) -> Result<Vec<Delivery>, StoreError> {
-        let sql = "SELECT id, tipo, clave, destinatario, message_id, estado, intentos, proximo_intento_en, ultimo_error, enviado_en, respuesta, creado_en, reencolados, contenido
-                   FROM entregas WHERE (?1 IS NULL OR (estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en <= ?1)))
-                   ORDER BY id";
-        let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map(params![only_due_at], |r| {
-            Ok(Delivery {
-                id: r.get(0)?,
-                tipo: r.get(1)?,
-                clave: r.get(2)?,
-                destinatario: r.get(3)?,
-                message_id: r.get(4)?,
-                estado: r.get(5)?,
-                intentos: r.get(6)?,
-                proximo_intento_en: r.get(7)?,
-                ultimo_error: r.get(8)?,
-                enviado_en: r.get(9)?,
-                respuesta: r.get(10)?,
-                creado_en: r.get(11)?,
-                reencolados: r.get(12)?,
-                contenido: r.get(13)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        ledger::ledger(&self.conn, only_due_at)
     }
 
     fn ledger_sent(
@@ -975,11 +600,7 @@ impl Store for SqliteStore {
         reply: &str,
         message_id: &str,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE entregas SET estado = 'enviado', intentos = intentos + 1, enviado_en = ?2, respuesta = ?3, message_id = ?4, proximo_intento_en = NULL WHERE id = ?1",
-            params![id, at, reply, message_id],
-        )?;
-        Ok(())
+        ledger::ledger_sent(&self.conn, id, at, reply, message_id)
     }
 
     fn ledger_failed(
@@ -988,40 +609,15 @@ impl Store for SqliteStore {
         error: &str,
         next_attempt_at: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE entregas SET intentos = intentos + 1, ultimo_error = ?2, proximo_intento_en = ?3,
-                    estado = CASE WHEN ?3 IS NULL THEN 'fallido' ELSE 'pendiente' END
-             WHERE id = ?1",
-            params![id, error, next_attempt_at],
-        )?;
-        Ok(())
+        ledger::ledger_failed(&self.conn, id, error, next_attempt_at)
     }
 
     fn ledger_requeue(&mut self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut requeued = Vec::new();
-        {
-            // Only a failed row moves: a second request for the same rows finds them pending
-            // (or sent) and changes nothing.
-            let mut stmt = tx.prepare_cached(
-                "UPDATE entregas SET estado = 'pendiente', intentos = 0, proximo_intento_en = NULL, reencolados = reencolados + 1
-                 WHERE id = ?1 AND estado = 'fallido'",
-            )?;
-            for &id in ids {
-                if stmt.execute([id])? == 1 {
-                    requeued.push(id);
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(requeued)
+        ledger::ledger_requeue(&mut self.conn, ids)
     }
 
     fn mail_problem(&mut self) -> Result<Option<MailProblem>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row)
-            .optional()?)
+        ledger::mail_problem(&self.conn)
     }
 
     fn mail_problem_failed(
@@ -1030,37 +626,19 @@ impl Store for SqliteStore {
         error: &str,
         next_attempt_at: &str,
     ) -> Result<(MailProblem, usize), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO problema_correo (id, error, desde, ultimo_fallo, fallos, proximo_intento_en) VALUES (1, ?1, ?2, ?2, 1, ?3)
-             ON CONFLICT (id) DO UPDATE SET error = excluded.error, ultimo_fallo = excluded.ultimo_fallo, fallos = problema_correo.fallos + 1,
-                                            proximo_intento_en = excluded.proximo_intento_en",
-            params![error, at, next_attempt_at],
-        )?;
-        let waiting = hold_pending(&tx, next_attempt_at, error)?;
-        let problem = tx.query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row)?;
-        tx.commit()?;
-        Ok((problem, waiting))
+        ledger::mail_problem_failed(&mut self.conn, at, error, next_attempt_at)
     }
 
     fn ledger_hold(&mut self, until: &str, error: &str) -> Result<usize, StoreError> {
-        hold_pending(&self.conn, until, error)
+        ledger::ledger_hold(&self.conn, until, error)
     }
 
     fn mail_problem_cleared(&mut self) -> Result<Option<MailProblem>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let problem = tx.query_row("SELECT error, desde, ultimo_fallo, fallos, proximo_intento_en FROM problema_correo WHERE id = 1", [], mail_problem_row).optional()?;
-        tx.execute("DELETE FROM problema_correo", [])?;
-        tx.commit()?;
-        Ok(problem)
+        ledger::mail_problem_cleared(&mut self.conn)
     }
 
     fn report_enqueued(&mut self, clave: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM informes_encolados WHERE clave = ?1",
-            params![clave],
-            |r| r.get::<_, i64>(0),
-        )? > 0)
+        ledger::report_enqueued(&self.conn, clave)
     }
 
     fn enqueue_report(
@@ -1070,57 +648,19 @@ impl Store for SqliteStore {
         at: &str,
         content: &QueuedReport,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        for e in entries {
-            insert_delivery(&tx, e)?;
-        }
-        tx.execute(
-            "INSERT INTO informes_encolados (clave, encolado_en, contenido, pdf, xlsx) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (clave) DO NOTHING",
-            params![clave, at, content.contenido, content.pdf, content.xlsx],
-        )?;
-        tx.commit()?;
-        Ok(())
+        ledger::enqueue_report(&mut self.conn, clave, entries, at, content)
     }
 
     fn queued_report(&mut self, clave: &str) -> Result<Option<QueuedReport>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT contenido, pdf, xlsx FROM informes_encolados WHERE clave = ?1 AND contenido IS NOT NULL",
-                params![clave],
-                |r| {
-                    Ok(QueuedReport {
-                        contenido: r.get(0)?,
-                        pdf: r.get(1)?,
-                        xlsx: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        ledger::queued_report(&self.conn, clave)
     }
 
     fn job_ran(&mut self, name: &str, at: &str, outcome: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO trabajos (nombre, ultima_ejecucion, resultado) VALUES (?1, ?2, ?3)
-             ON CONFLICT (nombre) DO UPDATE SET ultima_ejecucion = excluded.ultima_ejecucion, resultado = excluded.resultado",
-            params![name, at, outcome],
-        )?;
-        Ok(())
+        ledger::job_ran(&self.conn, name, at, outcome)
     }
 
     fn jobs(&mut self) -> Result<Vec<JobRun>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT nombre, ultima_ejecucion, resultado FROM trabajos ORDER BY nombre")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(JobRun {
-                nombre: r.get(0)?,
-                ultima_ejecucion: r.get(1)?,
-                resultado: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        ledger::jobs(&self.conn)
     }
 
     fn repeated_rows(
@@ -1160,32 +700,6 @@ impl Store for SqliteStore {
             |r| r.get::<_, bool>(0),
         )?)
     }
-}
-
-/// Makes every pending delivery that would go before `until` wait until then, with `error` as
-/// its last error and its attempts untouched; returns how many deliveries are pending.
-fn hold_pending(conn: &Connection, until: &str, error: &str) -> Result<usize, StoreError> {
-    conn.execute(
-        "UPDATE entregas SET proximo_intento_en = ?1, ultimo_error = ?2
-         WHERE estado = 'pendiente' AND (proximo_intento_en IS NULL OR proximo_intento_en < ?1)",
-        params![until, error],
-    )?;
-    let waiting: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM entregas WHERE estado = 'pendiente'",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(usize::try_from(waiting).unwrap_or(0))
-}
-
-fn mail_problem_row(r: &rusqlite::Row) -> rusqlite::Result<MailProblem> {
-    Ok(MailProblem {
-        error: r.get(0)?,
-        desde: r.get(1)?,
-        ultimo_fallo: r.get(2)?,
-        fallos: r.get(3)?,
-        proximo_intento_en: r.get(4)?,
-    })
 }
 
 fn version_info(r: &rusqlite::Row) -> rusqlite::Result<VersionInfo> {
