@@ -1,9 +1,8 @@
 //! With `followup`, the only file of the XLSX renderer that touches rust_xlsxwriter: formats, the
 //! summary, section, quality, annex and rejected-rows sheets with their tables and native
-//! charts, the dataset sheets' frame (header row, formats, filter), document properties, and
-//! the hand-off of the rows to `sheet_xml`; and a workbook of a single table.
-//!
-//! Lays out and never computes, queries or translates.
+//! charts, the dataset sheets' frame (header row, formats, filter), document properties, the
+//! hand-off of the rows to `sheet_xml`, and a workbook of a single table. Lays out and never
+//! computes, queries or translates.
 
 use rust_xlsxwriter::{
     Chart as XlChart, ChartAxisCrossing, ChartLegendPosition, ChartLine, ChartLineDashType,
@@ -27,7 +26,6 @@ pub(super) fn render_collected_with(
     workbook.set_properties(&properties(report));
     let styles = Styles::new(report.meta.lang);
     let mut names = SheetNames::default();
-
     let summary = summary_sheet(report, &styles, names.claim(report.labels.summary))?;
     workbook.push_worksheet(summary);
     for section in &report.sections {
