@@ -168,6 +168,53 @@ pub(super) struct PlotBox {
     pub(super) h: f32,
 }
 
+/// The value axis of a vertical chart (columns, a line, stacked columns): its tick labels,
+/// measured, and the plot's horizontal extent to their right.
+pub(super) struct ValueAxis {
+    labels: Vec<String>,
+    style: Style,
+    /// Where the plot starts, right of the labels.
+    pub(super) plot_x: f32,
+    /// The plot's width.
+    pub(super) plot_w: f32,
+}
+
+impl ValueAxis {
+    pub(super) fn new(lay: &Layout, axis: &Axis, b: PlotBox) -> ValueAxis {
+        let style = style(6.5, Weight::Regular, MUTED);
+        let labels: Vec<String> = axis
+            .ticks
+            .iter()
+            .map(|t| format_number(*t, axis.places, lay.lang))
+            .collect();
+        let axis_w = labels
+            .iter()
+            .map(|t| lay.fonts.width(t, style))
+            .fold(0.0, f32::max)
+            + 5.0;
+        ValueAxis {
+            labels,
+            style,
+            plot_x: b.x + axis_w,
+            plot_w: (b.w - axis_w - 2.0).max(10.0),
+        }
+    }
+
+    /// A grid line and its label at every tick, `y_of` placing a value.
+    pub(super) fn draw_ticks(&self, lay: &mut Layout, axis: &Axis, y_of: impl Fn(f64) -> f32) {
+        for (t, label) in axis.ticks.iter().zip(&self.labels) {
+            let yy = y_of(*t);
+            lay.line(
+                (self.plot_x, yy),
+                (self.plot_x + self.plot_w, yy),
+                0.4,
+                GRID,
+            );
+            lay.text_right(self.plot_x - 4.0, yy + 2.3, self.style, label);
+        }
+    }
+}
+
 /// The series' legend: a colour swatch and the name of each, wrapping; returns the y below.
 fn legend(lay: &mut Layout, chart: &Chart, x: f32, y: f32, w: f32) -> f32 {
     let st = style(7.0, Weight::Regular, INK);
@@ -198,19 +245,8 @@ fn vertical_chart(
     let fonts = lay.fonts;
     let lang = lay.lang;
     let n = chart.categories.len();
-    let tick_st = style(6.5, Weight::Regular, MUTED);
-    let tick_labels: Vec<String> = axis
-        .ticks
-        .iter()
-        .map(|t| format_number(*t, axis.places, lang))
-        .collect();
-    let axis_w = tick_labels
-        .iter()
-        .map(|t| fonts.width(t, tick_st))
-        .fold(0.0, f32::max)
-        + 5.0;
-    let plot_x = b.x + axis_w;
-    let plot_w = (b.w - axis_w - 2.0).max(10.0);
+    let values = ValueAxis::new(lay, axis, b);
+    let (plot_x, plot_w) = (values.plot_x, values.plot_w);
     let slot = plot_w / n as f32;
 
     // Category labels: across, on up to two lines, when they fit their slot; otherwise
@@ -247,11 +283,7 @@ fn vertical_chart(
     }
     let y_of = |v: f64| plot_bottom - axis.frac(v) * plot_h;
 
-    for (t, label) in axis.ticks.iter().zip(&tick_labels) {
-        let yy = y_of(*t);
-        lay.line((plot_x, yy), (plot_x + plot_w, yy), 0.4, GRID);
-        lay.text_right(plot_x - 4.0, yy + 2.3, tick_st, label);
-    }
+    values.draw_ticks(lay, axis, y_of);
     let zero = y_of(0.0);
     lay.line((plot_x, zero), (plot_x + plot_w, zero), 0.8, AXIS);
 

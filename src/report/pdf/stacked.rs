@@ -4,10 +4,10 @@
 //! Draws on a `Layout` inside the box `charts::draw_chart` leaves after the title and the
 //! legend; the only arithmetic is geometry. Must not touch printpdf.
 
-use super::charts::{Axis, PlotBox};
+use super::charts::{Axis, PlotBox, ValueAxis};
 use super::fonts::{style, Weight};
 use super::layout::Layout;
-use super::{AXIS, GRID, INK, MUTED, SERIES};
+use super::{AXIS, INK, SERIES};
 use crate::report::followup_text::format_number;
 use crate::report::model::Chart;
 
@@ -33,19 +33,8 @@ pub(super) fn draw(lay: &mut Layout, chart: &Chart, axis: &Axis, b: PlotBox) {
     if n == 0 {
         return;
     }
-    let tick_st = style(6.5, Weight::Regular, MUTED);
-    let tick_labels: Vec<String> = axis
-        .ticks
-        .iter()
-        .map(|t| format_number(*t, axis.places, lang))
-        .collect();
-    let axis_w = tick_labels
-        .iter()
-        .map(|t| fonts.width(t, tick_st))
-        .fold(0.0, f32::max)
-        + 5.0;
-    let plot_x = b.x + axis_w;
-    let plot_w = (b.w - axis_w - 2.0).max(10.0);
+    let values = ValueAxis::new(lay, axis, b);
+    let (plot_x, plot_w) = (values.plot_x, values.plot_w);
     let slot = plot_w / n as f32;
     let cat_st = style(6.5, Weight::Regular, INK);
     // Every label when they fit their slot, else every k-th one (months read in order).
@@ -62,11 +51,7 @@ pub(super) fn draw(lay: &mut Layout, chart: &Chart, axis: &Axis, b: PlotBox) {
         return;
     }
     let y_of = |v: f64| plot_bottom - axis.frac(v) * plot_h;
-    for (t, label) in axis.ticks.iter().zip(&tick_labels) {
-        let yy = y_of(*t);
-        lay.line((plot_x, yy), (plot_x + plot_w, yy), 0.4, GRID);
-        lay.text_right(plot_x - 4.0, yy + 2.3, tick_st, label);
-    }
+    values.draw_ticks(lay, axis, y_of);
     let bar_w = (slot * 0.72).min(40.0);
     let total_st = style(6.0, Weight::Regular, INK);
     let sums = totals(chart);
